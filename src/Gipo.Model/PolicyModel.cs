@@ -1,0 +1,269 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Gipo.Model;
+
+/// <summary>Logits (float32) and final-norm hidden states, both [batch, time, *].</summary>
+public sealed record ModelOutput(Tensor Logits, Tensor Hidden);
+
+/// <summary>
+/// Decoder-only transformer of the Llama/Qwen2 family: token embedding → N × (RMSNorm → grouped-query attention
+/// with RoPE → residual → RMSNorm → SwiGLU MLP → residual) → RMSNorm → LM head (tied or not).
+/// q/k/v and gate/up are stored fused (one matmul each, fewer kernel launches when decoding); checkpoint IO
+/// maps them to and from Hugging Face's separate tensors (<see cref="HfTensorViews"/>).
+/// </summary>
+public sealed class PolicyModel : nn.Module
+{
+    public ModelConfig Config { get; }
+
+    private readonly Embedding embed_tokens;
+    private readonly ModuleList<DecoderLayer> layers;
+    private readonly RmsNorm norm;
+    private readonly Linear? lm_head;
+    private readonly Tensor inv_freq;
+
+    public PolicyModel(ModelConfig config, Device? device = null) : base("policy")
+    {
+        Config = config.Validate();
+        embed_tokens = nn.Embedding(config.VocabSize, config.HiddenSize);
+        layers = nn.ModuleList(Enumerable.Range(0, config.NumLayers).Select(_ => new DecoderLayer(config)).ToArray());
+        norm = new RmsNorm(config.HiddenSize, config.RmsNormEps);
+        lm_head = config.TieWordEmbeddings ? null : nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false);
+        // RoPE frequencies are derived, not learned or saved: HF's inv_freq = 1 / theta^(2i/d).
+        inv_freq = 1.0 / pow(config.RopeTheta, arange(0, config.HeadDim, 2, dtype: float64) / config.HeadDim);
+        inv_freq = inv_freq.to(float32);
+        RegisterComponents();
+        InitWeights();
+        var dtype = DtypeOf(config.Dtype);
+        if (dtype != float32) this.to(dtype);
+        if (device is not null) this.to(device);
+        inv_freq = inv_freq.to(float32); // stays fp32 whatever the weights are
+    }
+
+    /// <summary>The device the weights live on.</summary>
+    public Device Device => embed_tokens.weight!.device;
+
+    /// <summary>Dtype the weights are stored in.</summary>
+    public ScalarType WeightDtype => embed_tokens.weight!.dtype;
+
+    /// <summary>
+    /// Runs the decoder on <paramref name="inputIds"/> [B, T].
+    /// <paramref name="keyMask"/> [B, S] (1 = real token, 0 = padding) covers every key position the attention sees:
+    /// S = T without a cache, S = cache.Length + T with one. <paramref name="positionIds"/> [B, T] defaults to
+    /// the count of real tokens before each position (so left padding does not shift RoPE).
+    /// With a <paramref name="cache"/> the new keys/values are written in place at cache.Length and the cache
+    /// advances by T.
+    /// </summary>
+    public ModelOutput Forward(Tensor inputIds, Tensor? keyMask = null, Tensor? positionIds = null, KvCache? cache = null)
+    {
+        var (batch, time) = (inputIds.shape[0], inputIds.shape[1]);
+        var start = cache?.Length ?? 0;
+        positionIds ??= keyMask is null
+            ? arange(start, start + time, dtype: int64, device: inputIds.device).unsqueeze(0).expand(batch, time)
+            : (keyMask.to(int64).cumsum(1) - 1).clamp_min(0).narrow(1, start, time);
+
+        // cos/sin once per forward, shared by every layer: [B, 1, T, head_dim].
+        var freqs = positionIds.to(float32).unsqueeze(-1) * inv_freq.to(inputIds.device);
+        var angles = cat([freqs, freqs], -1).unsqueeze(1);
+        var (cos, sin) = (angles.cos().to(WeightDtype), angles.sin().to(WeightDtype));
+
+        var mask = AttentionMask(keyMask, start, time, inputIds.device);
+        var x = embed_tokens.forward(inputIds);
+        for (var i = 0; i < layers.Count; i++)
+            x = layers[i].Forward(x, cos, sin, mask, cache, i, start);
+        cache?.Advance(time);
+
+        var hidden = norm.forward(x);
+        var logits = lm_head is null ? F.linear(hidden, embed_tokens.weight!) : lm_head.forward(hidden);
+        return new ModelOutput(logits.to(float32), hidden);
+    }
+
+    /// <summary>
+    /// Boolean mask [B, 1, T, start+T] (true = may attend), or null when plain causal attention is exact.
+    /// Each query may always see itself, so a padded row never softmaxes over nothing.
+    /// </summary>
+    private static Tensor? AttentionMask(Tensor? keyMask, long start, long time, Device device)
+    {
+        if (keyMask is null && start == 0) return null;
+        var keys = start + time;
+        var q = arange(start, keys, device: device).unsqueeze(1);
+        var k = arange(0, keys, device: device).unsqueeze(0);
+        var causal = k <= q; // [T, S]
+        if (keyMask is null) return causal.unsqueeze(0).unsqueeze(0);
+        var valid = keyMask.to(@bool).unsqueeze(1).unsqueeze(1); // [B, 1, 1, S]
+        return (causal & valid) | (k == q);
+    }
+
+    /// <summary>
+    /// Every checkpoint tensor under its Hugging Face name, as a view into this model's parameters
+    /// (fused q/k/v and gate/up are narrowed). Copying into a view loads the weight.
+    /// </summary>
+    public IEnumerable<(string Name, Tensor View)> HfTensorViews()
+    {
+        var c = Config;
+        long q = c.NumHeads * c.HeadDim, kv = c.NumKvHeads * c.HeadDim;
+        yield return ("model.embed_tokens.weight", embed_tokens.weight!);
+        for (var i = 0; i < layers.Count; i++)
+        {
+            var l = layers[i];
+            var p = $"model.layers.{i}.";
+            yield return (p + "input_layernorm.weight", l.input_layernorm.weight);
+            var qkvW = l.self_attn.qkv_proj.weight!;
+            yield return (p + "self_attn.q_proj.weight", qkvW.narrow(0, 0, q));
+            yield return (p + "self_attn.k_proj.weight", qkvW.narrow(0, q, kv));
+            yield return (p + "self_attn.v_proj.weight", qkvW.narrow(0, q + kv, kv));
+            if (l.self_attn.qkv_proj.bias is { } qkvB)
+            {
+                yield return (p + "self_attn.q_proj.bias", qkvB.narrow(0, 0, q));
+                yield return (p + "self_attn.k_proj.bias", qkvB.narrow(0, q, kv));
+                yield return (p + "self_attn.v_proj.bias", qkvB.narrow(0, q + kv, kv));
+            }
+            yield return (p + "self_attn.o_proj.weight", l.self_attn.o_proj.weight!);
+            if (l.self_attn.o_proj.bias is { } oB) yield return (p + "self_attn.o_proj.bias", oB);
+            yield return (p + "post_attention_layernorm.weight", l.post_attention_layernorm.weight);
+            var gu = l.mlp.gate_up_proj.weight!;
+            yield return (p + "mlp.gate_proj.weight", gu.narrow(0, 0, c.IntermediateSize));
+            yield return (p + "mlp.up_proj.weight", gu.narrow(0, c.IntermediateSize, c.IntermediateSize));
+            yield return (p + "mlp.down_proj.weight", l.mlp.down_proj.weight!);
+        }
+        yield return ("model.norm.weight", norm.weight);
+        if (lm_head is not null) yield return ("lm_head.weight", lm_head.weight!);
+    }
+
+    /// <summary>A new, empty KV cache for this model.</summary>
+    public KvCache NewCache(long batch, long maxLength) =>
+        new(Config.NumLayers, batch, Config.NumKvHeads, maxLength, Config.HeadDim, WeightDtype, Device);
+
+    private void InitWeights()
+    {
+        using var _ = no_grad();
+        // GPT-2/nanoGPT initialisation; residual projections scaled down by depth so the stream starts small.
+        var residualStd = 0.02 / Math.Sqrt(2.0 * Config.NumLayers);
+        foreach (var (name, p) in named_parameters())
+        {
+            if (name.EndsWith("norm.weight", StringComparison.Ordinal)) p.fill_(1.0);
+            else if (name.EndsWith(".bias", StringComparison.Ordinal)) p.zero_();
+            else if (name.EndsWith("o_proj.weight", StringComparison.Ordinal) || name.EndsWith("down_proj.weight", StringComparison.Ordinal))
+                nn.init.normal_(p, 0, residualStd);
+            else nn.init.normal_(p, 0, 0.02);
+        }
+    }
+
+    internal static ScalarType DtypeOf(string name) => name switch
+    {
+        "float32" => float32,
+        "bfloat16" => bfloat16,
+        _ => throw new ArgumentException($"unsupported dtype '{name}' (float32, bfloat16)"),
+    };
+}
+
+/// <summary>Root-mean-square layer norm, computed in float32 as Hugging Face Llama does.</summary>
+internal sealed class RmsNorm : nn.Module<Tensor, Tensor>
+{
+    public readonly Parameter weight;
+    private readonly double eps;
+
+    public RmsNorm(long size, double eps) : base("rmsnorm")
+    {
+        weight = new Parameter(ones(size));
+        this.eps = eps;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        var x32 = x.to(float32);
+        var normed = x32 * (x32.pow(2).mean([-1], keepdim: true) + eps).rsqrt();
+        return weight * normed.to(x.dtype);
+    }
+}
+
+/// <summary>Grouped-query self-attention with rotary position embeddings and an optional in-place KV cache.</summary>
+internal sealed class Attention : nn.Module
+{
+    public readonly Linear qkv_proj;
+    public readonly Linear o_proj;
+    private readonly int heads, kvHeads, headDim;
+
+    public Attention(ModelConfig c) : base("attention")
+    {
+        (heads, kvHeads, headDim) = (c.NumHeads, c.NumKvHeads, c.HeadDim);
+        qkv_proj = nn.Linear(c.HiddenSize, (heads + 2L * kvHeads) * headDim, hasBias: c.QkvBias);
+        o_proj = nn.Linear((long)heads * headDim, c.HiddenSize, hasBias: c.OutputBias);
+        RegisterComponents();
+    }
+
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache, int layer, long start)
+    {
+        var (b, t) = (x.shape[0], x.shape[1]);
+        var qkv = qkv_proj.forward(x);
+        var q = qkv.narrow(-1, 0, heads * headDim).view(b, t, heads, headDim).transpose(1, 2);
+        var k = qkv.narrow(-1, heads * headDim, kvHeads * headDim).view(b, t, kvHeads, headDim).transpose(1, 2);
+        var v = qkv.narrow(-1, (heads + kvHeads) * headDim, kvHeads * headDim).view(b, t, kvHeads, headDim).transpose(1, 2);
+        q = q * cos + RotateHalf(q) * sin;
+        k = k * cos + RotateHalf(k) * sin;
+        if (cache is not null) (k, v) = cache.Write(layer, start, k, v);
+        if (kvHeads != heads)
+        {
+            // HF's repeat_kv: each kv head serves heads/kvHeads consecutive query heads.
+            k = k.repeat_interleave(heads / kvHeads, dim: 1);
+            v = v.repeat_interleave(heads / kvHeads, dim: 1);
+        }
+        var y = F.scaled_dot_product_attention(q, k, v, mask, 0.0, is_casual: mask is null && t > 1);
+        return o_proj.forward(y.transpose(1, 2).reshape(b, t, heads * headDim));
+    }
+
+    private static Tensor RotateHalf(Tensor x)
+    {
+        var half = x.shape[^1] / 2;
+        return cat([-x.narrow(-1, half, half), x.narrow(-1, 0, half)], -1);
+    }
+}
+
+/// <summary>SwiGLU feed-forward: down(silu(gate(x)) * up(x)), gate and up fused into one matmul.</summary>
+internal sealed class Mlp : nn.Module<Tensor, Tensor>
+{
+    public readonly Linear gate_up_proj;
+    public readonly Linear down_proj;
+    private readonly long intermediate;
+
+    public Mlp(ModelConfig c) : base("mlp")
+    {
+        intermediate = c.IntermediateSize;
+        gate_up_proj = nn.Linear(c.HiddenSize, 2L * c.IntermediateSize, hasBias: false);
+        down_proj = nn.Linear(c.IntermediateSize, c.HiddenSize, hasBias: false);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        var gu = gate_up_proj.forward(x);
+        return down_proj.forward(F.silu(gu.narrow(-1, 0, intermediate)) * gu.narrow(-1, intermediate, intermediate));
+    }
+}
+
+/// <summary>One pre-norm transformer block.</summary>
+internal sealed class DecoderLayer : nn.Module
+{
+    public readonly RmsNorm input_layernorm;
+    public readonly Attention self_attn;
+    public readonly RmsNorm post_attention_layernorm;
+    public readonly Mlp mlp;
+
+    public DecoderLayer(ModelConfig c) : base("layer")
+    {
+        input_layernorm = new RmsNorm(c.HiddenSize, c.RmsNormEps);
+        self_attn = new Attention(c);
+        post_attention_layernorm = new RmsNorm(c.HiddenSize, c.RmsNormEps);
+        mlp = new Mlp(c);
+        RegisterComponents();
+    }
+
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache, int layer, long start)
+    {
+        x = x + self_attn.Forward(input_layernorm.forward(x), cos, sin, mask, cache, layer, start);
+        return x + mlp.forward(post_attention_layernorm.forward(x));
+    }
+}

@@ -1,0 +1,213 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Gipo.Model.Sampling;
+
+/// <summary>
+/// Batched autoregressive generation with a preallocated KV cache. Prompts are left-padded to a common length so
+/// that all sequences write the cache at the same position; padding is masked out of attention and RoPE positions
+/// count real tokens only. Random draws come from a counter-based generator keyed by (seed, step), so a sequence's
+/// tokens depend on its seed and the weights, not on which other sequences share its batch.
+/// </summary>
+public sealed class Sampler
+{
+    private readonly PolicyModel model;
+    private readonly long[] eosIds;
+    private readonly int padId;
+
+    /// <param name="model">The policy; its weights are only read.</param>
+    /// <param name="eosIds">Token ids that end a sequence (included in the output).</param>
+    /// <param name="padId">Id used for left padding of prompts and for positions after EOS.</param>
+    public Sampler(PolicyModel model, IEnumerable<int> eosIds, int padId)
+    {
+        this.model = model;
+        this.eosIds = eosIds.Select(i => (long)i).ToArray();
+        if (this.eosIds.Length == 0) throw new ArgumentException("at least one EOS id is needed");
+        this.padId = padId;
+    }
+
+    /// <summary>
+    /// Completes every request. When <paramref name="captureHiddenAfter"/> is given, each sequence also returns the
+    /// hidden state at the last prompt token, after every generated token in that set (step boundaries), and after
+    /// its final token.
+    /// </summary>
+    public IReadOnlyList<GeneratedSequence> Generate(IReadOnlyList<GenerationRequest> requests, SamplingOptions options, IReadOnlySet<int>? captureHiddenAfter = null)
+    {
+        options.Validate();
+        if (requests.Count == 0) return [];
+        foreach (var r in requests)
+        {
+            if (r.PromptIds.Count == 0) throw new ArgumentException("a prompt must have at least one token");
+            if (r.PromptIds.Any(id => id < 0 || id >= model.Config.VocabSize))
+                throw new ArgumentException($"prompt token id outside the vocabulary (0..{model.Config.VocabSize - 1})");
+        }
+
+        var batch = requests.Count;
+        var promptLen = requests.Max(r => r.PromptIds.Count);
+        var maxNew = options.MaxNewTokens;
+        var total = promptLen + maxNew;
+        var device = model.Device;
+        var capture = captureHiddenAfter is not null;
+        var draws = Uniforms(requests, maxNew);
+
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var cache = model.NewCache(batch, total);
+
+        var prompt = new long[batch * promptLen];
+        var mask = new long[batch * total];
+        for (var b = 0; b < batch; b++)
+        {
+            var ids = requests[b].PromptIds;
+            var pad = promptLen - ids.Count;
+            for (var j = 0; j < promptLen; j++)
+            {
+                prompt[b * promptLen + j] = j < pad ? padId : ids[j - pad];
+                mask[b * total + j] = j < pad ? 0 : 1;
+            }
+        }
+        var keyMask = tensor(mask, [batch, total], device: device);
+        var lengths = tensor(requests.Select(r => (long)r.PromptIds.Count).ToArray(), device: device);
+        var eos = tensor(eosIds, device: device);
+        var uniforms = tensor(draws, [batch, maxNew], device: device);
+
+        var output = model.Forward(tensor(prompt, [batch, promptLen], device: device), keyMask.narrow(1, 0, promptLen), cache: cache);
+        var logits = output.Logits.select(1, -1);
+        var promptHidden = capture ? output.Hidden.select(1, -1).to(float32).cpu() : null;
+
+        var tokens = full([batch, maxNew], padId, int64, device);
+        var logProbs = zeros([batch, maxNew], float32, device);
+        var entropies = zeros([batch, maxNew], float32, device);
+        var hidden = capture ? zeros([batch, maxNew, model.Config.HiddenSize], float32, device) : null;
+        var finished = zeros([batch], @bool, device);
+        // On a GPU each host read stalls the pipeline, so "all finished?" is asked every few steps only.
+        var checkEvery = device.type == DeviceType.CUDA ? 8 : 1;
+
+        var steps = 0;
+        for (var s = 0; s < maxNew; s++)
+        {
+            var (token, lp, entropy) = Draw(logits, uniforms.select(1, s), options);
+            token = where(finished, padId, token);
+            tokens.select(1, s).copy_(token);
+            logProbs.select(1, s).copy_(where(finished, 0f, lp));
+            entropies.select(1, s).copy_(where(finished, 0f, entropy));
+            var active = finished.logical_not();
+            finished = finished | isin(token, eos);
+            steps = s + 1;
+
+            var last = s == maxNew - 1;
+            if (last && !capture) break;
+            if (!capture && (s + 1) % checkEvery == 0 && finished.all().item<bool>()) break;
+
+            // Feed the token just drawn: it is real for sequences that were still active (EOS included).
+            keyMask.select(1, promptLen + s).copy_(active.to(int64));
+            var step = model.Forward(token.unsqueeze(1), keyMask.narrow(1, 0, promptLen + s + 1), (lengths + s).unsqueeze(1), cache);
+            logits = step.Logits.select(1, 0);
+            if (hidden is not null) hidden.select(1, s).copy_(step.Hidden.select(1, 0).to(float32));
+            if (capture && finished.all().item<bool>()) break;
+        }
+
+        var tokenHost = tokens.narrow(1, 0, steps).cpu().data<long>().ToArray();
+        var lpHost = logProbs.narrow(1, 0, steps).cpu().data<float>().ToArray();
+        var entHost = entropies.narrow(1, 0, steps).cpu().data<float>().ToArray();
+        var hiddenHost = hidden?.cpu();
+        var eosSet = eosIds.ToHashSet();
+
+        var results = new GeneratedSequence[batch];
+        for (var b = 0; b < batch; b++)
+        {
+            var n = 0;
+            var stopped = false;
+            while (n < steps)
+            {
+                var id = tokenHost[b * steps + n++];
+                if (eosSet.Contains(id)) { stopped = true; break; }
+            }
+            var ids = new int[n];
+            for (var j = 0; j < n; j++) ids[j] = (int)tokenHost[b * steps + j];
+            var states = new List<HiddenState>();
+            if (capture)
+            {
+                states.Add(new HiddenState(-1, promptHidden![b].data<float>().ToArray()));
+                for (var j = 0; j < n; j++)
+                    if (captureHiddenAfter!.Contains(ids[j]) || j == n - 1)
+                        states.Add(new HiddenState(j, hiddenHost![b][j].data<float>().ToArray()));
+            }
+            results[b] = new GeneratedSequence(requests[b].PromptIds, ids,
+                lpHost.AsSpan(b * steps, n).ToArray(), entHost.AsSpan(b * steps, n).ToArray(), stopped, states);
+        }
+        return results;
+    }
+
+    /// <summary>
+    /// Picks one token per row from next-token logits [B, V]. Returns the token, its log-prob under the distribution
+    /// it was drawn from (temperature-scaled, truncated when top-p/top-k are on) and the full-distribution entropy.
+    /// </summary>
+    internal static (Tensor Token, Tensor LogProb, Tensor Entropy) Draw(Tensor logits, Tensor uniform, SamplingOptions o)
+    {
+        var z = logits / o.EffectiveTemperature;
+        var logp = F.log_softmax(z, -1);
+        var entropy = -(logp.exp() * logp).sum(-1);
+        if (o.Greedy)
+        {
+            var best = z.argmax(-1);
+            return (best, logp.gather(-1, best.unsqueeze(-1)).squeeze(-1), entropy);
+        }
+        if (o.TopP >= 1.0 && o.TopK == 0)
+        {
+            var token = InverseCdf(logp.exp(), uniform);
+            return (token, logp.gather(-1, token.unsqueeze(-1)).squeeze(-1), entropy);
+        }
+
+        var (sorted, order) = logp.sort(-1, descending: true);
+        var keep = ones_like(sorted, @bool);
+        if (o.TopK > 0 && o.TopK < sorted.shape[^1])
+            keep = keep & (arange(sorted.shape[^1], device: sorted.device) < o.TopK).unsqueeze(0);
+        if (o.TopP < 1.0)
+        {
+            // Keep the smallest prefix whose mass reaches top-p: a token stays if the mass before it is < top-p.
+            var before = sorted.exp().cumsum(-1) - sorted.exp();
+            keep = keep & (before < o.TopP);
+        }
+        var truncated = F.log_softmax(sorted.masked_fill(keep.logical_not(), double.NegativeInfinity), -1);
+        var pick = InverseCdf(truncated.exp(), uniform);
+        return (order.gather(-1, pick.unsqueeze(-1)).squeeze(-1), truncated.gather(-1, pick.unsqueeze(-1)).squeeze(-1), entropy);
+    }
+
+    /// <summary>Index of the first cumulative probability above u·total, per row.</summary>
+    private static Tensor InverseCdf(Tensor probs, Tensor uniform)
+    {
+        var cdf = probs.cumsum(-1);
+        var target = (uniform.to(float32) * cdf.select(-1, -1)).unsqueeze(-1);
+        var index = searchsorted(cdf, target, right: true).squeeze(-1);
+        // Rounding can put u·total at the very end; never return a zero-probability tail token.
+        return index.clamp_max(probs.shape[^1] - 1);
+    }
+
+    /// <summary>Uniform draws in [0, 1) for every (sequence, step): SplitMix64 of the seed and the step.</summary>
+    private static double[] Uniforms(IReadOnlyList<GenerationRequest> requests, int steps)
+    {
+        var u = new double[requests.Count * steps];
+        for (var b = 0; b < requests.Count; b++)
+            for (var s = 0; s < steps; s++)
+                u[b * steps + s] = CounterRandom.Uniform(requests[b].Seed, (ulong)s);
+        return u;
+    }
+}
+
+/// <summary>A stateless, counter-based random source: the same (seed, counter) always gives the same value.</summary>
+public static class CounterRandom
+{
+    /// <summary>SplitMix64 finaliser of seed and counter.</summary>
+    public static ulong Next(ulong seed, ulong counter)
+    {
+        var z = seed + 0x9E3779B97F4A7C15UL * (counter + 1);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    /// <summary>A double in [0, 1) with 53 random bits.</summary>
+    public static double Uniform(ulong seed, ulong counter) => (Next(seed, counter) >> 11) * (1.0 / (1UL << 53));
+}
