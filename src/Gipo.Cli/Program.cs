@@ -1,4 +1,49 @@
+using System.CommandLine;
 using Gipo.Model.Native;
-using TorchSharp;
+
 namespace Gipo.Cli;
-public static class Program { public static int Main() { var i = NativeTorch.EnsureLoaded(); Console.WriteLine(i); var t = torch.randn(3,3); Console.WriteLine((t.matmul(t)).sum().item<float>()); return 0; } }
+
+/// <summary>Entry point of the <c>gipo</c> command.</summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        var root = new RootCommand("Gipo: asynchronous actor-model RL (GIPO/GRPO/DAPO) for language-model policies.")
+        {
+            GenerateCommand.Create(),
+            SftCommand.Create(),
+            BenchCommand.Create(),
+        };
+        try
+        {
+            return root.Parse(args).Invoke();
+        }
+        catch (NativeTorchException e)
+        {
+            Console.Error.WriteLine($"error: {e.Cause}\n  fix: {e.Fix}");
+            return 3;
+        }
+    }
+}
+
+/// <summary>Turns the expected failures of a command (bad input, missing files) into one clear line and exit code 1.</summary>
+internal static class CommandErrors
+{
+    public static int Run(Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (NativeTorchException e)
+        {
+            Console.Error.WriteLine($"error: {e.Cause}\n  fix: {e.Fix}");
+            return 3;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    }
+}

@@ -142,3 +142,45 @@ public static class HfCheckpoint
         Directory.Delete(old, recursive: true);
     }
 }
+
+/// <summary>Opens the <c>tokenizer.json</c> a checkpoint carries.</summary>
+public static class CheckpointTokenizer
+{
+    /// <summary>
+    /// A <c>WordLevel</c> file is Gipo's character tokenizer; a <c>BPE</c> file is a Hugging Face byte-level BPE.
+    /// The EOS and pad ids of <paramref name="config"/> win over the tokenizer's guesses.
+    /// </summary>
+    public static (Gipo.Core.Tokenization.ITextTokenizer Tokenizer, string Json) Load(string directory, ModelConfig config)
+    {
+        var path = Path.Combine(directory, HfCheckpoint.TokenizerFile);
+        if (!File.Exists(path)) throw new InvalidDataException($"{directory}: no {HfCheckpoint.TokenizerFile}");
+        var json = File.ReadAllText(path);
+        string? type;
+        try
+        {
+            type = JsonNode.Parse(json)?["model"]?["type"]?.GetValue<string>();
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: not valid JSON ({e.Message})", e);
+        }
+        Gipo.Core.Tokenization.ITextTokenizer tokenizer = type switch
+        {
+            "WordLevel" => Gipo.Core.Tokenization.CharTokenizer.FromJson(json),
+            "BPE" => Gipo.Core.Tokenization.HfBpeTokenizer.FromJson(json),
+            _ => throw new InvalidDataException($"{path}: tokenizer model type '{type}' is not supported (WordLevel, BPE)"),
+        };
+        return (new IdOverrides(tokenizer, config.EosTokenIds.Count > 0 ? config.EosTokenIds[0] : null, config.PadTokenId), json);
+    }
+
+    private sealed class IdOverrides(Gipo.Core.Tokenization.ITextTokenizer inner, int? eos, int? pad) : Gipo.Core.Tokenization.ITextTokenizer
+    {
+        public int VocabSize => inner.VocabSize;
+        public int EosId => eos ?? inner.EosId;
+        public int PadId => pad ?? inner.PadId;
+        public int? BosId => inner.BosId;
+        public IReadOnlyList<int> Encode(string text) => inner.Encode(text);
+        public string Decode(IEnumerable<int> ids, bool skipSpecial = true) => inner.Decode(ids, skipSpecial);
+        public string TokenText(int id) => inner.TokenText(id);
+    }
+}

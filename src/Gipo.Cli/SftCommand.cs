@@ -1,0 +1,84 @@
+using System.CommandLine;
+using System.Text.Json;
+using Gipo.Core.Tokenization;
+using Gipo.Model;
+using Gipo.Model.Training;
+
+namespace Gipo.Cli;
+
+/// <summary><c>gipo sft</c>: supervised warm-start of a fresh tiny policy on a synthetic task.</summary>
+internal static class SftCommand
+{
+    public static Command Create()
+    {
+        var task = new Option<string>("--task") { Description = "column-add | countdown | swap-sort | mod-chain", DefaultValueFactory = _ => "column-add" };
+        var output = new Option<DirectoryInfo?>("--out") { Description = "run folder (default runs/sft-<task>-<time>); the checkpoint goes to <out>/checkpoint" };
+        var target = new Option<double>("--target-pass-at-1") { Description = "stop when held-out sampled pass@1 reaches this", DefaultValueFactory = _ => 0.3 };
+        var maxSteps = new Option<int>("--max-steps") { Description = "step limit", DefaultValueFactory = _ => 2000 };
+        var batch = new Option<int>("--batch-size") { Description = "sequences per step", DefaultValueFactory = _ => 64 };
+        var lr = new Option<double>("--lr") { Description = "peak AdamW learning rate (cosine schedule)", DefaultValueFactory = _ => 1e-3 };
+        var evalEvery = new Option<int>("--eval-every") { Description = "steps between held-out evaluations", DefaultValueFactory = _ => 50 };
+        var evalPrompts = new Option<int>("--eval-prompts") { Description = "held-out prompts per evaluation", DefaultValueFactory = _ => 200 };
+        var minutes = new Option<double?>("--time-budget-minutes") { Description = "wall-clock limit; evaluates and saves when reached" };
+        var seed = new Option<int>("--seed") { Description = "seed of data, initialisation and evaluation", DefaultValueFactory = _ => 0 };
+        var device = new Option<string>("--device") { Description = "auto | cpu | cuda | cuda:N", DefaultValueFactory = _ => "auto" };
+        var threads = new Option<int>("--threads") { Description = "CPU threads (0 = one per core)", DefaultValueFactory = _ => 0 };
+        var json = new Option<bool>("--json") { Description = "last output line: {eval_pass_at_1, steps, seconds, checkpoint}" };
+        var command = new Command("sft", "Supervised warm-start on solver solutions; writes a Hugging Face-layout checkpoint.")
+        {
+            task, output, target, maxSteps, batch, lr, evalEvery, evalPrompts, minutes, seed, device, threads, json,
+        };
+        command.SetAction(r => CommandErrors.Run(() =>
+        {
+            var options = new SftOptions
+            {
+                Task = r.GetValue(task)!,
+                TargetPassAt1 = r.GetValue(target),
+                MaxSteps = r.GetValue(maxSteps),
+                BatchSize = r.GetValue(batch),
+                LearningRate = r.GetValue(lr),
+                EvalEvery = r.GetValue(evalEvery),
+                EvalPrompts = r.GetValue(evalPrompts),
+                TimeBudget = r.GetValue(minutes) is { } m ? TimeSpan.FromMinutes(m) : null,
+                Seed = r.GetValue(seed),
+            }.Validate();
+            var outDir = r.GetValue(output)?.FullName
+                ?? Path.GetFullPath(Path.Combine("runs", $"sft-{options.Task}-{DateTime.UtcNow:yyyyMMdd-HHmmss}"));
+
+            TorchRuntime.SetThreads(r.GetValue(threads));
+            var dev = TorchRuntime.ResolveDevice(r.GetValue(device)!);
+            TorchSharp.torch.manual_seed(options.Seed);
+            var tokenizer = CharTokenizer.Default;
+            using var model = new PolicyModel(ModelConfig.Tiny(tokenizer.VocabSize, tokenizer.EosId, tokenizer.PadId, tokenizer.BosId), dev);
+            Console.Error.WriteLine($"sft: {options.Task}, {model.Config.ParameterCount():N0} parameters on {dev}, log {Path.Combine(outDir, "sft.jsonl")}");
+
+            var result = ConsoleProgress.Run("sft", options.MaxSteps, update =>
+                new SftTrainer(model, tokenizer, tokenizer.ToJson()).Run(options, outDir, new Progress(update)));
+
+            if (r.GetValue(json))
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    eval_pass_at_1 = result.EvalPassAt1, steps = result.Steps, seconds = Math.Round(result.Seconds, 1),
+                    checkpoint = result.Checkpoint, reached_target = result.ReachedTarget,
+                }));
+            else
+                Console.WriteLine($"held-out pass@1 {result.EvalPassAt1:F3} after {result.Steps} steps in {result.Seconds:F0} s " +
+                                  $"({(result.ReachedTarget ? "target reached" : "target NOT reached")}); checkpoint: {result.Checkpoint}");
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>Synchronous IProgress (System.Progress posts to the thread pool and would reorder lines).</summary>
+    private sealed class Progress(Action<double, string, bool> update) : IProgress<SftProgress>
+    {
+        private double lastEval = double.NaN;
+
+        public void Report(SftProgress p)
+        {
+            if (p.EvalPassAt1 is { } e) lastEval = e;
+            var eval = double.IsNaN(lastEval) ? "–" : lastEval.ToString("F3");
+            update(p.Step, $"loss {p.Loss:F3} lr {p.LearningRate:E1} {p.TokensPerSecond:F0} tok/s pass@1 {eval}", p.EvalPassAt1 is not null);
+        }
+    }
+}

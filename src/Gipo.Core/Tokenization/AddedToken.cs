@@ -1,0 +1,7 @@
+namespace Gipo.Core.Tokenization;
+
+/// <summary>An entry of <c>added_tokens</c>: text matched verbatim in the input and encoded as one id.</summary>
+/// <param name="Id">The token id.</param>
+/// <param name="Content">The exact text of the token.</param>
+/// <param name="Special">Whether decoding with <c>skipSpecial</c> drops it.</param>
+public sealed record AddedToken(int Id, string Content, bool Special);

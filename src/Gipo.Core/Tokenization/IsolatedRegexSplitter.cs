@@ -1,0 +1,141 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Gipo.Core.Tokenization;
+
+/// <summary>
+/// A chain of Hugging Face <c>Split</c> pre-tokenizers with <c>behavior: "Isolated"</c>: every
+/// match and every gap between matches becomes its own piece, and each pattern runs on the
+/// pieces of the previous one.
+/// </summary>
+/// <remarks>
+/// Hugging Face matches with Oniguruma over code points, but a .NET regex sees UTF-16 code
+/// units, so a supplementary-plane character is two surrogates of category Cs and e.g. <c>\p{L}</c>
+/// never matches 𝐀. When the text has surrogates the patterns run on a proxy string in which each
+/// supplementary code point is one BMP character of the same Unicode category, and the piece
+/// bounds are mapped back.
+/// </remarks>
+internal sealed class IsolatedRegexSplitter
+{
+    private readonly Regex[] _patterns;
+
+    public IsolatedRegexSplitter(IEnumerable<Regex> patterns) => _patterns = [.. patterns];
+
+    /// <summary>Appends the (start, length) of each non-empty piece of <paramref name="text"/>.</summary>
+    public void Split(string text, List<(int Start, int Length)> pieces)
+    {
+        if (text.Length == 0)
+        {
+            return;
+        }
+
+        int[]? toOriginal = null;
+        var subject = text;
+        if (text.AsSpan().ContainsAnyInRange('\uD800', '\uDFFF'))
+        {
+            (subject, toOriginal) = CodePointProxy(text);
+        }
+
+        List<(int Start, int Length)> current = [(0, subject.Length)];
+        foreach (var pattern in _patterns)
+        {
+            var next = new List<(int Start, int Length)>(current.Count * 2);
+            foreach (var (start, length) in current)
+            {
+                SplitOne(pattern, subject, start, length, next);
+            }
+
+            current = next;
+        }
+
+        foreach (var (start, length) in current)
+        {
+            pieces.Add(toOriginal is null ? (start, length) : (toOriginal[start], toOriginal[start + length] - toOriginal[start]));
+        }
+    }
+
+    private static void SplitOne(Regex pattern, string subject, int start, int length, List<(int Start, int Length)> output)
+    {
+        // Matching on the slice, not the whole string, so anchors and lookarounds see the piece's
+        // own ends, exactly as when Hugging Face runs the next pattern on a separate piece.
+        var position = start;
+        foreach (var match in pattern.EnumerateMatches(subject.AsSpan(start, length)))
+        {
+            if (match.Length == 0)
+            {
+                continue;
+            }
+
+            var matchStart = start + match.Index;
+            if (matchStart > position)
+            {
+                output.Add((position, matchStart - position));
+            }
+
+            output.Add((matchStart, match.Length));
+            position = matchStart + match.Length;
+        }
+
+        if (position < start + length)
+        {
+            output.Add((position, start + length - position));
+        }
+    }
+
+    /// <summary>One char per code point, plus a map from proxy index to original index (with an end sentinel).</summary>
+    private static (string Proxy, int[] ToOriginal) CodePointProxy(string text)
+    {
+        var proxy = new char[text.Length];
+        var toOriginal = new int[text.Length + 1];
+        var count = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            toOriginal[count] = i;
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                proxy[count++] = Representative(CharUnicodeInfo.GetUnicodeCategory(char.ConvertToUtf32(text[i], text[i + 1])));
+                i++;
+            }
+            else
+            {
+                proxy[count++] = text[i];
+            }
+        }
+
+        toOriginal[count] = text.Length;
+        return (new string(proxy, 0, count), toOriginal[..(count + 1)]);
+    }
+
+    /// <summary>A non-ASCII BMP character of the given category, so no pattern literal can match it by accident.</summary>
+    private static char Representative(UnicodeCategory category) => category switch
+    {
+        UnicodeCategory.UppercaseLetter => '\u00C0',
+        UnicodeCategory.LowercaseLetter => '\u00DF',
+        UnicodeCategory.TitlecaseLetter => '\u01C5',
+        UnicodeCategory.ModifierLetter => '\u02B0',
+        UnicodeCategory.OtherLetter => '\u05D0',
+        UnicodeCategory.NonSpacingMark => '\u0300',
+        UnicodeCategory.SpacingCombiningMark => '\u0903',
+        UnicodeCategory.EnclosingMark => '\u20DD',
+        UnicodeCategory.DecimalDigitNumber => '\u0660',
+        UnicodeCategory.LetterNumber => '\u2160',
+        UnicodeCategory.OtherNumber => '\u00B2',
+        UnicodeCategory.SpaceSeparator => '\u2002',
+        UnicodeCategory.LineSeparator => '\u2028',
+        UnicodeCategory.ParagraphSeparator => '\u2029',
+        UnicodeCategory.Format => '\u00AD',
+        UnicodeCategory.PrivateUse => '\uE000',
+        UnicodeCategory.ConnectorPunctuation => '\u203F',
+        UnicodeCategory.DashPunctuation => '\u2010',
+        UnicodeCategory.OpenPunctuation => '\u2045',
+        UnicodeCategory.ClosePunctuation => '\u2046',
+        UnicodeCategory.InitialQuotePunctuation => '\u00AB',
+        UnicodeCategory.FinalQuotePunctuation => '\u00BB',
+        UnicodeCategory.OtherPunctuation => '\u00A1',
+        UnicodeCategory.MathSymbol => '\u00AC',
+        UnicodeCategory.CurrencySymbol => '\u00A2',
+        UnicodeCategory.ModifierSymbol => '\u02C2',
+        UnicodeCategory.OtherSymbol => '\u00A9',
+        _ => '\u0378', // unassigned (Cn); Cc and Cs never occur as supplementary code points
+    };
+}

@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Gipo.Core.Tasks;
+using Gipo.Core.Tokenization;
+using Gipo.Model.Checkpoints;
+using Gipo.Model.Evaluation;
+using Gipo.Model.Sampling;
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Gipo.Model.Training;
+
+/// <summary>Settings of a supervised warm-start run.</summary>
+public sealed record SftOptions
+{
+    public string Task { get; init; } = "column-add";
+    public int BatchSize { get; init; } = 64;
+    public double LearningRate { get; init; } = 1e-3;
+    public double WeightDecay { get; init; } = 0.01;
+    public int WarmupSteps { get; init; } = 30;
+    public int MaxSteps { get; init; } = 2000;
+    public int EvalEvery { get; init; } = 50;
+    public int EvalPrompts { get; init; } = 200;
+    public int EvalSamplesPerPrompt { get; init; } = 1;
+    /// <summary>Stop once held-out sampled pass@1 reaches this (leaves RL headroom).</summary>
+    public double TargetPassAt1 { get; init; } = 0.3;
+    public int MaxNewTokens { get; init; } = 96;
+    public double GradClip { get; init; } = 1.0;
+    public int Seed { get; init; }
+    /// <summary>Wall-clock limit; the run evaluates and saves when it is reached.</summary>
+    public TimeSpan? TimeBudget { get; init; }
+
+    public SftOptions Validate()
+    {
+        ReasoningTasks.Get(Task);
+        if (BatchSize < 1) throw new ArgumentException($"batch size must be >= 1 (got {BatchSize})");
+        if (!(LearningRate > 0)) throw new ArgumentException($"learning rate must be > 0 (got {LearningRate})");
+        if (MaxSteps < 1) throw new ArgumentException($"max steps must be >= 1 (got {MaxSteps})");
+        if (EvalEvery < 1) throw new ArgumentException($"eval interval must be >= 1 (got {EvalEvery})");
+        if (EvalPrompts < 1 || EvalSamplesPerPrompt < 1) throw new ArgumentException("evaluation needs at least one prompt and one sample");
+        if (TargetPassAt1 is < 0 or > 1) throw new ArgumentException($"target pass@1 must be in [0, 1] (got {TargetPassAt1})");
+        return this;
+    }
+}
+
+/// <summary>Reported after every step (evaluation fields only on evaluation steps).</summary>
+public sealed record SftProgress(int Step, int MaxSteps, double Loss, double LearningRate, double TokensPerSecond, double? EvalPassAt1);
+
+/// <summary>What a finished run produced.</summary>
+public sealed record SftResult(double EvalPassAt1, int Steps, double Seconds, string Checkpoint, bool ReachedTarget);
+
+/// <summary>
+/// Supervised warm-start (GIPO-ALGORITHM §E.1): trains the policy on solver-written solutions (a random path
+/// where several exist), evaluates sampled pass@1 on held-out problems every few steps, and stops at the
+/// target pass@1 — low on purpose, so RL has headroom — or at the step or time limit. Writes an HF-layout
+/// checkpoint and one JSON line per step to <c>sft.jsonl</c>.
+/// </summary>
+public sealed class SftTrainer(PolicyModel model, ITextTokenizer tokenizer, string tokenizerJson)
+{
+    public SftResult Run(SftOptions options, string outputDir, IProgress<SftProgress>? progress = null, CancellationToken cancel = default)
+    {
+        options.Validate();
+        var task = ReasoningTasks.Get(options.Task);
+        var rng = new Random(options.Seed);
+        var evalProblems = task.Sample(Split.SftTest, options.EvalPrompts, options.Seed + 1);
+        var evaluator = new TaskEvaluator(model, tokenizer, task);
+        var evalOptions = new SamplingOptions(MaxNewTokens: options.MaxNewTokens);
+        Directory.CreateDirectory(outputDir);
+        using var log = new StreamWriter(Path.Combine(outputDir, "sft.jsonl"), append: false) { AutoFlush = true };
+        using var optimizer = new FlatAdamW(model.named_parameters(), options.LearningRate, weightDecay: options.WeightDecay);
+
+        var clock = Stopwatch.StartNew();
+        double passAt1 = 0;
+        var step = 0;
+        var reached = false;
+        while (step < options.MaxSteps && !cancel.IsCancellationRequested)
+        {
+            step++;
+            optimizer.LearningRate = LearningRateAt(step, options);
+            var stepClock = Stopwatch.StartNew();
+            double loss;
+            long tokens;
+            using (var scope = NewDisposeScope())
+            {
+                model.train();
+                using var batch = NextBatch(task, options.BatchSize, rng);
+                tokens = (long)batch.LossMask.sum().item<float>();
+                loss = TrainStep(batch, optimizer, options.GradClip);
+            }
+            var tokensPerSecond = tokens / stepClock.Elapsed.TotalSeconds;
+
+            var outOfTime = options.TimeBudget is { } budget && clock.Elapsed >= budget;
+            double? eval = null;
+            if (step % options.EvalEvery == 0 || step == options.MaxSteps || outOfTime)
+            {
+                model.eval();
+                eval = passAt1 = TaskEvaluator.PassAt1(evaluator.Run(evalProblems, options.EvalSamplesPerPrompt, evalOptions, (ulong)options.Seed));
+                reached = passAt1 >= options.TargetPassAt1;
+            }
+            log.WriteLine(JsonSerializer.Serialize(new
+            {
+                step, loss, lr = optimizer.LearningRate, tokens_per_s = tokensPerSecond, eval_pass_at_1 = eval,
+                seconds = clock.Elapsed.TotalSeconds,
+            }));
+            progress?.Report(new SftProgress(step, options.MaxSteps, loss, optimizer.LearningRate, tokensPerSecond, eval));
+            if (reached || outOfTime) break;
+        }
+
+        var checkpoint = Path.Combine(outputDir, "checkpoint");
+        HfCheckpoint.Save(model, checkpoint, tokenizerJson, new Dictionary<string, string>
+        {
+            ["gipo.sft.task"] = options.Task, ["gipo.sft.steps"] = step.ToString(), ["gipo.sft.eval_pass_at_1"] = passAt1.ToString("R"),
+        });
+        return new SftResult(passAt1, step, clock.Elapsed.TotalSeconds, checkpoint, reached);
+    }
+
+    /// <summary>Mean token cross-entropy over response tokens; one optimizer update.</summary>
+    private double TrainStep(TokenBatch batch, FlatAdamW optimizer, double gradClip)
+    {
+        optimizer.ZeroGrad();
+        var logits = model.Forward(batch.InputIds, batch.KeyMask).Logits;
+        var perToken = F.cross_entropy(logits.flatten(0, 1), batch.Targets.flatten(), reduction: nn.Reduction.None);
+        var mask = batch.LossMask.flatten();
+        var loss = (perToken * mask).sum() / mask.sum().clamp_min(1);
+        loss.backward();
+        optimizer.ClipGradNorm(gradClip);
+        optimizer.StepOnce();
+        return loss.item<float>();
+    }
+
+    private TokenBatch NextBatch(IReasoningTask task, int size, Random rng)
+    {
+        var pairs = new List<(IReadOnlyList<int>, IReadOnlyList<int>)>(size);
+        for (var i = 0; i < size; i++)
+        {
+            var problem = task.Generate(Split.SftTrain, rng);
+            var solutions = task.Solve(problem, rng);
+            var solution = solutions[rng.Next(solutions.Count)];
+            var response = tokenizer.Encode(solution).Append(tokenizer.EosId).ToList();
+            pairs.Add((tokenizer.Encode(problem.Prompt), response));
+        }
+        return TokenBatch.Create(pairs, tokenizer.PadId, model.Device, model.Config.MaxPositionEmbeddings);
+    }
+
+    /// <summary>Linear warm-up, then cosine decay to a tenth of the peak.</summary>
+    internal static double LearningRateAt(int step, SftOptions o)
+    {
+        if (step <= o.WarmupSteps) return o.LearningRate * step / Math.Max(1, o.WarmupSteps);
+        var progress = (double)(step - o.WarmupSteps) / Math.Max(1, o.MaxSteps - o.WarmupSteps);
+        return o.LearningRate * (0.1 + 0.9 * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(1, progress))));
+    }
+}
