@@ -60,6 +60,34 @@ public sealed class HfCheckpointTests : IDisposable
     }
 
     [Fact]
+    public void Sharded_checkpoint_loads_like_the_single_file()
+    {
+        var target = CopyFixture("tiny-qwen2");
+        var file = Path.Combine(target, "model.safetensors");
+        var tensors = SafeTensors.Load(file);
+        var names = tensors.Keys.Order(StringComparer.Ordinal).ToList();
+        var shards = new[] { names.Take(names.Count / 2).ToList(), names.Skip(names.Count / 2).ToList() };
+        var map = new System.Text.Json.Nodes.JsonObject();
+        for (var i = 0; i < 2; i++)
+        {
+            var shard = $"model-0000{i + 1}-of-00002.safetensors";
+            SafeTensors.Save(Path.Combine(target, shard), shards[i].Select(n => (n, tensors[n])).ToList());
+            foreach (var n in shards[i]) map[n] = shard;
+        }
+        File.Move(file, Path.Combine(dir, "single.safetensors"));
+        File.WriteAllText(Path.Combine(target, "model.safetensors.index.json"), new System.Text.Json.Nodes.JsonObject { ["weight_map"] = map }.ToJsonString());
+
+        using var sharded = HfCheckpoint.Load(target);
+        using var single = HfCheckpoint.Load(Fixture("tiny-qwen2"));
+        using var _ = no_grad();
+        var ids = tensor(new long[,] { { 3, 8, 1, 30, 12, 7 } });
+        Assert.True(single.Forward(ids).Logits.eq(sharded.Forward(ids).Logits).all().item<bool>());
+
+        File.Delete(Path.Combine(target, "model-00002-of-00002.safetensors"));
+        Assert.Contains("shard 'model-00002-of-00002.safetensors' is missing", Assert.Throws<InvalidDataException>(() => HfCheckpoint.Load(target)).Message);
+    }
+
+    [Fact]
     public void Missing_tensor_is_named()
     {
         var target = CopyFixture("tiny-llama");

@@ -93,7 +93,7 @@ public sealed class Sampler
             logProbs.select(1, s).copy_(where(finished, 0f, lp));
             entropies.select(1, s).copy_(where(finished, 0f, entropy));
             var active = finished.logical_not();
-            finished = finished | isin(token, eos);
+            if (!options.IgnoreEos) finished = finished | isin(token, eos);
             steps = s + 1;
 
             var last = s == maxNew - 1;
@@ -122,7 +122,7 @@ public sealed class Sampler
             while (n < steps)
             {
                 var id = tokenHost[b * steps + n++];
-                if (eosSet.Contains(id)) { stopped = true; break; }
+                if (!options.IgnoreEos && eosSet.Contains(id)) { stopped = true; break; }
             }
             var ids = new int[n];
             for (var j = 0; j < n; j++) ids[j] = (int)tokenHost[b * steps + j];

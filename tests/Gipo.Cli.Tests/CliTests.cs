@@ -1,0 +1,121 @@
+using System.Text.Json;
+using Gipo.Core.Tokenization;
+using Gipo.Model;
+using Gipo.Model.Checkpoints;
+using Gipo.Model.Native;
+
+namespace Gipo.Cli.Tests;
+
+public sealed class CliTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("gipo-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    private string TinyCheckpoint()
+    {
+        NativeTorch.EnsureLoaded();
+        TorchSharp.torch.manual_seed(1);
+        var tok = CharTokenizer.Default;
+        using var model = new PolicyModel(ModelConfig.Tiny(tok.VocabSize, tok.EosId, tok.PadId, tok.BosId) with { NumLayers = 1, HiddenSize = 64, HeadDim = 16, IntermediateSize = 128 });
+        var path = Path.Combine(dir, "ckpt");
+        HfCheckpoint.Save(model, path, tok.ToJson());
+        return path;
+    }
+
+    [Fact]
+    public void Generate_json_has_the_contract_fields_and_is_seeded()
+    {
+        var ckpt = TinyCheckpoint();
+        string[] args = ["generate", "--checkpoint", ckpt, "--prompt", "Q:ADD 12 34\\n", "--max-new-tokens", "12", "--seed", "7", "--json"];
+        var a = GipoProcess.Run(args);
+        Assert.True(a.ExitCode == 0, a.Stderr);
+        using var json = JsonDocument.Parse(a.LastLine);
+        var root = json.RootElement;
+        var prompt = root.GetProperty("prompt_token_ids").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        Assert.Equal(CharTokenizer.Default.Encode("Q:ADD 12 34\n"), prompt);
+        var tokens = root.GetProperty("token_ids").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        var logprobs = root.GetProperty("logprobs").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        Assert.InRange(tokens.Length, 1, 12);
+        Assert.Equal(tokens.Length, logprobs.Length);
+        Assert.All(logprobs, lp => Assert.InRange(lp, -50, 0));
+        Assert.Equal(CharTokenizer.Default.Decode(tokens), root.GetProperty("text").GetString());
+
+        Assert.Equal(a.LastLine, GipoProcess.Run(args).LastLine); // same seed, same weights: same tokens
+        var other = GipoProcess.Run(args.Select(x => x == "7" ? "8" : x));
+        Assert.NotEqual(a.LastLine, other.LastLine);
+    }
+
+    [Fact]
+    public void Missing_checkpoint_is_one_clear_error()
+    {
+        var r = GipoProcess.Run(["generate", "--checkpoint", Path.Combine(dir, "nope"), "--prompt", "x"]);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("does not exist", r.Stderr);
+        Assert.DoesNotContain("   at ", r.Stderr); // no stack trace
+    }
+
+    [Fact]
+    public void Bad_torch_lib_prints_the_cause_and_the_fix()
+    {
+        var r = GipoProcess.Run(["generate", "--checkpoint", dir, "--prompt", "x"], new Dictionary<string, string> { ["GIPO_TORCH_LIB"] = dir });
+        Assert.Equal(3, r.ExitCode);
+        Assert.Contains("has no libtorch.so", r.Stderr);
+        Assert.Contains("fix:", r.Stderr);
+    }
+
+    [Fact]
+    public void Fresh_native_cache_is_created_and_used()
+    {
+        var cache = Path.Combine(dir, "native");
+        var ckpt = TinyCheckpoint();
+        var r = GipoProcess.Run(["generate", "--checkpoint", ckpt, "--prompt", "Q:", "--max-new-tokens", "2"], new Dictionary<string, string> { ["GIPO_NATIVE_DIR"] = cache });
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        if (NativeTorch.Info!.Patched) Assert.Single(Directory.GetFiles(cache, "libLibTorchSharp.so", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public void Sft_writes_a_loadable_checkpoint_a_jsonl_log_and_a_json_summary()
+    {
+        var run = Path.Combine(dir, "sft");
+        var r = GipoProcess.Run(["sft", "--task", "column-add", "--out", run, "--max-steps", "4", "--batch-size", "8", "--eval-every", "2",
+            "--eval-prompts", "4", "--json"]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var json = JsonDocument.Parse(r.LastLine);
+        var root = json.RootElement;
+        Assert.Equal(4, root.GetProperty("steps").GetInt32());
+        Assert.InRange(root.GetProperty("eval_pass_at_1").GetDouble(), 0, 1);
+        Assert.True(root.GetProperty("seconds").GetDouble() > 0);
+        var checkpoint = root.GetProperty("checkpoint").GetString()!;
+        Assert.Equal(Path.Combine(run, "checkpoint"), checkpoint);
+        NativeTorch.EnsureLoaded();
+        using var model = HfCheckpoint.Load(checkpoint);
+        Assert.Equal(CharTokenizer.Default.VocabSize, model.Config.VocabSize);
+
+        var lines = File.ReadAllLines(Path.Combine(run, "sft.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal([1, 2, 3, 4], lines.Select(l => l.GetProperty("step").GetInt32()));
+        Assert.Equal(2, lines.Count(l => l.GetProperty("eval_pass_at_1").ValueKind == JsonValueKind.Number));
+        Assert.All(lines, l => Assert.True(l.GetProperty("loss").GetDouble() > 0));
+    }
+
+    [Fact]
+    public void Sft_rejects_an_unknown_task_by_naming_the_valid_ones()
+    {
+        var r = GipoProcess.Run(["sft", "--task", "chess", "--out", Path.Combine(dir, "x")]);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("column-add", r.Stderr);
+    }
+
+    [Fact]
+    public void Bench_model_reports_positive_throughput_as_json()
+    {
+        var r = GipoProcess.Run(["bench", "model", "--hidden", "64", "--layers", "1", "--intermediate", "128", "--train-batch", "2", "--train-seq", "16",
+            "--train-steps", "2", "--warmup", "1", "--decode-batches", "1,4", "--new-tokens", "4", "--no-baseline", "--json"]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var json = JsonDocument.Parse(r.LastLine);
+        var gipo = json.RootElement.GetProperty("gipo");
+        Assert.True(gipo.GetProperty("train_tokens_per_s").GetDouble() > 0);
+        Assert.True(gipo.GetProperty("decode").GetProperty("4").GetDouble() > 0);
+        Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("pytorch").ValueKind);
+    }
+}
