@@ -22,7 +22,8 @@ public sealed class PolicyModel : nn.Module
     private readonly ModuleList<DecoderLayer> layers;
     private readonly RmsNorm norm;
     private readonly Linear? lm_head;
-    private readonly Tensor inv_freq;
+    // RoPE tables per device, built on first use: not parameters, not saved, never cast with the weights.
+    private readonly Dictionary<string, Tensor> ropeTables = [];
 
     public PolicyModel(ModelConfig config, Device? device = null) : base("policy")
     {
@@ -31,15 +32,11 @@ public sealed class PolicyModel : nn.Module
         layers = nn.ModuleList(Enumerable.Range(0, config.NumLayers).Select(_ => new DecoderLayer(config)).ToArray());
         norm = new RmsNorm(config.HiddenSize, config.RmsNormEps);
         lm_head = config.TieWordEmbeddings ? null : nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false);
-        // RoPE frequencies are derived, not learned or saved: HF's inv_freq = 1 / theta^(2i/d).
-        inv_freq = 1.0 / pow(config.RopeTheta, arange(0, config.HeadDim, 2, dtype: float64) / config.HeadDim);
-        inv_freq = inv_freq.to(float32);
         RegisterComponents();
         InitWeights();
         var dtype = DtypeOf(config.Dtype);
         if (dtype != float32) this.to(dtype);
         if (device is not null) this.to(device);
-        inv_freq = inv_freq.to(float32); // stays fp32 whatever the weights are
     }
 
     /// <summary>The device the weights live on.</summary>
@@ -64,10 +61,9 @@ public sealed class PolicyModel : nn.Module
             ? arange(start, start + time, dtype: int64, device: inputIds.device).unsqueeze(0).expand(batch, time)
             : (keyMask.to(int64).cumsum(1) - 1).clamp_min(0).narrow(1, start, time);
 
-        // cos/sin once per forward, shared by every layer: [B, 1, T, head_dim].
-        var freqs = positionIds.to(float32).unsqueeze(-1) * inv_freq.to(inputIds.device);
-        var angles = cat([freqs, freqs], -1).unsqueeze(1);
-        var (cos, sin) = (angles.cos().to(WeightDtype), angles.sin().to(WeightDtype));
+        // cos and signed sin once per forward, shared by every layer: [B, 1, T, head_dim] each.
+        var rope = RopeTable(inputIds.device).index_select(0, positionIds.reshape(-1)).view(batch, 1, time, 2 * Config.HeadDim);
+        var (cos, sin) = (rope.narrow(-1, 0, Config.HeadDim), rope.narrow(-1, Config.HeadDim, Config.HeadDim));
 
         var mask = AttentionMask(keyMask, start, time, inputIds.device);
         var x = embed_tokens.forward(inputIds);
@@ -77,7 +73,24 @@ public sealed class PolicyModel : nn.Module
 
         var hidden = norm.forward(x);
         var logits = lm_head is null ? F.linear(hidden, embed_tokens.weight!) : lm_head.forward(hidden);
-        return new ModelOutput(logits.to(float32), hidden);
+        return new ModelOutput(logits.dtype == float32 ? logits : logits.to(float32), hidden);
+    }
+
+    /// <summary>
+    /// [max_positions, 2·head_dim]: HF's cos(p·θ_i) for both halves, then sin(p·θ_i) with the first half negated,
+    /// so that rotate_half(x)·sin = roll(x, d/2)·signed_sin and RoPE costs four kernels.
+    /// </summary>
+    private Tensor RopeTable(Device device)
+    {
+        var key = $"{device}/{WeightDtype}";
+        if (ropeTables.TryGetValue(key, out var table)) return table;
+        using var _ = no_grad();
+        var inv = 1.0 / pow(Config.RopeTheta, arange(0, Config.HeadDim, 2, dtype: float64) / Config.HeadDim);
+        var angles = arange(Config.MaxPositionEmbeddings, dtype: float64).unsqueeze(1) * inv.unsqueeze(0);
+        var sin = angles.sin();
+        table = cat([angles.cos(), angles.cos(), -sin, sin], 1).to(WeightDtype).to(device).DetachFromDisposeScope();
+        ropeTables[key] = table;
+        return table;
     }
 
     /// <summary>
@@ -86,7 +99,9 @@ public sealed class PolicyModel : nn.Module
     /// </summary>
     private static Tensor? AttentionMask(Tensor? keyMask, long start, long time, Device device)
     {
-        if (keyMask is null && start == 0) return null;
+        // One query at the end of the cache may see every key: causality holds by construction.
+        if (keyMask is null && (start == 0 || time == 1)) return null;
+        if (keyMask is not null && time == 1) return keyMask.to(@bool).view(keyMask.shape[0], 1, 1, keyMask.shape[1]);
         var keys = start + time;
         var q = arange(start, keys, device: device).unsqueeze(1);
         var k = arange(0, keys, device: device).unsqueeze(0);
@@ -174,9 +189,9 @@ internal sealed class RmsNorm : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        var x32 = x.to(float32);
-        var normed = x32 * (x32.pow(2).mean([-1], keepdim: true) + eps).rsqrt();
-        return weight * normed.to(x.dtype);
+        var x32 = x.dtype == float32 ? x : x.to(float32);
+        var normed = x32 * (x32.square().mean([-1], keepdim: true) + eps).rsqrt();
+        return weight * (x.dtype == float32 ? normed : normed.to(x.dtype));
     }
 }
 
@@ -198,12 +213,13 @@ internal sealed class Attention : nn.Module
     public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache, int layer, long start)
     {
         var (b, t) = (x.shape[0], x.shape[1]);
-        var qkv = qkv_proj.forward(x);
-        var q = qkv.narrow(-1, 0, heads * headDim).view(b, t, heads, headDim).transpose(1, 2);
-        var k = qkv.narrow(-1, heads * headDim, kvHeads * headDim).view(b, t, kvHeads, headDim).transpose(1, 2);
-        var v = qkv.narrow(-1, (heads + kvHeads) * headDim, kvHeads * headDim).view(b, t, kvHeads, headDim).transpose(1, 2);
-        q = q * cos + RotateHalf(q) * sin;
-        k = k * cos + RotateHalf(k) * sin;
+        var qkv = qkv_proj.forward(x).view(b, t, heads + 2 * kvHeads, headDim).transpose(1, 2);
+        // RoPE on q and k together: x·cos + rotate_half(x)·sin, with rotate_half folded into a roll and a signed sin.
+        var qk = qkv.narrow(1, 0, heads + kvHeads);
+        qk = qk * cos + qk.roll(headDim / 2, -1) * sin;
+        var q = qk.narrow(1, 0, heads);
+        var k = qk.narrow(1, heads, kvHeads);
+        var v = qkv.narrow(1, heads + kvHeads, kvHeads);
         if (cache is not null) (k, v) = cache.Write(layer, start, k, v);
         if (kvHeads != heads)
         {
@@ -213,12 +229,6 @@ internal sealed class Attention : nn.Module
         }
         var y = F.scaled_dot_product_attention(q, k, v, mask, 0.0, is_casual: mask is null && t > 1);
         return o_proj.forward(y.transpose(1, 2).reshape(b, t, heads * headDim));
-    }
-
-    private static Tensor RotateHalf(Tensor x)
-    {
-        var half = x.shape[^1] / 2;
-        return cat([-x.narrow(-1, half, half), x.narrow(-1, 0, half)], -1);
     }
 }
 

@@ -31,18 +31,22 @@ internal static class TestModels
         PadTokenId = 0,
     }.Validate();
 
-    /// <summary>A model with random weights everywhere, norms and biases included, so every term is exercised.</summary>
+    /// <summary>
+    /// A model with random weights everywhere, norms and biases included, so every term is exercised. Values come
+    /// from a private generator: xunit runs test classes in parallel and the global torch RNG is shared.
+    /// </summary>
     public static PolicyModel Random(ModelConfig config, long seed = 1)
     {
         Init();
-        manual_seed(seed);
         var model = new PolicyModel(config);
+        using var gen = new Generator((ulong)seed);
         using var _ = no_grad();
         foreach (var (name, view) in model.HfTensorViews())
         {
-            if (name.Contains("norm")) view.copy_(1 + 0.1 * randn_like(view));
-            else if (name.EndsWith(".bias")) view.copy_(0.1 * randn_like(view));
-            else view.copy_(0.2 * randn_like(view));
+            var noise = randn(view.shape, generator: gen).to(view.dtype);
+            if (name.Contains("norm")) view.copy_(1 + 0.1 * noise);
+            else if (name.EndsWith(".bias")) view.copy_(0.1 * noise);
+            else view.copy_(0.2 * noise);
         }
         return model;
     }

@@ -47,65 +47,67 @@ public sealed class Sampler
         var promptLen = requests.Max(r => r.PromptIds.Count);
         var maxNew = options.MaxNewTokens;
         var total = promptLen + maxNew;
+        if (total > model.Config.MaxPositionEmbeddings)
+            throw new ArgumentException($"prompt ({promptLen} tokens) + max new tokens ({maxNew}) exceed the model's {model.Config.MaxPositionEmbeddings} positions");
         var device = model.Device;
         var capture = captureHiddenAfter is not null;
-        var draws = Uniforms(requests, maxNew);
+        var padded = requests.Any(r => r.PromptIds.Count < promptLen);
 
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         using var cache = model.NewCache(batch, total);
 
+        // Left padding; generated positions are all marked real. Rows that finished keep decoding pad-free
+        // garbage that is cut on the host, which is cheaper than masking them on the device every step.
         var prompt = new long[batch * promptLen];
         var mask = new long[batch * total];
         for (var b = 0; b < batch; b++)
         {
             var ids = requests[b].PromptIds;
             var pad = promptLen - ids.Count;
-            for (var j = 0; j < promptLen; j++)
+            for (var j = 0; j < total; j++)
             {
-                prompt[b * promptLen + j] = j < pad ? padId : ids[j - pad];
+                if (j < promptLen) prompt[b * promptLen + j] = j < pad ? padId : ids[j - pad];
                 mask[b * total + j] = j < pad ? 0 : 1;
             }
         }
-        var keyMask = tensor(mask, [batch, total], device: device);
-        var lengths = tensor(requests.Select(r => (long)r.PromptIds.Count).ToArray(), device: device);
+        // Without padding the mask is all ones: attention then needs no mask and RoPE positions are the cache offsets.
+        var keyMask = padded ? tensor(mask, [batch, total], device: device) : null;
+        var lengths = padded ? tensor(requests.Select(r => (long)r.PromptIds.Count).ToArray(), device: device).unsqueeze(1) : null;
         var eos = tensor(eosIds, device: device);
-        var uniforms = tensor(draws, [batch, maxNew], device: device);
+        var uniforms = tensor(Uniforms(requests, maxNew), [batch, maxNew], float32, device);
 
-        var output = model.Forward(tensor(prompt, [batch, promptLen], device: device), keyMask.narrow(1, 0, promptLen), cache: cache);
+        var output = model.Forward(tensor(prompt, [batch, promptLen], device: device), keyMask?.narrow(1, 0, promptLen), cache: cache);
         var logits = output.Logits.select(1, -1);
         var promptHidden = capture ? output.Hidden.select(1, -1).to(float32).cpu() : null;
 
-        var tokens = full([batch, maxNew], padId, int64, device);
-        var logProbs = zeros([batch, maxNew], float32, device);
-        var entropies = zeros([batch, maxNew], float32, device);
+        var tokens = empty([batch, maxNew], int64, device);
+        var logProbs = empty([batch, maxNew], float32, device);
+        var entropies = empty([batch, maxNew], float32, device);
         var hidden = capture ? zeros([batch, maxNew, model.Config.HiddenSize], float32, device) : null;
-        var finished = zeros([batch], @bool, device);
+        var finished = zeros([batch, 1], @bool, device);
         // On a GPU each host read stalls the pipeline, so "all finished?" is asked every few steps only.
         var checkEvery = device.type == DeviceType.CUDA ? 8 : 1;
 
         var steps = 0;
         for (var s = 0; s < maxNew; s++)
         {
-            var (token, lp, entropy) = Draw(logits, uniforms.select(1, s), options);
-            token = where(finished, padId, token);
-            tokens.select(1, s).copy_(token);
-            logProbs.select(1, s).copy_(where(finished, 0f, lp));
-            entropies.select(1, s).copy_(where(finished, 0f, entropy));
-            var active = finished.logical_not();
-            if (!options.IgnoreEos) finished = finished | isin(token, eos);
+            var (token, lp, entropy) = Draw(logits, uniforms.narrow(1, s, 1), options);
+            tokens.narrow(1, s, 1).copy_(token);
+            logProbs.narrow(1, s, 1).copy_(lp);
+            entropies.narrow(1, s, 1).copy_(entropy);
             steps = s + 1;
+            if (s == maxNew - 1 && !capture) break;
+            if (!options.IgnoreEos)
+            {
+                finished.logical_or_(isin(token, eos));
+                if (!capture && (s + 1) % checkEvery == 0 && finished.all().item<bool>()) break;
+            }
 
-            var last = s == maxNew - 1;
-            if (last && !capture) break;
-            if (!capture && (s + 1) % checkEvery == 0 && finished.all().item<bool>()) break;
-
-            // Feed the token just drawn: it is real for sequences that were still active (EOS included).
-            keyMask.select(1, promptLen + s).copy_(active.to(int64));
-            var step = model.Forward(token.unsqueeze(1), keyMask.narrow(1, 0, promptLen + s + 1), (lengths + s).unsqueeze(1), cache);
+            var step = model.Forward(token, keyMask?.narrow(1, 0, promptLen + s + 1), lengths is null ? null : lengths + s, cache);
             logits = step.Logits.select(1, 0);
-            if (hidden is not null) hidden.select(1, s).copy_(step.Hidden.select(1, 0).to(float32));
-            if (capture && finished.all().item<bool>()) break;
+            hidden?.narrow(1, s, 1).copy_(step.Hidden.to(float32));
+            if (capture && !options.IgnoreEos && finished.all().item<bool>()) break;
         }
 
         var tokenHost = tokens.narrow(1, 0, steps).cpu().data<long>().ToArray();
@@ -141,23 +143,25 @@ public sealed class Sampler
     }
 
     /// <summary>
-    /// Picks one token per row from next-token logits [B, V]. Returns the token, its log-prob under the distribution
-    /// it was drawn from (temperature-scaled, truncated when top-p/top-k are on) and the full-distribution entropy.
+    /// Picks one token per row from next-token logits [B, V] with uniforms [B, 1]. Returns, each [B, 1], the token,
+    /// its log-prob under the distribution it was drawn from (temperature-scaled, truncated when top-p/top-k are on)
+    /// and the full-distribution entropy.
     /// </summary>
     internal static (Tensor Token, Tensor LogProb, Tensor Entropy) Draw(Tensor logits, Tensor uniform, SamplingOptions o)
     {
-        var z = logits / o.EffectiveTemperature;
+        var z = o.EffectiveTemperature == 1.0 ? logits : logits / o.EffectiveTemperature;
         var logp = F.log_softmax(z, -1);
-        var entropy = -(logp.exp() * logp).sum(-1);
+        var probs = logp.exp();
+        var entropy = -(probs * logp).sum(-1, keepdim: true);
         if (o.Greedy)
         {
-            var best = z.argmax(-1);
-            return (best, logp.gather(-1, best.unsqueeze(-1)).squeeze(-1), entropy);
+            var best = z.argmax(-1, keepdim: true);
+            return (best, logp.gather(-1, best), entropy);
         }
         if (o.TopP >= 1.0 && o.TopK == 0)
         {
-            var token = InverseCdf(logp.exp(), uniform);
-            return (token, logp.gather(-1, token.unsqueeze(-1)).squeeze(-1), entropy);
+            var token = InverseCdf(probs, uniform);
+            return (token, logp.gather(-1, token), entropy);
         }
 
         var (sorted, order) = logp.sort(-1, descending: true);
@@ -167,22 +171,21 @@ public sealed class Sampler
         if (o.TopP < 1.0)
         {
             // Keep the smallest prefix whose mass reaches top-p: a token stays if the mass before it is < top-p.
-            var before = sorted.exp().cumsum(-1) - sorted.exp();
-            keep = keep & (before < o.TopP);
+            var sortedProbs = sorted.exp();
+            keep = keep & (sortedProbs.cumsum(-1) - sortedProbs < o.TopP);
         }
         var truncated = F.log_softmax(sorted.masked_fill(keep.logical_not(), double.NegativeInfinity), -1);
         var pick = InverseCdf(truncated.exp(), uniform);
-        return (order.gather(-1, pick.unsqueeze(-1)).squeeze(-1), truncated.gather(-1, pick.unsqueeze(-1)).squeeze(-1), entropy);
+        return (order.gather(-1, pick), truncated.gather(-1, pick), entropy);
     }
 
-    /// <summary>Index of the first cumulative probability above u·total, per row.</summary>
+    /// <summary>Index [B, 1] of the first cumulative probability above u·total, per row; <paramref name="uniform"/> is [B, 1].</summary>
     private static Tensor InverseCdf(Tensor probs, Tensor uniform)
     {
         var cdf = probs.cumsum(-1);
-        var target = (uniform.to(float32) * cdf.select(-1, -1)).unsqueeze(-1);
-        var index = searchsorted(cdf, target, right: true).squeeze(-1);
+        var index = searchsorted(cdf, uniform * cdf.narrow(-1, cdf.shape[^1] - 1, 1), right: true);
         // Rounding can put u·total at the very end; never return a zero-probability tail token.
-        return index.clamp_max(probs.shape[^1] - 1);
+        return index.clamp_max_(probs.shape[^1] - 1);
     }
 
     /// <summary>Uniform draws in [0, 1) for every (sequence, step): SplitMix64 of the seed and the step.</summary>
