@@ -81,6 +81,9 @@ internal static class BenchCommand
         };
         if (o.TrainSteps == 0) args.AddRange(["--train-steps", "0"]);
         var psi = new ProcessStartInfo(python, args) { RedirectStandardOutput = true, RedirectStandardError = false };
+        // Debian's torch calls OpenBLAS, whose own thread pool on top of torch's intra-op threads oversubscribes the
+        // cores; one BLAS thread was the baseline's fastest setting for both train and decode here, so it gets that.
+        if (Environment.GetEnvironmentVariable("OPENBLAS_NUM_THREADS") is null) psi.Environment["OPENBLAS_NUM_THREADS"] = "1";
         Console.Error.WriteLine($"baseline: {python} {string.Join(' ', args)}");
         using var process = Process.Start(psi) ?? throw new IOException($"could not start {python}");
         var output = process.StandardOutput.ReadToEnd();
