@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Gipo.Model.Native;
 
 namespace Gipo.Cli;
@@ -8,10 +9,14 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        // Numbers in output and options are culture-independent (ICU is on, so LANG would otherwise apply).
+        CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
         var root = new RootCommand("Gipo: asynchronous actor-model RL (GIPO/GRPO/DAPO) for language-model policies.")
         {
             GenerateCommand.Create(),
             SftCommand.Create(),
+            EvalCommand.Create(),
             BenchCommand.Create(),
         };
         try

@@ -4,8 +4,8 @@ using Gipo.Model.Sampling;
 
 namespace Gipo.Model.Evaluation;
 
-/// <summary>One prompt's samples and how many the verifier accepted.</summary>
-public sealed record PromptOutcome(Problem Problem, IReadOnlyList<string> Responses, IReadOnlyList<bool> Correct)
+/// <summary>One prompt's samples (text and token ids) and which of them the verifier accepted.</summary>
+public sealed record PromptOutcome(Problem Problem, IReadOnlyList<string> Responses, IReadOnlyList<bool> Correct, IReadOnlyList<int[]> TokenIds)
 {
     public int CorrectCount => Correct.Count(c => c);
 }
@@ -24,16 +24,22 @@ public sealed class TaskEvaluator(PolicyModel model, ITextTokenizer tokenizer, I
         var requests = problems.SelectMany((p, i) => Enumerable.Range(0, samplesPerPrompt)
             .Select(s => (Prompt: i, Request: new GenerationRequest(tokenizer.Encode(p.Prompt), CounterRandom.Next(seed, (ulong)(i * samplesPerPrompt + s)))))).ToList();
         var responses = new string[requests.Count];
+        var tokens = new int[requests.Count][];
         for (var start = 0; start < requests.Count; start += batchSize)
         {
             var chunk = requests.Skip(start).Take(batchSize).Select(r => r.Request).ToList();
             var outputs = sampler.Generate(chunk, options);
-            for (var j = 0; j < outputs.Count; j++) responses[start + j] = tokenizer.Decode(outputs[j].TokenIds);
+            for (var j = 0; j < outputs.Count; j++)
+            {
+                tokens[start + j] = outputs[j].TokenIds;
+                responses[start + j] = tokenizer.Decode(outputs[j].TokenIds);
+            }
         }
         return problems.Select((p, i) =>
         {
             var mine = responses.Skip(i * samplesPerPrompt).Take(samplesPerPrompt).ToList();
-            return new PromptOutcome(p, mine, mine.Select(r => task.Verify(p, r).Correct).ToList());
+            return new PromptOutcome(p, mine, mine.Select(r => task.Verify(p, r).Correct).ToList(),
+                tokens.Skip(i * samplesPerPrompt).Take(samplesPerPrompt).ToList());
         }).ToList();
     }
 
