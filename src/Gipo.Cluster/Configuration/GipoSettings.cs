@@ -1,0 +1,168 @@
+using System.Globalization;
+using Akka.Configuration;
+
+namespace Gipo.Cluster.Configuration;
+
+/// <summary>
+/// Gipo's HOCON: the embedded defaults (<c>hocon/gipo.conf</c>), then an optional preset file, then
+/// <c>--set key=value</c> overrides. Every key must exist in the defaults, so a typo is an error naming the key,
+/// and typed reads name the key and the allowed values when a value is wrong.
+/// </summary>
+public sealed class GipoSettings
+{
+    private const string Root = "gipo";
+    private readonly Config config;
+    private readonly string source;
+
+    private GipoSettings(Config config, string source)
+    {
+        this.config = config;
+        this.source = source;
+    }
+
+    /// <summary>The defaults shipped with this build.</summary>
+    public static Config Defaults { get; } = ConfigurationFactory.ParseString(ReadDefaults());
+
+    /// <summary>
+    /// Loads <paramref name="presetPath"/> (or only the defaults when null) with <paramref name="overrides"/>
+    /// (<c>key=value</c>, keys relative to <c>gipo.</c> or absolute) on top, and rejects unknown keys.
+    /// </summary>
+    public static GipoSettings Load(string? presetPath = null, IEnumerable<string>? overrides = null)
+    {
+        var layers = new List<(Config Config, string Source)>();
+        if (presetPath is not null)
+        {
+            if (!File.Exists(presetPath)) throw new FileNotFoundException($"config file '{presetPath}' does not exist");
+            layers.Add((Parse(File.ReadAllText(presetPath), presetPath), presetPath));
+        }
+        foreach (var o in overrides ?? [])
+        {
+            var eq = o.IndexOf('=');
+            if (eq <= 0) throw new ArgumentException($"--set '{o}': expected key=value");
+            var key = o[..eq].Trim();
+            if (!key.StartsWith(Root + ".", StringComparison.Ordinal)) key = $"{Root}.{key}";
+            layers.Add((Parse($"{key} = {Quote(o[(eq + 1)..].Trim())}", $"--set {o}"), $"--set {o}"));
+        }
+
+        var known = Keys(Defaults).ToHashSet(StringComparer.Ordinal);
+        foreach (var (layer, src) in layers)
+        {
+            var unknown = Keys(layer).Where(k => !known.Contains(k)).ToList();
+            if (unknown.Count > 0)
+                throw new ArgumentException($"{src}: unknown key(s) {string.Join(", ", unknown.Select(k => $"'{k}'{Suggest(k, known)}"))}");
+        }
+        var merged = Defaults;
+        foreach (var (layer, _) in layers) merged = layer.WithFallback(merged);
+        return new GipoSettings(merged, presetPath ?? "defaults");
+    }
+
+    /// <summary>The settings under <c>gipo.&lt;section&gt;</c>, for typed reads.</summary>
+    public SettingsSection Section(string path) => new(config, $"{Root}.{path}", source);
+
+    /// <summary>Every leaf key and its value, for logs and run manifests.</summary>
+    public IReadOnlyDictionary<string, string> Flatten() =>
+        Keys(config).Order(StringComparer.Ordinal).ToDictionary(k => k, k => config.GetString(k) ?? "");
+
+    private static Config Parse(string text, string source)
+    {
+        try
+        {
+            return ConfigurationFactory.ParseString(text);
+        }
+        catch (Exception e) when (e is ConfigurationException or FormatException or ArgumentException)
+        {
+            throw new ArgumentException($"{source}: not valid HOCON ({e.Message.Split('\n')[0]})", e);
+        }
+    }
+
+    private static IEnumerable<string> Keys(Config c) =>
+        c.Root.IsObject() ? Leaves(c.Root.GetObject(), "") : [];
+
+    private static IEnumerable<string> Leaves(Akka.Configuration.Hocon.HoconObject obj, string prefix)
+    {
+        foreach (var (name, value) in obj.Items)
+        {
+            var path = prefix.Length == 0 ? name : $"{prefix}.{name}";
+            if (value.IsObject()) foreach (var leaf in Leaves(value.GetObject(), path)) yield return leaf;
+            else yield return path;
+        }
+    }
+
+    private static string Suggest(string key, HashSet<string> known)
+    {
+        var leaf = key[(key.LastIndexOf('.') + 1)..];
+        var near = known.Where(k => k.EndsWith("." + leaf, StringComparison.Ordinal) || Distance(k, key) <= 2).Take(3).ToList();
+        return near.Count == 0 ? "" : $" (did you mean {string.Join(" or ", near.Select(n => $"'{n}'"))}?)";
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (var j = 0; j <= b.Length; j++) d[0, j] = j;
+        for (var i = 1; i <= a.Length; i++)
+            for (var j = 1; j <= b.Length; j++)
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+        return d[a.Length, b.Length];
+    }
+
+    private static string Quote(string value) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _) || value is "on" or "off" or "true" or "false"
+            ? value
+            : "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+
+    private static string ReadDefaults()
+    {
+        using var stream = typeof(GipoSettings).Assembly.GetManifestResourceStream("Gipo.Cluster.gipo.conf")
+            ?? throw new InvalidOperationException("embedded gipo.conf is missing from the build");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}
+
+/// <summary>Typed, validated reads of one HOCON section; errors name the full key and what is allowed.</summary>
+public sealed class SettingsSection(Config config, string path, string source)
+{
+    private string Key(string name) => $"{path}.{name}";
+
+    private string Raw(string name) =>
+        config.HasPath(Key(name)) ? config.GetString(Key(name)) : throw new ArgumentException($"{source}: missing key '{Key(name)}'");
+
+    public int Int(string name, int min = int.MinValue, int max = int.MaxValue)
+    {
+        var raw = Raw(name);
+        if (!int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) || v < min || v > max)
+            throw new ArgumentException($"{source}: '{Key(name)}' = '{raw}' must be an integer in [{min}, {max}]");
+        return v;
+    }
+
+    public double Double(string name, double min = double.NegativeInfinity, double max = double.PositiveInfinity)
+    {
+        var raw = Raw(name);
+        if (!double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v) || v < min || v > max)
+            throw new ArgumentException($"{source}: '{Key(name)}' = '{raw}' must be a number in [{min}, {max}]");
+        return v;
+    }
+
+    public bool Bool(string name)
+    {
+        var raw = Raw(name);
+        return raw switch
+        {
+            "on" or "true" or "yes" => true,
+            "off" or "false" or "no" => false,
+            _ => throw new ArgumentException($"{source}: '{Key(name)}' = '{raw}' must be on or off"),
+        };
+    }
+
+    public string String(string name) => Raw(name);
+
+    /// <summary>One of <paramref name="allowed"/> (HOCON spelling) mapped to its value.</summary>
+    public T Choice<T>(string name, IReadOnlyDictionary<string, T> allowed)
+    {
+        var raw = Raw(name);
+        return allowed.TryGetValue(raw, out var v)
+            ? v
+            : throw new ArgumentException($"{source}: '{Key(name)}' = '{raw}' is not one of {string.Join(", ", allowed.Keys)}");
+    }
+}

@@ -1,0 +1,55 @@
+namespace Gipo.Core.Algorithm;
+
+/// <summary>Why a response ended (GIPO-ALGORITHM §S).</summary>
+public enum FinishReason
+{
+    Eos,
+    Length,
+    Aborted,
+}
+
+/// <summary>One sampled response with what the learner needs to correct for its behaviour policy.</summary>
+/// <param name="BehaviourLogProbs">ℓμ per response token, at the sampling temperature.</param>
+/// <param name="BehaviourVersion">Policy version that generated every token (weights never change mid-generation here).</param>
+public sealed record Trajectory(
+    long TrajectoryId, long GroupId, string PromptId, int IndexInGroup,
+    int[] PromptTokens, int[] ResponseTokens, float[] BehaviourLogProbs, long BehaviourVersion, FinishReason Finish)
+{
+    /// <summary>Throws when the arrays disagree, so a corrupt message never reaches the learner.</summary>
+    public Trajectory Validate()
+    {
+        if (PromptTokens.Length == 0) throw new ArgumentException($"trajectory {TrajectoryId}: empty prompt");
+        if (ResponseTokens.Length != BehaviourLogProbs.Length)
+            throw new ArgumentException($"trajectory {TrajectoryId}: {ResponseTokens.Length} response tokens but {BehaviourLogProbs.Length} behaviour log-probs");
+        if (BehaviourLogProbs.Any(lp => !float.IsFinite(lp) || lp > 1e-4f))
+            throw new ArgumentException($"trajectory {TrajectoryId}: behaviour log-probs must be finite and <= 0");
+        return this;
+    }
+}
+
+/// <summary>The verifier's verdict on one trajectory: reward R and success label y (§A.1).</summary>
+public sealed record OutcomeScore(long TrajectoryId, double Reward, bool Success, string Reason);
+
+/// <summary>A prompt's G trajectories with their scores: the unit of advantage computation and of batching.</summary>
+public sealed record ScoredGroup(long GroupId, string PromptId, IReadOnlyList<Trajectory> Members, IReadOnlyList<OutcomeScore> Scores)
+{
+    /// <summary>Oldest behaviour version in the group: staleness is measured from it (§A.8).</summary>
+    public long MinVersion => Members.Min(m => m.BehaviourVersion);
+
+    /// <summary>Rewards differ within the group, so it carries a learning signal (§A.7).</summary>
+    public bool Informative => Scores.Max(s => s.Reward) > Scores.Min(s => s.Reward);
+
+    public ScoredGroup Validate()
+    {
+        if (Members.Count < 2) throw new ArgumentException($"group {GroupId}: needs at least 2 samples, has {Members.Count}");
+        if (Members.Count != Scores.Count) throw new ArgumentException($"group {GroupId}: {Members.Count} trajectories but {Scores.Count} scores");
+        for (var i = 0; i < Members.Count; i++)
+        {
+            Members[i].Validate();
+            if (Members[i].TrajectoryId != Scores[i].TrajectoryId)
+                throw new ArgumentException($"group {GroupId}: score {i} is for trajectory {Scores[i].TrajectoryId}, not {Members[i].TrajectoryId}");
+            if (!double.IsFinite(Scores[i].Reward)) throw new ArgumentException($"group {GroupId}: reward of trajectory {Scores[i].TrajectoryId} is not finite");
+        }
+        return this;
+    }
+}

@@ -1,0 +1,79 @@
+using Gipo.Cluster.Configuration;
+
+namespace Gipo.Cluster.Tests;
+
+public sealed class GipoSettingsTests
+{
+    private static string Preset(string name) => Path.Combine(AppContext.BaseDirectory, "hocon", name);
+
+    [Fact]
+    public void Defaults_and_every_preset_load()
+    {
+        var defaults = GipoSettings.Load();
+        Assert.Equal(16, defaults.Section("algorithm.batch").Int("groups-per-step"));
+        foreach (var preset in new[] { "grpo.conf", "drgrpo.conf", "dapo.conf", "gipo-preset.conf" })
+        {
+            var s = GipoSettings.Load(Preset(preset));
+            Assert.Equal(8, s.Section("algorithm.batch").Int("group-size")); // inherited from the defaults
+        }
+        Assert.Equal(0.04, GipoSettings.Load(Preset("grpo.conf")).Section("algorithm.kl").Double("beta"));
+        Assert.Equal("none", GipoSettings.Load(Preset("dapo.conf")).Section("algorithm.entropy").String("mode"));
+    }
+
+    [Fact]
+    public void Set_overrides_win_over_the_preset()
+    {
+        var s = GipoSettings.Load(Preset("dapo.conf"), ["algorithm.clip.eps-high=0.3", "gipo.algorithm.entropy.mode=gsec"]);
+        Assert.Equal(0.3, s.Section("algorithm.clip").Double("eps-high"));
+        Assert.Equal("gsec", s.Section("algorithm.entropy").String("mode"));
+    }
+
+    [Fact]
+    public void Unknown_key_is_named_with_a_suggestion()
+    {
+        var e = Assert.Throws<ArgumentException>(() => GipoSettings.Load(overrides: ["algorithm.clip.eps-hgh=0.3"]));
+        Assert.Contains("unknown key(s) 'gipo.algorithm.clip.eps-hgh'", e.Message);
+        Assert.Contains("did you mean 'gipo.algorithm.clip.eps-high'", e.Message);
+
+        var file = Path.Combine(Path.GetTempPath(), $"gipo-{Guid.NewGuid():N}.conf");
+        File.WriteAllText(file, "gipo.algorithm.optim { lr = 1e-4, momentum = 0.9 }");
+        try
+        {
+            e = Assert.Throws<ArgumentException>(() => GipoSettings.Load(file));
+            Assert.Contains("'gipo.algorithm.optim.momentum'", e.Message);
+            Assert.Contains(file, e.Message);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void Typed_reads_name_the_key_and_the_allowed_values()
+    {
+        var s = GipoSettings.Load(overrides: ["algorithm.batch.group-size=1", "algorithm.advantage.norm=zscore", "algorithm.ib.enabled=maybe"]);
+        Assert.Contains("'gipo.algorithm.batch.group-size' = '1' must be an integer in [2,",
+            Assert.Throws<ArgumentException>(() => s.Section("algorithm.batch").Int("group-size", min: 2)).Message);
+        Assert.Contains("is not one of grpo, drgrpo",
+            Assert.Throws<ArgumentException>(() => s.Section("algorithm.advantage").Choice("norm", new Dictionary<string, int> { ["grpo"] = 0, ["drgrpo"] = 1 })).Message);
+        Assert.Contains("must be on or off", Assert.Throws<ArgumentException>(() => s.Section("algorithm.ib").Bool("enabled")).Message);
+    }
+
+    [Fact]
+    public void Missing_file_and_bad_syntax_are_clear_errors()
+    {
+        Assert.Contains("does not exist", Assert.Throws<FileNotFoundException>(() => GipoSettings.Load("/nope/x.conf")).Message);
+        Assert.Contains("expected key=value", Assert.Throws<ArgumentException>(() => GipoSettings.Load(overrides: ["novalue"])).Message);
+    }
+
+    [Fact]
+    public void Every_default_key_carries_a_comment()
+    {
+        // "one documented key per setting": each leaf line of gipo.conf ends with a # comment.
+        var lines = File.ReadAllLines(Preset("gipo.conf")).Select(l => l.Trim())
+            .Where(l => l.Contains('=') && !l.StartsWith('#')).ToList();
+        Assert.NotEmpty(lines);
+        Assert.DoesNotContain(lines, l => !l.Contains('#'));
+    }
+}
