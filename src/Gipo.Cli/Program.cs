@@ -17,6 +17,7 @@ public static class Program
             GenerateCommand.Create(),
             SftCommand.Create(),
             EvalCommand.Create(),
+            TrainCommand.Create(),
             BenchCommand.Create(),
         };
         try

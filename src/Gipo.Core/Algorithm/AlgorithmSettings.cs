@@ -1,0 +1,63 @@
+using Gipo.Core.Algorithm.Entropy;
+using Gipo.Core.Algorithm.InformationBottleneck;
+using Gipo.Core.Algorithm.Objective;
+
+namespace Gipo.Core.Algorithm;
+
+/// <summary>
+/// Everything one learner step needs to know, in typed form (read from <c>hocon/gipo.conf</c> and a preset).
+/// GRPO, Dr. GRPO, DAPO and GIPO differ only in these values (GIPO-ALGORITHM §D.3).
+/// </summary>
+public sealed record AlgorithmSettings
+{
+    public int GroupsPerStep { get; init; } = 16;
+    public int GroupSize { get; init; } = 8;
+    public int MaxNewTokens { get; init; } = 96;
+    public double Temperature { get; init; } = 1.0;
+
+    public AdvantageNorm AdvantageNorm { get; init; } = AdvantageNorm.Grpo;
+    /// <summary>Clip, dual clip, importance weights, aggregation and KL (§A.3–A.6).</summary>
+    public PolicyLossConfig Loss { get; init; } = new();
+    public bool DynamicSampling { get; init; } = true;
+    public int MaxGenRounds { get; init; } = 3;
+    /// <summary>DAPO overlong shaping, or null when off.</summary>
+    public OverlongShaping? Overlong { get; init; }
+    public ProxMode Prox { get; init; } = ProxMode.Recompute;
+    public int MaxStaleness { get; init; } = 2;
+
+    public double LearningRate { get; init; } = 1e-4;
+    public double WeightDecay { get; init; }
+    public double GradClip { get; init; } = 1.0;
+    public int PpoEpochs { get; init; } = 1;
+    public int Minibatches { get; init; } = 4;
+
+    public EntropyRegularizerOptions Entropy { get; init; } = new(EntropyMode.Gsec, CovRatio: TokenLossShaping.TinyModelCovRatio);
+    /// <summary>Step delimiter text; every token whose text contains it ends a step (§B.1).</summary>
+    public string StepDelimiter { get; init; } = "\n";
+    public int MinStepLength { get; init; } = 1;
+    public string AnswerMarker { get; init; } = "^A:";
+    public int Buckets { get; init; } = 6;
+    public EntropySchedulerConfig Scheduler { get; init; } = EntropySchedulerConfig.TinyDefaults(400);
+
+    public bool IbEnabled { get; init; } = true;
+    public IbConfig Ib { get; init; } = new();
+
+    /// <summary>Checks cross-field rules; throws naming the setting.</summary>
+    public AlgorithmSettings Validate()
+    {
+        if (GroupsPerStep < 1) throw new ArgumentException($"batch.groups-per-step must be >= 1 (got {GroupsPerStep})");
+        if (GroupSize < 2) throw new ArgumentException($"batch.group-size must be >= 2 (got {GroupSize}): the group baseline needs two samples");
+        if (MaxNewTokens < 1) throw new ArgumentException($"batch.max-new-tokens must be >= 1 (got {MaxNewTokens})");
+        if (!(Temperature > 0)) throw new ArgumentException($"batch.temperature must be > 0 (got {Temperature})");
+        if (Minibatches < 1 || Minibatches > GroupsPerStep)
+            throw new ArgumentException($"optim.minibatches must be in 1..groups-per-step ({GroupsPerStep}); minibatches hold whole groups (got {Minibatches})");
+        if (PpoEpochs < 1) throw new ArgumentException($"optim.ppo-epochs must be >= 1 (got {PpoEpochs})");
+        if (!(LearningRate > 0)) throw new ArgumentException($"optim.lr must be > 0 (got {LearningRate})");
+        if (MaxStaleness < 0) throw new ArgumentException($"off-policy.max-staleness must be >= 0 (got {MaxStaleness})");
+        if (Buckets < 1) throw new ArgumentException($"gsec.buckets must be >= 1 (got {Buckets})");
+        if (MaxGenRounds < 1) throw new ArgumentException($"dynamic-sampling.max-gen-rounds must be >= 1 (got {MaxGenRounds})");
+        Loss.Validate();
+        Scheduler.Validate();
+        return this;
+    }
+}

@@ -1,0 +1,293 @@
+namespace Gipo.Core.Algorithm.Entropy;
+
+/// <summary>
+/// The entropy scheduler (§B.5, §B.6, §B.8): per bucket, an EMA of the batch statistic H̄_b, a calibrated reference
+/// H^ref_b, an annealed target H*_b(t) and a Lagrange multiplier λ_b ≥ 0 updated by projected dual ascent (or PID),
+/// plus an optional upper-bound multiplier ν_b. One <see cref="Update"/> per learner step, before the PPO updates.
+/// Deterministic: the same state and statistics give the same coefficients, so <see cref="State"/> /
+/// <see cref="FromState"/> resume a run exactly.
+/// </summary>
+public sealed class EntropyScheduler
+{
+    /// <summary>The <see cref="EntropySchedulerState"/> layout this class writes and reads.</summary>
+    public const int SchemaVersion = 1;
+
+    private readonly EntropySchedulerConfig _config;
+    private readonly int _numBuckets;
+    private long _learnerStep;
+    private long _policyVersion;
+    private bool _calibrating;
+    private int _calStepsDone;
+    private readonly double[] _calSum;
+    private readonly int[] _calCount;
+    private readonly double[] _hRef;
+    private readonly double[] _hEma;
+    private readonly bool[] _hEmaInit;
+    private readonly double[] _lambda;
+    private readonly double[] _nu;
+    private readonly double[] _pidIntegral;
+    private readonly double[] _pidPrevError;
+    private readonly bool[] _pidStarted;
+
+    private EntropyScheduler(EntropySchedulerState s)
+    {
+        _config = s.Config;
+        _numBuckets = s.NumBuckets;
+        _learnerStep = s.LearnerStep;
+        _policyVersion = s.PolicyVersion;
+        _calibrating = s.Calibrating;
+        _calStepsDone = s.CalStepsDone;
+        _calSum = [.. s.CalSum];
+        _calCount = [.. s.CalCount];
+        _hRef = [.. s.HRef];
+        _hEma = [.. s.HEma];
+        _hEmaInit = [.. s.HEmaInit];
+        _lambda = [.. s.Lambda];
+        _nu = [.. s.Nu];
+        _pidIntegral = [.. s.PidIntegral];
+        _pidPrevError = [.. s.PidPrevError];
+        _pidStarted = [.. s.PidStarted];
+    }
+
+    /// <summary>A fresh scheduler: calibrating, every multiplier 0.</summary>
+    /// <param name="numBuckets">K_B ≥ 1 (1 for <see cref="EntropyMode.AdaptiveGlobal"/>).</param>
+    public static EntropyScheduler Create(EntropySchedulerConfig config, int numBuckets)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        if (numBuckets < 1)
+        {
+            throw new ArgumentException($"The number of buckets K_B must be at least 1, got {numBuckets}.", nameof(numBuckets));
+        }
+        double[] Zeros() => new double[numBuckets];
+        return new EntropyScheduler(new EntropySchedulerState(
+            SchemaVersion, numBuckets, config, LearnerStep: -1, PolicyVersion: 0,
+            Calibrating: true, CalStepsDone: 0, Zeros(), new int[numBuckets],
+            Zeros(), Zeros(), new bool[numBuckets], Zeros(), Zeros(),
+            Zeros(), Zeros(), new bool[numBuckets]));
+    }
+
+    /// <summary>
+    /// The scheduler an entropy mode needs: <see cref="EntropyMode.Gsec"/> uses <paramref name="config"/> and
+    /// <paramref name="numBuckets"/> as given; <see cref="EntropyMode.AdaptiveGlobal"/> (Skywork-OR1) is GSEC with one
+    /// bucket and the gated mode, so the learner must also bucket with K_B = 1.
+    /// </summary>
+    public static EntropyScheduler CreateFor(EntropyMode mode, EntropySchedulerConfig config, int numBuckets)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return mode switch
+        {
+            EntropyMode.Gsec => Create(config, numBuckets),
+            EntropyMode.AdaptiveGlobal => Create(config with { Mode = EntropySchedulerConfig.Gated }, 1),
+            _ => throw new ArgumentException($"Entropy mode {mode} has no scheduler.", nameof(mode)),
+        };
+    }
+
+    /// <summary>Resumes from a snapshot; the state is validated and copied.</summary>
+    public static EntropyScheduler FromState(EntropySchedulerState state)
+    {
+        Validate(state);
+        return new EntropyScheduler(state);
+    }
+
+    public EntropySchedulerConfig Config => _config;
+
+    public int NumBuckets => _numBuckets;
+
+    /// <summary>A snapshot of the current state (a copy: later updates do not change it).</summary>
+    public EntropySchedulerState State => new(
+        SchemaVersion, _numBuckets, _config, _learnerStep, _policyVersion,
+        _calibrating, _calStepsDone, [.. _calSum], [.. _calCount],
+        [.. _hRef], [.. _hEma], [.. _hEmaInit], [.. _lambda], [.. _nu],
+        [.. _pidIntegral], [.. _pidPrevError], [.. _pidStarted]);
+
+    /// <summary>
+    /// Applies learner step t's statistics (EMA, calibration or dual step) and returns the coefficients for step t.
+    /// Buckets absent from the batch are not updated.
+    /// </summary>
+    /// <exception cref="ArgumentException">The statistics have the wrong bucket count, a non-finite value for a present
+    /// bucket, or a learner step not after the last applied one.</exception>
+    public EntropyCoefficients Update(EntropyStats stats)
+    {
+        ValidateStats(stats);
+        var present = Enumerable.Range(0, _numBuckets).Where(b => stats.BucketGroups[b] > 0).ToArray();
+        foreach (var b in present)
+        {
+            UpdateEma(b, stats.BucketMean[b]);
+        }
+
+        var wasCalibrating = _calibrating;
+        if (_calibrating)
+        {
+            Calibrate(present, stats.BucketMean);
+        }
+        else
+        {
+            foreach (var b in present)
+            {
+                StepMultipliers(b, stats.LearnerStep);
+            }
+        }
+
+        _learnerStep = stats.LearnerStep;
+        _policyVersion = stats.PolicyVersion;
+        return Coefficients(stats.LearnerStep, wasCalibrating);
+    }
+
+    /// <summary>κ(t) = κ₀ + (κ₁ − κ₀)·min(1, max(0, t − N_cal)/T_anneal).</summary>
+    public double Kappa(long learnerStep)
+    {
+        var progress = Math.Min(1.0, Math.Max(0, learnerStep - _config.NCal) / (double)_config.TAnneal);
+        return _config.Kappa0 + ((_config.Kappa1 - _config.Kappa0) * progress);
+    }
+
+    /// <summary>d_b = 1 − (1 − d_min)·b/(K_B − 1); d_0 = 1 when K_B = 1. High early, lower late.</summary>
+    public double StepProfile(int bucket) =>
+        _numBuckets == 1 ? 1.0 : 1.0 - ((1.0 - _config.DMin) * bucket / (_numBuckets - 1));
+
+    /// <summary>H*_b(t) = max(H_floor, κ(t)·d_b·H^ref_b); 0 until calibration has set H^ref.</summary>
+    public double Target(int bucket, long learnerStep) =>
+        _calibrating ? 0 : Math.Max(_config.HFloor, Kappa(learnerStep) * StepProfile(bucket) * _hRef[bucket]);
+
+    /// <summary>H^max_b = u·H^ref_b; 0 when off or not yet calibrated.</summary>
+    public double Upper(int bucket) =>
+        _calibrating || !_config.HasUpperBound ? 0 : _config.UpperMult * _hRef[bucket];
+
+    private void UpdateEma(int b, double mean)
+    {
+        _hEma[b] = _hEmaInit[b] ? (_config.EmaAlpha * _hEma[b]) + ((1 - _config.EmaAlpha) * mean) : mean;
+        _hEmaInit[b] = true;
+    }
+
+    // λ stays 0 while the SFT policy's entropy is measured. Calibration also waits for the first observed bucket:
+    // without one there is no reference to scale (and no constrained token to regularise).
+    private void Calibrate(int[] present, double[] bucketMean)
+    {
+        foreach (var b in present)
+        {
+            _calSum[b] += bucketMean[b];
+            _calCount[b]++;
+        }
+        _calStepsDone++;
+        if (_calStepsDone >= _config.NCal && _calCount.Any(c => c > 0))
+        {
+            SetReference();
+            _calibrating = false;
+        }
+    }
+
+    // A bucket never seen during calibration borrows the previous bucket's reference (§B.5); bucket 0, having no
+    // previous one, borrows the first observed bucket's.
+    private void SetReference()
+    {
+        var firstSeen = Array.FindIndex(_calCount, c => c > 0);
+        for (var b = 0; b < _numBuckets; b++)
+        {
+            _hRef[b] = _calCount[b] > 0 ? _calSum[b] / _calCount[b]
+                : b == 0 ? _calSum[firstSeen] / _calCount[firstSeen]
+                : _hRef[b - 1];
+        }
+    }
+
+    private void StepMultipliers(int b, long learnerStep)
+    {
+        var deficit = Target(b, learnerStep) - _hEma[b];
+        _lambda[b] = _config.Pid ? PidMultiplier(b, deficit) : Clip(_lambda[b] + (_config.EtaLambda * deficit));
+        if (_config.HasUpperBound)
+        {
+            _nu[b] = Clip(_nu[b] + (_config.EtaLambda * (_hEma[b] - Upper(b))));
+        }
+    }
+
+    // Anti-windup: the integral alone never asks for more than λ_max, so a long deficit does not delay the release
+    // once the surplus returns (and with K_P = K_D = 0 this is the projected dual ascent).
+    private double PidMultiplier(int b, double error)
+    {
+        var integralCap = _config.Ki > 0 ? _config.LambdaMax / _config.Ki : 0;
+        _pidIntegral[b] = Math.Clamp(_pidIntegral[b] + error, 0, integralCap);
+        var derivative = _pidStarted[b] ? error - _pidPrevError[b] : 0;
+        _pidPrevError[b] = error;
+        _pidStarted[b] = true;
+        return Clip((_config.Kp * error) + (_config.Ki * _pidIntegral[b]) + (_config.Kd * derivative));
+    }
+
+    private double Clip(double multiplier) => Math.Clamp(multiplier, 0, _config.LambdaMax);
+
+    private EntropyCoefficients Coefficients(long learnerStep, bool calibrationStep)
+    {
+        var alpha = new double[_numBuckets];
+        var nu = new double[_numBuckets];
+        var target = new double[_numBuckets];
+        var upper = new double[_numBuckets];
+        for (var b = 0; b < _numBuckets; b++)
+        {
+            target[b] = Target(b, learnerStep);
+            upper[b] = Upper(b);
+            if (calibrationStep)
+            {
+                continue;
+            }
+            var below = !_hEmaInit[b] || _hEma[b] < target[b];
+            alpha[b] = _config.IsGated && !below ? 0 : _lambda[b];
+            nu[b] = _nu[b];
+        }
+        return new EntropyCoefficients(learnerStep, alpha, nu, target, upper, calibrationStep);
+    }
+
+    private void ValidateStats(EntropyStats stats)
+    {
+        ArgumentNullException.ThrowIfNull(stats);
+        if (stats.BucketMean is null || stats.BucketGroups is null || stats.BucketTokens is null
+            || stats.BucketMean.Length != _numBuckets || stats.BucketGroups.Length != _numBuckets || stats.BucketTokens.Length != _numBuckets)
+        {
+            throw new ArgumentException($"Entropy statistics must have {_numBuckets} buckets (BucketMean, BucketGroups, BucketTokens).", nameof(stats));
+        }
+        if (stats.LearnerStep <= _learnerStep)
+        {
+            throw new ArgumentException($"Learner step {stats.LearnerStep} is not after the last applied step {_learnerStep} (a duplicate or out-of-order update).", nameof(stats));
+        }
+        for (var b = 0; b < _numBuckets; b++)
+        {
+            if (stats.BucketGroups[b] < 0 || stats.BucketTokens[b] < 0)
+            {
+                throw new ArgumentException($"Bucket {b} has a negative count.", nameof(stats));
+            }
+            if (stats.BucketGroups[b] > 0 && !double.IsFinite(stats.BucketMean[b]))
+            {
+                throw new ArgumentException($"Bucket {b} is present ({stats.BucketGroups[b]} groups) but its mean entropy is {stats.BucketMean[b]}.", nameof(stats));
+            }
+        }
+        if (!double.IsFinite(stats.GlobalTokenMean) || double.IsInfinity(stats.AnswerStepMean))
+        {
+            throw new ArgumentException($"Non-finite entropy statistics: global {stats.GlobalTokenMean}, answer steps {stats.AnswerStepMean}.", nameof(stats));
+        }
+    }
+
+    private static void Validate(EntropySchedulerState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(state.Config, nameof(state.Config));
+        state.Config.Validate();
+        void Require(bool condition, string message)
+        {
+            if (!condition)
+            {
+                throw new ArgumentException($"Invalid entropy-scheduler state: {message}.", nameof(state));
+            }
+        }
+
+        Require(state.SchemaVersion == SchemaVersion, $"schema version {state.SchemaVersion}, this build reads {SchemaVersion}");
+        Require(state.NumBuckets >= 1, $"K_B = {state.NumBuckets}");
+        Require(state.CalStepsDone >= 0, $"CalStepsDone = {state.CalStepsDone}");
+        Require(state.LearnerStep >= -1, $"LearnerStep = {state.LearnerStep}");
+        var k = state.NumBuckets;
+        Array?[] arrays = [state.CalSum, state.CalCount, state.HRef, state.HEma, state.HEmaInit, state.Lambda, state.Nu,
+            state.PidIntegral, state.PidPrevError, state.PidStarted];
+        Require(arrays.All(a => a is not null && a.Length == k), $"every per-bucket array needs {k} entries");
+        double[][] doubles = [state.CalSum, state.HRef, state.HEma, state.Lambda, state.Nu, state.PidIntegral, state.PidPrevError];
+        Require(doubles.All(a => a.All(double.IsFinite)), "a per-bucket value is not finite");
+        Require(state.Lambda.All(l => l >= 0) && state.Nu.All(n => n >= 0), "multipliers must be ≥ 0");
+        Require(state.CalCount.All(c => c >= 0), "calibration counts must be ≥ 0");
+        Require(state.Calibrating || state.CalCount.Any(c => c > 0), "calibration ended without observing any bucket");
+    }
+}

@@ -1,0 +1,130 @@
+namespace Gipo.Core.Algorithm.InformationBottleneck;
+
+/// <summary>Which space the step potentials live in (§C.6, flag <c>ib.phi_space</c>).</summary>
+public enum PhiSpace
+{
+    /// <summary>Φ is a success probability (default): the shaped reward stays on the outcome's scale.</summary>
+    Prob,
+
+    /// <summary>Φ := log max(Φ, ε_Φ) for every potential, endpoints included (ablation).</summary>
+    Log,
+}
+
+/// <summary>Where the intermediate potentials Φ_1..Φ_{K−1} come from (§C.9, flag <c>ib.phi_source</c>).</summary>
+public enum PhiSource
+{
+    /// <summary>The variational-IB probe on [LN(h); stdz(SC, LP, EH); pos] (default).</summary>
+    Probe,
+
+    /// <summary>A 2-parameter logistic regression on standardised self-certainty only (the confidence-only ablation).</summary>
+    ScLogistic,
+
+    /// <summary>
+    /// RLPR/VeriFree-style mean token probability of the reference answer appended after each step.
+    /// Not implemented: it needs an extra policy forward per state, which belongs to the learner, not the probe.
+    /// </summary>
+    RefAnswerProb,
+}
+
+/// <summary>
+/// Every option of the confidence-guided implicit reward (§C, §D.4 IB rows), with the tiny-model defaults.
+/// Whether IB is on at all (<c>ib.enabled</c>) is a preset flag (§D.3) and lives with the presets.
+/// </summary>
+public sealed record IbConfig
+{
+    /// <summary>Probe hidden width d_e.</summary>
+    public int EmbedDim { get; init; } = 64;
+
+    /// <summary>Bottleneck width d_z.</summary>
+    public int LatentDim { get; init; } = 16;
+
+    /// <summary>β_IB: weight of KL(p(z|u) ‖ N(0, I)) in the probe loss.</summary>
+    public double BetaIb { get; init; } = 1e-3;
+
+    /// <summary>Learning rate of the probe's own Adam optimizer.</summary>
+    public double ProbeLearningRate { get; init; } = 1e-3;
+
+    /// <summary>E_ib: passes over the training states per learner step.</summary>
+    public int Epochs { get; init; } = 2;
+
+    /// <summary>Probe minibatch size, in states.</summary>
+    public int MinibatchSize { get; init; } = 256;
+
+    /// <summary>Global gradient-norm clip of the probe.</summary>
+    public double GradClip { get; init; } = 1.0;
+
+    /// <summary>N_replay: how many previous batches' states are trained on again with the current one (0 = none).</summary>
+    public int ReplayBatches { get; init; } = 2;
+
+    /// <summary>w_ib: the largest share of the token advantage the IB credit may take (reached at ρ = 1).</summary>
+    public double WeightIb { get; init; } = 0.5;
+
+    /// <summary>λ_s: trace parameter of the GAE over steps (1 = Monte-Carlo with a learned baseline, 0 = TD(0)).</summary>
+    public double LambdaS { get; init; } = 0.5;
+
+    /// <summary>c_ib: clip of the step advantage, in probability units, before dividing by s_g.</summary>
+    public double ClipIb { get; init; } = 1.0;
+
+    /// <summary>T_warm: learner steps of the linear ramp of the gate.</summary>
+    public int WarmupSteps { get; init; } = 20;
+
+    /// <summary>a_0: AUROC EMA at or below which the gate is closed.</summary>
+    public double AucLow { get; init; } = 0.55;
+
+    /// <summary>a_1: AUROC EMA at or above which the gate is fully open.</summary>
+    public double AucHigh { get; init; } = 0.75;
+
+    /// <summary>Decay of the AUROC EMA: ema ← decay·ema + (1 − decay)·auc.</summary>
+    public double AucEmaDecay { get; init; } = 0.9;
+
+    /// <summary>Space of the potentials.</summary>
+    public PhiSpace PhiSpace { get; init; } = PhiSpace.Prob;
+
+    /// <summary>ε_Φ: floor inside the log of <see cref="InformationBottleneck.PhiSpace.Log"/>.</summary>
+    public double PhiEpsilon { get; init; } = 0.05;
+
+    /// <summary>Source of the intermediate potentials.</summary>
+    public PhiSource PhiSource { get; init; } = PhiSource.Probe;
+
+    /// <summary>
+    /// <c>ib.uniform_groups</c>: blend IB credit into all-equal-reward groups too (with s_g := 1) instead of
+    /// switching it off there.
+    /// </summary>
+    public bool UniformGroups { get; init; }
+
+    /// <summary><c>ib.backprop_to_policy</c>: let ζ·L_IB reach the trunk (ablation; representation-hacking risk).</summary>
+    public bool BackpropToPolicy { get; init; }
+
+    /// <summary>ζ: weight of L_IB in the policy loss when <see cref="BackpropToPolicy"/> is on.</summary>
+    public double BackpropCoefficient { get; init; } = 1e-3;
+
+    /// <summary><c>ib.train_on_filtered</c>: also train the probe on groups rejected by dynamic sampling.</summary>
+    public bool TrainOnFiltered { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first option out of range; returns this otherwise.</summary>
+    public IbConfig Validate()
+    {
+        Require(EmbedDim >= 1, nameof(EmbedDim), EmbedDim);
+        Require(LatentDim >= 1, nameof(LatentDim), LatentDim);
+        Require(BetaIb >= 0, nameof(BetaIb), BetaIb);
+        Require(ProbeLearningRate > 0, nameof(ProbeLearningRate), ProbeLearningRate);
+        Require(Epochs >= 1, nameof(Epochs), Epochs);
+        Require(MinibatchSize >= 1, nameof(MinibatchSize), MinibatchSize);
+        Require(GradClip > 0, nameof(GradClip), GradClip);
+        Require(ReplayBatches >= 0, nameof(ReplayBatches), ReplayBatches);
+        Require(WeightIb is >= 0 and <= 1, nameof(WeightIb), WeightIb);
+        Require(LambdaS is >= 0 and <= 1, nameof(LambdaS), LambdaS);
+        Require(ClipIb > 0, nameof(ClipIb), ClipIb);
+        Require(WarmupSteps >= 0, nameof(WarmupSteps), WarmupSteps);
+        Require(AucLow < AucHigh, nameof(AucHigh), AucHigh);
+        Require(AucEmaDecay is >= 0 and < 1, nameof(AucEmaDecay), AucEmaDecay);
+        Require(PhiEpsilon > 0, nameof(PhiEpsilon), PhiEpsilon);
+        Require(BackpropCoefficient >= 0, nameof(BackpropCoefficient), BackpropCoefficient);
+        return this;
+    }
+
+    private static void Require(bool ok, string name, object value)
+    {
+        if (!ok) throw new ArgumentException($"ib option {name} = {value} is out of range");
+    }
+}

@@ -1,0 +1,11 @@
+namespace Gipo.Core.Algorithm.Objective;
+
+/// <summary>How the behaviour importance weight w = exp(ℓ^prox − ℓ^μ) is bounded (flag <c>is.mode</c>, spec §A.4).</summary>
+public enum ImportanceMode
+{
+    /// <summary>w̃ = min(w, C): truncated importance sampling (TIS), default C = 2.</summary>
+    Truncate,
+
+    /// <summary>w̃ = w·1[w ≤ C]: tokens above the cap leave the loss (AReaL <c>behav_imp_weight_cap</c>), usual C = 5.</summary>
+    Mask,
+}

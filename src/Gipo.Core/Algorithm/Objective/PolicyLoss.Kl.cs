@@ -1,0 +1,43 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Gipo.Core.Algorithm.Objective;
+
+public static partial class PolicyLoss
+{
+    /// <summary>k3 values are clamped to [−10, 10] (veRL) so one far-off token cannot dominate the penalty.</summary>
+    private const double K3Bound = 10.0;
+
+    /// <summary>
+    /// Per-token KL(π_θ ‖ π_ref) estimate from the sampled tokens' log-probs (spec §A.6, veRL <c>kl_penalty</c>):
+    /// k1 = ℓ^θ − ℓ^ref; k2 = ½(ℓ^θ − ℓ^ref)²; k3 = clamp(e^d − d − 1, −10, 10) with d = clamp(ℓ^ref − ℓ^θ, −20, 20).
+    /// Differentiable in ℓ^θ; ℓ^ref is a constant.
+    /// </summary>
+    public static Tensor Kl(Tensor logpTheta, Tensor logpRef, KlEstimator estimator)
+    {
+        if (!Enum.IsDefined(estimator)) throw new ArgumentOutOfRangeException(nameof(estimator), estimator, "unknown KL estimator");
+        using var scope = NewDisposeScope();
+        var theta = TokenTensors.Matrix(logpTheta, nameof(logpTheta));
+        var reference = TokenTensors.Matrix(logpRef, nameof(logpRef));
+        TokenTensors.Like(theta, nameof(logpTheta), reference, nameof(logpRef));
+        TokenTensors.Finite((theta, nameof(logpTheta)), (reference, nameof(logpRef)));
+        return KlCore(theta, reference, estimator).MoveToOuterDisposeScope();
+    }
+
+    private static Tensor KlCore(Tensor theta, Tensor reference, KlEstimator estimator)
+    {
+        var r = reference.detach();
+        switch (estimator)
+        {
+            case KlEstimator.K1:
+                return theta - r;
+            case KlEstimator.K2:
+                return (theta - r).square() * 0.5;
+            case KlEstimator.K3:
+                var d = (r - theta).clamp(-LogRatioBound, LogRatioBound);
+                return (d.exp() - d - 1).clamp(-K3Bound, K3Bound);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(estimator), estimator, "unknown KL estimator");
+        }
+    }
+}

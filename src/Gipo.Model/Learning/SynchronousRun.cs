@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using Gipo.Core.Algorithm;
+using Gipo.Core.Algorithm.Objective;
+using Gipo.Core.Tasks;
+using Gipo.Core.Tokenization;
+using Gipo.Model.Evaluation;
+using Gipo.Model.Rollout;
+using Gipo.Model.Sampling;
+
+namespace Gipo.Model.Learning;
+
+/// <summary>Settings of a synchronous (η = 0) training run.</summary>
+public sealed record SynchronousRunOptions
+{
+    public int Steps { get; init; } = 30;
+    public Split TrainSplit { get; init; } = Split.RlTrain;
+    public Split EvalSplit { get; init; } = Split.RlTest;
+    /// <summary>Evaluate every this many steps (and before the first and after the last); 0 = only before and after.</summary>
+    public int EvalEvery { get; init; } = 25;
+    public int EvalPrompts { get; init; } = 200;
+    public int EvalSamplesPerPrompt { get; init; } = 4;
+    public int Seed { get; init; }
+}
+
+/// <summary>One line of a run's log: the learner's metrics plus sampling counters and, on evaluation steps, pass@1.</summary>
+public sealed record RunStep(LearnerStepMetrics? Learner, long SamplesTotal, int GroupsExamined, int GroupsFiltered, double? EvalPassAt1, double Seconds);
+
+/// <summary>
+/// Generate → score → learn, one step after another on the same policy (staleness 0): the reference behaviour
+/// the asynchronous actor system is compared with, and what algorithm tests run. Dynamic sampling (§A.7) keeps
+/// generating rounds of groups until B informative ones are accepted or the round cap is hit.
+/// </summary>
+public sealed class SynchronousRun(PolicyModel policy, ITextTokenizer tokenizer, IReasoningTask task, GipoLearner learner, AlgorithmSettings settings)
+{
+    private readonly GroupRollout rollout = new(policy, tokenizer, task);
+
+    public IEnumerable<RunStep> Run(SynchronousRunOptions o)
+    {
+        var rng = new Random(o.Seed);
+        var evaluator = new TaskEvaluator(policy, tokenizer, task);
+        var evalProblems = task.Sample(o.EvalSplit, o.EvalPrompts, o.Seed + 7919);
+        var sampling = new SamplingOptions(settings.Temperature, MaxNewTokens: settings.MaxNewTokens);
+        double Eval()
+        {
+            policy.eval();
+            return TaskEvaluator.PassAt1(evaluator.Run(evalProblems, o.EvalSamplesPerPrompt, sampling with { Temperature = 1.0 }, (ulong)o.Seed));
+        }
+
+        long samples = 0, groupId = 0;
+        yield return new RunStep(null, 0, 0, 0, Eval(), 0);
+        for (var step = 1; step <= o.Steps; step++)
+        {
+            var clock = Stopwatch.StartNew();
+            policy.eval();
+            var accepted = new List<ScoredGroup>();
+            int examined = 0, filtered = 0;
+            for (var round = 0; round < settings.MaxGenRounds && accepted.Count < settings.GroupsPerStep; round++)
+            {
+                var want = settings.GroupsPerStep - accepted.Count;
+                var problems = Enumerable.Range(0, want).Select(_ => (groupId++, task.Generate(o.TrainSplit, rng))).ToList();
+                var groups = rollout.Run(problems, settings.GroupSize, sampling, learner.PolicyVersion, (ulong)o.Seed);
+                samples += groups.Count * settings.GroupSize;
+                examined += groups.Count;
+                if (!settings.DynamicSampling) { accepted.AddRange(groups); break; }
+                var selection = DynamicSampling.Select(groups, g => g.Scores.Select(s => s.Reward).ToList(), want, groups.Count);
+                accepted.AddRange(selection.Accepted);
+                filtered += selection.RejectedCount;
+            }
+            // With every group filtered out there is nothing to learn from: the step is skipped, not faked.
+            var metrics = accepted.Count > 0 ? learner.Train(accepted) : null;
+            var eval = step == o.Steps || (o.EvalEvery > 0 && step % o.EvalEvery == 0) ? Eval() : (double?)null;
+            yield return new RunStep(metrics, samples, examined, filtered, eval, clock.Elapsed.TotalSeconds);
+        }
+    }
+}
