@@ -23,10 +23,14 @@ internal static class SftCommand
         var seed = new Option<int>("--seed") { Description = "seed of data, initialisation and evaluation", DefaultValueFactory = _ => 0 };
         var device = new Option<string>("--device") { Description = "auto | cpu | cuda | cuda:N", DefaultValueFactory = _ => "auto" };
         var threads = new Option<int>("--threads") { Description = "CPU threads (0 = one per core)", DefaultValueFactory = _ => 0 };
+        var hidden = new Option<int>("--hidden") { Description = "model width (the §E.1 tiny model: 256)", DefaultValueFactory = _ => 256 };
+        var layers = new Option<int>("--layers") { DefaultValueFactory = _ => 4 };
+        var heads = new Option<int>("--heads") { DefaultValueFactory = _ => 4 };
+        var intermediate = new Option<int>("--intermediate") { Description = "SwiGLU width", DefaultValueFactory = _ => 704 };
         var json = new Option<bool>("--json") { Description = "last output line: {eval_pass_at_1, steps, seconds, checkpoint}" };
         var command = new Command("sft", "Supervised warm-start on solver solutions; writes a Hugging Face-layout checkpoint.")
         {
-            task, output, target, maxSteps, batch, lr, evalEvery, evalPrompts, minutes, seed, device, threads, json,
+            task, output, target, maxSteps, batch, lr, evalEvery, evalPrompts, minutes, seed, device, threads, hidden, layers, heads, intermediate, json,
         };
         command.SetAction(r => CommandErrors.Run(() =>
         {
@@ -49,7 +53,12 @@ internal static class SftCommand
             var dev = TorchRuntime.ResolveDevice(r.GetValue(device)!);
             TorchSharp.torch.manual_seed(options.Seed);
             var tokenizer = CharTokenizer.Default;
-            using var model = new PolicyModel(ModelConfig.Tiny(tokenizer.VocabSize, tokenizer.EosId, tokenizer.PadId, tokenizer.BosId), dev);
+            var shape = ModelConfig.Tiny(tokenizer.VocabSize, tokenizer.EosId, tokenizer.PadId, tokenizer.BosId) with
+            {
+                HiddenSize = r.GetValue(hidden), NumLayers = r.GetValue(layers), NumHeads = r.GetValue(heads), NumKvHeads = r.GetValue(heads),
+                HeadDim = r.GetValue(hidden) / Math.Max(1, r.GetValue(heads)), IntermediateSize = r.GetValue(intermediate),
+            };
+            using var model = new PolicyModel(shape.Validate(), dev);
             Console.Error.WriteLine($"sft: {options.Task}, {model.Config.ParameterCount():N0} parameters on {dev}, log {Path.Combine(outDir, "sft.jsonl")}");
 
             var result = ConsoleProgress.Run("sft", options.MaxSteps, update =>
