@@ -62,6 +62,7 @@ internal static class EvalCommand
                     distinct_correct_fraction = report.DistinctCorrectFraction,
                     distinct_n = report.DistinctN.ToDictionary(kv => kv.Key.ToString(), kv => double.IsFinite(kv.Value) ? kv.Value : (double?)null),
                     reference_length = report.ReferenceLength,
+                    bucket_entropy = report.BucketEntropy.Select(v => double.IsFinite(v) ? v : (double?)null),
                     budget_accuracy = report.BudgetAccuracy.ToDictionary(kv => kv.Key.ToString("R", System.Globalization.CultureInfo.InvariantCulture), kv => kv.Value),
                     n_prompts = report.Prompts, n_samples = report.SamplesPerPrompt,
                 }));
@@ -76,6 +77,7 @@ internal static class EvalCommand
             table.AddRow($"distinct-correct@{report.SamplesPerPrompt}", $"{report.DistinctCorrect:F2} ({report.DistinctCorrectFraction:F3})");
             foreach (var (n, v) in report.DistinctN) table.AddRow($"distinct-{n}", double.IsFinite(v) ? v.ToString("F3") : "–");
             foreach (var (beta, v) in report.BudgetAccuracy) table.AddRow($"greedy acc @ {beta}·L_ref ({Math.Round(beta * report.ReferenceLength)} tok)", v.ToString("F3"));
+            table.AddRow("entropy per step bucket (nats)", string.Join("  ", report.BucketEntropy.Select((v, b) => $"b{b}: {(double.IsFinite(v) ? v.ToString("F3") : "–")}")));
             AnsiConsole.Write(table);
             return 0;
         }));

@@ -47,6 +47,30 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void Eval_json_has_the_contract_fields()
+    {
+        var ckpt = TinyCheckpoint();
+        var r = GipoProcess.Run(["eval", "--checkpoint", ckpt, "--task", "column-add", "--prompts", "3", "--samples", "2", "--k", "1,2",
+            "--budgets", "1", "--max-new-tokens", "8", "--json"]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var json = JsonDocument.Parse(r.LastLine);
+        var root = json.RootElement;
+        Assert.Equal(3, root.GetProperty("n_prompts").GetInt32());
+        Assert.Equal(2, root.GetProperty("n_samples").GetInt32());
+        var p1 = root.GetProperty("pass_at_1").GetDouble();
+        Assert.InRange(p1, 0, 1);
+        Assert.Equal(p1, root.GetProperty("pass_at_k").GetProperty("1").GetDouble(), 12);
+        Assert.True(root.GetProperty("pass_at_k").GetProperty("2").GetDouble() >= p1);
+        Assert.InRange(root.GetProperty("greedy_accuracy").GetDouble(), 0, 1);
+        Assert.True(root.GetProperty("distinct_correct").GetDouble() >= 0);
+        Assert.Equal(6, root.GetProperty("bucket_entropy").GetArrayLength());
+
+        var bad = GipoProcess.Run(["eval", "--checkpoint", ckpt, "--task", "column-add", "--samples", "2", "--k", "4"]);
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("k = 4 is not in 1..2", bad.Stderr);
+    }
+
+    [Fact]
     public void Missing_checkpoint_is_one_clear_error()
     {
         var r = GipoProcess.Run(["generate", "--checkpoint", Path.Combine(dir, "nope"), "--prompt", "x"]);

@@ -119,6 +119,8 @@ public sealed class PresetReductionTests
         Assert.Contains("finite", Assert.Throws<ArgumentException>(() => learner.Train([nan])).Message);
         var mismatched = group with { Scores = group.Scores.Take(3).ToList() };
         Assert.Contains("scores", Assert.Throws<ArgumentException>(() => learner.Train([mismatched])).Message);
+        var empty = group with { Members = group.Members.Select((m, i) => i == 0 ? m with { ResponseTokens = [], BehaviourLogProbs = [] } : m).ToList() };
+        Assert.Contains("at least one token", Assert.Throws<ArgumentException>(() => learner.Train([empty])).Message); // K = 0 steps
         Assert.Equal(0, learner.Step); // nothing was half-applied
     }
 }

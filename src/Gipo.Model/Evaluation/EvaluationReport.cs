@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+using Gipo.Core.Algorithm.Entropy;
 using Gipo.Core.Evaluation;
 using Gipo.Core.Tasks;
 using Gipo.Core.Tokenization;
@@ -17,6 +19,10 @@ public sealed record EvaluationOptions
     public int MaxNewTokens { get; init; } = 160;
     public double Temperature { get; init; } = 1.0;
     public int Seed { get; init; }
+    /// <summary>Step segmentation for the per-bucket entropy (§E.3): delimiter text, answer marker, K_B.</summary>
+    public string StepDelimiter { get; init; } = "\n";
+    public string AnswerMarker { get; init; } = "^A:";
+    public int Buckets { get; init; } = 6;
 }
 
 /// <summary>Every §E.3 metric of one evaluation.</summary>
@@ -24,7 +30,7 @@ public sealed record EvaluationReport(
     string Task, string Split, int Prompts, int SamplesPerPrompt,
     double PassAt1, IReadOnlyDictionary<int, double> PassAtK, double GreedyAccuracy,
     double DistinctCorrect, double DistinctCorrectFraction, IReadOnlyDictionary<int, double> DistinctN,
-    int ReferenceLength, IReadOnlyDictionary<double, double> BudgetAccuracy);
+    int ReferenceLength, IReadOnlyDictionary<double, double> BudgetAccuracy, IReadOnlyList<double> BucketEntropy);
 
 /// <summary>Runs the §E.2 protocol: n samples at temperature T plus one greedy sample per prompt, and budgets.</summary>
 public static class Evaluation
@@ -62,6 +68,31 @@ public static class Evaluation
         }
         return new EvaluationReport(task.Name, o.Split.ToString(), o.Prompts, o.SamplesPerPrompt,
             TaskEvaluator.PassAt1(sampled), passAtK, greedy.Average(p => p.CorrectCount),
-            distinct, distinct / o.SamplesPerPrompt, distinctN, referenceLength, budgets);
+            distinct, distinct / o.SamplesPerPrompt, distinctN, referenceLength, budgets, BucketEntropy(sampled, tokenizer, o));
+    }
+
+    /// <summary>
+    /// H̄_b of the sampled responses (the sampler's full-distribution token entropies), each prompt's samples
+    /// forming one group: the training statistic of §B.4 on a fixed prompt set, free of batch composition.
+    /// </summary>
+    private static double[] BucketEntropy(IReadOnlyList<PromptOutcome> sampled, ITextTokenizer tokenizer, EvaluationOptions o)
+    {
+        var segmenter = new StepSegmenter(new SegmentationConfig(StepSegmenter.DelimitersFor(tokenizer, o.StepDelimiter), 1,
+            new Regex(o.AnswerMarker, RegexOptions.Multiline)));
+        var rows = sampled.SelectMany((p, g) => p.TokenIds.Select((ids, i) => (Group: g, Ids: ids, Entropy: p.Entropies[i]))).Where(r => r.Ids.Length > 0).ToList();
+        var width = rows.Max(r => r.Ids.Length);
+        var segmentations = rows.Select(r => segmenter.Segment(r.Ids, ids => tokenizer.Decode(ids, skipSpecial: false))).ToList();
+        var buckets = StepBuckets.Assign(segmentations, width, o.Buckets, BucketPosition.Absolute);
+        var entropy = new float[rows.Count * width];
+        var mask = new float[rows.Count * width];
+        for (var n = 0; n < rows.Count; n++)
+            for (var t = 0; t < rows[n].Ids.Length; t++)
+            {
+                entropy[n * width + t] = rows[n].Entropy[t];
+                mask[n * width + t] = 1;
+            }
+        using var e = TorchSharp.torch.tensor(entropy, [rows.Count, width]);
+        using var m = TorchSharp.torch.tensor(mask, [rows.Count, width]);
+        return GroupSequentialEntropy.Measure(e, m, buckets, rows.Select(r => r.Group).ToArray()).BucketMean;
     }
 }

@@ -5,7 +5,7 @@ using Gipo.Model.Sampling;
 namespace Gipo.Model.Evaluation;
 
 /// <summary>One prompt's samples (text and token ids) and which of them the verifier accepted.</summary>
-public sealed record PromptOutcome(Problem Problem, IReadOnlyList<string> Responses, IReadOnlyList<bool> Correct, IReadOnlyList<int[]> TokenIds)
+public sealed record PromptOutcome(Problem Problem, IReadOnlyList<string> Responses, IReadOnlyList<bool> Correct, IReadOnlyList<int[]> TokenIds, IReadOnlyList<float[]> Entropies)
 {
     public int CorrectCount => Correct.Count(c => c);
 }
@@ -25,6 +25,7 @@ public sealed class TaskEvaluator(PolicyModel model, ITextTokenizer tokenizer, I
             .Select(s => (Prompt: i, Request: new GenerationRequest(tokenizer.Encode(p.Prompt), CounterRandom.Next(seed, (ulong)(i * samplesPerPrompt + s)))))).ToList();
         var responses = new string[requests.Count];
         var tokens = new int[requests.Count][];
+        var entropies = new float[requests.Count][];
         for (var start = 0; start < requests.Count; start += batchSize)
         {
             var chunk = requests.Skip(start).Take(batchSize).Select(r => r.Request).ToList();
@@ -32,6 +33,7 @@ public sealed class TaskEvaluator(PolicyModel model, ITextTokenizer tokenizer, I
             for (var j = 0; j < outputs.Count; j++)
             {
                 tokens[start + j] = outputs[j].TokenIds;
+                entropies[start + j] = outputs[j].Entropies;
                 responses[start + j] = tokenizer.Decode(outputs[j].TokenIds);
             }
         }
@@ -39,7 +41,8 @@ public sealed class TaskEvaluator(PolicyModel model, ITextTokenizer tokenizer, I
         {
             var mine = responses.Skip(i * samplesPerPrompt).Take(samplesPerPrompt).ToList();
             return new PromptOutcome(p, mine, mine.Select(r => task.Verify(p, r).Correct).ToList(),
-                tokens.Skip(i * samplesPerPrompt).Take(samplesPerPrompt).ToList());
+                tokens.Skip(i * samplesPerPrompt).Take(samplesPerPrompt).ToList(),
+                entropies.Skip(i * samplesPerPrompt).Take(samplesPerPrompt).ToList());
         }).ToList();
     }
 
