@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Gipo.Cluster.Metrics;
 using Gipo.Core.Tokenization;
 using Gipo.Model;
 using Gipo.Model.Training;
@@ -61,8 +62,15 @@ internal static class SftCommand
             using var model = new PolicyModel(shape.Validate(), dev);
             Console.Error.WriteLine($"sft: {options.Task}, {model.Config.ParameterCount():N0} parameters on {dev}, log {Path.Combine(outDir, "sft.jsonl")}");
 
+            var log = Path.Combine(outDir, "sft.jsonl");
             var result = ConsoleProgress.Run("sft", options.MaxSteps, update =>
-                new SftTrainer(model, tokenizer, tokenizer.ToJson()).Run(options, outDir, new Progress(update)));
+                new SftTrainer(model, tokenizer, tokenizer.ToJson()).Run(options, outDir, new Progress((value, text, evaluation) =>
+                {
+                    update(value, text, evaluation);
+                    if (evaluation) MetricsPlots.RenderSft(log, outDir); // refreshed during the run, not only at the end
+                })));
+            var plots = MetricsPlots.RenderSft(log, outDir);
+            Console.Error.WriteLine($"sft: plots {string.Join(", ", plots.Select(Path.GetFileName))} in {outDir}");
 
             if (r.GetValue(json))
                 Console.WriteLine(JsonSerializer.Serialize(new

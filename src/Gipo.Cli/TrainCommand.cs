@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Gipo.Cluster.Configuration;
+using Gipo.Cluster.Metrics;
 using Gipo.Core.Tasks;
 using Gipo.Model;
 using Gipo.Model.Checkpoints;
@@ -74,14 +75,17 @@ internal static class TrainCommand
                             clip_frac_low = m?.Loss.ClipFractionLow, is_weight_mean_abs_dev = m?.Loss.MeanAbsWeightMinusOne,
                             token_entropy = m?.TokenEntropy, bucket_entropy = m?.BucketEntropy.Select(Finite), bucket_target = m?.BucketTarget,
                             bucket_alpha = m?.BucketAlpha, calibrating = m?.Calibrating, ib_auroc = m?.IbBatchAuroc, ib_auc_ema = m?.IbAucEma,
-                            ib_rho = m?.IbRho, ib_bce = m?.IbBce, ib_sign_flip = m?.IbSignFlipFraction, grad_norm = m?.GradNorm, seconds = s.Seconds,
+                            ib_rho = m?.IbRho, ib_bce = m?.IbBce, ib_sign_flip = m?.IbSignFlipFraction, ib_train_states = m?.IbTrainStates,
+                            ib_filtered_groups = m?.IbFilteredGroups, ib_policy_loss = m?.IbPolicyLoss, grad_norm = m?.GradNorm, seconds = s.Seconds,
                             learner_seconds = m?.Seconds, prox_seconds = m?.ProxSeconds, advantage_seconds = m?.AdvantageSeconds, ppo_seconds = m?.PpoSeconds,
                         }));
                         update(m?.Step ?? 0, $"reward {m?.RewardMean:F2} H {m?.TokenEntropy:F2} pass@1 {last:F3}", s.EvalPassAt1 is not null);
+                        if (s.EvalPassAt1 is not null) MetricsPlots.RenderTrain(Path.Combine(outDir, "metrics.jsonl"), outDir);
                     }
                     return 0;
                 });
             }
+            MetricsPlots.RenderTrain(Path.Combine(outDir, "metrics.jsonl"), outDir);
             var checkpoint = Path.Combine(outDir, "checkpoint");
             HfCheckpoint.Save(policy, checkpoint, tokenizerJson);
             if (r.GetValue(json))

@@ -1,0 +1,113 @@
+using System.Text.Json;
+using Gipo.Model.Checkpoints;
+using ScottPlot;
+
+namespace Gipo.Cluster.Metrics;
+
+/// <summary>
+/// PNG plots of a run's <c>*.jsonl</c> metrics, for a person to look at: each figure is one quantity (or a
+/// family, e.g. entropy per step bucket with its targets) against the learner step. Files are replaced
+/// atomically, so a viewer never sees half a PNG while a run is writing.
+/// </summary>
+public static class MetricsPlots
+{
+    private const int Width = 900, Height = 500;
+
+    /// <summary>Figures of a <c>gipo sft</c> log: loss and held-out pass@1.</summary>
+    public static IReadOnlyList<string> RenderSft(string jsonlPath, string outputDir)
+    {
+        var rows = Read(jsonlPath);
+        return
+        [
+            Figure(outputDir, "sft-loss.png", "SFT loss (response tokens)", "loss", [Series("loss", rows, "loss")]),
+            Figure(outputDir, "sft-pass-at-1.png", "Held-out pass@1 during SFT", "pass@1", [Series("pass@1", rows, "eval_pass_at_1")]),
+        ];
+    }
+
+    /// <summary>Figures of a <c>gipo train</c> log: reward, pass@1, entropy per bucket with targets and multipliers, IB trust, clipping.</summary>
+    public static IReadOnlyList<string> RenderTrain(string jsonlPath, string outputDir)
+    {
+        var rows = Read(jsonlPath);
+        var buckets = rows.Select(r => r.TryGetProperty("bucket_entropy", out var b) && b.ValueKind == JsonValueKind.Array ? b.GetArrayLength() : 0).DefaultIfEmpty(0).Max();
+        var entropy = Enumerable.Range(0, buckets).SelectMany(b => new[]
+        {
+            Series($"H̄ b{b}", rows, "bucket_entropy", b) with { Color = b + 1 },
+            Series($"target b{b}", rows, "bucket_target", b) with { Dashed = true, Color = b + 1 },
+        }).ToList();
+        return
+        [
+            Figure(outputDir, "reward.png", "Mean reward of trained groups", "reward", [Series("reward", rows, "reward_mean")]),
+            Figure(outputDir, "pass-at-1.png", "Held-out pass@1", "pass@1", [Series("pass@1", rows, "eval_pass_at_1")]),
+            Figure(outputDir, "entropy-buckets.png", "Entropy per step bucket (solid) and GSEC targets (dashed)", "nats",
+                [Series("token mean", rows, "token_entropy") with { Color = 0 }, .. entropy]),
+            Figure(outputDir, "entropy-multipliers.png", "GSEC multipliers α_b", "α",
+                Enumerable.Range(0, buckets).Select(b => Series($"α b{b}", rows, "bucket_alpha", b)).ToList()),
+            Figure(outputDir, "ib-trust.png", "IB probe: out-of-sample AUROC, EMA and gate ρ", "value",
+                [Series("AUROC (batch)", rows, "ib_auroc"), Series("AUROC EMA", rows, "ib_auc_ema"), Series("ρ", rows, "ib_rho")]),
+            Figure(outputDir, "clipping.png", "Clip fractions and importance-weight drift", "fraction",
+                [Series("clip high", rows, "clip_frac_high"), Series("clip low", rows, "clip_frac_low"), Series("mean |w−1|", rows, "is_weight_mean_abs_dev")]),
+        ];
+    }
+
+    /// <param name="Color">Palette index; lines sharing one (a bucket's entropy and its target) share a colour.</param>
+    private sealed record Line(string Label, double[] X, double[] Y, bool Dashed = false, int? Color = null);
+
+    private static Line Series(string label, IReadOnlyList<JsonElement> rows, string key, int? index = null)
+    {
+        var xs = new List<double>();
+        var ys = new List<double>();
+        foreach (var r in rows)
+        {
+            if (!r.TryGetProperty(key, out var v) || !r.TryGetProperty("step", out var step)) continue;
+            if (index is { } i)
+            {
+                if (v.ValueKind != JsonValueKind.Array || v.GetArrayLength() <= i) continue;
+                v = v[i];
+            }
+            if (v.ValueKind != JsonValueKind.Number) continue; // null: not measured at this step
+            xs.Add(step.GetDouble());
+            ys.Add(v.GetDouble());
+        }
+        return new Line(label, [.. xs], [.. ys]);
+    }
+
+    private static string Figure(string dir, string file, string title, string yLabel, IReadOnlyList<Line> lines)
+    {
+        var plot = new Plot();
+        plot.Title(title);
+        plot.XLabel("learner step");
+        plot.YLabel(yLabel);
+        foreach (var line in lines.Where(l => l.X.Length > 0))
+        {
+            var s = plot.Add.Scatter(line.X, line.Y);
+            s.LegendText = line.Label;
+            s.MarkerSize = line.X.Length > 60 ? 0 : 4;
+            if (line.Dashed) s.LinePattern = LinePattern.Dashed;
+            if (line.Color is { } c) s.Color = plot.Add.Palette.GetColor(c);
+        }
+        if (lines.Count(l => l.X.Length > 0) > 1) plot.ShowLegend(Alignment.UpperRight);
+        var path = Path.Combine(dir, file);
+        AtomicFile.Write(path, stream => stream.Write(plot.GetImageBytes(Width, Height, ImageFormat.Png)));
+        return path;
+    }
+
+    private static List<JsonElement> Read(string path)
+    {
+        var rows = new List<JsonElement>();
+        foreach (var (line, number) in File.ReadLines(path).Select((l, i) => (l, i + 1)))
+        {
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            try
+            {
+                rows.Add(JsonDocument.Parse(line).RootElement.Clone());
+            }
+            catch (JsonException e)
+            {
+                // A run killed mid-write leaves a partial last line; anything else is a corrupt log.
+                if (number == File.ReadLines(path).Count()) break;
+                throw new InvalidDataException($"{path}:{number}: not a JSON object ({e.Message})", e);
+            }
+        }
+        return rows;
+    }
+}
