@@ -75,7 +75,8 @@ internal static class TrainCommand
                             clip_frac_low = m?.Loss.ClipFractionLow, is_weight_mean_abs_dev = m?.Loss.MeanAbsWeightMinusOne,
                             token_entropy = m?.TokenEntropy, bucket_entropy = m?.BucketEntropy.Select(Finite), bucket_target = m?.BucketTarget,
                             bucket_alpha = m?.BucketAlpha, calibrating = m?.Calibrating, ib_auroc = m?.IbBatchAuroc, ib_auc_ema = m?.IbAucEma,
-                            ib_rho = m?.IbRho, ib_bce = m?.IbBce, ib_sign_flip = m?.IbSignFlipFraction, ib_train_states = m?.IbTrainStates,
+                            ib_rho = m?.IbRho, ib_bce = m?.IbBce, ib_sign_flip = m?.IbSignFlipFraction, ib_brier = m?.IbBrier,
+                            ib_calibration_gap = m?.IbCalibrationGap, ib_train_states = m?.IbTrainStates,
                             ib_filtered_groups = m?.IbFilteredGroups, ib_policy_loss = m?.IbPolicyLoss, grad_norm = m?.GradNorm, seconds = s.Seconds,
                             learner_seconds = m?.Seconds, prox_seconds = m?.ProxSeconds, advantage_seconds = m?.AdvantageSeconds, ppo_seconds = m?.PpoSeconds,
                         }));

@@ -1,12 +1,6 @@
-using Gipo.Cluster.Configuration;
 using Gipo.Core.Algorithm;
-using Gipo.Core.Tasks;
-using Gipo.Core.Tokenization;
-using Gipo.Model;
 using Gipo.Model.Learning;
-using Gipo.Model.Native;
-using Gipo.Model.Rollout;
-using Gipo.Model.Sampling;
+using static Gipo.Cluster.Tests.LearnerFixture;
 using static TorchSharp.torch;
 
 namespace Gipo.Cluster.Tests;
@@ -17,36 +11,6 @@ namespace Gipo.Cluster.Tests;
 /// </summary>
 public sealed class PresetReductionTests
 {
-    private static readonly CharTokenizer Tok = CharTokenizer.Default;
-
-    private static string Preset(string name) => Path.Combine(AppContext.BaseDirectory, "hocon", name);
-
-    private static AlgorithmSettings Settings(string preset, params string[] overrides) =>
-        AlgorithmSettingsReader.Read(GipoSettings.Load(Preset(preset), ["algorithm.batch.groups-per-step=4", "algorithm.optim.minibatches=2", .. overrides]));
-
-    private static PolicyModel Policy()
-    {
-        NativeTorch.EnsureLoaded();
-        var model = new PolicyModel(ModelConfig.Tiny(Tok.VocabSize, Tok.EosId, Tok.PadId, Tok.BosId) with
-            { HiddenSize = 32, NumLayers = 1, NumHeads = 2, NumKvHeads = 2, HeadDim = 16, IntermediateSize = 64 });
-        using var gen = new Generator(17);
-        using var _ = no_grad();
-        foreach (var (_, view) in model.HfTensorViews()) view.copy_(0.1 * randn(view.shape, generator: gen));
-        return model;
-    }
-
-    /// <summary>Four groups of 4 samples from a random policy, with alternating rewards so every group is informative.</summary>
-    private static IReadOnlyList<ScoredGroup> Batch(PolicyModel model)
-    {
-        var task = ReasoningTasks.Get("column-add");
-        var problems = task.Sample(Split.SftTrain, 4, 3).Select((p, i) => ((long)i, p)).ToList();
-        var groups = new GroupRollout(model, Tok, task).Run(problems, 4, new SamplingOptions(MaxNewTokens: 24), 0, 5);
-        return groups.Select(g => g with
-        {
-            Scores = g.Scores.Select((s, i) => s with { Reward = i % 2, Success = i % 2 == 1 }).ToList(),
-        }).ToList();
-    }
-
     private static (Tensor Weights, LearnerStepMetrics Last) TrainSteps(AlgorithmSettings settings, int steps)
     {
         using var model = Policy();
@@ -56,8 +20,6 @@ public sealed class PresetReductionTests
         for (var i = 0; i < steps; i++) last = learner.Train(batch);
         return (learner.Optimizer.Parameters.detach().clone(), last);
     }
-
-    private static bool Identical(Tensor a, Tensor b) => a.eq(b).all().item<bool>();
 
     [Fact]
     public void Gipo_with_both_additions_off_is_bit_identical_to_dapo()

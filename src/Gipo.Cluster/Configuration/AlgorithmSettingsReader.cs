@@ -61,8 +61,7 @@ public static class AlgorithmSettingsReader
             Minibatches = optim.Int("minibatches", 1),
             Entropy = new EntropyRegularizerOptions(mode, entropy.Double("bonus-coef", 0), entropy.Double("cov-ratio", 0, 1),
                 entropy.Double("clip-cov-lb"), entropy.Double("clip-cov-ub"), entropy.Double("kl-cov-coef", 0), entropy.Double("forking-quantile", 0, 1)),
-            // HOCON strings may not keep a bare newline, so the file writes "\\n" and it is decoded here.
-            StepDelimiter = System.Text.RegularExpressions.Regex.Unescape(gsec.String("delimiter")),
+            StepDelimiter = gsec.EscapedString("delimiter"),
             MinStepLength = gsec.Int("min-step-length", 1),
             AnswerMarker = gsec.String("answer-marker"),
             Buckets = gsec.Int("buckets", 1),
@@ -77,13 +76,20 @@ public static class AlgorithmSettingsReader
             IbEnabled = ib.Bool("enabled"),
             Ib = new IbConfig
             {
-                PhiSource = ib.Choice("phi-source", new Dictionary<string, PhiSource> { ["probe"] = PhiSource.Probe, ["sc_logistic"] = PhiSource.ScLogistic }),
+                PhiSource = ib.Choice("phi-source", new Dictionary<string, PhiSource>
+                {
+                    ["probe"] = PhiSource.Probe, ["sc_logistic"] = PhiSource.ScLogistic, ["ref_answer_prob"] = PhiSource.RefAnswerProb,
+                }),
+                RefAnswerPrefix = ib.EscapedString("ref-answer-prefix"), RefAnswerSuffix = ib.EscapedString("ref-answer-suffix"),
+                RefAnswerMicrobatch = ib.Int("ref-answer-microbatch", 1),
                 PhiSpace = ib.Choice("phi-space", new Dictionary<string, PhiSpace> { ["prob"] = PhiSpace.Prob, ["log"] = PhiSpace.Log }),
                 EmbedDim = ib.Int("embed-dim", 1), LatentDim = ib.Int("z-dim", 1), BetaIb = ib.Double("beta", 0),
                 ProbeLearningRate = ib.Double("lr", 0), Epochs = ib.Int("epochs", 1), MinibatchSize = ib.Int("minibatch", 1),
                 ReplayBatches = ib.Int("replay-batches", 0), WeightIb = ib.Double("weight", 0, 1), LambdaS = ib.Double("lambda-s", 0, 1),
                 ClipIb = ib.Double("clip", 0), WarmupSteps = ib.Int("warmup-steps", 0), AucLow = ib.Double("auc-low", 0, 1),
                 AucHigh = ib.Double("auc-high", 0, 1), UniformGroups = ib.Bool("uniform-groups"),
+                BackpropToPolicy = ib.Bool("backprop-to-policy"), BackpropCoefficient = ib.Double("backprop-coef", 0),
+                TrainOnFiltered = ib.Bool("train-on-filtered"),
             },
         }.Validate();
     }

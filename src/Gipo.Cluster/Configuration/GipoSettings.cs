@@ -157,6 +157,23 @@ public sealed class SettingsSection(Config config, string path, string source)
 
     public string String(string name) => Raw(name);
 
+    /// <summary>
+    /// A string with C escapes decoded (<c>\\n</c> in the file is a newline): HOCON strings may not keep a bare
+    /// newline, so texts such as step delimiters are written escaped.
+    /// </summary>
+    public string EscapedString(string name)
+    {
+        var raw = Raw(name);
+        try
+        {
+            return System.Text.RegularExpressions.Regex.Unescape(raw);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"{source}: '{Key(name)}' = '{raw}' has a bad escape ({e.Message})", e);
+        }
+    }
+
     /// <summary>One of <paramref name="allowed"/> (HOCON spelling) mapped to its value.</summary>
     public T Choice<T>(string name, IReadOnlyDictionary<string, T> allowed)
     {

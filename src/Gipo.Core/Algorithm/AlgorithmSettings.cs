@@ -58,6 +58,12 @@ public sealed record AlgorithmSettings
         if (MaxGenRounds < 1) throw new ArgumentException($"dynamic-sampling.max-gen-rounds must be >= 1 (got {MaxGenRounds})");
         Loss.Validate();
         Scheduler.Validate();
+        Ib.Validate();
+        // ref_answer_prob's Φ comes from the policy itself: there is no probe to backpropagate through or to train.
+        if (IbEnabled && !Ib.UsesProbe && Ib.BackpropToPolicy)
+            throw new ArgumentException("ib.backprop-to-policy = on needs the probe, and ib.phi-source = ref_answer_prob trains none");
+        if (IbEnabled && !Ib.UsesProbe && Ib.TrainOnFiltered)
+            throw new ArgumentException("ib.train-on-filtered = on trains the probe, and ib.phi-source = ref_answer_prob has none");
         return this;
     }
 }

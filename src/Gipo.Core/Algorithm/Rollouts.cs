@@ -31,7 +31,11 @@ public sealed record Trajectory(
 public sealed record OutcomeScore(long TrajectoryId, double Reward, bool Success, string Reason);
 
 /// <summary>A prompt's G trajectories with their scores: the unit of advantage computation and of batching.</summary>
-public sealed record ScoredGroup(long GroupId, string PromptId, IReadOnlyList<Trajectory> Members, IReadOnlyList<OutcomeScore> Scores)
+/// <param name="ReferenceAnswer">The task's reference answer y* (e.g. <c>5689</c>, as written after <c>A:</c>), or null
+/// when the producer does not know it. Only <c>ib.phi_source = ref_answer_prob</c> (§C.9) reads it; the verdict on
+/// each trajectory is already in <paramref name="Scores"/>.</param>
+public sealed record ScoredGroup(
+    long GroupId, string PromptId, IReadOnlyList<Trajectory> Members, IReadOnlyList<OutcomeScore> Scores, string? ReferenceAnswer = null)
 {
     /// <summary>Oldest behaviour version in the group: staleness is measured from it (§A.8).</summary>
     public long MinVersion => Members.Min(m => m.BehaviourVersion);
@@ -43,6 +47,7 @@ public sealed record ScoredGroup(long GroupId, string PromptId, IReadOnlyList<Tr
     {
         if (Members.Count < 2) throw new ArgumentException($"group {GroupId}: needs at least 2 samples, has {Members.Count}");
         if (Members.Count != Scores.Count) throw new ArgumentException($"group {GroupId}: {Members.Count} trajectories but {Scores.Count} scores");
+        if (ReferenceAnswer is { Length: 0 }) throw new ArgumentException($"group {GroupId}: empty reference answer (null means none is known)");
         for (var i = 0; i < Members.Count; i++)
         {
             Members[i].Validate();

@@ -15,9 +15,11 @@ namespace Gipo.Model.Learning;
 
 /// <summary>
 /// One learner step of GIPO-ALGORITHM §D.1 over a batch of scored groups: a proximal no-grad forward (log-probs,
-/// entropies, IB features), group-sequential entropy statistics → scheduler → coefficients, outcome advantages
-/// blended with the IB step credit, then PPO minibatches of whole groups with off-policy correction and the
-/// entropy term, and finally probe training. GRPO, Dr. GRPO and DAPO are the same path with flags off.
+/// entropies, IB features or, for <c>ib.phi_source = ref_answer_prob</c>, reference-answer potentials),
+/// group-sequential entropy statistics → scheduler → coefficients, outcome advantages blended with the IB step
+/// credit, then PPO minibatches of whole groups with off-policy correction, the entropy term and (ablation
+/// <c>ib.backprop_to_policy</c>) ζ·L_IB, and finally probe training, optionally on the groups dynamic sampling
+/// rejected as well (<c>ib.train_on_filtered</c>). GRPO, Dr. GRPO and DAPO are the same path with flags off.
 /// Knows nothing of actors: an actor owns an instance and calls <see cref="Train"/>.
 /// </summary>
 public sealed class GipoLearner : IDisposable
@@ -45,13 +47,17 @@ public sealed class GipoLearner : IDisposable
         Optimizer = new FlatAdamW(policy.named_parameters(), settings.LearningRate, weightDecay: settings.WeightDecay);
         if (regularizer.NeedsScheduler)
             Scheduler = EntropyScheduler.CreateFor(settings.Entropy.Mode, settings.Scheduler, settings.Buckets);
-        if (settings.IbEnabled) Ib = new IbScorer(settings.Ib, policy.Config.HiddenSize, seed, policy.Device);
+        if (settings.IbEnabled && settings.Ib.UsesProbe) Ib = new IbScorer(settings.Ib, policy.Config.HiddenSize, seed, policy.Device);
+        if (settings.IbEnabled && !settings.Ib.UsesProbe) RefAnswer = new RefAnswerScorer(settings.Ib, tokenizer, settings.Temperature);
         shuffle = new Random((int)seed);
     }
 
     public FlatAdamW Optimizer { get; }
     public EntropyScheduler? Scheduler { get; private set; }
+    /// <summary>The probe, for every IB potential source but <c>ref_answer_prob</c>; null when IB is off.</summary>
     public IbScorer? Ib { get; }
+    /// <summary>The reference-answer potentials of <c>ib.phi_source = ref_answer_prob</c>; null otherwise.</summary>
+    public RefAnswerScorer? RefAnswer { get; }
     /// <summary>Learner steps done; also the policy version the next step trains from.</summary>
     public long Step { get; private set; }
     public long PolicyVersion => Step;
@@ -63,16 +69,25 @@ public sealed class GipoLearner : IDisposable
         if (scheduler is not null) Scheduler = EntropyScheduler.FromState(scheduler);
     }
 
-    /// <summary>Runs one learner step on <paramref name="batch"/> (accepted, non-stale groups) and bumps the version.</summary>
-    public LearnerStepMetrics Train(IReadOnlyList<ScoredGroup> batch)
+    /// <summary>
+    /// Runs one learner step on <paramref name="batch"/> (accepted, non-stale groups) and bumps the version.
+    /// <paramref name="filtered"/> are groups dynamic sampling rejected this step: with <c>ib.train_on_filtered</c> the
+    /// probe also trains on their states (π_prox features, after the accepted batch's); otherwise they are ignored.
+    /// They never reach the policy loss, the advantages or the AUROC.
+    /// </summary>
+    public LearnerStepMetrics Train(IReadOnlyList<ScoredGroup> batch, IReadOnlyList<ScoredGroup>? filtered = null)
     {
         if (batch.Count == 0) throw new ArgumentException("a learner step needs at least one group");
         foreach (var g in batch) g.Validate();
+        RequireReferenceAnswers(batch);
+        IReadOnlyList<ScoredGroup> probeOnly = Ib is not null && settings.Ib.TrainOnFiltered ? filtered ?? [] : [];
+        foreach (var g in probeOnly) g.Validate();
         var clock = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
 
         var rows = Rows.Build(batch, settings, policy.Device);
-        var steps = rows.Trajectories.Select(t => segmenter.Segment(t.ResponseTokens, ids => tokenizer.Decode(ids, skipSpecial: false))).ToList();
+        var steps = Segment(rows);
+        var stepIndex = StepIndices(rows, steps);
         var buckets = StepBuckets.Assign(steps, rows.Width, settings.Buckets, settings.Scheduler.BucketPosition);
 
         // 1. Proximal forward (no grad): ℓprox, entropies, IB features — one pass serves all three.
@@ -83,8 +98,11 @@ public sealed class GipoLearner : IDisposable
         {
             var (logits, hidden) = Forward(policy, rows);
             (proxLogp, proxEntropy) = TokenStats(logits, rows);
-            if (Ib is not null) features = Features(logits, hidden, rows, steps);
+            if (Ib is not null) features = Features(logits, hidden, rows, stepIndex);
         }
+        // Further π_prox forwards, all before any PPO update moves θ.
+        var refPotentials = RefAnswer?.Potentials(policy, RefAnswerInputs(rows, stepIndex));
+        var (filteredFeatures, filteredLabels) = probeOnly.Count > 0 ? ProbeOnlyStates(probeOnly) : ([], []);
         var refLogp = settings.Loss.KlBeta > 0 ? ReferenceLogp(rows) : null;
 
         var proxSeconds = clock.Elapsed.TotalSeconds;
@@ -92,16 +110,13 @@ public sealed class GipoLearner : IDisposable
         var statistic = GroupSequentialEntropy.Measure(proxEntropy, rows.Mask, buckets, rows.GroupIds);
         var coefficients = Scheduler?.Update(statistic.ToStats(Step, PolicyVersion)) ?? EntropyCoefficients.Zero(Step, settings.Buckets);
 
-        // 3. Advantages: outcome (§A.2), blended per step with the IB credit once the probe has earned trust (§C.7).
+        // 3. Advantages: outcome (§A.2), blended per step with the IB credit once Φ has earned trust (§C.5, §C.7).
         var (aOut, scale) = OutcomeAdvantages.Compute(rows.Rewards, rows.GroupIds, settings.AdvantageNorm);
         var advantages = OutcomeAdvantages.ToTokens(aOut, rows.Mask);
-        IbScoreResult? ibScore = null;
+        var ibScore = Ib is not null ? Ib.Score(features!, rows.Success, Step)
+            : RefAnswer?.Score(refPotentials!, rows.Success, Step);
         double signFlip = 0;
-        if (Ib is not null && features is not null)
-        {
-            ibScore = Ib.Score(features, rows.Success, Step);
-            (advantages, signFlip) = BlendIb(ibScore, aOut, scale, rows, steps);
-        }
+        if (ibScore is not null) (advantages, signFlip) = BlendIb(ibScore, aOut, scale, rows, stepIndex);
 
         // 4. Proximal log-probs per mode (§A.4).
         var prox = settings.Prox switch
@@ -114,7 +129,9 @@ public sealed class GipoLearner : IDisposable
         var advantageSeconds = clock.Elapsed.TotalSeconds - proxSeconds;
         // 5. PPO epochs over shuffled minibatches of whole groups.
         policy.train();
+        var backprop = Ib is not null && settings.Ib.BackpropToPolicy;
         var lossMetrics = new List<PolicyLossMetrics>();
+        var ibPolicyLosses = new List<double>();
         double entropyTerm = 0, gradNorm = 0;
         var minibatchIndex = 0;
         for (var epoch = 0; epoch < settings.PpoEpochs; epoch++)
@@ -123,7 +140,7 @@ public sealed class GipoLearner : IDisposable
             {
                 using var mbScope = NewDisposeScope();
                 var index = tensor(mb.Select(i => (long)i).ToArray(), device: policy.Device);
-                var (logits, _) = Forward(policy, rows, index);
+                var (logits, hidden) = Forward(policy, rows, index);
                 var (logpTheta, entropyTheta) = TokenStats(logits, rows, index);
                 var mask = rows.Mask.index_select(0, index);
                 var behaviour = rows.BehaviourLogp.index_select(0, index);
@@ -141,6 +158,13 @@ public sealed class GipoLearner : IDisposable
                 var weights = regularizer.NeedsScheduler ? GroupSequentialEntropy.Weights(buckets.SelectRows(mb), mbGroups) : null;
                 var term = regularizer.LossTerm(entropyTheta, mask, weights, coefficients);
                 var loss = pg.Loss + term;
+                if (backprop)
+                {
+                    // Added even at ζ = 0, where it contributes exact zeros: the ablation's wiring is then provably inert.
+                    var ib = IbPolicyLoss(hidden, mb, rows, stepIndex, features!);
+                    loss += settings.Ib.BackpropCoefficient * ib;
+                    ibPolicyLosses.Add(ib.item<float>());
+                }
 
                 Optimizer.ZeroGrad();
                 loss.backward();
@@ -153,9 +177,9 @@ public sealed class GipoLearner : IDisposable
         }
 
         var ppoSeconds = clock.Elapsed.TotalSeconds - proxSeconds - advantageSeconds;
-        // 6. Probe training on this batch, after it was scored out of sample (§C.4).
-        var ibTrain = Ib is not null && features is not null ? Ib.Train(features, rows.Success, Step) : null;
-        foreach (var f in features ?? []) f.Dispose();
+        // 6. Probe training on this batch, after it was scored out of sample (§C.4), then on the rejected groups.
+        var ibTrain = Ib?.Train([.. features!, .. filteredFeatures], [.. rows.Success, .. filteredLabels], Step);
+        foreach (var f in (features ?? []).Concat(filteredFeatures)) f.Dispose();
 
         Step++;
         return new LearnerStepMetrics
@@ -167,9 +191,69 @@ public sealed class GipoLearner : IDisposable
             TokenEntropy = statistic.GlobalTokenMean, BucketEntropy = statistic.BucketMean,
             BucketTarget = coefficients.Target, BucketAlpha = coefficients.Alpha, Calibrating = coefficients.Calibrating,
             IbBatchAuroc = ibScore?.BatchAuroc, IbAucEma = ibScore?.AucEma ?? 0, IbRho = ibScore?.Rho ?? 0,
-            IbBce = ibTrain?.Bce ?? 0, IbSignFlipFraction = signFlip, GradNorm = gradNorm, Seconds = clock.Elapsed.TotalSeconds,
+            IbBce = ibTrain?.Bce ?? 0, IbSignFlipFraction = signFlip,
+            IbBrier = ibScore?.Brier, IbCalibrationGap = ibScore?.CalibrationGap, IbTrainStates = ibTrain?.States ?? 0,
+            IbFilteredGroups = probeOnly.Count, IbPolicyLoss = ibPolicyLosses.Count > 0 ? ibPolicyLosses.Average() : null,
+            GradNorm = gradNorm, Seconds = clock.Elapsed.TotalSeconds,
             ProxSeconds = proxSeconds, AdvantageSeconds = advantageSeconds, PpoSeconds = ppoSeconds,
         };
+    }
+
+    /// <summary>ref_answer_prob scores y*, so every group must carry it; checked before any work is done.</summary>
+    private void RequireReferenceAnswers(IReadOnlyList<ScoredGroup> batch)
+    {
+        if (RefAnswer is null) return;
+        if (batch.FirstOrDefault(g => g.ReferenceAnswer is null) is { } missing)
+            throw new ArgumentException($"group {missing.GroupId} has no reference answer, which ib.phi-source = ref_answer_prob needs");
+    }
+
+    private List<StepSegmentation> Segment(Rows rows) =>
+        rows.Trajectories.Select(t => segmenter.Segment(t.ResponseTokens, ids => tokenizer.Decode(ids, skipSpecial: false))).ToList();
+
+    /// <summary>Per trajectory, the zero-based step of each response token: the layout features and blending share.</summary>
+    private static int[][] StepIndices(Rows rows, IReadOnlyList<StepSegmentation> steps) =>
+        rows.Trajectories.Select((t, n) => ConfidenceFeatures.StepIndexOfTokens(steps[n].Steps, t.ResponseTokens.Length)).ToArray();
+
+    private static long[] StatePositions(Rows rows, int[][] stepIndex, int n) =>
+        ConfidenceFeatures.StatePositions(rows.Trajectories[n].PromptTokens.Length, stepIndex[n]);
+
+    private static RefAnswerTrajectory[] RefAnswerInputs(Rows rows, int[][] stepIndex) =>
+        rows.Trajectories.Select((t, n) => new RefAnswerTrajectory(t.PromptTokens, t.ResponseTokens, stepIndex[n], rows.ReferenceAnswers[n]!)).ToArray();
+
+    /// <summary>
+    /// The π_prox features and labels of groups the probe trains on but the policy never sees (ib.train_on_filtered):
+    /// their own no-grad forward, freed as soon as the features are taken.
+    /// </summary>
+    private (List<StepFeatures> Features, bool[] Labels) ProbeOnlyStates(IReadOnlyList<ScoredGroup> groups)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var rows = Rows.Build(groups, settings, policy.Device);
+        var stepIndex = StepIndices(rows, Segment(rows));
+        var (logits, hidden) = Forward(policy, rows);
+        return (Features(logits, hidden, rows, stepIndex), rows.Success);
+    }
+
+    /// <summary>
+    /// L_IB (§C.4) of the minibatch's states with LN(h) from the θ forward, attached (ib.backprop_to_policy, §C.9): the
+    /// gradient reaches the trunk through h only. The confidence and position columns are the π_prox ones, constants
+    /// here, as in the features the probe trains on.
+    /// </summary>
+    private Tensor IbPolicyLoss(Tensor hidden, int[] minibatch, Rows rows, int[][] stepIndex, IReadOnlyList<StepFeatures> proxFeatures)
+    {
+        var width = hidden.shape[1];
+        var positions = minibatch.Select(n => StatePositions(rows, stepIndex, n)).ToArray();
+        var flat = positions.SelectMany((p, j) => p.Select(x => j * width + x)).ToArray();
+        var states = ConfidenceFeatures.LayerNormHidden(hidden.reshape(-1, hidden.shape[2]).index_select(0, tensor(flat, device: hidden.device)));
+        var trajectories = new List<StepFeatures>(minibatch.Length);
+        long offset = 0;
+        for (var j = 0; j < minibatch.Length; offset += positions[j].Length, j++)
+        {
+            // Wrappers only: the π_prox tensors belong to proxFeatures, which are disposed after probe training.
+            var prox = proxFeatures[minibatch[j]];
+            trajectories.Add(new StepFeatures(states.narrow(0, offset, positions[j].Length), prox.Confidence, prox.Position));
+        }
+        return Ib!.PolicyLoss(trajectories, minibatch.Select(n => rows.Success[n]).ToList()).Total;
     }
 
     /// <summary>Per-token clipped loss shaped by Clip-Cov / KL-Cov / Forking, then weighted and aggregated (§B.7).</summary>
@@ -189,7 +273,7 @@ public sealed class GipoLearner : IDisposable
         }
     }
 
-    private (Tensor Advantages, double SignFlip) BlendIb(IbScoreResult score, double[] aOut, double[] scale, Rows rows, IReadOnlyList<StepSegmentation> steps)
+    private (Tensor Advantages, double SignFlip) BlendIb(IbScoreResult score, double[] aOut, double[] scale, Rows rows, int[][] stepIndex)
     {
         var cfg = settings.Ib;
         var groupMean = rows.GroupMeans();
@@ -201,36 +285,33 @@ public sealed class GipoLearner : IDisposable
             stepAdvantages[n] = StepCredit.StepAdvantages(phi, cfg.LambdaS);
             blends[n] = GroupBlend.For(cfg.WeightIb, score.Rho, scale[n], rows.GroupIsUniform(n), cfg.UniformGroups);
         }
-        var stepOfToken = StepIndexTensor(rows, steps);
+        var stepOfToken = StepIndexTensor(rows, stepIndex);
         var outcome = tensor(aOut.Select(a => (float)a).ToArray(), device: policy.Device);
         var blended = AdvantageBlend.TokenAdvantages(outcome, stepOfToken, stepAdvantages, blends, cfg.ClipIb);
         return (blended, AdvantageBlend.SignFlipFraction(blended, outcome, rows.Mask));
     }
 
-    private Tensor StepIndexTensor(Rows rows, IReadOnlyList<StepSegmentation> steps)
+    private Tensor StepIndexTensor(Rows rows, int[][] stepIndex)
     {
         var data = new long[rows.Count * rows.Width];
         Array.Fill(data, -1L);
         for (var n = 0; n < rows.Count; n++)
-        {
-            var index = ConfidenceFeatures.StepIndexOfTokens(steps[n].Steps, rows.Trajectories[n].ResponseTokens.Length);
-            for (var t = 0; t < index.Length; t++) data[n * rows.Width + t] = index[t];
-        }
+            for (var t = 0; t < stepIndex[n].Length; t++) data[n * rows.Width + t] = stepIndex[n][t];
         return tensor(data, [rows.Count, rows.Width], device: policy.Device);
     }
 
-    private List<StepFeatures> Features(Tensor logits, Tensor hidden, Rows rows, IReadOnlyList<StepSegmentation> steps)
+    private List<StepFeatures> Features(Tensor logits, Tensor hidden, Rows rows, int[][] stepIndex)
     {
         var result = new List<StepFeatures>(rows.Count);
         for (var n = 0; n < rows.Count; n++)
         {
             var t = rows.Trajectories[n];
             var length = t.ResponseTokens.Length;
-            var stepOfToken = ConfidenceFeatures.StepIndexOfTokens(steps[n].Steps, length);
+            var stepOfToken = stepIndex[n];
             // Logits that predict response token j sit at sequence position promptLength − 1 + j.
             var rowLogits = logits[n].narrow(0, t.PromptTokens.Length - 1, length);
             using var confidence = TokenConfidence.FromLogits(rowLogits, tensor(t.ResponseTokens.Select(x => (long)x).ToArray(), device: logits.device), settings.Temperature);
-            var positions = tensor(ConfidenceFeatures.StatePositions(t.PromptTokens.Length, stepOfToken), device: hidden.device);
+            var positions = tensor(StatePositions(rows, stepIndex, n), device: hidden.device);
             var f = ConfidenceFeatures.Build(hidden[n].index_select(0, positions).to(float32), confidence, stepOfToken, settings.Buckets);
             result.Add(new StepFeatures(f.Hidden.DetachFromDisposeScope(), f.Confidence.DetachFromDisposeScope(), f.Position.DetachFromDisposeScope()));
         }
@@ -294,6 +375,8 @@ public sealed class GipoLearner : IDisposable
         public required int[] GroupIds { get; init; }
         public required double[] Rewards { get; init; }
         public required bool[] Success { get; init; }
+        /// <summary>Each trajectory's reference answer y* (its group's), null where the producer knew none.</summary>
+        public required string?[] ReferenceAnswers { get; init; }
         public required TokenBatch Batch { get; init; }
         /// <summary>[N, T]: sequence position whose logits predict response token t (clamped on padding).</summary>
         public required Tensor ResponseIndex { get; init; }
@@ -325,6 +408,7 @@ public sealed class GipoLearner : IDisposable
             var groupIds = new List<int>();
             var rewards = new List<double>();
             var success = new List<bool>();
+            var answers = new List<string?>();
             for (var g = 0; g < batch.Count; g++)
                 for (var i = 0; i < batch[g].Members.Count; i++)
                 {
@@ -333,6 +417,7 @@ public sealed class GipoLearner : IDisposable
                     groupIds.Add(g);
                     rewards.Add(Gipo.Core.Algorithm.Objective.Rewards.Outcome(batch[g].Scores[i].Reward, t.Finish, t.ResponseTokens.Length, s.Overlong));
                     success.Add(batch[g].Scores[i].Success);
+                    answers.Add(batch[g].ReferenceAnswer);
                 }
             var width = Math.Max(1, trajectories.Max(t => t.ResponseTokens.Length));
             var pad = 0;
@@ -353,7 +438,7 @@ public sealed class GipoLearner : IDisposable
             }
             return new Rows
             {
-                Trajectories = trajectories, GroupIds = [.. groupIds], Rewards = [.. rewards], Success = [.. success], Batch = packed,
+                Trajectories = trajectories, GroupIds = [.. groupIds], Rewards = [.. rewards], Success = [.. success], ReferenceAnswers = [.. answers], Batch = packed,
                 ResponseIndex = tensor(index, [trajectories.Count, width], device: device),
                 Mask = tensor(mask, [trajectories.Count, width], device: device),
                 BehaviourLogp = tensor(behaviour, [trajectories.Count, width], device: device),

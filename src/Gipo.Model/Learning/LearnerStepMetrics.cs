@@ -26,9 +26,19 @@ public sealed record LearnerStepMetrics
     public double IbRho { get; init; }
     public double IbBce { get; init; }
     public double IbSignFlipFraction { get; init; }
+    /// <summary>Mean (Φ − y)² over the batch's intermediate states, scored before the probe trained on them (§C.8); null without any.</summary>
+    public double? IbBrier { get; init; }
+    /// <summary>mean Φ − mean y over the same states (§C.8); null without any.</summary>
+    public double? IbCalibrationGap { get; init; }
+    /// <summary>States the probe trained on this step (accepted and, with ib.train_on_filtered, rejected groups; replay excluded).</summary>
+    public long IbTrainStates { get; init; }
+    /// <summary>Rejected groups whose states the probe also trained on (ib.train_on_filtered).</summary>
+    public int IbFilteredGroups { get; init; }
+    /// <summary>L_IB through the policy averaged over the minibatches (ib.backprop_to_policy; before ζ); null when off.</summary>
+    public double? IbPolicyLoss { get; init; }
     public double GradNorm { get; init; }
     public double Seconds { get; init; }
-    /// <summary>Time in the proximal forward and feature extraction.</summary>
+    /// <summary>Time in the proximal forwards (the batch's, ref_answer_prob's, filtered groups') and feature extraction.</summary>
     public double ProxSeconds { get; init; }
     /// <summary>Time in entropy statistics, scheduler, IB scoring and advantages.</summary>
     public double AdvantageSeconds { get; init; }

@@ -28,7 +28,8 @@ public sealed record RunStep(LearnerStepMetrics? Learner, long SamplesTotal, int
 /// <summary>
 /// Generate → score → learn, one step after another on the same policy (staleness 0): the reference behaviour
 /// the asynchronous actor system is compared with, and what algorithm tests run. Dynamic sampling (§A.7) keeps
-/// generating rounds of groups until B informative ones are accepted or the round cap is hit.
+/// generating rounds of groups until B informative ones are accepted or the round cap is hit; the rejected groups go
+/// to the learner too, which trains the probe on them under <c>ib.train_on_filtered</c> and ignores them otherwise.
 /// </summary>
 public sealed class SynchronousRun(PolicyModel policy, ITextTokenizer tokenizer, IReasoningTask task, GipoLearner learner, AlgorithmSettings settings)
 {
@@ -53,7 +54,8 @@ public sealed class SynchronousRun(PolicyModel policy, ITextTokenizer tokenizer,
             var clock = Stopwatch.StartNew();
             policy.eval();
             var accepted = new List<ScoredGroup>();
-            int examined = 0, filtered = 0;
+            var rejected = new List<ScoredGroup>();
+            var examined = 0;
             for (var round = 0; round < settings.MaxGenRounds && accepted.Count < settings.GroupsPerStep; round++)
             {
                 var want = settings.GroupsPerStep - accepted.Count;
@@ -64,12 +66,13 @@ public sealed class SynchronousRun(PolicyModel policy, ITextTokenizer tokenizer,
                 if (!settings.DynamicSampling) { accepted.AddRange(groups); break; }
                 var selection = DynamicSampling.Select(groups, g => g.Scores.Select(s => s.Reward).ToList(), want, groups.Count);
                 accepted.AddRange(selection.Accepted);
-                filtered += selection.RejectedCount;
+                rejected.AddRange(selection.Rejected);
             }
-            // With every group filtered out there is nothing to learn from: the step is skipped, not faked.
-            var metrics = accepted.Count > 0 ? learner.Train(accepted) : null;
+            // With every group filtered out there is nothing to learn from: the step is skipped, not faked (the probe
+            // does not train on the rejected groups alone either, so a skipped step changes nothing).
+            var metrics = accepted.Count > 0 ? learner.Train(accepted, rejected) : null;
             var eval = step == o.Steps || (o.EvalEvery > 0 && step % o.EvalEvery == 0) ? Eval() : (double?)null;
-            yield return new RunStep(metrics, samples, examined, filtered, eval, clock.Elapsed.TotalSeconds);
+            yield return new RunStep(metrics, samples, examined, rejected.Count, eval, clock.Elapsed.TotalSeconds);
         }
     }
 }

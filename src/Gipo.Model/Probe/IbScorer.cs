@@ -11,8 +11,9 @@ namespace Gipo.Model.Probe;
 /// <summary>
 /// The learner-side IB scorer (§C.4, §C.5): it owns the probe, the probe's Adam optimizer, the feature normaliser,
 /// the trust gate and a replay buffer of the last <see cref="IbConfig.ReplayBatches"/> batches. Each learner step
-/// calls <see cref="Score"/> first (out-of-sample AUROC, gate) and <see cref="Train"/> after the policy update.
-/// All randomness (minibatch order, ε) comes from its own generator, so a seed fixes the whole run and a checkpoint
+/// calls <see cref="Score"/> first (out-of-sample AUROC, gate) and <see cref="Train"/> after the policy update; with
+/// <c>ib.backprop_to_policy</c> each PPO minibatch also adds <see cref="PolicyLoss"/>.
+/// All randomness (minibatch order, ε) comes from its own generators, so a seed fixes the whole run and a checkpoint
 /// resumes it exactly. Not thread-safe: one learner thread owns it.
 /// </summary>
 public sealed class IbScorer : IDisposable
@@ -34,6 +35,9 @@ public sealed class IbScorer : IDisposable
 
     private readonly FlatAdamW optimizer;
     private readonly Generator generator;
+    // ε of the policy-side term draws from its own stream, so switching ib.backprop_to_policy on leaves the probe's
+    // own training draws (and hence the probe) exactly as in a run without it.
+    private readonly Generator policyTermGenerator;
     private readonly Queue<ProbeBatch> replay = new();
 
     /// <param name="hiddenSize">d_h of the policy, so the probe input is d_h + 4 wide.</param>
@@ -42,8 +46,8 @@ public sealed class IbScorer : IDisposable
     public IbScorer(IbConfig config, int hiddenSize, long seed = 0, Device? device = null)
     {
         Config = config.Validate();
-        if (config.PhiSource == PhiSource.RefAnswerProb)
-            throw new NotSupportedException("ib.phi_source=ref_answer_prob is not implemented: it needs a policy forward per state, not a probe");
+        if (!config.UsesProbe)
+            throw new NotSupportedException("ib.phi_source=ref_answer_prob trains no probe: its potentials come from the policy (RefAnswerScorer)");
         if (hiddenSize < 1) throw new ArgumentOutOfRangeException(nameof(hiddenSize), hiddenSize, "d_h must be ≥ 1");
         HiddenSize = hiddenSize;
         Device = device ?? CPU;
@@ -55,6 +59,7 @@ public sealed class IbScorer : IDisposable
         // Adam is AdamW without decay; the flat buffers make clipping and checkpointing the moments trivial.
         optimizer = new FlatAdamW(Probe.named_parameters(), lr: config.ProbeLearningRate, weightDecay: 0);
         generator = new Generator(unchecked((ulong)seed + 1));
+        policyTermGenerator = new Generator(unchecked((ulong)seed + 2));
         Normalizer = new FeatureNormalizer(ConfidenceFeatures.ConfidenceCount);
         Gate = new TrustGate(config);
     }
@@ -101,22 +106,14 @@ public sealed class IbScorer : IDisposable
     public IbScoreResult Score(IReadOnlyList<StepFeatures> trajectories, IReadOnlyList<bool> labels, long learnerStep)
     {
         RequireLabels(trajectories, labels);
-        var scores = Predict(trajectories);
-        var (p, y) = IntermediateStates(scores, labels);
-        var auc = Auroc.Compute(p, y);
-        Gate.Observe(auc);
-        double? brier = null, gap = null;
-        if (p.Length > 0)
-        {
-            brier = p.Select((v, j) => Math.Pow(v - (y[j] ? 1 : 0), 2)).Average();
-            gap = p.Average() - y.Average(b => b ? 1.0 : 0.0);
-        }
-        return new IbScoreResult(learnerStep, scores, auc, Gate.AucEma, Gate.Rho(learnerStep), brier, gap);
+        return IbScoreResult.Judge(Predict(trajectories), labels, Gate, learnerStep);
     }
 
     /// <summary>
     /// Trains the probe on this batch's non-terminal states (§C.4), plus the replayed batches: the normaliser first
     /// absorbs the batch's confidences, then E_ib epochs of shuffled minibatches with gradient clipping.
+    /// With <c>ib.train_on_filtered</c> the learner passes the rejected groups' trajectories here too, after the
+    /// accepted ones: one batch, one replay entry per learner step.
     /// </summary>
     public IbTrainResult Train(IReadOnlyList<StepFeatures> trajectories, IReadOnlyList<bool> labels, long learnerStep)
     {
@@ -126,7 +123,35 @@ public sealed class IbScorer : IDisposable
         var (bce, kl) = Fit([.. replay, batch]);
         var brier = Brier(batch);
         Remember(batch);
-        return new IbTrainResult(learnerStep, bce, kl, brier);
+        return new IbTrainResult(learnerStep, bce, kl, brier, batch.States);
+    }
+
+    /// <summary>
+    /// L_IB of §C.4 on states whose features carry the policy's autograd graph (<c>ib.backprop_to_policy</c>, §C.9):
+    /// the ν-weighted mean (ν = 1/K per state, each trajectory weighing the same) of BCE + β·KL with sampled z. The
+    /// probe's parameters are frozen while the graph is built, so a backward through the result reaches only what
+    /// computed the features; the probe itself keeps training on detached features in <see cref="Train"/>.
+    /// </summary>
+    /// <param name="trajectories">Features whose <see cref="StepFeatures.Hidden"/> (LN(h)) is attached to the θ forward.</param>
+    public ProbeLoss PolicyLoss(IReadOnlyList<StepFeatures> trajectories, IReadOnlyList<bool> labels)
+    {
+        RequireLabels(trajectories, labels);
+        using var scope = NewDisposeScope();
+        var u = ConfidenceFeatures.Assemble(trajectories, Normalizer).to(Device);
+        var label = cat(trajectories.Select((f, i) => full(f.States, labels[i] ? 1f : 0f, device: Device)).ToArray(), 0);
+        var weight = cat(trajectories.Select(f => full(f.States, 1f / f.States, device: Device)).ToArray(), 0);
+        var parameters = Probe.parameters().ToList();
+        foreach (var p in parameters) p.requires_grad = false;
+        try
+        {
+            var loss = Probe.LossThroughInput(u, label, weight, Config.BetaIb, policyTermGenerator);
+            return new ProbeLoss(loss.Total.MoveToOuterDisposeScope(), loss.Bce.MoveToOuterDisposeScope(), loss.Kl.MoveToOuterDisposeScope());
+        }
+        finally
+        {
+            // The graph built above recorded the parameters as constants; unfreezing now does not change it.
+            foreach (var p in parameters) p.requires_grad = true;
+        }
     }
 
     private void UpdateNormalizer(IReadOnlyList<StepFeatures> trajectories)
@@ -180,13 +205,6 @@ public sealed class IbScorer : IDisposable
         while (replay.Count > Config.ReplayBatches) replay.Dequeue().Dispose();
     }
 
-    private static (double[] Scores, bool[] Labels) IntermediateStates(double[][] scores, IReadOnlyList<bool> labels)
-    {
-        var p = scores.SelectMany(s => s.Skip(1)).ToArray();
-        var y = scores.SelectMany((s, i) => Enumerable.Repeat(labels[i], Math.Max(0, s.Length - 1))).ToArray();
-        return (p, y);
-    }
-
     private void RequireFeatures(IReadOnlyList<StepFeatures> trajectories)
     {
         ArgumentNullException.ThrowIfNull(trajectories);
@@ -204,7 +222,7 @@ public sealed class IbScorer : IDisposable
     }
 
     /// <summary>
-    /// Writes <see cref="WeightsFile"/> (probe weights, Adam moments, generator state, replay buffer) and
+    /// Writes <see cref="WeightsFile"/> (probe weights, Adam moments, generator states, replay buffer) and
     /// <see cref="StateFile"/> (sizes, Adam step, normaliser, gate) into <paramref name="directory"/>.
     /// </summary>
     public void Save(string directory)
@@ -212,8 +230,9 @@ public sealed class IbScorer : IDisposable
         Directory.CreateDirectory(directory);
         var (step, avg, avgSq) = optimizer.State;
         using var rng = generator.get_state();
+        using var policyRng = policyTermGenerator.get_state();
         var tensors = Probe.named_parameters().Select(p => ("probe." + p.name, (Tensor)p.parameter))
-            .Append(("adam.exp_avg", avg)).Append(("adam.exp_avg_sq", avgSq)).Append(("rng", rng))
+            .Append(("adam.exp_avg", avg)).Append(("adam.exp_avg_sq", avgSq)).Append(("rng", rng)).Append(("rng.policy_term", policyRng))
             .Concat(replay.SelectMany((b, i) => b.Named($"replay.{i}.")));
         SafeTensors.Save(Path.Combine(directory, WeightsFile), tensors);
         var state = new IbScorerState(Format, Config.PhiSource, HiddenSize, Probe.InputSize, Config.EmbedDim, Config.LatentDim,
@@ -240,6 +259,7 @@ public sealed class IbScorer : IDisposable
             }
         optimizer.LoadState(state.AdamStep, Get("adam.exp_avg"), Get("adam.exp_avg_sq"));
         generator.set_state(Get("rng"));
+        policyTermGenerator.set_state(Get("rng.policy_term"));
         Normalizer.Restore(state.Normalizer);
         Gate.Restore(state.Gate);
         while (replay.Count > 0) replay.Dequeue().Dispose();
@@ -264,6 +284,7 @@ public sealed class IbScorer : IDisposable
         while (replay.Count > 0) replay.Dequeue().Dispose();
         optimizer.Dispose();
         generator.Dispose();
+        policyTermGenerator.Dispose();
         Probe.Dispose();
     }
 

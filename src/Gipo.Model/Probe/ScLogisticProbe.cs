@@ -30,12 +30,12 @@ public sealed class ScLogisticProbe : OutcomeProbe
 
     public override int InputSize { get; }
 
-    public override Tensor Logits(Tensor u) => RequireInput(u).select(1, column) * slope + bias;
+    protected override Tensor LogitsOf(Tensor u) => u.select(1, column) * slope + bias;
 
-    public override ProbeLoss Loss(Tensor u, Tensor y, Tensor weights, double betaIb, Generator? generator = null)
+    protected override ProbeLoss LossOf(Tensor u, Tensor y, Tensor weights, double betaIb, Generator? generator)
     {
         using var scope = NewDisposeScope();
-        var bce = F.binary_cross_entropy_with_logits(Logits(u), y.to(float32), reduction: nn.Reduction.None);
+        var bce = F.binary_cross_entropy_with_logits(LogitsOf(u), y.to(float32), reduction: nn.Reduction.None);
         var w = weights.to(float32);
         var total = WeightedMean(bce, w);
         return new ProbeLoss(total.MoveToOuterDisposeScope(), total.detach().MoveToOuterDisposeScope(),

@@ -50,9 +50,11 @@ public sealed class VibProbe : OutcomeProbe
     public int LatentDim { get; }
 
     /// <summary>The encoder p(z | u) = N(μ, diag σ²): μ and σ, each [N, d_z].</summary>
-    public (Tensor Mu, Tensor Sigma) Encode(Tensor u)
+    public (Tensor Mu, Tensor Sigma) Encode(Tensor u) => EncodeChecked(RequireInput(u));
+
+    private (Tensor Mu, Tensor Sigma) EncodeChecked(Tensor u)
     {
-        var e = F.gelu(encoder.forward(RequireInput(u)));
+        var e = F.gelu(encoder.forward(u));
         var sigma = F.softplus(sigma_head.forward(e) - SigmaShift) + SigmaFloor;
         return (mu_head.forward(e), sigma);
     }
@@ -61,12 +63,12 @@ public sealed class VibProbe : OutcomeProbe
     public static Tensor KlToStandardNormal(Tensor mu, Tensor sigma) =>
         0.5 * (mu.square() + sigma.square() - 1 - 2 * sigma.log()).sum(-1);
 
-    public override Tensor Logits(Tensor u) => decoder.forward(Encode(u).Mu).squeeze(-1);
+    protected override Tensor LogitsOf(Tensor u) => decoder.forward(EncodeChecked(u).Mu).squeeze(-1);
 
-    public override ProbeLoss Loss(Tensor u, Tensor y, Tensor weights, double betaIb, Generator? generator = null)
+    protected override ProbeLoss LossOf(Tensor u, Tensor y, Tensor weights, double betaIb, Generator? generator)
     {
         using var scope = NewDisposeScope();
-        var (mu, sigma) = Encode(u);
+        var (mu, sigma) = EncodeChecked(u);
         var z = mu + sigma * Noise(mu, generator);
         var bce = F.binary_cross_entropy_with_logits(decoder.forward(z).squeeze(-1), y.to(float32), reduction: nn.Reduction.None);
         var kl = KlToStandardNormal(mu, sigma);

@@ -7,7 +7,8 @@ namespace Gipo.Model.Rollout;
 
 /// <summary>
 /// Generates and scores groups: G completions per prompt from one policy version, each verified by the task.
-/// This is the work of a sampler plus an outcome scorer, usable without actors (synchronous runs, tests).
+/// This is the work of a sampler plus an outcome scorer, usable without actors (synchronous runs, tests). Each group
+/// carries its problem's reference answer, which <c>ib.phi_source = ref_answer_prob</c> scores (§C.9).
 /// </summary>
 public sealed class GroupRollout(PolicyModel model, ITextTokenizer tokenizer, IReasoningTask task)
 {
@@ -45,7 +46,7 @@ public sealed class GroupRollout(PolicyModel model, ITextTokenizer tokenizer, IR
                     : task.Verify(problem, tokenizer.Decode(o.TokenIds));
                 scores.Add(new OutcomeScore(id, verdict.Correct ? 1.0 : 0.0, verdict.Correct, verdict.Reason));
             }
-            result.Add(new ScoredGroup(groupId, problem.Id, members, scores));
+            result.Add(new ScoredGroup(groupId, problem.Id, members, scores, problem.Answer));
         }
         return result;
     }

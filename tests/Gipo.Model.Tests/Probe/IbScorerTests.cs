@@ -93,6 +93,7 @@ public sealed class IbScorerTests : IDisposable
         // ⌈states/256⌉ minibatches per epoch, E_ib = 2 epochs.
         var states = batch.Features.Sum(f => f.States);
         Assert.Equal(2 * ((states + 255) / 256), scorer.OptimizerSteps);
+        Assert.Equal(states, result.States);
 
         RunSteps(scorer, data, steps: 4);
         Assert.Equal(2, scorer.ReplayCount);
@@ -166,8 +167,31 @@ public sealed class IbScorerTests : IDisposable
     }
 
     [Fact]
-    public void Ref_answer_prob_is_not_implemented()
+    public void Ref_answer_prob_trains_no_probe()
     {
+        // Its potentials come from the policy (RefAnswerScorer), so asking for a probe is a programming error.
         Assert.Throws<NotSupportedException>(() => NewScorer(new IbConfig { PhiSource = PhiSource.RefAnswerProb }));
+    }
+
+    [Fact]
+    public void Policy_loss_reaches_the_features_but_leaves_the_probe_and_its_training_untouched()
+    {
+        using var scorer = NewScorer();
+        using var twin = NewScorer();
+        using var data = new Generator(37);
+        using var batch = SyntheticStates.Batch(data, 16);
+        var leaves = batch.Features.Select(f => f.Hidden.detach().clone().requires_grad_(true)).ToArray();
+        var attached = batch.Features.Select((f, i) => new StepFeatures(leaves[i] * 1, f.Confidence, f.Position)).ToList();
+
+        using var loss = scorer.PolicyLoss(attached, batch.Labels);
+        loss.Total.backward();
+
+        Assert.True(double.IsFinite(loss.Total.item<float>()) && loss.Bce.item<float>() > 0);
+        Assert.All(leaves, h => Assert.True(h.grad is { } g && g.abs().sum().item<float>() > 0));
+        Assert.All(scorer.Probe.parameters(), p => Assert.True(p.requires_grad));
+        Assert.All(scorer.Probe.parameters(), p => Assert.True(p.grad is null || p.grad.abs().sum().item<float>() == 0));
+        // The term draws its noise from its own generator: the probe then trains exactly as one that never computed it.
+        Assert.Equal(twin.Train(batch.Features, batch.Labels, 0), scorer.Train(batch.Features, batch.Labels, 0));
+        Assert.Equal(twin.Predict(batch.Features), scorer.Predict(batch.Features));
     }
 }

@@ -95,6 +95,28 @@ public sealed class VibProbeTests
     }
 
     [Fact]
+    public void Loss_through_input_is_the_same_loss_with_the_gradient_reaching_u()
+    {
+        using var probe = new VibProbe(4, embedDim: 8, latentDim: 2, seed: 8);
+        using var data = new Generator(9);
+        using var u = randn(6, 4, generator: data).requires_grad_(true);
+        using var y = tensor(new float[] { 1, 0, 1, 1, 0, 0 });
+        using var w = full(6, 1f / 6);
+
+        using var g1 = new Generator(10);
+        using var detached = probe.Loss(u, y, w, betaIb: 0.5, g1);
+        using var g2 = new Generator(10);
+        using var attached = probe.LossThroughInput(u, y, w, betaIb: 0.5, g2);
+        attached.Total.backward();
+
+        Assert.Equal(detached.Total.item<float>(), attached.Total.item<float>());
+        Assert.True(u.grad is { } g && g.abs().sum().item<float>() > 0);
+        using var gradU = u.grad!.clone();
+        detached.Total.backward(); // reaches the probe's parameters only
+        Assert.True(u.grad!.equal(gradU).all().item<bool>());
+    }
+
+    [Fact]
     public void Learns_a_separable_problem_to_high_held_out_auroc()
     {
         using var data = new Generator(21);

@@ -107,7 +107,7 @@ public static class ConfidenceFeatures
 
         using var scope = NewDisposeScope();
         var device = stateHidden.device;
-        var hidden = F.layer_norm(stateHidden.detach().to(float32), [stateHidden.shape[1]]);
+        var hidden = LayerNormHidden(stateHidden.detach());
         // Step k's confidence describes state s_k (after step k); state 0 has none, and step K ends the trajectory.
         var perStep = stack([
             StepMeans(tokens.SelfCertainty, stepOfToken, steps),
@@ -118,6 +118,12 @@ public static class ConfidenceFeatures
         var position = arange(steps, dtype: float32, device: device).clamp_max(positionBuckets) / positionBuckets;
         return new StepFeatures(hidden.MoveToOuterDisposeScope(), confidence.MoveToOuterDisposeScope(), position.MoveToOuterDisposeScope());
     }
+
+    /// <summary>
+    /// LN(h) of §C.2 for state hidden vectors [N, d_h]: LayerNorm over d_h without affine parameters, in float32.
+    /// Does not detach, so <c>ib.backprop_to_policy</c> can keep the policy's graph; <see cref="Build"/> detaches first.
+    /// </summary>
+    public static Tensor LayerNormHidden(Tensor stateHidden) => F.layer_norm(stateHidden.to(float32), [stateHidden.shape[^1]]);
 
     /// <summary>u for every state of one trajectory: [K, d_h+4] float32, confidences standardised by <paramref name="normalizer"/>.</summary>
     public static Tensor Assemble(StepFeatures features, FeatureNormalizer normalizer) => Assemble([features], normalizer);

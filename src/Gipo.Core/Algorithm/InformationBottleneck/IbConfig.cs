@@ -20,8 +20,9 @@ public enum PhiSource
     ScLogistic,
 
     /// <summary>
-    /// RLPR/VeriFree-style mean token probability of the reference answer appended after each step.
-    /// Not implemented: it needs an extra policy forward per state, which belongs to the learner, not the probe.
+    /// RLPR/VeriFree-style: Φ_k is the π_prox mean token probability of the reference answer y* (and the template's
+    /// suffix) teacher-forced after step k and the template's prefix. No probe is trained: the policy is the scorer,
+    /// so the learner computes it with extra no-grad forwards, one row per state.
     /// </summary>
     RefAnswerProb,
 }
@@ -87,18 +88,44 @@ public sealed record IbConfig
     public PhiSource PhiSource { get; init; } = PhiSource.Probe;
 
     /// <summary>
+    /// <c>ib.ref_answer_prefix</c>: text appended after a step's tokens before the reference answer (conditioning only,
+    /// not scored). The synthetic tasks write their answer step as <c>A:&lt;answer&gt;\n</c>.
+    /// </summary>
+    public string RefAnswerPrefix { get; init; } = "A:";
+
+    /// <summary>
+    /// <c>ib.ref_answer_suffix</c>: text after the reference answer, scored with it: it marks the answer as complete,
+    /// so a state that would continue <c>568</c> into <c>5689</c> does not count as predicting <c>568</c>.
+    /// </summary>
+    public string RefAnswerSuffix { get; init; } = "\n";
+
+    /// <summary><c>ib.ref_answer_microbatch</c>: (state, answer) rows per no-grad policy forward, which bounds its memory.</summary>
+    public int RefAnswerMicrobatch { get; init; } = 256;
+
+    /// <summary>Whether a probe is trained at all: every source but <see cref="PhiSource.RefAnswerProb"/> has one.</summary>
+    public bool UsesProbe => PhiSource != PhiSource.RefAnswerProb;
+
+    /// <summary>
     /// <c>ib.uniform_groups</c>: blend IB credit into all-equal-reward groups too (with s_g := 1) instead of
     /// switching it off there.
     /// </summary>
     public bool UniformGroups { get; init; }
 
-    /// <summary><c>ib.backprop_to_policy</c>: let ζ·L_IB reach the trunk (ablation; representation-hacking risk).</summary>
+    /// <summary>
+    /// <c>ib.backprop_to_policy</c>: add ζ·L_IB to every PPO minibatch's loss, with the features' LN(h) taken from the θ
+    /// forward and not detached, so the gradient reaches the trunk; the probe's own parameters are frozen for that
+    /// term (it still trains on detached features). Ablation only: the policy can then reshape its states to please
+    /// the probe (§C.8 point 2). With <see cref="PhiSource.ScLogistic"/>, which reads no h, the term has no gradient.
+    /// </summary>
     public bool BackpropToPolicy { get; init; }
 
     /// <summary>ζ: weight of L_IB in the policy loss when <see cref="BackpropToPolicy"/> is on.</summary>
     public double BackpropCoefficient { get; init; } = 1e-3;
 
-    /// <summary><c>ib.train_on_filtered</c>: also train the probe on groups rejected by dynamic sampling.</summary>
+    /// <summary>
+    /// <c>ib.train_on_filtered</c>: also train the probe on groups rejected by dynamic sampling. Their states cost a
+    /// π_prox forward for features and never reach the policy loss, the advantages or the AUROC.
+    /// </summary>
     public bool TrainOnFiltered { get; init; }
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first option out of range; returns this otherwise.</summary>
@@ -120,6 +147,7 @@ public sealed record IbConfig
         Require(AucEmaDecay is >= 0 and < 1, nameof(AucEmaDecay), AucEmaDecay);
         Require(PhiEpsilon > 0, nameof(PhiEpsilon), PhiEpsilon);
         Require(BackpropCoefficient >= 0, nameof(BackpropCoefficient), BackpropCoefficient);
+        Require(RefAnswerMicrobatch >= 1, nameof(RefAnswerMicrobatch), RefAnswerMicrobatch);
         return this;
     }
 
