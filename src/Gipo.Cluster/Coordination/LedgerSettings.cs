@@ -1,0 +1,29 @@
+namespace Gipo.Cluster.Coordination;
+
+/// <summary>The fixed parameters of one run's ledger.</summary>
+/// <param name="GroupsPerStep">B: groups per learner step (§A.8 counts admission in groups).</param>
+/// <param name="GroupSize">G: completions per prompt. A result with another count is rejected: the group baseline needs all G.</param>
+/// <param name="MaxStaleness">η ≥ 0; 0 is synchronous on-policy training.</param>
+/// <param name="MaxConcurrent">The most groups generating at once (§A.8 <c>max_concurrent</c>).</param>
+/// <param name="PromptCount">Prompts in the data set; the prompt order is a seeded permutation of them per epoch.</param>
+/// <param name="RunSeed">Seeds the prompt order and every group's sampling seed.</param>
+/// <param name="LeaseDuration">How long a holder may keep a group before it is issued again.</param>
+/// <param name="DynamicSampling">Drop non-informative groups (DAPO, §A.7).</param>
+/// <param name="TargetSteps">Learner steps of the run; 0 = unbounded. No work is leased beyond what they need.</param>
+public sealed record LedgerSettings(
+    int GroupsPerStep, int GroupSize, int MaxStaleness, int MaxConcurrent, long PromptCount, ulong RunSeed,
+    TimeSpan LeaseDuration, bool DynamicSampling = false, long TargetSteps = 0)
+{
+    /// <summary>Throws naming the first bad value.</summary>
+    public LedgerSettings Validate()
+    {
+        if (GroupsPerStep < 1) throw new ArgumentOutOfRangeException(nameof(GroupsPerStep), GroupsPerStep, "B must be >= 1");
+        if (GroupSize < 2) throw new ArgumentOutOfRangeException(nameof(GroupSize), GroupSize, "G must be >= 2 (a group baseline needs two samples)");
+        if (MaxStaleness < 0) throw new ArgumentOutOfRangeException(nameof(MaxStaleness), MaxStaleness, "η must be >= 0");
+        if (MaxConcurrent < 1) throw new ArgumentOutOfRangeException(nameof(MaxConcurrent), MaxConcurrent, "max_concurrent must be >= 1");
+        if (PromptCount < 1) throw new ArgumentOutOfRangeException(nameof(PromptCount), PromptCount, "the data set needs at least one prompt");
+        if (LeaseDuration <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(LeaseDuration), LeaseDuration, "a lease must last > 0");
+        if (TargetSteps < 0) throw new ArgumentOutOfRangeException(nameof(TargetSteps), TargetSteps, "target steps must be >= 0 (0 = unbounded)");
+        return this;
+    }
+}

@@ -1,0 +1,265 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using Gipo.Core.Algorithm;
+
+namespace Gipo.Cluster.Coordination;
+
+/// <summary>Tuning of <see cref="RunCoordinator"/> that is not part of the run's ledger.</summary>
+/// <param name="SnapshotEvery">Save a ledger snapshot after this many events (recovery replays at most that many).</param>
+/// <param name="LeaseCheckInterval">How often expired leases are looked for.</param>
+/// <param name="Clock">Source of "now" for lease deadlines; the system clock by default.</param>
+public sealed record RunCoordinatorOptions(int SnapshotEvery = 500, TimeSpan? LeaseCheckInterval = null, TimeProvider? Clock = null)
+{
+    /// <summary>Default lease check: once a second.</summary>
+    public TimeSpan LeaseCheck => LeaseCheckInterval ?? TimeSpan.FromSeconds(1);
+}
+
+/// <summary>
+/// The run's persistent coordinator: samplers lease work from it, scorers report results to it, the learner takes
+/// batches from it (ARCHITECTURE "RunCoordinator"). Every decision is <see cref="RunLedger"/>'s; this actor only
+/// routes messages, persists the ledger's events before acting on them, keeps the scored payloads until a batch takes
+/// them, watches lease holders and runs the lease timer. Protocol: <c>RunCoordinatorProtocol.cs</c>.
+/// </summary>
+public sealed class RunCoordinator : ReceivePersistentActor, IWithTimers
+{
+    private const string LeaseTimer = "lease-check";
+
+    private readonly string runId;
+    private readonly RunCoordinatorOptions options;
+    private readonly TimeProvider clock;
+    private readonly ILoggingAdapter log = Context.GetLogger();
+
+    // Scored groups waiting for (or in) a batch. Trajectories are never journaled, so a coordinator restart loses
+    // these; the ledger then re-issues their prompts when a batch needs them.
+    private readonly Dictionary<long, ScoredGroup> payloads = [];
+
+    // Lease holders being watched, by holder id (serialized actor path with uid).
+    private readonly Dictionary<string, IActorRef> holders = new(StringComparer.Ordinal);
+
+    private RunLedger ledger;
+    private int eventsSinceSnapshot;
+
+    /// <summary>Use <see cref="Props"/>.</summary>
+    public RunCoordinator(string runId, LedgerSettings settings, RunCoordinatorOptions options)
+    {
+        this.runId = runId;
+        this.options = options;
+        clock = options.Clock ?? TimeProvider.System;
+        ledger = new RunLedger(settings);
+        PersistenceId = PersistenceIdFor(runId);
+
+        Recover<SnapshotOffer>(offer => ledger = RunLedger.FromSnapshot(settings, (LedgerSnapshot)offer.Snapshot));
+        Recover<ILedgerEvent>(e => ledger.Apply(e));
+        Recover<RecoveryCompleted>(_ => OnRecovered());
+
+        Command<RequestWork>(OnRequestWork);
+        Command<GenerationDone>(OnGenerationDone);
+        Command<GroupResult>(OnGroupResult);
+        Command<NextBatch>(OnNextBatch);
+        Command<StepCompleted>(m => Learner(m, ledger.CompleteStep(m.LearnerStep, m.PolicyVersion)));
+        Command<CommitCheckpoint>(m => Learner(m, ledger.CommitCheckpoint(m.LearnerStep, m.PolicyVersion, m.Path, m.Sha256)));
+        Command<RollbackToCheckpoint>(m => Learner(m, ledger.RollbackTo(m.LearnerStep)));
+        Command<GetStatus>(_ => Sender.Tell(Status()));
+        Command<CheckLeases>(_ => PersistThen(ledger.ExpireLeases(Now), () => { }));
+        Command<Terminated>(OnTerminated);
+        Command<ActorIdentity>(OnIdentity);
+        Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
+        Command<SaveSnapshotFailure>(f => log.Warning(f.Cause, "ledger snapshot at {0} failed; recovery replays more events", f.Metadata.SequenceNr));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(f => log.Warning(f.Cause, "deleting old ledger snapshots failed"));
+    }
+
+    /// <summary>Props for the coordinator of run <paramref name="runId"/>.</summary>
+    public static Props Props(string runId, LedgerSettings settings, RunCoordinatorOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(runId);
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        var o = options ?? new RunCoordinatorOptions();
+        if (o.SnapshotEvery < 1) throw new ArgumentOutOfRangeException(nameof(options), o.SnapshotEvery, "SnapshotEvery must be >= 1");
+        if (o.LeaseCheck <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(options), o.LeaseCheck, "LeaseCheckInterval must be > 0");
+        return Akka.Actor.Props.Create(() => new RunCoordinator(runId, settings, o));
+    }
+
+    /// <summary>The fixed persistence id of run <paramref name="runId"/>'s coordinator: one journal per run.</summary>
+    public static string PersistenceIdFor(string runId) => $"run-{runId}-coordinator";
+
+    /// <inheritdoc />
+    public override string PersistenceId { get; }
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    private RunStatus Status() => new(runId, ledger.Status);
+
+    // ------------------------------------------------------------------------------------------------ handlers
+
+    private void OnRecovered()
+    {
+        Timers.StartPeriodicTimer(LeaseTimer, CheckLeases.Instance, options.LeaseCheck);
+        // Leases recovered from the journal belong to actors this incarnation never watched. Find each holder: a live
+        // one is watched again (a coordinator fail-over keeps working samplers' leases); a gone one (the process
+        // restarted, or only an older incarnation exists) loses its leases at once instead of at their deadlines.
+        foreach (var holder in ledger.LeaseHolders)
+        {
+            if (ActorPath.TryParse(holder, out var path)) Context.ActorSelection(path).Tell(new Identify(holder));
+            else PersistThen(ledger.HolderDied(holder), () => { });
+        }
+    }
+
+    private void OnRequestWork(RequestWork m)
+    {
+        var replyTo = Sender;
+        if (!IsWatchable(replyTo))
+        {
+            replyTo.Tell(new NoWorkYet("a lease needs a long-lived sender to watch: Tell RequestWork from the sampler actor, not Ask"));
+            return;
+        }
+        var decision = ledger.RequestWork(HolderId(replyTo), m.PolicyVersion, Now);
+        if (decision.Lease is not { } lease)
+        {
+            replyTo.Tell(new NoWorkYet(decision.Refusal!));
+            return;
+        }
+        PersistThen([lease], () =>
+        {
+            Watch(lease.LeaseHolder, replyTo);
+            replyTo.Tell(new WorkLease(lease.GroupId, lease.PromptIndex, lease.Seed, ledger.Settings.GroupSize, lease.PolicyVersion, lease.DeadlineUtc));
+        });
+    }
+
+    private void OnGenerationDone(GenerationDone m)
+    {
+        var holder = Sender;
+        if (!IsWatchable(holder)) return;
+        var id = HolderId(holder);
+        PersistThen(ledger.GenerationDone(m.GroupId, id, Now), () => Watch(id, holder));
+    }
+
+    private void OnGroupResult(GroupResult m)
+    {
+        var replyTo = Sender;
+        ResultDecision decision;
+        try
+        {
+            decision = ledger.RecordResult(m.Group.GroupId, GroupOutcome.Of(m.Group.Validate()));
+        }
+        catch (ArgumentException e)
+        {
+            // A malformed group is the sender's bug; it must not restart the coordinator.
+            replyTo.Tell(new ResultAck(m.Group.GroupId, ResultOutcome.Rejected, e.Message));
+            return;
+        }
+        PersistThen(decision.Events, () =>
+        {
+            if (decision.Outcome == ResultOutcome.Accepted) payloads[m.Group.GroupId] = m.Group;
+            replyTo.Tell(new ResultAck(m.Group.GroupId, decision.Outcome, decision.Reason));
+        });
+    }
+
+    private void OnNextBatch(NextBatch m)
+    {
+        var replyTo = Sender;
+        var decision = ledger.NextBatch(m.LearnerStep, payloads.ContainsKey);
+        PersistThen(decision.Events, () => replyTo.Tell(decision.Outcome switch
+        {
+            BatchOutcome.Ready => new TrainBatch(m.LearnerStep, ledger.PolicyVersion, [.. decision.GroupIds.Select(id => payloads[id])], ledger.SamplesConsumed),
+            BatchOutcome.NotEnough => new NotEnoughGroups(m.LearnerStep, decision.Reason),
+            _ => new CommandRejected(nameof(NextBatch), decision.Reason),
+        }));
+    }
+
+    private void Learner(object command, CommandDecision decision)
+    {
+        var replyTo = Sender;
+        if (!decision.Accepted)
+        {
+            replyTo.Tell(new CommandRejected(command.GetType().Name, decision.Rejection!));
+            return;
+        }
+        PersistThen(decision.Events, () => replyTo.Tell(Status()));
+    }
+
+    private void OnTerminated(Terminated t)
+    {
+        var holder = holders.FirstOrDefault(kv => kv.Value.Equals(t.ActorRef)).Key;
+        if (holder is null) return;
+        holders.Remove(holder);
+        var events = ledger.HolderDied(holder);
+        if (events.Count > 0) log.Info("lease holder {0} terminated: re-issuing {1} group(s)", t.ActorRef.Path, events.Count);
+        PersistThen(events, () => { });
+    }
+
+    private void OnIdentity(ActorIdentity identity)
+    {
+        if (identity.MessageId is not string holder) return;
+        // The same path with another uid is a new incarnation: the one that held the lease is gone.
+        if (identity.Subject is { } subject && HolderId(subject) == holder) Watch(holder, subject);
+        else PersistThen(ledger.HolderDied(holder), () => { });
+    }
+
+    // ------------------------------------------------------------------------------------------------ plumbing
+
+    /// <summary>
+    /// Persists <paramref name="events"/> (one atomic write, in order), folds each into the ledger once it is stored,
+    /// then runs <paramref name="then"/>: replies and watches happen only after the journal has the facts. With no
+    /// events <c>DeferAsync</c> still orders <paramref name="then"/> after any persist in progress.
+    /// </summary>
+    private void PersistThen(IReadOnlyList<ILedgerEvent> events, Action then)
+    {
+        if (events.Count == 0)
+        {
+            DeferAsync(events, _ => then());
+            return;
+        }
+        // "then" runs from the last event's handler, not from PersistAll's completion callback: Akka 1.5.73 runs that
+        // callback even when the journal rejects the write, which would hand out a lease that was never journaled.
+        var remaining = events.Count;
+        PersistAll(events, e =>
+        {
+            ledger.Apply(e);
+            switch (e)
+            {
+                case GroupDropped d: payloads.Remove(d.GroupId); break;
+                case LearnerStepCompleted s:
+                    // The learner holds the step's batch; it will not ask for it again.
+                    foreach (var id in ledger.ConsumedAt(s.LearnerStep)) payloads.Remove(id);
+                    break;
+            }
+            if (++eventsSinceSnapshot >= options.SnapshotEvery)
+            {
+                SaveSnapshot(ledger.ToSnapshot());
+                eventsSinceSnapshot = 0;
+            }
+            if (--remaining == 0) then();
+        });
+    }
+
+    /// <summary>
+    /// A rejected write (e.g. an event the serializer refuses) changed nothing: the ledger did not apply it and nobody
+    /// got a reply, so the requester asks again. The coordinator keeps running, unlike after a journal failure.
+    /// </summary>
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        log.Error(cause, "journal rejected {0} (sequence {1}); the ledger is unchanged", @event.GetType().Name, sequenceNr);
+    }
+
+    private void Watch(string holder, IActorRef actor)
+    {
+        if (holders.TryAdd(holder, actor)) Context.Watch(actor);
+    }
+
+    private static string HolderId(IActorRef actor) => Akka.Serialization.Serialization.SerializedActorPath(actor);
+
+    private static bool IsWatchable(IActorRef actor) =>
+        !actor.IsNobody() && actor is not DeadLetterActorRef && !actor.Path.Elements.FirstOrDefault("").Equals("temp", StringComparison.Ordinal);
+
+    /// <summary>The lease timer's tick; local only.</summary>
+    private sealed class CheckLeases : INoSerializationVerificationNeeded
+    {
+        public static CheckLeases Instance { get; } = new();
+    }
+}

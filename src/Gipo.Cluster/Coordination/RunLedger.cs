@@ -1,0 +1,487 @@
+using Gipo.Core.Algorithm.Objective;
+
+namespace Gipo.Cluster.Coordination;
+
+/// <summary>
+/// The event-sourced state of a run's groups (ARCHITECTURE "RunCoordinator", GIPO-ALGORITHM §A.7, §A.8, §S), with
+/// no Akka in it. Every group goes Issued → (Generated →) Scored → Consumed(step), or Dropped(reason).
+/// <para>
+/// Commands (<see cref="RequestWork"/>, <see cref="RecordResult"/>, <see cref="NextBatch"/>, …) only decide: they
+/// return the events to persist and never change state. <see cref="Apply"/> folds an event and is the only mutator,
+/// so the state after persisting a decision's events equals the state recovery rebuilds from the journal.
+/// </para>
+/// <para>
+/// Work is tracked as prompt slots (a draw of the prompt order with its seed). Each slot drawn is at every moment in
+/// exactly one place — the re-issue queue, one active group, or the fate of one finished group — which is what
+/// "nothing issued is lost, nothing is trained twice" means.
+/// </para>
+/// </summary>
+public sealed class RunLedger
+{
+    private readonly LedgerSettings settings;
+
+    // Groups issued, generated or scored.
+    private readonly Dictionary<long, GroupEntry> active = [];
+
+    // Groups consumed at a step after the last checkpoint: a resume may still return them to the pool.
+    private readonly Dictionary<long, GroupEntry> recentConsumed = [];
+
+    // Groups filtered once the learner had completed the last checkpoint's step: a resume may return them too.
+    private readonly Dictionary<long, GroupEntry> recentFiltered = [];
+
+    // Slots to issue again, before any fresh draw, oldest draw first.
+    private readonly SortedDictionary<long, PromptSlot> requeue = [];
+
+    private long nextGroupId = 1;
+    private long nextSequence;
+    private long nextScoredOrdinal;
+    private long consumedCount;
+    private long consumedSamples;
+    private long filteredSamples;
+    private DropCounts drops;
+
+    /// <summary>A ledger at the start of a run.</summary>
+    public RunLedger(LedgerSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        this.settings = settings.Validate();
+    }
+
+    /// <summary>The run's parameters.</summary>
+    public LedgerSettings Settings => settings;
+
+    /// <summary>The last learner step completed.</summary>
+    public long LearnerStep { get; private set; }
+
+    /// <summary>v^L: the learner's current policy version.</summary>
+    public long PolicyVersion { get; private set; }
+
+    /// <summary>The last checkpoint committed, or null before the first.</summary>
+    public CheckpointCommitted? LastCheckpoint { get; private set; }
+
+    /// <summary>The run reached its target steps (never when <see cref="LedgerSettings.TargetSteps"/> is 0).</summary>
+    public bool Finished => settings.TargetSteps > 0 && LearnerStep >= settings.TargetSteps;
+
+    /// <summary>The data cursor of the next fresh draw.</summary>
+    public PromptCursor Cursor => PromptOrder.Cursor(nextSequence, settings.PromptCount);
+
+    /// <summary>Groups issued since the run began (re-issues included: each is a new group).</summary>
+    public long TotalIssued => nextGroupId - 1;
+
+    /// <summary>Samples of consumed and filtered groups (§A.7 counts filtered samples as consumed).</summary>
+    public long SamplesConsumed => consumedSamples + filteredSamples;
+
+    /// <summary>Dropped groups by reason.</summary>
+    public DropCounts Drops => drops;
+
+    /// <summary>Prompt slots waiting to be issued again, oldest draw first.</summary>
+    public IReadOnlyList<PromptSlot> Requeued => [.. requeue.Values];
+
+    /// <summary>Groups by state.</summary>
+    public GroupCounts Counts
+    {
+        get
+        {
+            long issued = 0, generated = 0, scored = 0;
+            foreach (var g in active.Values)
+            {
+                switch (g.State)
+                {
+                    case GroupState.Issued: issued++; break;
+                    case GroupState.Generated: generated++; break;
+                    case GroupState.Scored: scored++; break;
+                }
+            }
+            return new GroupCounts(issued, generated, scored, consumedCount, drops.Total);
+        }
+    }
+
+    /// <summary>N_running: groups leased and not yet scored.</summary>
+    public long Running => active.Values.LongCount(g => g.State is GroupState.Issued or GroupState.Generated);
+
+    /// <summary>N_accepted: groups scored and not dropped since (waiting or consumed).</summary>
+    public long Accepted => active.Values.LongCount(g => g.State == GroupState.Scored) + consumedCount;
+
+    /// <summary>
+    /// How many more groups may be leased now: the §A.8 capacity
+    /// max(0, min(max_concurrent − N_running, (η + v + 1)·B − N_accepted − N_running)), further capped by what the
+    /// remaining target steps can consume, and 0 once the run is finished.
+    /// </summary>
+    public long Capacity
+    {
+        get
+        {
+            if (Finished) return 0;
+            long running = Running, accepted = Accepted;
+            var capacity = AdmissionControl.Capacity(accepted, running, PolicyVersion, settings.MaxStaleness, settings.GroupsPerStep, settings.MaxConcurrent);
+            if (settings.TargetSteps > 0)
+                capacity = Math.Min(capacity, Math.Max(0, settings.TargetSteps * settings.GroupsPerStep - accepted - running));
+            return capacity;
+        }
+    }
+
+    /// <summary>Everything status output shows.</summary>
+    public LedgerStatus Status => new(
+        LearnerStep, PolicyVersion, settings.TargetSteps, Finished, Counts, drops, Cursor, requeue.Count, TotalIssued,
+        Capacity, SamplesConsumed, LastCheckpoint);
+
+    /// <summary>A group issued, generated or scored, or consumed/filtered after the last checkpoint; null otherwise.</summary>
+    public GroupEntry? Group(long groupId) =>
+        active.GetValueOrDefault(groupId) ?? recentConsumed.GetValueOrDefault(groupId) ?? recentFiltered.GetValueOrDefault(groupId);
+
+    /// <summary>Groups issued, generated or scored, by group id.</summary>
+    public IReadOnlyList<GroupEntry> ActiveGroups => [.. active.Values.OrderBy(g => g.GroupId)];
+
+    /// <summary>Groups consumed after the last checkpoint, by group id.</summary>
+    public IReadOnlyList<GroupEntry> RecentlyConsumed => [.. recentConsumed.Values.OrderBy(g => g.GroupId)];
+
+    /// <summary>Who holds leases now (the coordinator watches them).</summary>
+    public IReadOnlyList<string> LeaseHolders =>
+        [.. active.Values.Where(IsLeased).Select(g => g.Holder).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+
+    /// <summary>The groups consumed at <paramref name="learnerStep"/> (if after the last checkpoint), in batch order.</summary>
+    public IReadOnlyList<long> ConsumedAt(long learnerStep) =>
+        [.. recentConsumed.Values.Where(g => g.Step == learnerStep).OrderBy(g => g.ScoredOrdinal).Select(g => g.GroupId)];
+
+    // ------------------------------------------------------------------------------------------------ commands
+
+    /// <summary>
+    /// A sampler holding weights of <paramref name="samplerVersion"/> asks for a group. It gets one only if its
+    /// weights are within η of the learner (and not ahead of it, as after a rollback) and admission control has room.
+    /// Re-queued slots (expired, orphaned, stale, rolled back) go first, oldest draw first; then the cursor advances.
+    /// </summary>
+    public WorkDecision RequestWork(string holder, long samplerVersion, DateTime nowUtc)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(holder);
+        if (Finished) return Refuse($"run finished at learner step {LearnerStep}");
+        if (samplerVersion > PolicyVersion)
+            return Refuse($"sampler weights v{samplerVersion} are ahead of the learner's v{PolicyVersion} (a resume rolled back): load v{PolicyVersion}");
+        var oldestAllowed = PolicyVersion - settings.MaxStaleness;
+        if (samplerVersion < oldestAllowed)
+            return Refuse($"sampler weights v{samplerVersion} are staler than η={settings.MaxStaleness} allows: load v{oldestAllowed} or newer");
+        if (Capacity <= 0)
+            return Refuse($"admission control: N_accepted={Accepted} + N_running={Running} has reached the limit of v={PolicyVersion}, η={settings.MaxStaleness}, B={settings.GroupsPerStep}, max_concurrent={settings.MaxConcurrent}");
+
+        var slot = NextSlot();
+        return new WorkDecision(
+            new GroupIssued(nextGroupId, slot.Sequence, slot.PromptIndex, slot.Seed, PolicyVersion, samplerVersion, holder, nowUtc + settings.LeaseDuration),
+            null);
+
+        static WorkDecision Refuse(string reason) => new(null, reason);
+    }
+
+    /// <summary>
+    /// Group <paramref name="groupId"/> is generated and <paramref name="holder"/> (typically the scorer) holds it now,
+    /// with a fresh deadline. Ignored unless the group is still merely issued.
+    /// </summary>
+    public IReadOnlyList<ILedgerEvent> GenerationDone(long groupId, string holder, DateTime nowUtc)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(holder);
+        return active.TryGetValue(groupId, out var g) && g.State == GroupState.Issued
+            ? [new GroupGenerated(groupId, holder, nowUtc + settings.LeaseDuration)]
+            : [];
+    }
+
+    /// <summary>
+    /// A scored result for <paramref name="groupId"/>. Idempotent by group id: a result counts only while its group is
+    /// issued or generated, so a duplicate, or a late result for a lease that was re-issued because its holder was slow,
+    /// has no effect. Under dynamic sampling a non-informative group is scored and then dropped as filtered.
+    /// </summary>
+    public ResultDecision RecordResult(long groupId, GroupOutcome outcome)
+    {
+        if (!active.TryGetValue(groupId, out var g))
+        {
+            var why = groupId < 1 || groupId >= nextGroupId ? "was never issued"
+                : recentConsumed.ContainsKey(groupId) ? "is already consumed"
+                : "is no longer active (re-issued, dropped or consumed)";
+            return new ResultDecision(ResultOutcome.Ignored, $"group {groupId} {why}", []);
+        }
+        if (g.State == GroupState.Scored) return new ResultDecision(ResultOutcome.Ignored, $"group {groupId} is already scored", []);
+        if (outcome.Samples != settings.GroupSize)
+            return new ResultDecision(ResultOutcome.Rejected, $"group {groupId} has {outcome.Samples} samples; the run's group size is {settings.GroupSize}", []);
+        if (outcome.MinVersion < 0 || outcome.MinVersion > PolicyVersion)
+            return new ResultDecision(ResultOutcome.Rejected, $"group {groupId} claims behaviour version {outcome.MinVersion}; the learner is at v{PolicyVersion}", []);
+        if (!double.IsFinite(outcome.RewardMean))
+            return new ResultDecision(ResultOutcome.Rejected, $"group {groupId} has a non-finite reward mean", []);
+
+        var scored = new GroupScored(groupId, outcome.MinVersion, outcome.Informative, outcome.Samples, outcome.RewardMean);
+        return settings.DynamicSampling && !outcome.Informative
+            ? new ResultDecision(ResultOutcome.Filtered, $"group {groupId} is not informative (dynamic sampling)", [scored, new GroupDropped(groupId, DropReason.Filtered)])
+            : new ResultDecision(ResultOutcome.Accepted, $"group {groupId} scored", [scored]);
+    }
+
+    /// <summary>
+    /// The batch of learner step <paramref name="learnerStep"/> (the next one): the first B scored groups in arrival
+    /// order whose payload the caller still holds (<paramref name="isBuffered"/>) and that pass the §A.8 consumption
+    /// guard. On the way, a group with Δ &gt; η is dropped whole and its prompt re-queued at the head; a group whose
+    /// payload is gone (the coordinator restarted) is dropped and re-issued. Asking again for a step whose batch was
+    /// handed out returns the same groups, or, when their payloads are gone, returns them to the pool and assembles anew.
+    /// </summary>
+    public BatchDecision NextBatch(long learnerStep, Func<long, bool> isBuffered)
+    {
+        ArgumentNullException.ThrowIfNull(isBuffered);
+        if (Finished) return new BatchDecision(BatchOutcome.Rejected, [], [], $"run finished at learner step {LearnerStep}");
+        if (learnerStep != LearnerStep + 1)
+            return new BatchDecision(BatchOutcome.Rejected, [], [], $"step {learnerStep} is not the next learner step ({LearnerStep + 1})");
+
+        var events = new List<ILedgerEvent>();
+        var handedOut = ConsumedAt(learnerStep);
+        if (handedOut.Count > 0)
+        {
+            if (handedOut.All(isBuffered)) return new BatchDecision(BatchOutcome.Ready, handedOut, [], $"batch of step {learnerStep} again");
+            events.AddRange(handedOut.Select(id => new GroupDropped(id, DropReason.ResumedRollback)));
+        }
+
+        var taken = new List<long>(settings.GroupsPerStep);
+        foreach (var g in active.Values.Where(g => g.State == GroupState.Scored).OrderBy(g => g.ScoredOrdinal))
+        {
+            if (!isBuffered(g.GroupId))
+                events.Add(new GroupDropped(g.GroupId, DropReason.ResumedRollback));
+            else if (IsStale(g))
+                events.Add(new GroupDropped(g.GroupId, DropReason.Stale));
+            else if (taken.Count < settings.GroupsPerStep)
+                taken.Add(g.GroupId);
+            if (taken.Count == settings.GroupsPerStep) break;
+        }
+        if (taken.Count < settings.GroupsPerStep)
+            return new BatchDecision(BatchOutcome.NotEnough, [], events, $"{taken.Count} of {settings.GroupsPerStep} groups ready for step {learnerStep}");
+
+        events.AddRange(taken.Select(id => new GroupConsumed(id, learnerStep)));
+        return new BatchDecision(BatchOutcome.Ready, taken, events, $"batch of step {learnerStep}");
+    }
+
+    /// <summary>The learner finished <paramref name="learnerStep"/> (whose batch it got) at <paramref name="policyVersion"/>. A repeat is a no-op.</summary>
+    public CommandDecision CompleteStep(long learnerStep, long policyVersion)
+    {
+        if (learnerStep == LearnerStep && policyVersion == PolicyVersion) return new CommandDecision([], null);
+        if (learnerStep != LearnerStep + 1) return Reject($"step {learnerStep} is not the next learner step ({LearnerStep + 1})");
+        if (ConsumedAt(learnerStep).Count == 0) return Reject($"no batch was handed out for step {learnerStep}");
+        if (policyVersion < PolicyVersion) return Reject($"policy version {policyVersion} is older than the current v{PolicyVersion}");
+        return new CommandDecision([new LearnerStepCompleted(learnerStep, policyVersion)], null);
+    }
+
+    /// <summary>
+    /// The learner's checkpoint of <paramref name="learnerStep"/> is committed (files renamed into place). From now on
+    /// a resume returns to it, so groups consumed or filtered before it are final. A repeat is a no-op.
+    /// </summary>
+    public CommandDecision CommitCheckpoint(long learnerStep, long policyVersion, string path, string sha256)
+    {
+        if (string.IsNullOrEmpty(path)) return Reject("a checkpoint needs its manifest path");
+        if (string.IsNullOrEmpty(sha256)) return Reject("a checkpoint needs its manifest hash");
+        var checkpoint = new CheckpointCommitted(learnerStep, policyVersion, path, sha256);
+        if (LastCheckpoint is { } last)
+        {
+            if (last == checkpoint) return new CommandDecision([], null);
+            if (learnerStep <= last.LearnerStep)
+                return Reject($"checkpoint of step {learnerStep} is not newer than the committed one of step {last.LearnerStep}");
+        }
+        if (learnerStep < 1 || learnerStep > LearnerStep)
+            return Reject($"step {learnerStep} is not a completed learner step (last completed: {LearnerStep})");
+        if (policyVersion < 0 || policyVersion > PolicyVersion)
+            return Reject($"policy version {policyVersion} is not one the learner has had (current v{PolicyVersion})");
+        return new CommandDecision([checkpoint], null);
+    }
+
+    /// <summary>
+    /// Resume from the last committed checkpoint (step 0 when there is none): every group in flight or scored, every
+    /// group consumed at a later step and every group filtered after that step returns its prompt slot to the queue;
+    /// then the learner step and policy version become the checkpoint's. Afterwards N_running = 0 and
+    /// N_accepted = (consumed groups) — <see cref="AdmissionControl.ResumeCounters"/> when each step consumed B.
+    /// </summary>
+    public CommandDecision RollbackTo(long learnerStep)
+    {
+        var target = LastCheckpoint?.LearnerStep ?? 0;
+        if (learnerStep != target)
+            return Reject(LastCheckpoint is null
+                ? $"no checkpoint is committed: a resume starts from step 0, not {learnerStep}"
+                : $"the last committed checkpoint is of step {target}, not {learnerStep}");
+
+        var undone = active.Values
+            .Concat(recentConsumed.Values.Where(g => g.Step > target))
+            .Concat(recentFiltered.Values.Where(g => g.Step >= target))
+            .OrderBy(g => g.GroupId)
+            .Select(ILedgerEvent (g) => new GroupDropped(g.GroupId, DropReason.ResumedRollback));
+        return new CommandDecision([.. undone, new RolledBackToCheckpoint(target, LastCheckpoint?.PolicyVersion ?? 0)], null);
+    }
+
+    /// <summary>Leases past their deadline at <paramref name="nowUtc"/>: dropped, and their slots issued again (same prompt, same seed).</summary>
+    public IReadOnlyList<ILedgerEvent> ExpireLeases(DateTime nowUtc) =>
+        [.. active.Values.Where(g => IsLeased(g) && g.DeadlineUtc <= nowUtc).OrderBy(g => g.GroupId)
+            .Select(g => new GroupDropped(g.GroupId, DropReason.LeaseExpiredReissued))];
+
+    /// <summary>
+    /// <paramref name="holder"/> terminated (DeathWatch): all its leases are dropped and their slots issued again at
+    /// once, not only when their deadlines pass.
+    /// </summary>
+    public IReadOnlyList<ILedgerEvent> HolderDied(string holder) =>
+        [.. active.Values.Where(g => IsLeased(g) && string.Equals(g.Holder, holder, StringComparison.Ordinal)).OrderBy(g => g.GroupId)
+            .Select(g => new GroupDropped(g.GroupId, DropReason.SamplerDiedReissued))];
+
+    // ------------------------------------------------------------------------------------------------ events
+
+    /// <summary>
+    /// Folds one event. Throws <see cref="InvalidOperationException"/> when the event does not fit the state (a corrupt
+    /// journal, or settings that differ from those the run was started with), so recovery fails instead of drifting.
+    /// </summary>
+    public void Apply(ILedgerEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        switch (e)
+        {
+            case GroupIssued x: ApplyIssued(x); break;
+            case GroupGenerated x:
+                {
+                    var g = ActiveIn(x.GroupId, GroupState.Issued);
+                    active[x.GroupId] = g with { State = GroupState.Generated, Holder = x.Holder, DeadlineUtc = x.DeadlineUtc };
+                    break;
+                }
+            case GroupScored x:
+                {
+                    var g = ActiveIn(x.GroupId, GroupState.Issued, GroupState.Generated);
+                    var outcome = new GroupOutcome(x.MinVersion, x.Informative, x.Samples, x.RewardMean);
+                    active[x.GroupId] = g with { State = GroupState.Scored, Outcome = outcome, ScoredOrdinal = nextScoredOrdinal++ };
+                    break;
+                }
+            case GroupConsumed x:
+                {
+                    var g = ActiveIn(x.GroupId, GroupState.Scored);
+                    active.Remove(x.GroupId);
+                    recentConsumed[x.GroupId] = g with { State = GroupState.Consumed, Step = x.LearnerStep };
+                    consumedCount++;
+                    consumedSamples += g.Outcome!.Value.Samples;
+                    break;
+                }
+            case GroupDropped x: ApplyDropped(x); break;
+            case LearnerStepCompleted x:
+                LearnerStep = x.LearnerStep;
+                PolicyVersion = x.PolicyVersion;
+                break;
+            case CheckpointCommitted x:
+                LastCheckpoint = x;
+                // Nothing can return from before the checkpoint any more: keep only counters for those groups.
+                foreach (var id in recentConsumed.Values.Where(g => g.Step <= x.LearnerStep).Select(g => g.GroupId).ToList()) recentConsumed.Remove(id);
+                foreach (var id in recentFiltered.Values.Where(g => g.Step < x.LearnerStep).Select(g => g.GroupId).ToList()) recentFiltered.Remove(id);
+                break;
+            case RolledBackToCheckpoint x:
+                if (active.Count > 0) throw Corrupt($"rollback to step {x.LearnerStep} with {active.Count} groups still active");
+                LearnerStep = x.LearnerStep;
+                PolicyVersion = x.PolicyVersion;
+                break;
+            default:
+                throw new InvalidOperationException($"unknown ledger event {e.GetType().Name}");
+        }
+    }
+
+    /// <summary>Applies <paramref name="events"/> in order.</summary>
+    public void ApplyAll(IEnumerable<ILedgerEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        foreach (var e in events) Apply(e);
+    }
+
+    /// <summary>A ledger rebuilt from <paramref name="events"/>, on top of <paramref name="snapshot"/> when given.</summary>
+    public static RunLedger Replay(LedgerSettings settings, IEnumerable<ILedgerEvent> events, LedgerSnapshot? snapshot = null)
+    {
+        var ledger = snapshot is null ? new RunLedger(settings) : FromSnapshot(settings, snapshot);
+        ledger.ApplyAll(events);
+        return ledger;
+    }
+
+    /// <summary>The whole state, with every collection in a canonical order (equal states give equal snapshots).</summary>
+    public LedgerSnapshot ToSnapshot() => new(
+        nextGroupId, nextSequence, nextScoredOrdinal, LearnerStep, PolicyVersion, consumedCount, consumedSamples,
+        filteredSamples, drops, LastCheckpoint, [.. requeue.Values], ActiveGroups, RecentlyConsumed,
+        [.. recentFiltered.Values.OrderBy(g => g.GroupId)]);
+
+    /// <summary>The ledger a snapshot describes.</summary>
+    public static RunLedger FromSnapshot(LedgerSettings settings, LedgerSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var ledger = new RunLedger(settings)
+        {
+            nextGroupId = snapshot.NextGroupId,
+            nextSequence = snapshot.NextSequence,
+            nextScoredOrdinal = snapshot.NextScoredOrdinal,
+            LearnerStep = snapshot.LearnerStep,
+            PolicyVersion = snapshot.PolicyVersion,
+            consumedCount = snapshot.ConsumedCount,
+            consumedSamples = snapshot.ConsumedSamples,
+            filteredSamples = snapshot.FilteredSamples,
+            drops = snapshot.Drops,
+            LastCheckpoint = snapshot.LastCheckpoint,
+        };
+        foreach (var s in snapshot.Requeue) ledger.requeue.Add(s.Sequence, s);
+        foreach (var g in snapshot.Active) ledger.active.Add(g.GroupId, g);
+        foreach (var g in snapshot.RecentConsumed) ledger.recentConsumed.Add(g.GroupId, g);
+        foreach (var g in snapshot.RecentFiltered) ledger.recentFiltered.Add(g.GroupId, g);
+        return ledger;
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    private static bool IsLeased(GroupEntry g) => g.State is GroupState.Issued or GroupState.Generated;
+
+    private bool IsStale(GroupEntry g) =>
+        ConsumptionGuard.Check(Staleness.GroupStaleness(PolicyVersion, [g.Outcome!.Value.MinVersion]), settings.MaxStaleness)
+        == ConsumptionDecision.DropStale;
+
+    private PromptSlot NextSlot() =>
+        requeue.Count > 0 ? requeue.First().Value : PromptOrder.Slot(nextSequence, settings.PromptCount, settings.RunSeed);
+
+    private static CommandDecision Reject(string reason) => new([], reason);
+
+    private static InvalidOperationException Corrupt(string what) => new($"ledger event does not fit the state: {what}");
+
+    private GroupEntry ActiveIn(long groupId, params GroupState[] states)
+    {
+        if (!active.TryGetValue(groupId, out var g)) throw Corrupt($"group {groupId} is not active");
+        if (!states.Contains(g.State)) throw Corrupt($"group {groupId} is {g.State}, expected {string.Join(" or ", states)}");
+        return g;
+    }
+
+    private void ApplyIssued(GroupIssued x)
+    {
+        if (x.GroupId != nextGroupId) throw Corrupt($"issued group {x.GroupId}, expected id {nextGroupId}");
+        var expected = NextSlot();
+        if (new PromptSlot(x.Sequence, x.PromptIndex, x.Seed) != expected)
+            throw Corrupt($"group {x.GroupId} took slot ({x.Sequence}, prompt {x.PromptIndex}, seed {x.Seed}) but the next is " +
+                          $"({expected.Sequence}, prompt {expected.PromptIndex}, seed {expected.Seed}): were the run seed or prompt count changed?");
+        if (requeue.Count > 0) requeue.Remove(expected.Sequence);
+        else nextSequence++;
+        nextGroupId++;
+        active[x.GroupId] = new GroupEntry(x.GroupId, expected, GroupState.Issued, x.PolicyVersion, x.SamplerVersion, x.LeaseHolder, x.DeadlineUtc, null, 0, 0);
+    }
+
+    private void ApplyDropped(GroupDropped x)
+    {
+        if (active.Remove(x.GroupId, out var g))
+        {
+            if (x.Reason == DropReason.Filtered)
+            {
+                if (g.State != GroupState.Scored) throw Corrupt($"group {x.GroupId} filtered while {g.State}");
+                recentFiltered[x.GroupId] = g with { State = GroupState.Dropped, Step = LearnerStep };
+                filteredSamples += g.Outcome!.Value.Samples;
+            }
+            else if (x.Reason == DropReason.Stale && g.State != GroupState.Scored)
+                throw Corrupt($"group {x.GroupId} dropped as stale while {g.State}");
+        }
+        else if (x.Reason != DropReason.ResumedRollback)
+            throw Corrupt($"group {x.GroupId} dropped ({x.Reason}) but it is not active");
+        else if (recentConsumed.Remove(x.GroupId, out g))
+        {
+            // The learner never kept this step: the consumption is undone and the prompt trained again later.
+            consumedCount--;
+            consumedSamples -= g.Outcome!.Value.Samples;
+        }
+        else if (recentFiltered.Remove(x.GroupId, out g))
+        {
+            // Filtered after the checkpoint: regenerate it so a resumed run draws what an uninterrupted one drew.
+            drops = drops.Add(DropReason.Filtered, -1);
+            filteredSamples -= g.Outcome!.Value.Samples;
+        }
+        else throw Corrupt($"group {x.GroupId} rolled back but it is neither active nor consumed/filtered after the checkpoint");
+
+        drops = drops.Add(x.Reason, 1);
+        if (x.Reason.Requeues()) requeue.Add(g.Slot.Sequence, g.Slot);
+    }
+}
