@@ -57,8 +57,8 @@ public sealed class Sampler
         using var noGrad = no_grad();
         using var cache = model.NewCache(batch, total);
 
-        // Left padding; generated positions are all marked real. Rows that finished keep decoding pad-free
-        // garbage that is cut on the host, which is cheaper than masking them on the device every step.
+        // Left padding; every generated position is marked real. A row that has finished keeps decoding tokens
+        // that are cut off on the host afterwards: cheaper than masking finished rows on the device every step.
         var prompt = new long[batch * promptLen];
         var mask = new long[batch * total];
         for (var b = 0; b < batch; b++)
