@@ -16,7 +16,11 @@ public static class GipoCodecs
     private static readonly Dictionary<string, Codec> ByManifest = new(StringComparer.Ordinal);
 
     // Field initializers above run first, so the tables exist when the codec groups add themselves.
-    static GipoCodecs() => CoordinationCodecs.Register();
+    static GipoCodecs()
+    {
+        CoordinationCodecs.Register();
+        SchedulingCodecs.Register();
+    }
 
     /// <summary>Every manifest this build reads, with its type.</summary>
     public static IReadOnlyDictionary<string, Type> Manifests => ByManifest.ToDictionary(kv => kv.Key, kv => kv.Value.Type);

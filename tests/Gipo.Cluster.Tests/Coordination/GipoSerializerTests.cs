@@ -1,8 +1,10 @@
 using System.Runtime.Serialization;
 using Akka.Configuration;
 using Gipo.Cluster.Coordination;
+using Gipo.Cluster.Scheduling;
 using Gipo.Cluster.Serialization;
 using Gipo.Core.Algorithm;
+using Gipo.Core.Algorithm.Entropy;
 using Xunit.Abstractions;
 using static Gipo.Cluster.Tests.Coordination.LedgerTestData;
 
@@ -112,7 +114,41 @@ public sealed class GipoSerializerTests(ITestOutputHelper output)
         [typeof(LedgerSnapshot)] = r => new LedgerSnapshot(
             Long(r), Long(r), Long(r), Long(r), Long(r), Long(r), Long(r), Long(r), Drops(r), r.Next(2) == 0 ? null : Checkpoint(r),
             [.. Enumerable.Range(0, r.Next(0, 5)).Select(_ => Slot(r))], Entries(r), Entries(r), Entries(r)),
+        [typeof(UpdateEntropy)] = r => new UpdateEntropy(Stats(r)),
+        [typeof(EntropyCoefficientsReply)] = r => new EntropyCoefficientsReply(Coefficients(r), r.Next(2) == 0),
+        [typeof(EntropyUpdateRejected)] = r => new EntropyUpdateRejected(Long(r), Text(r)),
+        [typeof(GetSchedulerState)] = _ => GetSchedulerState.Instance,
+        [typeof(EntropySchedulerStatus)] = r => new EntropySchedulerStatus(Text(r), SchedulerState(r), Text(r)),
+        [typeof(EntropyUpdated)] = r => new EntropyUpdated(Stats(r), Coefficients(r)),
+        [typeof(EntropySchedulerSnapshot)] = r => new EntropySchedulerSnapshot(
+            EntropySchedulerJson.Serialize(SchedulerState(r)), Text(r), r.Next(2) == 0 ? null : new EntropyUpdated(Stats(r), Coefficients(r))),
     };
+
+    private static double[] Doubles(Random r, int n) => [.. Enumerable.Range(0, n).Select(_ => Double(r))];
+
+    private static EntropyStats Stats(Random r)
+    {
+        var k = r.Next(0, 6);
+        return new EntropyStats(Long(r), Long(r), Doubles(r, k), [.. Enumerable.Range(0, k).Select(_ => r.Next())],
+            [.. Enumerable.Range(0, k).Select(_ => Long(r))], Double(r), Double(r));
+    }
+
+    private static EntropyCoefficients Coefficients(Random r)
+    {
+        var k = r.Next(0, 6);
+        return new EntropyCoefficients(Long(r), Doubles(r, k), Doubles(r, k), Doubles(r, k), Doubles(r, k), r.Next(2) == 0);
+    }
+
+    /// <summary>A valid state (the JSON reader validates nothing, but the values must be finite to round-trip exactly).</summary>
+    private static EntropySchedulerState SchedulerState(Random r)
+    {
+        var k = r.Next(1, 5);
+        double[] Finite() => [.. Enumerable.Range(0, k).Select(_ => r.NextDouble() * Math.Pow(10, r.Next(-5, 5)))];
+        bool[] Flags() => [.. Enumerable.Range(0, k).Select(_ => r.Next(2) == 0)];
+        var config = EntropySchedulerConfig.TinyDefaults(r.Next(10, 1000)) with { Pid = r.Next(2) == 0, Ki = r.NextDouble() };
+        return new EntropySchedulerState(EntropyScheduler.SchemaVersion, k, config, Long(r), Long(r), r.Next(2) == 0, r.Next(),
+            Finite(), [.. Enumerable.Range(0, k).Select(_ => r.Next())], Finite(), Finite(), Flags(), Finite(), Finite(), Finite(), Finite(), Flags());
+    }
 
     private static long Long(Random r) => r.Next(4) switch { 0 => 0, 1 => long.MaxValue, 2 => long.MinValue, _ => r.NextInt64(long.MinValue, long.MaxValue) };
 

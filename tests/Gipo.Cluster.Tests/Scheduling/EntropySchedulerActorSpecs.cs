@@ -1,0 +1,213 @@
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Event;
+using Gipo.Cluster.Scheduling;
+using Gipo.Cluster.Serialization;
+using Gipo.Cluster.Tests.Coordination;
+using Gipo.Core.Algorithm.Entropy;
+using Xunit.Abstractions;
+
+namespace Gipo.Cluster.Tests.Scheduling;
+
+/// <summary>The entropy scheduler actor on the real SQLite journal and snapshot store, one temporary database per test.</summary>
+public sealed class EntropySchedulerActorSpecs : Akka.TestKit.Xunit2.TestKit
+{
+    private const int Buckets = 3;
+    private static readonly EntropySchedulerConfig Config = EntropySchedulerConfig.TinyDefaults(30) with { NCal = 3 };
+
+    private readonly string database;
+
+    public EntropySchedulerActorSpecs(ITestOutputHelper output) : this(SqliteTestDatabase.Create(), output)
+    {
+    }
+
+    private EntropySchedulerActorSpecs(string database, ITestOutputHelper output) : base(SqliteTestDatabase.SpecConfig(database), "gipo", output) =>
+        this.database = database;
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing) SqliteTestDatabase.Delete(database);
+    }
+
+    [Fact(DisplayName = "Every reply equals a plain EntropyScheduler fed the same statistics; the state query agrees")]
+    public async Task Replies_equal_the_plain_scheduler()
+    {
+        var actor = Sys.ActorOf(EntropySchedulerActor.Props("plain", Config, Buckets, snapshotEvery: 4));
+        var plain = EntropyScheduler.Create(Config, Buckets);
+        var learner = CreateTestProbe("learner");
+        foreach (var stats in StatsSequence(12))
+        {
+            actor.Tell(new UpdateEntropy(stats), learner.Ref);
+            var reply = await learner.ExpectMsgAsync<EntropyCoefficientsReply>();
+            Assert.False(reply.Retry);
+            Assert.Equal(Json(plain.Update(stats)), Json(reply.Coefficients));
+        }
+        Assert.False(plain.State.Calibrating);
+        var status = await actor.Ask<EntropySchedulerStatus>(GetSchedulerState.Instance);
+        Assert.Equal("plain", status.RunId);
+        Assert.Equal(EntropySchedulerJson.ConfigHash(Config), status.ConfigHash);
+        Assert.Equal(EntropySchedulerJson.Serialize(plain.State), EntropySchedulerJson.Serialize(status.State));
+    }
+
+    [Theory(DisplayName = "A new incarnation recovers the identical state, answers a retry of the last step, and continues identically")]
+    [InlineData(1000)] // events only
+    [InlineData(3)] // snapshot + events after it
+    [InlineData(1)] // snapshot after every event, none to replay
+    public async Task Recovery_in_a_new_incarnation(int snapshotEvery)
+    {
+        var runId = $"recover{snapshotEvery}";
+        var props = EntropySchedulerActor.Props(runId, Config, Buckets, snapshotEvery);
+        var all = StatsSequence(12);
+        var plain = EntropyScheduler.Create(Config, Buckets);
+        var learner = CreateTestProbe("learner");
+
+        var first = Sys.ActorOf(props, "first");
+        EntropyCoefficientsReply lastReply = null!;
+        foreach (var stats in all.Take(7))
+        {
+            plain.Update(stats);
+            first.Tell(new UpdateEntropy(stats), learner.Ref);
+            lastReply = await learner.ExpectMsgAsync<EntropyCoefficientsReply>();
+        }
+        var before = await first.Ask<EntropySchedulerStatus>(GetSchedulerState.Instance);
+        Watch(first);
+        first.Tell(PoisonPill.Instance);
+        await ExpectTerminatedAsync(first);
+
+        var second = Sys.ActorOf(props, "second");
+        var after = await second.Ask<EntropySchedulerStatus>(GetSchedulerState.Instance);
+        Assert.Equal(EntropySchedulerJson.Serialize(before.State), EntropySchedulerJson.Serialize(after.State));
+        Assert.Equal(before.ConfigHash, after.ConfigHash);
+
+        var persistenceId = EntropySchedulerActor.PersistenceIdFor(runId);
+        Assert.Equal("run-recover" + snapshotEvery + "-entropy-scheduler", persistenceId);
+        var snapshots = SqliteTestDatabase.Scalar(database, $"SELECT COUNT(*) FROM snapshot WHERE persistence_id = '{persistenceId}'");
+        Assert.Equal(snapshotEvery <= 7, snapshots > 0);
+
+        // The reply of step 7 was "lost": the retry gets the journaled coefficients, and nothing is journaled twice.
+        second.Tell(new UpdateEntropy(all[6]), learner.Ref);
+        var retry = await learner.ExpectMsgAsync<EntropyCoefficientsReply>();
+        Assert.True(retry.Retry);
+        Assert.Equal(Json(lastReply.Coefficients), Json(retry.Coefficients));
+
+        foreach (var stats in all.Skip(7))
+        {
+            second.Tell(new UpdateEntropy(stats), learner.Ref);
+            var reply = await learner.ExpectMsgAsync<EntropyCoefficientsReply>();
+            Assert.Equal(Json(plain.Update(stats)), Json(reply.Coefficients));
+        }
+        Assert.Equal(12, SqliteTestDatabase.Scalar(database, $"SELECT COUNT(*) FROM journal WHERE persistence_id = '{persistenceId}'"));
+        var final = await second.Ask<EntropySchedulerStatus>(GetSchedulerState.Instance);
+        Assert.Equal(EntropySchedulerJson.Serialize(plain.State), EntropySchedulerJson.Serialize(final.State));
+    }
+
+    [Fact(DisplayName = "A retry of the last step gets its journaled coefficients; an older step and malformed statistics are rejected")]
+    public async Task Idempotent_retry_and_rejections()
+    {
+        var actor = Sys.ActorOf(EntropySchedulerActor.Props("retry", Config, Buckets, snapshotEvery: 100));
+        var learner = CreateTestProbe("learner");
+        var all = StatsSequence(5);
+        var replies = new List<EntropyCoefficientsReply>();
+        foreach (var stats in all)
+        {
+            actor.Tell(new UpdateEntropy(stats), learner.Ref);
+            replies.Add(await learner.ExpectMsgAsync<EntropyCoefficientsReply>());
+        }
+        var state = EntropySchedulerJson.Serialize((await actor.Ask<EntropySchedulerStatus>(GetSchedulerState.Instance)).State);
+
+        actor.Tell(new UpdateEntropy(all[4]), learner.Ref);
+        var retry = await learner.ExpectMsgAsync<EntropyCoefficientsReply>();
+        Assert.True(retry.Retry);
+        Assert.Equal(Json(replies[4].Coefficients), Json(retry.Coefficients));
+
+        actor.Tell(new UpdateEntropy(all[2]), learner.Ref);
+        var old = await learner.ExpectMsgAsync<EntropyUpdateRejected>();
+        Assert.Equal(all[2].LearnerStep, old.LearnerStep);
+        Assert.Contains("out of order", old.Reason);
+
+        actor.Tell(new UpdateEntropy(Stats(99, 1.0, 1.0)), learner.Ref); // two buckets, not three
+        Assert.Contains("3 buckets", (await learner.ExpectMsgAsync<EntropyUpdateRejected>()).Reason);
+
+        Assert.Equal(state, EntropySchedulerJson.Serialize((await actor.Ask<EntropySchedulerStatus>(GetSchedulerState.Instance)).State));
+        Assert.Equal(5, SqliteTestDatabase.Scalar(database, "SELECT COUNT(*) FROM journal WHERE persistence_id = 'run-retry-entropy-scheduler'"));
+    }
+
+    [Theory(DisplayName = "A changed config fails recovery with a message naming the config hash")]
+    [InlineData(1000)] // detected by replay: the recomputed coefficients differ
+    [InlineData(2)] // detected by the snapshot's config hash
+    public async Task Changed_config_fails_recovery(int snapshotEvery)
+    {
+        var runId = $"changed{snapshotEvery}";
+        var learner = CreateTestProbe("learner");
+        var first = Sys.ActorOf(EntropySchedulerActor.Props(runId, Config, Buckets, snapshotEvery), "first");
+        foreach (var stats in StatsSequence(6))
+        {
+            first.Tell(new UpdateEntropy(stats), learner.Ref);
+            await learner.ExpectMsgAsync<EntropyCoefficientsReply>();
+        }
+        Watch(first);
+        first.Tell(PoisonPill.Instance);
+        await ExpectTerminatedAsync(first);
+
+        var changed = Config with { Kappa1 = 0.3 };
+        var hash = EntropySchedulerJson.ConfigHash(changed);
+        var errors = CreateTestProbe("errors");
+        Sys.EventStream.Subscribe(errors.Ref, typeof(Error));
+        var second = Sys.ActorOf(EntropySchedulerActor.Props(runId, changed, Buckets, snapshotEvery), "second");
+        Watch(second);
+        await ExpectTerminatedAsync(second);
+        await errors.FishForMessageAsync<Error>(e => e.Cause is InvalidOperationException ex && ex.Message.Contains(hash, StringComparison.Ordinal));
+    }
+
+    [Fact(DisplayName = "The scheduler's messages, event and snapshot round-trip through GipoSerializer bit-exactly (NaN included)")]
+    public void Serializer_round_trip()
+    {
+        var stats = StatsSequence(4)[2]; // step 3: bucket 2 absent (NaN mean)
+        var plain = EntropyScheduler.Create(Config, Buckets);
+        EntropyCoefficients c = null!;
+        foreach (var s in StatsSequence(4)) c = plain.Update(s);
+        var updated = new EntropyUpdated(stats, c);
+        object[] messages =
+        [
+            new UpdateEntropy(stats), new EntropyCoefficientsReply(c, true), new EntropyUpdateRejected(3, "no"), GetSchedulerState.Instance,
+            new EntropySchedulerStatus("r", plain.State, EntropySchedulerJson.ConfigHash(Config)), updated,
+            new EntropySchedulerSnapshot(EntropySchedulerJson.Serialize(plain.State), "h", updated),
+            new EntropySchedulerSnapshot(EntropySchedulerJson.Serialize(plain.State), "h", null),
+        ];
+        foreach (var m in messages)
+        {
+            var serializer = Sys.Serialization.FindSerializerFor(m);
+            Assert.IsType<GipoSerializer>(serializer);
+            var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, m);
+            var bytes = serializer.ToBinary(m);
+            var back = Sys.Serialization.Deserialize(bytes, GipoSerializer.Id, manifest);
+            Assert.IsType(m.GetType(), back);
+            Assert.Equal(bytes, GipoCodecs.Encode(back));
+            Assert.Equal(Json(m), Json(back));
+        }
+        var decoded = (UpdateEntropy)GipoCodecs.Decode(GipoCodecs.Encode(new UpdateEntropy(stats)), "ue1");
+        Assert.True(double.IsNaN(decoded.Stats.BucketMean[2]));
+        Assert.Same(GetSchedulerState.Instance, GipoCodecs.Decode([], "gq1"));
+    }
+
+    // ------------------------------------------------------------------------------------------------ data
+
+    /// <summary>Learner steps 1..n with pseudo-random bucket means; bucket 2 is absent on every third step.</summary>
+    private static EntropyStats[] StatsSequence(int n)
+    {
+        var rng = new Random(17);
+        return [.. Enumerable.Range(1, n).Select(t =>
+        {
+            var means = new[] { 1.2 + (0.3 * rng.NextDouble()), 0.9 + (0.2 * rng.NextDouble()), 0.5 + (0.2 * rng.NextDouble()) };
+            if (t % 3 == 0) means[2] = double.NaN;
+            return Stats(t, means);
+        })];
+    }
+
+    private static EntropyStats Stats(long step, params double[] means) => new(
+        step, step - 1, means, [.. means.Select(m => double.IsNaN(m) ? 0 : 4)], [.. means.Select(m => double.IsNaN(m) ? 0L : 100L)],
+        means.Where(double.IsFinite).Average(), double.NaN);
+
+    private static string Json(object value) => JsonSerializer.Serialize(value, value.GetType(), EntropySchedulerJson.Options);
+}
