@@ -6,21 +6,10 @@ using static Gipo.Cluster.Tests.Coordination.LedgerTestData;
 namespace Gipo.Cluster.Tests.Coordination;
 
 /// <summary>The coordinator on the real SQLite journal and snapshot store, one temporary database per test.</summary>
-public sealed class RunCoordinatorSpecs : Akka.TestKit.Xunit2.TestKit
+public sealed class RunCoordinatorSpecs : SqliteTestKit
 {
-    private readonly string database;
-
-    public RunCoordinatorSpecs(ITestOutputHelper output) : this(SqliteTestDatabase.Create(), output)
+    public RunCoordinatorSpecs(ITestOutputHelper output) : base(output)
     {
-    }
-
-    private RunCoordinatorSpecs(string database, ITestOutputHelper output) : base(SqliteTestDatabase.SpecConfig(database), "gipo", output) =>
-        this.database = database;
-
-    protected override void Dispose(bool disposing)
-    {
-        base.Dispose(disposing);
-        if (disposing) SqliteTestDatabase.Delete(database);
     }
 
     [Fact(DisplayName = "Protocol: lease, generation hand-over, results (duplicates ignored), batch, step, checkpoint, status")]
@@ -172,8 +161,8 @@ public sealed class RunCoordinatorSpecs : Akka.TestKit.Xunit2.TestKit
 
         var second = Sys.ActorOf(props, "second");
         Assert.Equal(before, await second.Ask<RunStatus>(GetStatus.Instance));
-        Assert.True(SqliteTestDatabase.Scalar(database, "SELECT COUNT(*) FROM snapshot WHERE persistence_id = 'run-persist-coordinator'") > 0);
-        Assert.Equal(1, SqliteTestDatabase.Scalar(database, "SELECT COUNT(DISTINCT persistence_id) FROM journal"));
+        Assert.True(SqliteTestDatabase.Scalar(Database, "SELECT COUNT(*) FROM snapshot WHERE persistence_id = 'run-persist-coordinator'") > 0);
+        Assert.Equal(1, SqliteTestDatabase.Scalar(Database, "SELECT COUNT(DISTINCT persistence_id) FROM journal"));
 
         // Holders recovered from the journal are watched again: the scorer's death re-issues its group at once.
         Sys.Stop(scorer.Ref);

@@ -10,24 +10,13 @@ using Xunit.Abstractions;
 namespace Gipo.Cluster.Tests.Scheduling;
 
 /// <summary>The entropy scheduler actor on the real SQLite journal and snapshot store, one temporary database per test.</summary>
-public sealed class EntropySchedulerActorSpecs : Akka.TestKit.Xunit2.TestKit
+public sealed class EntropySchedulerActorSpecs : SqliteTestKit
 {
     private const int Buckets = 3;
     private static readonly EntropySchedulerConfig Config = EntropySchedulerConfig.TinyDefaults(30) with { NCal = 3 };
 
-    private readonly string database;
-
-    public EntropySchedulerActorSpecs(ITestOutputHelper output) : this(SqliteTestDatabase.Create(), output)
+    public EntropySchedulerActorSpecs(ITestOutputHelper output) : base(output)
     {
-    }
-
-    private EntropySchedulerActorSpecs(string database, ITestOutputHelper output) : base(SqliteTestDatabase.SpecConfig(database), "gipo", output) =>
-        this.database = database;
-
-    protected override void Dispose(bool disposing)
-    {
-        base.Dispose(disposing);
-        if (disposing) SqliteTestDatabase.Delete(database);
     }
 
     [Fact(DisplayName = "Every reply equals a plain EntropyScheduler fed the same statistics; the state query agrees")]
@@ -82,7 +71,7 @@ public sealed class EntropySchedulerActorSpecs : Akka.TestKit.Xunit2.TestKit
 
         var persistenceId = EntropySchedulerActor.PersistenceIdFor(runId);
         Assert.Equal("run-recover" + snapshotEvery + "-entropy-scheduler", persistenceId);
-        var snapshots = SqliteTestDatabase.Scalar(database, $"SELECT COUNT(*) FROM snapshot WHERE persistence_id = '{persistenceId}'");
+        var snapshots = SqliteTestDatabase.Scalar(Database, $"SELECT COUNT(*) FROM snapshot WHERE persistence_id = '{persistenceId}'");
         Assert.Equal(snapshotEvery <= 7, snapshots > 0);
 
         // The reply of step 7 was "lost": the retry gets the journaled coefficients, and nothing is journaled twice.
@@ -97,7 +86,7 @@ public sealed class EntropySchedulerActorSpecs : Akka.TestKit.Xunit2.TestKit
             var reply = await learner.ExpectMsgAsync<EntropyCoefficientsReply>();
             Assert.Equal(Json(plain.Update(stats)), Json(reply.Coefficients));
         }
-        Assert.Equal(12, SqliteTestDatabase.Scalar(database, $"SELECT COUNT(*) FROM journal WHERE persistence_id = '{persistenceId}'"));
+        Assert.Equal(12, SqliteTestDatabase.Scalar(Database, $"SELECT COUNT(*) FROM journal WHERE persistence_id = '{persistenceId}'"));
         var final = await second.Ask<EntropySchedulerStatus>(GetSchedulerState.Instance);
         Assert.Equal(EntropySchedulerJson.Serialize(plain.State), EntropySchedulerJson.Serialize(final.State));
     }
@@ -130,7 +119,7 @@ public sealed class EntropySchedulerActorSpecs : Akka.TestKit.Xunit2.TestKit
         Assert.Contains("3 buckets", (await learner.ExpectMsgAsync<EntropyUpdateRejected>()).Reason);
 
         Assert.Equal(state, EntropySchedulerJson.Serialize((await actor.Ask<EntropySchedulerStatus>(GetSchedulerState.Instance)).State));
-        Assert.Equal(5, SqliteTestDatabase.Scalar(database, "SELECT COUNT(*) FROM journal WHERE persistence_id = 'run-retry-entropy-scheduler'"));
+        Assert.Equal(5, SqliteTestDatabase.Scalar(Database, "SELECT COUNT(*) FROM journal WHERE persistence_id = 'run-retry-entropy-scheduler'"));
     }
 
     [Theory(DisplayName = "A changed config fails recovery with a message naming the config hash")]
