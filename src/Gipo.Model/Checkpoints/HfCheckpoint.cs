@@ -30,9 +30,7 @@ public static class HfCheckpoint
         Directory.CreateDirectory(staging);
         try
         {
-            AtomicFile.WriteText(Path.Combine(staging, ConfigFile), model.Config.ToHfJson());
-            SafeTensors.Save(Path.Combine(staging, WeightsFile), model.HfTensorViews(), metadata);
-            if (tokenizerJson is not null) AtomicFile.WriteText(Path.Combine(staging, TokenizerFile), tokenizerJson);
+            WriteFiles(model, staging, tokenizerJson, metadata);
             ReplaceDirectory(staging, target);
         }
         catch
@@ -40,6 +38,14 @@ public static class HfCheckpoint
             if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
             throw;
         }
+    }
+
+    /// <summary>Writes config, weights and (when given) tokenizer into an existing folder, each file atomically.</summary>
+    internal static void WriteFiles(PolicyModel model, string directory, string? tokenizerJson, IReadOnlyDictionary<string, string>? metadata)
+    {
+        AtomicFile.WriteText(Path.Combine(directory, ConfigFile), model.Config.ToHfJson());
+        SafeTensors.Save(Path.Combine(directory, WeightsFile), model.HfTensorViews(), metadata);
+        if (tokenizerJson is not null) AtomicFile.WriteText(Path.Combine(directory, TokenizerFile), tokenizerJson);
     }
 
     /// <summary>Reads and validates <c>config.json</c> of a checkpoint folder.</summary>

@@ -20,7 +20,12 @@ namespace Gipo.Model.Learning;
 /// credit, then PPO minibatches of whole groups with off-policy correction, the entropy term and (ablation
 /// <c>ib.backprop_to_policy</c>) ζ·L_IB, and finally probe training, optionally on the groups dynamic sampling
 /// rejected as well (<c>ib.train_on_filtered</c>). GRPO, Dr. GRPO and DAPO are the same path with flags off.
-/// Knows nothing of actors: an actor owns an instance and calls <see cref="Train"/>.
+/// Knows nothing of actors: an actor owns an instance and calls <see cref="Train"/>; it may route the scheduler
+/// through <see cref="ExternalScheduler"/>.
+/// <para>Resumable: every random draw of a step is a pure function of (seed, step) — the PPO minibatch order, the
+/// Clip-Cov/KL-Cov token picks — or comes from the probe's own generators, whose state the probe checkpoints. A learner
+/// restored from a checkpoint written after step k (<see cref="Checkpoints.LearnerCheckpoint"/>) therefore repeats
+/// step k + 1 bit for bit, given the same batch.</para>
 /// </summary>
 public sealed class GipoLearner : IDisposable
 {
@@ -30,7 +35,6 @@ public sealed class GipoLearner : IDisposable
     private readonly AlgorithmSettings settings;
     private readonly StepSegmenter segmenter;
     private readonly EntropyRegularizer regularizer;
-    private readonly Random shuffle;
 
     public GipoLearner(PolicyModel policy, ITextTokenizer tokenizer, AlgorithmSettings settings, PolicyModel? reference = null, long seed = 0)
     {
@@ -49,8 +53,23 @@ public sealed class GipoLearner : IDisposable
             Scheduler = EntropyScheduler.CreateFor(settings.Entropy.Mode, settings.Scheduler, settings.Buckets);
         if (settings.IbEnabled && settings.Ib.UsesProbe) Ib = new IbScorer(settings.Ib, policy.Config.HiddenSize, seed, policy.Device);
         if (settings.IbEnabled && !settings.Ib.UsesProbe) RefAnswer = new RefAnswerScorer(settings.Ib, tokenizer, settings.Temperature);
-        shuffle = new Random((int)seed);
+        Seed = seed;
     }
+
+    /// <summary>The seed of every random draw this learner makes (with the step number); checkpoints record it.</summary>
+    public long Seed { get; }
+
+    /// <summary>
+    /// When set, step 2 of <see cref="Train"/> asks this function for the step's entropy coefficients instead of
+    /// updating <see cref="Scheduler"/> (which then stays untouched): an actor passes a function that asks the persistent
+    /// scheduler actor. It is called exactly once per step that needs a scheduler (none for entropy modes without
+    /// one), with the statistics of the full batch from the proximal forward, before anything in the learner changes,
+    /// so an exception it throws leaves the learner as it was. The reply must be for the same learner step.
+    /// </summary>
+    public Func<EntropyStats, EntropyCoefficients>? ExternalScheduler { get; set; }
+
+    /// <summary>The policy this learner trains (its parameters live in <see cref="Optimizer"/>'s flat buffer).</summary>
+    public PolicyModel Policy => policy;
 
     public FlatAdamW Optimizer { get; }
     public EntropyScheduler? Scheduler { get; private set; }
@@ -62,7 +81,10 @@ public sealed class GipoLearner : IDisposable
     public long Step { get; private set; }
     public long PolicyVersion => Step;
 
-    /// <summary>Restores counters and scheduler state on resume (weights and optimizer are loaded separately).</summary>
+    /// <summary>
+    /// Restores counters and scheduler state on resume (weights, optimizer and probe are loaded separately;
+    /// <see cref="Checkpoints.LearnerCheckpoint.Load"/> does all of it).
+    /// </summary>
     public void Restore(long step, EntropySchedulerState? scheduler)
     {
         Step = step;
@@ -108,7 +130,7 @@ public sealed class GipoLearner : IDisposable
         var proxSeconds = clock.Elapsed.TotalSeconds;
         // 2. Entropy statistics of the full batch → scheduler → coefficients for this step's minibatches.
         var statistic = GroupSequentialEntropy.Measure(proxEntropy, rows.Mask, buckets, rows.GroupIds);
-        var coefficients = Scheduler?.Update(statistic.ToStats(Step, PolicyVersion)) ?? EntropyCoefficients.Zero(Step, settings.Buckets);
+        var coefficients = Coefficients(statistic);
 
         // 3. Advantages: outcome (§A.2), blended per step with the IB credit once Φ has earned trust (§C.5, §C.7).
         var (aOut, scale) = OutcomeAdvantages.Compute(rows.Rewards, rows.GroupIds, settings.AdvantageNorm);
@@ -134,9 +156,10 @@ public sealed class GipoLearner : IDisposable
         var ibPolicyLosses = new List<double>();
         double entropyTerm = 0, gradNorm = 0;
         var minibatchIndex = 0;
+        var shuffle = new Random(StepSeed(Seed, Step));
         for (var epoch = 0; epoch < settings.PpoEpochs; epoch++)
         {
-            foreach (var mb in Minibatches(rows))
+            foreach (var mb in Minibatches(rows, shuffle))
             {
                 using var mbScope = NewDisposeScope();
                 var index = tensor(mb.Select(i => (long)i).ToArray(), device: policy.Device);
@@ -198,6 +221,29 @@ public sealed class GipoLearner : IDisposable
             ProxSeconds = proxSeconds, AdvantageSeconds = advantageSeconds, PpoSeconds = ppoSeconds,
         };
     }
+
+    /// <summary>Step 2's scheduler call: the external one when set, else the internal one; zero without a scheduler.</summary>
+    private EntropyCoefficients Coefficients(GroupSequentialStatistic statistic)
+    {
+        if (!regularizer.NeedsScheduler) return EntropyCoefficients.Zero(Step, settings.Buckets);
+        var stats = statistic.ToStats(Step, PolicyVersion);
+        if (ExternalScheduler is null) return Scheduler!.Update(stats);
+        var coefficients = ExternalScheduler(stats)
+            ?? throw new InvalidOperationException($"the external entropy scheduler returned no coefficients for learner step {Step}");
+        if (coefficients.LearnerStep != Step)
+            throw new InvalidOperationException($"the external entropy scheduler answered for learner step {coefficients.LearnerStep}, this is step {Step}");
+        return coefficients;
+    }
+
+    /// <summary>
+    /// The System.Random seed of learner step <paramref name="step"/>'s minibatch order: SplitMix64 of (seed, step), so
+    /// it is the same in every process (unlike <see cref="HashCode.Combine{T1, T2}"/>) and needs no persisted state.
+    /// </summary>
+    internal static int StepSeed(long seed, long step) =>
+        (int)(Sampling.CounterRandom.Next(unchecked((ulong)seed ^ ShuffleStream), unchecked((ulong)step)) & int.MaxValue);
+
+    // Separates the minibatch-order stream from the other uses of CounterRandom with the same seed ("shuffle").
+    private const ulong ShuffleStream = 0x73687566666C6500UL;
 
     /// <summary>ref_answer_prob scores y*, so every group must carry it; checked before any work is done.</summary>
     private void RequireReferenceAnswers(IReadOnlyList<ScoredGroup> batch)
@@ -346,7 +392,7 @@ public sealed class GipoLearner : IDisposable
         return (tokenLogp, entropy);
     }
 
-    private IEnumerable<int[]> Minibatches(Rows rows)
+    private IEnumerable<int[]> Minibatches(Rows rows, Random shuffle)
     {
         var groups = Enumerable.Range(0, rows.GroupCount).OrderBy(_ => shuffle.Next()).ToArray();
         var per = (int)Math.Ceiling(groups.Length / (double)settings.Minibatches);
