@@ -64,7 +64,7 @@ internal static class SftCommand
 
             var log = Path.Combine(outDir, "sft.jsonl");
             var result = ConsoleProgress.Run("sft", options.MaxSteps, update =>
-                new SftTrainer(model, tokenizer, tokenizer.ToJson()).Run(options, outDir, new Progress((value, text, evaluation) =>
+                new SftTrainer(model, tokenizer, tokenizer.ToJson()).Run(options, outDir, new SftProgressLines((value, text, evaluation) =>
                 {
                     update(value, text, evaluation);
                     if (evaluation) MetricsPlots.RenderSft(log, outDir); // refreshed during the run, not only at the end
@@ -84,18 +84,5 @@ internal static class SftCommand
             return 0;
         }));
         return command;
-    }
-
-    /// <summary>Synchronous IProgress (System.Progress posts to the thread pool and would reorder lines).</summary>
-    private sealed class Progress(Action<double, string, bool> update) : IProgress<SftProgress>
-    {
-        private double lastEval = double.NaN;
-
-        public void Report(SftProgress p)
-        {
-            if (p.EvalPassAt1 is { } e) lastEval = e;
-            var eval = double.IsNaN(lastEval) ? "–" : lastEval.ToString("F3");
-            update(p.Step, $"loss {p.Loss:F3} lr {p.LearningRate:E1} {p.TokensPerSecond:F0} tok/s pass@1 {eval}", p.EvalPassAt1 is not null);
-        }
     }
 }

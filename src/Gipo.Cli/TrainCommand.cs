@@ -1,111 +1,175 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Gipo.Cluster.Configuration;
 using Gipo.Cluster.Metrics;
-using Gipo.Core.Tasks;
+using Gipo.Cluster.Runtime;
+using Gipo.Core.Algorithm;
+using Gipo.Core.Tokenization;
 using Gipo.Model;
 using Gipo.Model.Checkpoints;
-using Gipo.Model.Learning;
+using Gipo.Model.Training;
 
 namespace Gipo.Cli;
 
 /// <summary>
-/// <c>gipo train</c>: RL from an SFT checkpoint with a preset. Today it runs synchronously in one process
-/// (staleness 0); the asynchronous actor system replaces the loop, not the options.
+/// <c>gipo train</c>: an asynchronous RL run on the actor system (one process, every role, SQLite journal in the run
+/// folder), from a base checkpoint or, when the config names none, after an SFT warm start. <c>--resume</c> continues
+/// a run after a crash from its last checkpoint.
 /// </summary>
 internal static class TrainCommand
 {
     public static Command Create()
     {
-        var config = new Option<FileInfo?>("--config") { Description = "preset, e.g. hocon/gipo-preset.conf (default: hocon/gipo.conf values)" };
-        var set = new Option<string[]>("--set") { Description = "override a key: --set algorithm.optim.lr=3e-4 (repeatable)", AllowMultipleArgumentsPerToken = false };
-        var baseCheckpoint = new Option<DirectoryInfo>("--base") { Description = "SFT checkpoint to start from (gipo sft writes one)", Required = true };
-        var task = new Option<string>("--task") { Description = "column-add | countdown | swap-sort | mod-chain", DefaultValueFactory = _ => "column-add" };
-        var steps = new Option<int>("--steps") { Description = "learner steps", DefaultValueFactory = _ => 30 };
-        var evalEvery = new Option<int>("--eval-every") { Description = "steps between held-out evaluations", DefaultValueFactory = _ => 10 };
-        var evalPrompts = new Option<int>("--eval-prompts") { DefaultValueFactory = _ => 200 };
-        var trainSplit = new Option<string>("--train-split") { Description = "rl-train | sft-train", DefaultValueFactory = _ => "rl-train" };
-        var evalSplit = new Option<string>("--eval-split") { Description = "rl-test | sft-test | ood", DefaultValueFactory = _ => "rl-test" };
-        var output = new Option<DirectoryInfo?>("--out") { Description = "run folder (default runs/train-<time>)" };
-        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0 };
-        var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto" };
-        var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 0 };
-        var json = new Option<bool>("--json") { Description = "last line: {eval_pass_at_1_start, eval_pass_at_1, steps, seconds, checkpoint}" };
-        var command = new Command("train", "RL training (GIPO, DAPO, GRPO, Dr. GRPO presets) from an SFT checkpoint.")
+        var config = new Option<FileInfo?>("--config") { Description = "preset, e.g. hocon/gipo-preset.conf or hocon/quickstart.conf (default: hocon/gipo.conf values)" };
+        var set = new Option<string[]>("--set") { Description = "override a key: --set algorithm.optim.lr=3e-4, --set run.steps=50 (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var baseCheckpoint = new Option<DirectoryInfo?>("--base") { Description = "HF checkpoint to start from (same as --set run.base-checkpoint=DIR); none: SFT warm start first" };
+        var runId = new Option<string?>("--run-id") { Description = "name of the run folder under --runs-dir (default <task>-<time>)" };
+        var resume = new Option<string?>("--resume") { Description = "continue run ID (or run folder) from its last checkpoint, with its own settings" };
+        var runsDir = new Option<string>("--runs-dir") { Description = "where run folders live", DefaultValueFactory = _ => "runs" };
+        var json = new Option<bool>("--json") { Description = "last line: {run_id, eval_pass_at_1_start, eval_pass_at_1, steps, policy_version, seconds, checkpoint}" };
+        var command = new Command("train", "RL training (GIPO, DAPO, GRPO, Dr. GRPO presets) on the actor system, with persistence and resume.")
         {
-            config, set, baseCheckpoint, task, steps, evalEvery, evalPrompts, trainSplit, evalSplit, output, seed, device, threads, json,
+            config, set, baseCheckpoint, runId, resume, runsDir, json,
         };
         command.SetAction(r => CommandErrors.Run(() =>
         {
-            var settings = AlgorithmSettingsReader.Read(GipoSettings.Load(r.GetValue(config)?.FullName, r.GetValue(set) ?? []));
-            var reasoningTask = ReasoningTasks.Get(r.GetValue(task)!);
-            var options = new SynchronousRunOptions
-            {
-                Steps = r.GetValue(steps), EvalEvery = r.GetValue(evalEvery), EvalPrompts = r.GetValue(evalPrompts), Seed = r.GetValue(seed),
-                TrainSplit = ParseSplit(r.GetValue(trainSplit)!), EvalSplit = ParseSplit(r.GetValue(evalSplit)!),
-            };
-            var outDir = r.GetValue(output)?.FullName ?? Path.GetFullPath(Path.Combine("runs", $"train-{DateTime.UtcNow:yyyyMMdd-HHmmss}"));
-            Directory.CreateDirectory(outDir);
-            TorchRuntime.SetThreads(r.GetValue(threads));
-            var dev = TorchRuntime.ResolveDevice(r.GetValue(device)!);
-            TorchSharp.torch.manual_seed(options.Seed);
-            var baseDir = r.GetValue(baseCheckpoint)!.FullName;
-            using var policy = HfCheckpoint.Load(baseDir, dev);
-            using var reference = settings.Loss.KlBeta > 0 ? HfCheckpoint.Load(baseDir, dev) : null;
-            var (tokenizer, tokenizerJson) = CheckpointTokenizer.Load(baseDir, policy.Config);
-            using var learner = new GipoLearner(policy, tokenizer, settings, reference, options.Seed);
-            Console.Error.WriteLine($"train: {reasoningTask.Name}, entropy {settings.Entropy.Mode}, ib {(settings.IbEnabled ? "on" : "off")}, " +
-                                    $"{settings.GroupsPerStep}×{settings.GroupSize} per step, log {Path.Combine(outDir, "metrics.jsonl")}");
+            var clock = Stopwatch.StartNew();
+            var (folder, settings) = r.GetValue(resume) is { } resumeId
+                ? Resumed(resumeId, r.GetValue(runsDir)!, r.GetValue(config) is not null || (r.GetValue(set)?.Length ?? 0) > 0 || r.GetValue(baseCheckpoint) is not null)
+                : Fresh(r.GetValue(config)?.FullName, [.. r.GetValue(set) ?? [], .. r.GetValue(baseCheckpoint) is { } b ? [$"run.base-checkpoint={b.FullName}"] : Array.Empty<string>()],
+                    r.GetValue(runId), r.GetValue(runsDir)!);
+            var run = RunSettings.Read(settings);
+            var algorithm = AlgorithmSettingsReader.Read(settings);
+            var baseDir = run.BaseCheckpoint.Length > 0 ? Path.GetFullPath(run.BaseCheckpoint) : WarmStart(folder, settings, run);
+            Console.Error.WriteLine($"train: run {folder.Id} in {folder.Root}: {run.Task}, entropy {algorithm.Entropy.Mode}, ib {(algorithm.IbEnabled ? "on" : "off")}, " +
+                                    $"{algorithm.GroupsPerStep}×{algorithm.GroupSize} per step, η = {algorithm.MaxStaleness}, {run.Samplers} sampler(s), {run.Steps} steps");
 
-            double? start = null, last = null;
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            using (var log = new StreamWriter(Path.Combine(outDir, "metrics.jsonl")) { AutoFlush = true })
+            var outcome = ConsoleProgress.Run("train", run.Steps, update =>
             {
-                ConsoleProgress.Run("train", options.Steps, update =>
+                using var cancel = new CancellationTokenSource();
+                ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+                Console.CancelKeyPress += onCancel;
+                try
                 {
-                    foreach (var s in new SynchronousRun(policy, tokenizer, reasoningTask, learner, settings).Run(options))
-                    {
-                        if (s.EvalPassAt1 is { } e) { start ??= e; last = e; }
-                        var m = s.Learner;
-                        log.WriteLine(JsonSerializer.Serialize(new
-                        {
-                            step = m?.Step ?? learner.Step, policy_version = learner.PolicyVersion, reward_mean = m?.RewardMean,
-                            samples_total = s.SamplesTotal, groups_examined = s.GroupsExamined, groups_filtered = s.GroupsFiltered,
-                            eval_pass_at_1 = s.EvalPassAt1, pg_loss = m?.Loss.PgLoss, clip_frac_high = m?.Loss.ClipFractionHigh,
-                            clip_frac_low = m?.Loss.ClipFractionLow, is_weight_mean_abs_dev = m?.Loss.MeanAbsWeightMinusOne,
-                            token_entropy = m?.TokenEntropy, bucket_entropy = m?.BucketEntropy.Select(Finite), bucket_target = m?.BucketTarget,
-                            bucket_alpha = m?.BucketAlpha, calibrating = m?.Calibrating, ib_auroc = m?.IbBatchAuroc, ib_auc_ema = m?.IbAucEma,
-                            ib_rho = m?.IbRho, ib_bce = m?.IbBce, ib_sign_flip = m?.IbSignFlipFraction, ib_brier = m?.IbBrier,
-                            ib_calibration_gap = m?.IbCalibrationGap, ib_train_states = m?.IbTrainStates,
-                            ib_filtered_groups = m?.IbFilteredGroups, ib_policy_loss = m?.IbPolicyLoss, grad_norm = m?.GradNorm, seconds = s.Seconds,
-                            learner_seconds = m?.Seconds, prox_seconds = m?.ProxSeconds, advantage_seconds = m?.AdvantageSeconds, ppo_seconds = m?.PpoSeconds,
-                        }));
-                        update(m?.Step ?? 0, $"reward {m?.RewardMean:F2} H {m?.TokenEntropy:F2} pass@1 {last:F3}", s.EvalPassAt1 is not null);
-                        if (s.EvalPassAt1 is not null) MetricsPlots.RenderTrain(Path.Combine(outDir, "metrics.jsonl"), outDir);
-                    }
-                    return 0;
-                });
+                    var node = TrainingNode.StartAsync(folder, settings, baseDir, new NodeOptions(Progress: p => update(p.Step, Describe(p.Line), p.Evaluation)))
+                        .GetAwaiter().GetResult();
+                    return node.RunAsync(cancel.Token).GetAwaiter().GetResult();
+                }
+                catch (OperationCanceledException)
+                {
+                    return new RunOutcome(false, -1, -1, null, null, $"interrupted; continue with: gipo train --resume {folder.Id}");
+                }
+                finally
+                {
+                    Console.CancelKeyPress -= onCancel;
+                }
+            });
+            if (!outcome.Finished)
+            {
+                Console.Error.WriteLine($"error: {outcome.Error}");
+                return 2;
             }
-            MetricsPlots.RenderTrain(Path.Combine(outDir, "metrics.jsonl"), outDir);
-            var checkpoint = Path.Combine(outDir, "checkpoint");
-            HfCheckpoint.Save(policy, checkpoint, tokenizerJson);
+            MetricsPlots.RenderTrain(folder.Metrics, folder.Root);
+            var (start, last) = EvalRange(folder.Metrics);
             if (r.GetValue(json))
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
-                    eval_pass_at_1_start = start, eval_pass_at_1 = last, steps = learner.Step, seconds = Math.Round(clock.Elapsed.TotalSeconds, 1), checkpoint,
+                    run_id = folder.Id, eval_pass_at_1_start = start, eval_pass_at_1 = last ?? outcome.EvalPassAt1, steps = outcome.Step,
+                    policy_version = outcome.PolicyVersion, seconds = Math.Round(clock.Elapsed.TotalSeconds, 1), checkpoint = outcome.Checkpoint,
                 }));
             else
-                Console.WriteLine($"held-out pass@1 {start:F3} → {last:F3} after {learner.Step} steps; checkpoint: {checkpoint}");
+                Console.WriteLine($"run {folder.Id}: held-out pass@1 {start:F3} → {last:F3} after {outcome.Step} steps; checkpoint: {outcome.Checkpoint}");
             return 0;
         }));
         return command;
     }
 
-    private static double? Finite(double v) => double.IsFinite(v) ? v : null;
-
-    private static Split ParseSplit(string s) => s switch
+    private static (RunFolder, GipoSettings) Fresh(string? preset, string[] overrides, string? id, string runsDir)
     {
-        "rl-train" => Split.RlTrain, "sft-train" => Split.SftTrain, "rl-test" => Split.RlTest, "sft-test" => Split.SftTest, "ood" => Split.Ood,
-        _ => throw new ArgumentException($"unknown split '{s}' (rl-train, sft-train, rl-test, sft-test, ood)"),
-    };
+        var settings = GipoSettings.Load(preset, overrides);
+        var run = RunSettings.Read(settings);
+        AlgorithmSettingsReader.Read(settings); // every error before anything is written
+        var folder = RunFolder.Resolve(id ?? $"{run.Task}-{DateTime.UtcNow:yyyyMMdd-HHmmss}", runsDir);
+        if (folder.Exists || File.Exists(folder.Database))
+            throw new ArgumentException($"run '{folder.Id}' already exists in {folder.Root}; continue it with: gipo train --resume {folder.Id}");
+        folder.WriteConfig(settings);
+        return (folder, settings);
+    }
+
+    private static (RunFolder, GipoSettings) Resumed(string id, string runsDir, bool overrides)
+    {
+        if (overrides) throw new ArgumentException("--resume continues a run with its own settings (run.conf): --config, --set and --base are not allowed with it");
+        var folder = RunFolder.Resolve(id, runsDir);
+        return (folder, folder.ReadConfig());
+    }
+
+    /// <summary>The SFT warm start into the run folder (reused when a previous attempt finished it).</summary>
+    private static string WarmStart(RunFolder folder, GipoSettings settings, RunSettings run)
+    {
+        var checkpoint = Path.Combine(folder.Sft, "checkpoint");
+        if (File.Exists(Path.Combine(checkpoint, HfCheckpoint.ConfigFile)) && File.Exists(Path.Combine(checkpoint, HfCheckpoint.WeightsFile)))
+        {
+            Console.Error.WriteLine($"train: SFT warm start already done ({checkpoint})");
+            return checkpoint;
+        }
+        var sft = SftSettings.Read(settings);
+        var options = new SftOptions
+        {
+            Task = run.Task, TargetPassAt1 = sft.TargetPassAt1, MaxSteps = sft.MaxSteps, BatchSize = sft.Batch, LearningRate = sft.LearningRate,
+            EvalEvery = sft.EvalEvery, EvalPrompts = sft.EvalPrompts, Seed = run.Seed,
+        }.Validate();
+        TorchSharp.torch.manual_seed(run.Seed);
+        var tokenizer = CharTokenizer.Default;
+        var shape = ModelConfig.Tiny(tokenizer.VocabSize, tokenizer.EosId, tokenizer.PadId, tokenizer.BosId) with
+        {
+            HiddenSize = sft.Hidden, NumLayers = sft.Layers, NumHeads = sft.Heads, NumKvHeads = sft.Heads, HeadDim = sft.Hidden / sft.Heads,
+            IntermediateSize = sft.Intermediate,
+        };
+        using var model = new PolicyModel(shape.Validate(), TorchRuntime.ResolveDevice(run.Device));
+        Console.Error.WriteLine($"train: SFT warm start of {model.Config.ParameterCount():N0} parameters (no base checkpoint in the config), log {Path.Combine(folder.Sft, "sft.jsonl")}");
+        var result = ConsoleProgress.Run("sft", options.MaxSteps, update =>
+            new SftTrainer(model, tokenizer, tokenizer.ToJson()).Run(options, folder.Sft, new SftProgressLines(update)));
+        MetricsPlots.RenderSft(Path.Combine(folder.Sft, "sft.jsonl"), folder.Sft);
+        Console.Error.WriteLine($"train: SFT held-out pass@1 {result.EvalPassAt1:F3} after {result.Steps} steps in {result.Seconds:F0} s");
+        return result.Checkpoint;
+    }
+
+    private static string Describe(JsonObject line)
+    {
+        string F(string key, string format) => line[key] is JsonValue v && v.TryGetValue<double>(out var d) ? d.ToString(format) : "–";
+        var buckets = line["bucket_entropy"] is JsonArray a ? string.Join(" ", a.Select(x => x is JsonValue v && v.TryGetValue<double>(out var d) ? d.ToString("F2") : "–")) : "";
+        return $"v{line["policy_version"]} reward {F("reward_mean", "F2")} pass@1 {F("eval_pass_at_1", "F3")} H[{buckets}] " +
+               $"stale {F("staleness_mean", "F2")} {F("samples_per_second", "F1")} samples/s idle {F("learner_idle_fraction", "P0")}";
+    }
+
+    /// <summary>The first and last held-out pass@1 of a metrics log.</summary>
+    internal static (double? First, double? Last) EvalRange(string metrics)
+    {
+        double? first = null, last = null;
+        if (!File.Exists(metrics)) return (null, null);
+        foreach (var text in File.ReadLines(metrics))
+        {
+            if (JsonNode.Parse(text) is JsonObject o && o["eval_pass_at_1"] is JsonValue v && v.TryGetValue<double>(out var e))
+            {
+                first ??= e;
+                last = e;
+            }
+        }
+        return (first, last);
+    }
+}
+
+/// <summary>SFT progress as console progress updates (synchronous; System.Progress would reorder lines).</summary>
+internal sealed class SftProgressLines(Action<double, string, bool> update) : IProgress<SftProgress>
+{
+    private double lastEval = double.NaN;
+
+    public void Report(SftProgress p)
+    {
+        if (p.EvalPassAt1 is { } e) lastEval = e;
+        var eval = double.IsNaN(lastEval) ? "–" : lastEval.ToString("F3");
+        update(p.Step, $"loss {p.Loss:F3} lr {p.LearningRate:E1} {p.TokensPerSecond:F0} tok/s pass@1 {eval}", p.EvalPassAt1 is not null);
+    }
 }

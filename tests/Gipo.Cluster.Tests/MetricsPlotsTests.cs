@@ -20,7 +20,7 @@ public sealed class MetricsPlotsTests : IDisposable
         File.WriteAllLines(log, lines);
 
         var files = MetricsPlots.RenderTrain(log, dir);
-        Assert.Equal(6, files.Count);
+        Assert.Equal(8, files.Count);
         Assert.All(files, f =>
         {
             var bytes = File.ReadAllBytes(f);

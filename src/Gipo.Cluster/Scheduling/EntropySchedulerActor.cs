@@ -11,8 +11,14 @@ namespace Gipo.Cluster.Scheduling;
 /// statistics and the resulting coefficients as one <see cref="EntropyUpdated"/>, and only then replies with the
 /// coefficients. Recovery re-applies the journaled statistics (the scheduler is deterministic) and requires the
 /// recomputed coefficients to equal the journaled ones, so a changed config fails recovery instead of silently
-/// resuming different multipliers. Snapshots hold the state's JSON and config hash. Protocol:
+/// resuming different multipliers. Snapshots hold the state's JSON and config hash.
+/// <para>
+/// A resume from the learner's checkpoint of step k sends <see cref="RestoreScheduler"/> with the state the checkpoint
+/// holds; the journal may already hold steps after k. The actor checks the state's config hash and K_B, journals an
+/// <see cref="EntropySchedulerRestored"/>, replaces its state and forgets the last update, so step k + 1 is applied as
+/// new (and gives what it gave the first time). Recovery applies that event as journaled. Protocol:
 /// <c>EntropySchedulerProtocol.cs</c>.
+/// </para>
 /// </summary>
 public sealed class EntropySchedulerActor : ReceivePersistentActor
 {
@@ -38,8 +44,10 @@ public sealed class EntropySchedulerActor : ReceivePersistentActor
 
         Recover<SnapshotOffer>(offer => RecoverSnapshot((EntropySchedulerSnapshot)offer.Snapshot));
         Recover<EntropyUpdated>(RecoverEvent);
+        Recover<EntropySchedulerRestored>(RecoverRestored);
 
         Command<UpdateEntropy>(OnUpdate);
+        Command<RestoreScheduler>(OnRestore);
         Command<GetSchedulerState>(_ => Sender.Tell(new EntropySchedulerStatus(this.runId, scheduler.State, configHash)));
         Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
         Command<SaveSnapshotFailure>(f => log.Warning(f.Cause, "entropy-scheduler snapshot at {0} failed; recovery replays more events", f.Metadata.SequenceNr));
@@ -107,7 +115,81 @@ public sealed class EntropySchedulerActor : ReceivePersistentActor
         eventsSinceSnapshot++;
     }
 
+    private void RecoverRestored(EntropySchedulerRestored e)
+    {
+        if (e.ConfigHash != configHash)
+        {
+            throw new InvalidOperationException(
+                $"entropy scheduler of run '{runId}': the restore to learner step {e.LearnerStep} was journaled under config hash {e.ConfigHash}, this incarnation has config hash {configHash}; the scheduler config changed since the run started");
+        }
+        if (RestoredState(e.LearnerStep, e.StateJson, out var state) is { } problem)
+        {
+            throw new InvalidOperationException(
+                $"entropy scheduler of run '{runId}' (config hash {configHash}, K_B = {numBuckets}): the journaled restore no longer applies: {problem}");
+        }
+        scheduler = EntropyScheduler.FromState(state!);
+        last = null;
+        eventsSinceSnapshot++;
+    }
+
     // ------------------------------------------------------------------------------------------------ commands
+
+    private void OnRestore(RestoreScheduler m)
+    {
+        var replyTo = Sender;
+        if (RestoredState(m.LearnerStep, m.StateJson, out var state) is { } problem)
+        {
+            replyTo.Tell(new SchedulerRestoreRejected(m.LearnerStep, problem));
+            return;
+        }
+        if (last is not null && m.LearnerStep > last.Stats.LearnerStep)
+        {
+            log.Warning("restoring learner step {0}, after the last journaled step {1}: the checkpoint's state wins", m.LearnerStep, last.Stats.LearnerStep);
+        }
+        Persist(new EntropySchedulerRestored(m.LearnerStep, m.StateJson, configHash), e =>
+        {
+            scheduler = EntropyScheduler.FromState(state!);
+            last = null;
+            log.Info("entropy scheduler of run '{0}' restored to the state after learner step {1}", runId, e.LearnerStep);
+            if (++eventsSinceSnapshot >= snapshotEvery)
+            {
+                SaveSnapshot(new EntropySchedulerSnapshot(EntropySchedulerJson.Serialize(scheduler.State), configHash, last));
+                eventsSinceSnapshot = 0;
+            }
+            replyTo.Tell(new EntropySchedulerStatus(runId, scheduler.State, configHash));
+        });
+    }
+
+    /// <summary>
+    /// Parses and checks a state to restore: valid JSON of a valid state, this incarnation's config hash and K_B, and the
+    /// state of <paramref name="learnerStep"/> (a fresh state, learner step −1, stands for step 0). Null when it fits,
+    /// else the problem.
+    /// </summary>
+    private string? RestoredState(long learnerStep, string? json, out EntropySchedulerState? state)
+    {
+        state = null;
+        if (string.IsNullOrEmpty(json)) return "no state";
+        EntropySchedulerState parsed;
+        try
+        {
+            parsed = EntropySchedulerJson.Deserialize(json);
+            EntropyScheduler.FromState(parsed); // validates layout and values
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException or NotSupportedException)
+        {
+            return $"malformed scheduler state: {e.Message}";
+        }
+        var hash = EntropySchedulerJson.ConfigHash(parsed);
+        if (hash != configHash)
+            return $"the state's config hash is {hash}, this scheduler's config hash is {configHash}: the checkpoint was taken under another scheduler config";
+        if (parsed.NumBuckets != numBuckets)
+            return $"the state has K_B = {parsed.NumBuckets}, this scheduler K_B = {numBuckets}";
+        var stateStep = parsed.LearnerStep < 0 ? 0 : parsed.LearnerStep;
+        if (learnerStep < 0 || stateStep != learnerStep)
+            return $"the state is that after learner step {parsed.LearnerStep}, not after learner step {learnerStep}";
+        state = parsed;
+        return null;
+    }
 
     private void OnUpdate(UpdateEntropy m)
     {

@@ -35,3 +35,23 @@ public sealed record EntropyUpdated(EntropyStats Stats, EntropyCoefficients Coef
 /// <summary>Snapshot: the state as <see cref="EntropySchedulerJson"/>, its config hash, and the last applied update
 /// (so an idempotent retry of that step is still answered after recovery).</summary>
 public sealed record EntropySchedulerSnapshot(string StateJson, string ConfigHash, EntropyUpdated? Last) : IGipoMessage;
+
+/// <summary>
+/// Resume: replace the scheduler's state by <paramref name="StateJson"/> (<see cref="EntropySchedulerJson"/> of the
+/// scheduler right after learner step <paramref name="LearnerStep"/>, taken from the learner's checkpoint of that step).
+/// The journal may already hold later steps; after the restore, step <paramref name="LearnerStep"/> + 1 is applied as
+/// new. Answered by <see cref="EntropySchedulerStatus"/> once <see cref="EntropySchedulerRestored"/> is journaled, or by
+/// <see cref="SchedulerRestoreRejected"/>.
+/// </summary>
+/// <param name="LearnerStep">The checkpoint's learner step; 0 with a fresh state (learner step −1) means "before any step".</param>
+public sealed record RestoreScheduler(long LearnerStep, string StateJson) : IGipoMessage;
+
+/// <summary>A restore that does not fit this scheduler (another config hash or K_B, malformed or inconsistent state); nothing changed.</summary>
+public sealed record SchedulerRestoreRejected(long LearnerStep, string Reason) : IGipoMessage;
+
+/// <summary>
+/// Journal event: the state was replaced by <paramref name="StateJson"/>, the state after learner step
+/// <paramref name="LearnerStep"/> under config hash <paramref name="ConfigHash"/>. Recovery applies it as is (it is not
+/// recomputed) and forgets the last applied update, so the next step is accepted as new.
+/// </summary>
+public sealed record EntropySchedulerRestored(long LearnerStep, string StateJson, string ConfigHash) : IGipoMessage;

@@ -82,7 +82,7 @@ internal static class CoordinationCodecs
     private static ScoredGroup ReadScoredGroup(BinaryReader r) =>
         new(r.ReadInt64(), r.ReadString(), r.ReadList(ReadTrajectory), r.ReadList(ReadOutcomeScore), r.ReadNullableString());
 
-    private static void WriteTrajectory(BinaryWriter w, Trajectory t)
+    internal static void WriteTrajectory(BinaryWriter w, Trajectory t)
     {
         w.Write(t.TrajectoryId);
         w.Write(t.GroupId);
@@ -95,7 +95,7 @@ internal static class CoordinationCodecs
         w.WriteEnum(t.Finish);
     }
 
-    private static Trajectory ReadTrajectory(BinaryReader r) =>
+    internal static Trajectory ReadTrajectory(BinaryReader r) =>
         new(r.ReadInt64(), r.ReadInt64(), r.ReadString(), r.ReadInt32(), r.ReadBlock<int>(), r.ReadBlock<int>(),
             r.ReadBlock<float>(), r.ReadInt64(), r.ReadEnum<FinishReason>());
 

@@ -20,6 +20,7 @@ public static class GipoCodecs
     {
         CoordinationCodecs.Register();
         SchedulingCodecs.Register();
+        RuntimeCodecs.Register();
     }
 
     /// <summary>Every manifest this build reads, with its type.</summary>

@@ -6,7 +6,7 @@ using Gipo.Core.Algorithm.Entropy;
 namespace Gipo.Cluster.Serialization;
 
 /// <summary>
-/// Codecs of the entropy scheduler's messages, its journal event and its snapshot. Doubles travel as raw blocks, so
+/// Codecs of the entropy scheduler's messages, its journal events and its snapshot. Doubles travel as raw blocks, so
 /// NaN (absent buckets) and every bit of a coefficient survive; the scheduler state travels as its own JSON
 /// (<see cref="EntropySchedulerJson"/>, exact for finite doubles).
 /// </summary>
@@ -24,9 +24,16 @@ internal static class SchedulingCodecs
         GipoCodecs.Add<EntropySchedulerStatus>("es1",
             (w, m) => { w.WriteString(m.RunId); w.WriteString(EntropySchedulerJson.Serialize(m.State)); w.WriteString(m.ConfigHash); },
             r => new EntropySchedulerStatus(r.ReadString(), ReadState(r), r.ReadString()));
+        GipoCodecs.Add<RestoreScheduler>("rsc1", (w, m) => { w.Write(m.LearnerStep); w.WriteString(m.StateJson); },
+            r => new RestoreScheduler(r.ReadInt64(), r.ReadString()));
+        GipoCodecs.Add<SchedulerRestoreRejected>("srr1", (w, m) => { w.Write(m.LearnerStep); w.WriteString(m.Reason); },
+            r => new SchedulerRestoreRejected(r.ReadInt64(), r.ReadString()));
 
-        // ---- journal event (never change a layout in place)
+        // ---- journal events (never change a layout in place)
         GipoCodecs.Add<EntropyUpdated>("eeu1", WriteUpdated, ReadUpdated);
+        GipoCodecs.Add<EntropySchedulerRestored>("esr1",
+            (w, e) => { w.Write(e.LearnerStep); w.WriteString(e.StateJson); w.WriteString(e.ConfigHash); },
+            r => new EntropySchedulerRestored(r.ReadInt64(), r.ReadString(), r.ReadString()));
 
         // ---- snapshot
         GipoCodecs.Add<EntropySchedulerSnapshot>("ses1",

@@ -1,53 +1,87 @@
 using Gipo.Core.Algorithm;
 using Gipo.Core.Tasks;
 using Gipo.Core.Tokenization;
+using Gipo.Core.Verification;
 using Gipo.Model.Sampling;
 
 namespace Gipo.Model.Rollout;
 
+/// <summary>One prompt to generate a group for: its group id, problem and sampling seed.</summary>
+/// <param name="Seed">Member j samples with <c>CounterRandom.Next(Seed, j)</c>, so a re-issued group (same seed,
+/// new id) reproduces its samples token for token.</param>
+public sealed record GroupRequest(long GroupId, Problem Problem, ulong Seed);
+
 /// <summary>
 /// Generates and scores groups: G completions per prompt from one policy version, each verified by the task.
-/// This is the work of a sampler plus an outcome scorer, usable without actors (synchronous runs, tests). Each group
-/// carries its problem's reference answer, which <c>ib.phi_source = ref_answer_prob</c> scores (§C.9).
+/// <see cref="Generate"/> is a sampler's work and <see cref="OutcomeScoring.Score"/> an outcome scorer's; <see cref="Run"/>
+/// does both for synchronous runs and tests. Each group carries its problem's reference answer, which
+/// <c>ib.phi_source = ref_answer_prob</c> scores (§C.9).
 /// </summary>
 public sealed class GroupRollout(PolicyModel model, ITextTokenizer tokenizer, IReasoningTask task)
 {
     private readonly Sampler sampler = new(model, [tokenizer.EosId], tokenizer.PadId);
 
     /// <summary>
-    /// One group per problem, <paramref name="groupSize"/> samples each. Seeds derive from
-    /// (<paramref name="seed"/>, group id, index), so a re-issued group reproduces its samples.
+    /// One scored group per problem, <paramref name="groupSize"/> samples each. Seeds derive from
+    /// (<paramref name="seed"/>, group id), so a re-run of the same group reproduces its samples.
     /// </summary>
     public IReadOnlyList<ScoredGroup> Run(IReadOnlyList<(long GroupId, Problem Problem)> groups, int groupSize, SamplingOptions options, long policyVersion, ulong seed)
+    {
+        var requests = groups.Select(g => new GroupRequest(g.GroupId, g.Problem, seed ^ (ulong)g.GroupId)).ToList();
+        var generated = Generate(requests, groupSize, options, policyVersion);
+        return [.. generated.Select((members, i) => OutcomeScoring.Score(task, tokenizer, requests[i].Problem, members))];
+    }
+
+    /// <summary>
+    /// Generates <paramref name="groupSize"/> trajectories per request in one batch, all at
+    /// <paramref name="policyVersion"/> (the version of the weights this sampler holds).
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<Trajectory>> Generate(IReadOnlyList<GroupRequest> groups, int groupSize, SamplingOptions options, long policyVersion)
     {
         if (groupSize < 2) throw new ArgumentException($"group size must be >= 2 (got {groupSize})");
         var requests = new List<GenerationRequest>();
         var prompts = groups.Select(g => tokenizer.Encode(g.Problem.Prompt).ToArray()).ToList();
         foreach (var (g, i) in groups.Select((g, i) => (g, i)))
             for (var j = 0; j < groupSize; j++)
-                requests.Add(new GenerationRequest(prompts[i], CounterRandom.Next(seed ^ (ulong)g.GroupId, (ulong)j)));
+                requests.Add(new GenerationRequest(prompts[i], CounterRandom.Next(g.Seed, (ulong)j)));
         var outputs = sampler.Generate(requests, options);
 
-        var result = new List<ScoredGroup>(groups.Count);
+        var result = new List<IReadOnlyList<Trajectory>>(groups.Count);
         for (var i = 0; i < groups.Count; i++)
         {
-            var (groupId, problem) = groups[i];
+            var (groupId, problem, _) = groups[i];
             var members = new List<Trajectory>(groupSize);
-            var scores = new List<OutcomeScore>(groupSize);
             for (var j = 0; j < groupSize; j++)
             {
                 var o = outputs[i * groupSize + j];
-                var id = groupId * groupSize + j;
                 var finish = o.StoppedAtEos ? FinishReason.Eos : FinishReason.Length;
-                members.Add(new Trajectory(id, groupId, problem.Id, j, prompts[i], o.TokenIds, o.LogProbs, policyVersion, finish));
-                // Truncated responses score 0 (§A.1); the verifier never throws on malformed text.
-                var verdict = finish == FinishReason.Length
-                    ? new Gipo.Core.Verification.VerificationResult(0, false, "truncated at max new tokens")
-                    : task.Verify(problem, tokenizer.Decode(o.TokenIds));
-                scores.Add(new OutcomeScore(id, verdict.Correct ? 1.0 : 0.0, verdict.Correct, verdict.Reason));
+                members.Add(new Trajectory(groupId * groupSize + j, groupId, problem.Id, j, prompts[i], o.TokenIds, o.LogProbs, policyVersion, finish));
             }
-            result.Add(new ScoredGroup(groupId, problem.Id, members, scores, problem.Answer));
+            result.Add(members);
         }
         return result;
+    }
+}
+
+/// <summary>The outcome verifier of GIPO-ALGORITHM §A.1 over a generated group.</summary>
+public static class OutcomeScoring
+{
+    /// <summary>
+    /// Verifies each member of a group against <paramref name="problem"/>: reward 1 for a correct answer, 0 otherwise.
+    /// Truncated responses score 0 (§A.1); the task verifiers never throw on malformed text.
+    /// </summary>
+    public static ScoredGroup Score(IReasoningTask task, ITextTokenizer tokenizer, Problem problem, IReadOnlyList<Trajectory> members)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        if (members.Count == 0) throw new ArgumentException("a group needs members");
+        var scores = new List<OutcomeScore>(members.Count);
+        foreach (var t in members)
+        {
+            var verdict = t.Finish == FinishReason.Length
+                ? new VerificationResult(0, false, "truncated at max new tokens")
+                : task.Verify(problem, tokenizer.Decode(t.ResponseTokens));
+            scores.Add(new OutcomeScore(t.TrajectoryId, verdict.Correct ? 1.0 : 0.0, verdict.Correct, verdict.Reason));
+        }
+        return new ScoredGroup(members[0].GroupId, problem.Id, members, scores, problem.Answer);
     }
 }

@@ -1,6 +1,11 @@
 using System.Runtime.Serialization;
 using Akka.Configuration;
 using Gipo.Cluster.Coordination;
+using Gipo.Cluster.Learning;
+using Gipo.Cluster.Metrics;
+using Gipo.Cluster.Sampling;
+using Gipo.Cluster.Scoring;
+using Gipo.Cluster.Weights;
 using Gipo.Cluster.Scheduling;
 using Gipo.Cluster.Serialization;
 using Gipo.Core.Algorithm;
@@ -122,6 +127,27 @@ public sealed class GipoSerializerTests(ITestOutputHelper output)
         [typeof(EntropyUpdated)] = r => new EntropyUpdated(Stats(r), Coefficients(r)),
         [typeof(EntropySchedulerSnapshot)] = r => new EntropySchedulerSnapshot(
             EntropySchedulerJson.Serialize(SchedulerState(r)), Text(r), r.Next(2) == 0 ? null : new EntropyUpdated(Stats(r), Coefficients(r))),
+        // ---- runtime data path
+        [typeof(PublishWeights)] = r => new PublishWeights(Weights(r)),
+        [typeof(SubscribePolicy)] = _ => SubscribePolicy.Instance,
+        [typeof(PolicyPublished)] = r => new PolicyPublished(Long(r), Text(r), Long(r)),
+        [typeof(GetWeights)] = r => new GetWeights(Long(r)),
+        [typeof(WeightsReply)] = r => new WeightsReply(Weights(r)),
+        [typeof(WeightsUnavailable)] = r => new WeightsUnavailable(Long(r), r.Next(2) == 0 ? null : Long(r), Text(r)),
+        [typeof(GetSamplers)] = _ => GetSamplers.Instance,
+        [typeof(SamplersState)] = r => new SamplersState([.. Enumerable.Range(0, r.Next(0, 4)).Select(_ => Text(r))]),
+        [typeof(ScoreGroup)] = r => new ScoreGroup(Long(r), Scored(r).Members),
+        [typeof(MetricsLine)] = r => new MetricsLine(Long(r), Text(r)),
+        [typeof(SamplerProgress)] = r => new SamplerProgress(Text(r), r.Next(), r.Next(), Long(r), Double(r)),
+        [typeof(RewindMetrics)] = r => new RewindMetrics(Long(r)),
+        [typeof(MetricsRewound)] = r => new MetricsRewound(Long(r), r.Next()),
+        [typeof(FlushMetrics)] = _ => FlushMetrics.Instance,
+        [typeof(MetricsFlushed)] = r => new MetricsFlushed([.. Enumerable.Range(0, r.Next(0, 4)).Select(_ => Text(r))]),
+        [typeof(RunFinished)] = r => new RunFinished(Long(r), Long(r), r.Next(2) == 0 ? null : Double(r), Text(r)),
+        [typeof(RunFailed)] = r => new RunFailed(Text(r)),
+        [typeof(RestoreScheduler)] = r => new RestoreScheduler(Long(r), r.Next(2) == 0 ? Text(r) : EntropySchedulerJson.Serialize(SchedulerState(r))),
+        [typeof(SchedulerRestoreRejected)] = r => new SchedulerRestoreRejected(Long(r), Text(r)),
+        [typeof(EntropySchedulerRestored)] = r => new EntropySchedulerRestored(Long(r), EntropySchedulerJson.Serialize(SchedulerState(r)), Text(r)),
     };
 
     private static double[] Doubles(Random r, int n) => [.. Enumerable.Range(0, n).Select(_ => Double(r))];
@@ -198,6 +224,13 @@ public sealed class GipoSerializerTests(ITestOutputHelper output)
     private static GroupEntry[] Entries(Random r) => [.. Enumerable.Range(0, r.Next(0, 5)).Select(_ => new GroupEntry(
         Long(r), Slot(r), Pick<GroupState>(r), Long(r), Long(r), Text(r), Utc(r),
         r.Next(2) == 0 ? null : new GroupOutcome(Long(r), r.Next(2) == 0, r.Next(), Double(r)), Long(r), Long(r)))];
+
+    private static Gipo.Model.Checkpoints.PolicyWeights Weights(Random r)
+    {
+        var data = new byte[r.Next(0, 64)];
+        r.NextBytes(data);
+        return new Gipo.Model.Checkpoints.PolicyWeights(Long(r), data, Text(r));
+    }
 
     private static ScoredGroup Scored(Random r)
     {

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Configuration;
+using Akka.Pattern;
 using Akka.Persistence;
 using Akka.Persistence.TestKit;
 using Gipo.Cluster.Coordination;
@@ -106,5 +107,29 @@ public sealed class RunCoordinatorJournalFailureSpecs : Akka.TestKit.Xunit2.Test
         var second = Sys.ActorOf(Coordinator());
         Watch(second);
         await ExpectTerminatedAsync(second);
+    }
+
+    [Fact(DisplayName = "Under the node's back-off supervisor a coordinator stopped by a write failure comes back and serves the same ledger")]
+    public async Task Backoff_supervisor_brings_the_coordinator_back()
+    {
+        var supervised = Sys.ActorOf(BackoffSupervisor.Props(Backoff.OnStop(Coordinator(), "ledger",
+            TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(500), 0.0, -1)), "coordinator");
+        var sampler = CreateTestProbe("sampler");
+        supervised.Tell(new RequestWork("s", 0), sampler.Ref);
+        var granted = await sampler.ExpectMsgAsync<WorkLease>();
+
+        await journal.OnWrite.Fail();
+        supervised.Tell(new RequestWork("s", 0), sampler.Ref);
+        await sampler.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
+
+        await journal.OnWrite.Pass();
+        // The supervisor re-creates the child after the back-off; the new incarnation recovers the journaled lease.
+        await AwaitAssertAsync(async () =>
+        {
+            var status = (await supervised.Ask<RunStatus>(GetStatus.Instance, TimeSpan.FromSeconds(1))).Ledger;
+            Assert.Equal(1, status.TotalIssued);
+        }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200));
+        supervised.Tell(new RequestWork("s", 0), sampler.Ref);
+        Assert.Equal(granted.GroupId + 1, (await sampler.ExpectMsgAsync<WorkLease>()).GroupId);
     }
 }

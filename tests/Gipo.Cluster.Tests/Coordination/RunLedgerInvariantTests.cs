@@ -120,6 +120,11 @@ public sealed class RunLedgerInvariantTests(ITestOutputHelper output)
         var state = Json(l.ToSnapshot());
         Assert.Equal(state, Json(RunLedger.Replay(settings, d.Log).ToSnapshot()));
         Assert.Equal(state, Json(RunLedger.Replay(settings, d.Log.Skip(eventsAtSnapshot), snapshot).ToSnapshot()));
+        // The offline audit of the whole log finds nothing and agrees with the ledger.
+        var audit = LedgerAudit.Run(settings, d.Log);
+        Assert.True(audit.Clean, string.Join("\n", audit.Problems()));
+        Assert.Equal(l.Status, audit.Ledger);
+        Assert.Equal((l.LearnerStep, l.PolicyVersion, rollbacks), (audit.FinalLearnerStep, audit.FinalPolicyVersion, audit.Counts.Rollbacks));
         output.WriteLine($"seed {seed}: {settings}; {d.Log.Count} events, {stepsCompleted} steps completed, {rollbacks} rollbacks, final {l.Status}");
         Assert.True(stepsCompleted >= 10, $"only {stepsCompleted} steps completed: the sequence exercises too little");
     }

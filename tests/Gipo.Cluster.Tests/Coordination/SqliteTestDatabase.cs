@@ -16,7 +16,7 @@ internal static class SqliteTestDatabase
         akka.actor.serialize-messages = on
         akka.actor.serialize-creators = off
         akka.test.timefactor = 3
-        """).WithFallback(LedgerPersistence.ForRun(databaseFile));
+        """).WithFallback(GipoDispatchers.Config).WithFallback(LedgerPersistence.ForRun(databaseFile));
 
     public static string Create()
     {

@@ -149,6 +149,124 @@ public sealed class EntropySchedulerActorSpecs : SqliteTestKit
         await errors.FishForMessageAsync<Error>(e => e.Cause is InvalidOperationException ex && ex.Message.Contains(hash, StringComparison.Ordinal));
     }
 
+    [Theory(DisplayName = "Resume: restore to the state after step 3 of 5, step 4 is accepted again with the same coefficients, and a new incarnation recovers the restored run")]
+    [InlineData(1000)] // recovery replays every event, the restore included
+    [InlineData(2)] // recovery starts from a snapshot (taken before or after the restore) and replays the rest
+    public async Task Restore_for_resume_then_recovery(int snapshotEvery)
+    {
+        var runId = $"restore{snapshotEvery}";
+        var props = EntropySchedulerActor.Props(runId, Config, Buckets, snapshotEvery);
+        var all = StatsSequence(5);
+        var learner = CreateTestProbe("learner");
+        var first = Sys.ActorOf(props, "first");
+        var replies = new List<EntropyCoefficientsReply>();
+        string afterStep3 = null!;
+        foreach (var stats in all)
+        {
+            first.Tell(new UpdateEntropy(stats), learner.Ref);
+            replies.Add(await learner.ExpectMsgAsync<EntropyCoefficientsReply>());
+            if (stats.LearnerStep == 3) afterStep3 = EntropySchedulerJson.Serialize((await first.Ask<EntropySchedulerStatus>(GetSchedulerState.Instance)).State);
+        }
+        var plain = EntropyScheduler.Create(Config, Buckets);
+        foreach (var stats in all.Take(3)) plain.Update(stats);
+        Assert.Equal(EntropySchedulerJson.Serialize(plain.State), afterStep3); // what the checkpoint of step 3 holds
+
+        // Before the restore, step 4 is "out of order".
+        first.Tell(new UpdateEntropy(all[3]), learner.Ref);
+        Assert.Contains("out of order", (await learner.ExpectMsgAsync<EntropyUpdateRejected>()).Reason);
+
+        first.Tell(new RestoreScheduler(3, afterStep3), learner.Ref);
+        var restored = await learner.ExpectMsgAsync<EntropySchedulerStatus>();
+        Assert.Equal(afterStep3, EntropySchedulerJson.Serialize(restored.State));
+        Assert.Equal(EntropySchedulerJson.ConfigHash(Config), restored.ConfigHash);
+        var persistenceId = EntropySchedulerActor.PersistenceIdFor(runId);
+        Assert.Equal(6, SqliteTestDatabase.Scalar(Database, $"SELECT COUNT(*) FROM journal WHERE persistence_id = '{persistenceId}'"));
+
+        // Step 4 again: new (not a retry), and the coefficients it gave the first time.
+        first.Tell(new UpdateEntropy(all[3]), learner.Ref);
+        var again = await learner.ExpectMsgAsync<EntropyCoefficientsReply>();
+        Assert.False(again.Retry);
+        Assert.Equal(Json(replies[3].Coefficients), Json(again.Coefficients));
+        plain.Update(all[3]);
+        var before = await first.Ask<EntropySchedulerStatus>(GetSchedulerState.Instance);
+        Assert.Equal(EntropySchedulerJson.Serialize(plain.State), EntropySchedulerJson.Serialize(before.State));
+
+        Watch(first);
+        first.Tell(PoisonPill.Instance);
+        await ExpectTerminatedAsync(first);
+
+        // Recovery from SQLite: the restore and the re-applied step 4 come back; step 4 is the last update again.
+        var second = Sys.ActorOf(props, "second");
+        var after = await second.Ask<EntropySchedulerStatus>(GetSchedulerState.Instance);
+        Assert.Equal(EntropySchedulerJson.Serialize(before.State), EntropySchedulerJson.Serialize(after.State));
+        second.Tell(new UpdateEntropy(all[3]), learner.Ref);
+        var retry = await learner.ExpectMsgAsync<EntropyCoefficientsReply>();
+        Assert.True(retry.Retry);
+        Assert.Equal(Json(replies[3].Coefficients), Json(retry.Coefficients));
+        second.Tell(new UpdateEntropy(all[4]), learner.Ref);
+        var step5 = await learner.ExpectMsgAsync<EntropyCoefficientsReply>();
+        Assert.False(step5.Retry);
+        Assert.Equal(Json(replies[4].Coefficients), Json(step5.Coefficients));
+        Assert.Equal(8, SqliteTestDatabase.Scalar(Database, $"SELECT COUNT(*) FROM journal WHERE persistence_id = '{persistenceId}'"));
+        Assert.Equal(snapshotEvery <= 8, SqliteTestDatabase.Scalar(Database, $"SELECT COUNT(*) FROM snapshot WHERE persistence_id = '{persistenceId}'") > 0);
+
+        // A third incarnation, recovering after the restore with nothing pending, ends where the plain scheduler does.
+        plain.Update(all[4]);
+        Watch(second);
+        second.Tell(PoisonPill.Instance);
+        await ExpectTerminatedAsync(second);
+        var third = Sys.ActorOf(props, "third");
+        Assert.Equal(EntropySchedulerJson.Serialize(plain.State),
+            EntropySchedulerJson.Serialize((await third.Ask<EntropySchedulerStatus>(GetSchedulerState.Instance)).State));
+    }
+
+    [Fact(DisplayName = "A restore is rejected, naming the problem, for another config hash, another K_B, another learner step or a malformed state; nothing is journaled")]
+    public async Task Restore_rejections()
+    {
+        var actor = Sys.ActorOf(EntropySchedulerActor.Props("badrestore", Config, Buckets, snapshotEvery: 100));
+        var learner = CreateTestProbe("learner");
+        var all = StatsSequence(4);
+        foreach (var stats in all)
+        {
+            actor.Tell(new UpdateEntropy(stats), learner.Ref);
+            await learner.ExpectMsgAsync<EntropyCoefficientsReply>();
+        }
+        var state = EntropySchedulerJson.Serialize((await actor.Ask<EntropySchedulerStatus>(GetSchedulerState.Instance)).State);
+
+        var changed = Config with { Kappa1 = 0.3 };
+        var other = EntropyScheduler.Create(changed, Buckets);
+        foreach (var stats in all.Take(2)) other.Update(stats);
+        actor.Tell(new RestoreScheduler(2, EntropySchedulerJson.Serialize(other.State)), learner.Ref);
+        var hash = await learner.ExpectMsgAsync<SchedulerRestoreRejected>();
+        Assert.Equal(2, hash.LearnerStep);
+        Assert.Contains(EntropySchedulerJson.ConfigHash(changed), hash.Reason);
+        Assert.Contains(EntropySchedulerJson.ConfigHash(Config), hash.Reason);
+
+        var twoBuckets = EntropyScheduler.Create(Config, 2);
+        twoBuckets.Update(Stats(1, 1.0, 0.9));
+        actor.Tell(new RestoreScheduler(1, EntropySchedulerJson.Serialize(twoBuckets.State)), learner.Ref);
+        Assert.Contains("K_B = 2", (await learner.ExpectMsgAsync<SchedulerRestoreRejected>()).Reason);
+
+        var atStep2 = EntropyScheduler.Create(Config, Buckets);
+        foreach (var stats in all.Take(2)) atStep2.Update(stats);
+        actor.Tell(new RestoreScheduler(3, EntropySchedulerJson.Serialize(atStep2.State)), learner.Ref);
+        Assert.Contains("after learner step 2, not after learner step 3", (await learner.ExpectMsgAsync<SchedulerRestoreRejected>()).Reason);
+
+        actor.Tell(new RestoreScheduler(2, "{\"schemaVersion\": 1}"), learner.Ref);
+        Assert.Contains("malformed", (await learner.ExpectMsgAsync<SchedulerRestoreRejected>()).Reason);
+        actor.Tell(new RestoreScheduler(2, ""), learner.Ref);
+        Assert.Contains("no state", (await learner.ExpectMsgAsync<SchedulerRestoreRejected>()).Reason);
+
+        Assert.Equal(state, EntropySchedulerJson.Serialize((await actor.Ask<EntropySchedulerStatus>(GetSchedulerState.Instance)).State));
+        Assert.Equal(4, SqliteTestDatabase.Scalar(Database, "SELECT COUNT(*) FROM journal WHERE persistence_id = 'run-badrestore-entropy-scheduler'"));
+
+        // Step 0 with a fresh state: the resume of a run that had no checkpoint yet.
+        actor.Tell(new RestoreScheduler(0, EntropySchedulerJson.Serialize(EntropyScheduler.Create(Config, Buckets).State)), learner.Ref);
+        Assert.Equal(-1, (await learner.ExpectMsgAsync<EntropySchedulerStatus>()).State.LearnerStep);
+        actor.Tell(new UpdateEntropy(all[0]), learner.Ref);
+        Assert.False((await learner.ExpectMsgAsync<EntropyCoefficientsReply>()).Retry);
+    }
+
     [Fact(DisplayName = "The scheduler's messages, event and snapshot round-trip through GipoSerializer bit-exactly (NaN included)")]
     public void Serializer_round_trip()
     {
@@ -163,6 +281,8 @@ public sealed class EntropySchedulerActorSpecs : SqliteTestKit
             new EntropySchedulerStatus("r", plain.State, EntropySchedulerJson.ConfigHash(Config)), updated,
             new EntropySchedulerSnapshot(EntropySchedulerJson.Serialize(plain.State), "h", updated),
             new EntropySchedulerSnapshot(EntropySchedulerJson.Serialize(plain.State), "h", null),
+            new RestoreScheduler(4, EntropySchedulerJson.Serialize(plain.State)), new SchedulerRestoreRejected(4, "K_B"),
+            new EntropySchedulerRestored(4, EntropySchedulerJson.Serialize(plain.State), EntropySchedulerJson.ConfigHash(Config)),
         ];
         foreach (var m in messages)
         {
@@ -178,6 +298,9 @@ public sealed class EntropySchedulerActorSpecs : SqliteTestKit
         var decoded = (UpdateEntropy)GipoCodecs.Decode(GipoCodecs.Encode(new UpdateEntropy(stats)), "ue1");
         Assert.True(double.IsNaN(decoded.Stats.BucketMean[2]));
         Assert.Same(GetSchedulerState.Instance, GipoCodecs.Decode([], "gq1"));
+        var restored = new EntropySchedulerRestored(4, EntropySchedulerJson.Serialize(plain.State), "h");
+        Assert.Equal(restored, GipoCodecs.Decode(GipoCodecs.Encode(restored), "esr1"));
+        Assert.Equal(("rsc1", "srr1", "esr1"), (GipoCodecs.ManifestOf(new RestoreScheduler(0, "")), GipoCodecs.ManifestOf(new SchedulerRestoreRejected(0, "")), GipoCodecs.ManifestOf(restored)));
     }
 
     // ------------------------------------------------------------------------------------------------ data

@@ -1,0 +1,96 @@
+using Gipo.Cluster.Coordination;
+using Gipo.Core.Algorithm;
+using Gipo.Core.Tasks;
+
+namespace Gipo.Cluster.Configuration;
+
+/// <summary>The <c>gipo.run</c> section: what a training run does besides the algorithm (see <c>hocon/gipo.conf</c>).</summary>
+public sealed record RunSettings
+{
+    public required string Task { get; init; }
+    public required Split TrainSplit { get; init; }
+    public required Split EvalSplit { get; init; }
+    /// <summary>The HF checkpoint to start from; empty = SFT warm start first (<see cref="SftSettings"/>).</summary>
+    public required string BaseCheckpoint { get; init; }
+    public required int Steps { get; init; }
+    public required int PromptCount { get; init; }
+    public required int Seed { get; init; }
+    public required int Samplers { get; init; }
+    public required int GroupsPerLease { get; init; }
+    public required int MaxConcurrent { get; init; }
+    public required TimeSpan Lease { get; init; }
+    public required TimeSpan ScorerTimeout { get; init; }
+    public required int CheckpointEvery { get; init; }
+    public required int EvalEvery { get; init; }
+    public required int EvalPrompts { get; init; }
+    public required int EvalSamples { get; init; }
+    public required int TorchThreads { get; init; }
+    public required string Device { get; init; }
+    public required int SnapshotEvery { get; init; }
+    public required TimeSpan Poll { get; init; }
+
+    /// <summary>The splits' HOCON spellings.</summary>
+    public static IReadOnlyDictionary<string, Split> Splits { get; } = new Dictionary<string, Split>
+    {
+        ["rl-train"] = Split.RlTrain, ["sft-train"] = Split.SftTrain, ["rl-test"] = Split.RlTest, ["sft-test"] = Split.SftTest, ["ood"] = Split.Ood,
+    };
+
+    /// <summary>Reads and validates <c>gipo.run</c>; errors name the key.</summary>
+    public static RunSettings Read(GipoSettings settings)
+    {
+        var s = settings.Section("run");
+        var task = s.String("task");
+        try
+        {
+            ReasoningTasks.Get(task);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"'gipo.run.task' = '{task}': {e.Message}", e);
+        }
+        var run = new RunSettings
+        {
+            Task = task,
+            TrainSplit = s.Choice("train-split", Splits.Where(kv => kv.Key is "rl-train" or "sft-train").ToDictionary()),
+            EvalSplit = s.Choice("eval-split", Splits.Where(kv => kv.Key is "rl-test" or "sft-test" or "ood").ToDictionary()),
+            BaseCheckpoint = s.String("base-checkpoint"),
+            Steps = s.Int("steps", 1),
+            PromptCount = s.Int("prompt-count", 1),
+            Seed = s.Int("seed", 0),
+            Samplers = s.Int("samplers", 0, 64),
+            GroupsPerLease = s.Int("groups-per-lease", 1, 1024),
+            MaxConcurrent = s.Int("max-concurrent", 1),
+            Lease = TimeSpan.FromSeconds(s.Double("lease-seconds", 1)),
+            ScorerTimeout = TimeSpan.FromSeconds(s.Double("scorer-timeout-seconds", 0.1)),
+            CheckpointEvery = s.Int("checkpoint-every", 1),
+            EvalEvery = s.Int("eval-every", 0),
+            EvalPrompts = s.Int("eval-prompts", 1),
+            EvalSamples = s.Int("eval-samples", 1),
+            TorchThreads = s.Int("torch-threads", 0, 1024),
+            Device = s.Choice("device", new Dictionary<string, string> { ["auto"] = "auto", ["cpu"] = "cpu", ["cuda"] = "cuda" }),
+            SnapshotEvery = s.Int("snapshot-every", 1),
+            Poll = TimeSpan.FromMilliseconds(s.Int("poll-ms", 1, 60_000)),
+        };
+        return run;
+    }
+
+    /// <summary>The ledger parameters of a run with <paramref name="algorithm"/>.</summary>
+    public LedgerSettings Ledger(AlgorithmSettings algorithm) => new LedgerSettings(
+        algorithm.GroupsPerStep, algorithm.GroupSize, algorithm.MaxStaleness, MaxConcurrent, PromptCount, (ulong)Seed,
+        Lease, algorithm.DynamicSampling, Steps).Validate();
+}
+
+/// <summary>The <c>gipo.sft</c> section: the warm start a run does first when it names no base checkpoint.</summary>
+public sealed record SftSettings(int Hidden, int Layers, int Heads, int Intermediate, int MaxSteps, double TargetPassAt1, int Batch, double LearningRate, int EvalEvery, int EvalPrompts)
+{
+    /// <summary>Reads and validates <c>gipo.sft</c>.</summary>
+    public static SftSettings Read(GipoSettings settings)
+    {
+        var s = settings.Section("sft");
+        var hidden = s.Int("hidden", 8);
+        var heads = s.Int("heads", 1);
+        if (hidden % heads != 0) throw new ArgumentException($"'gipo.sft.hidden' = {hidden} must be a multiple of 'gipo.sft.heads' = {heads}");
+        return new SftSettings(hidden, s.Int("layers", 1), heads, s.Int("intermediate", 8), s.Int("max-steps", 1),
+            s.Double("target-pass-at-1", 0, 1), s.Int("batch", 1), s.Double("lr", 1e-9, 1), s.Int("eval-every", 1), s.Int("eval-prompts", 1));
+    }
+}

@@ -1,0 +1,187 @@
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Persistence;
+using Akka.Persistence.Query;
+using Akka.Persistence.Sql.Query;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Microsoft.Data.Sqlite;
+
+namespace Gipo.Cluster.Coordination;
+
+/// <summary>
+/// What the journal holds of one run's coordinator, in journal order.
+/// </summary>
+/// <param name="RunId">The run.</param>
+/// <param name="Events">The ledger events after <paramref name="SnapshotSequenceNr"/> (all of them when there is no snapshot).</param>
+/// <param name="LastSequenceNr">The journal sequence number of the last event read; 0 for an empty journal.</param>
+/// <param name="Snapshot">
+/// Null whenever the journal still holds every event from sequence number 1 (the coordinator deletes old snapshots,
+/// never events, so this is the normal case). Set only when a prefix of the events is gone: then the latest snapshot
+/// that covers the gap, and <see cref="Events"/> are the events after it.
+/// </param>
+/// <param name="SnapshotSequenceNr">The sequence number <paramref name="Snapshot"/> was taken at; 0 without one.</param>
+public sealed record RunJournal(string RunId, IReadOnlyList<ILedgerEvent> Events, long LastSequenceNr, LedgerSnapshot? Snapshot, long SnapshotSequenceNr)
+{
+    /// <summary>Every event since the run began is in <see cref="Events"/> (what <see cref="LedgerAudit"/> needs).</summary>
+    public bool IsComplete => Snapshot is null;
+
+    /// <summary>Nothing was ever journaled for this run (wrong run id or database, or the run has not started).</summary>
+    public bool IsEmpty => LastSequenceNr == 0;
+
+    /// <summary>The ledger these events (on top of the snapshot, if any) describe.</summary>
+    public RunLedger Replay(LedgerSettings settings) => RunLedger.Replay(settings, Events, Snapshot);
+}
+
+/// <summary>
+/// The read model behind <c>gipo status</c>: replays a run coordinator's journal with Akka.Persistence.Query
+/// (<see cref="SqlReadJournal"/>) into a fresh <see cref="RunLedger"/>, without starting the run's actors and without
+/// writing. It works while the run is going (SQLite in WAL mode lets a reader see every committed write while the
+/// coordinator keeps writing; a read sees a prefix of the journal that ends at a committed write) and after it ended.
+/// <para>
+/// The coordinator deletes only old snapshots, never events, so the whole event log is replayed from sequence number
+/// 1; a snapshot is loaded only if a prefix of the events is missing. Each read takes the journal as it is at that
+/// moment: a status read twice may differ while the run is going.
+/// </para>
+/// </summary>
+public sealed class RunJournalReader
+{
+    private static readonly TimeSpan SnapshotTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly ActorSystem system;
+
+    /// <summary>
+    /// A reader on <paramref name="system"/>, which must be configured with <see cref="LedgerPersistence.ForRun"/> (a run's
+    /// own actor system) or <see cref="ReadOnlyConfig"/> (a status tool's).
+    /// </summary>
+    public RunJournalReader(ActorSystem system)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        this.system = system;
+    }
+
+    /// <summary>
+    /// The persistence configuration of a status tool: <see cref="LedgerPersistence.ForRun"/> on
+    /// <paramref name="databaseFile"/>, but with read-only SQLite connections and no table creation, so reading never
+    /// changes the file (a missing or empty database is an error instead of a new one).
+    /// </summary>
+    public static Config ReadOnlyConfig(string databaseFile)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(databaseFile);
+        var cs = System.Text.Json.JsonSerializer.Serialize(new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.GetFullPath(databaseFile),
+            Mode = SqliteOpenMode.ReadOnly,
+        }.ToString());
+        return ConfigurationFactory.ParseString($$"""
+            akka.loglevel = WARNING
+            akka.persistence {
+              journal.sql { connection-string = {{cs}}, auto-initialize = off }
+              snapshot-store.sql { connection-string = {{cs}}, auto-initialize = off }
+              query.journal.sql { connection-string = {{cs}} }
+            }
+            """).WithFallback(LedgerPersistence.ForRun(databaseFile));
+    }
+
+    /// <summary>
+    /// Reads run <paramref name="runId"/>'s ledger status from <paramref name="databaseFile"/> in an actor system of
+    /// its own (<see cref="ReadOnlyConfig"/>), terminated before returning.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">There is no such database file.</exception>
+    public static async Task<LedgerStatus> ReadStatusAsync(string databaseFile, string runId, LedgerSettings settings, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var journal = await ReadAsync(databaseFile, runId, cancellationToken).ConfigureAwait(false);
+        return journal.Replay(settings).Status;
+    }
+
+    /// <summary>
+    /// Reads run <paramref name="runId"/>'s journal from <paramref name="databaseFile"/> in an actor system of its own
+    /// (<see cref="ReadOnlyConfig"/>), terminated before returning.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">There is no such database file.</exception>
+    public static async Task<RunJournal> ReadAsync(string databaseFile, string runId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(databaseFile);
+        ArgumentException.ThrowIfNullOrEmpty(runId);
+        if (!File.Exists(databaseFile)) throw new FileNotFoundException($"no run database at '{Path.GetFullPath(databaseFile)}'", databaseFile);
+        var system = ActorSystem.Create("gipo-status", ReadOnlyConfig(databaseFile));
+        try
+        {
+            return await new RunJournalReader(system).ReadAsync(runId, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await system.Terminate().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Run <paramref name="runId"/>'s ledger status as the journal has it now: the events replayed into a fresh ledger.</summary>
+    /// <param name="settings">The run's ledger settings (a ledger cannot be replayed without them; other settings fail the replay).</param>
+    /// <exception cref="InvalidOperationException">An event does not fit the ledger (corrupt journal or other settings).</exception>
+    public async Task<LedgerStatus> ReadStatusAsync(string runId, LedgerSettings settings, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var journal = await ReadAsync(runId, cancellationToken).ConfigureAwait(false);
+        return journal.Replay(settings).Status;
+    }
+
+    /// <summary>Run <paramref name="runId"/>'s coordinator events as the journal has them now.</summary>
+    /// <exception cref="InvalidOperationException">The journal holds something other than ledger events, has a gap, or lost a prefix no snapshot covers.</exception>
+    public async Task<RunJournal> ReadAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(runId);
+        var persistenceId = RunCoordinator.PersistenceIdFor(runId);
+        var queries = PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
+        var envelopes = await queries.CurrentEventsByPersistenceId(persistenceId, 0, long.MaxValue)
+            .RunWith(Sink.Seq<EventEnvelope>(), system.Materializer())
+            .WaitAsync(cancellationToken)
+            .ConfigureAwait(false);
+
+        var events = new List<(long SequenceNr, ILedgerEvent Event)>(envelopes.Count);
+        foreach (var envelope in envelopes)
+        {
+            if (envelope.Event is not ILedgerEvent e)
+                throw new InvalidOperationException($"'{persistenceId}' sequence {envelope.SequenceNr} holds a {envelope.Event?.GetType().Name ?? "null"}, not a ledger event");
+            if (events.Count > 0 && envelope.SequenceNr != events[^1].SequenceNr + 1)
+                throw new InvalidOperationException($"'{persistenceId}' has a gap: sequence {envelope.SequenceNr} follows {events[^1].SequenceNr}");
+            events.Add((envelope.SequenceNr, e));
+        }
+        var last = events.Count > 0 ? events[^1].SequenceNr : 0;
+        if (events.Count > 0 && events[0].SequenceNr == 1)
+            return new RunJournal(runId, [.. events.Select(x => x.Event)], last, null, 0);
+
+        // Events 1..first−1 are gone (or every event is): only a snapshot at or after first−1 can stand in for them.
+        var snapshot = await LoadLatestSnapshotAsync(persistenceId, cancellationToken).ConfigureAwait(false);
+        if (snapshot is null)
+        {
+            if (events.Count == 0) return new RunJournal(runId, [], 0, null, 0);
+            throw new InvalidOperationException(
+                $"'{persistenceId}' starts at sequence {events[0].SequenceNr}: events 1..{events[0].SequenceNr - 1} were deleted and no snapshot covers them");
+        }
+        var (snapshotSequenceNr, ledgerSnapshot) = snapshot.Value;
+        if (events.Count > 0 && snapshotSequenceNr < events[0].SequenceNr - 1)
+        {
+            throw new InvalidOperationException(
+                $"'{persistenceId}' starts at sequence {events[0].SequenceNr} but its latest snapshot is of sequence {snapshotSequenceNr}: events in between are missing");
+        }
+        return new RunJournal(runId, [.. events.Where(x => x.SequenceNr > snapshotSequenceNr).Select(x => x.Event)],
+            Math.Max(last, snapshotSequenceNr), ledgerSnapshot, snapshotSequenceNr);
+    }
+
+    private async Task<(long SequenceNr, LedgerSnapshot Snapshot)?> LoadLatestSnapshotAsync(string persistenceId, CancellationToken cancellationToken)
+    {
+        var store = Persistence.Instance.Apply(system).SnapshotStoreFor(null);
+        var reply = await store.Ask(new LoadSnapshot(persistenceId, SnapshotSelectionCriteria.Latest, long.MaxValue), SnapshotTimeout, cancellationToken)
+            .ConfigureAwait(false);
+        return reply switch
+        {
+            LoadSnapshotResult { Snapshot: null } => null,
+            LoadSnapshotResult { Snapshot: { Snapshot: LedgerSnapshot s } selected } => (selected.Metadata.SequenceNr, s),
+            LoadSnapshotResult { Snapshot: { } other } => throw new InvalidOperationException(
+                $"'{persistenceId}' snapshot {other.Metadata.SequenceNr} holds a {other.Snapshot?.GetType().Name ?? "null"}, not a ledger snapshot"),
+            LoadSnapshotFailed f => throw new InvalidOperationException($"loading the snapshot of '{persistenceId}' failed: {f.Cause.Message}", f.Cause),
+            _ => throw new InvalidOperationException($"unexpected snapshot store reply {reply?.GetType().Name ?? "null"}"),
+        };
+    }
+}

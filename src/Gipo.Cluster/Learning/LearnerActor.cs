@@ -1,0 +1,290 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Event;
+using Gipo.Cluster.Coordination;
+using Gipo.Cluster.Metrics;
+using Gipo.Cluster.Scheduling;
+using Gipo.Cluster.Weights;
+using Gipo.Core.Algorithm;
+using Gipo.Core.Algorithm.Entropy;
+using Gipo.Core.Tasks;
+using Gipo.Core.Tokenization;
+using Gipo.Model;
+using Gipo.Model.Checkpoints;
+using Gipo.Model.Evaluation;
+using Gipo.Model.Learning;
+using Gipo.Model.Sampling;
+
+namespace Gipo.Cluster.Learning;
+
+/// <summary>What the learner needs to (re)build its state: the run's settings and where things live.</summary>
+/// <param name="BaseCheckpoint">The HF checkpoint the run starts from (version 0).</param>
+/// <param name="CheckpointRoot">Folder of the run's checkpoints (<c>step-000010/</c>, …).</param>
+/// <param name="EvalProblems">The held-out prompts of every evaluation (fixed for the run).</param>
+public sealed record LearnerSetup(
+    string RunId, AlgorithmSettings Algorithm, int TargetSteps, int Seed, int CheckpointEvery, int EvalEvery, int EvalSamples,
+    string Device, string BaseCheckpoint, string CheckpointRoot, IReasoningTask Task, IReadOnlyList<Problem> EvalProblems, TimeSpan Poll);
+
+/// <summary>
+/// The learner (ARCHITECTURE "Learner"): takes each step's batch from the coordinator, runs one GIPO step
+/// (<see cref="GipoLearner.Train"/>, with the entropy coefficients of the persistent <see cref="EntropySchedulerActor"/>),
+/// reports the step to the ledger, publishes the new policy version, evaluates and checkpoints on schedule.
+/// <para>
+/// It runs on the pinned torch dispatcher: TorchSharp's dispose scopes and grad mode are thread-local, and its long
+/// steps then block only this actor's thread. The few request/reply exchanges inside a step (scheduler coefficients,
+/// ledger acknowledgements) are synchronous asks for that reason: the step cannot go on without them, and nothing
+/// else runs on this thread.
+/// </para>
+/// <para>
+/// Its durable state is its checkpoints (files written to a staging folder and renamed into place) plus the ledger's
+/// <see cref="CheckpointCommitted"/> events, which name them with the manifest hash: the journal is the single record
+/// of which checkpoint is current, so there is no second journal to disagree with. On start (first start, restart
+/// after a failure, or a resumed process) it loads the last committed checkpoint (or the base model), rolls the ledger
+/// and the scheduler back to it, cuts the metrics log to it, and publishes that version. A failure inside a step
+/// therefore never touches the last checkpoint, and the next incarnation repeats the step from it.
+/// </para>
+/// </summary>
+public sealed class LearnerActor : ReceiveActor, IWithTimers
+{
+    private const string PollTimer = "poll";
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly ILoggingAdapter log = Context.GetLogger();
+    private readonly LearnerSetup setup;
+    private readonly IActorRef coordinator;
+    private readonly IActorRef? scheduler;
+    private readonly IActorRef weightStore;
+    private readonly IActorRef metrics;
+    private readonly IActorRef host;
+    private readonly Stopwatch wall = new();
+    private PolicyModel? policy;
+    private PolicyModel? reference;
+    private GipoLearner? learner;
+    private ITextTokenizer? tokenizer;
+    private string tokenizerJson = "";
+    private double idleSeconds;
+    private Stopwatch? waiting;
+
+    /// <summary>Use <see cref="Props"/>.</summary>
+    public LearnerActor(LearnerSetup setup, IActorRef coordinator, IActorRef? scheduler, IActorRef weightStore, IActorRef metrics, IActorRef host)
+    {
+        this.setup = setup;
+        this.coordinator = coordinator;
+        this.scheduler = scheduler;
+        this.weightStore = weightStore;
+        this.metrics = metrics;
+        this.host = host;
+
+        Receive<Start>(_ =>
+        {
+            try
+            {
+                OnStart();
+            }
+            catch (Exception e)
+            {
+                // A start that fails (bad checkpoint, a journal that does not fit the config) fails the same way on every
+                // retry: say so instead of retrying silently forever. The supervisor still restarts us after a back-off.
+                host.Tell(new RunFailed($"the learner could not start: {e.GetBaseException().Message}"));
+                throw;
+            }
+        });
+        Receive<AskForBatch>(_ => coordinator.Tell(new NextBatch(learner!.Step + 1)));
+        Receive<TrainBatch>(OnBatch);
+        Receive<NotEnoughGroups>(_ => Timers.StartSingleTimer(PollTimer, AskForBatch.Instance, setup.Poll));
+        Receive<CommandRejected>(r => throw new InvalidOperationException($"the coordinator rejected {r.Command}: {r.Reason}"));
+    }
+
+    /// <summary>Props on the pinned torch dispatcher.</summary>
+    public static Props Props(LearnerSetup setup, IActorRef coordinator, IActorRef? scheduler, IActorRef weightStore, IActorRef metrics, IActorRef host) =>
+        Akka.Actor.Props.Create(() => new LearnerActor(setup, coordinator, scheduler, weightStore, metrics, host)).WithDispatcher(GipoDispatchers.Torch);
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <inheritdoc />
+    protected override void PreStart() => Self.Tell(Start.Instance);
+
+    /// <inheritdoc />
+    protected override void PostStop()
+    {
+        learner?.Dispose();
+        policy?.Dispose();
+        reference?.Dispose();
+    }
+
+    // ------------------------------------------------------------------------------------------------ start / resume
+
+    private void OnStart()
+    {
+        var device = TorchRuntime.ResolveDevice(setup.Device);
+        policy = HfCheckpoint.Load(setup.BaseCheckpoint, device);
+        reference = setup.Algorithm.Loss.KlBeta > 0 ? HfCheckpoint.Load(setup.BaseCheckpoint, device) : null;
+        (tokenizer, tokenizerJson) = CheckpointTokenizer.Load(setup.BaseCheckpoint, policy.Config);
+        learner = new GipoLearner(policy, tokenizer, setup.Algorithm, reference, setup.Seed);
+        if (scheduler is not null && learner.Scheduler is not null) learner.ExternalScheduler = AskScheduler;
+
+        var status = AskLedger(GetStatus.Instance).Ledger;
+        if (status.LastCheckpoint is { } checkpoint)
+        {
+            var restored = LearnerCheckpoint.Load(Path.GetDirectoryName(checkpoint.Path)!, learner, policy, checkpoint.Sha256);
+            if (learner.Step != checkpoint.LearnerStep)
+                throw new InvalidDataException($"checkpoint {checkpoint.Path} holds learner step {learner.Step}, the ledger committed it as step {checkpoint.LearnerStep}");
+            Rewind(checkpoint.LearnerStep, restored.Scheduler);
+            log.Info("resumed from checkpoint of step {0} ({1})", checkpoint.LearnerStep, checkpoint.Path);
+        }
+        else if (status.LearnerStep > 0 || status.TotalIssued > 0)
+        {
+            // Steps were taken but none was checkpointed: start over from the base model.
+            Rewind(0, learner.Scheduler?.State);
+            log.Info("no checkpoint committed yet: restarting the run from the base model");
+        }
+
+        Publish();
+        wall.Start();
+        if (status.Finished && status.LastCheckpoint?.LearnerStep == status.LearnerStep)
+        {
+            host.Tell(new RunFinished(status.LearnerStep, status.PolicyVersion, null, Path.GetDirectoryName(status.LastCheckpoint.Path)!));
+            return;
+        }
+        if (learner.Step == 0 && status.LastCheckpoint is null)
+        {
+            // Step 0: the held-out pass@1 the run starts from.
+            var eval = Evaluate();
+            Log(null, AskLedger(GetStatus.Instance).Ledger, eval, [], 0, 0);
+        }
+        StartWaiting();
+        Self.Tell(AskForBatch.Instance);
+    }
+
+    private void Rewind(long step, EntropySchedulerState? schedulerState)
+    {
+        AskLedger(new RollbackToCheckpoint(step));
+        if (scheduler is not null && schedulerState is not null)
+        {
+            // The scheduler numbers updates by the learner's step count before the update (0-based), so the state after
+            // k learner steps is the one after scheduler step k − 1 (a fresh state counts as step 0).
+            var schedulerStep = Math.Max(0, step - 1);
+            var reply = scheduler.Ask<object>(new RestoreScheduler(schedulerStep, EntropySchedulerJson.Serialize(schedulerState)), AskTimeout).GetAwaiter().GetResult();
+            if (reply is not EntropySchedulerStatus)
+                throw new InvalidOperationException($"the entropy scheduler refused to restore step {step}: {reply}");
+        }
+        metrics.Ask<MetricsRewound>(new RewindMetrics(step), AskTimeout).GetAwaiter().GetResult();
+    }
+
+    // ------------------------------------------------------------------------------------------------ steps
+
+    private void OnBatch(TrainBatch batch)
+    {
+        var l = learner!;
+        if (batch.LearnerStep != l.Step + 1)
+        {
+            log.Warning("ignoring a batch for step {0}; the learner is at step {1}", batch.LearnerStep, l.Step);
+            return;
+        }
+        var wait = StopWaiting();
+        var clock = Stopwatch.StartNew();
+        // Arrival order depends on scorer timing; group-id order does not, so a step sees the same batch every time.
+        var groups = batch.Groups.OrderBy(g => g.GroupId).ToList();
+        var staleness = groups.Select(g => batch.PolicyVersion - g.MinVersion).ToList();
+        var m = l.Train(groups);
+        var status = AskLedger(new StepCompleted(l.Step, l.PolicyVersion)).Ledger;
+        Publish();
+
+        var last = l.Step >= setup.TargetSteps;
+        double? eval = last || (setup.EvalEvery > 0 && l.Step % setup.EvalEvery == 0) ? Evaluate() : null;
+        Log(m, status, eval, staleness, wait, clock.Elapsed.TotalSeconds + wait);
+        if (last || l.Step % setup.CheckpointEvery == 0)
+        {
+            var folder = Checkpoint();
+            if (last)
+            {
+                metrics.Ask<MetricsFlushed>(FlushMetrics.Instance, AskTimeout).GetAwaiter().GetResult();
+                host.Tell(new RunFinished(l.Step, l.PolicyVersion, eval, folder));
+                return;
+            }
+        }
+        StartWaiting();
+        Self.Tell(AskForBatch.Instance);
+    }
+
+    private string Checkpoint()
+    {
+        var l = learner!;
+        EntropySchedulerState? schedulerState = l.Scheduler?.State;
+        if (scheduler is not null && l.Scheduler is not null)
+            schedulerState = scheduler.Ask<EntropySchedulerStatus>(GetSchedulerState.Instance, AskTimeout).GetAwaiter().GetResult().State;
+        var folder = Path.Combine(setup.CheckpointRoot, LearnerCheckpoint.DirectoryName(l.Step));
+        var (manifest, sha) = LearnerCheckpoint.Save(folder, l, policy!, tokenizerJson, schedulerState, new Dictionary<string, string>
+        {
+            ["run.json"] = JsonSerializer.Serialize(new { run_id = setup.RunId, step = l.Step, policy_version = l.PolicyVersion, seed = setup.Seed }),
+        });
+        AskLedger(new CommitCheckpoint(l.Step, l.PolicyVersion, manifest, sha));
+        // Save never writes into an existing folder (a leftover of a save whose commit never happened): it picks a
+        // free name, so the manifest says where the checkpoint really is.
+        return Path.GetDirectoryName(manifest)!;
+    }
+
+    private void Publish() => weightStore.Tell(new PublishWeights(PolicyWeights.Export(policy!, learner!.PolicyVersion)));
+
+    private double Evaluate()
+    {
+        policy!.eval();
+        var sampling = new SamplingOptions(1.0, MaxNewTokens: setup.Algorithm.MaxNewTokens);
+        var outcomes = new TaskEvaluator(policy, tokenizer!, setup.Task).Run(setup.EvalProblems, setup.EvalSamples, sampling, (ulong)setup.Seed);
+        return TaskEvaluator.PassAt1(outcomes);
+    }
+
+    private void Log(LearnerStepMetrics? m, LedgerStatus status, double? eval, IReadOnlyList<long> staleness, double wait, double seconds)
+    {
+        var elapsed = wall.Elapsed.TotalSeconds;
+        var line = LearnerMetricsLine.Build(learner!.Step, learner.PolicyVersion, m, status, eval, staleness, wait,
+            elapsed > 0 ? idleSeconds / elapsed : 0, seconds);
+        metrics.Tell(new MetricsLine(learner.Step, line.ToJsonString()));
+    }
+
+    // ------------------------------------------------------------------------------------------------ plumbing
+
+    private EntropyCoefficients AskScheduler(EntropyStats stats)
+    {
+        var reply = scheduler!.Ask<object>(new UpdateEntropy(stats), AskTimeout).GetAwaiter().GetResult();
+        return reply switch
+        {
+            EntropyCoefficientsReply r => r.Coefficients,
+            EntropyUpdateRejected r => throw new InvalidOperationException($"the entropy scheduler rejected step {r.LearnerStep}: {r.Reason}"),
+            _ => throw new InvalidOperationException($"unexpected entropy scheduler reply {reply}"),
+        };
+    }
+
+    private RunStatus AskLedger(object command)
+    {
+        var reply = coordinator.Ask<object>(command, AskTimeout).GetAwaiter().GetResult();
+        return reply switch
+        {
+            RunStatus s => s,
+            CommandRejected r => throw new InvalidOperationException($"the coordinator rejected {r.Command}: {r.Reason}"),
+            _ => throw new InvalidOperationException($"unexpected coordinator reply {reply}"),
+        };
+    }
+
+    private void StartWaiting() => waiting = Stopwatch.StartNew();
+
+    private double StopWaiting()
+    {
+        var s = waiting?.Elapsed.TotalSeconds ?? 0;
+        idleSeconds += s;
+        waiting = null;
+        return s;
+    }
+
+    private sealed class Start : INoSerializationVerificationNeeded
+    {
+        public static Start Instance { get; } = new();
+    }
+
+    private sealed class AskForBatch : INoSerializationVerificationNeeded
+    {
+        public static AskForBatch Instance { get; } = new();
+    }
+}

@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Akka.Actor;
+using Akka.Event;
+using Gipo.Model.Checkpoints;
+
+namespace Gipo.Cluster.Metrics;
+
+/// <summary>A step's headline numbers for console progress.</summary>
+public sealed record ProgressReport(long Step, JsonObject Line, bool Evaluation);
+
+/// <summary>
+/// Where a run's metrics go (ARCHITECTURE "MetricsSink"): the learner's per-step lines, enriched with the samplers'
+/// throughput, are appended to <c>metrics.jsonl</c> (one JSON object per line, flushed each time); console progress
+/// gets every line; PNG plots are rendered at each evaluation and on <see cref="FlushMetrics"/>. On resume the log is
+/// cut back to the checkpoint's step (atomically), so a resumed run's log has each step once.
+/// </summary>
+public sealed class MetricsSink : ReceiveActor
+{
+    private readonly ILoggingAdapter log = Context.GetLogger();
+    private readonly string path;
+    private readonly string plotDir;
+    private readonly Action<ProgressReport>? progress;
+    private readonly Stopwatch clock = Stopwatch.StartNew();
+    private StreamWriter? writer;
+    private long generatedSamples;
+    private long generatedTokens;
+    private double samplerBusySeconds;
+    private readonly HashSet<string> samplers = new(StringComparer.Ordinal);
+
+    /// <summary>Use <see cref="Props"/>.</summary>
+    public MetricsSink(string metricsFile, string plotDir, Action<ProgressReport>? progress)
+    {
+        path = metricsFile;
+        this.plotDir = plotDir;
+        this.progress = progress;
+        Receive<MetricsLine>(OnLine);
+        Receive<SamplerProgress>(m =>
+        {
+            samplers.Add(m.Sampler);
+            generatedSamples += m.Samples;
+            generatedTokens += m.Tokens;
+            samplerBusySeconds += m.BusySeconds;
+        });
+        Receive<RewindMetrics>(m => Sender.Tell(new MetricsRewound(m.Step, Rewind(m.Step))));
+        Receive<FlushMetrics>(_ => Sender.Tell(new MetricsFlushed(Plot())));
+    }
+
+    /// <summary>Props of the sink writing <paramref name="metricsFile"/> and plots into <paramref name="plotDir"/>.</summary>
+    public static Props Props(string metricsFile, string plotDir, Action<ProgressReport>? progress = null) =>
+        Akka.Actor.Props.Create(() => new MetricsSink(metricsFile, plotDir, progress));
+
+    /// <inheritdoc />
+    protected override void PostStop() => writer?.Dispose();
+
+    private void OnLine(MetricsLine m)
+    {
+        JsonObject line;
+        try
+        {
+            line = JsonNode.Parse(m.Json) as JsonObject ?? throw new JsonException("not an object");
+        }
+        catch (JsonException e)
+        {
+            log.Error("metrics line of step {0} is not a JSON object ({1}); dropped", m.Step, e.Message);
+            return;
+        }
+        var seconds = clock.Elapsed.TotalSeconds;
+        line["samples_generated"] = generatedSamples;
+        line["tokens_generated"] = generatedTokens;
+        line["samples_per_second"] = seconds > 0 ? Math.Round(generatedSamples / seconds, 3) : null;
+        line["sampler_busy_fraction"] = seconds > 0 && samplers.Count > 0 ? Math.Round(samplerBusySeconds / (seconds * samplers.Count), 4) : null;
+        writer ??= new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read));
+        writer.WriteLine(line.ToJsonString());
+        writer.Flush();
+        var evaluation = line["eval_pass_at_1"] is not null;
+        progress?.Invoke(new ProgressReport(m.Step, line, evaluation));
+        if (evaluation) Plot();
+    }
+
+    private int Rewind(long step)
+    {
+        writer?.Dispose();
+        writer = null;
+        if (!File.Exists(path)) return 0;
+        var kept = new List<string>();
+        foreach (var text in File.ReadLines(path))
+        {
+            try
+            {
+                if (JsonNode.Parse(text) is JsonObject o && o["step"]?.GetValue<long>() is { } s && s <= step) kept.Add(text);
+            }
+            catch (JsonException)
+            {
+                // A line cut by a kill: not a step of the run.
+            }
+        }
+        AtomicFile.WriteText(path, kept.Count == 0 ? "" : string.Join('\n', kept) + "\n");
+        log.Info("metrics log rewound to step {0} ({1} lines kept)", step, kept.Count);
+        return kept.Count;
+    }
+
+    private IReadOnlyList<string> Plot()
+    {
+        writer?.Flush();
+        if (!File.Exists(path)) return [];
+        try
+        {
+            return MetricsPlots.RenderTrain(path, plotDir);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException)
+        {
+            log.Warning("plots not rendered: {0}", e.Message);
+            return [];
+        }
+    }
+}

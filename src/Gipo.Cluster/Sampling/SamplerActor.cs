@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Event;
+using Gipo.Cluster.Coordination;
+using Gipo.Cluster.Metrics;
+using Gipo.Cluster.Scoring;
+using Gipo.Cluster.Weights;
+using Gipo.Core.Tasks;
+using Gipo.Core.Tokenization;
+using Gipo.Model;
+using Gipo.Model.Checkpoints;
+using Gipo.Model.Rollout;
+using Gipo.Model.Sampling;
+
+namespace Gipo.Cluster.Sampling;
+
+/// <summary>What a sampler needs besides its peers: the model shape, the tokenizer, the run's prompts and sampling.</summary>
+/// <param name="GroupsPerLease">Leases collected before one batched generation (each lease is still one group).</param>
+public sealed record SamplerSetup(
+    ModelConfig Model, ITextTokenizer Tokenizer, IReasoningTask Task, IReadOnlyList<Problem> Prompts, int GroupSize,
+    SamplingOptions Sampling, int GroupsPerLease, string Device, TimeSpan Poll);
+
+/// <summary>
+/// Generates groups (ARCHITECTURE "SamplerActor"). It holds a policy copy at a known version and pulls work: it asks
+/// the coordinator for a lease only once it has weights (the readiness gate), sending the version it holds so the
+/// coordinator's admission control can refuse it when it is too stale. Each lease's G completions use the lease's
+/// seed, so a re-issued group reproduces its samples. Generated groups go to the <see cref="RewardScorer"/>.
+/// Runs on the pinned torch dispatcher: generation blocks only this actor's own thread.
+/// </summary>
+public sealed class SamplerActor : ReceiveActor, IWithTimers
+{
+    private const string RetryTimer = "retry";
+    private readonly ILoggingAdapter log = Context.GetLogger();
+    private readonly SamplerSetup setup;
+    private readonly IActorRef coordinator;
+    private readonly IActorRef scorer;
+    private readonly IActorRef weightStore;
+    private readonly IActorRef? metrics;
+    private readonly List<WorkLease> pending = [];
+    private PolicyModel? model;
+    private GroupRollout? rollout;
+    private long version = -1;
+    private string sha = "";
+    private bool asking;
+
+    /// <summary>Use <see cref="Props"/>.</summary>
+    public SamplerActor(SamplerSetup setup, IActorRef coordinator, IActorRef scorer, IActorRef weightStore, IActorRef? metrics)
+    {
+        this.setup = setup;
+        this.coordinator = coordinator;
+        this.scorer = scorer;
+        this.weightStore = weightStore;
+        this.metrics = metrics;
+
+        Receive<PolicyPublished>(OnPublished);
+        Receive<WeightsReply>(OnWeights);
+        Receive<WeightsUnavailable>(m =>
+        {
+            if (m.Latest is { } latest && (latest != version)) weightStore.Tell(new GetWeights(latest));
+        });
+        Receive<WorkLease>(OnLease);
+        Receive<NoWorkYet>(_ =>
+        {
+            asking = false;
+            if (pending.Count > 0) GeneratePending();
+            else Timers.StartSingleTimer(RetryTimer, AskAgain.Instance, setup.Poll);
+        });
+        Receive<AskAgain>(_ => Ask());
+    }
+
+    /// <summary>Props on the pinned torch dispatcher.</summary>
+    public static Props Props(SamplerSetup setup, IActorRef coordinator, IActorRef scorer, IActorRef weightStore, IActorRef? metrics) =>
+        Akka.Actor.Props.Create(() => new SamplerActor(setup, coordinator, scorer, weightStore, metrics)).WithDispatcher(GipoDispatchers.Torch);
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private string Name => Self.Path.Name;
+
+    /// <inheritdoc />
+    protected override void PreStart() => weightStore.Tell(SubscribePolicy.Instance);
+
+    /// <inheritdoc />
+    protected override void PostStop()
+    {
+        model?.Dispose();
+        model = null;
+    }
+
+    private void OnPublished(PolicyPublished m)
+    {
+        if (m.Version == version && m.Sha256 == sha) return;
+        weightStore.Tell(new GetWeights(m.Version));
+    }
+
+    private void OnWeights(WeightsReply m)
+    {
+        var w = m.Weights;
+        if (w.Version == version && w.Sha256 == sha) return;
+        model ??= new PolicyModel(setup.Model, TorchRuntime.ResolveDevice(setup.Device));
+        w.LoadInto(model); // verifies the hash and size first
+        model.eval();
+        rollout ??= new GroupRollout(model, setup.Tokenizer, setup.Task);
+        version = w.Version;
+        sha = w.Sha256;
+        if (pending.Count == 0) Ask();
+    }
+
+    private void OnLease(WorkLease lease)
+    {
+        asking = false;
+        if (lease.GroupSize != setup.GroupSize)
+            throw new InvalidOperationException($"lease {lease.GroupId} asks for {lease.GroupSize} samples, this run's G is {setup.GroupSize}");
+        if (lease.PromptIndex < 0 || lease.PromptIndex >= setup.Prompts.Count)
+            throw new InvalidOperationException($"lease {lease.GroupId}: prompt {lease.PromptIndex} is outside the run's {setup.Prompts.Count} prompts");
+        pending.Add(lease);
+        if (pending.Count >= setup.GroupsPerLease) GeneratePending();
+        else Ask();
+    }
+
+    private void Ask()
+    {
+        if (asking || rollout is null) return;
+        asking = true;
+        coordinator.Tell(new RequestWork(Name, version));
+    }
+
+    private void GeneratePending()
+    {
+        var clock = Stopwatch.StartNew();
+        var requests = pending.Select(l => new GroupRequest(l.GroupId, setup.Prompts[(int)l.PromptIndex], l.Seed)).ToList();
+        var groups = rollout!.Generate(requests, setup.GroupSize, setup.Sampling, version);
+        var tokens = 0L;
+        for (var i = 0; i < pending.Count; i++)
+        {
+            scorer.Tell(new ScoreGroup(pending[i].PromptIndex, groups[i]));
+            tokens += groups[i].Sum(t => (long)t.ResponseTokens.Length);
+        }
+        metrics?.Tell(new SamplerProgress(Name, pending.Count, pending.Count * setup.GroupSize, tokens, clock.Elapsed.TotalSeconds));
+        if (log.IsDebugEnabled) log.Debug("{0}: generated {1} group(s) at v{2} in {3:F2} s", Name, pending.Count, version, clock.Elapsed.TotalSeconds);
+        pending.Clear();
+        Ask();
+    }
+
+    private sealed class AskAgain : INoSerializationVerificationNeeded
+    {
+        public static AskAgain Instance { get; } = new();
+    }
+}

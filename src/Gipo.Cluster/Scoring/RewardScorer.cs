@@ -1,0 +1,62 @@
+using Akka.Actor;
+using Akka.Event;
+using Gipo.Cluster.Coordination;
+using Gipo.Core.Algorithm;
+using Gipo.Core.Tasks;
+using Gipo.Core.Tokenization;
+using Gipo.Model.Rollout;
+
+namespace Gipo.Cluster.Scoring;
+
+/// <summary>
+/// The outcome verifier of a run (ARCHITECTURE "RewardScorer"). On a generated group it first takes the lease over
+/// (<see cref="GenerationDone"/>: the coordinator now watches this actor, not the sampler, which is already generating
+/// the next group), then verifies the members off the actor thread under a time limit and reports the
+/// <see cref="GroupResult"/>. A verifier that runs past the limit scores every member 0 with the reason, so a
+/// pathological output cannot stall the run.
+/// <para>
+/// The IB confidence of §C is not computed here: its potentials come from the learner's π_prox forward (§D.1, step
+/// 1), which is also where the probe trains, so computing it in the scorer would use the behaviour policy's states
+/// and a probe one version behind. Protocol: <c>RewardScorerProtocol.cs</c>.
+/// </para>
+/// </summary>
+public sealed class RewardScorer : ReceiveActor
+{
+    private readonly ILoggingAdapter log = Context.GetLogger();
+
+    /// <summary>Use <see cref="Props"/>.</summary>
+    public RewardScorer(IReasoningTask task, ITextTokenizer tokenizer, IReadOnlyList<Problem> prompts, IActorRef coordinator, TimeSpan timeout)
+    {
+        Receive<ScoreGroup>(m =>
+        {
+            if (m.Members.Count == 0 || m.PromptIndex < 0 || m.PromptIndex >= prompts.Count)
+            {
+                log.Warning("dropping a malformed ScoreGroup (group {0}, prompt {1}, {2} members)", m.GroupId, m.PromptIndex, m.Members.Count);
+                return;
+            }
+            coordinator.Tell(new GenerationDone(m.GroupId));
+            var problem = prompts[(int)m.PromptIndex];
+            var members = m.Members;
+            var verify = Task.Run(() => OutcomeScoring.Score(task, tokenizer, problem, members));
+            Task.WhenAny(verify, Task.Delay(timeout)).ContinueWith(_ => new Verified(verify.IsCompletedSuccessfully
+                    ? verify.Result
+                    : TimedOut(problem, members, verify.Exception?.GetBaseException().Message ?? $"verifier exceeded {timeout.TotalSeconds:F1} s")),
+                TaskScheduler.Default).PipeTo(Self);
+        });
+        Receive<Verified>(v => coordinator.Tell(new GroupResult(v.Group)));
+        Receive<ResultAck>(a =>
+        {
+            if (a.Outcome == ResultOutcome.Rejected) log.Warning("group {0} rejected by the coordinator: {1}", a.GroupId, a.Reason);
+        });
+    }
+
+    /// <summary>Props of a scorer reporting to <paramref name="coordinator"/>.</summary>
+    public static Props Props(IReasoningTask task, ITextTokenizer tokenizer, IReadOnlyList<Problem> prompts, IActorRef coordinator, TimeSpan timeout) =>
+        Akka.Actor.Props.Create(() => new RewardScorer(task, tokenizer, prompts, coordinator, timeout));
+
+    private static ScoredGroup TimedOut(Problem problem, IReadOnlyList<Trajectory> members, string reason) =>
+        new(members[0].GroupId, problem.Id, members, [.. members.Select(t => new OutcomeScore(t.TrajectoryId, 0, false, $"not verified: {reason}"))], problem.Answer);
+
+    /// <summary>A verification finished (piped back from the thread pool); local only.</summary>
+    private sealed record Verified(ScoredGroup Group) : INoSerializationVerificationNeeded;
+}
