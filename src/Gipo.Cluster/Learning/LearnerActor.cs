@@ -131,13 +131,13 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
             var restored = LearnerCheckpoint.Load(Path.GetDirectoryName(checkpoint.Path)!, learner, policy, checkpoint.Sha256);
             if (learner.Step != checkpoint.LearnerStep)
                 throw new InvalidDataException($"checkpoint {checkpoint.Path} holds learner step {learner.Step}, the ledger committed it as step {checkpoint.LearnerStep}");
-            Rewind(checkpoint.LearnerStep, restored.Scheduler);
+            Rewind(checkpoint.LearnerStep, restored.Scheduler, checkpoint.LearnerStep);
             log.Info("resumed from checkpoint of step {0} ({1})", checkpoint.LearnerStep, checkpoint.Path);
         }
         else if (status.LearnerStep > 0 || status.TotalIssued > 0)
         {
-            // Steps were taken but none was checkpointed: start over from the base model.
-            Rewind(0, learner.Scheduler?.State);
+            // Steps were taken but none was checkpointed: start over from the base model (and its step-0 evaluation).
+            Rewind(0, learner.Scheduler?.State, metricsStep: -1);
             log.Info("no checkpoint committed yet: restarting the run from the base model");
         }
 
@@ -158,7 +158,9 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         Self.Tell(AskForBatch.Instance);
     }
 
-    private void Rewind(long step, EntropySchedulerState? schedulerState)
+    /// <summary>Rolls the ledger, the scheduler and the metrics log back to learner step <paramref name="step"/>;
+    /// the log keeps lines up to <paramref name="metricsStep"/>.</summary>
+    private void Rewind(long step, EntropySchedulerState? schedulerState, long metricsStep)
     {
         AskLedger(new RollbackToCheckpoint(step));
         if (scheduler is not null && schedulerState is not null)
@@ -170,7 +172,7 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
             if (reply is not EntropySchedulerStatus)
                 throw new InvalidOperationException($"the entropy scheduler refused to restore step {step}: {reply}");
         }
-        metrics.Ask<MetricsRewound>(new RewindMetrics(step), AskTimeout).GetAwaiter().GetResult();
+        metrics.Ask<MetricsRewound>(new RewindMetrics(metricsStep), AskTimeout).GetAwaiter().GetResult();
     }
 
     // ------------------------------------------------------------------------------------------------ steps
