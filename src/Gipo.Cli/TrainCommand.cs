@@ -9,6 +9,7 @@ using Gipo.Core.Algorithm;
 using Gipo.Core.Tokenization;
 using Gipo.Model;
 using Gipo.Model.Checkpoints;
+using Gipo.Model.Native;
 using Gipo.Model.Training;
 
 namespace Gipo.Cli;
@@ -42,6 +43,7 @@ internal static class TrainCommand
                     r.GetValue(runId), r.GetValue(runsDir)!);
             var run = RunSettings.Read(settings);
             var algorithm = AlgorithmSettingsReader.Read(settings);
+            NativeTorch.EnsureLoaded();
             var baseDir = run.BaseCheckpoint.Length > 0 ? Path.GetFullPath(run.BaseCheckpoint) : WarmStart(folder, settings, run);
             Console.Error.WriteLine($"train: run {folder.Id} in {folder.Root}: {run.Task}, entropy {algorithm.Entropy.Mode}, ib {(algorithm.IbEnabled ? "on" : "off")}, " +
                                     $"{algorithm.GroupsPerStep}×{algorithm.GroupSize} per step, η = {algorithm.MaxStaleness}, {run.Samplers} sampler(s), {run.Steps} steps");

@@ -24,7 +24,14 @@ namespace Gipo.Cluster.Learning;
 /// <param name="EvalProblems">The held-out prompts of every evaluation (fixed for the run).</param>
 public sealed record LearnerSetup(
     string RunId, AlgorithmSettings Algorithm, int TargetSteps, int Seed, int CheckpointEvery, int EvalEvery, int EvalSamples,
-    string Device, string BaseCheckpoint, string CheckpointRoot, IReasoningTask Task, IReadOnlyList<Problem> EvalProblems, TimeSpan Poll);
+    string Device, string BaseCheckpoint, string CheckpointRoot, IReasoningTask Task, IReadOnlyList<Problem> EvalProblems, TimeSpan Poll)
+{
+    /// <summary>
+    /// Fault injection for supervision tests: called with the step about to be trained, after the batch is taken and
+    /// before the weights change; an exception it throws fails the step like a learner error would. Null in real runs.
+    /// </summary>
+    public Action<long>? BeforeStep { get; init; }
+}
 
 /// <summary>
 /// The learner (ARCHITECTURE "Learner"): takes each step's batch from the coordinator, runs one GIPO step
@@ -190,6 +197,7 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         // Arrival order depends on scorer timing; group-id order does not, so a step sees the same batch every time.
         var groups = batch.Groups.OrderBy(g => g.GroupId).ToList();
         var staleness = groups.Select(g => batch.PolicyVersion - g.MinVersion).ToList();
+        setup.BeforeStep?.Invoke(batch.LearnerStep);
         var m = l.Train(groups);
         var status = AskLedger(new StepCompleted(l.Step, l.PolicyVersion)).Ledger;
         Publish();

@@ -16,6 +16,7 @@ using Gipo.Core.Algorithm.Entropy;
 using Gipo.Core.Tasks;
 using Gipo.Model;
 using Gipo.Model.Checkpoints;
+using Gipo.Model.Native;
 using Gipo.Model.Sampling;
 
 namespace Gipo.Cluster.Runtime;
@@ -26,7 +27,8 @@ public sealed record RunOutcome(bool Finished, long Step, long PolicyVersion, do
 /// <summary>Options of a node that are not run settings.</summary>
 /// <param name="ExtraConfig">HOCON on top of the node's (tests: <c>akka.actor.serialize-messages = on</c>).</param>
 /// <param name="Progress">Called with every metrics line (console progress).</param>
-public sealed record NodeOptions(Config? ExtraConfig = null, Action<ProgressReport>? Progress = null);
+/// <param name="BeforeLearnerStep">Fault injection for tests (see <see cref="LearnerSetup.BeforeStep"/>).</param>
+public sealed record NodeOptions(Config? ExtraConfig = null, Action<ProgressReport>? Progress = null, Action<long>? BeforeLearnerStep = null);
 
 /// <summary>
 /// One process with every role (coordinator, learner, sampler, scorer): the embedded default of ARCHITECTURE
@@ -102,6 +104,7 @@ public sealed class TrainingNode : IAsyncDisposable
         var evalProblems = task.Sample(run.EvalSplit, run.EvalPrompts, run.Seed + 7919);
         Directory.CreateDirectory(folder.Checkpoints);
         LedgerPersistence.PrepareSqlite(folder.Database);
+        NativeTorch.EnsureLoaded();
         // Process-wide; 0 leaves whatever the process set (one thread per core by default).
         if (run.TorchThreads > 0) TorchRuntime.SetThreads(run.TorchThreads);
 
@@ -136,7 +139,7 @@ public sealed class TrainingNode : IAsyncDisposable
             var store = system.ActorOf(WeightStore.Props(), "weight-store");
             var metrics = system.ActorOf(MetricsSink.Props(folder.Metrics, folder.Root, options.Progress), "metrics");
             var learnerSetup = new LearnerSetup(folder.Id, algorithm, run.Steps, run.Seed, run.CheckpointEvery, run.EvalEvery, run.EvalSamples,
-                run.Device, baseCheckpoint, folder.Checkpoints, task, evalProblems, run.Poll);
+                run.Device, baseCheckpoint, folder.Checkpoints, task, evalProblems, run.Poll) { BeforeStep = options.BeforeLearnerStep };
             Singleton(system, "learner", "learner", BackoffSupervisor.Props(Backoff.OnFailure(
                 LearnerActor.Props(learnerSetup, coordinator, scheduler, store, metrics, host), "learner",
                 TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2, -1)));

@@ -114,6 +114,31 @@ public sealed class TrainingNodeTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(Consumed(ja), Consumed(jb));
     }
 
+    [Fact(DisplayName = "A learner that fails mid-step is restarted by its back-off supervisor, resumes from the intact last checkpoint, and the run finishes clean")]
+    public async Task Learner_failure_resumes_from_the_last_checkpoint()
+    {
+        NativeTorch.EnsureLoaded();
+        var settings = Settings();
+        var folder = NewFolder("learner-failure", settings);
+        var failures = 0;
+        var options = new NodeOptions(Serialized, BeforeLearnerStep: step =>
+        {
+            // Step 3 fails once: after the step-2 checkpoint, with step 3's batch already taken from the ledger.
+            if (step == 3 && Interlocked.Increment(ref failures) == 1) throw new InvalidOperationException("injected learner failure");
+        });
+        var outcome = await (await TrainingNode.StartAsync(folder, settings, Base, options)).RunAsync().WaitAsync(TimeSpan.FromMinutes(5));
+
+        Assert.True(outcome.Finished, outcome.Error);
+        Assert.Equal(4, outcome.Step);
+        Assert.Equal(2, failures); // failed once, then step 3 ran again in the next incarnation
+        Gipo.Model.Checkpoints.LearnerCheckpoint.Verify(Path.Combine(folder.Checkpoints, "step-000002"));
+        var ledger = RunSettings.Read(settings).Ledger(AlgorithmSettingsReader.Read(settings));
+        var audit = LedgerAudit.Run(ledger, (await RunJournalReader.ReadAsync(folder.Database, folder.Id)).Events);
+        Assert.True(audit.Clean, string.Join("\n", audit.Problems()));
+        Assert.Equal(1, audit.Counts.Rollbacks);
+        Assert.Equal([0L, 1, 2, 3, 4], Lines(folder).Select(l => (long)l["step"]!));
+    }
+
     private static List<JsonObject> Lines(RunFolder folder)
     {
         if (!File.Exists(folder.Metrics)) return [];
