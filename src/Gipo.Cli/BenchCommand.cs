@@ -8,10 +8,13 @@ using Spectre.Console;
 
 namespace Gipo.Cli;
 
-/// <summary><c>gipo bench model</c>: our model against the same architecture in PyTorch eager, in one run.</summary>
+/// <summary>
+/// <c>gipo bench model</c>: our model against the same architecture in PyTorch eager, in one run;
+/// <c>gipo bench pipeline</c> (<see cref="PipelineBenchCommand"/>): synchronous against asynchronous training.
+/// </summary>
 internal static class BenchCommand
 {
-    public static Command Create() => new("bench", "Benchmarks that print our numbers beside a baseline measured in the same run.") { ModelCommand() };
+    public static Command Create() => new("bench", "Benchmarks that print our numbers beside a baseline measured in the same run.") { ModelCommand(), PipelineBenchCommand.Create() };
 
     private static Command ModelCommand()
     {
@@ -118,10 +121,14 @@ internal static class BenchCommand
             }.ToJsonString());
     }
 
-    private static string? FindUp(string relative)
+    /// <summary>The file or folder <paramref name="relative"/> in the working folder or the nearest parent that has it.</summary>
+    internal static string? FindUp(string relative)
     {
         for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, relative))) return Path.Combine(dir.FullName, relative);
+        {
+            var path = Path.Combine(dir.FullName, relative);
+            if (File.Exists(path) || Directory.Exists(path)) return path;
+        }
         return null;
     }
 }

@@ -53,7 +53,10 @@ public sealed record MessagingReport(
     long MailboxMessages, long GipoMessages, long DistinctGipoMessages, long AskReplies, double HopSeconds, long WireBytes, double WireCodecSeconds,
     long PersistenceCalls, long PersistenceBytes, double PersistenceSeconds, IReadOnlyList<MessageTypeCount> Types)
 {
-    /// <summary>Hops + wire codec + persistence serialization.</summary>
+    /// <summary>What this one-process run pays: hops + persistence serialization (local sends pass references, nothing else is encoded).</summary>
+    public double InProcessSeconds => HopSeconds + PersistenceSeconds;
+
+    /// <summary>Hops + persistence serialization + the wire codec: the estimate for a run whose every message crosses a node.</summary>
     public double TotalSeconds => HopSeconds + WireCodecSeconds + PersistenceSeconds;
 }
 
@@ -65,11 +68,13 @@ public sealed record MessagingReport(
 /// <param name="LearnerWaitSeconds">Time the learner waited for its batches in the window.</param>
 /// <param name="LearnerComputeSeconds">The learner's own step time (π_prox forward, PPO updates) in the window.</param>
 /// <param name="LearnerOtherSeconds">The rest of the learner's steps: ledger and scheduler asks (with their journal writes), weight export and hash, metrics.</param>
-/// <param name="LoadAverage">The 1-minute load average when the run started (other work on the machine).</param>
+/// <param name="LoadAverage">The 1-minute load average when the run started (it still counts a run that just ended).</param>
+/// <param name="OtherCpuFraction">CPU time of other processes during the window over (cores × window): other work on the machine.</param>
+/// <param name="OwnCpuFraction">This process's CPU time during the window over (cores × window).</param>
 public sealed record PipelineRunResult(
     int Eta, int Steps, int WindowSteps, double WindowSeconds, double TotalSeconds, long LedgerSamples, long TrainedSamples, long GeneratedSamples,
     long GeneratedTokens, double LearnerWaitSeconds, double LearnerComputeSeconds, double LearnerOtherSeconds, double StalenessMean, double StalenessMax,
-    double? FinalPassAt1, double? LoadAverage, MessagingReport Messaging, string Folder)
+    double? FinalPassAt1, double? LoadAverage, double? OtherCpuFraction, double OwnCpuFraction, MessagingReport Messaging, string Folder)
 {
     /// <summary>End-to-end trajectories per second: the ledger's samples (consumed + filtered) over the window.</summary>
     public double LedgerSamplesPerSecond => WindowSeconds > 0 ? LedgerSamples / WindowSeconds : 0;
@@ -83,7 +88,10 @@ public sealed record PipelineRunResult(
     /// <summary>The learner's waiting time over the window.</summary>
     public double LearnerIdleFraction => WindowSeconds > 0 ? LearnerWaitSeconds / WindowSeconds : 0;
 
-    /// <summary>Estimated messaging + serialization seconds over the window.</summary>
+    /// <summary>Messaging + serialization seconds of this one-process run (<see cref="MessagingReport.InProcessSeconds"/>) over the window.</summary>
+    public double MessagingShareInProcess => WindowSeconds > 0 ? Messaging.InProcessSeconds / WindowSeconds : 0;
+
+    /// <summary>Messaging + serialization seconds if every message crossed a node (<see cref="MessagingReport.TotalSeconds"/>) over the window.</summary>
     public double MessagingShare => WindowSeconds > 0 ? Messaging.TotalSeconds / WindowSeconds : 0;
 }
 
@@ -104,11 +112,15 @@ public sealed record PipelineBenchmarkResult(MailboxHopCost Hop, IReadOnlyList<P
 public static class PipelineBenchmark
 {
     /// <summary>
-    /// Settings the bench puts under the user's <c>--set</c> keys: no periodic evaluation, the smallest evaluations at
-    /// step 0 and at the end (both outside the window), one checkpoint at the end (outside the window).
+    /// Settings the bench puts under the user's <c>--set</c> keys, the same for every η: no periodic evaluation and the
+    /// smallest evaluations at step 0 and at the end (both outside the window; the checkpoint is only the final one),
+    /// and one intra-op torch thread, which was the faster setting on 2 cores for the synchronous run as well as the
+    /// asynchronous one (docs/benchmarks.md). Unless <c>--set run.groups-per-lease</c> is given, the bench also sets it
+    /// to the batch's groups-per-step B: a sampler then generates a whole step's groups in one batched decode, the
+    /// strongest setting for the synchronous run.
     /// </summary>
     public static IReadOnlyList<string> BenchDefaults { get; } =
-        ["run.eval-every=0", "run.eval-prompts=1", "run.eval-samples=1"];
+        ["run.eval-every=0", "run.eval-prompts=1", "run.eval-samples=1", "run.torch-threads=1"];
 
     // Learner requests sent with Ask: each has one reply that completes a promise instead of entering a mailbox.
     private static readonly HashSet<Type> AskRequests =
@@ -125,8 +137,7 @@ public static class PipelineBenchmark
         var overrides = o.Overrides ?? [];
         foreach (var set in overrides)
         {
-            var key = set.Split('=', 2)[0].Trim();
-            if (key.StartsWith("gipo.", StringComparison.Ordinal)) key = key["gipo.".Length..];
+            var key = Key(set);
             if (OwnKeys.Contains(key)) throw new ArgumentException($"--set {set}: the bench sets '{key}' itself (use --steps, --samplers, --base)");
         }
         foreach (var eta in o.EtaList)
@@ -145,18 +156,33 @@ public static class PipelineBenchmark
             cancel.ThrowIfCancellationRequested();
             runs.Add(await RunOneAsync(o, eta, hop, log, cancel));
         }
-        return new PipelineBenchmarkResult(hop, runs, [.. BenchDefaults, .. overrides]);
+        return new PipelineBenchmarkResult(hop, runs, SharedOverrides(o));
+    }
+
+    /// <summary>Every override of the runs but η: the bench's defaults, the user's <c>--set</c> keys, and the command's options.</summary>
+    public static IReadOnlyList<string> SharedOverrides(PipelineBenchmarkOptions o)
+    {
+        var user = o.Overrides ?? [];
+        List<string> shared = [.. BenchDefaults];
+        if (!user.Any(set => Key(set) == "run.groups-per-lease"))
+        {
+            var b = AlgorithmSettingsReader.Read(GipoSettings.Load(o.Preset, [.. BenchDefaults, .. user])).GroupsPerStep;
+            shared.Add($"run.groups-per-lease={b}");
+        }
+        return [.. shared, .. user, $"run.steps={o.Steps}", $"run.samplers={o.Samplers}", $"run.checkpoint-every={o.Steps}"];
     }
 
     /// <summary>The settings of the run at <paramref name="eta"/>.</summary>
     public static GipoSettings Settings(PipelineBenchmarkOptions o, int eta) => GipoSettings.Load(o.Preset,
-    [
-        .. BenchDefaults, .. o.Overrides ?? [],
-        $"run.steps={o.Steps}", $"run.samplers={o.Samplers}", $"run.checkpoint-every={o.Steps}", $"run.base-checkpoint={o.BaseCheckpoint}",
-        $"algorithm.off-policy.max-staleness={eta}",
-    ]);
+        [.. SharedOverrides(o), $"run.base-checkpoint={o.BaseCheckpoint}", $"algorithm.off-policy.max-staleness={eta}"]);
 
-    private sealed record StepLine(long Timestamp, JsonObject Line);
+    private static string Key(string set)
+    {
+        var key = set.Split('=', 2)[0].Trim();
+        return key.StartsWith("gipo.", StringComparison.Ordinal) ? key["gipo.".Length..] : key;
+    }
+
+    private sealed record StepLine(long Timestamp, JsonObject Line, TimeSpan OwnCpu, long? MachineBusyTicks);
 
     private static async Task<PipelineRunResult> RunOneAsync(PipelineBenchmarkOptions o, int eta, MailboxHopCost hop, Action<string>? log, CancellationToken cancel)
     {
@@ -177,7 +203,8 @@ public static class PipelineBenchmark
             var options = new NodeOptions(ExtraConfig: MessageTap.MailboxConfig, Progress: p =>
             {
                 var now = Stopwatch.GetTimestamp();
-                lock (lines) lines[p.Step] = new StepLine(now, p.Line);
+                var line = new StepLine(now, p.Line, Process.GetCurrentProcess().TotalProcessorTime, MachineBusyTicks());
+                lock (lines) lines[p.Step] = line;
                 log?.Invoke($"η = {eta}: step {p.Step} at {clock.Elapsed.TotalSeconds:F1} s");
             });
             var node = await TrainingNode.StartAsync(folder, settings, o.BaseCheckpoint, options);
@@ -204,11 +231,15 @@ public static class PipelineBenchmark
             eta, n, n - 2, window, total, Delta("samples_total"), Delta("groups_consumed") * algorithm.GroupSize, Delta("samples_generated"),
             Delta("tokens_generated"), wait, compute, Math.Max(0, stepSeconds - wait - compute),
             inWindow.Average(l => Number(l, "staleness_mean") ?? 0), inWindow.Max(l => Number(l, "staleness_max") ?? 0),
-            outcome.EvalPassAt1, load, messaging, folder.Root);
+            outcome.EvalPassAt1, load, OtherCpu(first, last, window), (last.OwnCpu - first.OwnCpu).TotalSeconds / (window * Environment.ProcessorCount),
+            messaging, folder.Root);
     }
 
+    // Lines parsed from the learner's JSON hold JsonElements; the sink adds its counts as CLR longs and doubles.
     private static double? Number(JsonObject line, string key) =>
-        line[key] is JsonValue v && v.TryGetValue<double>(out var d) ? d : null;
+        line[key] is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number
+            ? double.Parse(v.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture)
+            : null;
 
     /// <summary>Counts and prices the window's messages.</summary>
     private static MessagingReport Messaging(IEnumerable<TappedMessage> tapped, IEnumerable<SerializerCall> calls, MailboxHopCost hop)
@@ -245,14 +276,19 @@ public static class PipelineBenchmark
 
     private readonly record struct CodecCost(int Bytes, double Seconds);
 
-    /// <summary>Encode + decode time of each message: the fastest of three passes, after one warm-up per type.</summary>
+    /// <summary>
+    /// Encode + decode time of each message: the mean of five passes after one warm-up per type. The mean, not the
+    /// fastest pass: a weights message allocates megabytes, and the gen-2 collections that this sometimes triggers are
+    /// paid by a real send as well.
+    /// </summary>
     private static Dictionary<object, CodecCost> TimeCodec(IReadOnlyList<IGipoMessage> messages)
     {
+        const int passes = 5;
         var costs = new Dictionary<object, CodecCost>(ReferenceEqualityComparer.Instance);
         var withCodec = messages.Where(m => GipoCodecs.Handles(m.GetType())).ToList();
         foreach (var first in withCodec.GroupBy(m => m.GetType()).Select(g => g.First()))
             GipoCodecs.Decode(GipoCodecs.Encode(first), GipoCodecs.ManifestOf(first));
-        for (var pass = 0; pass < 3; pass++)
+        for (var pass = 0; pass < passes; pass++)
         {
             foreach (var m in withCodec)
             {
@@ -260,8 +296,8 @@ public static class PipelineBenchmark
                 var start = Stopwatch.GetTimestamp();
                 var bytes = GipoCodecs.Encode(m);
                 GipoCodecs.Decode(bytes, manifest);
-                var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-                costs[m] = costs.TryGetValue(m, out var c) && c.Seconds <= seconds ? c : new CodecCost(bytes.Length, seconds);
+                var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds / passes;
+                costs[m] = costs.TryGetValue(m, out var c) ? c with { Seconds = c.Seconds + seconds } : new CodecCost(bytes.Length, seconds);
             }
         }
         return costs;
@@ -272,6 +308,32 @@ public static class PipelineBenchmark
         if (!t.IsGenericType) return t.Name;
         var name = t.Name[..t.Name.IndexOf('`')];
         return $"{name}<{string.Join(",", t.GetGenericArguments().Select(TypeName))}>";
+    }
+
+    // /proc/stat counts in USER_HZ (100 per second on Linux).
+    private const double ProcStatHz = 100;
+
+    /// <summary>Busy jiffies of all CPUs (everything but idle and iowait) from /proc/stat; null off Linux.</summary>
+    private static long? MachineBusyTicks()
+    {
+        try
+        {
+            if (!File.Exists("/proc/stat")) return null;
+            var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(long.Parse).ToArray();
+            return cpu.Take(8).Sum() - cpu[3] - cpu[4];
+        }
+        catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException or IndexOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
+    private static double? OtherCpu(StepLine first, StepLine last, double window)
+    {
+        if (first.MachineBusyTicks is not { } a || last.MachineBusyTicks is not { } b || window <= 0) return null;
+        var machine = (b - a) / ProcStatHz;
+        var own = (last.OwnCpu - first.OwnCpu).TotalSeconds;
+        return Math.Max(0, machine - own) / (window * Environment.ProcessorCount);
     }
 
     private static double? LoadAverage()
@@ -356,15 +418,23 @@ public static class PipelineBenchmark
 
     private sealed class Driver : ReceiveActor
     {
+        private readonly IActorRef echo;
+        private long start;
+
         public Driver(IActorRef echo, int roundTrips, TaskCompletionSource<double> done)
         {
+            this.echo = echo;
             var left = roundTrips;
-            var start = Stopwatch.GetTimestamp();
             Receive<Ping>(_ =>
             {
                 if (--left > 0) echo.Tell(Ping.Instance);
                 else done.TrySetResult(Stopwatch.GetElapsedTime(start).TotalSeconds);
             });
+        }
+
+        protected override void PreStart()
+        {
+            start = Stopwatch.GetTimestamp();
             echo.Tell(Ping.Instance);
         }
     }

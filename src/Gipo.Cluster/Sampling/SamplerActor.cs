@@ -54,9 +54,10 @@ public sealed class SamplerActor : ReceiveActor, IWithTimers
 
         Receive<PolicyPublished>(OnPublished);
         Receive<WeightsReply>(OnWeights);
+        // Asked for a version the store no longer holds: take the newest instead.
         Receive<WeightsUnavailable>(m =>
         {
-            if (m.Latest is { } latest && (latest != version)) weightStore.Tell(new GetWeights(latest));
+            if (m.Latest is { } latest && latest != version) weightStore.Tell(new GetWeights(latest));
         });
         Receive<WorkLease>(OnLease);
         Receive<NoWorkYet>(_ =>

@@ -29,7 +29,7 @@ public sealed class TrainingNodeTests(ITestOutputHelper output) : IDisposable
 
     private static GipoSettings Settings(params string[] overrides) => GipoSettings.Load(Path.Combine(AppContext.BaseDirectory, "hocon", "quickstart.conf"),
     [
-        "run.steps=4", "run.checkpoint-every=2", "run.eval-every=2", "run.eval-prompts=24", "run.eval-samples=2",
+        "run.torch-threads=0", "run.steps=4", "run.checkpoint-every=2", "run.eval-every=2", "run.eval-prompts=24", "run.eval-samples=2",
         "algorithm.batch.groups-per-step=4", "algorithm.batch.group-size=6", "algorithm.batch.max-new-tokens=48", "algorithm.optim.minibatches=2",
         .. overrides,
     ]);
