@@ -62,10 +62,11 @@ public sealed class TrainingNode : IAsyncDisposable
     /// </summary>
     public static Config NodeConfig(RunFolder folder, Config? extra = null)
     {
-        var node = ConfigurationFactory.ParseString("""
+        var node = ConfigurationFactory.ParseString($$"""
             akka {
               loglevel = WARNING
-              stdout-loglevel = WARNING
+              loggers = ["{{typeof(StandardErrorLogger).FullName}}, {{typeof(StandardErrorLogger).Assembly.GetName().Name}}"]
+              stdout-loglevel = OFF
               log-dead-letters-during-shutdown = off
               actor.provider = cluster
               remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
