@@ -190,7 +190,11 @@ internal sealed class RmsNorm : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         var x32 = x.dtype == float32 ? x : x.to(float32);
-        var normed = x32 * (x32.square().mean([-1], keepdim: true) + eps).rsqrt();
+        // An explicit Scalar held to the end of the call: TorchSharp 0.107 passes an implicit double→Scalar's handle to
+        // native code without keeping the object alive, so a GC finalizer can free it mid-call ("toFloat" errors under
+        // memory pressure). This is the model's hottest scalar op (every norm of every decode step).
+        using var epsilon = eps.ToScalar();
+        var normed = x32 * x32.square().mean([-1], keepdim: true).add(epsilon).rsqrt();
         return weight * (x.dtype == float32 ? normed : normed.to(x.dtype));
     }
 }

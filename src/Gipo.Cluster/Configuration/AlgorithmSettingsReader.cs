@@ -55,6 +55,7 @@ public static class AlgorithmSettingsReader
             Prox = off.Choice("prox", new Dictionary<string, ProxMode> { ["recompute"] = ProxMode.Recompute, ["behave"] = ProxMode.Behave, ["loglinear"] = ProxMode.LogLinear }),
             MaxStaleness = off.Int("max-staleness", 0),
             LearningRate = optim.Double("lr", 0),
+            WarmupSteps = optim.Int("warmup-steps", 0),
             WeightDecay = optim.Double("weight-decay", 0),
             GradClip = optim.Double("grad-clip", 0),
             PpoEpochs = optim.Int("ppo-epochs", 1),

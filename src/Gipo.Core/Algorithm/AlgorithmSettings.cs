@@ -26,6 +26,8 @@ public sealed record AlgorithmSettings
     public int MaxStaleness { get; init; } = 2;
 
     public double LearningRate { get; init; } = 1e-4;
+    /// <summary>Learner steps of linear learning-rate warm-up (0 = none): Adam's first updates move every weight by about lr.</summary>
+    public int WarmupSteps { get; init; }
     public double WeightDecay { get; init; }
     public double GradClip { get; init; } = 1.0;
     public int PpoEpochs { get; init; } = 1;
@@ -43,6 +45,13 @@ public sealed record AlgorithmSettings
     public IbConfig Ib { get; init; } = new();
 
     /// <summary>Checks cross-field rules; throws naming the setting.</summary>
+    /// <summary>
+    /// The learning rate of learner step <paramref name="step"/> (0-based: the steps done before it): lr·(step+1)/N for
+    /// the first N = <see cref="WarmupSteps"/> steps, then lr. A function of the step alone, so a resumed run repeats it.
+    /// </summary>
+    public double LearningRateAt(long step) =>
+        WarmupSteps > 0 && step < WarmupSteps ? LearningRate * (step + 1) / WarmupSteps : LearningRate;
+
     public AlgorithmSettings Validate()
     {
         if (GroupsPerStep < 1) throw new ArgumentException($"batch.groups-per-step must be >= 1 (got {GroupsPerStep})");
@@ -53,6 +62,7 @@ public sealed record AlgorithmSettings
             throw new ArgumentException($"optim.minibatches must be in 1..groups-per-step ({GroupsPerStep}); minibatches hold whole groups (got {Minibatches})");
         if (PpoEpochs < 1) throw new ArgumentException($"optim.ppo-epochs must be >= 1 (got {PpoEpochs})");
         if (!(LearningRate > 0)) throw new ArgumentException($"optim.lr must be > 0 (got {LearningRate})");
+        if (WarmupSteps < 0) throw new ArgumentException($"optim.warmup-steps must be >= 0 (got {WarmupSteps})");
         if (MaxStaleness < 0) throw new ArgumentException($"off-policy.max-staleness must be >= 0 (got {MaxStaleness})");
         if (Buckets < 1) throw new ArgumentException($"gsec.buckets must be >= 1 (got {Buckets})");
         if (MaxGenRounds < 1) throw new ArgumentException($"dynamic-sampling.max-gen-rounds must be >= 1 (got {MaxGenRounds})");

@@ -189,6 +189,7 @@ public sealed class GipoLearner : IDisposable
                     ibPolicyLosses.Add(ib.item<float>());
                 }
 
+                Optimizer.LearningRate = settings.LearningRateAt(Step);
                 Optimizer.ZeroGrad();
                 loss.backward();
                 gradNorm = Optimizer.ClipGradNorm(settings.GradClip);

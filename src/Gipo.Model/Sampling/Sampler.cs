@@ -149,7 +149,9 @@ public sealed class Sampler
     /// </summary>
     internal static (Tensor Token, Tensor LogProb, Tensor Entropy) Draw(Tensor logits, Tensor uniform, SamplingOptions o)
     {
-        var z = o.EffectiveTemperature == 1.0 ? logits : logits / o.EffectiveTemperature;
+        // Explicit Scalar kept alive through the call (see RmsNorm.forward).
+        using var temperature = o.EffectiveTemperature.ToScalar();
+        var z = o.EffectiveTemperature == 1.0 ? logits : logits.div(temperature);
         var logp = F.log_softmax(z, -1);
         var probs = logp.exp();
         var entropy = -(probs * logp).sum(-1, keepdim: true);
