@@ -86,6 +86,12 @@ public sealed class KillResumeTests(ITestOutputHelper output) : IDisposable
         _ = p.StandardOutput.ReadToEndAsync();
         _ = p.StandardError.ReadToEndAsync();
         var deadline = DateTime.UtcNow.AddMinutes(5);
+        // A run exists once its run.conf is written (its first act); a kill before that leaves nothing to resume.
+        while (!File.Exists(Path.Combine(runs, "killed", "run.conf")))
+        {
+            if (p.WaitForExit(20)) return true;
+            Assert.True(DateTime.UtcNow < deadline, "run.conf was never written");
+        }
         while (afterStep >= 0 && LastLoggedStep() < afterStep)
         {
             if (p.WaitForExit(50)) return true;
