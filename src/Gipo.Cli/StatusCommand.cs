@@ -24,8 +24,7 @@ internal static class StatusCommand
             var folder = RunFolder.Resolve(r.GetValue(run)!, r.GetValue(runsDir)!);
             var settings = folder.ReadConfig();
             var ledger = RunSettings.Read(settings).Ledger(AlgorithmSettingsReader.Read(settings));
-            if (!File.Exists(folder.Database)) throw new IOException($"run '{folder.Id}' has no journal yet ({folder.Database}): it has not started its actors");
-            var journal = RunJournalReader.ReadAsync(folder.Database, folder.Id).GetAwaiter().GetResult();
+            var journal = ReadJournal(folder);
             var status = journal.Replay(ledger).Status;
             var audit = journal.IsComplete ? LedgerAudit.Run(ledger, journal.Events) : null;
             var (start, last) = TrainCommand.EvalRange(folder.Metrics);
@@ -66,5 +65,23 @@ internal static class StatusCommand
             return audit is { Clean: false } ? 4 : 0;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// The run's journal; empty when the run has not journaled anything yet (killed or still starting before its
+    /// actors created the journal), which is a valid state: step 0, nothing issued.
+    /// </summary>
+    private static RunJournal ReadJournal(RunFolder folder)
+    {
+        var empty = new RunJournal(folder.Id, [], 0, null, 0);
+        if (!File.Exists(folder.Database)) return empty;
+        try
+        {
+            return RunJournalReader.ReadAsync(folder.Database, folder.Id).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e.GetBaseException() is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 1 } sql && sql.Message.Contains("no such table", StringComparison.Ordinal))
+        {
+            return empty; // the file exists, the journal tables not yet
+        }
     }
 }

@@ -133,6 +133,12 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         if (scheduler is not null && learner.Scheduler is not null) learner.ExternalScheduler = AskScheduler;
 
         var status = AskLedger(GetStatus.Instance).Ledger;
+        if (status.Finished && status.LastCheckpoint is { } final && final.LearnerStep == status.LearnerStep)
+        {
+            // Resuming a run that ended: nothing to roll back or train.
+            host.Tell(new RunFinished(status.LearnerStep, status.PolicyVersion, null, Path.GetDirectoryName(final.Path)!));
+            return;
+        }
         if (status.LastCheckpoint is { } checkpoint)
         {
             var restored = LearnerCheckpoint.Load(Path.GetDirectoryName(checkpoint.Path)!, learner, policy, checkpoint.Sha256);
@@ -150,11 +156,6 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
 
         Publish();
         wall.Start();
-        if (status.Finished && status.LastCheckpoint?.LearnerStep == status.LearnerStep)
-        {
-            host.Tell(new RunFinished(status.LearnerStep, status.PolicyVersion, null, Path.GetDirectoryName(status.LastCheckpoint.Path)!));
-            return;
-        }
         if (learner.Step == 0 && status.LastCheckpoint is null)
         {
             // Step 0: the held-out pass@1 the run starts from.
