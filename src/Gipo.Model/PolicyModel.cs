@@ -190,11 +190,13 @@ internal sealed class RmsNorm : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         var x32 = x.dtype == float32 ? x : x.to(float32);
-        // An explicit Scalar held to the end of the call: TorchSharp 0.107 passes an implicit double→Scalar's handle to
-        // native code without keeping the object alive, so a GC finalizer can free it mid-call ("toFloat" errors under
-        // memory pressure). This is the model's hottest scalar op (every norm of every decode step).
+        // Explicit Scalars held to the end of the call: TorchSharp 0.107 passes an implicit Scalar's handle to native
+        // code without keeping the object alive (Tensor + double, and the alpha = 1 of every add), so a GC finalizer can
+        // free it mid-call ("toFloat" / "Unknown scalar type" errors under memory pressure). The norm, the residual
+        // adds and RoPE run for every layer of every decode step, so they hold theirs.
         using var epsilon = eps.ToScalar();
-        var normed = x32 * x32.square().mean([-1], keepdim: true).add(epsilon).rsqrt();
+        using var one = 1.0.ToScalar(); // add(scalar) would make its alpha = 1 implicitly, with the same hazard
+        var normed = x32 * x32.square().mean([-1], keepdim: true).add(epsilon, one).rsqrt();
         return weight * (x.dtype == float32 ? normed : normed.to(x.dtype));
     }
 }
@@ -220,7 +222,8 @@ internal sealed class Attention : nn.Module
         var qkv = qkv_proj.forward(x).view(b, t, heads + 2 * kvHeads, headDim).transpose(1, 2);
         // RoPE on q and k together: x·cos + rotate_half(x)·sin, with rotate_half folded into a roll and a signed sin.
         var qk = qkv.narrow(1, 0, heads + kvHeads);
-        qk = qk * cos + qk.roll(headDim / 2, -1) * sin;
+        using var one = 1.0.ToScalar(); // explicit alpha kept alive (see RmsNorm.forward)
+        qk = (qk * cos).add(qk.roll(headDim / 2, -1) * sin, one);
         var q = qk.narrow(1, 0, heads);
         var k = qk.narrow(1, heads, kvHeads);
         var v = qkv.narrow(1, heads + kvHeads, kvHeads);
@@ -277,7 +280,8 @@ internal sealed class DecoderLayer : nn.Module
 
     public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache, int layer, long start)
     {
-        x = x + self_attn.Forward(input_layernorm.forward(x), cos, sin, mask, cache, layer, start);
-        return x + mlp.forward(post_attention_layernorm.forward(x));
+        using var one = 1.0.ToScalar(); // explicit alpha kept alive (see RmsNorm.forward)
+        x = x.add(self_attn.Forward(input_layernorm.forward(x), cos, sin, mask, cache, layer, start), one);
+        return x.add(mlp.forward(post_attention_layernorm.forward(x)), one);
     }
 }

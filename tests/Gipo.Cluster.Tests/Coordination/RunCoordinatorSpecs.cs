@@ -107,7 +107,8 @@ public sealed class RunCoordinatorSpecs : SqliteTestKit
     public async Task Lease_timeout_reissues()
     {
         var options = new RunCoordinatorOptions(LeaseCheckInterval: TimeSpan.FromMilliseconds(100));
-        var coordinator = Sys.ActorOf(RunCoordinator.Props("timeout", Settings(leaseSeconds: 0.5), options));
+        // 2 s: long enough for the second holder to report within its own lease on a loaded 2-core machine.
+        var coordinator = Sys.ActorOf(RunCoordinator.Props("timeout", Settings(leaseSeconds: 2), options));
         var slow = CreateTestProbe("slow");
         coordinator.Tell(new RequestWork("slow", 0), slow.Ref);
         var lease = await slow.ExpectMsgAsync<WorkLease>();
