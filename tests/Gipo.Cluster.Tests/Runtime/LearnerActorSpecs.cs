@@ -1,0 +1,75 @@
+using Akka.Actor;
+using Gipo.Cluster.Configuration;
+using Gipo.Cluster.Coordination;
+using Gipo.Cluster.Learning;
+using Gipo.Cluster.Metrics;
+using Gipo.Cluster.Tests.Coordination;
+using Gipo.Cluster.Weights;
+using Gipo.Core.Tasks;
+using Gipo.Model.Native;
+using Xunit.Abstractions;
+
+namespace Gipo.Cluster.Tests.Runtime;
+
+/// <summary>
+/// LearnerActor's protocol against probes for its peers (every message serialized): on a fresh run it reads the
+/// ledger, publishes version 0, logs the step-0 evaluation and asks for the first batch; it asks again after
+/// <see cref="NotEnoughGroups"/>; a coordinator that rejects its command is a learner failure.
+/// </summary>
+public sealed class LearnerActorSpecs(ITestOutputHelper output) : SqliteTestKit(output)
+{
+    private static readonly string Base = Path.Combine(AppContext.BaseDirectory, "Fixtures", "sft-column-add-small");
+
+    [Fact(DisplayName = "LearnerActor: fresh start reads the ledger, publishes v0, logs step 0, asks for batch 1, and asks again after NotEnoughGroups")]
+    public async Task Fresh_start_protocol()
+    {
+        NativeTorch.EnsureLoaded();
+        var settings = GipoSettings.Load(Path.Combine(AppContext.BaseDirectory, "hocon", "dapo.conf"), ["algorithm.batch.groups-per-step=2", "algorithm.optim.minibatches=1"]);
+        var algorithm = AlgorithmSettingsReader.Read(settings);
+        var task = ReasoningTasks.Get("column-add");
+        var root = Directory.CreateTempSubdirectory("gipo-learner-").FullName;
+        var setup = new LearnerSetup("spec", algorithm, TargetSteps: 3, Seed: 0, CheckpointEvery: 1, EvalEvery: 0, EvalSamples: 1, "cpu", Base,
+            Path.Combine(root, "checkpoints"), task, task.Sample(Split.SftTest, 4, 1), TimeSpan.FromMilliseconds(100));
+        var coordinator = CreateTestProbe("coordinator");
+        var store = CreateTestProbe("store");
+        var sink = CreateTestProbe("sink");
+        var host = CreateTestProbe("host");
+        Sys.ActorOf(LearnerActor.Props(setup, coordinator.Ref, null, store.Ref, sink.Ref, host.Ref), "learner");
+
+        await coordinator.ExpectMsgAsync<GetStatus>(TimeSpan.FromSeconds(30));
+        var fresh = new RunLedger(RunSettings.Read(settings).Ledger(algorithm)).Status;
+        coordinator.Reply(new RunStatus("spec", fresh));
+        var published = await store.ExpectMsgAsync<PublishWeights>(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, published.Weights.Version);
+        // The step-0 evaluation asks the ledger for its counts, then logs.
+        await coordinator.ExpectMsgAsync<GetStatus>(TimeSpan.FromSeconds(60));
+        coordinator.Reply(new RunStatus("spec", fresh));
+        var line = await sink.ExpectMsgAsync<MetricsLine>(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, line.Step);
+        Assert.Contains("\"eval_pass_at_1\"", line.Json);
+
+        Assert.Equal(1, (await coordinator.ExpectMsgAsync<NextBatch>(TimeSpan.FromSeconds(30))).LearnerStep);
+        coordinator.Reply(new NotEnoughGroups(1, "nothing scored yet"));
+        Assert.Equal(1, (await coordinator.ExpectMsgAsync<NextBatch>(TimeSpan.FromSeconds(10))).LearnerStep);
+        await host.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
+        Directory.Delete(root, true);
+    }
+
+    [Fact(DisplayName = "LearnerActor: a start that cannot succeed (the ledger refuses) is reported to the host as RunFailed, not retried silently")]
+    public async Task Failed_start_is_reported()
+    {
+        NativeTorch.EnsureLoaded();
+        var algorithm = AlgorithmSettingsReader.Read(GipoSettings.Load(Path.Combine(AppContext.BaseDirectory, "hocon", "dapo.conf")));
+        var task = ReasoningTasks.Get("column-add");
+        var setup = new LearnerSetup("spec", algorithm, 3, 0, 1, 0, 1, "cpu", Base, Path.Combine(Path.GetTempPath(), "gipo-unused"), task,
+            task.Sample(Split.SftTest, 2, 1), TimeSpan.FromMilliseconds(100));
+        var coordinator = CreateTestProbe("coordinator");
+        var host = CreateTestProbe("host");
+        Sys.ActorOf(LearnerActor.Props(setup, coordinator.Ref, null, CreateTestProbe().Ref, CreateTestProbe().Ref, host.Ref), "learner");
+
+        await coordinator.ExpectMsgAsync<GetStatus>(TimeSpan.FromSeconds(30));
+        coordinator.Reply(new CommandRejected(nameof(GetStatus), "journal written by another run"));
+        var failed = await host.ExpectMsgAsync<RunFailed>(TimeSpan.FromSeconds(30));
+        Assert.Contains("journal written by another run", failed.Reason);
+    }
+}
