@@ -33,11 +33,7 @@ internal static class EvalCommand
         {
             var options = new EvaluationOptions
             {
-                Split = r.GetValue(split) switch
-                {
-                    "sft-test" => Split.SftTest, "rl-test" => Split.RlTest, "ood" => Split.Ood,
-                    var s => throw new ArgumentException($"unknown split '{s}' (sft-test, rl-test, ood)"),
-                },
+                Split = SplitExtensions.Parse(r.GetValue(split)!, [Split.SftTest, Split.RlTest, Split.Ood]),
                 Prompts = r.GetValue(prompts), SamplesPerPrompt = r.GetValue(samples),
                 Ks = ParseList(r.GetValue(ks)!, int.Parse, "--k"), Budgets = ParseList(r.GetValue(budgets)!, double.Parse, "--budgets"),
                 MaxNewTokens = r.GetValue(maxNew), Temperature = r.GetValue(temperature), Seed = r.GetValue(seed),

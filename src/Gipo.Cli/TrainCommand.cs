@@ -73,8 +73,7 @@ internal static class TrainCommand
                 Console.Error.WriteLine($"error: {outcome.Error}");
                 return 2;
             }
-            MetricsPlots.RenderTrain(folder.Metrics, folder.Root);
-            var (start, last) = EvalRange(folder.Metrics);
+            var (start, last) = EvalRange(folder.Metrics); // the metrics sink rendered the final plots
             if (r.GetValue(json))
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {

@@ -29,12 +29,6 @@ public sealed record RunSettings
     public required int SnapshotEvery { get; init; }
     public required TimeSpan Poll { get; init; }
 
-    /// <summary>The splits' HOCON spellings.</summary>
-    public static IReadOnlyDictionary<string, Split> Splits { get; } = new Dictionary<string, Split>
-    {
-        ["rl-train"] = Split.RlTrain, ["sft-train"] = Split.SftTrain, ["rl-test"] = Split.RlTest, ["sft-test"] = Split.SftTest, ["ood"] = Split.Ood,
-    };
-
     /// <summary>Reads and validates <c>gipo.run</c>; errors name the key.</summary>
     public static RunSettings Read(GipoSettings settings)
     {
@@ -51,8 +45,8 @@ public sealed record RunSettings
         var run = new RunSettings
         {
             Task = task,
-            TrainSplit = s.Choice("train-split", Splits.Where(kv => kv.Key is "rl-train" or "sft-train").ToDictionary()),
-            EvalSplit = s.Choice("eval-split", Splits.Where(kv => kv.Key is "rl-test" or "sft-test" or "ood").ToDictionary()),
+            TrainSplit = s.Choice("train-split", SplitExtensions.Names.Where(kv => !kv.Value.IsHeldOut() && kv.Value != Split.Ood).ToDictionary()),
+            EvalSplit = s.Choice("eval-split", SplitExtensions.Names.Where(kv => kv.Value.IsHeldOut() || kv.Value == Split.Ood).ToDictionary()),
             BaseCheckpoint = s.String("base-checkpoint"),
             Steps = s.Int("steps", 1),
             PromptCount = s.Int("prompt-count", 1),
