@@ -18,6 +18,7 @@ public static class Program
             SftCommand.Create(),
             EvalCommand.Create(),
             TrainCommand.Create(),
+            NodeCommand.Create(),
             StatusCommand.Create(),
             BenchCommand.Create(),
         };

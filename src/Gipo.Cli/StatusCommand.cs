@@ -18,13 +18,15 @@ internal static class StatusCommand
         var run = new Option<string>("--run") { Description = "run id (folder under --runs-dir) or run folder", Required = true };
         var runsDir = new Option<string>("--runs-dir") { Description = "where run folders live", DefaultValueFactory = _ => "runs" };
         var json = new Option<bool>("--json") { Description = "one JSON object: step, policy_version, target_steps, finished, groups, last_checkpoint, audit" };
-        var command = new Command("status", "Show a training run's state from its journal.") { run, runsDir, json };
+        var postgres = new Option<string?>("--postgres") { Description = "the cluster's journal (Npgsql connection string) instead of the run folder's SQLite file [GIPO_POSTGRES]" };
+        var command = new Command("status", "Show a training run's state from its journal.") { run, runsDir, json, postgres };
         command.SetAction(r => CommandErrors.Run(() =>
         {
             var folder = RunFolder.Resolve(r.GetValue(run)!, r.GetValue(runsDir)!);
             var settings = folder.ReadConfig();
             var ledger = RunSettings.Read(settings).Ledger(AlgorithmSettingsReader.Read(settings));
-            var journal = ReadJournal(folder);
+            var pg = r.GetValue(postgres) ?? (Environment.GetEnvironmentVariable("GIPO_POSTGRES") is { Length: > 0 } env ? env : null);
+            var journal = pg is not null ? ReadPostgres(pg, folder.Id) : ReadJournal(folder);
             var status = journal.Replay(ledger).Status;
             var audit = journal.IsComplete ? LedgerAudit.Run(ledger, journal.Events) : null;
             var (start, last) = TrainCommand.EvalRange(folder.Metrics);
@@ -65,6 +67,28 @@ internal static class StatusCommand
             return audit is { Clean: false } ? 4 : 0;
         }));
         return command;
+    }
+
+    /// <summary>The run's journal in a cluster's PostgreSQL database (an unreachable server is an error naming it).</summary>
+    private static RunJournal ReadPostgres(string connectionString, string runId)
+    {
+        var database = JournalDatabase.Postgres(connectionString);
+        try
+        {
+            database.Prepare();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new IOException(e.Message, e);
+        }
+        try
+        {
+            return RunJournalReader.ReadAsync(database, runId).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e.GetBaseException() is Npgsql.PostgresException { SqlState: "42P01" })
+        {
+            return new RunJournal(runId, [], 0, null, 0); // the database exists, the journal tables not yet
+        }
     }
 
     /// <summary>

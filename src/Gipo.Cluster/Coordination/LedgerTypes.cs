@@ -121,7 +121,14 @@ public readonly record struct DropCounts(long Stale, long Filtered, long LeaseEx
 public sealed record LedgerStatus(
     long LearnerStep, long PolicyVersion, long TargetSteps, bool Finished, GroupCounts Groups, DropCounts Drops,
     PromptCursor Cursor, long Requeued, long TotalIssued, long AdmissionCapacity, long SamplesConsumed,
-    CheckpointCommitted? LastCheckpoint);
+    CheckpointCommitted? LastCheckpoint)
+{
+    /// <summary>
+    /// The run is over: the target step is done and its final checkpoint committed. <see cref="Finished"/> turns true one
+    /// step earlier, when the learner reports the last step, before its evaluation and checkpoint are written.
+    /// </summary>
+    public bool Complete => Finished && LastCheckpoint is { } c && c.LearnerStep == LearnerStep;
+}
 
 /// <summary>
 /// The whole ledger state, for Akka snapshots. Only what a rollback or a result can still touch is kept per group:

@@ -5,7 +5,6 @@ using Akka.Persistence.Query;
 using Akka.Persistence.Sql.Query;
 using Akka.Streams;
 using Akka.Streams.Dsl;
-using Microsoft.Data.Sqlite;
 
 namespace Gipo.Cluster.Coordination;
 
@@ -51,8 +50,8 @@ public sealed class RunJournalReader
     private readonly ActorSystem system;
 
     /// <summary>
-    /// A reader on <paramref name="system"/>, which must be configured with <see cref="LedgerPersistence.ForRun"/> (a run's
-    /// own actor system) or <see cref="ReadOnlyConfig"/> (a status tool's).
+    /// A reader on <paramref name="system"/>, which must be configured with <see cref="LedgerPersistence.ForRun(JournalDatabase)"/> (a run's
+    /// own actor system) or <see cref="ReadOnlyConfig(JournalDatabase)"/> (a status tool's).
     /// </summary>
     public RunJournalReader(ActorSystem system)
     {
@@ -61,31 +60,23 @@ public sealed class RunJournalReader
     }
 
     /// <summary>
-    /// The persistence configuration of a status tool: <see cref="LedgerPersistence.ForRun"/> on
+    /// The persistence configuration of a status tool: <see cref="LedgerPersistence.ForRun(string)"/> on
     /// <paramref name="databaseFile"/>, but with read-only SQLite connections and no table creation, so reading never
     /// changes the file (a missing or empty database is an error instead of a new one).
     /// </summary>
     public static Config ReadOnlyConfig(string databaseFile)
     {
         ArgumentException.ThrowIfNullOrEmpty(databaseFile);
-        var cs = System.Text.Json.JsonSerializer.Serialize(new SqliteConnectionStringBuilder
-        {
-            DataSource = Path.GetFullPath(databaseFile),
-            Mode = SqliteOpenMode.ReadOnly,
-        }.ToString());
-        return ConfigurationFactory.ParseString($$"""
-            akka.loglevel = WARNING
-            akka.persistence {
-              journal.sql { connection-string = {{cs}}, auto-initialize = off }
-              snapshot-store.sql { connection-string = {{cs}}, auto-initialize = off }
-              query.journal.sql { connection-string = {{cs}} }
-            }
-            """).WithFallback(LedgerPersistence.ForRun(databaseFile));
+        return ReadOnlyConfig(JournalDatabase.Sqlite(databaseFile));
     }
+
+    /// <summary>The persistence configuration of a status tool on <paramref name="database"/>: no table creation, read-only where the database allows it.</summary>
+    public static Config ReadOnlyConfig(JournalDatabase database) =>
+        ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(database.ReadOnlyConfig()).WithFallback(LedgerPersistence.ForRun(database));
 
     /// <summary>
     /// Reads run <paramref name="runId"/>'s ledger status from <paramref name="databaseFile"/> in an actor system of
-    /// its own (<see cref="ReadOnlyConfig"/>), terminated before returning.
+    /// its own (<see cref="ReadOnlyConfig(string)"/>), terminated before returning.
     /// </summary>
     /// <exception cref="FileNotFoundException">There is no such database file.</exception>
     public static async Task<LedgerStatus> ReadStatusAsync(string databaseFile, string runId, LedgerSettings settings, CancellationToken cancellationToken = default)
@@ -97,15 +88,25 @@ public sealed class RunJournalReader
 
     /// <summary>
     /// Reads run <paramref name="runId"/>'s journal from <paramref name="databaseFile"/> in an actor system of its own
-    /// (<see cref="ReadOnlyConfig"/>), terminated before returning.
+    /// (<see cref="ReadOnlyConfig(string)"/>), terminated before returning.
     /// </summary>
     /// <exception cref="FileNotFoundException">There is no such database file.</exception>
-    public static async Task<RunJournal> ReadAsync(string databaseFile, string runId, CancellationToken cancellationToken = default)
+    public static Task<RunJournal> ReadAsync(string databaseFile, string runId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(databaseFile);
-        ArgumentException.ThrowIfNullOrEmpty(runId);
         if (!File.Exists(databaseFile)) throw new FileNotFoundException($"no run database at '{Path.GetFullPath(databaseFile)}'", databaseFile);
-        var system = ActorSystem.Create("gipo-status", ReadOnlyConfig(databaseFile));
+        return ReadAsync(JournalDatabase.Sqlite(databaseFile), runId, cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads run <paramref name="runId"/>'s journal from <paramref name="database"/> in an actor system of its own
+    /// (<see cref="ReadOnlyConfig(JournalDatabase)"/>), terminated before returning.
+    /// </summary>
+    public static async Task<RunJournal> ReadAsync(JournalDatabase database, string runId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        ArgumentException.ThrowIfNullOrEmpty(runId);
+        var system = ActorSystem.Create("gipo-status", ReadOnlyConfig(database));
         try
         {
             return await new RunJournalReader(system).ReadAsync(runId, cancellationToken).ConfigureAwait(false);

@@ -133,7 +133,7 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         if (scheduler is not null && learner.Scheduler is not null) learner.ExternalScheduler = AskScheduler;
 
         var status = AskLedger(GetStatus.Instance).Ledger;
-        if (status.Finished && status.LastCheckpoint is { } final && final.LearnerStep == status.LearnerStep)
+        if (status is { Complete: true, LastCheckpoint: { } final })
         {
             // Resuming a run that ended: nothing to roll back or train.
             host.Tell(new RunFinished(status.LearnerStep, status.PolicyVersion, null, Path.GetDirectoryName(final.Path)!));

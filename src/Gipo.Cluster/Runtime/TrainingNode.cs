@@ -1,7 +1,9 @@
 using Akka.Actor;
 using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
+using Akka.Cluster.Routing;
 using Akka.Pattern;
+using Akka.Routing;
 using Gipo.Cluster.Configuration;
 using Gipo.Cluster.Coordination;
 using Gipo.Cluster.Learning;
@@ -26,22 +28,40 @@ public sealed record RunOutcome(bool Finished, long Step, long PolicyVersion, do
 
 /// <summary>Options of a node that are not run settings.</summary>
 /// <param name="ExtraConfig">HOCON on top of the node's (tests: <c>akka.actor.serialize-messages = on</c>).</param>
-/// <param name="Progress">Called with every metrics line (console progress).</param>
+/// <param name="Progress">Called with every metrics line (console progress) when this node hosts the metrics sink.</param>
 /// <param name="BeforeLearnerStep">Fault injection for tests (see <see cref="LearnerSetup.BeforeStep"/>).</param>
-public sealed record NodeOptions(Config? ExtraConfig = null, Action<ProgressReport>? Progress = null, Action<long>? BeforeLearnerStep = null);
+/// <param name="Membership">Roles and addresses; null: <see cref="ClusterMembership.SingleProcess"/>.</param>
+/// <param name="Journal">The journal database; null: SQLite in the run folder.</param>
+/// <param name="Transport">Remoting HOCON on top of the node's (TLS), or null.</param>
+public sealed record NodeOptions(
+    Config? ExtraConfig = null, Action<ProgressReport>? Progress = null, Action<long>? BeforeLearnerStep = null,
+    ClusterMembership? Membership = null, JournalDatabase? Journal = null, Config? Transport = null)
+{
+    /// <summary>How often a node that does not host the learner asks the coordinator whether the run has finished.</summary>
+    public TimeSpan FinishPoll { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How long a node whose learner finished the run stays in the cluster before leaving, so that the other nodes
+    /// (polling every <see cref="FinishPoll"/>) still find the coordinator and learn that the run is over.
+    /// </summary>
+    public TimeSpan FinishLinger { get; init; } = TimeSpan.Zero;
+}
 
 /// <summary>
-/// One process with every role (coordinator, learner, sampler, scorer): the embedded default of ARCHITECTURE
-/// "Cluster". The actor system uses the cluster provider on loopback and joins itself, so the coordinator, the
-/// entropy scheduler and the learner run as cluster singletons exactly as they do across machines; persistence is
-/// the run folder's SQLite file. Persistent singletons sit under back-off supervisors that bring them back after a
-/// journal failure stops them; samplers and the scorer under back-off supervisors that re-create them after a
-/// failure (so the coordinator's DeathWatch re-issues their leases at once).
+/// A Gipo cluster node. <see cref="StartAsync"/> with default options is the embedded default of ARCHITECTURE "Cluster":
+/// one process with every role, on loopback, joining itself, journaling to the run folder's SQLite file. With a
+/// <see cref="ClusterMembership"/> it is one member of a multi-node cluster (<c>gipo node</c>): the coordinator (run
+/// ledger) is a cluster singleton on the <c>coordinator</c> role; the learner, entropy scheduler, weight store and
+/// metrics sink are singletons on the <c>learner</c> role (so they live together on the oldest learner node, and a
+/// standby learner node takes them over when it dies); samplers and the scorer run on every node with those roles.
+/// Persistent singletons sit under back-off supervisors that bring them back after a journal failure stops them;
+/// samplers and the scorer under back-off supervisors that re-create them after a failure (so the coordinator's
+/// DeathWatch re-issues their leases at once).
 /// </summary>
 public sealed class TrainingNode : IAsyncDisposable
 {
-    /// <summary>The name every Gipo actor system uses (cluster nodes must agree on it).</summary>
-    public const string SystemName = "gipo";
+    /// <summary>The name every Gipo actor system uses by default (cluster nodes must agree on it).</summary>
+    public const string SystemName = ClusterMembership.DefaultName;
 
     private readonly TaskCompletionSource<RunOutcome> outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -53,15 +73,21 @@ public sealed class TrainingNode : IAsyncDisposable
     /// <summary>The coordinator singleton's proxy.</summary>
     public IActorRef Coordinator { get; private set; } = ActorRefs.Nobody;
 
-    /// <summary>Completes when the learner reports the run finished or failed.</summary>
+    /// <summary>Completes when the run finished or failed, or this node left the cluster.</summary>
     public Task<RunOutcome> Completion => outcome.Task;
 
     /// <summary>
     /// The actor system's configuration for a run folder: cluster on loopback, the serializer, the torch dispatcher and
     /// SQLite persistence in <paramref name="folder"/>.
     /// </summary>
-    public static Config NodeConfig(RunFolder folder, Config? extra = null)
+    public static Config NodeConfig(RunFolder folder, Config? extra = null) =>
+        NodeConfig(ClusterMembership.SingleProcess, JournalDatabase.Sqlite(folder.Database), null, extra);
+
+    /// <summary>The actor system's configuration for a node: membership, transport, the serializer, the torch dispatcher and persistence.</summary>
+    public static Config NodeConfig(ClusterMembership membership, JournalDatabase journal, Config? transport, Config? extra)
     {
+        var tls = transport?.GetBoolean("akka.remote.dot-netty.tcp.enable-ssl", false) ?? false;
+        var seeds = membership.SeedAddresses(tls);
         var node = ConfigurationFactory.ParseString($$"""
             akka {
               loglevel = WARNING
@@ -69,30 +95,45 @@ public sealed class TrainingNode : IAsyncDisposable
               stdout-loglevel = OFF
               log-dead-letters-during-shutdown = off
               actor.provider = cluster
-              remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
+              remote.dot-netty.tcp {
+                hostname = {{Quote(membership.Hostname)}}
+                public-hostname = {{Quote(membership.PublicHostname ?? membership.Hostname)}}
+                port = {{membership.Port}}
+              }
               cluster {
-                roles = [coordinator, learner, sampler, scorer]
+                roles = [{{string.Join(", ", membership.Roles.Select(Quote))}}]
+                seed-nodes = [{{string.Join(", ", seeds.Select(Quote))}}]
                 min-nr-of-members = 1
                 downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
                 split-brain-resolver.active-strategy = keep-majority
                 log-info = off
               }
               coordinated-shutdown.exit-clr = off
-              # On one node the proxies' identification timer fires spuriously (the singletons are found and used);
-              # cluster nodes (gipo node) keep the warning on.
+              # Akka 1.5.73's proxies log this 30 s after start even when they found the singleton and deliver to it.
               cluster.singleton-proxy.log-singleton-identification-failure = off
             }
             """);
-        return (extra ?? Config.Empty).WithFallback(node).WithFallback(GipoDispatchers.Config).WithFallback(LedgerPersistence.ForRun(folder.Database));
+        var config = node.WithFallback(ClusterDefaults).WithFallback(GipoDispatchers.Config).WithFallback(LedgerPersistence.ForRun(journal));
+        if (transport is not null) config = transport.WithFallback(config);
+        return extra is not null ? extra.WithFallback(config) : config;
     }
 
+    /// <summary><c>hocon/cluster.conf</c>'s settings that a node needs even without the file (frame size for weight chunks, failure detection).</summary>
+    private static Config ClusterDefaults { get; } = ConfigurationFactory.ParseString("""
+        akka.remote.dot-netty.tcp { maximum-frame-size = 4MiB, send-buffer-size = 8MiB, receive-buffer-size = 8MiB }
+        """);
+
+    private static string Quote(string value) => global::System.Text.Json.JsonSerializer.Serialize(value);
+
     /// <summary>
-    /// Starts the run in <paramref name="folder"/> (fresh or resumed: the persistent actors recover whatever the
-    /// journal holds) from <paramref name="baseCheckpoint"/>.
+    /// Starts this node's part of the run in <paramref name="folder"/> (fresh or resumed: the persistent actors recover
+    /// whatever the journal holds) from <paramref name="baseCheckpoint"/>.
     /// </summary>
     public static async Task<TrainingNode> StartAsync(RunFolder folder, GipoSettings settings, string baseCheckpoint, NodeOptions? options = null)
     {
         options ??= new NodeOptions();
+        var membership = (options.Membership ?? ClusterMembership.SingleProcess).Validate();
+        var journal = options.Journal ?? JournalDatabase.Sqlite(folder.Database);
         var algorithm = AlgorithmSettingsReader.Read(settings);
         var run = RunSettings.Read(settings);
         if (algorithm.Ib.TrainOnFiltered)
@@ -103,25 +144,32 @@ public sealed class TrainingNode : IAsyncDisposable
         var (tokenizer, _) = CheckpointTokenizer.Load(baseCheckpoint, modelConfig);
         var prompts = task.Sample(run.TrainSplit, run.PromptCount, run.Seed);
         var evalProblems = task.Sample(run.EvalSplit, run.EvalPrompts, run.Seed + 7919);
-        Directory.CreateDirectory(folder.Checkpoints);
-        LedgerPersistence.PrepareSqlite(folder.Database);
-        NativeTorch.EnsureLoaded();
-        // Process-wide; 0 leaves whatever the process set (one thread per core by default).
-        if (run.TorchThreads > 0) TorchRuntime.SetThreads(run.TorchThreads);
+        var learnerNode = membership.Has(NodeRoles.Learner);
+        if (learnerNode) Directory.CreateDirectory(folder.Checkpoints);
+        if (learnerNode || membership.Has(NodeRoles.Coordinator)) journal.Prepare();
+        if (learnerNode || membership.Has(NodeRoles.Sampler))
+        {
+            NativeTorch.EnsureLoaded();
+            // Process-wide; 0 leaves whatever the process set (one thread per core by default).
+            if (run.TorchThreads > 0) TorchRuntime.SetThreads(run.TorchThreads);
+        }
 
-        var system = ActorSystem.Create(SystemName, NodeConfig(folder, options.ExtraConfig));
+        var system = ActorSystem.Create(membership.ClusterName, NodeConfig(membership, journal, options.Transport, options.ExtraConfig));
         var node = new TrainingNode(system);
         try
         {
             var cluster = Akka.Cluster.Cluster.Get(system);
             var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             cluster.RegisterOnMemberUp(() => up.TrySetResult());
-            await cluster.JoinAsync(cluster.SelfAddress);
-            await up.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            // A node that leaves (downed by the split-brain resolver, or shut down) has no part in the run any more.
+            cluster.RegisterOnMemberRemoved(() => node.outcome.TrySetResult(new RunOutcome(false, -1, -1, null, null, "this node left the cluster (shut down, or downed as unreachable)")));
+            if (membership.Seeds is not { Count: > 0 }) await cluster.JoinAsync(cluster.SelfAddress);
+            // With seeds the cluster joins them by itself (akka.cluster.seed-nodes); a node that cannot reach any shuts down.
+            await up.Task.WaitAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
 
-            var host = system.ActorOf(Akka.Actor.Props.Create(() => new OutcomeListener(node.outcome)), "run");
-            var coordinator = Singleton(system, "coordinator", "coordinator",
-                BackoffSupervisor.Props(Backoff.OnStop(RunCoordinator.Props(folder.Id, ledger, new RunCoordinatorOptions(run.SnapshotEvery)),
+            var host = system.ActorOf(RunOutcomeListener.Props(node.outcome), "run");
+            var coordinator = Singleton(system, membership, "coordinator", NodeRoles.Coordinator,
+                () => BackoffSupervisor.Props(Backoff.OnStop(RunCoordinator.Props(folder.Id, ledger, new RunCoordinatorOptions(run.SnapshotEvery)),
                     "ledger", TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(10), 0.2, -1)));
             node.Coordinator = coordinator;
 
@@ -132,25 +180,40 @@ public sealed class TrainingNode : IAsyncDisposable
                 var (schedulerConfig, buckets) = algorithm.Entropy.Mode == EntropyMode.Gsec
                     ? (algorithm.Scheduler, algorithm.Buckets)
                     : (algorithm.Scheduler with { Mode = EntropySchedulerConfig.Gated }, 1);
-                scheduler = Singleton(system, "entropy-scheduler", "learner",
-                    BackoffSupervisor.Props(Backoff.OnStop(EntropySchedulerActor.Props(folder.Id, schedulerConfig, buckets, run.SnapshotEvery),
+                scheduler = Singleton(system, membership, "entropy-scheduler", NodeRoles.Learner,
+                    () => BackoffSupervisor.Props(Backoff.OnStop(EntropySchedulerActor.Props(folder.Id, schedulerConfig, buckets, run.SnapshotEvery),
                         "scheduler", TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(10), 0.2, -1)));
             }
 
-            var store = system.ActorOf(WeightStore.Props(), "weight-store");
-            var metrics = system.ActorOf(MetricsSink.Props(folder.Metrics, folder.Root, options.Progress), "metrics");
+            // The weight store and the metrics sink live beside the learner (same role: the oldest learner node hosts
+            // all learner-role singletons), so publishing weights and writing metrics.jsonl stay local to it.
+            var store = Singleton(system, membership, "weight-store", NodeRoles.Learner, WeightStore.Props);
+            var metrics = Singleton(system, membership, "metrics", NodeRoles.Learner, () => MetricsSink.Props(folder.Metrics, folder.Root, options.Progress));
             var learnerSetup = new LearnerSetup(folder.Id, algorithm, run.Steps, run.Seed, run.CheckpointEvery, run.EvalEvery, run.EvalSamples,
                 run.Device, baseCheckpoint, folder.Checkpoints, task, evalProblems, run.Poll) { BeforeStep = options.BeforeLearnerStep };
-            Singleton(system, "learner", "learner", BackoffSupervisor.Props(Backoff.OnFailure(
+            Singleton(system, membership, "learner", NodeRoles.Learner, () => BackoffSupervisor.Props(Backoff.OnFailure(
                 LearnerActor.Props(learnerSetup, coordinator, scheduler, store, metrics, host), "learner",
                 TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2, -1)));
 
-            var scorer = system.ActorOf(BackoffSupervisor.Props(Backoff.OnFailure(
-                RewardScorer.Props(task, tokenizer, prompts, coordinator, run.ScorerTimeout), "scorer",
-                TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), 0.2, -1)), "scorer-supervisor");
-            var samplerSetup = new SamplerSetup(modelConfig, tokenizer, task, prompts, algorithm.GroupSize,
-                new SamplingOptions(algorithm.Temperature, MaxNewTokens: algorithm.MaxNewTokens), run.GroupsPerLease, run.Device, run.Poll);
-            system.ActorOf(SamplerSupervisor.Props(run.Samplers, _ => SamplerActor.Props(samplerSetup, coordinator, scorer, store, metrics)), "samplers");
+            IActorRef? scorer = null;
+            if (membership.Has(NodeRoles.Scorer))
+            {
+                scorer = system.ActorOf(BackoffSupervisor.Props(Backoff.OnFailure(
+                    RewardScorer.Props(task, tokenizer, prompts, coordinator, run.ScorerTimeout), "scorer",
+                    TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), 0.2, -1)), ScorerName);
+            }
+            if (membership.Has(NodeRoles.Sampler))
+            {
+                // A sampler node without the scorer role sends its groups to the scorers of other nodes, round robin.
+                scorer ??= system.ActorOf(new ClusterRouterGroup(new RoundRobinGroup([$"/user/{ScorerName}"]),
+                    new ClusterRouterGroupSettings(1000, [$"/user/{ScorerName}"], allowLocalRoutees: false, useRole: NodeRoles.Scorer)).Props(), "scorers");
+                var samplerSetup = new SamplerSetup(modelConfig, tokenizer, task, prompts, algorithm.GroupSize,
+                    new SamplingOptions(algorithm.Temperature, MaxNewTokens: algorithm.MaxNewTokens), run.GroupsPerLease, run.Device, run.Poll);
+                system.ActorOf(SamplerSupervisor.Props(run.Samplers, _ => SamplerActor.Props(samplerSetup, coordinator, scorer, store, metrics)), "samplers");
+            }
+            // Nodes that do not host the learner learn of the run's end from the coordinator.
+            system.ActorOf(RunEndWatcher.Props(coordinator, host, options.FinishPoll), "run-end-watcher");
+            node.linger = options.FinishLinger;
             return node;
         }
         catch
@@ -160,12 +223,17 @@ public sealed class TrainingNode : IAsyncDisposable
         }
     }
 
+    private const string ScorerName = "scorer-supervisor";
+    private TimeSpan linger;
+
     /// <summary>Runs until the learner reports the end (or <paramref name="cancel"/>), then leaves the cluster and shuts down.</summary>
     public async Task<RunOutcome> RunAsync(CancellationToken cancel = default)
     {
         try
         {
-            return await Completion.WaitAsync(cancel);
+            var result = await Completion.WaitAsync(cancel);
+            if (result.Finished && linger > TimeSpan.Zero) await Task.Delay(linger, cancel);
+            return result;
         }
         finally
         {
@@ -179,19 +247,14 @@ public sealed class TrainingNode : IAsyncDisposable
         await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
     }
 
-    private static IActorRef Singleton(ActorSystem system, string name, string role, Props props)
+    /// <summary>
+    /// A cluster singleton: its manager runs on nodes with <paramref name="role"/> (the oldest of them hosts it); every
+    /// node gets a proxy that follows it across fail-overs.
+    /// </summary>
+    private static IActorRef Singleton(ActorSystem system, ClusterMembership membership, string name, string role, Func<Props> props)
     {
-        system.ActorOf(ClusterSingletonManager.Props(props, PoisonPill.Instance, ClusterSingletonManagerSettings.Create(system).WithRole(role)), name);
+        if (membership.Has(role))
+            system.ActorOf(ClusterSingletonManager.Props(props(), PoisonPill.Instance, ClusterSingletonManagerSettings.Create(system).WithRole(role)), name);
         return system.ActorOf(ClusterSingletonProxy.Props($"/user/{name}", ClusterSingletonProxySettings.Create(system).WithRole(role)), $"{name}-proxy");
-    }
-
-    /// <summary>Completes the node's outcome from the learner's last word.</summary>
-    private sealed class OutcomeListener : ReceiveActor
-    {
-        public OutcomeListener(TaskCompletionSource<RunOutcome> outcome)
-        {
-            Receive<RunFinished>(m => outcome.TrySetResult(new RunOutcome(true, m.Step, m.PolicyVersion, m.EvalPassAt1, m.Checkpoint, null)));
-            Receive<RunFailed>(m => outcome.TrySetResult(new RunOutcome(false, -1, -1, null, null, m.Reason)));
-        }
     }
 }

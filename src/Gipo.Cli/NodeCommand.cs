@@ -1,0 +1,138 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Gipo.Cluster.Configuration;
+using Gipo.Cluster.Coordination;
+using Gipo.Cluster.Runtime;
+
+namespace Gipo.Cli;
+
+/// <summary>
+/// <c>gipo node</c>: one member of a training cluster with the given roles. Every node of a run is started with the
+/// same run id and settings; per-node values (roles, addresses, seeds, database, certificates) come from the command
+/// line or, when a flag is absent, from <c>GIPO_*</c> environment variables (containers), because Akka's HOCON has no
+/// environment substitution. The node runs until the run finishes (exit 0), or it is stopped or leaves the cluster (2).
+/// </summary>
+internal static class NodeCommand
+{
+    public static Command Create()
+    {
+        var runId = new Option<string?>("--run-id") { Description = "the run every node of the cluster works on [GIPO_RUN_ID]" };
+        var roles = new Option<string?>("--roles") { Description = "comma list of coordinator, learner, sampler, scorer [GIPO_ROLES]" };
+        var hostname = new Option<string?>("--hostname") { Description = "address remoting binds to (default 127.0.0.1) [GIPO_HOSTNAME]" };
+        var publicHostname = new Option<string?>("--public-hostname") { Description = "address other nodes reach this one at (default: --hostname) [GIPO_PUBLIC_HOSTNAME]" };
+        var port = new Option<int?>("--port") { Description = "remoting port (default 4053) [GIPO_PORT]" };
+        var seed = new Option<string[]>("--seed") { Description = "seed node host:port, repeatable; give at least two in a cluster that must outlive one node [GIPO_SEEDS, comma list]", AllowMultipleArgumentsPerToken = false };
+        var clusterName = new Option<string?>("--cluster-name") { Description = "actor system name; nodes with different names never join (default gipo) [GIPO_CLUSTER_NAME]" };
+        var config = new Option<string?>("--config") { Description = "preset, e.g. hocon/gipo-preset.conf [GIPO_CONFIG]" };
+        var set = new Option<string[]>("--set") { Description = "override a key, repeatable", AllowMultipleArgumentsPerToken = false };
+        var baseCheckpoint = new Option<string?>("--base") { Description = "HF checkpoint the run starts from; every node reads its config and tokenizer [GIPO_BASE]" };
+        var runsDir = new Option<string?>("--runs-dir") { Description = "where run folders live; coordinator/learner nodes must share it (default runs) [GIPO_RUNS_DIR]" };
+        var postgres = new Option<string?>("--postgres") { Description = "Npgsql connection string of the cluster's journal (default: SQLite in the run folder, one coordinator node only) [GIPO_POSTGRES]" };
+        var command = new Command("node", "Run one node of a training cluster (Akka.Cluster) with the given roles.")
+        {
+            runId, roles, hostname, publicHostname, port, seed, clusterName, config, set, baseCheckpoint, runsDir, postgres,
+        };
+        command.SetAction(r => CommandErrors.Run(() =>
+        {
+            string? Value(Option<string?> option, string env) => r.GetValue(option) ?? NonEmpty(Environment.GetEnvironmentVariable(env));
+            var id = Value(runId, "GIPO_RUN_ID") ?? throw new ArgumentException("--run-id (or GIPO_RUN_ID) is required: every node of a run names it");
+            var seeds = r.GetValue(seed) is { Length: > 0 } s ? s
+                : (Environment.GetEnvironmentVariable("GIPO_SEEDS") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var portValue = r.GetValue(port) ?? (NonEmpty(Environment.GetEnvironmentVariable("GIPO_PORT")) is { } p
+                ? int.TryParse(p, out var parsed) ? parsed : throw new ArgumentException($"GIPO_PORT = '{p}' is not a port number")
+                : 4053);
+            var membership = new ClusterMembership(
+                NodeRoles.Parse(Value(roles, "GIPO_ROLES") ?? throw new ArgumentException($"--roles (or GIPO_ROLES) is required: {string.Join(", ", NodeRoles.All)}")),
+                Value(hostname, "GIPO_HOSTNAME") ?? "127.0.0.1", portValue, Value(publicHostname, "GIPO_PUBLIC_HOSTNAME"), seeds,
+                Value(clusterName, "GIPO_CLUSTER_NAME") ?? ClusterMembership.DefaultName).Validate();
+
+            var folder = RunFolder.Resolve(id, Value(runsDir, "GIPO_RUNS_DIR") ?? "runs");
+            var hostsRunState = membership.Has(NodeRoles.Coordinator) || membership.Has(NodeRoles.Learner);
+            var settings = RunSettingsFor(folder, Value(config, "GIPO_CONFIG"), r.GetValue(set) ?? [], Value(baseCheckpoint, "GIPO_BASE"), hostsRunState);
+            var run = RunSettings.Read(settings);
+            if (run.BaseCheckpoint.Length == 0)
+                throw new ArgumentException("gipo node needs a base checkpoint (--base, GIPO_BASE or run.base-checkpoint): make one with `gipo sft` first");
+            var journal = Value(postgres, "GIPO_POSTGRES") is { } cs ? JournalDatabase.Postgres(cs) : JournalDatabase.Sqlite(folder.Database);
+            if (hostsRunState && seeds.Length > 0 && Value(postgres, "GIPO_POSTGRES") is null)
+                Console.Error.WriteLine("node: warning: the journal is SQLite in the run folder; a standby coordinator/learner node needs --postgres to take over");
+
+            var options = new NodeOptions(Progress: p => Console.Error.WriteLine($"node: step {p.Step} {Describe(p.Line)}"), Membership: membership, Journal: journal)
+            {
+                // Stay long enough after the learner's last step for every other node's poll to see the end.
+                FinishLinger = TimeSpan.FromSeconds(6),
+            };
+            TrainingNode node;
+            try
+            {
+                node = TrainingNode.StartAsync(folder, settings, Path.GetFullPath(run.BaseCheckpoint), options).GetAwaiter().GetResult();
+            }
+            catch (InvalidOperationException e)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+            catch (TimeoutException)
+            {
+                Console.Error.WriteLine($"error: node did not become a cluster member within 60 s (seeds: {string.Join(", ", seeds)}); check the seeds, the cluster name and TLS settings");
+                return 2;
+            }
+            var self = Akka.Cluster.Cluster.Get(node.System).SelfAddress;
+            Console.Error.WriteLine($"node: {self} up with roles {string.Join(",", membership.Roles)}, run {folder.Id}, journal {journal.Describe()}");
+            using var cancel = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+            Console.CancelKeyPress += onCancel;
+            RunOutcome outcome;
+            try
+            {
+                outcome = node.RunAsync(cancel.Token).GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException)
+            {
+                outcome = new RunOutcome(false, -1, -1, null, null, "interrupted; the node left the cluster");
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
+            if (!outcome.Finished)
+            {
+                Console.Error.WriteLine($"node: stopped: {outcome.Error}");
+                return 2;
+            }
+            Console.Error.WriteLine($"node: run {folder.Id} finished at step {outcome.Step}, policy version {outcome.PolicyVersion}");
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>
+    /// The run's settings. A node that hosts run state (coordinator, learner) writes <c>run.conf</c> the first time and
+    /// afterwards holds every node to it: settings must not change mid-run. A sampler or scorer node uses the shared
+    /// <c>run.conf</c> when it can see it, else its own <c>--config/--set</c> (which must then be the run's).
+    /// </summary>
+    private static GipoSettings RunSettingsFor(RunFolder folder, string? preset, string[] overrides, string? baseCheckpoint, bool hostsRunState)
+    {
+        string[] all = [.. overrides, .. baseCheckpoint is not null ? [$"run.base-checkpoint={Path.GetFullPath(baseCheckpoint)}"] : Array.Empty<string>()];
+        var given = preset is not null || all.Length > 0 ? GipoSettings.Load(preset, all) : null;
+        if (folder.Exists)
+        {
+            var stored = folder.ReadConfig();
+            if (given is not null && !given.Flatten().OrderBy(kv => kv.Key).SequenceEqual(stored.Flatten().OrderBy(kv => kv.Key)))
+            {
+                var diff = given.Flatten().Where(kv => !stored.Flatten().TryGetValue(kv.Key, out var v) || v != kv.Value).Select(kv => kv.Key).Take(5);
+                throw new ArgumentException($"run '{folder.Id}' already has other settings in {folder.ConfigFile} (differs at {string.Join(", ", diff)}); " +
+                                            "start every node with the run's settings, or with no --config/--set to use run.conf");
+            }
+            return stored;
+        }
+        var settings = given ?? GipoSettings.Load(null, []);
+        AlgorithmSettingsReader.Read(settings); // every error before anything is written
+        if (hostsRunState) folder.WriteConfig(settings);
+        return settings;
+    }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+    private static string Describe(JsonObject line) =>
+        $"v{line["policy_version"]} reward {line["reward_mean"]} pass@1 {line["eval_pass_at_1"]?.ToString() ?? "–"} samples {line["samples_total"]}";
+}

@@ -1,0 +1,138 @@
+using System.Text.Json;
+using Akka.Configuration;
+using Akka.Persistence.Sql;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Gipo.Cluster.Coordination;
+
+/// <summary>
+/// Where a run's persistent actors (run ledger, entropy scheduler) journal: a SQLite file in the run folder (the
+/// single-process default) or a PostgreSQL database shared by every node of a cluster (ENGINEERING-NOTES §1.2, §1.3).
+/// Both go through Akka.Persistence.Sql; only the provider name and the connection string differ. Connection strings
+/// are injected here because Akka 1.5's HOCON reads no environment variables.
+/// </summary>
+public abstract record JournalDatabase
+{
+    private JournalDatabase() { }
+
+    /// <summary>The linq2db provider name for the plugin (<c>SQLite.MS</c>, <c>PostgreSQL.15</c>).</summary>
+    public abstract string ProviderName { get; }
+
+    /// <summary>The ADO.NET connection string the plugin opens.</summary>
+    public abstract string ConnectionString { get; }
+
+    /// <summary>A short description for logs and errors (no password).</summary>
+    public abstract string Describe();
+
+    /// <summary>
+    /// Checks that the database can be used before an actor system opens it, so a bad path or an unreachable server is
+    /// one clear error at start-up rather than a plugin retrying with stack traces every second.
+    /// </summary>
+    public abstract void Prepare();
+
+    /// <summary>The persistence HOCON of a run's actor system (journal and snapshots, tables created on first use).</summary>
+    public Config Config() => PluginConfig(autoInitialize: true, ConnectionString);
+
+    /// <summary>The persistence HOCON of a read-only tool (<c>gipo status</c>): no table creation; SQLite opened read-only.</summary>
+    public abstract Config ReadOnlyConfig();
+
+    /// <summary>A SQLite file (created and switched to WAL by <see cref="Prepare"/>).</summary>
+    public static JournalDatabase Sqlite(string file) => new SqliteJournal(Path.GetFullPath(file));
+
+    /// <summary>A PostgreSQL database (Npgsql connection string: <c>Host=…;Port=5432;Database=…;Username=…;Password=…</c>).</summary>
+    public static JournalDatabase Postgres(string connectionString) => new PostgresJournal(connectionString);
+
+    private protected Config PluginConfig(bool autoInitialize, string connectionString)
+    {
+        // A JSON string literal is a valid HOCON quoted string, so any connection string survives (quotes, backslashes).
+        var cs = JsonSerializer.Serialize(connectionString);
+        var init = autoInitialize ? "on" : "off";
+        return ConfigurationFactory.ParseString($$"""
+            akka.persistence {
+              journal {
+                plugin = "akka.persistence.journal.sql"
+                sql { connection-string = {{cs}}, provider-name = "{{ProviderName}}", auto-initialize = {{init}} }
+              }
+              query.journal.sql { connection-string = {{cs}}, provider-name = "{{ProviderName}}" }
+              snapshot-store {
+                plugin = "akka.persistence.snapshot-store.sql"
+                sql { connection-string = {{cs}}, provider-name = "{{ProviderName}}", auto-initialize = {{init}} }
+              }
+            }
+            """).WithFallback(SqlPersistence.DefaultConfiguration);
+    }
+
+    private sealed record SqliteJournal(string File) : JournalDatabase
+    {
+        public override string ProviderName => "SQLite.MS";
+
+        public override string ConnectionString => new SqliteConnectionStringBuilder { DataSource = File }.ToString();
+
+        public override string Describe() => $"SQLite {File}";
+
+        /// <summary>
+        /// Creates the folder and the file and switches it to WAL. WAL is a property of the file and Microsoft.Data.Sqlite
+        /// has no connection-string keyword for it, so it is set once here (journal and snapshot writes then do not block
+        /// each other's readers, and <c>gipo status</c> reads while the run writes).
+        /// </summary>
+        public override void Prepare()
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(File)!);
+            using var connection = new SqliteConnection(ConnectionString);
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA journal_mode=WAL;";
+            var mode = command.ExecuteScalar() as string;
+            if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+                throw new InvalidOperationException($"SQLite file '{File}' refused WAL mode (journal_mode is '{mode}')");
+        }
+
+        public override Config ReadOnlyConfig() =>
+            PluginConfig(false, new SqliteConnectionStringBuilder { DataSource = File, Mode = SqliteOpenMode.ReadOnly }.ToString());
+    }
+
+    private sealed record PostgresJournal : JournalDatabase
+    {
+        private readonly NpgsqlConnectionStringBuilder parsed;
+
+        public PostgresJournal(string connectionString)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+            try
+            {
+                parsed = new NpgsqlConnectionStringBuilder(connectionString);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"the PostgreSQL connection string is not valid: {e.Message} (expected e.g. Host=127.0.0.1;Port=5432;Database=gipo;Username=gipo;Password=…)", e);
+            }
+            if (string.IsNullOrEmpty(parsed.Host) || string.IsNullOrEmpty(parsed.Database))
+                throw new ArgumentException("the PostgreSQL connection string must name Host and Database (e.g. Host=127.0.0.1;Port=5432;Database=gipo;Username=gipo;Password=…)");
+            ConnectionString = connectionString;
+        }
+
+        public override string ProviderName => "PostgreSQL.15";
+
+        public override string ConnectionString { get; }
+
+        public override string Describe() => $"PostgreSQL {parsed.Host}:{parsed.Port}/{parsed.Database} as {parsed.Username}";
+
+        public override void Prepare()
+        {
+            try
+            {
+                using var connection = new NpgsqlConnection(ConnectionString);
+                connection.Open();
+                using var command = new NpgsqlCommand("SELECT 1", connection);
+                command.ExecuteScalar();
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+            {
+                throw new InvalidOperationException($"cannot use the journal database ({Describe()}): {e.Message}", e);
+            }
+        }
+
+        public override Config ReadOnlyConfig() => PluginConfig(false, ConnectionString);
+    }
+}
