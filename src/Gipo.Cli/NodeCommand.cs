@@ -28,9 +28,14 @@ internal static class NodeCommand
         var baseCheckpoint = new Option<string?>("--base") { Description = "HF checkpoint the run starts from; every node reads its config and tokenizer [GIPO_BASE]" };
         var runsDir = new Option<string?>("--runs-dir") { Description = "where run folders live; coordinator/learner nodes must share it (default runs) [GIPO_RUNS_DIR]" };
         var postgres = new Option<string?>("--postgres") { Description = "Npgsql connection string of the cluster's journal (default: SQLite in the run folder, one coordinator node only) [GIPO_POSTGRES]" };
+        var tlsCertificate = new Option<string?>("--tls-certificate") { Description = "PKCS#12 file: TLS for remoting, peers must present the cluster's certificate (or one signed by --tls-ca) [GIPO_TLS_CERTIFICATE]" };
+        var tlsPassword = new Option<string?>("--tls-certificate-password") { Description = "password of the PKCS#12 file [GIPO_TLS_CERTIFICATE_PASSWORD]" };
+        var tlsCa = new Option<string?>("--tls-ca") { Description = "the cluster CA's certificate (PEM or DER): accept any peer it signed instead of only this node's own certificate [GIPO_TLS_CA]" };
+        var clusterConfig = new Option<string?>("--cluster-config") { Description = "Akka settings of the node (default: hocon/cluster.conf beside the program) [GIPO_CLUSTER_CONFIG]" };
         var command = new Command("node", "Run one node of a training cluster (Akka.Cluster) with the given roles.")
         {
-            runId, roles, hostname, publicHostname, port, seed, clusterName, config, set, baseCheckpoint, runsDir, postgres,
+            runId, roles, hostname, publicHostname, port, seed, clusterName, config, set, baseCheckpoint, runsDir, postgres, clusterConfig,
+            tlsCertificate, tlsPassword, tlsCa,
         };
         command.SetAction(r => CommandErrors.Run(() =>
         {
@@ -56,7 +61,11 @@ internal static class NodeCommand
             if (hostsRunState && seeds.Length > 0 && Value(postgres, "GIPO_POSTGRES") is null)
                 Console.Error.WriteLine("node: warning: the journal is SQLite in the run folder; a standby coordinator/learner node needs --postgres to take over");
 
-            var options = new NodeOptions(Progress: p => Console.Error.WriteLine($"node: step {p.Step} {Describe(p.Line)}"), Membership: membership, Journal: journal)
+            var akka = ReadClusterConfig(Value(clusterConfig, "GIPO_CLUSTER_CONFIG") ?? Path.Combine(AppContext.BaseDirectory, "hocon", "cluster.conf"));
+            var tls = r.GetValue(tlsCertificate) is { } certificate
+                ? new TlsOptions(certificate, Value(tlsPassword, TlsOptions.PasswordVariable), Value(tlsCa, TlsOptions.CaVariable))
+                : TlsOptions.FromEnvironment();
+            var options = new NodeOptions(akka, p => Console.Error.WriteLine($"node: step {p.Step} {Describe(p.Line)}"), Membership: membership, Journal: journal, Tls: tls)
             {
                 // Stay long enough after the learner's last step for every other node's poll to see the end.
                 FinishLinger = TimeSpan.FromSeconds(6),
@@ -66,7 +75,7 @@ internal static class NodeCommand
             {
                 node = TrainingNode.StartAsync(folder, settings, Path.GetFullPath(run.BaseCheckpoint), options).GetAwaiter().GetResult();
             }
-            catch (InvalidOperationException e)
+            catch (Exception e) when (e is InvalidOperationException or TlsConfigurationException)
             {
                 Console.Error.WriteLine($"error: {e.Message}");
                 return 1;
@@ -129,6 +138,20 @@ internal static class NodeCommand
         AlgorithmSettingsReader.Read(settings); // every error before anything is written
         if (hostsRunState) folder.WriteConfig(settings);
         return settings;
+    }
+
+    /// <summary>The node's Akka settings file; a missing or malformed file is an error naming it.</summary>
+    private static Akka.Configuration.Config ReadClusterConfig(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"cluster config '{Path.GetFullPath(path)}' does not exist (--cluster-config / GIPO_CLUSTER_CONFIG)");
+        try
+        {
+            return Akka.Configuration.ConfigurationFactory.ParseString(File.ReadAllText(path));
+        }
+        catch (Exception e) when (e is not IOException)
+        {
+            throw new ArgumentException($"cluster config '{Path.GetFullPath(path)}' is not valid HOCON: {e.Message}", e);
+        }
     }
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;

@@ -19,6 +19,7 @@ public static class Program
             EvalCommand.Create(),
             TrainCommand.Create(),
             NodeCommand.Create(),
+            ChaosCommand.Create(),
             StatusCommand.Create(),
             BenchCommand.Create(),
         };

@@ -32,10 +32,10 @@ public sealed record RunOutcome(bool Finished, long Step, long PolicyVersion, do
 /// <param name="BeforeLearnerStep">Fault injection for tests (see <see cref="LearnerSetup.BeforeStep"/>).</param>
 /// <param name="Membership">Roles and addresses; null: <see cref="ClusterMembership.SingleProcess"/>.</param>
 /// <param name="Journal">The journal database; null: SQLite in the run folder.</param>
-/// <param name="Transport">Remoting HOCON on top of the node's (TLS), or null.</param>
+/// <param name="Tls">TLS for remoting between nodes (<see cref="TransportSecurity"/>), or null for plain TCP.</param>
 public sealed record NodeOptions(
     Config? ExtraConfig = null, Action<ProgressReport>? Progress = null, Action<long>? BeforeLearnerStep = null,
-    ClusterMembership? Membership = null, JournalDatabase? Journal = null, Config? Transport = null)
+    ClusterMembership? Membership = null, JournalDatabase? Journal = null, TlsOptions? Tls = null)
 {
     /// <summary>How often a node that does not host the learner asks the coordinator whether the run has finished.</summary>
     public TimeSpan FinishPoll { get; init; } = TimeSpan.FromSeconds(2);
@@ -81,12 +81,15 @@ public sealed class TrainingNode : IAsyncDisposable
     /// SQLite persistence in <paramref name="folder"/>.
     /// </summary>
     public static Config NodeConfig(RunFolder folder, Config? extra = null) =>
-        NodeConfig(ClusterMembership.SingleProcess, JournalDatabase.Sqlite(folder.Database), null, extra);
+        NodeConfig(ClusterMembership.SingleProcess, JournalDatabase.Sqlite(folder.Database), false, extra);
 
-    /// <summary>The actor system's configuration for a node: membership, transport, the serializer, the torch dispatcher and persistence.</summary>
-    public static Config NodeConfig(ClusterMembership membership, JournalDatabase journal, Config? transport, Config? extra)
+    /// <summary>
+    /// The actor system's configuration for a node: membership, the serializer, the torch dispatcher and persistence.
+    /// TLS itself is applied by <see cref="TransportSecurity.SystemSetup"/>; <paramref name="tls"/> only picks the
+    /// seeds' address scheme (<c>akka.ssl.tcp</c>).
+    /// </summary>
+    public static Config NodeConfig(ClusterMembership membership, JournalDatabase journal, bool tls, Config? extra)
     {
-        var tls = transport?.GetBoolean("akka.remote.dot-netty.tcp.enable-ssl", false) ?? false;
         var seeds = membership.SeedAddresses(tls);
         var node = ConfigurationFactory.ParseString($$"""
             akka {
@@ -114,7 +117,6 @@ public sealed class TrainingNode : IAsyncDisposable
             }
             """);
         var config = node.WithFallback(ClusterDefaults).WithFallback(GipoDispatchers.Config).WithFallback(LedgerPersistence.ForRun(journal));
-        if (transport is not null) config = transport.WithFallback(config);
         return extra is not null ? extra.WithFallback(config) : config;
     }
 
@@ -154,7 +156,8 @@ public sealed class TrainingNode : IAsyncDisposable
             if (run.TorchThreads > 0) TorchRuntime.SetThreads(run.TorchThreads);
         }
 
-        var system = ActorSystem.Create(membership.ClusterName, NodeConfig(membership, journal, options.Transport, options.ExtraConfig));
+        var system = ActorSystem.Create(membership.ClusterName,
+            TransportSecurity.SystemSetup(NodeConfig(membership, journal, options.Tls is not null, options.ExtraConfig), options.Tls));
         var node = new TrainingNode(system);
         try
         {

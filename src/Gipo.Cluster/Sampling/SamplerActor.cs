@@ -42,6 +42,7 @@ public sealed class SamplerActor : ReceiveActor, IWithTimers
     private long version = -1;
     private string sha = "";
     private bool asking;
+    private IActorRef? announcer;
 
     /// <summary>Use <see cref="Props"/>.</summary>
     public SamplerActor(SamplerSetup setup, IActorRef coordinator, IActorRef scorer, IActorRef weightStore, IActorRef? metrics)
@@ -67,6 +68,16 @@ public sealed class SamplerActor : ReceiveActor, IWithTimers
             else Timers.StartSingleTimer(RetryTimer, AskAgain.Instance, setup.Poll);
         });
         Receive<AskAgain>(_ => Ask());
+        // The store that announced our weights is gone (its node died; the learner-role singletons moved): subscribe
+        // again through the proxy, which delivers once the new store runs. The new learner publishes the version it
+        // resumed from, which may be older than ours; until we load it the ledger refuses our "future" weights.
+        Receive<Terminated>(t =>
+        {
+            if (!t.ActorRef.Equals(announcer)) return;
+            announcer = null;
+            log.Info("{0}: the weight store {1} is gone; subscribing to its successor", Name, t.ActorRef.Path);
+            weightStore.Tell(SubscribePolicy.Instance);
+        });
     }
 
     /// <summary>Props on the pinned torch dispatcher.</summary>
@@ -90,6 +101,12 @@ public sealed class SamplerActor : ReceiveActor, IWithTimers
 
     private void OnPublished(PolicyPublished m)
     {
+        if (!Sender.Equals(announcer) && !Sender.IsNobody())
+        {
+            if (announcer is not null) Context.Unwatch(announcer);
+            announcer = Sender;
+            Context.Watch(announcer);
+        }
         if (m.Version == version && m.Sha256 == sha) return;
         weightStore.Tell(new GetWeights(m.Version));
     }

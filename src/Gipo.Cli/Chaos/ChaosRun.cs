@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Gipo.Cluster.Configuration;
+using Gipo.Cluster.Coordination;
+using Gipo.Cluster.Runtime;
+
+namespace Gipo.Cli.Chaos;
+
+/// <summary>What a chaos run is made of.</summary>
+/// <param name="GipoDll">The <c>gipo.dll</c> the nodes run.</param>
+/// <param name="WorkDir">Logs, the shared runs folder and the cluster config go here.</param>
+/// <param name="Postgres">The journal database every node uses.</param>
+/// <param name="ClusterConfigFile">The nodes' Akka settings (hocon/cluster.conf); <paramref name="StableAfter"/> is laid over it.</param>
+/// <param name="StableAfter">The split-brain resolver's stable-after: how long until an unreachable node is downed.</param>
+/// <param name="Sets">Run settings (<c>--set key=value</c>) on top of <paramref name="Preset"/>.</param>
+internal sealed record ChaosSettings(
+    string GipoDll, string WorkDir, string Postgres, string BaseCheckpoint, string Preset, string ClusterConfigFile,
+    int Steps, int GroupsPerStep, TimeSpan StableAfter, IReadOnlyList<string> Sets)
+{
+    /// <summary>A small fast run for chaos tests: tiny evaluations, short answers, checkpoints every 2 steps.</summary>
+    public static IReadOnlyList<string> SmallRun(int groupsPerStep) =>
+    [
+        "run.checkpoint-every=2", "run.eval-every=0", "run.eval-prompts=16", "run.eval-samples=1",
+        $"algorithm.batch.groups-per-step={groupsPerStep}", "algorithm.batch.group-size=6", "algorithm.batch.max-new-tokens=48",
+        "algorithm.optim.minibatches=2", "run.groups-per-lease=2",
+    ];
+}
+
+/// <summary>One journal audit: what the ledger says after an event of the chaos run.</summary>
+internal sealed record AuditSummary(long Step, long PolicyVersion, bool Finished, long Consumed, long ConsumedTwice, long Lost, long StalenessViolations,
+    long Anomalies, long SamplerDiedReissued, long LeaseExpiredReissued, long Rollbacks, IReadOnlyList<string> Problems)
+{
+    public bool Clean => ConsumedTwice == 0 && Lost == 0 && StalenessViolations == 0 && Anomalies == 0;
+
+    public override string ToString() =>
+        $"step {Step} v{PolicyVersion}{(Finished ? " finished" : "")}, consumed {Consumed}, twice {ConsumedTwice}, lost {Lost}, stale {StalenessViolations}, " +
+        $"anomalies {Anomalies}, re-issued (died {SamplerDiedReissued}, expired {LeaseExpiredReissued}), rollbacks {Rollbacks}";
+}
+
+/// <summary>One SIGKILL of a chaos run and the journal audit after it.</summary>
+internal sealed record KillRecord(int Index, string Node, string Roles, double AtSeconds, long LoggedStep, bool HeldLeases, AuditSummary Audit);
+
+/// <summary>The result of a chaos run.</summary>
+internal sealed record ChaosReport(
+    string Scenario, string RunId, IReadOnlyList<KillRecord> Kills, AuditSummary Final, IReadOnlyDictionary<string, int?> ExitCodes,
+    double Seconds, IReadOnlyDictionary<string, long> GroupsIssuedByNode)
+{
+    /// <summary>Scenario-specific measurements (e.g. seconds from a kill to the re-issue of its leases).</summary>
+    public Dictionary<string, double> Measures { get; init; } = [];
+
+    /// <summary>Every kill's audit and the final one are clean, and the run ended at its target step.</summary>
+    public bool Passed(int steps) => Kills.All(k => k.Audit.Clean) && Final.Clean && Final.Finished && Final.Step == steps;
+}
+
+/// <summary>
+/// A training run across several <c>gipo node</c> processes on 127.0.0.1 with a PostgreSQL journal, and the chaos done
+/// to it: nodes added, SIGKILLed, restarted. After every kill the journal is read back and audited (nothing lost,
+/// nothing trained twice, staleness bound held). Used by the chaos tests and by <c>gipo chaos</c>.
+/// </summary>
+internal sealed class ChaosRun : IDisposable
+{
+    private readonly ChaosSettings settings;
+    private readonly Action<string> log;
+    private readonly Dictionary<string, int> ports = [];
+    private readonly Stopwatch clock = Stopwatch.StartNew();
+    private readonly List<KillRecord> kills = [];
+    private readonly List<string> seeds;
+
+    /// <summary>A run named <paramref name="runId"/> whose seed nodes will be <paramref name="seedNodes"/> (started first).</summary>
+    public ChaosRun(ChaosSettings settings, string runId, IReadOnlyList<string> seedNodes, Action<string>? log = null)
+    {
+        this.settings = settings;
+        this.log = log ?? (_ => { });
+        RunId = runId;
+        Directory.CreateDirectory(settings.WorkDir);
+        foreach (var name in seedNodes) ports[name] = NodeProcesses.FreePort();
+        seeds = seedNodes.Select(n => $"127.0.0.1:{ports[n]}").ToList();
+        var clusterConfig = Path.Combine(settings.WorkDir, "cluster.conf");
+        File.WriteAllText(clusterConfig, File.ReadAllText(settings.ClusterConfigFile) +
+            $"\n# chaos run: faster downing of killed nodes\nakka.cluster.split-brain-resolver.stable-after = {settings.StableAfter.TotalSeconds}s\n");
+        List<string> args =
+        [
+            "--run-id", runId, "--runs-dir", Runs, "--config", settings.Preset, "--base", settings.BaseCheckpoint, "--postgres", settings.Postgres,
+            "--cluster-config", clusterConfig, "--set", $"run.steps={settings.Steps}",
+        ];
+        foreach (var s in settings.Sets) args.AddRange(["--set", s]);
+        foreach (var s in seeds) args.AddRange(["--seed", s]);
+        Nodes = new NodeProcesses(settings.GipoDll, settings.WorkDir, args);
+    }
+
+    public string RunId { get; }
+
+    public NodeProcesses Nodes { get; }
+
+    public IReadOnlyList<KillRecord> Kills => kills;
+
+    public double Seconds => clock.Elapsed.TotalSeconds;
+
+    private string Runs => Path.Combine(settings.WorkDir, "runs");
+
+    private RunFolder Folder => new(Path.Combine(Runs, RunId));
+
+    /// <summary>Starts (or restarts on its old port) node <paramref name="name"/> and waits until it is a member.</summary>
+    public NodeProcess Start(string name, string roles, bool wait = true)
+    {
+        if (!ports.TryGetValue(name, out var port)) port = ports[name] = NodeProcesses.FreePort();
+        var node = Nodes.Start(name, roles, port);
+        log($"{Seconds,6:F1} s  start {name} ({roles}) on port {port}");
+        if (wait && !Nodes.WaitUp(name, TimeSpan.FromSeconds(90)))
+            throw new InvalidOperationException($"node {name} did not join the cluster:\n{Nodes.Tail(name)}");
+        return node;
+    }
+
+    /// <summary>The last learner step in the run's metrics log (−1 before the first line).</summary>
+    public long LoggedStep()
+    {
+        var path = Folder.Metrics;
+        if (!File.Exists(path)) return -1;
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var last = -1L;
+        foreach (var line in new StreamReader(stream).ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            try { last = Math.Max(last, JsonDocument.Parse(line).RootElement.GetProperty("step").GetInt64()); }
+            catch (JsonException) { } // a line being written
+        }
+        return last;
+    }
+
+    /// <summary>Waits until the metrics log shows <paramref name="step"/>.</summary>
+    public void WaitForStep(long step, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (LoggedStep() < step)
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"step {step} was not logged within {timeout.TotalSeconds:F0} s (at {LoggedStep()}):\n" +
+                                           string.Join("\n", Nodes.All.Select(n => $"--- {n.Name}\n{Nodes.Tail(n.Name, 8)}")));
+            Thread.Sleep(200);
+        }
+    }
+
+    /// <summary>The run's journal now, replayed and audited.</summary>
+    public (RunLedger Ledger, IReadOnlyList<ILedgerEvent> Events, AuditSummary Audit) Audit()
+    {
+        var run = Folder.ReadConfig();
+        var ledgerSettings = RunSettings.Read(run).Ledger(AlgorithmSettingsReader.Read(run));
+        var journal = RunJournalReader.ReadAsync(JournalDatabase.Postgres(settings.Postgres), RunId).GetAwaiter().GetResult();
+        if (!journal.IsComplete) throw new InvalidOperationException("the journal lost a prefix of its events: cannot audit");
+        var report = LedgerAudit.Run(ledgerSettings, journal.Events);
+        var ledger = journal.Replay(ledgerSettings);
+        var status = ledger.Status;
+        var summary = new AuditSummary(status.LearnerStep, status.PolicyVersion, status.Complete, status.Groups.Consumed, report.ConsumedTwice.Count,
+            report.Lost.Count, report.StalenessViolations.Count, report.Anomalies.Count, status.Drops[DropReason.SamplerDiedReissued],
+            status.Drops[DropReason.LeaseExpiredReissued], report.Counts.Rollbacks, [.. report.Problems().Take(10)]);
+        return (ledger, journal.Events, summary);
+    }
+
+    /// <summary>Whether node <paramref name="name"/>'s samplers hold a lease now, by the journal.</summary>
+    public bool HoldsLeases(string name) => Audit().Ledger.LeaseHolders.Any(h => h.Contains(Nodes[name].HolderMarker, StringComparison.Ordinal));
+
+    /// <summary>SIGKILLs <paramref name="name"/> and audits the journal right after.</summary>
+    public KillRecord Kill(string name)
+    {
+        var node = Nodes[name];
+        var held = HoldsLeases(name);
+        var step = LoggedStep();
+        var at = Seconds;
+        Nodes.Kill(name);
+        var audit = Audit().Audit;
+        var record = new KillRecord(kills.Count + 1, name, node.Roles, Math.Round(at, 1), step, held, audit);
+        kills.Add(record);
+        log($"{at,6:F1} s  SIGKILL {name} ({node.Roles}) after step {step}{(held ? ", holding leases" : "")}; journal: {audit}");
+        return record;
+    }
+
+    /// <summary>Waits for every node to end by itself (the run completes) and audits the journal a last time.</summary>
+    public ChaosReport Finish(string scenario, TimeSpan timeout)
+    {
+        var exits = Nodes.WaitAllExit(timeout);
+        var (_, events, audit) = Audit();
+        log($"{Seconds,6:F1} s  all nodes ended ({string.Join(", ", exits.Select(e => $"{e.Key}: {e.Value?.ToString() ?? "running"}"))}); journal: {audit}");
+        var byNode = Nodes.All.ToDictionary(n => n.Name, n => events.OfType<GroupIssued>().LongCount(g => g.LeaseHolder.Contains(n.HolderMarker, StringComparison.Ordinal)));
+        return new ChaosReport(scenario, RunId, kills, audit, exits, Math.Round(Seconds, 1), byNode);
+    }
+
+    public void Dispose() => Nodes.Dispose();
+}
