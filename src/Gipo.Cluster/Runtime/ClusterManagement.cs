@@ -8,9 +8,7 @@ using Akka.Configuration;
 using Akka.Management.Cluster.Bootstrap;
 using Akka.Management.Cluster.Bootstrap.ContactPoint;
 using Akka.Management.Dsl;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
+using System.Text;
 using Newtonsoft.Json;
 
 namespace Gipo.Cluster.Runtime;
@@ -113,8 +111,8 @@ public sealed record ManagementOptions(
 /// is set, so <see cref="StartAsync"/> refuses that combination.
 /// </summary>
 /// <remarks>
-/// The endpoint is served by Kestrel, not by <c>AkkaManagement.Start()</c>: Akka.Management 1.5.73's HTTP shim is
-/// compiled against Ceen.Httpd 0.9.9, and the only served Ceen.Httpd (0.9.10) changed
+/// The endpoint is Gipo's own (<see cref="ManagementEndpoint"/>), not <c>AkkaManagement.Start()</c>: Akka.Management
+/// 1.5.73's HTTP shim is compiled against Ceen.Httpd 0.9.9, and the only served Ceen.Httpd (0.9.10) changed
 /// <c>HttpServer.ListenAsync(IPEndPoint, …)</c> to take an <c>EndPoint</c>, so <c>AkkaManagement.Start()</c> fails
 /// with <see cref="MissingMethodException"/>. Bootstrap itself only needs its contact-point route
 /// (<c>GET /bootstrap/seed-nodes</c>, answered here with Akka.Management's own JSON types) and probes the other nodes
@@ -196,7 +194,7 @@ public static class ClusterManagement
         if (config.GetInt("akka.management.http.port", 0) != o.Port || config.GetString("akka.discovery.method", "") != o.Discovery)
             throw new InvalidOperationException("The actor system was not created with ClusterManagement.Config for these options.");
 
-        var endpoint = await ManagementEndpoint.StartAsync(system, o).ConfigureAwait(false);
+        var endpoint = ManagementEndpoint.Start(system, o);
         try
         {
             // Routes() is where Akka.Management hands bootstrap its own contact point (the joining decision compares
@@ -217,86 +215,129 @@ public static class ClusterManagement
 }
 
 /// <summary>
-/// The management HTTP endpoint of one node (Kestrel): <c>GET /bootstrap/seed-nodes</c> for Cluster Bootstrap,
-/// <c>/alive</c> (200 while the actor system runs) and <c>/ready</c> (200 while this node is an Up or WeaklyUp
-/// member; 503 while joining, leaving or out of the cluster).
+/// The management HTTP endpoint of one node (<see cref="HttpListener"/>): <c>GET /bootstrap/seed-nodes</c> for
+/// Cluster Bootstrap, <c>/alive</c> (200 while the actor system runs) and <c>/ready</c> (200 while this node is an Up
+/// or WeaklyUp member; 503 while joining, leaving or out of the cluster). HttpListener rather than Kestrel keeps the
+/// app on the base .NET runtime (no ASP.NET Core shared framework in images or GPU bundles).
 /// </summary>
 public sealed class ManagementEndpoint : IAsyncDisposable
 {
     // Akka.Management exposes at most this many members as seed nodes (ClusterBootstrapSettings.MaxSeedNodesToExpose).
     private const int MaxSeedNodesToExpose = 5;
 
-    private readonly WebApplication app;
+    private readonly ActorSystem system;
+    private readonly HttpListener listener;
+    private readonly Task serving;
+    private int disposed;
 
-    private ManagementEndpoint(WebApplication app, Uri selfUri)
+    private ManagementEndpoint(ActorSystem system, HttpListener listener, Uri selfUri)
     {
-        this.app = app;
+        this.system = system;
+        this.listener = listener;
         SelfUri = selfUri;
+        serving = Task.Run(ServeAsync);
     }
 
     /// <summary>The advertised base address (<c>http://hostname:port/</c>): this node's bootstrap contact point.</summary>
     public Uri SelfUri { get; }
 
-    internal static async Task<ManagementEndpoint> StartAsync(ActorSystem system, ManagementOptions o)
+    internal static ManagementEndpoint Start(ActorSystem system, ManagementOptions o)
     {
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
-        {
-            var bind = string.IsNullOrWhiteSpace(o.BindHostname) ? o.Hostname : o.BindHostname;
-            if (bind is "0.0.0.0" or "::" or "[::]" or "*" or "+") k.ListenAnyIP(o.Port);
-            else if (bind == "localhost") k.ListenLocalhost(o.Port);
-            else if (IPAddress.TryParse(bind.Trim('[', ']'), out var ip)) k.Listen(ip, o.Port);
-            else foreach (var address in Dns.GetHostAddresses(bind).Distinct()) k.Listen(address, o.Port);
-        });
-        var app = builder.Build();
-        app.Run(context => Handle(system, context));
+        var listener = new HttpListener { IgnoreWriteExceptions = true };
+        foreach (var prefix in Prefixes(o)) listener.Prefixes.Add(prefix);
         try
         {
-            await app.StartAsync().ConfigureAwait(false);
+            listener.Start();
         }
-        catch (Exception e)
+        catch (Exception e) when (e is HttpListenerException or SocketException)
         {
-            await app.DisposeAsync().ConfigureAwait(false);
+            listener.Close();
             throw new InvalidOperationException(
-                $"The management endpoint could not listen on port {o.Port} (--management-port / GIPO_MANAGEMENT_PORT): {e.Message}", e);
+                $"The management endpoint could not listen on {string.Join(", ", Prefixes(o))} (--management-port / GIPO_MANAGEMENT_PORT): {e.Message}", e);
         }
-
-        var host = IPAddress.TryParse(o.Hostname, out var a) && a.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{o.Hostname}]" : o.Hostname;
-        var endpoint = new ManagementEndpoint(app, new Uri($"http://{host}:{o.Port}/"));
+        var endpoint = new ManagementEndpoint(system, listener, new Uri($"http://{UriHost(o.Hostname)}:{o.Port}/"));
         // Probes keep answering during coordinated shutdown (the node is leaving, not dead); stop with the system.
         _ = system.WhenTerminated.ContinueWith(_ => endpoint.DisposeAsync().AsTask(), TaskScheduler.Default).Unwrap();
         return endpoint;
     }
 
-    private static async Task Handle(ActorSystem system, HttpContext context)
+    /// <summary>
+    /// Listener prefixes. A wildcard bind listens on every interface for any Host header. A specific bind address
+    /// listens there, and HttpListener then matches the request's Host header against the prefix hosts: the
+    /// advertised hostname is added because that is the name other nodes' discovery lists for this node.
+    /// </summary>
+    private static IEnumerable<string> Prefixes(ManagementOptions o)
     {
-        if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+        var bind = string.IsNullOrWhiteSpace(o.BindHostname) ? o.Hostname : o.BindHostname;
+        if (bind is "0.0.0.0" or "::" or "[::]" or "*" or "+") return [$"http://+:{o.Port}/"];
+        return new[] { bind, o.Hostname }.Select(h => $"http://{UriHost(h)}:{o.Port}/").Distinct(StringComparer.OrdinalIgnoreCase);
+    }
+
+    private static string UriHost(string host) =>
+        IPAddress.TryParse(host, out var a) && a.AddressFamily == AddressFamily.InterNetworkV6 && !host.StartsWith('[') ? $"[{host}]" : host;
+
+    private async Task ServeAsync()
+    {
+        while (true)
         {
-            context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
-            return;
+            HttpListenerContext context;
+            try
+            {
+                context = await listener.GetContextAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return; // stopped
+            }
+            _ = Task.Run(() => Answer(context));
         }
-        switch (context.Request.Path.Value)
+    }
+
+    private void Answer(HttpListenerContext context)
+    {
+        var response = context.Response;
+        try
+        {
+            var (status, contentType, body) = context.Request.HttpMethod is "GET" or "HEAD"
+                ? Route(context.Request.Url?.AbsolutePath)
+                : (405, "text/plain; charset=utf-8", "GET only\n");
+            var bytes = Encoding.UTF8.GetBytes(body);
+            response.StatusCode = status;
+            response.ContentType = contentType;
+            response.ContentLength64 = bytes.Length;
+            if (context.Request.HttpMethod != "HEAD") response.OutputStream.Write(bytes);
+        }
+        catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException)
+        {
+            // The client went away; nothing to answer.
+        }
+        finally
+        {
+            try { response.Close(); }
+            catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException) { }
+        }
+    }
+
+    private (int Status, string ContentType, string Body) Route(string? path)
+    {
+        const string text = "text/plain; charset=utf-8";
+        switch (path)
         {
             case ClusterManagement.AlivePath:
                 var running = !system.WhenTerminated.IsCompleted;
-                await Text(context, running, running ? "alive" : "terminated").ConfigureAwait(false);
-                break;
+                return (running ? 200 : 503, text, running ? "alive\n" : "terminated\n");
             case ClusterManagement.ReadyPath:
                 var status = Akka.Cluster.Cluster.Get(system).SelfMember.Status;
-                await Text(context, status is MemberStatus.Up or MemberStatus.WeaklyUp, status.ToString()).ConfigureAwait(false);
-                break;
+                return (status is MemberStatus.Up or MemberStatus.WeaklyUp ? 200 : 503, text, status + "\n");
             case ClusterManagement.SeedNodesPath:
-                context.Response.ContentType = "application/json";
-                await context.Response.WriteAsync(SeedNodesJson(system)).ConfigureAwait(false);
-                break;
+                return (200, "application/json", SeedNodesJson());
             default:
-                context.Response.StatusCode = StatusCodes.Status404NotFound;
-                break;
+                return (404, text, "not found\n");
         }
     }
 
     /// <summary>What Akka.Management's own contact-point route answers (the prober deserializes these types).</summary>
-    private static string SeedNodesJson(ActorSystem system)
+    private string SeedNodesJson()
     {
         var cluster = Akka.Cluster.Cluster.Get(system);
         var self = cluster.SelfMember;
@@ -313,20 +354,12 @@ public sealed class ManagementEndpoint : IAsyncDisposable
         return JsonConvert.SerializeObject(new HttpBootstrapJsonProtocol.SeedNodes(self.UniqueAddress.Address, members));
     }
 
-    private static Task Text(HttpContext context, bool ok, string detail)
-    {
-        context.Response.StatusCode = ok ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
-        context.Response.ContentType = "text/plain; charset=utf-8";
-        return context.Response.WriteAsync(detail + "\n");
-    }
-
     /// <summary>Stops listening (also done when the actor system terminates).</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref disposed, 1) == 1) return;
-        await app.StopAsync().ConfigureAwait(false);
-        await app.DisposeAsync().ConfigureAwait(false);
+        listener.Stop();
+        listener.Close();
+        await serving.ConfigureAwait(false);
     }
-
-    private int disposed;
 }

@@ -84,16 +84,19 @@ public sealed class ClusterManagementTests(ITestOutputHelper output) : IAsyncLif
         }
     }
 
-    [Fact(DisplayName = "A node that cannot reach its required contact points stays out of any cluster: /alive 200, /ready 503")]
+    [Fact(DisplayName = "A node that cannot reach its required contact points stays out of any cluster: /alive 200, /ready 503 (bound to 0.0.0.0)")]
     public async Task Lone_node_is_alive_but_not_ready()
     {
         var (self, absent) = (FreePort(), FreePort());
-        var system = Start(Options(self, self, absent));
-        await ClusterManagement.StartAsync(system, Options(self, self, absent)).WaitAsync(TimeSpan.FromSeconds(15));
+        // Bound to every interface like in a container: any Host header (here "localhost") is answered.
+        var o = Options(self, self, absent) with { BindHostname = "0.0.0.0" };
+        var system = Start(o);
+        await ClusterManagement.StartAsync(system, o).WaitAsync(TimeSpan.FromSeconds(15));
         await Task.Delay(TimeSpan.FromSeconds(3)); // past the stable margin: it must still not form a cluster alone
 
-        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync($"http://127.0.0.1:{self}{ClusterManagement.AlivePath}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync($"http://localhost:{self}{ClusterManagement.AlivePath}")).StatusCode);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await Http.GetAsync($"http://127.0.0.1:{self}{ClusterManagement.ReadyPath}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"http://127.0.0.1:{self}/nothing")).StatusCode);
         Assert.Equal(0, UpCount(system));
         var seeds = await Http.GetStringAsync($"http://127.0.0.1:{self}{ClusterManagement.SeedNodesPath}");
         Assert.Contains("\"Nodes\":[]", seeds); // no members to offer as seeds yet
