@@ -112,6 +112,18 @@ public sealed class ClusterManagementTests(ITestOutputHelper output) : IAsyncLif
         Assert.Contains("--seed or --discovery", e.Message);
     }
 
+    [Fact(DisplayName = "A management port already in use fails the start with a message naming the option")]
+    public async Task Port_in_use_is_reported()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var o = Options(port, port, FreePort());
+        var system = Start(o);
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => ClusterManagement.StartAsync(system, o));
+        Assert.Contains("GIPO_MANAGEMENT_PORT", e.Message);
+    }
+
     public static TheoryData<ManagementOptions, string> Invalid => new()
     {
         { new("0.0.0.0", 8558, "config", "gipo", 1, ["a:8558"]), "GIPO_PUBLIC_HOSTNAME" },
