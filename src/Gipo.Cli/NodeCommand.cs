@@ -31,11 +31,13 @@ internal static class NodeCommand
         var tlsCertificate = new Option<string?>("--tls-certificate") { Description = "PKCS#12 file: TLS for remoting, peers must present the cluster's certificate (or one signed by --tls-ca) [GIPO_TLS_CERTIFICATE]" };
         var tlsPassword = new Option<string?>("--tls-certificate-password") { Description = "password of the PKCS#12 file [GIPO_TLS_CERTIFICATE_PASSWORD]" };
         var tlsCa = new Option<string?>("--tls-ca") { Description = "the cluster CA's certificate (PEM or DER): accept any peer it signed instead of only this node's own certificate [GIPO_TLS_CA]" };
+        var discovery = new Option<string?>("--discovery") { Description = "find the cluster by Cluster Bootstrap instead of seeds: config or kubernetes-api [GIPO_DISCOVERY; also GIPO_DISCOVERY_SERVICE, GIPO_REQUIRED_CONTACT_POINTS, GIPO_DISCOVERY_ENDPOINTS]" };
+        var managementPort = new Option<int?>("--management-port") { Description = "HTTP port of bootstrap and the /alive and /ready probes (default 8558; with --discovery) [GIPO_MANAGEMENT_PORT]" };
         var clusterConfig = new Option<string?>("--cluster-config") { Description = "Akka settings of the node (default: hocon/cluster.conf beside the program) [GIPO_CLUSTER_CONFIG]" };
         var command = new Command("node", "Run one node of a training cluster (Akka.Cluster) with the given roles.")
         {
             runId, roles, hostname, publicHostname, port, seed, clusterName, config, set, baseCheckpoint, runsDir, postgres, clusterConfig,
-            tlsCertificate, tlsPassword, tlsCa,
+            tlsCertificate, tlsPassword, tlsCa, discovery, managementPort,
         };
         command.SetAction(r => CommandErrors.Run(() =>
         {
@@ -43,9 +45,7 @@ internal static class NodeCommand
             var id = Value(runId, "GIPO_RUN_ID") ?? throw new ArgumentException("--run-id (or GIPO_RUN_ID) is required: every node of a run names it");
             var seeds = r.GetValue(seed) is { Length: > 0 } s ? s
                 : (Environment.GetEnvironmentVariable("GIPO_SEEDS") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            var portValue = r.GetValue(port) ?? (NonEmpty(Environment.GetEnvironmentVariable("GIPO_PORT")) is { } p
-                ? int.TryParse(p, out var parsed) ? parsed : throw new ArgumentException($"GIPO_PORT = '{p}' is not a port number")
-                : 4053);
+            var portValue = r.GetValue(port) ?? IntFromEnvironment("GIPO_PORT", 4053);
             var membership = new ClusterMembership(
                 NodeRoles.Parse(Value(roles, "GIPO_ROLES") ?? throw new ArgumentException($"--roles (or GIPO_ROLES) is required: {string.Join(", ", NodeRoles.All)}")),
                 Value(hostname, "GIPO_HOSTNAME") ?? "127.0.0.1", portValue, Value(publicHostname, "GIPO_PUBLIC_HOSTNAME"), seeds,
@@ -65,7 +65,18 @@ internal static class NodeCommand
             var tls = r.GetValue(tlsCertificate) is { } certificate
                 ? new TlsOptions(certificate, Value(tlsPassword, TlsOptions.PasswordVariable), Value(tlsCa, TlsOptions.CaVariable))
                 : TlsOptions.FromEnvironment();
-            var options = new NodeOptions(akka, p => Console.Error.WriteLine($"node: step {p.Step} {Describe(p.Line)}"), Membership: membership, Journal: journal, Tls: tls)
+            ManagementOptions? management = null;
+            if (Value(discovery, "GIPO_DISCOVERY") is { } method)
+            {
+                if (seeds.Length > 0) throw new ArgumentException("--seed (GIPO_SEEDS) and --discovery (GIPO_DISCOVERY) exclude each other: a cluster is found one way");
+                management = new ManagementOptions(membership.PublicHostname ?? membership.Hostname,
+                    r.GetValue(managementPort) ?? IntFromEnvironment("GIPO_MANAGEMENT_PORT", ManagementOptions.DefaultPort), method,
+                    NonEmpty(Environment.GetEnvironmentVariable("GIPO_DISCOVERY_SERVICE")) ?? "gipo", IntFromEnvironment("GIPO_REQUIRED_CONTACT_POINTS", 2),
+                    (Environment.GetEnvironmentVariable("GIPO_DISCOVERY_ENDPOINTS") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                    BindHostname: membership.Hostname);
+                management.Validate();
+            }
+            var options = new NodeOptions(akka, p => Console.Error.WriteLine($"node: step {p.Step} {Describe(p.Line)}"), Membership: membership, Journal: journal, Tls: tls, Management: management)
             {
                 // Stay long enough after the learner's last step for every other node's poll to see the end.
                 FinishLinger = TimeSpan.FromSeconds(6),
@@ -153,6 +164,10 @@ internal static class NodeCommand
             throw new ArgumentException($"cluster config '{Path.GetFullPath(path)}' is not valid HOCON: {e.Message}", e);
         }
     }
+
+    private static int IntFromEnvironment(string variable, int fallback) => NonEmpty(Environment.GetEnvironmentVariable(variable)) is { } text
+        ? int.TryParse(text, out var value) ? value : throw new ArgumentException($"{variable} = '{text}' is not a number")
+        : fallback;
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 

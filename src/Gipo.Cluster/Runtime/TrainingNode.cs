@@ -33,9 +33,11 @@ public sealed record RunOutcome(bool Finished, long Step, long PolicyVersion, do
 /// <param name="Membership">Roles and addresses; null: <see cref="ClusterMembership.SingleProcess"/>.</param>
 /// <param name="Journal">The journal database; null: SQLite in the run folder.</param>
 /// <param name="Tls">TLS for remoting between nodes (<see cref="TransportSecurity"/>), or null for plain TCP.</param>
+/// <param name="Management">Cluster Bootstrap over discovery plus the health endpoint (<see cref="ClusterManagement"/>), instead of seeds.</param>
 public sealed record NodeOptions(
     Config? ExtraConfig = null, Action<ProgressReport>? Progress = null, Action<long>? BeforeLearnerStep = null,
-    ClusterMembership? Membership = null, JournalDatabase? Journal = null, TlsOptions? Tls = null)
+    ClusterMembership? Membership = null, JournalDatabase? Journal = null, TlsOptions? Tls = null,
+    ManagementOptions? Management = null)
 {
     /// <summary>How often a node that does not host the learner asks the coordinator whether the run has finished.</summary>
     public TimeSpan FinishPoll { get; init; } = TimeSpan.FromSeconds(2);
@@ -156,8 +158,9 @@ public sealed class TrainingNode : IAsyncDisposable
             if (run.TorchThreads > 0) TorchRuntime.SetThreads(run.TorchThreads);
         }
 
-        var system = ActorSystem.Create(membership.ClusterName,
-            TransportSecurity.SystemSetup(NodeConfig(membership, journal, options.Tls is not null, options.ExtraConfig), options.Tls));
+        var config = NodeConfig(membership, journal, options.Tls is not null, options.ExtraConfig);
+        if (options.Management is { } management) config = ClusterManagement.Config(management).WithFallback(config);
+        var system = ActorSystem.Create(membership.ClusterName, TransportSecurity.SystemSetup(config, options.Tls));
         var node = new TrainingNode(system);
         try
         {
@@ -166,8 +169,10 @@ public sealed class TrainingNode : IAsyncDisposable
             cluster.RegisterOnMemberUp(() => up.TrySetResult());
             // A node that leaves (downed by the split-brain resolver, or shut down) has no part in the run any more.
             cluster.RegisterOnMemberRemoved(() => node.outcome.TrySetResult(new RunOutcome(false, -1, -1, null, null, "this node left the cluster (shut down, or downed as unreachable)")));
-            if (membership.Seeds is not { Count: > 0 }) await cluster.JoinAsync(cluster.SelfAddress);
-            // With seeds the cluster joins them by itself (akka.cluster.seed-nodes); a node that cannot reach any shuts down.
+            // With seeds the cluster joins them by itself (akka.cluster.seed-nodes); with discovery, Cluster Bootstrap
+            // finds the contact points and joins or forms the cluster; with neither, the node is a cluster of its own.
+            if (options.Management is { } m) node.management = await ClusterManagement.StartAsync(system, m);
+            else if (membership.Seeds is not { Count: > 0 }) await cluster.JoinAsync(cluster.SelfAddress);
             await up.Task.WaitAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
 
             var host = system.ActorOf(RunOutcomeListener.Props(node.outcome), "run");
@@ -228,6 +233,7 @@ public sealed class TrainingNode : IAsyncDisposable
 
     private const string ScorerName = "scorer-supervisor";
     private TimeSpan linger;
+    private ManagementEndpoint? management;
 
     /// <summary>Runs until the learner reports the end (or <paramref name="cancel"/>), then leaves the cluster and shuts down.</summary>
     public async Task<RunOutcome> RunAsync(CancellationToken cancel = default)
@@ -248,6 +254,7 @@ public sealed class TrainingNode : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
+        if (management is not null) await management.DisposeAsync();
     }
 
     /// <summary>

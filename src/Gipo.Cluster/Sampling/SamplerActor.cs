@@ -30,6 +30,13 @@ public sealed record SamplerSetup(
 public sealed class SamplerActor : ReceiveActor, IWithTimers
 {
     private const string RetryTimer = "retry";
+    private const string ReplyTimer = "reply";
+
+    /// <summary>
+    /// How long a work request may go unanswered before it is sent again: a request that reached a coordinator just
+    /// before its node died gets no answer, and the proxy delivers the repeat to the successor.
+    /// </summary>
+    public static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(10);
     private readonly ILoggingAdapter log = Context.GetLogger();
     private readonly SamplerSetup setup;
     private readonly IActorRef coordinator;
@@ -64,10 +71,17 @@ public sealed class SamplerActor : ReceiveActor, IWithTimers
         Receive<NoWorkYet>(_ =>
         {
             asking = false;
+            Timers.Cancel(ReplyTimer);
             if (pending.Count > 0) GeneratePending();
             else Timers.StartSingleTimer(RetryTimer, AskAgain.Instance, setup.Poll);
         });
         Receive<AskAgain>(_ => Ask());
+        Receive<NoReply>(_ =>
+        {
+            log.Info("{0}: no answer to a work request in {1} s; asking again", Name, ReplyTimeout.TotalSeconds);
+            asking = false;
+            Ask();
+        });
         // The store that announced our weights is gone (its node died; the learner-role singletons moved): subscribe
         // again through the proxy, which delivers once the new store runs. The new learner publishes the version it
         // resumed from, which may be older than ours; until we load it the ledger refuses our "future" weights.
@@ -127,6 +141,7 @@ public sealed class SamplerActor : ReceiveActor, IWithTimers
     private void OnLease(WorkLease lease)
     {
         asking = false;
+        Timers.Cancel(ReplyTimer);
         if (lease.GroupSize != setup.GroupSize)
             throw new InvalidOperationException($"lease {lease.GroupId} asks for {lease.GroupSize} samples, this run's G is {setup.GroupSize}");
         if (lease.PromptIndex < 0 || lease.PromptIndex >= setup.Prompts.Count)
@@ -141,6 +156,7 @@ public sealed class SamplerActor : ReceiveActor, IWithTimers
         if (asking || rollout is null) return;
         asking = true;
         coordinator.Tell(new RequestWork(Name, version));
+        Timers.StartSingleTimer(ReplyTimer, NoReply.Instance, ReplyTimeout);
     }
 
     private void GeneratePending()
@@ -163,5 +179,10 @@ public sealed class SamplerActor : ReceiveActor, IWithTimers
     private sealed class AskAgain : INoSerializationVerificationNeeded
     {
         public static AskAgain Instance { get; } = new();
+    }
+
+    private sealed class NoReply : INoSerializationVerificationNeeded
+    {
+        public static NoReply Instance { get; } = new();
     }
 }

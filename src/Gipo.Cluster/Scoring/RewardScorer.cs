@@ -20,9 +20,18 @@ namespace Gipo.Cluster.Scoring;
 /// and a probe one version behind. Protocol: <c>RewardScorerProtocol.cs</c>.
 /// </para>
 /// </summary>
-public sealed class RewardScorer : ReceiveActor
+public sealed class RewardScorer : ReceiveActor, IWithTimers
 {
+    /// <summary>How often results the coordinator has not acknowledged are sent again.</summary>
+    public static readonly TimeSpan Redelivery = TimeSpan.FromSeconds(5);
+
+    private const string RedeliveryTimer = "redeliver";
     private readonly ILoggingAdapter log = Context.GetLogger();
+
+    // Results sent and not yet acknowledged. A result sent to a coordinator that dies before journaling it would
+    // otherwise be lost, and its group would wait for its lease deadline (minutes) after the fail-over. The ledger is
+    // idempotent by group id, so a result that did arrive and is sent again is acknowledged as Ignored.
+    private readonly Dictionary<long, GroupResult> unacknowledged = [];
 
     /// <summary>Use <see cref="Props"/>.</summary>
     public RewardScorer(IReasoningTask task, ITextTokenizer tokenizer, IReadOnlyList<Problem> prompts, IActorRef coordinator, TimeSpan timeout)
@@ -43,12 +52,32 @@ public sealed class RewardScorer : ReceiveActor
                     : TimedOut(problem, members, verify.Exception?.GetBaseException().Message ?? $"verifier exceeded {timeout.TotalSeconds:F1} s")),
                 TaskScheduler.Default).PipeTo(Self);
         });
-        Receive<Verified>(v => coordinator.Tell(new GroupResult(v.Group)));
+        Receive<Verified>(v =>
+        {
+            var result = new GroupResult(v.Group);
+            unacknowledged[v.Group.GroupId] = result;
+            coordinator.Tell(result);
+            if (!Timers.IsTimerActive(RedeliveryTimer)) Timers.StartPeriodicTimer(RedeliveryTimer, Redeliver.Instance, Redelivery);
+        });
+        Receive<Redeliver>(_ =>
+        {
+            if (unacknowledged.Count == 0)
+            {
+                Timers.Cancel(RedeliveryTimer);
+                return;
+            }
+            log.Info("sending {0} unacknowledged result(s) again", unacknowledged.Count);
+            foreach (var result in unacknowledged.Values) coordinator.Tell(result);
+        });
         Receive<ResultAck>(a =>
         {
+            unacknowledged.Remove(a.GroupId);
             if (a.Outcome == ResultOutcome.Rejected) log.Warning("group {0} rejected by the coordinator: {1}", a.GroupId, a.Reason);
         });
     }
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>Props of a scorer reporting to <paramref name="coordinator"/>.</summary>
     public static Props Props(IReasoningTask task, ITextTokenizer tokenizer, IReadOnlyList<Problem> prompts, IActorRef coordinator, TimeSpan timeout) =>
@@ -56,6 +85,12 @@ public sealed class RewardScorer : ReceiveActor
 
     private static ScoredGroup TimedOut(Problem problem, IReadOnlyList<Trajectory> members, string reason) =>
         new(members[0].GroupId, problem.Id, members, [.. members.Select(t => new OutcomeScore(t.TrajectoryId, 0, false, $"not verified: {reason}"))], problem.Answer);
+
+    /// <summary>The redelivery timer's tick; local only.</summary>
+    private sealed class Redeliver : INoSerializationVerificationNeeded
+    {
+        public static Redeliver Instance { get; } = new();
+    }
 
     /// <summary>A verification finished (piped back from the thread pool); local only.</summary>
     private sealed record Verified(ScoredGroup Group) : INoSerializationVerificationNeeded;
