@@ -14,7 +14,7 @@ namespace Gipo.Cli;
 /// </summary>
 internal static class BenchCommand
 {
-    public static Command Create() => new("bench", "Benchmarks that print our numbers beside a baseline measured in the same run.") { ModelCommand(), PipelineBenchCommand.Create() };
+    public static Command Create() => new("bench", "Benchmarks that print our numbers beside a baseline measured in the same run.") { ModelCommand(), PipelineBenchCommand.Create(), ClusterBenchCommand.Create() };
 
     private static Command ModelCommand()
     {

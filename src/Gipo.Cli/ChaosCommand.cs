@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Gipo.Cli.Chaos;
+using Gipo.Cli.Processes;
 
 namespace Gipo.Cli;
 
@@ -35,9 +36,9 @@ internal static class ChaosCommand
             var pg = r.GetValue(postgres) ?? Environment.GetEnvironmentVariable("GIPO_POSTGRES")
                      ?? throw new ArgumentException("--postgres (or GIPO_POSTGRES) is required: chaos runs journal to PostgreSQL");
             var work = Path.GetFullPath(r.GetValue(workDir)!);
-            var settings = new ChaosSettings(typeof(ChaosCommand).Assembly.Location, work, pg, Path.GetFullPath(r.GetValue(baseCheckpoint)!),
+            var settings = new ClusterRunSettings(typeof(ChaosCommand).Assembly.Location, work, pg, Path.GetFullPath(r.GetValue(baseCheckpoint)!),
                 Path.GetFullPath(r.GetValue(config)!), Path.Combine(AppContext.BaseDirectory, "hocon", "cluster.conf"), r.GetValue(steps), 4,
-                TimeSpan.FromSeconds(r.GetValue(stableAfter)), ChaosSettings.SmallRun(4));
+                TimeSpan.FromSeconds(r.GetValue(stableAfter)), ClusterRunSettings.SmallRun);
             var randomSeed = r.GetValue(seed) ?? Environment.TickCount & 0x7fffffff;
             void Log(string line) => Console.Error.WriteLine($"chaos: {line}");
             var reports = new List<ChaosReport>();

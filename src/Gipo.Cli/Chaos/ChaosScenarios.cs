@@ -1,3 +1,5 @@
+using Gipo.Cli.Processes;
+
 namespace Gipo.Cli.Chaos;
 
 /// <summary>
@@ -24,9 +26,9 @@ internal static class ChaosScenarios
     public static string NewRunId(string scenario) => $"chaos-{scenario}-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Random.Shared.Next(1000, 9999)}";
 
     /// <summary>(a) One learner node and one sampler node; after step 2, two more sampler nodes join (one without a scorer).</summary>
-    public static ChaosReport AddSamplers(ChaosSettings settings, Action<string> log)
+    public static ChaosReport AddSamplers(ClusterRunSettings settings, Action<string> log)
     {
-        using var run = new ChaosRun(settings, NewRunId("add-samplers"), ["learner-1", "sampler-1"], log);
+        using var run = new ClusterRun(settings, NewRunId("add-samplers"), ["learner-1", "sampler-1"], log);
         run.Start("learner-1", LearnerRoles);
         run.Start("sampler-1", SamplerRoles);
         run.WaitForStep(2, StepTimeout);
@@ -45,9 +47,9 @@ internal static class ChaosScenarios
     /// SIGKILLed while the journal shows it holding leases. Its leases must be re-issued once the cluster downs it,
     /// long before they would expire.
     /// </summary>
-    public static ChaosReport KillSampler(ChaosSettings settings, Action<string> log)
+    public static ChaosReport KillSampler(ClusterRunSettings settings, Action<string> log)
     {
-        using var run = new ChaosRun(settings, NewRunId("kill-sampler"), ["learner-1", "sampler-2"], log);
+        using var run = new ClusterRun(settings, NewRunId("kill-sampler"), ["learner-1", "sampler-2"], log);
         run.Start("learner-1", LearnerRoles);
         run.Start("sampler-2", SamplerRoles);
         run.Start("sampler-1", SamplerRoles);
@@ -80,9 +82,9 @@ internal static class ChaosScenarios
     /// coordinator, learner, scheduler, weight store and metrics singletons) is SIGKILLed. The standby takes over from
     /// the journal and the last checkpoint, and the run ends at its step.
     /// </summary>
-    public static ChaosReport KillLearner(ChaosSettings settings, Action<string> log)
+    public static ChaosReport KillLearner(ClusterRunSettings settings, Action<string> log)
     {
-        using var run = new ChaosRun(settings, NewRunId("kill-learner"), ["learner-1", "learner-2"], log);
+        using var run = new ClusterRun(settings, NewRunId("kill-learner"), ["learner-1", "learner-2"], log);
         run.Start("learner-1", LearnerRoles);
         run.Start("learner-2", LearnerRoles);
         run.Start("sampler-1", SamplerRoles);
@@ -96,11 +98,11 @@ internal static class ChaosScenarios
     /// SIGKILLed at a random moment, the journal audited, and the node restarted on its port once the cluster is whole
     /// again. Stops killing if the run completes first.
     /// </summary>
-    public static ChaosReport RandomKills(ChaosSettings settings, int kills, int seed, Action<string> log)
+    public static ChaosReport RandomKills(ClusterRunSettings settings, int kills, int seed, Action<string> log)
     {
         var rng = new Random(seed);
         log($"random kills: {kills}, seed {seed}");
-        using var run = new ChaosRun(settings, NewRunId("random"), ["learner-1", "learner-2"], log);
+        using var run = new ClusterRun(settings, NewRunId("random"), ["learner-1", "learner-2"], log);
         (string Name, string Roles)[] nodes = [("learner-1", LearnerRoles), ("learner-2", LearnerRoles), ("sampler-1", SamplerRoles), ("sampler-2", SamplerRoles)];
         foreach (var (name, roles) in nodes) run.Start(name, roles);
         run.WaitForStep(1, StepTimeout);

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Gipo.Cli.Chaos;
+namespace Gipo.Cli.Processes;
 
 /// <summary>One <c>gipo node</c> child process and its log.</summary>
 internal sealed class NodeProcess(string name, string roles, int port, string log, Process process)

@@ -4,29 +4,29 @@ using Gipo.Cluster.Configuration;
 using Gipo.Cluster.Coordination;
 using Gipo.Cluster.Runtime;
 
-namespace Gipo.Cli.Chaos;
+namespace Gipo.Cli.Processes;
 
-/// <summary>What a chaos run is made of.</summary>
+/// <summary>What a run across <c>gipo node</c> processes is made of.</summary>
 /// <param name="GipoDll">The <c>gipo.dll</c> the nodes run.</param>
 /// <param name="WorkDir">Logs, the shared runs folder and the cluster config go here.</param>
 /// <param name="Postgres">The journal database every node uses.</param>
 /// <param name="ClusterConfigFile">The nodes' Akka settings (hocon/cluster.conf); <paramref name="StableAfter"/> is laid over it.</param>
 /// <param name="StableAfter">The split-brain resolver's stable-after: how long until an unreachable node is downed.</param>
 /// <param name="Sets">Run settings (<c>--set key=value</c>) on top of <paramref name="Preset"/>.</param>
-internal sealed record ChaosSettings(
+internal sealed record ClusterRunSettings(
     string GipoDll, string WorkDir, string Postgres, string BaseCheckpoint, string Preset, string ClusterConfigFile,
     int Steps, int GroupsPerStep, TimeSpan StableAfter, IReadOnlyList<string> Sets)
 {
     /// <summary>A small fast run for chaos tests: tiny evaluations, short answers, checkpoints every 2 steps.</summary>
-    public static IReadOnlyList<string> SmallRun(int groupsPerStep) =>
+    public static IReadOnlyList<string> SmallRun { get; } =
     [
         "run.checkpoint-every=2", "run.eval-every=0", "run.eval-prompts=16", "run.eval-samples=1",
-        $"algorithm.batch.groups-per-step={groupsPerStep}", "algorithm.batch.group-size=6", "algorithm.batch.max-new-tokens=48",
+        "algorithm.batch.group-size=6", "algorithm.batch.max-new-tokens=48",
         "algorithm.optim.minibatches=2", "run.groups-per-lease=2",
     ];
 }
 
-/// <summary>One journal audit: what the ledger says after an event of the chaos run.</summary>
+/// <summary>One journal audit: what the ledger says at a moment of the run.</summary>
 internal sealed record AuditSummary(long Step, long PolicyVersion, bool Finished, long Consumed, long ConsumedTwice, long Lost, long StalenessViolations,
     long Anomalies, long SamplerDiedReissued, long LeaseExpiredReissued, long Rollbacks, IReadOnlyList<string> Problems)
 {
@@ -53,13 +53,13 @@ internal sealed record ChaosReport(
 }
 
 /// <summary>
-/// A training run across several <c>gipo node</c> processes on 127.0.0.1 with a PostgreSQL journal, and the chaos done
+/// A training run across several <c>gipo node</c> processes on 127.0.0.1 with a PostgreSQL journal, and what is done
 /// to it: nodes added, SIGKILLed, restarted. After every kill the journal is read back and audited (nothing lost,
-/// nothing trained twice, staleness bound held). Used by the chaos tests and by <c>gipo chaos</c>.
+/// nothing trained twice, staleness bound held). Used by the chaos tests, <c>gipo chaos</c> and <c>gipo bench cluster</c>.
 /// </summary>
-internal sealed class ChaosRun : IDisposable
+internal sealed class ClusterRun : IDisposable
 {
-    private readonly ChaosSettings settings;
+    private readonly ClusterRunSettings settings;
     private readonly Action<string> log;
     private readonly Dictionary<string, int> ports = [];
     private readonly Stopwatch clock = Stopwatch.StartNew();
@@ -67,7 +67,7 @@ internal sealed class ChaosRun : IDisposable
     private readonly List<string> seeds;
 
     /// <summary>A run named <paramref name="runId"/> whose seed nodes will be <paramref name="seedNodes"/> (started first).</summary>
-    public ChaosRun(ChaosSettings settings, string runId, IReadOnlyList<string> seedNodes, Action<string>? log = null)
+    public ClusterRun(ClusterRunSettings settings, string runId, IReadOnlyList<string> seedNodes, Action<string>? log = null)
     {
         this.settings = settings;
         this.log = log ?? (_ => { });
@@ -81,7 +81,7 @@ internal sealed class ChaosRun : IDisposable
         List<string> args =
         [
             "--run-id", runId, "--runs-dir", Runs, "--config", settings.Preset, "--base", settings.BaseCheckpoint, "--postgres", settings.Postgres,
-            "--cluster-config", clusterConfig, "--set", $"run.steps={settings.Steps}",
+            "--cluster-config", clusterConfig, "--set", $"run.steps={settings.Steps}", "--set", $"algorithm.batch.groups-per-step={settings.GroupsPerStep}",
         ];
         foreach (var s in settings.Sets) args.AddRange(["--set", s]);
         foreach (var s in seeds) args.AddRange(["--seed", s]);
@@ -112,18 +112,21 @@ internal sealed class ChaosRun : IDisposable
     }
 
     /// <summary>The last learner step in the run's metrics log (−1 before the first line).</summary>
-    public long LoggedStep()
+    public long LoggedStep() => MetricsLines().Select(l => l.GetProperty("step").GetInt64()).DefaultIfEmpty(-1).Max();
+
+    /// <summary>The complete lines of the run's metrics log so far (a line being written is skipped).</summary>
+    public IReadOnlyList<JsonElement> MetricsLines()
     {
         var path = Folder.Metrics;
-        if (!File.Exists(path)) return -1;
+        if (!File.Exists(path)) return [];
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        var last = -1L;
+        var lines = new List<JsonElement>();
         foreach (var line in new StreamReader(stream).ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
-            try { last = Math.Max(last, JsonDocument.Parse(line).RootElement.GetProperty("step").GetInt64()); }
+            try { lines.Add(JsonDocument.Parse(line).RootElement.Clone()); }
             catch (JsonException) { } // a line being written
         }
-        return last;
+        return lines;
     }
 
     /// <summary>Waits until the metrics log shows <paramref name="step"/>.</summary>

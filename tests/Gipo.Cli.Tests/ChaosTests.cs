@@ -1,0 +1,99 @@
+using Gipo.Cli.Chaos;
+using Gipo.Cli.Processes;
+using Gipo.Cluster.Coordination;
+using Xunit.Abstractions;
+
+namespace Gipo.Cli.Tests;
+
+/// <summary>
+/// The multi-node chaos scenarios through real <c>gipo node</c> processes on 127.0.0.1 with a PostgreSQL journal
+/// (short versions; <c>gipo chaos --kills 20</c> runs the long series). Each asserts from the journal, after every kill
+/// and at the end, that no group was lost, none trained twice, the staleness bound held, and the run ended at its step.
+/// PostgreSQL is required: <c>.ci/run</c> installs and starts it; without it these tests fail with the reason.
+/// </summary>
+public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
+{
+    /// <summary>The test database (GIPO_TEST_POSTGRES overrides; <c>.ci/run</c> creates this role and database).</summary>
+    public static string Postgres => Environment.GetEnvironmentVariable("GIPO_TEST_POSTGRES") is { Length: > 0 } cs
+        ? cs : "Host=127.0.0.1;Port=5432;Database=gipo_test;Username=gipo;Password=gipo";
+
+    private readonly string work = Directory.CreateTempSubdirectory("gipo-chaos-").FullName;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(work, true); }
+        catch (IOException) { } // best effort
+    }
+
+    private ClusterRunSettings Settings(string name, int steps)
+    {
+        var database = JournalDatabase.Postgres(Postgres);
+        database.Prepare(); // a clear error naming the server when PostgreSQL is not there
+        return new ClusterRunSettings(Path.Combine(AppContext.BaseDirectory, "gipo.dll"), Path.Combine(work, name), Postgres,
+            Path.Combine(AppContext.BaseDirectory, "Fixtures", "sft-column-add-small"), Path.Combine(AppContext.BaseDirectory, "hocon", "quickstart.conf"),
+            Path.Combine(AppContext.BaseDirectory, "hocon", "cluster.conf"), steps, 4, TimeSpan.FromSeconds(4), ClusterRunSettings.SmallRun);
+    }
+
+    private void Check(ChaosReport report, int steps)
+    {
+        foreach (var kill in report.Kills) output.WriteLine($"kill {kill.Index}: {kill.Node} at {kill.AtSeconds} s after step {kill.LoggedStep}: {kill.Audit}");
+        output.WriteLine($"final ({report.Seconds} s): {report.Final}; exits {string.Join(", ", report.ExitCodes.Select(e => $"{e.Key}={e.Value}"))}; " +
+                         $"groups issued by node {string.Join(", ", report.GroupsIssuedByNode.Select(e => $"{e.Key}={e.Value}"))}");
+        Assert.All(report.Kills, k => Assert.True(k.Audit.Clean, $"after kill {k.Index} ({k.Node}): {k.Audit}\n{string.Join("\n", k.Audit.Problems)}"));
+        Assert.True(report.Final.Clean, $"{report.Final}\n{string.Join("\n", report.Final.Problems)}");
+        Assert.True(report.Final.Finished, $"the run did not complete: {report.Final}");
+        Assert.Equal(steps, report.Final.Step);
+        Assert.Equal(steps, report.Final.PolicyVersion);
+        Assert.Equal(steps * 4, report.Final.Consumed);
+        Assert.True(report.Passed(steps));
+    }
+
+    [Fact(DisplayName = "(a) Two sampler nodes join mid-run (one without a scorer): they lease work with no restart and the run ends clean")]
+    public void Sampler_nodes_join_mid_run()
+    {
+        const int steps = 8;
+        var report = ChaosScenarios.AddSamplers(Settings("add", steps), output.WriteLine);
+        Check(report, steps);
+        Assert.True(report.GroupsIssuedByNode["sampler-2"] > 0, "sampler-2 never got a lease");
+        Assert.True(report.GroupsIssuedByNode["sampler-3"] > 0, "sampler-3 never got a lease");
+        Assert.All(report.ExitCodes, e => Assert.Equal(0, e.Value));
+    }
+
+    [Fact(DisplayName = "(b) A sampler node SIGKILLed mid-group: its leases are re-issued once it is downed, long before they expire")]
+    public void Killed_sampler_node_leases_are_reissued()
+    {
+        const int steps = 8;
+        var report = ChaosScenarios.KillSampler(Settings("kill-sampler", steps), output.WriteLine);
+        Check(report, steps);
+        var kill = Assert.Single(report.Kills);
+        Assert.True(kill.HeldLeases);
+        Assert.True(report.Final.SamplerDiedReissued >= 1, report.Final.ToString());
+        var reissue = report.Measures["reissue_seconds"];
+        // Leases last 300 s (run.lease-seconds); DeathWatch on the downed node must be far quicker.
+        Assert.True(reissue < 60, $"leases re-issued {reissue} s after the kill");
+        Assert.Equal(0, report.ExitCodes["learner-1"]);
+        Assert.Equal(0, report.ExitCodes["sampler-2"]);
+    }
+
+    [Fact(DisplayName = "(c) The coordinator+learner node SIGKILLed while a standby runs: the standby takes over from the journal and checkpoint")]
+    public void Killed_learner_node_standby_takes_over()
+    {
+        const int steps = 8;
+        var report = ChaosScenarios.KillLearner(Settings("kill-learner", steps), output.WriteLine);
+        Check(report, steps);
+        Assert.Equal("learner-1", Assert.Single(report.Kills).Node);
+        Assert.Equal(0, report.ExitCodes["learner-2"]);
+        Assert.Equal(0, report.ExitCodes["sampler-1"]);
+    }
+
+    [Fact(DisplayName = "(d) A short randomized series of SIGKILLs across roles, each victim restarted: every audit clean, the run ends at its step")]
+    public void Randomized_kills()
+    {
+        const int steps = 10;
+        var seed = Environment.TickCount & 0x7fffffff;
+        output.WriteLine($"seed {seed}");
+        var report = ChaosScenarios.RandomKills(Settings("random", steps), 3, seed, output.WriteLine);
+        Check(report, steps);
+        Assert.True(report.Kills.Count >= 2, $"only {report.Kills.Count} kill(s) before the run completed");
+    }
+}
