@@ -22,8 +22,8 @@ namespace Gipo.Cluster.Scoring;
 /// </summary>
 public sealed class RewardScorer : ReceiveActor, IWithTimers
 {
-    /// <summary>How often results the coordinator has not acknowledged are sent again.</summary>
-    public static readonly TimeSpan Redelivery = TimeSpan.FromSeconds(5);
+    /// <summary>How often results the coordinator has not acknowledged are sent again, by default.</summary>
+    public static readonly TimeSpan DefaultRedelivery = TimeSpan.FromSeconds(5);
 
     private const string RedeliveryTimer = "redeliver";
     private readonly ILoggingAdapter log = Context.GetLogger();
@@ -34,7 +34,7 @@ public sealed class RewardScorer : ReceiveActor, IWithTimers
     private readonly Dictionary<long, GroupResult> unacknowledged = [];
 
     /// <summary>Use <see cref="Props"/>.</summary>
-    public RewardScorer(IReasoningTask task, ITextTokenizer tokenizer, IReadOnlyList<Problem> prompts, IActorRef coordinator, TimeSpan timeout)
+    public RewardScorer(IReasoningTask task, ITextTokenizer tokenizer, IReadOnlyList<Problem> prompts, IActorRef coordinator, TimeSpan timeout, TimeSpan redelivery)
     {
         Receive<ScoreGroup>(m =>
         {
@@ -57,7 +57,7 @@ public sealed class RewardScorer : ReceiveActor, IWithTimers
             var result = new GroupResult(v.Group);
             unacknowledged[v.Group.GroupId] = result;
             coordinator.Tell(result);
-            if (!Timers.IsTimerActive(RedeliveryTimer)) Timers.StartPeriodicTimer(RedeliveryTimer, Redeliver.Instance, Redelivery);
+            if (!Timers.IsTimerActive(RedeliveryTimer)) Timers.StartPeriodicTimer(RedeliveryTimer, Redeliver.Instance, redelivery);
         });
         Receive<Redeliver>(_ =>
         {
@@ -79,9 +79,12 @@ public sealed class RewardScorer : ReceiveActor, IWithTimers
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>Props of a scorer reporting to <paramref name="coordinator"/>.</summary>
-    public static Props Props(IReasoningTask task, ITextTokenizer tokenizer, IReadOnlyList<Problem> prompts, IActorRef coordinator, TimeSpan timeout) =>
-        Akka.Actor.Props.Create(() => new RewardScorer(task, tokenizer, prompts, coordinator, timeout));
+    /// <summary>Props of a scorer reporting to <paramref name="coordinator"/>; unacknowledged results are sent again every <paramref name="redelivery"/> (default 5 s).</summary>
+    public static Props Props(IReasoningTask task, ITextTokenizer tokenizer, IReadOnlyList<Problem> prompts, IActorRef coordinator, TimeSpan timeout, TimeSpan? redelivery = null)
+    {
+        var every = redelivery ?? DefaultRedelivery;
+        return Akka.Actor.Props.Create(() => new RewardScorer(task, tokenizer, prompts, coordinator, timeout, every));
+    }
 
     private static ScoredGroup TimedOut(Problem problem, IReadOnlyList<Trajectory> members, string reason) =>
         new(members[0].GroupId, problem.Id, members, [.. members.Select(t => new OutcomeScore(t.TrajectoryId, 0, false, $"not verified: {reason}"))], problem.Answer);

@@ -119,6 +119,25 @@ public sealed class DataPathSpecs(ITestOutputHelper output) : SqliteTestKit(outp
         Assert.All(timedOut.Scores, s => Assert.Contains("not verified", s.Reason));
     }
 
+    [Fact(DisplayName = "RewardScorer: a result the coordinator does not acknowledge (it died) is sent again until it is, then no more")]
+    public async Task Scorer_redelivers_until_acknowledged()
+    {
+        var prompts = ColumnAdd.Sample(Split.RlTrain, 2, 3);
+        var coordinator = CreateTestProbe("coordinator");
+        var scorer = Sys.ActorOf(RewardScorer.Props(ColumnAdd, LearnerFixture.Tok, prompts, coordinator.Ref, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(300)));
+        scorer.Tell(new ScoreGroup(1, Members(groupId: 9, prompts[1], ["A:" + prompts[1].Answer + "\n", "A:0\n"])));
+        await coordinator.ExpectMsgAsync<GenerationDone>();
+        var first = await coordinator.ExpectMsgAsync<GroupResult>();
+        // No acknowledgement: the same result again, and again.
+        Assert.Equal(first.Group.GroupId, (await coordinator.ExpectMsgAsync<GroupResult>(TimeSpan.FromSeconds(3))).Group.GroupId);
+        Assert.Equal(9, (await coordinator.ExpectMsgAsync<GroupResult>(TimeSpan.FromSeconds(3))).Group.GroupId);
+        // Acknowledged (as a duplicate, even): nothing more.
+        coordinator.Reply(new ResultAck(9, ResultOutcome.Ignored, "group 9 is already scored"));
+        await Task.Delay(400); // a redelivery already on its way may still arrive
+        coordinator.ReceiveWhile(TimeSpan.FromMilliseconds(100), m => m as GroupResult);
+        await coordinator.ExpectNoMsgAsync(TimeSpan.FromSeconds(1.5));
+    }
+
     [Fact(DisplayName = "MetricsSink: appends one JSON object per step with the samplers' throughput, and a rewind keeps steps up to the checkpoint")]
     public async Task Metrics_sink_appends_and_rewinds()
     {
