@@ -47,6 +47,9 @@ public sealed record NodeOptions(
     /// (polling every <see cref="FinishPoll"/>) still find the coordinator and learn that the run is over.
     /// </summary>
     public TimeSpan FinishLinger { get; init; } = TimeSpan.Zero;
+
+    /// <summary>How long a node waits in a cluster without any coordinator node (after having seen one) before it ends.</summary>
+    public TimeSpan OrphanTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }
 
 /// <summary>
@@ -220,7 +223,7 @@ public sealed class TrainingNode : IAsyncDisposable
                 system.ActorOf(SamplerSupervisor.Props(run.Samplers, _ => SamplerActor.Props(samplerSetup, coordinator, scorer, store, metrics)), "samplers");
             }
             // Nodes that do not host the learner learn of the run's end from the coordinator.
-            system.ActorOf(RunEndWatcher.Props(coordinator, host, options.FinishPoll), "run-end-watcher");
+            system.ActorOf(RunEndWatcher.Props(coordinator, host, options.FinishPoll, options.OrphanTimeout), "run-end-watcher");
             node.linger = options.FinishLinger;
             return node;
         }
