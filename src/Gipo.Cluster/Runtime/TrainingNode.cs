@@ -83,7 +83,8 @@ public sealed class TrainingNode : IAsyncDisposable
               cluster.singleton-proxy.log-singleton-identification-failure = off
             }
             """);
-        return (extra ?? Config.Empty).WithFallback(node).WithFallback(GipoDispatchers.Config).WithFallback(LedgerPersistence.ForRun(folder.Database));
+        return (extra ?? Config.Empty).WithFallback(node).WithFallback(GipoDispatchers.Config).WithFallback(WeightTransferSettings.Config)
+            .WithFallback(LedgerPersistence.ForRun(folder.Database));
     }
 
     /// <summary>
