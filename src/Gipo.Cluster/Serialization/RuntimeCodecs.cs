@@ -21,7 +21,7 @@ internal static class RuntimeCodecs
         GipoCodecs.Add<PullWeightChunk>("pwc1", (w, m) => { w.Write(m.Version); w.WriteString(m.Sha256); w.Write(m.Offset); w.Write(m.Length); },
             r => new PullWeightChunk(r.ReadInt64(), r.ReadString(), r.ReadInt64(), r.ReadInt32()));
         GipoCodecs.Add<WeightChunk>("wc1", (w, m) => { w.Write(m.Version); w.Write(m.Offset); w.Write(m.Total); w.WriteBlock(m.Data.Span); },
-            r => new WeightChunk(r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadBlock<byte>()));
+            r => new WeightChunk(r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadBlock<byte>()), m => 3 * sizeof(long) + Wire.BlockSize(m.Data.Length));
         GipoCodecs.Add<WeightsUnavailable>("wu1",
             (w, m) => { w.Write(m.Version); w.WriteOptional(m.Latest, (x, v) => x.Write(v)); w.WriteString(m.Reason); },
             r => new WeightsUnavailable(r.ReadInt64(), r.ReadOptionalValue(x => x.ReadInt64()), r.ReadString()));

@@ -67,7 +67,11 @@ public sealed class WeightFetcher : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <inheritdoc />
-    protected override void PreStart() => store.Tell(SubscribePolicy.Instance);
+    protected override void PreStart()
+    {
+        if (settings.LargeObjectHeapWarning() is { } slow) log.Warning(slow);
+        store.Tell(SubscribePolicy.Instance);
+    }
 
     /// <inheritdoc />
     protected override void PostStop() => current?.Dispose();
@@ -122,7 +126,7 @@ public sealed class WeightFetcher : ReceiveActor, IWithTimers
         if (current is not { } t || c.Version != t.Notice.Version) return;
         Track(Sender);
         var index = c.Offset / settings.ChunkBytes;
-        if (c.Total != t.Notice.Bytes || c.Offset % settings.ChunkBytes != 0 || index >= t.Chunks || c.Data.Length != t.LengthOf((int)index))
+        if (c.Total != t.Notice.Bytes || c.Offset < 0 || c.Offset % settings.ChunkBytes != 0 || index >= t.Chunks || c.Data.Length != t.LengthOf((int)index))
         {
             Reject(t, $"chunk of {c.Data.Length} bytes at {c.Offset} of {c.Total} does not fit the announced {t.Notice.Bytes} bytes in {settings.ChunkBytes}-byte chunks");
             return;

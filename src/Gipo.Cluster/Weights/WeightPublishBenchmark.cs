@@ -59,7 +59,9 @@ public static class WeightPublishBenchmark
         return ConfigurationFactory.ParseString($$"""
             akka {
               loglevel = WARNING
-              stdout-loglevel = WARNING
+              # The log goes to standard error: standard output carries the command's results (--json).
+              loggers = ["{{typeof(Runtime.StandardErrorLogger).FullName}}, {{typeof(Runtime.StandardErrorLogger).Assembly.GetName().Name}}"]
+              stdout-loglevel = OFF
               log-dead-letters = off
               log-dead-letters-during-shutdown = off
               actor.provider = cluster

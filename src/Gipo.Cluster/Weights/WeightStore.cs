@@ -28,6 +28,7 @@ public sealed class WeightStore : ReceiveActor
         this.settings = settings ?? WeightTransferSettings.Create(Context.System);
         // Without the UID: a store re-created at the same path (a restarted singleton) is still found there.
         location = Self.Path.ToStringWithAddress(((ExtendedActorSystem)Context.System).Provider.DefaultAddress);
+        if (this.settings.LargeObjectHeapWarning() is { } slow) log.Warning(slow);
         Receive<PublishWeights>(OnPublish);
         Receive<SubscribePolicy>(_ =>
         {
