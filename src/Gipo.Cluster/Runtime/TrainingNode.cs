@@ -121,11 +121,12 @@ public sealed class TrainingNode : IAsyncDisposable
               cluster.singleton-proxy.log-singleton-identification-failure = off
             }
             """);
-        var config = node.WithFallback(ClusterDefaults).WithFallback(GipoDispatchers.Config).WithFallback(LedgerPersistence.ForRun(journal));
+        var config = node.WithFallback(ClusterDefaults).WithFallback(GipoDispatchers.Config).WithFallback(WeightTransferSettings.Config)
+            .WithFallback(LedgerPersistence.ForRun(journal));
         return extra is not null ? extra.WithFallback(config) : config;
     }
 
-    /// <summary><c>hocon/cluster.conf</c>'s settings that a node needs even without the file (frame size for weight chunks, failure detection).</summary>
+    /// <summary><c>hocon/cluster.conf</c>'s remoting sizes, for a node started without the file (the frame must hold a weight chunk, <see cref="WeightTransferSettings"/>).</summary>
     private static Config ClusterDefaults { get; } = ConfigurationFactory.ParseString("""
         akka.remote.dot-netty.tcp { maximum-frame-size = 4MiB, send-buffer-size = 8MiB, receive-buffer-size = 8MiB }
         """);
@@ -167,6 +168,8 @@ public sealed class TrainingNode : IAsyncDisposable
         var node = new TrainingNode(system);
         try
         {
+            // A chunk that cannot fit the remote frame stops the node here, not in a sampler's restart loop.
+            WeightTransferSettings.Create(system);
             var cluster = Akka.Cluster.Cluster.Get(system);
             var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             cluster.RegisterOnMemberUp(() => up.TrySetResult());
@@ -198,7 +201,7 @@ public sealed class TrainingNode : IAsyncDisposable
 
             // The weight store and the metrics sink live beside the learner (same role: the oldest learner node hosts
             // all learner-role singletons), so publishing weights and writing metrics.jsonl stay local to it.
-            var store = Singleton(system, membership, "weight-store", NodeRoles.Learner, WeightStore.Props);
+            var store = Singleton(system, membership, "weight-store", NodeRoles.Learner, () => WeightStore.Props());
             var metrics = Singleton(system, membership, "metrics", NodeRoles.Learner, () => MetricsSink.Props(folder.Metrics, folder.Root, options.Progress));
             var learnerSetup = new LearnerSetup(folder.Id, algorithm, run.Steps, run.Seed, run.CheckpointEvery, run.EvalEvery, run.EvalSamples,
                 run.Device, baseCheckpoint, folder.Checkpoints, task, evalProblems, run.Poll) { BeforeStep = options.BeforeLearnerStep };

@@ -25,7 +25,10 @@ public sealed record SamplerSetup(
 /// the coordinator for a lease only once it has weights (the readiness gate), sending the version it holds so the
 /// coordinator's admission control can refuse it when it is too stale. Each lease's G completions use the lease's
 /// seed, so a re-issued group reproduces its samples. Generated groups go to the <see cref="RewardScorer"/>.
-/// Runs on the pinned torch dispatcher: generation blocks only this actor's own thread.
+/// Runs on the pinned torch dispatcher: generation blocks only this actor's own thread. Weights arrive through a
+/// <see cref="WeightFetcher"/> child on the default dispatcher, which subscribes to the store and pulls each new
+/// version in chunks while this actor generates; loading the verified blob into the model happens here, between
+/// generations.
 /// </summary>
 public sealed class SamplerActor : ReceiveActor, IWithTimers
 {
@@ -41,15 +44,13 @@ public sealed class SamplerActor : ReceiveActor, IWithTimers
     private readonly SamplerSetup setup;
     private readonly IActorRef coordinator;
     private readonly IActorRef scorer;
-    private readonly IActorRef weightStore;
+    private readonly IActorRef fetcher;
     private readonly IActorRef? metrics;
     private readonly List<WorkLease> pending = [];
     private PolicyModel? model;
     private GroupRollout? rollout;
     private long version = -1;
-    private string sha = "";
     private bool asking;
-    private IActorRef? announcer;
 
     /// <summary>Use <see cref="Props"/>.</summary>
     public SamplerActor(SamplerSetup setup, IActorRef coordinator, IActorRef scorer, IActorRef weightStore, IActorRef? metrics)
@@ -57,16 +58,12 @@ public sealed class SamplerActor : ReceiveActor, IWithTimers
         this.setup = setup;
         this.coordinator = coordinator;
         this.scorer = scorer;
-        this.weightStore = weightStore;
         this.metrics = metrics;
+        fetcher = Context.ActorOf(WeightFetcher.Props(weightStore, WeightTransferSettings.Create(Context.System)), "weights");
 
-        Receive<PolicyPublished>(OnPublished);
-        Receive<WeightsReply>(OnWeights);
-        // Asked for a version the store no longer holds: take the newest instead.
-        Receive<WeightsUnavailable>(m =>
-        {
-            if (m.Latest is { } latest && latest != version) weightStore.Tell(new GetWeights(latest));
-        });
+        Receive<WeightsFetched>(m => Load(m.Weights));
+        // An announcement sent here rather than to the fetcher: forwarded, so the fetcher pulls from the store that sent it.
+        Receive<PolicyPublished>(m => fetcher.Forward(m));
         Receive<WorkLease>(OnLease);
         Receive<NoWorkYet>(_ =>
         {
@@ -82,16 +79,6 @@ public sealed class SamplerActor : ReceiveActor, IWithTimers
             asking = false;
             Ask();
         });
-        // The store that announced our weights is gone (its node died; the learner-role singletons moved): subscribe
-        // again through the proxy, which delivers once the new store runs. The new learner publishes the version it
-        // resumed from, which may be older than ours; until we load it the ledger refuses our "future" weights.
-        Receive<Terminated>(t =>
-        {
-            if (!t.ActorRef.Equals(announcer)) return;
-            announcer = null;
-            log.Info("{0}: the weight store {1} is gone; subscribing to its successor", Name, t.ActorRef.Path);
-            weightStore.Tell(SubscribePolicy.Instance);
-        });
     }
 
     /// <summary>Props on the pinned torch dispatcher.</summary>
@@ -104,37 +91,19 @@ public sealed class SamplerActor : ReceiveActor, IWithTimers
     private string Name => Self.Path.Name;
 
     /// <inheritdoc />
-    protected override void PreStart() => weightStore.Tell(SubscribePolicy.Instance);
-
-    /// <inheritdoc />
     protected override void PostStop()
     {
         model?.Dispose();
         model = null;
     }
 
-    private void OnPublished(PolicyPublished m)
+    private void Load(PolicyWeights w)
     {
-        if (!Sender.Equals(announcer) && !Sender.IsNobody())
-        {
-            if (announcer is not null) Context.Unwatch(announcer);
-            announcer = Sender;
-            Context.Watch(announcer);
-        }
-        if (m.Version == version && m.Sha256 == sha) return;
-        weightStore.Tell(new GetWeights(m.Version));
-    }
-
-    private void OnWeights(WeightsReply m)
-    {
-        var w = m.Weights;
-        if (w.Version == version && w.Sha256 == sha) return;
         model ??= new PolicyModel(setup.Model, TorchRuntime.ResolveDevice(setup.Device));
-        w.LoadInto(model); // verifies the hash and size first
+        w.LoadInto(model); // checks the hash again (cheap beside a generation) and the size against this model
         model.eval();
         rollout ??= new GroupRollout(model, setup.Tokenizer, setup.Task);
         version = w.Version;
-        sha = w.Sha256;
         if (pending.Count == 0) Ask();
     }
 

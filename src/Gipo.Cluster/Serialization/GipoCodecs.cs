@@ -10,7 +10,7 @@ namespace Gipo.Cluster.Serialization;
 /// </summary>
 public static class GipoCodecs
 {
-    private sealed record Codec(Type Type, string Manifest, Action<BinaryWriter, object> Write, Func<BinaryReader, object> Read);
+    private sealed record Codec(Type Type, string Manifest, Action<BinaryWriter, object> Write, Func<BinaryReader, object> Read, Func<object, int>? Size);
 
     private static readonly Dictionary<Type, Codec> ByType = [];
     private static readonly Dictionary<string, Codec> ByManifest = new(StringComparer.Ordinal);
@@ -38,9 +38,10 @@ public static class GipoCodecs
     public static byte[] Encode(object message)
     {
         var codec = CodecOf(message);
-        using var stream = new MemoryStream();
+        using var stream = new MemoryStream(codec.Size?.Invoke(message) ?? 0);
         using (var w = new BinaryWriter(stream, Wire.Utf8, leaveOpen: true)) codec.Write(w, message);
-        return stream.ToArray();
+        // A full buffer is the message exactly: no copy (an exact size, as weight chunks give, makes one allocation in all).
+        return stream.Length == stream.Capacity ? stream.GetBuffer() : stream.ToArray();
     }
 
     /// <summary>The message that <paramref name="bytes"/> encode under <paramref name="manifest"/>.</summary>
@@ -76,10 +77,13 @@ public static class GipoCodecs
             : throw new ArgumentException($"no Gipo codec for {message.GetType().FullName}: add one to the codec table", nameof(message));
     }
 
-    /// <summary>Adds one codec; called once per type by the codec groups.</summary>
-    internal static void Add<T>(string manifest, Action<BinaryWriter, T> write, Func<BinaryReader, T> read) where T : notnull
+    /// <summary>
+    /// Adds one codec; called once per type by the codec groups. <paramref name="size"/>, for types that carry large
+    /// blocks, is the exact encoded size (or a lower bound): the buffer is allocated once instead of grown by doubling.
+    /// </summary>
+    internal static void Add<T>(string manifest, Action<BinaryWriter, T> write, Func<BinaryReader, T> read, Func<T, int>? size = null) where T : notnull
     {
-        var codec = new Codec(typeof(T), manifest, (w, o) => write(w, (T)o), r => read(r));
+        var codec = new Codec(typeof(T), manifest, (w, o) => write(w, (T)o), r => read(r), size is null ? null : o => size((T)o));
         if (!ByType.TryAdd(typeof(T), codec)) throw new InvalidOperationException($"{typeof(T).Name} has two codecs");
         if (!ByManifest.TryAdd(manifest, codec)) throw new InvalidOperationException($"manifest '{manifest}' is used twice");
     }

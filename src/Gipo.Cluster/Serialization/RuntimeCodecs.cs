@@ -12,13 +12,16 @@ internal static class RuntimeCodecs
 {
     public static void Register()
     {
-        // ---- WeightStore
+        // ---- WeightStore. pp1 (PolicyPublished without a location), gw1/wr1 (whole-blob GetWeights/WeightsReply) are
+        // gone: they were never persisted, and a whole blob must not cross nodes.
         GipoCodecs.Add<PublishWeights>("pw1", (w, m) => WriteWeights(w, m.Weights), r => new PublishWeights(ReadWeights(r)));
         GipoCodecs.Add<SubscribePolicy>("sp1", (_, _) => { }, _ => SubscribePolicy.Instance);
-        GipoCodecs.Add<PolicyPublished>("pp1", (w, m) => { w.Write(m.Version); w.WriteString(m.Sha256); w.Write(m.Bytes); },
-            r => new PolicyPublished(r.ReadInt64(), r.ReadString(), r.ReadInt64()));
-        GipoCodecs.Add<GetWeights>("gw1", (w, m) => w.Write(m.Version), r => new GetWeights(r.ReadInt64()));
-        GipoCodecs.Add<WeightsReply>("wr1", (w, m) => WriteWeights(w, m.Weights), r => new WeightsReply(ReadWeights(r)));
+        GipoCodecs.Add<PolicyPublished>("pp2", (w, m) => { w.Write(m.Version); w.WriteString(m.Location); w.WriteString(m.Sha256); w.Write(m.Bytes); },
+            r => new PolicyPublished(r.ReadInt64(), r.ReadString(), r.ReadString(), r.ReadInt64()));
+        GipoCodecs.Add<PullWeightChunk>("pwc1", (w, m) => { w.Write(m.Version); w.WriteString(m.Sha256); w.Write(m.Offset); w.Write(m.Length); },
+            r => new PullWeightChunk(r.ReadInt64(), r.ReadString(), r.ReadInt64(), r.ReadInt32()));
+        GipoCodecs.Add<WeightChunk>("wc1", (w, m) => { w.Write(m.Version); w.Write(m.Offset); w.Write(m.Total); w.WriteBlock(m.Data.Span); },
+            r => new WeightChunk(r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadBlock<byte>()), m => 3 * sizeof(long) + Wire.BlockSize(m.Data.Length));
         GipoCodecs.Add<WeightsUnavailable>("wu1",
             (w, m) => { w.Write(m.Version); w.WriteOptional(m.Latest, (x, v) => x.Write(v)); w.WriteString(m.Reason); },
             r => new WeightsUnavailable(r.ReadInt64(), r.ReadOptionalValue(x => x.ReadInt64()), r.ReadString()));

@@ -61,6 +61,9 @@ internal static class Wire
         w.Write(MemoryMarshal.AsBytes(values));
     }
 
+    /// <summary>Encoded size of a block of <paramref name="bytes"/> bytes: its 7-bit-encoded count, then the bytes.</summary>
+    public static int BlockSize(int bytes) => bytes + (bytes < 1 << 7 ? 1 : bytes < 1 << 14 ? 2 : bytes < 1 << 21 ? 3 : bytes < 1 << 28 ? 4 : 5);
+
     public static T[] ReadBlock<T>(this BinaryReader r) where T : unmanaged
     {
         var n = r.ReadCount();

@@ -130,9 +130,9 @@ public sealed class GipoSerializerTests(ITestOutputHelper output)
         // ---- runtime data path
         [typeof(PublishWeights)] = r => new PublishWeights(Weights(r)),
         [typeof(SubscribePolicy)] = _ => SubscribePolicy.Instance,
-        [typeof(PolicyPublished)] = r => new PolicyPublished(Long(r), Text(r), Long(r)),
-        [typeof(GetWeights)] = r => new GetWeights(Long(r)),
-        [typeof(WeightsReply)] = r => new WeightsReply(Weights(r)),
+        [typeof(PolicyPublished)] = r => new PolicyPublished(Long(r), Text(r), Text(r), Long(r)),
+        [typeof(PullWeightChunk)] = r => new PullWeightChunk(Long(r), Text(r), Long(r), r.Next(int.MinValue, int.MaxValue)),
+        [typeof(WeightChunk)] = r => new WeightChunk(Long(r), Long(r), Long(r), Slice(r)),
         [typeof(WeightsUnavailable)] = r => new WeightsUnavailable(Long(r), r.Next(2) == 0 ? null : Long(r), Text(r)),
         [typeof(GetSamplers)] = _ => GetSamplers.Instance,
         [typeof(SamplersState)] = r => new SamplersState([.. Enumerable.Range(0, r.Next(0, 4)).Select(_ => Text(r))]),
@@ -230,6 +230,15 @@ public sealed class GipoSerializerTests(ITestOutputHelper output)
         var data = new byte[r.Next(0, 64)];
         r.NextBytes(data);
         return new Gipo.Model.Checkpoints.PolicyWeights(Long(r), data, Text(r));
+    }
+
+    /// <summary>Empty, or a slice in the middle of a larger array (as the store sends them).</summary>
+    private static ReadOnlyMemory<byte> Slice(Random r)
+    {
+        var data = new byte[r.Next(0, 3000)];
+        r.NextBytes(data);
+        var start = r.Next(0, data.Length + 1);
+        return data.AsMemory(start, r.Next(0, data.Length - start + 1));
     }
 
     private static ScoredGroup Scored(Random r)

@@ -23,27 +23,41 @@ public sealed class DataPathSpecs(ITestOutputHelper output) : SqliteTestKit(outp
 {
     private static readonly IReasoningTask ColumnAdd = ReasoningTasks.Get("column-add");
 
-    [Fact(DisplayName = "WeightStore: subscribers get a small notice per version and pull the weights; only the newest two are held")]
+    [Fact(DisplayName = "WeightStore: subscribers get a small notice per version and pull it in chunks; only the newest keep-versions are held")]
     public async Task Weight_store_protocol()
     {
-        var store = Sys.ActorOf(WeightStore.Props());
+        var store = Sys.ActorOf(WeightStore.Props(WeightTransferSettings.Default with { ChunkBytes = 1024, KeepVersions = 2 }), "weight-store");
         var sampler = CreateTestProbe();
         store.Tell(SubscribePolicy.Instance, sampler.Ref);
         await sampler.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200)); // nothing published yet
 
-        var v1 = new PolicyWeights(1, [1, 2, 3], PolicyWeights.HashOf([1, 2, 3]));
+        var data = new byte[2500];
+        new Random(1).NextBytes(data);
+        var v1 = new PolicyWeights(1, data, PolicyWeights.HashOf(data));
         store.Tell(new PublishWeights(v1));
         var notice = await sampler.ExpectMsgAsync<PolicyPublished>();
-        Assert.Equal((1L, v1.Sha256, 3L), (notice.Version, notice.Sha256, notice.Bytes));
-        store.Tell(new GetWeights(1), sampler.Ref);
-        Assert.Equal(v1.Data, (await sampler.ExpectMsgAsync<WeightsReply>()).Weights.Data);
+        Assert.Equal((1L, v1.Sha256, 2500L), (notice.Version, notice.Sha256, notice.Bytes));
+        Assert.Equal(store, sampler.LastSender); // the notice comes from the store itself, not a proxy
+        Assert.EndsWith("/user/weight-store", notice.Location);
+
+        store.Tell(new PullWeightChunk(1, v1.Sha256, 0, 1024), sampler.Ref);
+        var first = await sampler.ExpectMsgAsync<WeightChunk>();
+        Assert.Equal((1L, 0L, 2500L), (first.Version, first.Offset, first.Total));
+        Assert.Equal(data[..1024], first.Data.ToArray());
+        store.Tell(new PullWeightChunk(1, v1.Sha256, 2048, 1024), sampler.Ref);
+        Assert.Equal(data[2048..], (await sampler.ExpectMsgAsync<WeightChunk>()).Data.ToArray()); // the last chunk is shorter
+        store.Tell(new PullWeightChunk(1, v1.Sha256, 0, 2048), sampler.Ref); // more than the store's chunk size
+        Assert.Contains("bad pull", (await sampler.ExpectMsgAsync<WeightsUnavailable>()).Reason);
+        store.Tell(new PullWeightChunk(1, PolicyWeights.HashOf([9]), 0, 1024), sampler.Ref); // v1 with other contents is not held
+        await sampler.ExpectMsgAsync<WeightsUnavailable>();
 
         foreach (var v in new[] { 2L, 3L }) store.Tell(new PublishWeights(new PolicyWeights(v, [(byte)v], PolicyWeights.HashOf([(byte)v]))));
         Assert.Equal(2, (await sampler.ExpectMsgAsync<PolicyPublished>()).Version);
         Assert.Equal(3, (await sampler.ExpectMsgAsync<PolicyPublished>()).Version);
-        store.Tell(new GetWeights(1), sampler.Ref);
-        var gone = await sampler.ExpectMsgAsync<WeightsUnavailable>();
-        Assert.Equal(3, gone.Latest);
+        store.Tell(new PullWeightChunk(1, v1.Sha256, 0, 1024), sampler.Ref);
+        Assert.Equal(3, (await sampler.ExpectMsgAsync<WeightsUnavailable>()).Latest);
+        store.Tell(new PullWeightChunk(2, PolicyWeights.HashOf([2]), 0, 1024), sampler.Ref); // the one before the latest is still held
+        Assert.Equal(new byte[] { 2 }, (await sampler.ExpectMsgAsync<WeightChunk>()).Data.ToArray());
 
         // A late subscriber gets the newest version at once.
         var late = CreateTestProbe();
@@ -73,15 +87,12 @@ public sealed class DataPathSpecs(ITestOutputHelper output) : SqliteTestKit(outp
         var setup = new SamplerSetup(teacher.Config, LearnerFixture.Tok, ColumnAdd, prompts, 4, new SamplingOptions(MaxNewTokens: 12), 1, "cpu", TimeSpan.FromMilliseconds(50));
         var coordinator = CreateTestProbe("coordinator");
         var scorer = CreateTestProbe("scorer");
-        var store = CreateTestProbe("store");
-        var sampler = Sys.ActorOf(SamplerActor.Props(setup, coordinator.Ref, scorer.Ref, store.Ref, null), "sampler");
+        var store = Sys.ActorOf(WeightStore.Props(), "weight-store");
+        var sampler = Sys.ActorOf(SamplerActor.Props(setup, coordinator.Ref, scorer.Ref, store, null), "sampler");
 
-        await store.ExpectMsgAsync<SubscribePolicy>();
-        await coordinator.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300)); // the readiness gate
-        sampler.Tell(new PolicyPublished(7, weights.Sha256, weights.Data.Length), store.Ref);
-        Assert.Equal(7, (await store.ExpectMsgAsync<GetWeights>()).Version);
-        sampler.Tell(new WeightsReply(weights), store.Ref);
-        var ask = await coordinator.ExpectMsgAsync<RequestWork>();
+        await coordinator.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300)); // the readiness gate: no weights yet
+        store.Tell(new PublishWeights(weights)); // the sampler's fetcher subscribed, pulls the chunks and hands over the verified blob
+        var ask = await coordinator.ExpectMsgAsync<RequestWork>(TimeSpan.FromSeconds(20));
         Assert.Equal(7, ask.PolicyVersion);
 
         sampler.Tell(new WorkLease(41, 2, 12345, 4, 7, DateTime.UtcNow.AddMinutes(5)), coordinator.Ref);

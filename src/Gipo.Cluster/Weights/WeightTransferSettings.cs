@@ -1,0 +1,142 @@
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Remote;
+
+namespace Gipo.Cluster.Weights;
+
+/// <summary>
+/// How weights travel from a <see cref="WeightStore"/> to its <see cref="WeightFetcher"/>s: the actor system's
+/// <c>gipo.weights</c> section (defaults in <see cref="Config"/>). Every node must use the same chunk size.
+/// <para>
+/// Chunks and frames: every remote message is one frame of at most
+/// <c>akka.remote.dot-netty.tcp.maximum-frame-size</c> bytes (Akka's default is 128000b), and a frame in flight
+/// holds up everything behind it on the node pair's single TCP connection, cluster heartbeats included
+/// (ENGINEERING-NOTES §2.5). So weights go as chunks that fit a frame with room for the envelope
+/// (<see cref="EnvelopeBytes"/>), and only <see cref="Window"/> of them are in flight per puller: with the
+/// defaults (256 KiB chunks, 4 in flight, 1 MiB frames) a heartbeat waits behind at most about 1 MiB.
+/// </para>
+/// <para>
+/// Chunks and the GC: a chunk is copied about six times between the store's blob and the fetcher's buffer (encode,
+/// protobuf envelope, frame, decode). With .NET's default large-object threshold (85,000 bytes) every copy of a
+/// 256 KiB chunk is a large object, and large-object allocation triggers full collections over a heap that holds
+/// the blobs: measured 4-8x slower transfers on loopback. So gipo's runtimeconfig sets <c>System.GC.LOHThreshold</c>
+/// to 2 MiB; a host without it gets <see cref="LargeObjectHeapWarning"/> logged by the store and fetchers.
+/// </para>
+/// </summary>
+/// <param name="ChunkBytes">Bytes per <see cref="WeightChunk"/> (<c>chunk-size</c>); the store refuses larger pulls.</param>
+/// <param name="Window">Chunks a fetcher keeps requested and unanswered (<c>window</c>).</param>
+/// <param name="KeepVersions">
+/// Versions the store holds (<c>keep-versions</c>). More than one, so a fetcher still transferring version v when
+/// v+1 (and v+2) are published can finish v instead of starting over: when publishing is faster than a transfer,
+/// starting over every time would never deliver anything (see <see cref="SupersedeBelow"/>). Each costs a model's
+/// size of memory on the store's node.
+/// </param>
+/// <param name="ChunkTimeout">A fetcher that got no chunk for this long re-requests the ones in flight (<c>chunk-timeout</c>).</param>
+/// <param name="MaxRetries">Timeouts in a row after which a transfer is abandoned until the next announcement (<c>max-retries</c>).</param>
+/// <param name="HashAttempts">Transfers of one version whose hash did not match before the fetcher gives that version up (<c>hash-attempts</c>).</param>
+/// <param name="ResubscribeInterval">How often a fetcher whose store died re-sends its subscription (<c>resubscribe-interval</c>).</param>
+/// <param name="SupersedeBelow">
+/// A newer announcement replaces the transfer in progress while less than this fraction of it has arrived (or
+/// while it is stalled); past that, the transfer finishes and the newer version is fetched right after
+/// (<c>supersede-below</c>). 1 = always replace, 0 = never.
+/// </param>
+public sealed record WeightTransferSettings(
+    int ChunkBytes, int Window, int KeepVersions, TimeSpan ChunkTimeout, int MaxRetries, int HashAttempts, TimeSpan ResubscribeInterval,
+    double SupersedeBelow)
+{
+    /// <summary>Room left in a frame for what Akka wraps around a chunk: recipient and sender paths, manifest, sequence numbers.</summary>
+    public const int EnvelopeBytes = 16 * 1024;
+
+    /// <summary>The HOCON key of the remote frame limit that chunks must fit.</summary>
+    public const string FrameSizeKey = "akka.remote.dot-netty.tcp.maximum-frame-size";
+
+    /// <summary>
+    /// The defaults, and a 1 MiB frame limit (4 chunks): use as a fallback of a node's config. A node config that
+    /// sets its own frame size or <c>gipo.weights</c> keys wins.
+    /// </summary>
+    public static Config Config { get; } = ConfigurationFactory.ParseString("""
+        gipo.weights {
+          chunk-size = 256KiB          # < maximum-frame-size - 16KiB (checked at start-up)
+          window = 4                   # chunks in flight per fetcher: at most ~1 MiB ahead of a heartbeat
+          keep-versions = 3            # versions the store holds, so a fetcher mid-transfer of v is not cut off by v+1, v+2
+          chunk-timeout = 5s           # no chunk for this long: re-request the ones in flight
+          max-retries = 6              # timeouts in a row before a transfer waits for the next announcement
+          hash-attempts = 3            # transfers of one version with a bad hash before it is given up
+          resubscribe-interval = 2s    # a fetcher whose store died re-subscribes this often (the store may come back)
+          supersede-below = 0.5        # a newer version replaces a transfer less than this far along; else it is fetched next
+        }
+        akka.remote.dot-netty.tcp.maximum-frame-size = 1MiB
+        """);
+
+    /// <summary>The defaults of <see cref="Config"/>, without a frame check (a local actor system has no frames).</summary>
+    public static WeightTransferSettings Default { get; } = FromConfig(Config);
+
+    /// <summary>
+    /// The settings of <paramref name="system"/> (its <c>gipo.weights</c> over the defaults), checked against its
+    /// remote frame limit when it has remoting.
+    /// </summary>
+    /// <exception cref="ConfigurationException">A value is out of range, or a chunk does not fit a frame.</exception>
+    public static WeightTransferSettings Create(ActorSystem system)
+    {
+        var config = system.Settings.Config;
+        var settings = FromConfig(config.WithFallback(Config));
+        if (system is ExtendedActorSystem { Provider: IRemoteActorRefProvider })
+            settings.CheckFits(config.GetByteSize(FrameSizeKey, null) ?? 128000);
+        return settings;
+    }
+
+    /// <summary>Reads <c>gipo.weights</c> from <paramref name="config"/> (every key must be present).</summary>
+    /// <exception cref="ConfigurationException">A value is missing or out of range.</exception>
+    public static WeightTransferSettings FromConfig(Config config)
+    {
+        var c = config.GetConfig("gipo.weights") ?? throw new ConfigurationException("no 'gipo.weights' section: fall back to WeightTransferSettings.Config");
+        return new WeightTransferSettings(
+            (int)Math.Min(int.MaxValue, c.GetByteSize("chunk-size", null) ?? 0), c.GetInt("window"), c.GetInt("keep-versions"),
+            c.GetTimeSpan("chunk-timeout"), c.GetInt("max-retries"), c.GetInt("hash-attempts"), c.GetTimeSpan("resubscribe-interval"),
+            c.GetDouble("supersede-below")).Validated();
+    }
+
+    /// <summary>This, after checking every value's range.</summary>
+    /// <exception cref="ConfigurationException">A value is out of range; the message names the key.</exception>
+    public WeightTransferSettings Validated()
+    {
+        static void Require(bool ok, string key, object value, string range)
+        {
+            if (!ok) throw new ConfigurationException($"'gipo.weights.{key}' = {value}: must be {range}");
+        }
+        Require(ChunkBytes >= 1024, "chunk-size", ChunkBytes, ">= 1KiB");
+        Require(Window >= 1, "window", Window, ">= 1");
+        Require(KeepVersions >= 1, "keep-versions", KeepVersions, ">= 1");
+        Require(ChunkTimeout > TimeSpan.Zero, "chunk-timeout", ChunkTimeout, "> 0");
+        Require(MaxRetries >= 0, "max-retries", MaxRetries, ">= 0");
+        Require(HashAttempts >= 1, "hash-attempts", HashAttempts, ">= 1");
+        Require(ResubscribeInterval > TimeSpan.Zero, "resubscribe-interval", ResubscribeInterval, "> 0");
+        Require(SupersedeBelow is >= 0 and <= 1, "supersede-below", SupersedeBelow, "in [0, 1]");
+        return this;
+    }
+
+    /// <summary>
+    /// Null when a chunk with its envelope stays below this process's large-object threshold; otherwise why transfers
+    /// will be slow and how to fix it.
+    /// </summary>
+    public string? LargeObjectHeapWarning()
+    {
+        var threshold = GC.GetConfigurationVariables().TryGetValue("LOHThreshold", out var v) ? Convert.ToInt64(v) : 85_000;
+        return (long)ChunkBytes + EnvelopeBytes < threshold
+            ? null
+            : $"weight chunks of {ChunkBytes} bytes are large objects here (GC large-object threshold {threshold} bytes): every copy on the remoting " +
+              "path goes to the large-object heap and transfers run several times slower. Set System.GC.LOHThreshold above chunk-size + 16KiB " +
+              "(gipo's runtimeconfig sets 2 MiB) or lower 'gipo.weights.chunk-size' to 64KiB.";
+    }
+
+    /// <summary>Checks that a chunk and its envelope fit a remote frame of <paramref name="frameBytes"/>.</summary>
+    /// <exception cref="ConfigurationException">They do not; the message names both keys and a fix.</exception>
+    public void CheckFits(long frameBytes)
+    {
+        if ((long)ChunkBytes + EnvelopeBytes > frameBytes)
+            throw new ConfigurationException(
+                $"'gipo.weights.chunk-size' = {ChunkBytes} bytes does not fit '{FrameSizeKey}' = {frameBytes} bytes with {EnvelopeBytes} bytes " +
+                $"for the envelope: every weight chunk would be dropped by remoting. Raise the frame size (e.g. 1MiB for 256KiB chunks; " +
+                "WeightTransferSettings.Config sets it) or lower the chunk size.");
+    }
+}
