@@ -42,16 +42,26 @@ internal static class ChaosCommand
             var randomSeed = r.GetValue(seed) ?? Environment.TickCount & 0x7fffffff;
             void Log(string line) => Console.Error.WriteLine($"chaos: {line}");
             var reports = new List<ChaosReport>();
+            var failed = new List<string>();
             foreach (var name in which == "all" ? ChaosScenarios.Names : [which])
             {
                 Log($"scenario {name}, {settings.Steps} steps, work folder {work}");
-                reports.Add(name switch
+                try
                 {
-                    "add-samplers" => ChaosScenarios.AddSamplers(settings, Log),
-                    "kill-sampler" => ChaosScenarios.KillSampler(settings, Log),
-                    "kill-learner" => ChaosScenarios.KillLearner(settings, Log),
-                    _ => ChaosScenarios.RandomKills(settings, r.GetValue(kills), randomSeed, Log),
-                });
+                    reports.Add(name switch
+                    {
+                        "add-samplers" => ChaosScenarios.AddSamplers(settings, Log),
+                        "kill-sampler" => ChaosScenarios.KillSampler(settings, Log),
+                        "kill-learner" => ChaosScenarios.KillLearner(settings, Log),
+                        _ => ChaosScenarios.RandomKills(settings, r.GetValue(kills), randomSeed, Log),
+                    });
+                }
+                catch (Exception e) when (e is InvalidOperationException or TimeoutException)
+                {
+                    // A node that never joined or a run that stalled: the scenario failed; say why and go on.
+                    Log($"scenario {name} FAILED: {e.Message}");
+                    failed.Add(name);
+                }
             }
             var text = JsonSerializer.Serialize(reports, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
             File.WriteAllText(Path.Combine(work, "chaos-report.json"), text);
@@ -63,7 +73,7 @@ internal static class ChaosCommand
                 foreach (var problem in report.Kills.SelectMany(k => k.Audit.Problems).Concat(report.Final.Problems)) Console.Error.WriteLine($"  {problem}");
             }
             if (r.GetValue(json)) Console.WriteLine(text);
-            return reports.All(rep => rep.Passed(settings.Steps)) ? 0 : 5;
+            return failed.Count == 0 && reports.All(rep => rep.Passed(settings.Steps)) ? 0 : 5;
         }));
         return command;
     }

@@ -95,8 +95,8 @@ internal static class ChaosScenarios
 
     /// <summary>
     /// (d) Two coordinator+learner nodes and two sampler nodes; <paramref name="kills"/> times, a random node is
-    /// SIGKILLed at a random moment, the journal audited, and the node restarted on its port once the cluster is whole
-    /// again. Stops killing if the run completes first.
+    /// SIGKILLed at a random moment after the cluster settled from the previous kill, the journal audited, and the node
+    /// restarted on its port. Stops killing if the run completes first.
     /// </summary>
     public static ChaosReport RandomKills(ClusterRunSettings settings, int kills, int seed, Action<string> log)
     {
@@ -106,9 +106,14 @@ internal static class ChaosScenarios
         (string Name, string Roles)[] nodes = [("learner-1", LearnerRoles), ("learner-2", LearnerRoles), ("sampler-1", SamplerRoles), ("sampler-2", SamplerRoles)];
         foreach (var (name, roles) in nodes) run.Start(name, roles);
         run.WaitForStep(1, StepTimeout);
+        // One failure at a time: before the next kill the cluster must have settled (the restarted node's old
+        // incarnation downed and removed, reachability stable for the resolver's stable-after). Kills faster than
+        // that look like a flapping network to the split-brain resolver, which then downs every node
+        // (down-all-when-unstable): by design, and a different scenario from the one tested here.
+        var settle = settings.StableAfter * 2 + TimeSpan.FromSeconds(2);
         for (var i = 0; i < kills; i++)
         {
-            Thread.Sleep(TimeSpan.FromSeconds(1 + rng.NextDouble() * 4));
+            Thread.Sleep(settle + TimeSpan.FromSeconds(rng.NextDouble() * 4));
             if (run.Nodes.All.Any(n => n.HasExited)) break; // the run completed and nodes are leaving
             var (name, roles) = nodes[rng.Next(nodes.Length)];
             run.Kill(name);

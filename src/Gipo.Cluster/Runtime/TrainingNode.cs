@@ -68,7 +68,10 @@ public sealed class TrainingNode : IAsyncDisposable
     /// <summary>The name every Gipo actor system uses by default (cluster nodes must agree on it).</summary>
     public const string SystemName = ClusterMembership.DefaultName;
 
+    private const string ScorerName = "scorer-supervisor";
     private readonly TaskCompletionSource<RunOutcome> outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TimeSpan linger;
+    private ManagementEndpoint? management;
 
     private TrainingNode(ActorSystem system) => System = system;
 
@@ -200,7 +203,8 @@ public sealed class TrainingNode : IAsyncDisposable
             }
 
             // The weight store and the metrics sink live beside the learner (same role: the oldest learner node hosts
-            // all learner-role singletons), so publishing weights and writing metrics.jsonl stay local to it.
+            // all learner-role singletons), so the learner's whole-model PublishWeights and metrics.jsonl stay local;
+            // only small notices and 256 KiB chunks cross nodes.
             var store = Singleton(system, membership, "weight-store", NodeRoles.Learner, () => WeightStore.Props());
             var metrics = Singleton(system, membership, "metrics", NodeRoles.Learner, () => MetricsSink.Props(folder.Metrics, folder.Root, options.Progress));
             var learnerSetup = new LearnerSetup(folder.Id, algorithm, run.Steps, run.Seed, run.CheckpointEvery, run.EvalEvery, run.EvalSamples,
@@ -236,10 +240,6 @@ public sealed class TrainingNode : IAsyncDisposable
             throw;
         }
     }
-
-    private const string ScorerName = "scorer-supervisor";
-    private TimeSpan linger;
-    private ManagementEndpoint? management;
 
     /// <summary>Runs until the learner reports the end (or <paramref name="cancel"/>), then leaves the cluster and shuts down.</summary>
     public async Task<RunOutcome> RunAsync(CancellationToken cancel = default)
