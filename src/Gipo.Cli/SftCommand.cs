@@ -18,6 +18,7 @@ internal static class SftCommand
         var maxSteps = new Option<int>("--max-steps") { Description = "step limit", DefaultValueFactory = _ => 2000 };
         var batch = new Option<int>("--batch-size") { Description = "sequences per step", DefaultValueFactory = _ => 64 };
         var lr = new Option<double>("--lr") { Description = "peak AdamW learning rate (cosine schedule)", DefaultValueFactory = _ => 1e-3 };
+        var finalLr = new Option<double>("--final-lr-fraction") { Description = "the cosine ends at this fraction of --lr (1 = constant after warm-up)", DefaultValueFactory = _ => 0.1 };
         var evalEvery = new Option<int>("--eval-every") { Description = "steps between held-out evaluations", DefaultValueFactory = _ => 50 };
         var evalPrompts = new Option<int>("--eval-prompts") { Description = "held-out prompts per evaluation", DefaultValueFactory = _ => 200 };
         var minutes = new Option<double?>("--time-budget-minutes") { Description = "wall-clock limit; evaluates and saves when reached" };
@@ -31,7 +32,7 @@ internal static class SftCommand
         var json = new Option<bool>("--json") { Description = "last output line: {eval_pass_at_1, steps, seconds, checkpoint}" };
         var command = new Command("sft", "Supervised warm-start on solver solutions; writes a Hugging Face-layout checkpoint.")
         {
-            task, output, target, maxSteps, batch, lr, evalEvery, evalPrompts, minutes, seed, device, threads, hidden, layers, heads, intermediate, json,
+            task, output, target, maxSteps, batch, lr, finalLr, evalEvery, evalPrompts, minutes, seed, device, threads, hidden, layers, heads, intermediate, json,
         };
         command.SetAction(r => CommandErrors.Run(() =>
         {
@@ -42,6 +43,7 @@ internal static class SftCommand
                 MaxSteps = r.GetValue(maxSteps),
                 BatchSize = r.GetValue(batch),
                 LearningRate = r.GetValue(lr),
+                FinalLearningRateFraction = r.GetValue(finalLr),
                 EvalEvery = r.GetValue(evalEvery),
                 EvalPrompts = r.GetValue(evalPrompts),
                 TimeBudget = r.GetValue(minutes) is { } m ? TimeSpan.FromMinutes(m) : null,

@@ -119,8 +119,12 @@ internal static class TrainCommand
         var options = new SftOptions
         {
             Task = run.Task, TargetPassAt1 = sft.TargetPassAt1, MaxSteps = sft.MaxSteps, BatchSize = sft.Batch, LearningRate = sft.LearningRate,
+            FinalLearningRateFraction = sft.FinalLrFraction,
             EvalEvery = sft.EvalEvery, EvalPrompts = sft.EvalPrompts, Seed = run.Seed,
         }.Validate();
+        // The run's thread count holds for the warm start too: more intra-op threads than free cores (two on the
+        // quickstart's machine) make every SFT step wait on descheduled threads.
+        if (run.TorchThreads > 0) TorchRuntime.SetThreads(run.TorchThreads);
         TorchSharp.torch.manual_seed(run.Seed);
         var tokenizer = CharTokenizer.Default;
         var shape = ModelConfig.Tiny(tokenizer.VocabSize, tokenizer.EosId, tokenizer.PadId, tokenizer.BosId) with

@@ -196,7 +196,9 @@ internal sealed class RmsNorm : nn.Module<Tensor, Tensor>
         // adds and RoPE run for every layer of every decode step, so they hold theirs.
         using var epsilon = eps.ToScalar();
         using var one = 1.0.ToScalar(); // add(scalar) would make its alpha = 1 implicitly, with the same hazard
-        var normed = x32 * x32.square().mean([-1], keepdim: true).add(epsilon, one).rsqrt();
+        // x·x rather than square(): TorchSharp's square() is pow(2) with an implicit Scalar exponent, the same hazard
+        // (it failed a learner forward with "INTERNAL ASSERT FAILED at c10/core/Scalar.h" under load).
+        var normed = x32 * (x32 * x32).mean([-1], keepdim: true).add(epsilon, one).rsqrt();
         return weight * (x.dtype == float32 ? normed : normed.to(x.dtype));
     }
 }

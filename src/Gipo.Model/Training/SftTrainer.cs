@@ -19,6 +19,8 @@ public sealed record SftOptions
     public double LearningRate { get; init; } = 1e-3;
     public double WeightDecay { get; init; } = 0.01;
     public int WarmupSteps { get; init; } = 30;
+    /// <summary>The cosine decays from <see cref="LearningRate"/> to this fraction of it at <see cref="MaxSteps"/>; 1 = constant after warm-up.</summary>
+    public double FinalLearningRateFraction { get; init; } = 0.1;
     public int MaxSteps { get; init; } = 2000;
     public int EvalEvery { get; init; } = 50;
     public int EvalPrompts { get; init; } = 200;
@@ -36,6 +38,7 @@ public sealed record SftOptions
         ReasoningTasks.Get(Task);
         if (BatchSize < 1) throw new ArgumentException($"batch size must be >= 1 (got {BatchSize})");
         if (!(LearningRate > 0)) throw new ArgumentException($"learning rate must be > 0 (got {LearningRate})");
+        if (FinalLearningRateFraction is < 0 or > 1) throw new ArgumentException($"final learning-rate fraction must be in [0, 1] (got {FinalLearningRateFraction})");
         if (MaxSteps < 1) throw new ArgumentException($"max steps must be >= 1 (got {MaxSteps})");
         if (EvalEvery < 1) throw new ArgumentException($"eval interval must be >= 1 (got {EvalEvery})");
         if (EvalPrompts < 1 || EvalSamplesPerPrompt < 1) throw new ArgumentException("evaluation needs at least one prompt and one sample");
@@ -143,11 +146,12 @@ public sealed class SftTrainer(PolicyModel model, ITextTokenizer tokenizer, stri
         return TokenBatch.Create(pairs, tokenizer.PadId, model.Device, model.Config.MaxPositionEmbeddings);
     }
 
-    /// <summary>Linear warm-up, then cosine decay to a tenth of the peak.</summary>
+    /// <summary>Linear warm-up, then cosine decay to <see cref="SftOptions.FinalLearningRateFraction"/> of the peak.</summary>
     internal static double LearningRateAt(int step, SftOptions o)
     {
         if (step <= o.WarmupSteps) return o.LearningRate * step / Math.Max(1, o.WarmupSteps);
         var progress = (double)(step - o.WarmupSteps) / Math.Max(1, o.MaxSteps - o.WarmupSteps);
-        return o.LearningRate * (0.1 + 0.9 * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(1, progress))));
+        var floor = o.FinalLearningRateFraction;
+        return o.LearningRate * (floor + (1 - floor) * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(1, progress))));
     }
 }
