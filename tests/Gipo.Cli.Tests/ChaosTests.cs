@@ -89,7 +89,8 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
     [Fact(DisplayName = "(d) A short randomized series of SIGKILLs across roles, each victim restarted: every audit clean, the run ends at its step")]
     public void Randomized_kills()
     {
-        const int steps = 10;
+        // Long enough for three kills with the cluster settling between them (about 15 s each) before the run completes.
+        const int steps = 24;
         var seed = Environment.TickCount & 0x7fffffff;
         output.WriteLine($"seed {seed}");
         var report = ChaosScenarios.RandomKills(Settings("random", steps), 3, seed, output.WriteLine);

@@ -114,7 +114,15 @@ internal static class ChaosScenarios
         for (var i = 0; i < kills; i++)
         {
             Thread.Sleep(settle + TimeSpan.FromSeconds(rng.NextDouble() * 4));
-            if (run.Nodes.All.Any(n => n.HasExited)) break; // the run completed and nodes are leaving
+            if (run.Audit().Audit.Finished) break; // the run completed and the nodes are leaving
+            // A node that ended by itself (downed by the resolver when it looked unreachable on a loaded machine, or
+            // left without a coordinator) is restarted, as a process supervisor would.
+            foreach (var (exited, exitedRoles) in nodes.Where(n => run.Nodes[n.Name].HasExited))
+            {
+                log($"{run.Seconds,6:F1} s  {exited} ended by itself (exit {run.Nodes[exited].Process.ExitCode}): restart");
+                run.Start(exited, exitedRoles);
+                Thread.Sleep(settle);
+            }
             var (name, roles) = nodes[rng.Next(nodes.Length)];
             run.Kill(name);
             if (run.Audit().Audit.Finished) break;
