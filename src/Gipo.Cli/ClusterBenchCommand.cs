@@ -73,8 +73,9 @@ internal static class ClusterBenchCommand
         var first = lines.First(l => l.GetProperty("step").GetInt64() == 2);
         var last = lines[^1];
         double D(string key) => last.GetProperty(key).GetDouble() - first.GetProperty(key).GetDouble();
-        var seconds = D("seconds");
+        // Each line's "seconds" is its step's wall time (waiting for the batch included), so the window is their sum.
         var window = lines.Where(l => l.GetProperty("step").GetInt64() > 2).ToList();
+        var seconds = window.Sum(l => l.GetProperty("seconds").GetDouble());
         return new Row(samplerNodes, Math.Round(D("samples_generated") / seconds, 2), Math.Round(D("samples_total") / seconds, 2),
             Math.Round(window.Average(l => l.GetProperty("learner_idle_fraction").GetDouble()), 3),
             Math.Round(window.Average(l => l.GetProperty("staleness_mean").GetDouble()), 2), Math.Round(seconds, 1), report.Final.Clean && report.Final.Finished);
