@@ -33,7 +33,7 @@ internal static class ChaosCommand
             var which = r.GetValue(scenario)!;
             if (which != "all" && !ChaosScenarios.Names.Contains(which))
                 throw new ArgumentException($"--scenario '{which}': allowed are {string.Join(", ", ChaosScenarios.Names)}, all");
-            var pg = r.GetValue(postgres) ?? Environment.GetEnvironmentVariable("GIPO_POSTGRES")
+            var pg = r.GetValue(postgres) ?? GipoEnvironment.Get(GipoEnvironment.Postgres)
                      ?? throw new ArgumentException("--postgres (or GIPO_POSTGRES) is required: chaos runs journal to PostgreSQL");
             var work = Path.GetFullPath(r.GetValue(workDir)!);
             var settings = new ClusterRunSettings(typeof(ChaosCommand).Assembly.Location, work, pg, Path.GetFullPath(r.GetValue(baseCheckpoint)!),

@@ -37,7 +37,7 @@ internal static class ClusterBenchCommand
                 .Select(c => int.TryParse(c, out var n) && n is > 0 and <= 16 ? n : throw new ArgumentException($"--samplers: '{c}' is not a count in 1..16")).ToList();
             var stepCount = r.GetValue(steps);
             if (stepCount < 4) throw new ArgumentException("--steps must be at least 4 (the window starts at step 2)");
-            var pg = r.GetValue(postgres) ?? Environment.GetEnvironmentVariable("GIPO_POSTGRES")
+            var pg = r.GetValue(postgres) ?? GipoEnvironment.Get(GipoEnvironment.Postgres)
                      ?? throw new ArgumentException("--postgres (or GIPO_POSTGRES) is required: the nodes journal to PostgreSQL");
             var work = Path.GetFullPath(r.GetValue(workDir)!);
             var settings = new ClusterRunSettings(typeof(ClusterBenchCommand).Assembly.Location, work, pg,

@@ -41,10 +41,10 @@ internal static class NodeCommand
         };
         command.SetAction(r => CommandErrors.Run(() =>
         {
-            string? Value(Option<string?> option, string env) => r.GetValue(option) ?? NonEmpty(Environment.GetEnvironmentVariable(env));
+            string? Value(Option<string?> option, string env) => r.GetValue(option) ?? GipoEnvironment.Get(env);
             var id = Value(runId, "GIPO_RUN_ID") ?? throw new ArgumentException("--run-id (or GIPO_RUN_ID) is required: every node of a run names it");
             var seeds = r.GetValue(seed) is { Length: > 0 } s ? s
-                : (Environment.GetEnvironmentVariable("GIPO_SEEDS") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                : (GipoEnvironment.Get("GIPO_SEEDS") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var portValue = r.GetValue(port) ?? IntFromEnvironment("GIPO_PORT", 4053);
             var membership = new ClusterMembership(
                 NodeRoles.Parse(Value(roles, "GIPO_ROLES") ?? throw new ArgumentException($"--roles (or GIPO_ROLES) is required: {string.Join(", ", NodeRoles.All)}")),
@@ -57,8 +57,8 @@ internal static class NodeCommand
             var run = RunSettings.Read(settings);
             if (run.BaseCheckpoint.Length == 0)
                 throw new ArgumentException("gipo node needs a base checkpoint (--base, GIPO_BASE or run.base-checkpoint): make one with `gipo sft` first");
-            var journal = Value(postgres, "GIPO_POSTGRES") is { } cs ? JournalDatabase.Postgres(cs) : JournalDatabase.Sqlite(folder.Database);
-            if (hostsRunState && seeds.Length > 0 && Value(postgres, "GIPO_POSTGRES") is null)
+            var journal = Value(postgres, GipoEnvironment.Postgres) is { } cs ? JournalDatabase.Postgres(cs) : JournalDatabase.Sqlite(folder.Database);
+            if (hostsRunState && seeds.Length > 0 && Value(postgres, GipoEnvironment.Postgres) is null)
                 Console.Error.WriteLine("node: warning: the journal is SQLite in the run folder; a standby coordinator/learner node needs --postgres to take over");
 
             var akka = ReadClusterConfig(Value(clusterConfig, "GIPO_CLUSTER_CONFIG") ?? Path.Combine(AppContext.BaseDirectory, "hocon", "cluster.conf"));
@@ -71,8 +71,8 @@ internal static class NodeCommand
                 if (seeds.Length > 0) throw new ArgumentException("--seed (GIPO_SEEDS) and --discovery (GIPO_DISCOVERY) exclude each other: a cluster is found one way");
                 management = new ManagementOptions(membership.PublicHostname ?? membership.Hostname,
                     r.GetValue(managementPort) ?? IntFromEnvironment("GIPO_MANAGEMENT_PORT", ManagementOptions.DefaultPort), method,
-                    NonEmpty(Environment.GetEnvironmentVariable("GIPO_DISCOVERY_SERVICE")) ?? "gipo", IntFromEnvironment("GIPO_REQUIRED_CONTACT_POINTS", 2),
-                    (Environment.GetEnvironmentVariable("GIPO_DISCOVERY_ENDPOINTS") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                    GipoEnvironment.Get("GIPO_DISCOVERY_SERVICE") ?? "gipo", IntFromEnvironment("GIPO_REQUIRED_CONTACT_POINTS", 2),
+                    (GipoEnvironment.Get("GIPO_DISCOVERY_ENDPOINTS") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                     BindHostname: membership.Hostname);
                 management.Validate();
             }
@@ -165,11 +165,10 @@ internal static class NodeCommand
         }
     }
 
-    private static int IntFromEnvironment(string variable, int fallback) => NonEmpty(Environment.GetEnvironmentVariable(variable)) is { } text
+    private static int IntFromEnvironment(string variable, int fallback) => GipoEnvironment.Get(variable) is { } text
         ? int.TryParse(text, out var value) ? value : throw new ArgumentException($"{variable} = '{text}' is not a number")
         : fallback;
 
-    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     private static string Describe(JsonObject line) =>
         $"v{line["policy_version"]} reward {line["reward_mean"]} pass@1 {line["eval_pass_at_1"]?.ToString() ?? "–"} samples {line["samples_total"]}";

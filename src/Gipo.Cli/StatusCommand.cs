@@ -25,7 +25,7 @@ internal static class StatusCommand
             var folder = RunFolder.Resolve(r.GetValue(run)!, r.GetValue(runsDir)!);
             var settings = folder.ReadConfig();
             var ledger = RunSettings.Read(settings).Ledger(AlgorithmSettingsReader.Read(settings));
-            var pg = r.GetValue(postgres) ?? (Environment.GetEnvironmentVariable("GIPO_POSTGRES") is { Length: > 0 } env ? env : null);
+            var pg = r.GetValue(postgres) ?? GipoEnvironment.Get(GipoEnvironment.Postgres);
             var journal = pg is not null ? ReadPostgres(pg, folder.Id) : ReadJournal(folder);
             var status = journal.Replay(ledger).Status;
             var audit = journal.IsComplete ? LedgerAudit.Run(ledger, journal.Events) : null;
