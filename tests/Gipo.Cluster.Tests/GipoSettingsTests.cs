@@ -29,6 +29,22 @@ public sealed class GipoSettingsTests
     }
 
     [Fact]
+    public void Eval_seed_minus_one_keeps_the_derived_seeds_and_otherwise_seeds_prompts_and_sampling()
+    {
+        // -1 (the default) must reproduce the seeds used before eval-seed existed, so earlier runs' numbers stand.
+        var derived = RunSettings.Read(GipoSettings.Load(overrides: ["run.seed=3"]));
+        Assert.Equal(-1, derived.EvalSeed);
+        Assert.Equal(3 + 7919, derived.EvalPromptSeed);
+        Assert.Equal(3, derived.EvalSamplingSeed);
+
+        var shared = RunSettings.Read(GipoSettings.Load(overrides: ["run.seed=3", "run.eval-seed=1234"]));
+        Assert.Equal(1234, shared.EvalPromptSeed);
+        Assert.Equal(1234, shared.EvalSamplingSeed);
+        Assert.Equal(shared.EvalPromptSeed, RunSettings.Read(GipoSettings.Load(overrides: ["run.seed=4", "run.eval-seed=1234"])).EvalPromptSeed);
+        Assert.Contains("'gipo.run.eval-seed' = '-2'", Assert.Throws<ArgumentException>(() => RunSettings.Read(GipoSettings.Load(overrides: ["run.eval-seed=-2"]))).Message);
+    }
+
+    [Fact]
     public void Unknown_key_is_named_with_a_suggestion()
     {
         var e = Assert.Throws<ArgumentException>(() => GipoSettings.Load(overrides: ["algorithm.clip.eps-hgh=0.3"]));

@@ -15,6 +15,11 @@ public sealed record RunSettings
     public required int Steps { get; init; }
     public required int PromptCount { get; init; }
     public required int Seed { get; init; }
+    /// <summary>
+    /// The seed of the held-out evaluations (their prompts and their sampling), shared by the runs of an experiment so
+    /// that they are scored on the same prompts with the same draws; -1 derives both from <see cref="Seed"/>.
+    /// </summary>
+    public required int EvalSeed { get; init; }
     public required int Samplers { get; init; }
     public required int GroupsPerLease { get; init; }
     public required int MaxConcurrent { get; init; }
@@ -51,6 +56,7 @@ public sealed record RunSettings
             Steps = s.Int("steps", 1),
             PromptCount = s.Int("prompt-count", 1),
             Seed = s.Int("seed", 0),
+            EvalSeed = s.Int("eval-seed", -1),
             Samplers = s.Int("samplers", 0, 64),
             GroupsPerLease = s.Int("groups-per-lease", 1, 1024),
             MaxConcurrent = s.Int("max-concurrent", 1),
@@ -67,6 +73,12 @@ public sealed record RunSettings
         };
         return run;
     }
+
+    /// <summary>Seed of the held-out prompt sample: <see cref="EvalSeed"/>, or <c>seed + 7919</c> when it is -1 (the seeds before eval-seed existed).</summary>
+    public int EvalPromptSeed => EvalSeed >= 0 ? EvalSeed : Seed + 7919;
+
+    /// <summary>Seed of the held-out evaluations' sampling: <see cref="EvalSeed"/>, or <see cref="Seed"/> when it is -1.</summary>
+    public int EvalSamplingSeed => EvalSeed >= 0 ? EvalSeed : Seed;
 
     /// <summary>The ledger parameters of a run with <paramref name="algorithm"/>.</summary>
     public LedgerSettings Ledger(AlgorithmSettings algorithm) => new LedgerSettings(

@@ -31,6 +31,9 @@ public sealed record LearnerSetup(
     /// before the weights change; an exception it throws fails the step like a learner error would. Null in real runs.
     /// </summary>
     public Action<long>? BeforeStep { get; init; }
+
+    /// <summary>Seed of the held-out evaluations' sampling (<see cref="Gipo.Cluster.Configuration.RunSettings.EvalSamplingSeed"/>); null = <see cref="Seed"/>.</summary>
+    public int? EvalSamplingSeed { get; init; }
 }
 
 /// <summary>
@@ -243,7 +246,7 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
     {
         policy!.eval();
         var sampling = new SamplingOptions(1.0, MaxNewTokens: setup.Algorithm.MaxNewTokens);
-        var outcomes = new TaskEvaluator(policy, tokenizer!, setup.Task).Run(setup.EvalProblems, setup.EvalSamples, sampling, (ulong)setup.Seed);
+        var outcomes = new TaskEvaluator(policy, tokenizer!, setup.Task).Run(setup.EvalProblems, setup.EvalSamples, sampling, (ulong)(setup.EvalSamplingSeed ?? setup.Seed));
         return TaskEvaluator.PassAt1(outcomes);
     }
 

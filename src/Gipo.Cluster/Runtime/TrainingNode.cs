@@ -154,7 +154,7 @@ public sealed class TrainingNode : IAsyncDisposable
         var modelConfig = HfCheckpoint.ReadConfig(baseCheckpoint);
         var (tokenizer, _) = CheckpointTokenizer.Load(baseCheckpoint, modelConfig);
         var prompts = task.Sample(run.TrainSplit, run.PromptCount, run.Seed);
-        var evalProblems = task.Sample(run.EvalSplit, run.EvalPrompts, run.Seed + 7919);
+        var evalProblems = task.Sample(run.EvalSplit, run.EvalPrompts, run.EvalPromptSeed);
         var learnerNode = membership.Has(NodeRoles.Learner);
         if (learnerNode) Directory.CreateDirectory(folder.Checkpoints);
         if (learnerNode || membership.Has(NodeRoles.Coordinator)) journal.Prepare();
@@ -208,7 +208,7 @@ public sealed class TrainingNode : IAsyncDisposable
             var store = Singleton(system, membership, "weight-store", NodeRoles.Learner, () => WeightStore.Props());
             var metrics = Singleton(system, membership, "metrics", NodeRoles.Learner, () => MetricsSink.Props(folder.Metrics, folder.Root, options.Progress));
             var learnerSetup = new LearnerSetup(folder.Id, algorithm, run.Steps, run.Seed, run.CheckpointEvery, run.EvalEvery, run.EvalSamples,
-                run.Device, baseCheckpoint, folder.Checkpoints, task, evalProblems, run.Poll) { BeforeStep = options.BeforeLearnerStep };
+                run.Device, baseCheckpoint, folder.Checkpoints, task, evalProblems, run.Poll) { BeforeStep = options.BeforeLearnerStep, EvalSamplingSeed = run.EvalSamplingSeed };
             Singleton(system, membership, "learner", NodeRoles.Learner, () => BackoffSupervisor.Props(Backoff.OnFailure(
                 LearnerActor.Props(learnerSetup, coordinator, scheduler, store, metrics, host), "learner",
                 TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2, -1)));
