@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Gipo.Core.Tasks;
 using Gipo.Model;
@@ -24,10 +26,16 @@ internal static class EvalCommand
         var temperature = new Option<double>("--temperature") { DefaultValueFactory = _ => 1.0 };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0 };
         var device = new Option<string>("--device") { Description = "auto | cpu | cuda | cuda:N", DefaultValueFactory = _ => "auto" };
+        var threads = new Option<int>("--threads") { Description = "CPU threads (0 = one per core)", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "print one JSON object (pass_at_1, pass_at_k, greedy_accuracy, distinct_correct, n_prompts, n_samples, …)" };
+        var perPrompt = new Option<FileInfo?>("--per-prompt")
+        {
+            Description = "also write FILE: one JSON line per prompt, in prompt order {prompt_index, prompt, n, correct, pass_at_k, distinct_correct, " +
+                          "greedy_correct, budget_correct, response_tokens_mean}, for paired comparisons of checkpoints evaluated with the same --seed",
+        };
         var command = new Command("eval", "Evaluate a checkpoint: pass@k, greedy accuracy, diversity and token budgets.")
         {
-            checkpoint, task, split, prompts, samples, ks, budgets, maxNew, temperature, seed, device, json,
+            checkpoint, task, split, prompts, samples, ks, budgets, maxNew, temperature, seed, device, threads, json, perPrompt,
         };
         command.SetAction(r => CommandErrors.Run(() =>
         {
@@ -39,12 +47,14 @@ internal static class EvalCommand
                 MaxNewTokens = r.GetValue(maxNew), Temperature = r.GetValue(temperature), Seed = r.GetValue(seed),
             };
             var reasoningTask = ReasoningTasks.Get(r.GetValue(task)!);
+            TorchRuntime.SetThreads(r.GetValue(threads));
             var dev = TorchRuntime.ResolveDevice(r.GetValue(device)!);
             var dir = r.GetValue(checkpoint)!.FullName;
             using var model = HfCheckpoint.Load(dir, dev);
             model.eval();
             var (tokenizer, _) = CheckpointTokenizer.Load(dir, model.Config);
             var report = Evaluation.Run(model, tokenizer, reasoningTask, options, m => Console.Error.WriteLine($"eval: {m}"));
+            if (r.GetValue(perPrompt) is { } file) WritePerPrompt(file.FullName, report);
 
             if (r.GetValue(json))
             {
@@ -59,7 +69,7 @@ internal static class EvalCommand
                     distinct_n = report.DistinctN.ToDictionary(kv => kv.Key.ToString(), kv => double.IsFinite(kv.Value) ? kv.Value : (double?)null),
                     reference_length = report.ReferenceLength,
                     bucket_entropy = report.BucketEntropy.Select(v => double.IsFinite(v) ? v : (double?)null),
-                    budget_accuracy = report.BudgetAccuracy.ToDictionary(kv => kv.Key.ToString("R", System.Globalization.CultureInfo.InvariantCulture), kv => kv.Value),
+                    budget_accuracy = report.BudgetAccuracy.ToDictionary(kv => BudgetKey(kv.Key), kv => kv.Value),
                     n_prompts = report.Prompts, n_samples = report.SamplesPerPrompt,
                 }));
                 return 0;
@@ -79,6 +89,28 @@ internal static class EvalCommand
         }));
         return command;
     }
+
+    /// <summary>
+    /// The per-prompt file of <c>--per-prompt</c> (written whole, then renamed into place, so a reader never sees a
+    /// partial evaluation): one JSON object per prompt, in the order of the seeded prompt sample.
+    /// </summary>
+    internal static void WritePerPrompt(string path, EvaluationReport report)
+    {
+        var text = new StringBuilder();
+        foreach (var p in report.PerPrompt)
+            text.Append(JsonSerializer.Serialize(new
+            {
+                prompt_index = p.Index, prompt = p.Prompt, n = p.Samples, correct = p.Correct,
+                pass_at_k = p.PassAtK.ToDictionary(kv => kv.Key.ToString(CultureInfo.InvariantCulture), kv => kv.Value),
+                distinct_correct = p.DistinctCorrect, greedy_correct = p.GreedyCorrect ? 1 : 0,
+                budget_correct = p.BudgetCorrect.ToDictionary(kv => BudgetKey(kv.Key), kv => kv.Value ? 1 : 0),
+                response_tokens_mean = p.ResponseTokensMean,
+            })).Append('\n');
+        AtomicFile.WriteText(path, text.ToString());
+    }
+
+    /// <summary>A budget multiplier as a JSON key: shortest round-trip form, so 1.0 is "1" and 0.75 is "0.75".</summary>
+    internal static string BudgetKey(double beta) => beta.ToString("R", CultureInfo.InvariantCulture);
 
     private static IReadOnlyList<T> ParseList<T>(string text, Func<string, T> parse, string option)
     {

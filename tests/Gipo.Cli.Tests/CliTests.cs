@@ -71,6 +71,52 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void Eval_per_prompt_writes_one_line_per_prompt_that_adds_up_to_the_summary()
+    {
+        var ckpt = TinyCheckpoint();
+        var file = Path.Combine(dir, "per-prompt.jsonl");
+        string[] args = ["eval", "--checkpoint", ckpt, "--task", "mod-chain", "--prompts", "5", "--samples", "4", "--k", "1,2,4",
+            "--budgets", "0.5,1", "--max-new-tokens", "8", "--seed", "1234", "--threads", "1", "--json", "--per-prompt", file];
+        var r = GipoProcess.Run(args);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var summary = JsonDocument.Parse(r.LastLine);
+        var lines = File.ReadAllLines(file).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
+        Assert.Equal(5, lines.Count);
+
+        var prompts = Gipo.Core.Tasks.ReasoningTasks.Get("mod-chain").Sample(Gipo.Core.Tasks.Split.RlTest, 5, 1234);
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var line = lines[i];
+            Assert.Equal(["prompt_index", "prompt", "n", "correct", "pass_at_k", "distinct_correct", "greedy_correct", "budget_correct", "response_tokens_mean"],
+                line.EnumerateObject().Select(p => p.Name));
+            Assert.Equal(i, line.GetProperty("prompt_index").GetInt32());
+            Assert.Equal(prompts[i].Prompt, line.GetProperty("prompt").GetString()); // the seeded sample, in order
+            Assert.Equal(4, line.GetProperty("n").GetInt32());
+            var correct = line.GetProperty("correct").GetInt32();
+            Assert.InRange(correct, 0, 4);
+            Assert.Equal((double)correct / 4, line.GetProperty("pass_at_k").GetProperty("1").GetDouble(), 12);
+            Assert.Equal(["1", "2", "4"], line.GetProperty("pass_at_k").EnumerateObject().Select(p => p.Name));
+            Assert.Equal(["0.5", "1"], line.GetProperty("budget_correct").EnumerateObject().Select(p => p.Name));
+            Assert.All(line.GetProperty("budget_correct").EnumerateObject(), b => Assert.InRange(b.Value.GetInt32(), 0, 1));
+            Assert.InRange(line.GetProperty("greedy_correct").GetInt32(), 0, 1);
+            Assert.InRange(line.GetProperty("distinct_correct").GetInt32(), 0, correct);
+            Assert.InRange(line.GetProperty("response_tokens_mean").GetDouble(), 0, 8);
+        }
+        // The summary is the mean of the lines.
+        var root = summary.RootElement;
+        foreach (var k in new[] { "1", "2", "4" })
+            Assert.Equal(root.GetProperty("pass_at_k").GetProperty(k).GetDouble(), lines.Average(l => l.GetProperty("pass_at_k").GetProperty(k).GetDouble()), 12);
+        Assert.Equal(root.GetProperty("greedy_accuracy").GetDouble(), lines.Average(l => l.GetProperty("greedy_correct").GetInt32()), 12);
+        Assert.Equal(root.GetProperty("distinct_correct").GetDouble(), lines.Average(l => l.GetProperty("distinct_correct").GetInt32()), 12);
+        Assert.Equal(root.GetProperty("budget_accuracy").GetProperty("0.5").GetDouble(), lines.Average(l => l.GetProperty("budget_correct").GetProperty("0.5").GetInt32()), 12);
+
+        // Same seed, same prompts and same draws: a second evaluation writes the same file.
+        var first = File.ReadAllText(file);
+        Assert.Equal(0, GipoProcess.Run(args).ExitCode);
+        Assert.Equal(first, File.ReadAllText(file));
+    }
+
+    [Fact]
     public void Missing_checkpoint_is_one_clear_error()
     {
         var r = GipoProcess.Run(["generate", "--checkpoint", Path.Combine(dir, "nope"), "--prompt", "x"]);

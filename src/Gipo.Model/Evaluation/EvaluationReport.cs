@@ -25,12 +25,13 @@ public sealed record EvaluationOptions
     public int Buckets { get; init; } = 6;
 }
 
-/// <summary>Every §E.3 metric of one evaluation.</summary>
+/// <summary>Every §E.3 metric of one evaluation, and the per-prompt outcomes they average (in prompt order).</summary>
 public sealed record EvaluationReport(
     string Task, string Split, int Prompts, int SamplesPerPrompt,
     double PassAt1, IReadOnlyDictionary<int, double> PassAtK, double GreedyAccuracy,
     double DistinctCorrect, double DistinctCorrectFraction, IReadOnlyDictionary<int, double> DistinctN,
-    int ReferenceLength, IReadOnlyDictionary<double, double> BudgetAccuracy, IReadOnlyList<double> BucketEntropy);
+    int ReferenceLength, IReadOnlyDictionary<double, double> BudgetAccuracy, IReadOnlyList<double> BucketEntropy,
+    IReadOnlyList<PromptEvaluation> PerPrompt);
 
 /// <summary>Runs the §E.2 protocol: n samples at temperature T plus one greedy sample per prompt, and budgets.</summary>
 public static class Evaluation
@@ -48,27 +49,34 @@ public static class Evaluation
         log?.Invoke("greedy");
         var greedy = evaluator.Run(problems, 1, new SamplingOptions(MaxNewTokens: o.MaxNewTokens, Greedy: true));
 
-        var counts = sampled.Select(p => (p.Correct.Count, p.CorrectCount)).ToList();
-        var passAtK = o.Ks.Distinct().Order().ToDictionary(k => k, k => EvaluationMetrics.MeanPassAtK(counts, k));
-        var distinct = sampled.Select(p => (double)EvaluationMetrics.DistinctCorrect(
-            p.Responses.Select(r => task.Canonical(p.Problem, r)))).Average();
+        var ks = o.Ks.Distinct().Order().ToArray();
+        var distinctCorrect = sampled.Select(p => EvaluationMetrics.DistinctCorrect(p.Responses.Select(r => task.Canonical(p.Problem, r)))).ToArray();
         var distinctN = Enumerable.Range(1, 4).ToDictionary(n => n, n =>
             sampled.Select(p => EvaluationMetrics.DistinctN(p.TokenIds, n)).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average());
 
         // L_ref: 95th percentile of solver solution lengths (tokens, EOS included) on this split.
         var rng = new Random(o.Seed);
         var referenceLength = EvaluationMetrics.ReferenceLength(problems.Select(p => task.Solve(p, rng)[0]).Select(s => tokenizer.Encode(s).Count + 1));
-        var budgets = new Dictionary<double, double>();
+        var budgetRuns = new Dictionary<double, IReadOnlyList<PromptOutcome>>();
         foreach (var beta in o.Budgets)
         {
             var limit = Math.Max(1, (int)Math.Round(beta * referenceLength));
             log?.Invoke($"greedy at budget {beta} × {referenceLength} = {limit} tokens");
-            var run = evaluator.Run(problems, 1, new SamplingOptions(MaxNewTokens: limit, Greedy: true));
-            budgets[beta] = run.Average(p => p.CorrectCount);
+            budgetRuns[beta] = evaluator.Run(problems, 1, new SamplingOptions(MaxNewTokens: limit, Greedy: true));
         }
+
+        var perPrompt = sampled.Select((p, i) => new PromptEvaluation(
+            i, p.Problem.Prompt, p.Correct.Count, p.CorrectCount,
+            ks.ToDictionary(k => k, k => EvaluationMetrics.PassAtK(p.Correct.Count, p.CorrectCount, k)),
+            distinctCorrect[i], greedy[i].CorrectCount > 0,
+            budgetRuns.ToDictionary(kv => kv.Key, kv => kv.Value[i].CorrectCount > 0),
+            p.TokenIds.Average(t => (double)t.Length))).ToList();
+        // The means below are those of the per-prompt rows, so the two outputs cannot disagree.
+        var distinct = distinctCorrect.Average(d => (double)d);
         return new EvaluationReport(task.Name, o.Split.ToString(), o.Prompts, o.SamplesPerPrompt,
-            TaskEvaluator.PassAt1(sampled), passAtK, greedy.Average(p => p.CorrectCount),
-            distinct, distinct / o.SamplesPerPrompt, distinctN, referenceLength, budgets, BucketEntropy(sampled, tokenizer, o));
+            TaskEvaluator.PassAt1(sampled), ks.ToDictionary(k => k, k => perPrompt.Average(p => p.PassAtK[k])), greedy.Average(p => p.CorrectCount),
+            distinct, distinct / o.SamplesPerPrompt, distinctN, referenceLength,
+            budgetRuns.ToDictionary(kv => kv.Key, kv => kv.Value.Average(p => (double)p.CorrectCount)), BucketEntropy(sampled, tokenizer, o), perPrompt);
     }
 
     /// <summary>
