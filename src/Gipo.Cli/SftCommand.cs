@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Gipo.Cluster.Metrics;
+using Gipo.Core.Tasks;
 using Gipo.Core.Tokenization;
 using Gipo.Model;
 using Gipo.Model.Training;
@@ -21,6 +22,7 @@ internal static class SftCommand
         var finalLr = new Option<double>("--final-lr-fraction") { Description = "the cosine ends at this fraction of --lr (1 = constant after warm-up)", DefaultValueFactory = _ => 0.1 };
         var evalEvery = new Option<int>("--eval-every") { Description = "steps between held-out evaluations", DefaultValueFactory = _ => 50 };
         var evalPrompts = new Option<int>("--eval-prompts") { Description = "held-out prompts per evaluation", DefaultValueFactory = _ => 200 };
+        var evalSplit = new Option<string>("--eval-split") { Description = "held-out split of the evaluations that stop the run: sft-test | rl-test | ood", DefaultValueFactory = _ => "sft-test" };
         var minutes = new Option<double?>("--time-budget-minutes") { Description = "wall-clock limit; evaluates and saves when reached" };
         var seed = new Option<int>("--seed") { Description = "seed of data, initialisation and evaluation", DefaultValueFactory = _ => 0 };
         var device = new Option<string>("--device") { Description = "auto | cpu | cuda | cuda:N", DefaultValueFactory = _ => "auto" };
@@ -32,7 +34,7 @@ internal static class SftCommand
         var json = new Option<bool>("--json") { Description = "last output line: {eval_pass_at_1, steps, seconds, checkpoint}" };
         var command = new Command("sft", "Supervised warm-start on solver solutions; writes a Hugging Face-layout checkpoint.")
         {
-            task, output, target, maxSteps, batch, lr, finalLr, evalEvery, evalPrompts, minutes, seed, device, threads, hidden, layers, heads, intermediate, json,
+            task, output, target, maxSteps, batch, lr, finalLr, evalEvery, evalPrompts, evalSplit, minutes, seed, device, threads, hidden, layers, heads, intermediate, json,
         };
         command.SetAction(r => CommandErrors.Run(() =>
         {
@@ -46,6 +48,7 @@ internal static class SftCommand
                 FinalLearningRateFraction = r.GetValue(finalLr),
                 EvalEvery = r.GetValue(evalEvery),
                 EvalPrompts = r.GetValue(evalPrompts),
+                EvalSplit = SplitExtensions.Parse(r.GetValue(evalSplit)!, [Split.SftTest, Split.RlTest, Split.Ood]),
                 TimeBudget = r.GetValue(minutes) is { } m ? TimeSpan.FromMinutes(m) : null,
                 Seed = r.GetValue(seed),
             }.Validate();

@@ -25,6 +25,11 @@ public sealed record SftOptions
     public int EvalEvery { get; init; } = 50;
     public int EvalPrompts { get; init; } = 200;
     public int EvalSamplesPerPrompt { get; init; } = 1;
+    /// <summary>
+    /// Held-out split of the evaluations that decide when to stop: <c>sft-test</c> (the SFT size range) by default;
+    /// <c>rl-test</c> stops on the problems RL will be measured on, so the warm start leaves a known headroom there.
+    /// </summary>
+    public Split EvalSplit { get; init; } = Split.SftTest;
     /// <summary>Stop once held-out sampled pass@1 reaches this (leaves RL headroom).</summary>
     public double TargetPassAt1 { get; init; } = 0.3;
     public int MaxNewTokens { get; init; } = 96;
@@ -42,6 +47,7 @@ public sealed record SftOptions
         if (MaxSteps < 1) throw new ArgumentException($"max steps must be >= 1 (got {MaxSteps})");
         if (EvalEvery < 1) throw new ArgumentException($"eval interval must be >= 1 (got {EvalEvery})");
         if (EvalPrompts < 1 || EvalSamplesPerPrompt < 1) throw new ArgumentException("evaluation needs at least one prompt and one sample");
+        if (EvalSplit is not (Split.SftTest or Split.RlTest or Split.Ood)) throw new ArgumentException($"SFT eval split must be sft-test, rl-test or ood (got {EvalSplit})");
         if (TargetPassAt1 is < 0 or > 1) throw new ArgumentException($"target pass@1 must be in [0, 1] (got {TargetPassAt1})");
         return this;
     }
@@ -66,7 +72,7 @@ public sealed class SftTrainer(PolicyModel model, ITextTokenizer tokenizer, stri
         options.Validate();
         var task = ReasoningTasks.Get(options.Task);
         var rng = new Random(options.Seed);
-        var evalProblems = task.Sample(Split.SftTest, options.EvalPrompts, options.Seed + 1);
+        var evalProblems = task.Sample(options.EvalSplit, options.EvalPrompts, options.Seed + 1);
         var evaluator = new TaskEvaluator(model, tokenizer, task);
         var evalOptions = new SamplingOptions(MaxNewTokens: options.MaxNewTokens);
         Directory.CreateDirectory(outputDir);
@@ -114,6 +120,7 @@ public sealed class SftTrainer(PolicyModel model, ITextTokenizer tokenizer, stri
         HfCheckpoint.Save(model, checkpoint, tokenizerJson, new Dictionary<string, string>
         {
             ["gipo.sft.task"] = options.Task, ["gipo.sft.steps"] = step.ToString(), ["gipo.sft.eval_pass_at_1"] = passAt1.ToString("R"),
+            ["gipo.sft.eval_split"] = SplitExtensions.Names.First(kv => kv.Value == options.EvalSplit).Key,
         });
         return new SftResult(passAt1, step, clock.Elapsed.TotalSeconds, checkpoint, reached);
     }
