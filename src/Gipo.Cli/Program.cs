@@ -18,6 +18,7 @@ public static class Program
             SftCommand.Create(),
             EvalCommand.Create(),
             TrainCommand.Create(),
+            ExperimentCommand.Create(),
             NodeCommand.Create(),
             ChaosCommand.Create(),
             StatusCommand.Create(),
