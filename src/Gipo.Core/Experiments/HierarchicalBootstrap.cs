@@ -57,9 +57,10 @@ public static class HierarchicalBootstrap
     {
         Validate(valuesBySeed, nameof(valuesBySeed));
         settings.Validate();
-        // new Random(seed) is the seeded legacy generator, whose sequence .NET keeps stable across versions.
-        var rng = new Random(settings.Seed);
-        var seeds = valuesBySeed.Count;
+        var rng = new SplitMix64(settings.Seed);
+        // Arrays, not the interface: the loop below runs ~10^7 times per interval.
+        var values = valuesBySeed.Select(v => v.ToArray()).ToArray();
+        var seeds = values.Length;
         var result = new double[settings.Resamples];
         for (var r = 0; r < result.Length; r++)
         {
@@ -67,9 +68,9 @@ public static class HierarchicalBootstrap
             long count = 0;
             for (var s = 0; s < seeds; s++)
             {
-                var prompts = valuesBySeed[rng.Next(seeds)];
-                for (var p = 0; p < prompts.Count; p++) sum += prompts[rng.Next(prompts.Count)];
-                count += prompts.Count;
+                var prompts = values[rng.Next(seeds)];
+                for (var p = 0; p < prompts.Length; p++) sum += prompts[rng.Next(prompts.Length)];
+                count += prompts.Length;
             }
             result[r] = sum / count;
         }
