@@ -88,13 +88,7 @@ internal static class ExperimentCommand
     private static int Report(ExperimentPlan plan, string results, ExperimentLayout layout)
     {
         if (!Directory.Exists(layout.Runs)) throw new ArgumentException($"no results of plan '{plan.Name}' in {layout.Root}: run gipo experiment --plan … first");
-        var files = ExperimentReportEntryPoint.TryWrite(results, ExperimentReportEntryPoint.OptionsOf(plan));
-        if (files is null)
-        {
-            Console.Error.WriteLine($"experiment: this build has no report writer ({ExperimentReportEntryPoint.TypeName}.{ExperimentReportEntryPoint.MethodName}); " +
-                                    $"the results are in {layout.Root}");
-            return 0;
-        }
+        var files = ExperimentReport.Write(layout.Root, ExperimentReportOptions.Of(plan));
         Console.Error.WriteLine($"experiment: report: {string.Join(", ", files.Select(f => Path.GetRelativePath(layout.Root, f)))}");
         return 0;
     }

@@ -1,17 +1,29 @@
 namespace Gipo.Cli.Experiments;
 
-/// <summary>What the report writer needs to know of a plan besides the files under its results folder.</summary>
-/// <param name="Name">The experiment's name (its results folder).</param>
-/// <param name="Methods">Methods in plan order (the table's rows).</param>
-/// <param name="Tasks">Tasks in plan order.</param>
-/// <param name="Baselines">Methods the paired deltas are taken against.</param>
-/// <param name="PrimaryMetrics">The pre-registered primary metrics.</param>
-/// <param name="Splits">Splits of the final evaluation (<c>eval-&lt;split&gt;.json(l)</c> of every run).</param>
-/// <param name="Ks">The k of pass@k.</param>
-/// <param name="Budgets">Token-budget multipliers β.</param>
-/// <param name="BootstrapResamples">Bootstrap resamples of every confidence interval.</param>
-/// <param name="BootstrapSeed">Seed of the bootstrap.</param>
+/// <summary>
+/// What <see cref="ExperimentReport.Write"/> aggregates: the plan's name, its methods (in plan order), tasks,
+/// baselines of the paired comparisons, pre-registered primary metrics, evaluation splits, pass@k values, token-budget
+/// multipliers and the bootstrap's resample count and seed.
+/// </summary>
+/// <param name="PrimaryMetrics">
+/// Metric names: <c>&lt;split&gt;/pass@1</c>, <c>&lt;split&gt;/pass@&lt;k&gt;</c>, <c>&lt;split&gt;/distinct_correct</c>,
+/// <c>&lt;split&gt;/greedy</c>, <c>&lt;split&gt;/budget@&lt;beta&gt;</c>, <c>auc_pass@1_vs_trajectories</c>,
+/// <c>entropy_last10/b&lt;k&gt;</c>.
+/// </param>
 public sealed record ExperimentReportOptions(
-    string Name, IReadOnlyList<string> Methods, IReadOnlyList<string> Tasks, IReadOnlyList<string> Baselines,
-    IReadOnlyList<string> PrimaryMetrics, IReadOnlyList<string> Splits, IReadOnlyList<int> Ks, IReadOnlyList<double> Budgets,
-    int BootstrapResamples, int BootstrapSeed);
+    string Name,
+    IReadOnlyList<string> Methods,
+    IReadOnlyList<string> Tasks,
+    IReadOnlyList<string> Baselines,
+    IReadOnlyList<string> PrimaryMetrics,
+    IReadOnlyList<string> Splits,
+    IReadOnlyList<int> Ks,
+    IReadOnlyList<double> Budgets,
+    int BootstrapResamples,
+    int BootstrapSeed)
+{
+    /// <summary>The report options of <paramref name="plan"/>: its names and evaluation settings, in plan order.</summary>
+    public static ExperimentReportOptions Of(ExperimentPlan plan) => new(
+        plan.Name, [.. plan.Methods.Select(m => m.Name)], [.. plan.Tasks.Select(t => t.Name)], plan.Baselines, plan.PrimaryMetrics,
+        plan.Evaluation.Splits, plan.Evaluation.Ks, plan.Evaluation.Budgets, plan.BootstrapResamples, plan.BootstrapSeed);
+}

@@ -169,7 +169,7 @@ public sealed class ExperimentPlanTests : IDisposable
     [Fact]
     public void Report_options_follow_the_plan()
     {
-        var o = ExperimentReportEntryPoint.OptionsOf(Parse(Valid));
+        var o = ExperimentReportOptions.Of(Parse(Valid));
         Assert.Equal("countdown", o.Name);
         Assert.Equal(["grpo", "dapo", "dapo-clip-cov"], o.Methods);
         Assert.Equal(["countdown"], o.Tasks);
