@@ -24,11 +24,16 @@ public static class MetricsPlots
         ];
     }
 
-    /// <summary>Figures of a <c>gipo train</c> log: reward, pass@1, entropy per bucket with targets and multipliers, IB trust, clipping.</summary>
+    /// <summary>
+    /// Figures of a <c>gipo train</c> log: reward, pass@1, entropy per bucket with targets and multipliers, the entropy
+    /// term's weight in the update, IB trust (overall and within-group AUROC, ρ), AUROC by step position, IB credit,
+    /// clipping, staleness and throughput.
+    /// </summary>
     public static IReadOnlyList<string> RenderTrain(string jsonlPath, string outputDir)
     {
         var rows = Read(jsonlPath);
-        var buckets = rows.Select(r => r.TryGetProperty("bucket_entropy", out var b) && b.ValueKind == JsonValueKind.Array ? b.GetArrayLength() : 0).DefaultIfEmpty(0).Max();
+        var buckets = ArrayLength("bucket_entropy", rows);
+        var positions = ArrayLength("ib_auroc_by_step", rows);
         var entropy = Enumerable.Range(0, buckets).SelectMany(b => new[]
         {
             Series($"H̄ b{b}", rows, "bucket_entropy", b) with { Color = b + 1 },
@@ -40,10 +45,22 @@ public static class MetricsPlots
             Figure(outputDir, "pass-at-1.png", "Held-out pass@1", "pass@1", [Series("pass@1", rows, "eval_pass_at_1")]),
             Figure(outputDir, "entropy-buckets.png", "Entropy per step bucket (solid) and GSEC targets (dashed)", "nats",
                 [Series("token mean", rows, "token_entropy") with { Color = 0 }, .. entropy]),
-            Figure(outputDir, "entropy-multipliers.png", "GSEC multipliers α_b", "α",
-                Enumerable.Range(0, buckets).Select(b => Series($"α b{b}", rows, "bucket_alpha", b)).ToList()),
-            Figure(outputDir, "ib-trust.png", "IB probe: out-of-sample AUROC, EMA and gate ρ", "value",
-                [Series("AUROC (batch)", rows, "ib_auroc"), Series("AUROC EMA", rows, "ib_auc_ema"), Series("ρ", rows, "ib_rho")]),
+            Figure(outputDir, "entropy-multipliers.png", "GSEC multipliers α_b (solid) and upper-bound ν_b (dashed)", "multiplier",
+                Enumerable.Range(0, buckets).SelectMany(b => new[]
+                {
+                    Series($"α b{b}", rows, "bucket_alpha", b) with { Color = b + 1 },
+                    Series($"ν b{b}", rows, "bucket_nu", b) with { Dashed = true, Color = b + 1 },
+                }).ToList()),
+            Figure(outputDir, "entropy-term.png", "Entropy term L_B and its share of the gradient norm (first minibatch)", "value",
+                [Series("L_B", rows, "entropy_term"), Series("‖∇L_B‖/‖∇L‖", rows, "entropy_grad_share")]),
+            Figure(outputDir, "ib-trust.png", "IB probe: out-of-sample AUROC (batch, within group), EMA and gate ρ", "value",
+                [Series("AUROC (batch)", rows, "ib_auroc"), Series("AUROC within group", rows, "ib_auroc_within_group"),
+                 Series("AUROC EMA", rows, "ib_auc_ema"), Series("ρ", rows, "ib_rho")]),
+            Figure(outputDir, "ib-auroc-by-step.png", "IB probe: out-of-sample AUROC by step position (last pools k ≥ K_B)", "AUROC",
+                Enumerable.Range(0, positions).Select(k => Series($"k = {k + 1}", rows, "ib_auroc_by_step", k)).ToList()),
+            Figure(outputDir, "ib-credit.png", "IB credit Ā^IB of failing and succeeding samples, and advantage sign flips", "value",
+                [Series("failing", rows, "ib_credit_failing"), Series("succeeding", rows, "ib_credit_succeeding"),
+                 Series("sign-flip fraction", rows, "ib_sign_flip")]),
             Figure(outputDir, "clipping.png", "Clip fractions and importance-weight drift", "fraction",
                 [Series("clip high", rows, "clip_frac_high"), Series("clip low", rows, "clip_frac_low"), Series("mean |w−1|", rows, "is_weight_mean_abs_dev")]),
             Figure(outputDir, "staleness.png", "Staleness of trained groups (versions behind the learner)", "versions",
@@ -52,6 +69,10 @@ public static class MetricsPlots
                 [Series("samples/s", rows, "samples_per_second"), Series("learner idle fraction", rows, "learner_idle_fraction")]),
         ];
     }
+
+    /// <summary>The longest array under <paramref name="key"/> in any row (0 when none has one).</summary>
+    private static int ArrayLength(string key, IReadOnlyList<JsonElement> rows) =>
+        rows.Select(r => r.TryGetProperty(key, out var a) && a.ValueKind == JsonValueKind.Array ? a.GetArrayLength() : 0).DefaultIfEmpty(0).Max();
 
     /// <param name="Color">Palette index; lines sharing one (a bucket's entropy and its target) share a colour.</param>
     private sealed record Line(string Label, double[] X, double[] Y, bool Dashed = false, int? Color = null);

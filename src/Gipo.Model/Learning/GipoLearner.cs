@@ -68,6 +68,13 @@ public sealed class GipoLearner : IDisposable
     /// </summary>
     public Func<EntropyStats, EntropyCoefficients>? ExternalScheduler { get; set; }
 
+    /// <summary>
+    /// When set, <see cref="Train"/> hands it the per-token advantages the step trained on, once the step is complete
+    /// (a diagnostic: it is what shows the IB credit reaching the policy loss, or not). Null in real runs, where
+    /// copying the advantages to the host would be wasted.
+    /// </summary>
+    public Action<AdvantageTrace>? AdvantageObserver { get; set; }
+
     /// <summary>The policy this learner trains (its parameters live in <see cref="Optimizer"/>'s flat buffer).</summary>
     public PolicyModel Policy => policy;
 
@@ -138,7 +145,10 @@ public sealed class GipoLearner : IDisposable
         var ibScore = Ib is not null ? Ib.Score(features!, rows.Success, Step)
             : RefAnswer?.Score(refPotentials!, rows.Success, Step);
         double signFlip = 0;
-        if (ibScore is not null) (advantages, signFlip) = BlendIb(ibScore, aOut, scale, rows, stepIndex);
+        IbCreditSplit? credit = null;
+        if (ibScore is not null) (advantages, signFlip, credit) = BlendIb(ibScore, aOut, scale, rows, stepIndex);
+        (WithinGroupAuroc WithinGroup, double[] ByStep)? ranking = ibScore is not null ? Ranking(ibScore, rows) : null;
+        var trace = AdvantageObserver is not null ? Trace(Step + 1, advantages, aOut, ibScore, rows) : null;
 
         // 4. Proximal log-probs per mode (§A.4).
         var prox = settings.Prox switch
@@ -155,6 +165,8 @@ public sealed class GipoLearner : IDisposable
         var lossMetrics = new List<PolicyLossMetrics>();
         var ibPolicyLosses = new List<double>();
         double entropyTerm = 0, gradNorm = 0;
+        double? entropyGradShare = null;
+        long covSelected = 0;
         var minibatchIndex = 0;
         var shuffle = new Random(StepSeed(Seed, Step));
         for (var epoch = 0; epoch < settings.PpoEpochs; epoch++)
@@ -175,7 +187,7 @@ public sealed class GipoLearner : IDisposable
                     refLogp?.index_select(0, index));
 
                 var pg = regularizer.ShapesTokenLoss
-                    ? ShapedPolicyLoss(inputs, entropyTheta, minibatchIndex)
+                    ? ShapedPolicyLoss(inputs, entropyTheta, minibatchIndex, ref covSelected)
                     : PolicyLoss.Compute(inputs, settings.Loss);
                 var mbGroups = mb.Select(i => rows.GroupIds[i]).ToArray();
                 var weights = regularizer.NeedsScheduler ? GroupSequentialEntropy.Weights(buckets.SelectRows(mb), mbGroups) : null;
@@ -189,10 +201,14 @@ public sealed class GipoLearner : IDisposable
                     ibPolicyLosses.Add(ib.item<float>());
                 }
 
+                // entropy_grad_share = ‖∇θ L_B‖ / ‖∇θ L‖ on the first minibatch only (it costs a backward through the trunk):
+                // L_B's gradient alone by an extra autograd.grad pass, the total as ClipGradNorm's norm before clipping.
+                var entropyGradNorm = minibatchIndex == 0 ? GradientNorm(term) : 0;
                 Optimizer.LearningRate = settings.LearningRateAt(Step);
                 Optimizer.ZeroGrad();
                 loss.backward();
                 gradNorm = Optimizer.ClipGradNorm(settings.GradClip);
+                if (minibatchIndex == 0 && gradNorm > 0) entropyGradShare = entropyGradNorm / gradNorm;
                 Optimizer.StepOnce();
                 lossMetrics.Add(pg.Metrics);
                 entropyTerm += term.item<float>();
@@ -206,14 +222,22 @@ public sealed class GipoLearner : IDisposable
         foreach (var f in (features ?? []).Concat(filteredFeatures)) f.Dispose();
 
         Step++;
+        if (trace is not null) AdvantageObserver?.Invoke(trace);
+        var stepLoss = Average(lossMetrics);
         return new LearnerStepMetrics
         {
             Step = Step, PolicyVersion = PolicyVersion, Groups = batch.Count, Trajectories = rows.Count,
             RewardMean = rows.Rewards.Average(), SuccessRate = rows.Success.Average(s => s ? 1.0 : 0.0),
             MeanResponseLength = rows.Trajectories.Average(t => t.ResponseTokens.Length),
-            Loss = Average(lossMetrics), EntropyTerm = entropyTerm / Math.Max(1, minibatchIndex),
+            Loss = stepLoss, EntropyTerm = entropyTerm / Math.Max(1, minibatchIndex),
             TokenEntropy = statistic.GlobalTokenMean, BucketEntropy = statistic.BucketMean,
             BucketTarget = coefficients.Target, BucketAlpha = coefficients.Alpha, Calibrating = coefficients.Calibrating,
+            BucketNu = coefficients.Nu, BucketUpper = coefficients.Upper, EntropyGradShare = entropyGradShare,
+            KlLoss = settings.Loss.KlBeta > 0 ? stepLoss.KlLoss : null,
+            CovSelectedTokens = regularizer.Mode is EntropyMode.ClipCov or EntropyMode.KlCov ? covSelected : null,
+            IbWithinGroupAuroc = ranking?.WithinGroup.Mean, IbWithinGroupAurocGroups = ranking?.WithinGroup.Groups ?? 0,
+            IbAurocByStep = ranking?.ByStep ?? [], IbCreditFailing = credit?.Failing, IbCreditSucceeding = credit?.Succeeding,
+            IbKlRate = ibTrain?.KlRate,
             IbBatchAuroc = ibScore?.BatchAuroc, IbAucEma = ibScore?.AucEma ?? 0, IbRho = ibScore?.Rho ?? 0,
             IbBce = ibTrain?.Bce ?? 0, IbSignFlipFraction = signFlip,
             IbBrier = ibScore?.Brier, IbCalibrationGap = ibScore?.CalibrationGap, IbTrainStates = ibTrain?.States ?? 0,
@@ -303,13 +327,17 @@ public sealed class GipoLearner : IDisposable
         return Ib!.PolicyLoss(trajectories, minibatch.Select(n => rows.Success[n]).ToList()).Total;
     }
 
-    /// <summary>Per-token clipped loss shaped by Clip-Cov / KL-Cov / Forking, then weighted and aggregated (§B.7).</summary>
-    private PolicyLossResult ShapedPolicyLoss(PolicyLossInputs inputs, Tensor entropyTheta, int minibatch)
+    /// <summary>
+    /// Per-token clipped loss shaped by Clip-Cov / KL-Cov / Forking, then weighted and aggregated (§B.7); the tokens
+    /// Clip-Cov or KL-Cov picked are added to <paramref name="selected"/>.
+    /// </summary>
+    private PolicyLossResult ShapedPolicyLoss(PolicyLossInputs inputs, Tensor entropyTheta, int minibatch, ref long selected)
     {
         var cfg = settings.Loss;
         using var surrogate = PolicyLoss.ClippedSurrogate(inputs.LogpTheta, inputs.LogpProx, inputs.Advantages, cfg);
         var shaped = regularizer.ShapeTokenLoss(surrogate.PerToken, new TokenLossInputs(inputs.Advantages, inputs.LogpTheta, inputs.LogpProx,
-            surrogate.ClippedMask, inputs.Mask, entropyTheta.detach(), Step, minibatch));
+            surrogate.ClippedMask, inputs.Mask, entropyTheta.detach(), Step, minibatch), out var picked);
+        selected += picked;
         var weights = PolicyLoss.ImportanceWeights(inputs.LogpProx, inputs.LogpBehaviour, cfg.Importance, cfg.ImportanceCap, inputs.Mask);
         var loss = PolicyLoss.Aggregate(weights * shaped, inputs.Mask, cfg.Aggregation, cfg.MaxResponseLength);
         // Metrics come from the unshaped computation so runs of every mode log the same quantities.
@@ -320,7 +348,7 @@ public sealed class GipoLearner : IDisposable
         }
     }
 
-    private (Tensor Advantages, double SignFlip) BlendIb(IbScoreResult score, double[] aOut, double[] scale, Rows rows, int[][] stepIndex)
+    private (Tensor Advantages, double SignFlip, IbCreditSplit Credit) BlendIb(IbScoreResult score, double[] aOut, double[] scale, Rows rows, int[][] stepIndex)
     {
         var cfg = settings.Ib;
         var groupMean = rows.GroupMeans();
@@ -335,7 +363,42 @@ public sealed class GipoLearner : IDisposable
         var stepOfToken = StepIndexTensor(rows, stepIndex);
         var outcome = tensor(aOut.Select(a => (float)a).ToArray(), device: policy.Device);
         var blended = AdvantageBlend.TokenAdvantages(outcome, stepOfToken, stepAdvantages, blends, cfg.ClipIb);
-        return (blended, AdvantageBlend.SignFlipFraction(blended, outcome, rows.Mask));
+        // A uniform group left unblended has no commensurate scale s_g: its credit would say nothing, so it is left out.
+        var credited = Enumerable.Range(0, rows.Count).Where(n => cfg.UniformGroups || !rows.GroupIsUniform(n)).ToArray();
+        var credit = AdvantageBlend.CreditBySuccess(
+            credited.Select(n => AdvantageBlend.ScaledStepAdvantages(stepAdvantages[n], cfg.ClipIb, blends[n].Scale)).ToList(),
+            credited.Select(n => rows.Success[n]).ToList());
+        return (blended, AdvantageBlend.SignFlipFraction(blended, outcome, rows.Mask), credit);
+    }
+
+    /// <summary>The within-group and per-step-position AUROC of the batch's intermediate scores (§C.5 monitors).</summary>
+    private (WithinGroupAuroc WithinGroup, double[] ByStep) Ranking(IbScoreResult score, Rows rows)
+    {
+        var intermediate = Enumerable.Range(0, rows.Count).Select(score.IntermediateScores).ToList();
+        return (AurocBreakdown.WithinGroup(intermediate, rows.Success, rows.GroupIds),
+            AurocBreakdown.ByStepPosition(intermediate, rows.Success, settings.Buckets));
+    }
+
+    /// <summary>
+    /// ‖∇θ <paramref name="term"/>‖ (L2 over every trainable parameter) without touching the accumulated gradients; the
+    /// graph is kept for the minibatch's own backward. 0 for a term without a graph (an exact-zero L_B).
+    /// </summary>
+    private double GradientNorm(Tensor term)
+    {
+        if (!term.requires_grad) return 0;
+        using var scope = NewDisposeScope();
+        var parameters = policy.parameters().Where(p => p.requires_grad).Cast<Tensor>().ToList();
+        var grads = autograd.grad([term], parameters, retain_graph: true, allow_unused: true);
+        var squares = grads.Where(g => g is not null && g.numel() > 0).Select(g => g.to(float64).square().sum()).ToArray();
+        return squares.Length == 0 ? 0 : Math.Sqrt(stack(squares).sum().item<double>()); // one device sync
+    }
+
+    /// <summary>The step's advantages on the host for <see cref="AdvantageObserver"/>, each row cut to its response.</summary>
+    private static AdvantageTrace Trace(long learnerStep, Tensor advantages, double[] aOut, IbScoreResult? score, Rows rows)
+    {
+        var flat = advantages.to(float32).cpu().data<float>().ToArray();
+        var tokens = rows.Trajectories.Select((t, n) => flat.AsSpan(n * rows.Width, t.ResponseTokens.Length).ToArray()).ToArray();
+        return new AdvantageTrace(learnerStep, tokens, [.. aOut], score);
     }
 
     private Tensor StepIndexTensor(Rows rows, int[][] stepIndex)

@@ -5,7 +5,7 @@ namespace Gipo.Core.Algorithm.Entropy;
 /// <summary>
 /// The entropy part of the loss of one optimizer minibatch (§B.6, §B.7), one code path for every
 /// <see cref="EntropyMode"/>. The learner adds <see cref="LossTerm"/> to the aggregated PG loss and passes the
-/// per-token clipped loss through <see cref="ShapeTokenLoss"/> before the IS weight and aggregation.
+/// per-token clipped loss through <see cref="ShapeTokenLoss(Tensor, TokenLossInputs)"/> before the IS weight and aggregation.
 /// </summary>
 public sealed class EntropyRegularizer
 {
@@ -30,7 +30,7 @@ public sealed class EntropyRegularizer
     /// <summary>Whether the mode needs an <see cref="EntropyScheduler"/>, bucket weights and coefficients.</summary>
     public bool NeedsScheduler => Mode is EntropyMode.Gsec or EntropyMode.AdaptiveGlobal;
 
-    /// <summary>Whether <see cref="ShapeTokenLoss"/> changes anything.</summary>
+    /// <summary>Whether <see cref="ShapeTokenLoss(Tensor, TokenLossInputs)"/> changes anything.</summary>
     public bool ShapesTokenLoss => Mode is EntropyMode.ClipCov or EntropyMode.KlCov or EntropyMode.Forking;
 
     /// <summary>
@@ -70,8 +70,14 @@ public sealed class EntropyRegularizer
     /// high-covariance tokens, KL-Cov replaces the top-covariance tokens' loss, Forking zeroes all but the
     /// high-entropy tokens; other modes return <paramref name="clipLoss"/> itself. Aggregate with the unchanged mask.
     /// </summary>
-    public Tensor ShapeTokenLoss(Tensor clipLoss, TokenLossInputs inputs)
+    public Tensor ShapeTokenLoss(Tensor clipLoss, TokenLossInputs inputs) => ShapeTokenLoss(clipLoss, inputs, out _);
+
+    /// <inheritdoc cref="ShapeTokenLoss(Tensor, TokenLossInputs)"/>
+    /// <param name="selected">How many tokens the mode picked (a §B.7 monitor): Clip-Cov's zeroed tokens, KL-Cov's
+    /// replaced ones; 0 for every other mode.</param>
+    public Tensor ShapeTokenLoss(Tensor clipLoss, TokenLossInputs inputs, out long selected)
     {
+        selected = 0;
         ArgumentNullException.ThrowIfNull(clipLoss);
         ArgumentNullException.ThrowIfNull(inputs);
         TokenGrid.RequireSameShape(clipLoss, nameof(clipLoss), (inputs.Mask, nameof(inputs.Mask)));
@@ -82,6 +88,7 @@ public sealed class EntropyRegularizer
                 using (var keep = TokenLossShaping.ClipCovKeepMask(inputs.Advantages, inputs.LogpTheta, inputs.Clipped, inputs.Mask,
                     random, Options.CovRatio, Options.ClipCovLower, Options.ClipCovUpper))
                 {
+                    using (NewDisposeScope()) selected = keep.eq(0).sum().item<long>();
                     return clipLoss * keep;
                 }
             case EntropyMode.KlCov:
@@ -90,6 +97,7 @@ public sealed class EntropyRegularizer
                 using (selection.Selected)
                 using (selection.Loss)
                 {
+                    selected = selection.Count;
                     return selection.Apply(clipLoss);
                 }
             case EntropyMode.Forking:

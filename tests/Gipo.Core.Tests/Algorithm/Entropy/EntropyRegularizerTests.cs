@@ -234,4 +234,27 @@ public sealed class EntropyRegularizerTests
         Assert.Contains(TokenGrids.Values(logpTheta.grad!), g => g != 0);
         Assert.All(TokenGrids.Values(logpTheta.grad!), g => Assert.True(double.IsFinite(g)));
     }
+
+    [Fact]
+    public void Shape_token_loss_counts_the_tokens_clip_cov_and_kl_cov_pick()
+    {
+        var loss = rand(N, T, generator: new Generator(7)) + 1;
+        var inputs = new TokenLossInputs(randn(N, T, generator: new Generator(8)) * 4, -rand(N, T, generator: new Generator(9)) * 4,
+            -rand(N, T, generator: new Generator(10)) * 4, zeros(N, T), TokenGrids.Mask(T, Lengths), rand(N, T, generator: new Generator(12)));
+        (Tensor Loss, long Selected) Shape(EntropyMode mode)
+        {
+            var shaped = new EntropyRegularizer(new EntropyRegularizerOptions(mode, CovRatio: 0.2, ClipCovLower: -100, ClipCovUpper: 100))
+                .ShapeTokenLoss(loss, inputs, out var selected);
+            return (shaped, selected);
+        }
+
+        var clipCov = Shape(EntropyMode.ClipCov);
+        Assert.Equal(3, clipCov.Selected); // ⌊0.2 · 18⌋, as many as it zeroed
+        Assert.Equal(3, TokenGrids.Values((clipCov.Loss == 0) & (inputs.Mask > 0)).Count(x => x != 0));
+        var klCov = Shape(EntropyMode.KlCov);
+        Assert.Equal(3, klCov.Selected);
+        Assert.Equal(3, TokenGrids.Values(klCov.Loss != loss).Count(x => x != 0));
+        Assert.Equal(0, Shape(EntropyMode.Forking).Selected);
+        Assert.Equal(0, Shape(EntropyMode.None).Selected);
+    }
 }
