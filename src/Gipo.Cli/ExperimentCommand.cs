@@ -34,7 +34,7 @@ internal static class ExperimentCommand
                 $"--plan {r.GetValue(plan)!.FullName} --parallel {workers}{(r.GetValue(only) is { } o ? $" --only {o}" : "")}");
 
             if (r.GetValue(dryRun)) return DryRun(p, layout, runner);
-            if (r.GetValue(reportOnly)) return Report(p, results, layout);
+            if (r.GetValue(reportOnly)) return Report(p, layout);
 
             using var cancel = new CancellationTokenSource();
             // Ctrl-C or SIGTERM: the run processes are stopped (they resume from their checkpoints) and the state is recorded.
@@ -50,7 +50,7 @@ internal static class ExperimentCommand
                 Console.Error.WriteLine($"experiment: interrupted; continue with the same command (finished runs are kept, the others resume)");
                 return 130;
             }
-            var reportCode = Report(p, results, layout);
+            var reportCode = Report(p, layout);
             return code != 0 ? code : reportCode;
         }));
         return command;
@@ -85,7 +85,7 @@ internal static class ExperimentCommand
         return 0;
     }
 
-    private static int Report(ExperimentPlan plan, string results, ExperimentLayout layout)
+    private static int Report(ExperimentPlan plan, ExperimentLayout layout)
     {
         if (!Directory.Exists(layout.Runs)) throw new ArgumentException($"no results of plan '{plan.Name}' in {layout.Root}: run gipo experiment --plan … first");
         var files = ExperimentReport.Write(layout.Root, ExperimentReportOptions.Of(plan));
