@@ -167,9 +167,11 @@ public sealed class GipoLearner : IDisposable
                 var (logpTheta, entropyTheta) = TokenStats(logits, rows, index);
                 var mask = rows.Mask.index_select(0, index);
                 var behaviour = rows.BehaviourLogp.index_select(0, index);
+                // loglinear: π_prox is this step's starting policy (v^prox = PolicyVersion) and π_θ the one being
+                // optimised, which becomes v^prox + 1 (AReaL's convention); equal versions would make α = 1 and ρ ≡ 1.
                 var proxMb = settings.Prox == ProxMode.LogLinear
                     ? PolicyLoss.ProxLogProbs(ProxMode.LogLinear, behaviour, logpTheta.detach(), null,
-                        new ProxVersions(mb.Select(i => rows.Trajectories[i].BehaviourVersion).ToArray(), PolicyVersion, PolicyVersion))
+                        new ProxVersions(mb.Select(i => rows.Trajectories[i].BehaviourVersion).ToArray(), PolicyVersion, PolicyVersion + 1))
                     : prox.index_select(0, index);
                 var inputs = new PolicyLossInputs(logpTheta, proxMb, behaviour, advantages.index_select(0, index), mask,
                     refLogp?.index_select(0, index));
