@@ -1,4 +1,5 @@
 using Gipo.Core.Algorithm;
+using Gipo.Core.Algorithm.Entropy;
 using Gipo.Model.Learning;
 using static Gipo.Cluster.Tests.LearnerFixture;
 
@@ -6,7 +7,8 @@ namespace Gipo.Cluster.Tests;
 
 /// <summary>
 /// Whole learner steps, loaded from the real preset files, checked where a unit test of the parts cannot see how the
-/// learner wires them: the versions it gives the log-linear proximal policy (§A.4).
+/// learner wires them: the versions it gives the log-linear proximal policy (§A.4) and the bucket count of the
+/// adaptive_global statistic (§B.7).
 /// </summary>
 public sealed class LearnerLossPathTests
 {
@@ -37,5 +39,35 @@ public sealed class LearnerLossPathTests
         // About half the tokens have A > 0 (rewards alternate within each group), and they are clipped.
         Assert.InRange(m.Loss.ClipFractionHigh, 0.3, 1);
         Assert.InRange(m.Loss.MeanWeight, Math.Exp(0.5) - 0.1, Math.Exp(0.5) + 0.1);
+    }
+
+    [Fact]
+    public void Adaptive_global_measures_one_bucket_whatever_gsec_buckets_says()
+    {
+        // §B.7: adaptive_global is GSEC with K_B = 1, gated. The scheduler (in the learner, or the actor every runtime
+        // node builds from the same settings) holds one bucket, so the statistic must have one too, at the default
+        // gsec.buckets = 6 as well.
+        var settings = Settings("gipo-preset.conf", "algorithm.entropy.mode=adaptive_global", "algorithm.ib.enabled=off");
+        Assert.Equal(6, settings.Buckets);
+        using var model = Policy();
+        var batch = Batch(model);
+
+        using (var local = new GipoLearner(model, Tok, settings, seed: 1))
+        {
+            Assert.Equal(1, local.Scheduler!.NumBuckets);
+            Assert.Single(local.Train(batch).BucketEntropy);
+        }
+
+        using var fresh = Policy();
+        using var remote = new GipoLearner(fresh, Tok, settings, seed: 1);
+        var actor = EntropyScheduler.CreateFor(settings.Entropy.Mode, settings.Scheduler, settings.Buckets);
+        var sent = new List<EntropyStats>();
+        remote.ExternalScheduler = stats =>
+        {
+            sent.Add(stats);
+            return actor.Update(stats);
+        };
+        remote.Train(batch);
+        Assert.Single(Assert.Single(sent).BucketMean);
     }
 }

@@ -194,9 +194,8 @@ public sealed class TrainingNode : IAsyncDisposable
             if (algorithm.Entropy.Mode is EntropyMode.Gsec or EntropyMode.AdaptiveGlobal)
             {
                 // The same scheduler GipoLearner would build (adaptive_global: one gated bucket), journaled.
-                var (schedulerConfig, buckets) = algorithm.Entropy.Mode == EntropyMode.Gsec
-                    ? (algorithm.Scheduler, algorithm.Buckets)
-                    : (algorithm.Scheduler with { Mode = EntropySchedulerConfig.Gated }, 1);
+                var schedulerConfig = EntropyScheduler.ConfigFor(algorithm.Entropy.Mode, algorithm.Scheduler);
+                var buckets = algorithm.EntropyBuckets;
                 scheduler = Singleton(system, membership, "entropy-scheduler", NodeRoles.Learner,
                     () => BackoffSupervisor.Props(Backoff.OnStop(EntropySchedulerActor.Props(folder.Id, schedulerConfig, buckets, run.SnapshotEvery),
                         "scheduler", TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(10), 0.2, -1)));

@@ -110,7 +110,7 @@ public sealed class GipoLearner : IDisposable
         var rows = Rows.Build(batch, settings, policy.Device);
         var steps = Segment(rows);
         var stepIndex = StepIndices(rows, steps);
-        var buckets = StepBuckets.Assign(steps, rows.Width, settings.Buckets, settings.Scheduler.BucketPosition);
+        var buckets = StepBuckets.Assign(steps, rows.Width, settings.EntropyBuckets, settings.Scheduler.BucketPosition);
 
         // 1. Proximal forward (no grad): ℓprox, entropies, IB features — one pass serves all three.
         policy.eval();
@@ -228,7 +228,7 @@ public sealed class GipoLearner : IDisposable
     /// <summary>Step 2's scheduler call: the external one when set, else the internal one; zero without a scheduler.</summary>
     private EntropyCoefficients Coefficients(GroupSequentialStatistic statistic)
     {
-        if (!regularizer.NeedsScheduler) return EntropyCoefficients.Zero(Step, settings.Buckets);
+        if (!regularizer.NeedsScheduler) return EntropyCoefficients.Zero(Step, settings.EntropyBuckets);
         var stats = statistic.ToStats(Step, PolicyVersion);
         if (ExternalScheduler is null) return Scheduler!.Update(stats);
         var coefficients = ExternalScheduler(stats)

@@ -139,6 +139,19 @@ public sealed class TrainingNodeTests(ITestOutputHelper output) : IDisposable
         Assert.Equal([0L, 1, 2, 3, 4], Lines(folder).Select(l => (long)l["step"]!));
     }
 
+    [Fact(DisplayName = "An adaptive_global run with the default six gsec buckets finishes: learner and scheduler actor agree on one bucket")]
+    public async Task Adaptive_global_run_finishes()
+    {
+        NativeTorch.EnsureLoaded();
+        var settings = Settings("algorithm.entropy.mode=adaptive_global", "algorithm.gsec.calibration-steps=1", "run.steps=2", "run.eval-every=0");
+        var folder = NewFolder("adaptive-global", settings);
+        var outcome = await (await TrainingNode.StartAsync(folder, settings, Base, new NodeOptions(Serialized))).RunAsync().WaitAsync(TimeSpan.FromMinutes(3));
+
+        Assert.True(outcome.Finished, outcome.Error);
+        Assert.Equal(2, outcome.Step);
+        Assert.All(Lines(folder).Skip(1), l => Assert.Single(l["bucket_alpha"]!.AsArray()));
+    }
+
     private static List<JsonObject> Lines(RunFolder folder)
     {
         if (!File.Exists(folder.Metrics)) return [];
