@@ -208,8 +208,10 @@ public sealed class TrainingNode : IAsyncDisposable
             var metrics = Singleton(system, membership, "metrics", NodeRoles.Learner, () => MetricsSink.Props(folder.Metrics, folder.Root, options.Progress));
             var learnerSetup = new LearnerSetup(folder.Id, algorithm, run.Steps, run.Seed, run.CheckpointEvery, run.EvalEvery, run.EvalSamples,
                 run.Device, baseCheckpoint, folder.Checkpoints, task, evalProblems, run.Poll) { BeforeStep = options.BeforeLearnerStep };
+            // Transient learner failures are retried after a back-off; one that would only repeat ends the run (LearnerFailures).
+            var learnerFailures = new LearnerFailures();
             Singleton(system, membership, "learner", NodeRoles.Learner, () => BackoffSupervisor.Props(Backoff.OnFailure(
-                LearnerActor.Props(learnerSetup, coordinator, scheduler, store, metrics, host), "learner",
+                LearnerActor.Props(learnerSetup, coordinator, scheduler, store, metrics, host, learnerFailures), "learner",
                 TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2, -1)));
 
             IActorRef? scorer = null;
