@@ -1,14 +1,16 @@
 using Gipo.Core.Algorithm;
 using Gipo.Core.Algorithm.Entropy;
+using Gipo.Model;
 using Gipo.Model.Learning;
 using static Gipo.Cluster.Tests.LearnerFixture;
+using static TorchSharp.torch;
 
 namespace Gipo.Cluster.Tests;
 
 /// <summary>
 /// Whole learner steps, loaded from the real preset files, checked where a unit test of the parts cannot see how the
-/// learner wires them: the versions it gives the log-linear proximal policy (§A.4) and the bucket count of the
-/// adaptive_global statistic (§B.7).
+/// learner wires them: the versions it gives the log-linear proximal policy (§A.4), the bucket count of the
+/// adaptive_global statistic (§B.7) and the KL term of the token-shaping modes (§A.6, §A.9).
 /// </summary>
 public sealed class LearnerLossPathTests
 {
@@ -69,5 +71,39 @@ public sealed class LearnerLossPathTests
         };
         remote.Train(batch);
         Assert.Single(Assert.Single(sent).BucketMean);
+    }
+
+    /// <summary>The weights after one learner step with a reference policy 10% smaller than the policy (so KL ≠ 0).</summary>
+    private static Tensor StepWithReference(AlgorithmSettings settings)
+    {
+        using var model = Policy();
+        using var reference = Policy();
+        using (no_grad())
+            foreach (var (_, view) in reference.HfTensorViews()) view.mul_(0.9);
+        var batch = Batch(model);
+        using var learner = new GipoLearner(model, Tok, settings, reference, seed: 1);
+        learner.Train(batch);
+        return learner.Optimizer.Parameters.detach().clone();
+    }
+
+    [Fact]
+    public void Token_shaping_modes_keep_the_kl_term()
+    {
+        // Forking at quantile 0 keeps every token, so its shaped loss is the plain clipped loss: with β_KL > 0 its update
+        // must be that of mode none with the same β, which itself differs from β = 0 (the KL term is not negligible).
+        string[] kl = ["algorithm.kl.beta=0.5"];
+        var plain = StepWithReference(Settings("dapo.conf", kl));
+        var withoutKl = StepWithReference(Settings("dapo.conf"));
+        var forking = StepWithReference(Settings("dapo.conf", [.. kl, "algorithm.entropy.mode=forking", "algorithm.entropy.forking-quantile=0"]));
+        Assert.False(Identical(plain, withoutKl));
+        Assert.True(Identical(plain, forking));
+
+        // Clip-Cov and KL-Cov go through the same shaped path: their KL term moves their update too.
+        foreach (var mode in new[] { "clip_cov", "kl_cov" })
+        {
+            var shaped = StepWithReference(Settings("dapo.conf", [.. kl, $"algorithm.entropy.mode={mode}"]));
+            var shapedWithoutKl = StepWithReference(Settings("dapo.conf", $"algorithm.entropy.mode={mode}"));
+            Assert.False(Identical(shaped, shapedWithoutKl), mode);
+        }
     }
 }

@@ -305,7 +305,10 @@ public sealed class GipoLearner : IDisposable
         return Ib!.PolicyLoss(trajectories, minibatch.Select(n => rows.Success[n]).ToList()).Total;
     }
 
-    /// <summary>Per-token clipped loss shaped by Clip-Cov / KL-Cov / Forking, then weighted and aggregated (§B.7).</summary>
+    /// <summary>
+    /// Per-token clipped loss shaped by Clip-Cov / KL-Cov / Forking, then weighted and aggregated (§B.7), plus
+    /// β_KL·agg(ℓ^KL) as in every other mode (§A.9).
+    /// </summary>
     private PolicyLossResult ShapedPolicyLoss(PolicyLossInputs inputs, Tensor entropyTheta, int minibatch)
     {
         var cfg = settings.Loss;
@@ -313,12 +316,13 @@ public sealed class GipoLearner : IDisposable
         var shaped = regularizer.ShapeTokenLoss(surrogate.PerToken, new TokenLossInputs(inputs.Advantages, inputs.LogpTheta, inputs.LogpProx,
             surrogate.ClippedMask, inputs.Mask, entropyTheta.detach(), Step, minibatch));
         var weights = PolicyLoss.ImportanceWeights(inputs.LogpProx, inputs.LogpBehaviour, cfg.Importance, cfg.ImportanceCap, inputs.Mask);
-        var loss = PolicyLoss.Aggregate(weights * shaped, inputs.Mask, cfg.Aggregation, cfg.MaxResponseLength);
+        var pg = PolicyLoss.Aggregate(weights * shaped, inputs.Mask, cfg.Aggregation, cfg.MaxResponseLength);
+        var loss = PolicyLoss.KlPenalty(inputs, cfg) is { } kl ? pg + kl : pg;
         // Metrics come from the unshaped computation so runs of every mode log the same quantities.
         using (no_grad())
         {
             var plain = PolicyLoss.Compute(inputs with { LogpTheta = inputs.LogpTheta.detach() }, cfg);
-            return new PolicyLossResult(loss, plain.Metrics with { PgLoss = loss.item<float>() });
+            return new PolicyLossResult(loss, plain.Metrics with { PgLoss = pg.item<float>() });
         }
     }
 
