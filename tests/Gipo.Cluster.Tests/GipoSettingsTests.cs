@@ -77,6 +77,26 @@ public sealed class GipoSettingsTests
     }
 
     [Fact]
+    public void Anneal_steps_default_to_the_run_after_calibration()
+    {
+        // §B.5: T_anneal = total steps − N_cal, so κ reaches κ₁ at the run's last step whatever its length.
+        Assert.Equal(35, AlgorithmSettingsReader.Read(GipoSettings.Load(overrides: ["run.steps=40"])).Scheduler.TAnneal);
+        Assert.Equal(30, AlgorithmSettingsReader.Read(GipoSettings.Load(overrides: ["run.steps=40", "algorithm.gsec.calibration-steps=10"])).Scheduler.TAnneal);
+        Assert.Equal(1, AlgorithmSettingsReader.Read(GipoSettings.Load(overrides: ["run.steps=3"])).Scheduler.TAnneal); // all calibration: at least 1
+        Assert.Equal(12, AlgorithmSettingsReader.Read(GipoSettings.Load(overrides: ["run.steps=40", "algorithm.gsec.anneal-steps=12"])).Scheduler.TAnneal);
+    }
+
+    [Fact]
+    public void Anneal_steps_past_the_run_are_refused_naming_the_key()
+    {
+        Assert.Equal(40, AlgorithmSettingsReader.Read(GipoSettings.Load(overrides: ["run.steps=40", "algorithm.gsec.anneal-steps=40"])).Scheduler.TAnneal);
+        var e = Assert.Throws<ArgumentException>(() => AlgorithmSettingsReader.Read(GipoSettings.Load(overrides: ["run.steps=40", "algorithm.gsec.anneal-steps=41"])));
+        Assert.Contains("'gipo.algorithm.gsec.anneal-steps' = '41'", e.Message);
+        Assert.Contains("run.steps", e.Message);
+        Assert.Contains("auto", e.Message);
+    }
+
+    [Fact]
     public void Missing_file_and_bad_syntax_are_clear_errors()
     {
         Assert.Contains("does not exist", Assert.Throws<FileNotFoundException>(() => GipoSettings.Load("/nope/x.conf")).Message);

@@ -27,6 +27,7 @@ public static class AlgorithmSettingsReader
             ["none"] = EntropyMode.None, ["bonus"] = EntropyMode.Bonus, ["adaptive_global"] = EntropyMode.AdaptiveGlobal,
             ["clip_cov"] = EntropyMode.ClipCov, ["kl_cov"] = EntropyMode.KlCov, ["forking"] = EntropyMode.Forking, ["gsec"] = EntropyMode.Gsec,
         });
+        var calibration = gsec.Int("calibration-steps", 1);
         var importance = off.Choice("is-mode", new Dictionary<string, ImportanceMode> { ["truncate"] = ImportanceMode.Truncate, ["mask"] = ImportanceMode.Mask });
         return new AlgorithmSettings
         {
@@ -67,10 +68,10 @@ public static class AlgorithmSettingsReader
             AnswerMarker = gsec.String("answer-marker"),
             Buckets = gsec.Int("buckets", 1),
             Scheduler = new EntropySchedulerConfig(
-                Kappa0: gsec.Double("kappa0", 0), Kappa1: gsec.Double("kappa1", 0), TAnneal: gsec.Int("anneal-steps", 1),
+                Kappa0: gsec.Double("kappa0", 0), Kappa1: gsec.Double("kappa1", 0), TAnneal: AnnealSteps(gsec, settings.Section("run").Int("steps", 1), calibration),
                 DMin: gsec.Double("d-min", 0, 1), HFloor: gsec.Double("h-floor", 0), UpperMult: gsec.Double("upper-mult", 0),
                 EtaLambda: gsec.Double("eta-lambda", 0), LambdaMax: gsec.Double("lambda-max", 0), EmaAlpha: gsec.Double("ema-alpha", 0, 0.999999),
-                NCal: gsec.Int("calibration-steps", 1),
+                NCal: calibration,
                 Mode: gsec.Choice("mode", new Dictionary<string, string> { ["lagrangian"] = EntropySchedulerConfig.Lagrangian, ["gated"] = EntropySchedulerConfig.Gated }),
                 Position: gsec.Choice("position", new Dictionary<string, string> { ["absolute"] = EntropySchedulerConfig.Absolute, ["relative"] = EntropySchedulerConfig.Relative }),
                 Pid: gsec.Bool("pid"), Kp: gsec.Double("kp", 0), Ki: gsec.Double("ki", 0), Kd: gsec.Double("kd", 0)),
@@ -94,4 +95,11 @@ public static class AlgorithmSettingsReader
             },
         }.Validate();
     }
+
+    /// <summary>
+    /// T_anneal (§B.5): <c>auto</c> is the run's steps after calibration, run.steps − N_cal (at least 1), so κ reaches κ₁
+    /// at the last step; an explicit count may not exceed run.steps, where the run ends before the annealing does.
+    /// </summary>
+    private static long AnnealSteps(SettingsSection gsec, int runSteps, int calibrationSteps) =>
+        gsec.IntOrAuto("anneal-steps", 1, runSteps, $"run.steps = {runSteps}") ?? Math.Max(1, runSteps - calibrationSteps);
 }

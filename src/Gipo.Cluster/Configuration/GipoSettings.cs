@@ -136,6 +136,19 @@ public sealed class SettingsSection(Config config, string path, string source)
         return v;
     }
 
+    /// <summary>
+    /// An integer in [<paramref name="min"/>, <paramref name="max"/>], or null for the word <c>auto</c> (the caller
+    /// derives the value). <paramref name="maxMeaning"/> says where the upper bound comes from, for the error.
+    /// </summary>
+    public int? IntOrAuto(string name, int min, int max, string maxMeaning)
+    {
+        var raw = Raw(name);
+        if (raw == "auto") return null;
+        if (!int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) || v < min || v > max)
+            throw new ArgumentException($"{source}: '{Key(name)}' = '{raw}' must be auto or an integer in [{min}, {max}] ({maxMeaning})");
+        return v;
+    }
+
     public double Double(string name, double min = double.NegativeInfinity, double max = double.PositiveInfinity)
     {
         var raw = Raw(name);

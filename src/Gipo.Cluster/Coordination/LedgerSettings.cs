@@ -10,9 +10,11 @@ namespace Gipo.Cluster.Coordination;
 /// <param name="LeaseDuration">How long a holder may keep a group before it is issued again.</param>
 /// <param name="DynamicSampling">Drop non-informative groups (DAPO, §A.7).</param>
 /// <param name="TargetSteps">Learner steps of the run; 0 = unbounded. No work is leased beyond what they need.</param>
+/// <param name="MaxGenRounds">Under dynamic sampling, a step whose batch is still short after MaxGenRounds·B groups
+/// were examined for it trains on the accepted ones (§A.7 cap); 0 = no cap (always wait for B).</param>
 public sealed record LedgerSettings(
     int GroupsPerStep, int GroupSize, int MaxStaleness, int MaxConcurrent, long PromptCount, ulong RunSeed,
-    TimeSpan LeaseDuration, bool DynamicSampling = false, long TargetSteps = 0)
+    TimeSpan LeaseDuration, bool DynamicSampling = false, long TargetSteps = 0, int MaxGenRounds = 0)
 {
     /// <summary>Throws naming the first bad value.</summary>
     public LedgerSettings Validate()
@@ -24,6 +26,7 @@ public sealed record LedgerSettings(
         if (PromptCount < 1) throw new ArgumentOutOfRangeException(nameof(PromptCount), PromptCount, "the data set needs at least one prompt");
         if (LeaseDuration <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(LeaseDuration), LeaseDuration, "a lease must last > 0");
         if (TargetSteps < 0) throw new ArgumentOutOfRangeException(nameof(TargetSteps), TargetSteps, "target steps must be >= 0 (0 = unbounded)");
+        if (MaxGenRounds < 0) throw new ArgumentOutOfRangeException(nameof(MaxGenRounds), MaxGenRounds, "max-gen-rounds must be >= 0 (0 = no cap)");
         return this;
     }
 }

@@ -176,7 +176,20 @@ public enum BatchOutcome : byte
 }
 
 /// <summary>The ledger's batch decision: the groups of the step (when ready) and the events to persist.</summary>
-public sealed record BatchDecision(BatchOutcome Outcome, IReadOnlyList<long> GroupIds, IReadOnlyList<ILedgerEvent> Events, string Reason);
+public sealed record BatchDecision(BatchOutcome Outcome, IReadOnlyList<long> GroupIds, IReadOnlyList<ILedgerEvent> Events, string Reason)
+{
+    /// <summary>
+    /// Groups dynamic sampling has examined for the step (filtered since the previous step completed, plus the usable
+    /// scored ones) when the batch is short of B; 0 otherwise.
+    /// </summary>
+    public long Examined { get; init; }
+
+    /// <summary>
+    /// The max-gen-rounds cap (§A.7) was reached: a <see cref="BatchOutcome.Ready"/> batch has fewer than B groups, a
+    /// <see cref="BatchOutcome.NotEnough"/> one has none accepted yet. The coordinator warns about it.
+    /// </summary>
+    public bool CapReached { get; init; }
+}
 
 /// <summary>A learner command's events, or why it was rejected (then there are none).</summary>
 public sealed record CommandDecision(IReadOnlyList<ILedgerEvent> Events, string? Rejection)

@@ -40,6 +40,9 @@ public sealed class RunCoordinator : ReceivePersistentActor, IWithTimers
     private RunLedger ledger;
     private int eventsSinceSnapshot;
 
+    // The last (learner step, round of B examined groups) warned about at the max-gen-rounds cap: one warning per round.
+    private (long Step, long Round) capWarned = (-1, -1);
+
     /// <summary>Use <see cref="Props"/>.</summary>
     public RunCoordinator(string runId, LedgerSettings settings, RunCoordinatorOptions options)
     {
@@ -164,12 +167,25 @@ public sealed class RunCoordinator : ReceivePersistentActor, IWithTimers
     {
         var replyTo = Sender;
         var decision = ledger.NextBatch(m.LearnerStep, payloads.ContainsKey);
+        if (decision.CapReached) WarnCap(m.LearnerStep, decision);
         PersistThen(decision.Events, () => replyTo.Tell(decision.Outcome switch
         {
             BatchOutcome.Ready => new TrainBatch(m.LearnerStep, ledger.PolicyVersion, [.. decision.GroupIds.Select(id => payloads[id])], ledger.SamplesConsumed),
             BatchOutcome.NotEnough => new NotEnoughGroups(m.LearnerStep, decision.Reason),
             _ => new CommandRejected(nameof(NextBatch), decision.Reason),
         }));
+    }
+
+    /// <summary>
+    /// A short batch, or a step still waiting at the max-gen-rounds cap, is never silent: one warning per step and per
+    /// round of B groups examined (the learner asks again every poll).
+    /// </summary>
+    private void WarnCap(long learnerStep, BatchDecision decision)
+    {
+        var at = (learnerStep, decision.Examined / ledger.Settings.GroupsPerStep);
+        if (at == capWarned) return;
+        capWarned = at;
+        log.Warning("{0}", decision.Reason);
     }
 
     private void Learner(object command, CommandDecision decision)

@@ -216,6 +216,13 @@ public sealed class RunLedger
     /// guard. On the way, a group with Δ &gt; η is dropped whole and its prompt re-queued at the head; a group whose
     /// payload is gone (the coordinator restarted) is dropped and re-issued. Asking again for a step whose batch was
     /// handed out returns the same groups, or, when their payloads are gone, returns them to the pool and assembles anew.
+    /// <para>
+    /// Under dynamic sampling with <see cref="LedgerSettings.MaxGenRounds"/> &gt; 0, a batch still short of B once
+    /// MaxGenRounds·B groups were examined for the step (§A.7) is handed out with the groups accepted so far; with none
+    /// accepted the step keeps waiting. Either way <see cref="BatchDecision.CapReached"/> says so. The groups examined
+    /// for the step are those filtered since the learner completed the previous step plus the usable scored ones: a
+    /// function of the ledger's state, so replaying the journal needs nothing more.
+    /// </para>
     /// </summary>
     public BatchDecision NextBatch(long learnerStep, Func<long, bool> isBuffered)
     {
@@ -243,11 +250,33 @@ public sealed class RunLedger
                 taken.Add(g.GroupId);
             if (taken.Count == settings.GroupsPerStep) break;
         }
-        if (taken.Count < settings.GroupsPerStep)
-            return new BatchDecision(BatchOutcome.NotEnough, [], events, $"{taken.Count} of {settings.GroupsPerStep} groups ready for step {learnerStep}");
+        if (taken.Count < settings.GroupsPerStep) return ShortBatch(learnerStep, taken, events);
 
         events.AddRange(taken.Select(id => new GroupConsumed(id, learnerStep)));
         return new BatchDecision(BatchOutcome.Ready, taken, events, $"batch of step {learnerStep}");
+    }
+
+    /// <summary>Fewer than B usable groups for <paramref name="learnerStep"/>: wait, unless the §A.7 examination cap is reached.</summary>
+    private BatchDecision ShortBatch(long learnerStep, List<long> taken, List<ILedgerEvent> events)
+    {
+        var b = settings.GroupsPerStep;
+        if (!settings.DynamicSampling)
+            return new BatchDecision(BatchOutcome.NotEnough, [], events, $"{taken.Count} of {b} groups ready for step {learnerStep}");
+
+        // Filtered groups carry the learner step at which they were dropped.
+        var examined = recentFiltered.Values.LongCount(g => g.Step == LearnerStep) + taken.Count;
+        var capReached = settings.MaxGenRounds > 0 && examined >= (long)settings.MaxGenRounds * b;
+        var counts = $"dynamic sampling examined {examined} groups for step {learnerStep} and accepted {taken.Count} of {b}";
+        if (capReached && taken.Count > 0)
+        {
+            events.AddRange(taken.Select(id => new GroupConsumed(id, learnerStep)));
+            return new BatchDecision(BatchOutcome.Ready, taken, events,
+                $"{counts}: max-gen-rounds = {settings.MaxGenRounds} reached, training on those") { Examined = examined, CapReached = true };
+        }
+        var reason = capReached
+            ? $"{counts}: max-gen-rounds = {settings.MaxGenRounds} reached with none accepted, still waiting"
+            : $"{counts} so far";
+        return new BatchDecision(BatchOutcome.NotEnough, [], events, reason) { Examined = examined, CapReached = capReached };
     }
 
     /// <summary>The learner finished <paramref name="learnerStep"/> (whose batch it got) at <paramref name="policyVersion"/>. A repeat is a no-op.</summary>

@@ -52,7 +52,8 @@ public sealed record LearnerSetup(
 /// of which checkpoint is current, so there is no second journal to disagree with. On start (first start, restart
 /// after a failure, or a resumed process) it loads the last committed checkpoint (or the base model), rolls the ledger
 /// and the scheduler back to it, cuts the metrics log to it, and publishes that version. A failure inside a step
-/// therefore never touches the last checkpoint, and the next incarnation repeats the step from it.
+/// therefore never touches the last checkpoint, and the next incarnation repeats the step from it — unless the failure
+/// would only repeat (<see cref="LearnerFailures"/>): then the run ends with <see cref="RunFailed"/> and the reason.
 /// </para>
 /// </summary>
 public sealed class LearnerActor : ReceiveActor, IWithTimers
@@ -67,6 +68,7 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
     private readonly IActorRef weightStore;
     private readonly IActorRef metrics;
     private readonly IActorRef host;
+    private readonly LearnerFailures failures;
     private readonly Stopwatch wall = new();
     private PolicyModel? policy;
     private PolicyModel? reference;
@@ -77,7 +79,8 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
     private Stopwatch? waiting;
 
     /// <summary>Use <see cref="Props"/>.</summary>
-    public LearnerActor(LearnerSetup setup, IActorRef coordinator, IActorRef? scheduler, IActorRef weightStore, IActorRef metrics, IActorRef host)
+    public LearnerActor(LearnerSetup setup, IActorRef coordinator, IActorRef? scheduler, IActorRef weightStore, IActorRef metrics, IActorRef host,
+        LearnerFailures? failures = null)
     {
         this.setup = setup;
         this.coordinator = coordinator;
@@ -85,6 +88,7 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         this.weightStore = weightStore;
         this.metrics = metrics;
         this.host = host;
+        this.failures = failures ?? new LearnerFailures();
 
         Receive<Start>(_ =>
         {
@@ -101,14 +105,30 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
             }
         });
         Receive<AskForBatch>(_ => coordinator.Tell(new NextBatch(learner!.Step + 1)));
-        Receive<TrainBatch>(OnBatch);
+        Receive<TrainBatch>(batch =>
+        {
+            try
+            {
+                OnBatch(batch);
+            }
+            catch (Exception e)
+            {
+                if (this.failures.Record(batch.LearnerStep, e) is not { } reason) throw; // the supervisor retries after a back-off
+                log.Error(e, "{0}", reason);
+                host.Tell(new RunFailed(reason));
+                Context.Stop(Self);
+            }
+        });
         Receive<NotEnoughGroups>(_ => Timers.StartSingleTimer(PollTimer, AskForBatch.Instance, setup.Poll));
         Receive<CommandRejected>(r => throw new InvalidOperationException($"the coordinator rejected {r.Command}: {r.Reason}"));
     }
 
     /// <summary>Props on the pinned torch dispatcher.</summary>
-    public static Props Props(LearnerSetup setup, IActorRef coordinator, IActorRef? scheduler, IActorRef weightStore, IActorRef metrics, IActorRef host) =>
-        Akka.Actor.Props.Create(() => new LearnerActor(setup, coordinator, scheduler, weightStore, metrics, host)).WithDispatcher(GipoDispatchers.Torch);
+    /// <param name="failures">Shared by every incarnation the supervisor creates from these props, so a failure that
+    /// repeats at the same step ends the run; null: each incarnation starts a history of its own.</param>
+    public static Props Props(LearnerSetup setup, IActorRef coordinator, IActorRef? scheduler, IActorRef weightStore, IActorRef metrics, IActorRef host,
+        LearnerFailures? failures = null) =>
+        Akka.Actor.Props.Create(() => new LearnerActor(setup, coordinator, scheduler, weightStore, metrics, host, failures)).WithDispatcher(GipoDispatchers.Torch);
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;

@@ -9,5 +9,6 @@ namespace Gipo.Cluster.Learning;
 /// <param name="Checkpoint">The final checkpoint's folder (an HF checkpoint plus optimizer/probe/scheduler state).</param>
 public sealed record RunFinished(long Step, long PolicyVersion, double? EvalPassAt1, string Checkpoint) : IGipoMessage;
 
-/// <summary>The learner could not start or continue (bad checkpoint, a config that no longer matches the journal). The run stops.</summary>
+/// <summary>The learner could not start or continue (bad checkpoint, a config that no longer matches the journal, a step
+/// failure that would repeat on every retry). The run stops.</summary>
 public sealed record RunFailed(string Reason) : IGipoMessage;

@@ -194,9 +194,8 @@ public sealed class TrainingNode : IAsyncDisposable
             if (algorithm.Entropy.Mode is EntropyMode.Gsec or EntropyMode.AdaptiveGlobal)
             {
                 // The same scheduler GipoLearner would build (adaptive_global: one gated bucket), journaled.
-                var (schedulerConfig, buckets) = algorithm.Entropy.Mode == EntropyMode.Gsec
-                    ? (algorithm.Scheduler, algorithm.Buckets)
-                    : (algorithm.Scheduler with { Mode = EntropySchedulerConfig.Gated }, 1);
+                var schedulerConfig = EntropyScheduler.ConfigFor(algorithm.Entropy.Mode, algorithm.Scheduler);
+                var buckets = algorithm.EntropyBuckets;
                 scheduler = Singleton(system, membership, "entropy-scheduler", NodeRoles.Learner,
                     () => BackoffSupervisor.Props(Backoff.OnStop(EntropySchedulerActor.Props(folder.Id, schedulerConfig, buckets, run.SnapshotEvery),
                         "scheduler", TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(10), 0.2, -1)));
@@ -209,8 +208,10 @@ public sealed class TrainingNode : IAsyncDisposable
             var metrics = Singleton(system, membership, "metrics", NodeRoles.Learner, () => MetricsSink.Props(folder.Metrics, folder.Root, options.Progress));
             var learnerSetup = new LearnerSetup(folder.Id, algorithm, run.Steps, run.Seed, run.CheckpointEvery, run.EvalEvery, run.EvalSamples,
                 run.Device, baseCheckpoint, folder.Checkpoints, task, evalProblems, run.Poll) { BeforeStep = options.BeforeLearnerStep, EvalSamplingSeed = run.EvalSamplingSeed };
+            // Transient learner failures are retried after a back-off; one that would only repeat ends the run (LearnerFailures).
+            var learnerFailures = new LearnerFailures();
             Singleton(system, membership, "learner", NodeRoles.Learner, () => BackoffSupervisor.Props(Backoff.OnFailure(
-                LearnerActor.Props(learnerSetup, coordinator, scheduler, store, metrics, host), "learner",
+                LearnerActor.Props(learnerSetup, coordinator, scheduler, store, metrics, host, learnerFailures), "learner",
                 TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2, -1)));
 
             IActorRef? scorer = null;

@@ -39,6 +39,8 @@ public sealed record AlgorithmSettings
     public int MinStepLength { get; init; } = 1;
     public string AnswerMarker { get; init; } = "^A:";
     public int Buckets { get; init; } = 6;
+    /// <summary>K_B the entropy statistic is bucketed with: <see cref="Buckets"/>, or 1 for adaptive_global (§B.7).</summary>
+    public int EntropyBuckets => EntropyScheduler.BucketsFor(Entropy.Mode, Buckets);
     public EntropySchedulerConfig Scheduler { get; init; } = EntropySchedulerConfig.TinyDefaults(400);
 
     public bool IbEnabled { get; init; } = true;

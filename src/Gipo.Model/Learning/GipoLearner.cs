@@ -117,7 +117,7 @@ public sealed class GipoLearner : IDisposable
         var rows = Rows.Build(batch, settings, policy.Device);
         var steps = Segment(rows);
         var stepIndex = StepIndices(rows, steps);
-        var buckets = StepBuckets.Assign(steps, rows.Width, settings.Buckets, settings.Scheduler.BucketPosition);
+        var buckets = StepBuckets.Assign(steps, rows.Width, settings.EntropyBuckets, settings.Scheduler.BucketPosition);
 
         // 1. Proximal forward (no grad): ℓprox, entropies, IB features — one pass serves all three.
         policy.eval();
@@ -179,9 +179,11 @@ public sealed class GipoLearner : IDisposable
                 var (logpTheta, entropyTheta) = TokenStats(logits, rows, index);
                 var mask = rows.Mask.index_select(0, index);
                 var behaviour = rows.BehaviourLogp.index_select(0, index);
+                // loglinear: π_prox is this step's starting policy (v^prox = PolicyVersion) and π_θ the one being
+                // optimised, which becomes v^prox + 1 (AReaL's convention); equal versions would make α = 1 and ρ ≡ 1.
                 var proxMb = settings.Prox == ProxMode.LogLinear
                     ? PolicyLoss.ProxLogProbs(ProxMode.LogLinear, behaviour, logpTheta.detach(), null,
-                        new ProxVersions(mb.Select(i => rows.Trajectories[i].BehaviourVersion).ToArray(), PolicyVersion, PolicyVersion))
+                        new ProxVersions(mb.Select(i => rows.Trajectories[i].BehaviourVersion).ToArray(), PolicyVersion, PolicyVersion + 1))
                     : prox.index_select(0, index);
                 var inputs = new PolicyLossInputs(logpTheta, proxMb, behaviour, advantages.index_select(0, index), mask,
                     refLogp?.index_select(0, index));
@@ -250,7 +252,7 @@ public sealed class GipoLearner : IDisposable
     /// <summary>Step 2's scheduler call: the external one when set, else the internal one; zero without a scheduler.</summary>
     private EntropyCoefficients Coefficients(GroupSequentialStatistic statistic)
     {
-        if (!regularizer.NeedsScheduler) return EntropyCoefficients.Zero(Step, settings.Buckets);
+        if (!regularizer.NeedsScheduler) return EntropyCoefficients.Zero(Step, settings.EntropyBuckets);
         var stats = statistic.ToStats(Step, PolicyVersion);
         if (ExternalScheduler is null) return Scheduler!.Update(stats);
         var coefficients = ExternalScheduler(stats)
@@ -328,8 +330,9 @@ public sealed class GipoLearner : IDisposable
     }
 
     /// <summary>
-    /// Per-token clipped loss shaped by Clip-Cov / KL-Cov / Forking, then weighted and aggregated (§B.7); the tokens
-    /// Clip-Cov or KL-Cov picked are added to <paramref name="selected"/>.
+    /// Per-token clipped loss shaped by Clip-Cov / KL-Cov / Forking, then weighted and aggregated (§B.7), plus
+    /// β_KL·agg(ℓ^KL) as in every other mode (§A.9); the tokens Clip-Cov or KL-Cov picked are added to
+    /// <paramref name="selected"/>.
     /// </summary>
     private PolicyLossResult ShapedPolicyLoss(PolicyLossInputs inputs, Tensor entropyTheta, int minibatch, ref long selected)
     {
@@ -339,12 +342,13 @@ public sealed class GipoLearner : IDisposable
             surrogate.ClippedMask, inputs.Mask, entropyTheta.detach(), Step, minibatch), out var picked);
         selected += picked;
         var weights = PolicyLoss.ImportanceWeights(inputs.LogpProx, inputs.LogpBehaviour, cfg.Importance, cfg.ImportanceCap, inputs.Mask);
-        var loss = PolicyLoss.Aggregate(weights * shaped, inputs.Mask, cfg.Aggregation, cfg.MaxResponseLength);
+        var pg = PolicyLoss.Aggregate(weights * shaped, inputs.Mask, cfg.Aggregation, cfg.MaxResponseLength);
+        var loss = PolicyLoss.KlPenalty(inputs, cfg) is { } kl ? pg + kl : pg;
         // Metrics come from the unshaped computation so runs of every mode log the same quantities.
         using (no_grad())
         {
             var plain = PolicyLoss.Compute(inputs with { LogpTheta = inputs.LogpTheta.detach() }, cfg);
-            return new PolicyLossResult(loss, plain.Metrics with { PgLoss = loss.item<float>() });
+            return new PolicyLossResult(loss, plain.Metrics with { PgLoss = pg.item<float>() });
         }
     }
 

@@ -255,6 +255,78 @@ public sealed class RunLedgerTests
         Assert.Equal(ResultOutcome.Accepted, without.Score(without.Issue().GroupId, informative: false).Outcome);
     }
 
+    [Fact(DisplayName = "max-gen-rounds: once max-gen-rounds·B groups were examined for a step, it trains on the groups accepted so far")]
+    public void Max_gen_rounds_releases_a_short_batch()
+    {
+        var d = new LedgerDriver(Settings(groupsPerStep: 2, maxStaleness: 2, maxConcurrent: 8, dynamicSampling: true, maxGenRounds: 2));
+        var l = d.Ledger;
+        var g = Enumerable.Range(0, 6).Select(_ => d.Issue()).ToList();
+        d.Score(g[0].GroupId, informative: false);
+        d.Score(g[1].GroupId);
+        d.Score(g[2].GroupId, informative: false);
+
+        // 3 examined (2 filtered, 1 accepted) < 2·2: wait.
+        var waiting = l.NextBatch(1, _ => true);
+        Assert.Equal(BatchOutcome.NotEnough, waiting.Outcome);
+        Assert.False(waiting.CapReached);
+        Assert.Equal(3, waiting.Examined);
+
+        // The 4th examined group reaches the cap: train on the one accepted group, and say how many were examined.
+        d.Score(g[3].GroupId, informative: false);
+        var capped = l.NextBatch(1, _ => true);
+        Assert.Equal(BatchOutcome.Ready, capped.Outcome);
+        Assert.True(capped.CapReached);
+        Assert.Equal(4, capped.Examined);
+        Assert.Equal([g[1].GroupId], capped.GroupIds);
+        Assert.Contains("examined 4", capped.Reason);
+        Assert.Contains("accepted 1 of 2", capped.Reason);
+        d.Do(capped.Events);
+        Assert.Equal([g[1].GroupId], l.NextBatch(1, _ => true).GroupIds); // asking again: the same short batch
+        d.Accept(l.CompleteStep(1, 1));
+
+        // Step 2 counts afresh: the step-1 filtering is not charged to it, so two informative groups make a full batch.
+        d.Score(g[4].GroupId);
+        d.Score(g[5].GroupId);
+        var full = l.NextBatch(2, _ => true);
+        Assert.Equal(BatchOutcome.Ready, full.Outcome);
+        Assert.False(full.CapReached);
+        Assert.Equal(2, full.GroupIds.Count);
+        d.Do(full.Events);
+
+        // The journal replays to the same ledger and audits clean.
+        Assert.Equal(Json(l.ToSnapshot()), Json(RunLedger.Replay(l.Settings, d.Log).ToSnapshot()));
+        var audit = LedgerAudit.Run(l.Settings, d.Log);
+        Assert.True(audit.Clean, string.Join("\n", audit.Problems()));
+        Assert.Equal(3, audit.Counts.Consumed);
+    }
+
+    [Fact(DisplayName = "max-gen-rounds with nothing accepted: the step keeps waiting, and the decision says the cap is reached")]
+    public void Max_gen_rounds_with_nothing_accepted_keeps_waiting()
+    {
+        var d = new LedgerDriver(Settings(groupsPerStep: 2, maxStaleness: 2, maxConcurrent: 8, dynamicSampling: true, maxGenRounds: 2));
+        var l = d.Ledger;
+        for (var i = 0; i < 5; i++) d.Score(d.Issue().GroupId, informative: false);
+
+        var none = l.NextBatch(1, _ => true);
+        Assert.Equal(BatchOutcome.NotEnough, none.Outcome);
+        Assert.True(none.CapReached);
+        Assert.Equal(5, none.Examined);
+        Assert.Contains("none accepted", none.Reason);
+
+        var informative = d.Issue();
+        d.Score(informative.GroupId);
+        var one = l.NextBatch(1, _ => true);
+        Assert.Equal(BatchOutcome.Ready, one.Outcome);
+        Assert.Equal([informative.GroupId], one.GroupIds);
+
+        // Without the cap (max-gen-rounds 0) a short batch always waits.
+        var uncapped = new LedgerDriver(Settings(groupsPerStep: 2, maxStaleness: 2, dynamicSampling: true));
+        for (var i = 0; i < 6; i++) uncapped.Score(uncapped.Issue().GroupId, informative: i == 0);
+        var wait = uncapped.Ledger.NextBatch(1, _ => true);
+        Assert.Equal(BatchOutcome.NotEnough, wait.Outcome);
+        Assert.False(wait.CapReached);
+    }
+
     [Fact(DisplayName = "Asking again for a handed-out batch returns the same groups; lost payloads send them back to the pool")]
     public void Batch_is_idempotent_and_survives_lost_payloads()
     {

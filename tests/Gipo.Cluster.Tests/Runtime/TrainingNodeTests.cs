@@ -139,6 +139,65 @@ public sealed class TrainingNodeTests(ITestOutputHelper output) : IDisposable
         Assert.Equal([0L, 1, 2, 3, 4], Lines(folder).Select(l => (long)l["step"]!));
     }
 
+    [Fact(DisplayName = "A learner failure of a deterministic kind (ArgumentException) ends the run at once with its reason, not in a restart loop")]
+    public async Task Deterministic_learner_failure_ends_the_run()
+    {
+        NativeTorch.EnsureLoaded();
+        var settings = Settings();
+        var folder = NewFolder("deterministic-failure", settings);
+        var failures = 0;
+        var options = new NodeOptions(Serialized, BeforeLearnerStep: step =>
+        {
+            if (step == 2)
+            {
+                Interlocked.Increment(ref failures);
+                throw new ArgumentException("injected: a setting the learner cannot use");
+            }
+        });
+        var outcome = await (await TrainingNode.StartAsync(folder, settings, Base, options)).RunAsync().WaitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.False(outcome.Finished);
+        Assert.Contains("step 2", outcome.Error);
+        Assert.Contains("injected: a setting the learner cannot use", outcome.Error);
+        Assert.Equal(1, failures); // never retried
+    }
+
+    [Fact(DisplayName = "The same learner failure at the same step twice ends the run with its reason; one retry is all it gets")]
+    public async Task Repeated_learner_failure_ends_the_run()
+    {
+        NativeTorch.EnsureLoaded();
+        var settings = Settings();
+        var folder = NewFolder("repeated-failure", settings);
+        var failures = 0;
+        var options = new NodeOptions(Serialized, BeforeLearnerStep: step =>
+        {
+            if (step == 3)
+            {
+                Interlocked.Increment(ref failures);
+                throw new InvalidOperationException("injected: fails on every try");
+            }
+        });
+        var outcome = await (await TrainingNode.StartAsync(folder, settings, Base, options)).RunAsync().WaitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.False(outcome.Finished);
+        Assert.Contains("step 3", outcome.Error);
+        Assert.Contains("injected: fails on every try", outcome.Error);
+        Assert.Equal(2, failures); // the first try and one retry from the step-2 checkpoint
+    }
+
+    [Fact(DisplayName = "An adaptive_global run with the default six gsec buckets finishes: learner and scheduler actor agree on one bucket")]
+    public async Task Adaptive_global_run_finishes()
+    {
+        NativeTorch.EnsureLoaded();
+        var settings = Settings("algorithm.entropy.mode=adaptive_global", "algorithm.gsec.calibration-steps=1", "run.steps=2", "run.eval-every=0");
+        var folder = NewFolder("adaptive-global", settings);
+        var outcome = await (await TrainingNode.StartAsync(folder, settings, Base, new NodeOptions(Serialized))).RunAsync().WaitAsync(TimeSpan.FromMinutes(3));
+
+        Assert.True(outcome.Finished, outcome.Error);
+        Assert.Equal(2, outcome.Step);
+        Assert.All(Lines(folder).Skip(1), l => Assert.Single(l["bucket_alpha"]!.AsArray()));
+    }
+
     private static List<JsonObject> Lines(RunFolder folder)
     {
         if (!File.Exists(folder.Metrics)) return [];

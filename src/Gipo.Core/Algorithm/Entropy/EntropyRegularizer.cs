@@ -66,9 +66,10 @@ public sealed class EntropyRegularizer
     }
 
     /// <summary>
-    /// The per-token clipped loss L^clip [N, T] after the mode's token shaping: Clip-Cov zeroes a few random
-    /// high-covariance tokens, KL-Cov replaces the top-covariance tokens' loss, Forking zeroes all but the
-    /// high-entropy tokens; other modes return <paramref name="clipLoss"/> itself. Aggregate with the unchanged mask.
+    /// The per-token loss [N, T] of the mode, from the clipped loss L^clip: Clip-Cov zeroes a few random
+    /// high-covariance tokens, Forking zeroes all but the high-entropy tokens, and KL-Cov replaces L^clip altogether by
+    /// its own unclipped loss (−A·ρ, plus k·|Δℓ| on the top-covariance tokens); other modes return
+    /// <paramref name="clipLoss"/> itself. Aggregate with the unchanged mask.
     /// </summary>
     public Tensor ShapeTokenLoss(Tensor clipLoss, TokenLossInputs inputs) => ShapeTokenLoss(clipLoss, inputs, out _);
 
@@ -95,10 +96,9 @@ public sealed class EntropyRegularizer
                 var selection = TokenLossShaping.KlCov(inputs.Advantages, inputs.LogpTheta, inputs.LogpProx, inputs.Mask,
                     Options.CovRatio, Options.KlCovCoefficient);
                 using (selection.Selected)
-                using (selection.Loss)
                 {
                     selected = selection.Count;
-                    return selection.Apply(clipLoss);
+                    return selection.Loss;
                 }
             case EntropyMode.Forking:
                 var entropy = inputs.TokenEntropy

@@ -75,13 +75,21 @@ public sealed class EntropyScheduler
     public static EntropyScheduler CreateFor(EntropyMode mode, EntropySchedulerConfig config, int numBuckets)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return mode switch
-        {
-            EntropyMode.Gsec => Create(config, numBuckets),
-            EntropyMode.AdaptiveGlobal => Create(config with { Mode = EntropySchedulerConfig.Gated }, 1),
-            _ => throw new ArgumentException($"Entropy mode {mode} has no scheduler.", nameof(mode)),
-        };
+        if (mode is not (EntropyMode.Gsec or EntropyMode.AdaptiveGlobal))
+            throw new ArgumentException($"Entropy mode {mode} has no scheduler.", nameof(mode));
+        return Create(ConfigFor(mode, config), BucketsFor(mode, numBuckets));
     }
+
+    /// <summary>
+    /// K_B of <paramref name="mode"/>'s statistic and scheduler: <paramref name="numBuckets"/> (<c>gsec.buckets</c>),
+    /// except 1 for <see cref="EntropyMode.AdaptiveGlobal"/>. The learner's bucketing and every scheduler use this one
+    /// rule, so their statistics always fit.
+    /// </summary>
+    public static int BucketsFor(EntropyMode mode, int numBuckets) => mode == EntropyMode.AdaptiveGlobal ? 1 : numBuckets;
+
+    /// <summary>The scheduler configuration of <paramref name="mode"/>: <paramref name="config"/>, gated for <see cref="EntropyMode.AdaptiveGlobal"/>.</summary>
+    public static EntropySchedulerConfig ConfigFor(EntropyMode mode, EntropySchedulerConfig config) =>
+        mode == EntropyMode.AdaptiveGlobal ? config with { Mode = EntropySchedulerConfig.Gated } : config;
 
     /// <summary>Resumes from a snapshot; the state is validated and copied.</summary>
     public static EntropyScheduler FromState(EntropySchedulerState state)

@@ -68,8 +68,10 @@ public static class TokenLossShaping
     }
 
     /// <summary>
-    /// KL-Cov: the top max(1, ⌊r·N⌋) valid tokens by Cov_t (ties: earlier token first) get the loss
-    /// −A_t·ρ_t + k·|ℓ^θ_t − ℓ^prox_t| without clipping; apply with <see cref="KlCovSelection.Apply"/>.
+    /// KL-Cov (arXiv 2505.22617; veRL <c>compute_policy_loss_kl_cov</c>): no token is clipped; every token's loss is
+    /// −A_t·ρ_t, and the top max(1, ⌊r·N⌋) valid tokens by Cov_t (ties: earlier token first) get
+    /// −A_t·ρ_t + k·|ℓ^θ_t − ℓ^prox_t|. The result replaces the clipped surrogate (<see cref="KlCovSelection.Loss"/>).
+    /// ρ's log-ratio is clamped to ±20 as everywhere in the loss; veRL does not clamp here, which only matters past e^20.
     /// </summary>
     /// <param name="coefficient">k, the |Δlog p| penalty weight.</param>
     public static KlCovSelection KlCov(
@@ -102,8 +104,8 @@ public static class TokenLossShaping
 
         using var scope = NewDisposeScope();
         var logRatio = logpTheta - logpProx;
-        var loss = (-advantages * logRatio.clamp(-20, 20).exp()) + (coefficient * logRatio.abs());
         var selectedTensor = tensor(selected, [rows, length], device: logpTheta.device);
+        var loss = (-advantages * logRatio.clamp(-20, 20).exp()) + (coefficient * logRatio.abs() * selectedTensor.to_type(logRatio.dtype));
         return new KlCovSelection(selectedTensor.MoveToOuterDisposeScope(), loss.MoveToOuterDisposeScope(), top.Length);
     }
 

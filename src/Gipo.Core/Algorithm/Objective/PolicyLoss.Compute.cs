@@ -73,7 +73,8 @@ public static partial class PolicyLoss
             Mean(rawWeights),
             (rawWeights * mask).max(), // w > 0, so padding (0) never wins unless there is no token
             Mean(rawWeights.gt(cap)),
-            Mean(prox - theta.detach()),
+            // veRL's ppo_kl: the log-ratio clamped to ±20 as for ρ, so one far-off token cannot swamp the mean.
+            Mean(-(theta.detach() - prox).clamp(-LogRatioBound, LogRatioBound)),
         ]).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
         return new PolicyLossMetrics(
             PgLoss: values[0],

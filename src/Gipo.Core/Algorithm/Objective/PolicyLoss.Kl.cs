@@ -24,6 +24,23 @@ public static partial class PolicyLoss
         return KlCore(theta, reference, estimator).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// β_KL·agg(ℓ^KL) (spec §A.6, §A.9) of one minibatch, differentiable in ℓ^θ: the term <see cref="Compute"/> adds to
+    /// the policy-gradient loss, for callers that build the policy-gradient part themselves (the token-shaping entropy
+    /// modes of §B.7). Null when β_KL = 0, which needs no reference log-probs.
+    /// </summary>
+    public static Tensor? KlPenalty(PolicyLossInputs inputs, PolicyLossConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        if (config.KlBeta == 0) return null;
+        if (inputs.LogpRef is null) throw new ArgumentException("kl beta > 0 needs the reference log-probs", nameof(inputs));
+        using var scope = NewDisposeScope();
+        using var kl = Kl(inputs.LogpTheta, inputs.LogpRef, config.KlEstimator);
+        return (Aggregate(kl, inputs.Mask, config.Aggregation, config.MaxResponseLength) * config.KlBeta).MoveToOuterDisposeScope();
+    }
+
     private static Tensor KlCore(Tensor theta, Tensor reference, KlEstimator estimator)
     {
         var r = reference.detach();

@@ -10,7 +10,7 @@ namespace Gipo.Core.Algorithm.Objective;
 /// <param name="MeanWeight">mean of the raw importance weight w.</param>
 /// <param name="MaxWeight">max of the raw importance weight w.</param>
 /// <param name="CappedFraction">Tokens with w &gt; C_IS, truncated or masked depending on the mode.</param>
-/// <param name="ApproxKlProxTheta">mean(ℓ^prox − ℓ^θ), veRL's <c>ppo_kl</c>.</param>
+/// <param name="ApproxKlProxTheta">mean(−clamp(ℓ^θ − ℓ^prox, −20, 20)), veRL's <c>ppo_kl</c>.</param>
 public sealed record PolicyLossMetrics(
     double PgLoss,
     double KlLoss,

@@ -1,4 +1,5 @@
 using Gipo.Core.Algorithm.Entropy;
+using Gipo.Core.Algorithm.Objective;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -209,8 +210,31 @@ public sealed class EntropyRegularizerTests
         Assert.InRange(TokenGrids.Values((forking != 0) & (mask > 0)).Count(x => x != 0), 3, 5);
         Assert.Throws<ArgumentException>(() => Shape(EntropyMode.Forking, inputs with { TokenEntropy = null }));
 
+        // KL-Cov ignores the clipped loss: −A·ρ everywhere, with the penalty on ⌊0.2 · 18⌋ = 3 tokens.
         var klCov = Shape(EntropyMode.KlCov, inputs);
-        Assert.Equal(3, TokenGrids.Values(klCov != loss).Count(x => x != 0));
+        var unclipped = -inputs.Advantages * (inputs.LogpTheta - inputs.LogpProx).exp();
+        Assert.Equal(3, TokenGrids.Values((klCov - unclipped).abs() > 1e-6).Count(x => x != 0));
+    }
+
+    [Fact]
+    public void Kl_cov_is_unclipped_everywhere_and_penalises_the_selected_tokens()
+    {
+        // KL-Cov (arXiv 2505.22617, veRL compute_policy_loss_kl_cov) clips no token: −A·ρ everywhere, plus k·|ℓθ − ℓprox|
+        // on the top max(1, ⌊r·N⌋) tokens by Cov = (A − Ā)(ℓθ − mean ℓθ). Here Ā = 0, mean ℓθ = −1.3, so
+        // Cov = [0.8, 0.9, −0.2, −0.3]: r = 0.2 of 4 tokens selects one, token 1.
+        var advantages = TokenGrids.Grid(new double[,] { { 1, -1, 1, -1 } }, ScalarType.Float64);
+        var logpTheta = TokenGrids.Grid(new double[,] { { -0.5, -2.2, -1.5, -1.0 } }, ScalarType.Float64);
+        var logpProx = TokenGrids.Grid(new double[,] { { -1.0, -1.8, -1.5, -1.5 } }, ScalarType.Float64); // Δ = [0.5, −0.4, 0, 0.5]
+        var mask = TokenGrids.Grid(new double[,] { { 1, 1, 1, 1 } }, ScalarType.Float64);
+        // The PPO surrogate the learner passes in clips tokens 0 (ρ = e^0.5 > 1.28, A > 0) and 1 (ρ = e^−0.4 < 0.8, A < 0).
+        using var clipped = PolicyLoss.ClippedSurrogate(logpTheta, logpProx, advantages, new PolicyLossConfig());
+        var inputs = new TokenLossInputs(advantages, logpTheta, logpProx, clipped.ClippedMask, mask);
+        var klCov = new EntropyRegularizer(new EntropyRegularizerOptions(EntropyMode.KlCov, CovRatio: 0.2, KlCovCoefficient: 1));
+
+        var loss = TokenGrids.Values(klCov.ShapeTokenLoss(clipped.PerToken, inputs));
+
+        double[] expected = [-Math.Exp(0.5), Math.Exp(-0.4) + 0.4, -1, Math.Exp(0.5)];
+        for (var t = 0; t < 4; t++) Assert.Equal(expected[t], loss[t], 12);
     }
 
     [Theory]

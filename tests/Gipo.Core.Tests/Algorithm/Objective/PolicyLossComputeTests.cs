@@ -91,6 +91,22 @@ public class PolicyLossComputeTests
     }
 
     [Fact]
+    public void Ppo_kl_clamps_the_log_ratio_to_20_as_verl_does()
+    {
+        // veRL's ppo_kl = masked_mean(−clamp(ℓθ − ℓold, −20, 20)): with log-ratios [50, −0.5, −30] it is
+        // −(20 − 0.5 − 20)/3 = 0.5/3, not the raw mean −(50 − 0.5 − 30)/3. Padding (the 4th token) is ignored.
+        using var prox = zeros([1, 4], ScalarType.Float64);
+        using var theta = tensor(new[] { 50.0, -0.5, -30, 1000 }, [1, 4], ScalarType.Float64);
+        using var adv = tensor(new[] { 1.0, -1, 1, 1 }, [1, 4], ScalarType.Float64);
+        using var mask = tensor(new[] { 1.0, 1, 1, 0 }, [1, 4], ScalarType.Float64);
+
+        var result = PolicyLoss.Compute(Inputs(theta, prox, prox, adv, mask), new PolicyLossConfig());
+
+        Assert.Equal(0.5 / 3, result.Metrics.ApproxKlProxTheta, 12);
+        result.Loss.Dispose();
+    }
+
+    [Fact]
     public void Kl_term_is_beta_times_aggregated_k3()
     {
         using var theta = Tokens.Of(new double[,] { { -1, -2, -0.5 }, { -0.3, -4, -1 } });
