@@ -51,7 +51,7 @@ public sealed partial record ExperimentPlan
     [
         .. TaskOverrides(run.Task), .. run.Method.Set,
         $"run.seed={run.Seed}", $"run.steps={Steps}", $"run.torch-threads={ThreadsPerRun}", $"run.eval-seed={Evaluation.Seed}",
-        $"run.eval-prompts={Evaluation.Prompts}", $"run.eval-samples={Evaluation.Samples}",
+        $"run.eval-prompts={Evaluation.Prompts}", $"run.eval-samples={Evaluation.TrainingSamples}",
     ];
 
     /// <summary>The plan's and the task's overrides; a task named like a reasoning task trains on it unless its overrides say otherwise.</summary>
@@ -156,7 +156,7 @@ public sealed partial record ExperimentPlan
         var evaluation = new PlanEvaluation(
             s.Int("seed", 0, int.MaxValue, 1234), s.Int("prompts", 1, 1_000_000, 200), samples,
             s.Ints("k", 1, samples, [1, 2, 4, 8]), s.Doubles("budgets", 1e-6, 1000, [0.5, 0.75, 1.0, 1.5]),
-            s.Strings("splits", ["rl-test", "ood"]), s.Int("max-new-tokens", 1, 100_000, 96));
+            s.Strings("splits", ["rl-test", "ood"]), s.Int("max-new-tokens", 1, 100_000, 96), s.Int("training-samples", 1, 100_000, samples));
         s.RejectUnknownKeys();
         foreach (var split in evaluation.Splits) HeldOutSplit(s, "splits", split);
         if (evaluation.Splits.Count == 0) throw s.Error("splits", "is empty");

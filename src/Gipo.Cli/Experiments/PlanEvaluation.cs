@@ -11,4 +11,7 @@ namespace Gipo.Cli.Experiments;
 /// <param name="Budgets">Token-budget multipliers β of L_ref.</param>
 /// <param name="Splits">Splits of the final evaluation (<c>rl-test</c>, <c>ood</c>, <c>sft-test</c>), in plan order.</param>
 /// <param name="MaxNewTokens">Response limit of the final evaluation.</param>
-public sealed record PlanEvaluation(int Seed, int Prompts, int Samples, IReadOnlyList<int> Ks, IReadOnlyList<double> Budgets, IReadOnlyList<string> Splits, int MaxNewTokens);
+/// <param name="TrainingSamples">Samples per prompt of the evaluations during training (<c>run.eval-samples</c>): the
+/// pass@1 curve needs fewer than the final pass@k evaluation, and those evaluations are a large share of a short run.</param>
+public sealed record PlanEvaluation(int Seed, int Prompts, int Samples, IReadOnlyList<int> Ks, IReadOnlyList<double> Budgets, IReadOnlyList<string> Splits, int MaxNewTokens,
+    int TrainingSamples);

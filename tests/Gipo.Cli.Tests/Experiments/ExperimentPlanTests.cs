@@ -77,6 +77,16 @@ public sealed class ExperimentPlanTests : IDisposable
     }
 
     [Fact]
+    public void Training_evaluations_take_training_samples_and_the_final_evaluation_keeps_samples()
+    {
+        var plan = Parse(Valid.Replace("samples = 8", "samples = 8, training-samples = 4"));
+        Assert.Equal(4, plan.Evaluation.TrainingSamples);
+        Assert.Contains("run.eval-samples=4", plan.TrainOverrides(plan.Runs[0]));
+        var runner = new ExperimentRunner(plan, ExperimentLayout.For(dir, plan.Name), "plan.conf", 1, new RunFilter(null), "");
+        Assert.Contains("--samples 8", string.Join(' ', runner.EvalArguments(plan.Runs[0], "/ckpt", "rl-test")));
+    }
+
+    [Fact]
     public void Run_overrides_go_plan_then_task_then_method_and_the_plan_run_settings_win()
     {
         var plan = Parse(Valid);

@@ -277,7 +277,9 @@ public sealed class EntropyRegularizerTests
         Assert.Equal(3, TokenGrids.Values((clipCov.Loss == 0) & (inputs.Mask > 0)).Count(x => x != 0));
         var klCov = Shape(EntropyMode.KlCov);
         Assert.Equal(3, klCov.Selected);
-        Assert.Equal(3, TokenGrids.Values(klCov.Loss != loss).Count(x => x != 0));
+        // KL-Cov's loss is −A·ρ everywhere (no clipping) and differs from it by k·|Δℓ| on exactly the picked tokens.
+        var unclipped = -inputs.Advantages * (inputs.LogpTheta - inputs.LogpProx).exp();
+        Assert.Equal(3, TokenGrids.Values(((klCov.Loss - unclipped).abs() > 1e-6) & (inputs.Mask > 0)).Count(x => x != 0));
         Assert.Equal(0, Shape(EntropyMode.Forking).Selected);
         Assert.Equal(0, Shape(EntropyMode.None).Selected);
     }
