@@ -99,8 +99,15 @@ public sealed class RunLedger
     /// <summary>N_running: groups leased and not yet scored.</summary>
     public long Running => active.Values.LongCount(g => g.State is GroupState.Issued or GroupState.Generated);
 
-    /// <summary>N_accepted: groups scored and not dropped since (waiting or consumed).</summary>
-    public long Accepted => active.Values.LongCount(g => g.State == GroupState.Scored) + consumedCount;
+    /// <summary>
+    /// N_accepted of §A.8: groups scored and waiting, plus B for every learner step whose batch was handed out. A short
+    /// batch (the max-gen-rounds cap of §A.7) still counts B, so admission stays (η + v + 1)·B and whatever is consumed
+    /// has Δ ≤ η by construction; with full batches this is the groups scored and not dropped since.
+    /// </summary>
+    public long Accepted => active.Values.LongCount(g => g.State == GroupState.Scored) + StepsHandedOut * settings.GroupsPerStep;
+
+    // The completed steps and, once its batch is handed out, the step being trained.
+    private long StepsHandedOut => LearnerStep + (recentConsumed.Values.Any(g => g.Step == LearnerStep + 1) ? 1 : 0);
 
     /// <summary>
     /// How many more groups may be leased now: the §A.8 capacity
@@ -219,9 +226,10 @@ public sealed class RunLedger
     /// <para>
     /// Under dynamic sampling with <see cref="LedgerSettings.MaxGenRounds"/> &gt; 0, a batch still short of B once
     /// MaxGenRounds·B groups were examined for the step (§A.7) is handed out with the groups accepted so far; with none
-    /// accepted the step keeps waiting. Either way <see cref="BatchDecision.CapReached"/> says so. The groups examined
-    /// for the step are those filtered since the learner completed the previous step plus the usable scored ones: a
-    /// function of the ledger's state, so replaying the journal needs nothing more.
+    /// accepted the step keeps waiting and takes the first group accepted after that. Either way
+    /// <see cref="BatchDecision.CapReached"/> says so. The groups examined for the step are, in scoring order, those
+    /// filtered since the learner completed the previous step and the usable scored ones: a function of the ledger's
+    /// state, so replaying the journal needs nothing more.
     /// </para>
     /// </summary>
     public BatchDecision NextBatch(long learnerStep, Func<long, bool> isBuffered)
@@ -239,42 +247,45 @@ public sealed class RunLedger
             events.AddRange(handedOut.Select(id => new GroupDropped(id, DropReason.ResumedRollback)));
         }
 
-        var taken = new List<long>(settings.GroupsPerStep);
-        foreach (var g in active.Values.Where(g => g.State == GroupState.Scored).OrderBy(g => g.ScoredOrdinal))
+        // The §A.7 FIFO in scoring order: the groups dynamic sampling filtered since the learner completed the previous
+        // step (they carry that step) are examined too, so the cap is reached at the same point of the order whatever
+        // the moment the learner asks.
+        var b = settings.GroupsPerStep;
+        var cap = settings.DynamicSampling && settings.MaxGenRounds > 0 ? (long)settings.MaxGenRounds * b : long.MaxValue;
+        var filtered = settings.DynamicSampling ? recentFiltered.Values.Where(g => g.Step == LearnerStep) : [];
+        var taken = new List<long>(b);
+        long examined = 0;
+        foreach (var g in active.Values.Where(g => g.State == GroupState.Scored).Concat(filtered).OrderBy(g => g.ScoredOrdinal))
         {
-            if (!isBuffered(g.GroupId))
+            if (g.State != GroupState.Scored)
+                examined++;
+            else if (!isBuffered(g.GroupId))
                 events.Add(new GroupDropped(g.GroupId, DropReason.ResumedRollback));
             else if (IsStale(g))
                 events.Add(new GroupDropped(g.GroupId, DropReason.Stale));
-            else if (taken.Count < settings.GroupsPerStep)
+            else
+            {
                 taken.Add(g.GroupId);
-            if (taken.Count == settings.GroupsPerStep) break;
+                examined++;
+            }
+            // With none accepted at the cap the step keeps going, and takes the first group accepted after it.
+            if (taken.Count == b || (examined >= cap && taken.Count > 0)) break;
         }
-        if (taken.Count < settings.GroupsPerStep) return ShortBatch(learnerStep, taken, events);
 
-        events.AddRange(taken.Select(id => new GroupConsumed(id, learnerStep)));
-        return new BatchDecision(BatchOutcome.Ready, taken, events, $"batch of step {learnerStep}");
-    }
-
-    /// <summary>Fewer than B usable groups for <paramref name="learnerStep"/>: wait, unless the §A.7 examination cap is reached.</summary>
-    private BatchDecision ShortBatch(long learnerStep, List<long> taken, List<ILedgerEvent> events)
-    {
-        var b = settings.GroupsPerStep;
-        if (!settings.DynamicSampling)
-            return new BatchDecision(BatchOutcome.NotEnough, [], events, $"{taken.Count} of {b} groups ready for step {learnerStep}");
-
-        // Filtered groups carry the learner step at which they were dropped.
-        var examined = recentFiltered.Values.LongCount(g => g.Step == LearnerStep) + taken.Count;
-        var capReached = settings.MaxGenRounds > 0 && examined >= (long)settings.MaxGenRounds * b;
+        var capReached = examined >= cap && taken.Count < b;
         var counts = $"dynamic sampling examined {examined} groups for step {learnerStep} and accepted {taken.Count} of {b}";
-        if (capReached && taken.Count > 0)
+        if (taken.Count == b || (capReached && taken.Count > 0))
         {
             events.AddRange(taken.Select(id => new GroupConsumed(id, learnerStep)));
-            return new BatchDecision(BatchOutcome.Ready, taken, events,
-                $"{counts}: max-gen-rounds = {settings.MaxGenRounds} reached, training on those") { Examined = examined, CapReached = true };
+            return capReached
+                ? new BatchDecision(BatchOutcome.Ready, taken, events, $"{counts}: max-gen-rounds = {settings.MaxGenRounds} reached, training on those")
+                {
+                    Examined = examined, CapReached = true,
+                }
+                : new BatchDecision(BatchOutcome.Ready, taken, events, $"batch of step {learnerStep}");
         }
-        var reason = capReached
-            ? $"{counts}: max-gen-rounds = {settings.MaxGenRounds} reached with none accepted, still waiting"
+        var reason = !settings.DynamicSampling ? $"{taken.Count} of {b} groups ready for step {learnerStep}"
+            : capReached ? $"{counts}: max-gen-rounds = {settings.MaxGenRounds} reached with none accepted, still waiting"
             : $"{counts} so far";
         return new BatchDecision(BatchOutcome.NotEnough, [], events, reason) { Examined = examined, CapReached = capReached };
     }

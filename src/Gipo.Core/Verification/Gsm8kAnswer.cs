@@ -20,31 +20,48 @@ public enum Gsm8kMethod
 /// the extracted prediction with the ground truth, score 1 when equal, the format score otherwise.
 /// </summary>
 /// <remarks>
-/// As in veRL, the flexible variant keeps commas and trailing periods (<c>42.</c> does not equal <c>42</c>), and a
-/// lone <c>,</c> counts as a match. Unlike veRL, long responses are not clipped to their last 300 characters.
+/// As in veRL, strict and flexible read only the last <see cref="SolutionClipChars"/> characters (code points, as
+/// Python counts them); the flexible variant keeps commas and trailing periods (<c>42.</c> does not equal <c>42</c>),
+/// a lone <c>,</c> counts as a match, and when every match is a lone <c>.</c> the first one is returned. The boxed
+/// variant is §E.5's, not veRL's gsm8k.py (docs/verifiers.md lists every difference).
 /// </remarks>
 public static partial class Gsm8kAnswer
 {
+    /// <summary>veRL's <c>_SOLUTION_CLIP_CHARS</c>: strict and flexible extraction look at this many last characters.</summary>
+    public const int SolutionClipChars = 300;
+
     [GeneratedRegex(@"#### (-?[0-9.,]+)", RegexOptions.CultureInvariant)]
     private static partial Regex StrictPattern();
 
     [GeneratedRegex(@"-?[0-9.,]+", RegexOptions.CultureInvariant)]
     private static partial Regex NumberPattern();
 
-    /// <summary>The number after the last <c>#### </c>, with commas and dollar signs removed; null if none.</summary>
+    /// <summary>
+    /// The number after the last <c>#### </c> in the last <see cref="SolutionClipChars"/> characters, with commas and
+    /// dollar signs removed; null if none.
+    /// </summary>
     public static string? ExtractStrict(string text)
     {
-        var matches = StrictPattern().Matches(text ?? string.Empty);
+        var matches = StrictPattern().Matches(Clip(text));
         return matches.Count == 0 ? null : matches[^1].Groups[1].Value.Replace(",", "").Replace("$", "");
     }
 
-    /// <summary>The last match of <c>-?[0-9.,]+</c> that is not <c>.</c>, verbatim; null if none.</summary>
-    public static string? ExtractFlexible(string text) =>
-        NumberPattern().Matches(text ?? string.Empty).Select(match => match.Value).LastOrDefault(value => value != ".");
+    /// <summary>
+    /// The last match of <c>-?[0-9.,]+</c> in the last <see cref="SolutionClipChars"/> characters that is not a lone
+    /// <c>.</c>, verbatim; when every match is <c>.</c>, the first match (veRL's loop variable ends there); null if none.
+    /// </summary>
+    public static string? ExtractFlexible(string text)
+    {
+        var matches = NumberPattern().Matches(Clip(text)).Select(match => match.Value).ToList();
+        return matches.Count == 0 ? null : matches.LastOrDefault(value => value != ".") ?? matches[0];
+    }
 
-    /// <summary>The content of the last <c>\boxed{}</c> with commas, <c>\$</c> and <c>$</c> removed; null if none.</summary>
+    /// <summary>
+    /// The content of the last <c>\boxed{}</c> (§E.5: math_dapo.py's balanced-brace rule,
+    /// <see cref="MathAnswer.ExtractLastBraced"/>) with commas, <c>\$</c> and <c>$</c> removed; null if none.
+    /// </summary>
     public static string? ExtractBoxed(string text) =>
-        MathAnswer.ExtractBoxed(text)?.Replace("\\$", "").Replace("$", "").Replace(",", "").Trim();
+        MathAnswer.ExtractLastBraced(text)?.Replace("\\$", "").Replace("$", "").Replace(",", "").Trim();
 
     /// <summary>The prediction extracted by <paramref name="method"/>.</summary>
     public static string? Extract(string text, Gsm8kMethod method) => method switch
@@ -55,8 +72,14 @@ public static partial class Gsm8kAnswer
         _ => throw new ArgumentOutOfRangeException(nameof(method), method, "unknown method"),
     };
 
-    /// <summary>The gold answer of a GSM8K answer text: the number after <c>#### </c>, commas removed; null if none.</summary>
-    public static string? Gold(string answerText) => ExtractStrict(answerText);
+    /// <summary>
+    /// The gold answer of a GSM8K answer text as veRL's data preprocessing takes it: the number after the first
+    /// <c>#### </c> anywhere in the text, commas removed; null if none.
+    /// </summary>
+    public static string? Gold(string answerText) =>
+        StrictPattern().Match(answerText ?? string.Empty) is { Success: true } match ? match.Groups[1].Value.Replace(",", "") : null;
+
+    private static string Clip(string? text) => PythonText.Last(text ?? string.Empty, SolutionClipChars);
 
     /// <summary>
     /// Scores <paramref name="response"/>: <paramref name="score"/> when the extracted prediction equals

@@ -37,7 +37,9 @@ public static class MathNormalizer
             return false;
         }
 
+        // Two backslashes before % go too, as in the reference: pairs were collapsed above, but three backslashes leave two.
         s = units[0]
+            .Replace("\\\\%", "")
             .Replace("\\%", "")
             .Replace(" .", " 0.")
             .Replace("{.", "{0.");
@@ -52,9 +54,9 @@ public static class MathNormalizer
             s = "0" + s;
         }
 
-        // Drops a variable prefix such as "k = " or "x=".
+        // Drops a variable prefix such as "k = " or "x=" (at most two characters, counted as Python does).
         var sides = s.Split('=');
-        if (sides.Length == 2 && sides[0].Length <= 2)
+        if (sides.Length == 2 && PythonText.Length(sides[0]) <= 2)
         {
             s = sides[1];
         }
@@ -97,7 +99,8 @@ public static class MathNormalizer
                 return false;
             }
 
-            result.Append(part[0] == '{' ? "\\sqrt" + part : $"\\sqrt{{{part[0]}}}{part[1..]}");
+            var first = PythonText.Width(part, 0);
+            result.Append(part[0] == '{' ? "\\sqrt" + part : $"\\sqrt{{{part[..first]}}}{part[first..]}");
         }
 
         fixedText = result.ToString();
@@ -125,13 +128,15 @@ public static class MathNormalizer
                 continue;
             }
 
-            if (part.Length < 2)
+            if (PythonText.Length(part) < 2)
             {
                 return true;
             }
 
-            var (a, b, rest) = (part[0], part[1], part[2..]);
-            result.Append(b == '{' ? $"{{{a}}}{b}{rest}" : $"{{{a}}}{{{b}}}{rest}");
+            var wa = PythonText.Width(part, 0);
+            var wb = PythonText.Width(part, wa);
+            var (a, b, rest) = (part[..wa], part[wa..(wa + wb)], part[(wa + wb)..]);
+            result.Append(b == "{" ? $"{{{a}}}{b}{rest}" : $"{{{a}}}{{{b}}}{rest}");
         }
 
         fixedText = result.ToString();

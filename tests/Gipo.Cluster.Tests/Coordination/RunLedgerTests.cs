@@ -327,6 +327,42 @@ public sealed class RunLedgerTests
         Assert.False(wait.CapReached);
     }
 
+    [Fact(DisplayName = "max-gen-rounds: where the cap falls in the scoring order decides the batch, not when the learner asks")]
+    public void Max_gen_rounds_decides_by_scoring_order()
+    {
+        // Scored in this order: informative, three filtered (the 4th examined group reaches 2·B), informative.
+        IReadOnlyList<long> Batch(bool askAfterEachScore)
+        {
+            var d = new LedgerDriver(Settings(groupsPerStep: 2, maxStaleness: 2, maxConcurrent: 8, dynamicSampling: true, maxGenRounds: 2));
+            var g = Enumerable.Range(0, 5).Select(_ => d.Issue()).ToList();
+            foreach (var (group, informative) in g.Zip(new[] { true, false, false, false, true }))
+            {
+                d.Score(group.GroupId, informative);
+                if (askAfterEachScore && d.Ledger.NextBatch(1, _ => true) is { Outcome: BatchOutcome.Ready } early) return early.GroupIds;
+            }
+            return d.Ledger.NextBatch(1, _ => true).GroupIds;
+        }
+
+        Assert.Equal([1L], Batch(askAfterEachScore: true));
+        Assert.Equal([1L], Batch(askAfterEachScore: false));
+    }
+
+    [Fact(DisplayName = "max-gen-rounds: a short batch counts B for admission, so η = 0 leases nothing while its step trains")]
+    public void Short_batch_counts_b_for_admission()
+    {
+        var d = new LedgerDriver(Settings(groupsPerStep: 2, maxStaleness: 0, maxConcurrent: 8, dynamicSampling: true, maxGenRounds: 1));
+        var l = d.Ledger;
+        d.Score(d.Issue().GroupId, informative: false);
+        d.Score(d.Issue().GroupId);
+        var batch = l.NextBatch(1, _ => true);
+        Assert.True(batch.CapReached);
+        d.Do(batch.Events);
+
+        Assert.Equal(0, l.Capacity); // a group leased now would be generated at v0 and be stale at step 2
+        d.Accept(l.CompleteStep(1, 1));
+        Assert.Equal(2, l.Capacity); // (η + v + 1)·B − N_accepted = 2·2 − 2
+    }
+
     [Fact(DisplayName = "Asking again for a handed-out batch returns the same groups; lost payloads send them back to the pool")]
     public void Batch_is_idempotent_and_survives_lost_payloads()
     {

@@ -67,7 +67,11 @@ public sealed class TrainingNodeTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"audit: {audit.Counts}; staleness max {lines.Max(l => (double?)l["staleness_max"] ?? 0)}");
         Assert.True(audit.Clean, string.Join("\n", audit.Problems()));
         Assert.Equal(4, audit.FinalLearnerStep);
-        Assert.Equal(16, audit.Counts.Consumed - audit.Counts.ConsumptionsUndone);
+        // Each step consumed B = 4 groups, or fewer where dynamic sampling had examined max-gen-rounds·B groups (§A.7).
+        var perStep = audit.Consumptions.Where(c => !c.Undone).GroupBy(c => c.LearnerStep).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal([1L, 2, 3, 4], perStep.Keys.Order());
+        Assert.All(perStep.Values, n => Assert.InRange(n, 1, 4));
+        Assert.Equal(perStep.Values.Sum(), (long)lines[^1]["groups_consumed"]!);
         Assert.All(lines.Skip(1), l => Assert.True((double)l["staleness_max"]! <= 2));
     }
 

@@ -13,7 +13,8 @@ public class MathAnswerTests
     [InlineData("\\fbox{3} and \\boxed{4}", "\\boxed{4}")]
     [InlineData("\\boxed{\\{1,2\\}}", "\\boxed{\\{1,2\\}}")]
     [InlineData("\\boxed{\\frac{1}{2}", null)]
-    [InlineData("\\boxed}{{x}", null)]
+    [InlineData("\\boxed}{{x}", "\\boxed}{{x}")] // veRL's scan goes on past a stray '}'; remove_boxed then refuses it
+    [InlineData("\\boxed 3$ and finally \\boxed{5}", "\\boxed 3")] // any "\\boxed " wins over braces, as in math.py
     [InlineData("no box here", null)]
     [InlineData("", null)]
     public void Last_boxed_only_string_scans_balanced_braces(string text, string? expected)
@@ -24,7 +25,9 @@ public class MathAnswerTests
     [Theory]
     [InlineData("\\boxed{\\frac{1}{\\sqrt{2}}}", "\\frac{1}{\\sqrt{2}}")]
     [InlineData("\\boxed 5", "5")]
-    [InlineData("\\fbox{3}", "3")]
+    [InlineData("\\fbox{3}", null)] // math.py's remove_boxed asserts "\\boxed{": an \\fbox answer never scores
+    [InlineData("\\boxed}{{x}", null)]
+    [InlineData("\\boxed{\\boxed 5}", null)] // holds "\\boxed " but does not start with it: math.py asserts
     [InlineData("\\boxed{}", "")]
     [InlineData("\\boxedx{5}", null)]
     [InlineData("5", null)]
@@ -92,6 +95,24 @@ public class MathAnswerTests
     {
         Assert.True(MathNormalizer.TryStrip(input, out var stripped));
         Assert.Equal(expected, stripped);
+    }
+
+    [Theory]
+    [InlineData("50\\\\\\%", "50")] // \\\\ collapses first, leaving \\\\%, which the reference also removes
+    [InlineData("\U0001F600\U0001F600=5", "5")] // a prefix of two characters (code points, as Python counts)
+    [InlineData("\\sqrt\U0001F600", "\\sqrt{\U0001F600}")]
+    [InlineData("\\frac\U0001F6002", "\\frac{\U0001F600}{2}")]
+    public void Strip_string_counts_and_removes_as_the_reference(string input, string expected)
+    {
+        Assert.True(MathNormalizer.TryStrip(input, out var stripped));
+        Assert.Equal(expected, stripped);
+    }
+
+    [Fact]
+    public void An_fbox_answer_scores_zero_as_in_verl()
+    {
+        Assert.False(MathAnswer.Verify("\\fbox{3}", "3").Correct);
+        Assert.Equal(1.0, MathAnswer.Verify("\\boxed 3$ and \\boxed{5}", "3").Score);
     }
 
     [Theory]
