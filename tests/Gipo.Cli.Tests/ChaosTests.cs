@@ -44,7 +44,8 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
         Assert.True(report.Final.Finished, $"the run did not complete: {report.Final}");
         Assert.Equal(steps, report.Final.Step);
         Assert.Equal(steps, report.Final.PolicyVersion);
-        Assert.Equal(steps * 4, report.Final.Consumed);
+        // Each step consumes 1..B = 4 groups: B, or fewer when dynamic sampling examined max-gen-rounds·B groups first.
+        Assert.InRange(report.Final.Consumed, steps, steps * 4);
         Assert.True(report.Passed(steps));
     }
 
