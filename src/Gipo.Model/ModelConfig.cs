@@ -32,7 +32,7 @@ public sealed record ModelConfig
     public IReadOnlyList<int> EosTokenIds { get; init; } = [];
     public int? PadTokenId { get; init; }
 
-    /// <summary>The 4-layer, d=256 character-level model of GIPO-ALGORITHM §E.1 (≈3.2M parameters).</summary>
+    /// <summary>The 4-layer, d=256 character-level model of docs/algorithm.md §E.1 (≈3.2M parameters).</summary>
     public static ModelConfig Tiny(int vocabSize, int eosId, int padId, int? bosId = null) => new ModelConfig
     {
         ModelType = "llama", VocabSize = vocabSize, HiddenSize = 256, IntermediateSize = 704, NumLayers = 4,

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Gipo.Cluster.Tests;
 
 /// <summary>
-/// The reductions of GIPO-ALGORITHM §D.3, checked on whole learner steps loaded from the real preset files:
+/// The reductions of docs/algorithm.md §D.3, checked on whole learner steps loaded from the real preset files:
 /// switching GIPO's additions off must give DAPO's update bit for bit.
 /// </summary>
 public sealed class PresetReductionTests

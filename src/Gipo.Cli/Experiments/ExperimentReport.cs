@@ -5,7 +5,7 @@ using Gipo.Model.Checkpoints;
 namespace Gipo.Cli.Experiments;
 
 /// <summary>
-/// The aggregation step of <c>gipo experiment</c> (issue 10 §3, GIPO-ALGORITHM §E.3–E.4): reads every
+/// The aggregation step of <c>gipo experiment</c> (issue 10 §3, docs/algorithm.md §E.3–E.4): reads every
 /// <c>runs/&lt;id&gt;/</c> folder of a plan's results and writes <c>runs.jsonl</c> (one line per run),
 /// <c>table.md</c> and <c>table.csv</c> (mean and 95% CI per task, method and metric over seeds and prompts, and the
 /// paired Δ against each baseline) and PNG figures under <c>plots/</c>. Runs that failed, are still running or were

@@ -4,7 +4,7 @@ using ScottPlot;
 namespace Gipo.Cli.Experiments;
 
 /// <summary>
-/// PNG figures of one task (GIPO-ALGORITHM §E.4 "Figures"), in the style of <c>MetricsPlots</c>: pass@1 against
+/// PNG figures of one task (docs/algorithm.md §E.4), in the style of <c>MetricsPlots</c>: pass@1 against
 /// trajectories generated (mean over seeds, band = min–max over seeds), pass@k against k on a log2 axis (band = 95% CI),
 /// per method the entropy of each step bucket over training with its targets and, where logged, its multipliers, and
 /// the IB probe's AUROC and gate ρ over training. Seeds are aligned by learner step, which is shared by every run of

@@ -18,8 +18,9 @@ internal sealed class TrainingCurve
     private static readonly HashSet<string> BucketStatistics = ["bucket_entropy", "bucket_target"];
 
     /// <summary>
-    /// Scalar keys that describe the mechanisms of GIPO-ALGORITHM §B–C (IB probe and gate, GSEC, entropy-term share);
-    /// matched by prefix or substring so keys added later (within-group AUROC, ν, shares) are picked up unnamed.
+    /// Scalar keys that describe the mechanisms of docs/algorithm.md §B–C (IB probe and gate, GSEC, entropy-term
+    /// share); matched by prefix or substring so keys added later (within-group AUROC, ν, shares) are picked up
+    /// unnamed.
     /// </summary>
     private static bool IsMechanismScalar(string key) =>
         key.StartsWith("ib_", StringComparison.Ordinal) || key.StartsWith("gsec_", StringComparison.Ordinal)
@@ -82,7 +83,7 @@ internal sealed class TrainingCurve
 
     /// <summary>
     /// Mean per bucket of <c>bucket_entropy</c> over the last 10% of the steps that logged it (at least one step),
-    /// GIPO-ALGORITHM §E.3; null for a bucket with no finite value there.
+    /// docs/algorithm.md §E.3; null for a bucket with no finite value there.
     /// </summary>
     public double?[] EntropyLastTenPercent()
     {

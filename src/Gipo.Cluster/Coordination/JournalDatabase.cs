@@ -8,9 +8,9 @@ namespace Gipo.Cluster.Coordination;
 
 /// <summary>
 /// Where a run's persistent actors (run ledger, entropy scheduler) journal: a SQLite file in the run folder (the
-/// single-process default) or a PostgreSQL database shared by every node of a cluster (ENGINEERING-NOTES §1.2, §1.3).
-/// Both go through Akka.Persistence.Sql; only the provider name and the connection string differ. Connection strings
-/// are injected here because Akka 1.5's HOCON reads no environment variables.
+/// single-process default) or a PostgreSQL database shared by every node of a cluster (docs/architecture.md,
+/// "Persistence"). Both go through Akka.Persistence.Sql; only the provider name and the connection string differ.
+/// Connection strings are injected here because Akka 1.5's HOCON reads no environment variables.
 /// </summary>
 public abstract record JournalDatabase
 {

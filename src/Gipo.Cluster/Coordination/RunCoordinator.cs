@@ -17,7 +17,7 @@ public sealed record RunCoordinatorOptions(int SnapshotEvery = 500, TimeSpan? Le
 
 /// <summary>
 /// The run's persistent coordinator: samplers lease work from it, scorers report results to it, the learner takes
-/// batches from it (ARCHITECTURE "RunCoordinator"). Every decision is <see cref="RunLedger"/>'s; this actor only
+/// batches from it (docs/architecture.md, "Actors"). Every decision is <see cref="RunLedger"/>'s; this actor only
 /// routes messages, persists the ledger's events before acting on them, keeps the scored payloads until a batch takes
 /// them, watches lease holders and runs the lease timer. Protocol: <c>RunCoordinatorProtocol.cs</c>.
 /// </summary>

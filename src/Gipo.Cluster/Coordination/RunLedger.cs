@@ -3,8 +3,8 @@ using Gipo.Core.Algorithm.Objective;
 namespace Gipo.Cluster.Coordination;
 
 /// <summary>
-/// The event-sourced state of a run's groups (ARCHITECTURE "RunCoordinator", GIPO-ALGORITHM §A.7, §A.8, §S), with
-/// no Akka in it. Every group goes Issued → (Generated →) Scored → Consumed(step), or Dropped(reason).
+/// The event-sourced state of a run's groups (docs/architecture.md "Persistence"; docs/algorithm.md §A.7, §A.8, §S),
+/// with no Akka in it. Every group goes Issued → (Generated →) Scored → Consumed(step), or Dropped(reason).
 /// <para>
 /// Commands (<see cref="RequestWork"/>, <see cref="RecordResult"/>, <see cref="NextBatch"/>, …) only decide: they
 /// return the events to persist and never change state. <see cref="Apply"/> folds an event and is the only mutator,

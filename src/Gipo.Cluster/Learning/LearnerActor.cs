@@ -37,7 +37,7 @@ public sealed record LearnerSetup(
 }
 
 /// <summary>
-/// The learner (ARCHITECTURE "Learner"): takes each step's batch from the coordinator, runs one GIPO step
+/// The learner (docs/architecture.md, "Actors"): takes each step's batch from the coordinator, runs one GIPO step
 /// (<see cref="GipoLearner.Train"/>, with the entropy coefficients of the persistent <see cref="EntropySchedulerActor"/>),
 /// reports the step to the ledger, publishes the new policy version, evaluates and checkpoints on schedule.
 /// <para>

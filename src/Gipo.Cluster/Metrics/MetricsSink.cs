@@ -11,7 +11,7 @@ namespace Gipo.Cluster.Metrics;
 public sealed record ProgressReport(long Step, JsonObject Line, bool Evaluation);
 
 /// <summary>
-/// Where a run's metrics go (ARCHITECTURE "MetricsSink"): the learner's per-step lines, enriched with the samplers'
+/// Where a run's metrics go (docs/architecture.md, "Actors"): the learner's per-step lines, enriched with the samplers'
 /// throughput, are appended to <c>metrics.jsonl</c> (one JSON object per line, flushed each time); console progress
 /// gets every line; PNG plots are rendered at each evaluation and on <see cref="FlushMetrics"/>. On resume the log is
 /// cut back to the checkpoint's step (atomically), so a resumed run's log has each step once.

@@ -1,6 +1,6 @@
 namespace Gipo.Cluster.Runtime;
 
-/// <summary>The roles a Gipo node can take (ARCHITECTURE "Cluster").</summary>
+/// <summary>The roles a Gipo node can take (docs/architecture.md, "Cluster").</summary>
 public static class NodeRoles
 {
     /// <summary>Hosts the run ledger singleton (<c>RunCoordinator</c>).</summary>

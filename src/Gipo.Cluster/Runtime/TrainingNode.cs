@@ -53,12 +53,13 @@ public sealed record NodeOptions(
 }
 
 /// <summary>
-/// A Gipo cluster node. <see cref="StartAsync"/> with default options is the embedded default of ARCHITECTURE "Cluster":
-/// one process with every role, on loopback, joining itself, journaling to the run folder's SQLite file. With a
-/// <see cref="ClusterMembership"/> it is one member of a multi-node cluster (<c>gipo node</c>): the coordinator (run
-/// ledger) is a cluster singleton on the <c>coordinator</c> role; the learner, entropy scheduler, weight store and
-/// metrics sink are singletons on the <c>learner</c> role (so they live together on the oldest learner node, and a
-/// standby learner node takes them over when it dies); samplers and the scorer run on every node with those roles.
+/// A Gipo cluster node. <see cref="StartAsync"/> with default options is the single-process default of
+/// docs/architecture.md, "Cluster": one process with every role, on loopback, joining itself, journaling to the run
+/// folder's SQLite file. With a <see cref="ClusterMembership"/> it is one member of a multi-node cluster
+/// (<c>gipo node</c>): the coordinator (run ledger) is a cluster singleton on the <c>coordinator</c> role; the learner,
+/// entropy scheduler, weight store and metrics sink are singletons on the <c>learner</c> role (so they live together
+/// on the oldest learner node, and a standby learner node takes them over when it dies); samplers and the scorer run
+/// on every node with those roles.
 /// Persistent singletons sit under back-off supervisors that bring them back after a journal failure stops them;
 /// samplers and the scorer under back-off supervisors that re-create them after a failure (so the coordinator's
 /// DeathWatch re-issues their leases at once).

@@ -21,7 +21,7 @@ public sealed record SamplerSetup(
     SamplingOptions Sampling, int GroupsPerLease, string Device, TimeSpan Poll);
 
 /// <summary>
-/// Generates groups (ARCHITECTURE "SamplerActor"). It holds a policy copy at a known version and pulls work: it asks
+/// Generates groups (docs/architecture.md, "Actors"). It holds a policy copy at a known version and pulls work: it asks
 /// the coordinator for a lease only once it has weights (the readiness gate), sending the version it holds so the
 /// coordinator's admission control can refuse it when it is too stale. Each lease's G completions use the lease's
 /// seed, so a re-issued group reproduces its samples. Generated groups go to the <see cref="RewardScorer"/>.

@@ -9,7 +9,7 @@ using Gipo.Model.Rollout;
 namespace Gipo.Cluster.Scoring;
 
 /// <summary>
-/// The outcome verifier of a run (ARCHITECTURE "RewardScorer"). On a generated group it first takes the lease over
+/// The outcome verifier of a run (docs/architecture.md, "Actors"). On a generated group it first takes the lease over
 /// (<see cref="GenerationDone"/>: the coordinator now watches this actor, not the sampler, which is already generating
 /// the next group), then verifies the members off the actor thread under a time limit and reports the
 /// <see cref="GroupResult"/>. A verifier that runs past the limit scores every member 0 with the reason, so a

@@ -5,7 +5,7 @@ using Gipo.Model.Checkpoints;
 namespace Gipo.Cluster.Weights;
 
 /// <summary>
-/// Versioned policy weights (ARCHITECTURE "WeightStore"): the learner publishes each version here (same node),
+/// Versioned policy weights (docs/architecture.md, "Actors"): the learner publishes each version here (same node),
 /// subscribers get a small <see cref="PolicyPublished"/> notice and pull the weights in chunks
 /// (<see cref="PullWeightChunk"/>), so no remote message carries a model. It holds the newest
 /// <see cref="WeightTransferSettings.KeepVersions"/> versions, so a puller still transferring version v when v+1

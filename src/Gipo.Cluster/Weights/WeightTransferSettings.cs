@@ -10,10 +10,10 @@ namespace Gipo.Cluster.Weights;
 /// <para>
 /// Chunks and frames: every remote message is one frame of at most
 /// <c>akka.remote.dot-netty.tcp.maximum-frame-size</c> bytes (Akka's default is 128000b), and a frame in flight
-/// holds up everything behind it on the node pair's single TCP connection, cluster heartbeats included
-/// (ENGINEERING-NOTES §2.5). So weights go as chunks that fit a frame with room for the envelope
-/// (<see cref="EnvelopeBytes"/>), and only <see cref="Window"/> of them are in flight per puller: with the
-/// defaults (256 KiB chunks, 4 in flight, 1 MiB frames) a heartbeat waits behind at most about 1 MiB.
+/// holds up everything behind it on the node pair's single TCP connection, cluster heartbeats included. So weights
+/// go as chunks that fit a frame with room for the envelope (<see cref="EnvelopeBytes"/>), and only
+/// <see cref="Window"/> of them are in flight per puller: with the defaults (256 KiB chunks, 4 in flight, 1 MiB
+/// frames) a heartbeat waits behind at most about 1 MiB.
 /// </para>
 /// <para>
 /// Chunks and the GC: a chunk is copied about six times between the store's blob and the fetcher's buffer (encode,

@@ -6,7 +6,7 @@ namespace Gipo.Core.Algorithm;
 
 /// <summary>
 /// Everything one learner step needs to know, in typed form (read from <c>hocon/gipo.conf</c> and a preset).
-/// GRPO, Dr. GRPO, DAPO and GIPO differ only in these values (GIPO-ALGORITHM §D.3).
+/// GRPO, Dr. GRPO, DAPO and GIPO differ only in these values (docs/algorithm.md §D.3).
 /// </summary>
 public sealed record AlgorithmSettings
 {

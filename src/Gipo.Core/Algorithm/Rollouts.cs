@@ -1,6 +1,6 @@
 namespace Gipo.Core.Algorithm;
 
-/// <summary>Why a response ended (GIPO-ALGORITHM §S).</summary>
+/// <summary>Why a response ended (docs/algorithm.md §S).</summary>
 public enum FinishReason
 {
     Eos,

@@ -1,6 +1,6 @@
 namespace Gipo.Core.Evaluation;
 
-/// <summary>The evaluation metrics of GIPO-ALGORITHM §E.3, as pure functions.</summary>
+/// <summary>The evaluation metrics of docs/algorithm.md §E.3, as pure functions.</summary>
 public static class EvaluationMetrics
 {
     /// <summary>

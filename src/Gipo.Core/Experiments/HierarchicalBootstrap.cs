@@ -1,7 +1,7 @@
 namespace Gipo.Core.Experiments;
 
 /// <summary>
-/// Two-level (seeds, then prompts) bootstrap of a mean, GIPO-ALGORITHM §E.3 "Statistics". Each resample draws
+/// Two-level (seeds, then prompts) bootstrap of a mean, docs/algorithm.md §E.3 (statistics). Each resample draws
 /// seeds with replacement, then, inside each drawn seed, that seed's prompts with replacement; the statistic is the
 /// mean over every drawn (seed, prompt) value. Resampling both levels makes the interval reflect seed-to-seed
 /// variance of training as well as the finite prompt set, which a prompt-only bootstrap would understate.

@@ -1,7 +1,7 @@
 namespace Gipo.Core.Experiments;
 
 /// <summary>
-/// Sample efficiency of one training run (GIPO-ALGORITHM §E.3): evaluation pass@1 as a function of cumulative
+/// Sample efficiency of one training run (docs/algorithm.md §E.3): evaluation pass@1 as a function of cumulative
 /// trajectories generated, x, at the run's evaluation points. x counts every generated trajectory (dynamic-sampling
 /// rejects and stale drops included), so methods are compared at equal generation cost, not equal learner steps.
 /// </summary>

@@ -1,7 +1,7 @@
 namespace Gipo.Core.Experiments;
 
 /// <summary>
-/// Mean ± standard deviation over seeds (GIPO-ALGORITHM §E.3 "mean ± std"), each seed first reduced to its own
+/// Mean ± standard deviation over seeds (docs/algorithm.md §E.3, "mean ± std"), each seed first reduced to its own
 /// mean over prompts so that every seed weighs the same.
 /// </summary>
 /// <param name="Std">Sample standard deviation (n − 1) of the per-seed means; NaN with a single seed, where it is undefined.</param>

@@ -14,7 +14,7 @@ using F = TorchSharp.torch.nn.functional;
 namespace Gipo.Model.Learning;
 
 /// <summary>
-/// One learner step of GIPO-ALGORITHM §D.1 over a batch of scored groups: a proximal no-grad forward (log-probs,
+/// One learner step of docs/algorithm.md §D.1 over a batch of scored groups: a proximal no-grad forward (log-probs,
 /// entropies, IB features or, for <c>ib.phi_source = ref_answer_prob</c>, reference-answer potentials),
 /// group-sequential entropy statistics → scheduler → coefficients, outcome advantages blended with the IB step
 /// credit, then PPO minibatches of whole groups with off-policy correction, the entropy term and (ablation

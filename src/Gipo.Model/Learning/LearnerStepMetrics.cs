@@ -2,7 +2,7 @@ using Gipo.Core.Algorithm.Objective;
 
 namespace Gipo.Model.Learning;
 
-/// <summary>What one learner step did (GIPO-ALGORITHM §D.1, observability of ARCHITECTURE.md).</summary>
+/// <summary>What one learner step did (docs/algorithm.md §D.1; the keys it logs: docs/metrics.md).</summary>
 public sealed record LearnerStepMetrics
 {
     public long Step { get; init; }

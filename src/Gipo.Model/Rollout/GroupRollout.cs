@@ -63,7 +63,7 @@ public sealed class GroupRollout(PolicyModel model, ITextTokenizer tokenizer, IR
     }
 }
 
-/// <summary>The outcome verifier of GIPO-ALGORITHM §A.1 over a generated group.</summary>
+/// <summary>The outcome verifier of docs/algorithm.md §A.1 over a generated group.</summary>
 public static class OutcomeScoring
 {
     /// <summary>

@@ -2,7 +2,7 @@ namespace Gipo.Model.Sampling;
 
 /// <summary>
 /// How tokens are drawn. RL training uses the defaults (top-p 1, top-k 0) so that the learner can reproduce the
-/// behaviour log-probs exactly (GIPO-ALGORITHM §0).
+/// behaviour log-probs exactly (docs/algorithm.md §0).
 /// </summary>
 /// <param name="Temperature">Logits are divided by this before log-probs, entropies and sampling; must be &gt; 0.</param>
 /// <param name="TopP">Nucleus mass kept (1 = off).</param>

@@ -60,7 +60,7 @@ public sealed record SftProgress(int Step, int MaxSteps, double Loss, double Lea
 public sealed record SftResult(double EvalPassAt1, int Steps, double Seconds, string Checkpoint, bool ReachedTarget);
 
 /// <summary>
-/// Supervised warm-start (GIPO-ALGORITHM §E.1): trains the policy on solver-written solutions (a random path
+/// Supervised warm-start (docs/algorithm.md §E.1): trains the policy on solver-written solutions (a random path
 /// where several exist), evaluates sampled pass@1 on held-out problems every few steps, and stops at the
 /// target pass@1 — low on purpose, so RL has headroom — or at the step or time limit. Writes an HF-layout
 /// checkpoint and one JSON line per step to <c>sft.jsonl</c>.
