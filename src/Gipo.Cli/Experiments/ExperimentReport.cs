@@ -34,9 +34,10 @@ public static class ExperimentReport
         foreach (var b in options.Baselines.Where(b => !options.Methods.Contains(b)))
             warnings.Add($"baseline {b} is not one of the plan's methods; no paired Δ against it");
 
-        // The options carry no seed list, so "planned" counts the seeds any run record names.
+        // "Planned" is the plan's seeds per method; without them, the seeds any run record names.
         var seeds = inPlan.Select(r => r.Record.Seed).Distinct().Order().ToList();
-        var tasks = options.Tasks.Select(t => TaskResults.Build(t, inPlan.Where(r => r.Record.Task == t).ToList(), options, seeds.Count)).ToList();
+        var planned = options.Methods.ToDictionary(m => m, m => options.MethodSeeds?.GetValueOrDefault(m)?.Count ?? seeds.Count, StringComparer.Ordinal);
+        var tasks = options.Tasks.Select(t => TaskResults.Build(t, inPlan.Where(r => r.Record.Task == t).ToList(), options, planned)).ToList();
 
         var measured = tasks.SelectMany(t => t.Metrics).Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
         var primary = options.PrimaryMetrics.Select(ReportMetric.Canonical).ToHashSet(StringComparer.Ordinal);
@@ -49,7 +50,7 @@ public static class ExperimentReport
         AtomicFile.WriteText(runsPath, RunsJsonl(runs, tasks, options));
         written.Add(runsPath);
 
-        var header = Header(options, inPlan, seeds, primary, warnings);
+        var header = Header(options, inPlan, seeds, planned, primary, warnings);
         var mdPath = Path.Combine(resultsDir, "table.md");
         AtomicFile.WriteText(mdPath, ReportTables.Markdown(options, tasks, primary, header));
         written.Add(mdPath);
@@ -79,15 +80,17 @@ public static class ExperimentReport
     }
 
     private static List<string> Header(ExperimentReportOptions o, IReadOnlyList<RunOutputs> inPlan, IReadOnlyList<int> seeds,
-        ISet<string> primary, IReadOnlyList<string> warnings)
+        IReadOnlyDictionary<string, int> plannedSeeds, ISet<string> primary, IReadOnlyList<string> warnings)
     {
-        var planned = o.Tasks.Count * o.Methods.Count * seeds.Count;
+        var planned = o.Tasks.Count * plannedSeeds.Values.Sum();
         int Count(string status) => inPlan.Count(r => r.Record.Status == status);
         var started = inPlan.Select(r => (r.Record.Task, r.Record.Method, r.Record.Seed)).Distinct().Count();
         var lines = new List<string>
         {
-            $"Runs: {Count("finished")}/{planned} finished (planned = {o.Tasks.Count} tasks × {o.Methods.Count} methods × {seeds.Count} seeds " +
-            $"[{string.Join(", ", seeds)}], the seeds named by run records); {Count("failed")} failed, {Count("running")} running, " +
+            $"Runs: {Count("finished")}/{planned} finished (planned = {o.Tasks.Count} tasks × " +
+            (o.MethodSeeds is null ? $"{o.Methods.Count} methods × {seeds.Count} seeds [{string.Join(", ", seeds)}], the seeds named by run records"
+                : $"the plan's seeds per method: {string.Join(", ", o.Methods.Select(m => $"{m} {plannedSeeds[m]}"))}") +
+            $"); {Count("failed")} failed, {Count("running")} running, " +
             $"{Math.Max(0, planned - started)} without a run record. Only finished runs are aggregated; a cell's count is seeds with the metric / planned.",
             $"Statistics: mean over seeds and prompts [95% percentile bootstrap CI], hierarchical: resample seeds with replacement, then prompts " +
             $"within each drawn seed; {o.BootstrapResamples} resamples, RNG seed {o.BootstrapSeed}. Run-level metrics (training group) resample seeds only. " +

@@ -24,7 +24,7 @@ internal static class ReportTables
                 Row(csv, "method", t.Task, groups[a.Metric], a.Metric, primary.Contains(a.Metric), a.Method, "", a.Seeds, a.Planned,
                     a.Interval?.Estimate, a.Summary?.Std, a.Interval?.Lower, a.Interval?.Upper, null);
             foreach (var d in t.Deltas)
-                Row(csv, "delta", t.Task, groups[d.Metric], d.Metric, primary.Contains(d.Metric), d.Method, d.Baseline, d.Pairs, t.PlannedSeeds,
+                Row(csv, "delta", t.Task, groups[d.Metric], d.Metric, primary.Contains(d.Metric), d.Method, d.Baseline, d.Pairs, Math.Min(t.PlannedSeeds[d.Method], t.PlannedSeeds[d.Baseline]),
                     d.Difference?.Delta.Estimate, null, d.Difference?.Delta.Lower, d.Difference?.Delta.Upper, d.Difference?.FractionAtOrBelowZero);
         }
         return csv.ToString();
@@ -49,7 +49,7 @@ internal static class ReportTables
                 foreach (var method in t.Methods)
                 {
                     var finished = t.Finished(method).Count;
-                    md.Append($"| {method} | {finished}/{t.PlannedSeeds} | ");
+                    md.Append($"| {method} | {finished}/{t.PlannedSeeds[method]} | ");
                     md.AppendJoin(" | ", metrics.Select(m => Cell(t.Aggregate(method, m.Name)!, finished))).Append(" |\n");
                 }
                 foreach (var baseline in t.Deltas.Select(d => d.Baseline).Distinct())

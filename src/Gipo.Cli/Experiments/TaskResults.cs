@@ -14,7 +14,8 @@ internal sealed class TaskResults
     public required IReadOnlyList<ReportMetric> Metrics { get; init; }
     public required IReadOnlyList<MetricAggregate> Aggregates { get; init; }
     public required IReadOnlyList<DeltaAggregate> Deltas { get; init; }
-    public required int PlannedSeeds { get; init; }
+    /// <summary>Seeds planned per method.</summary>
+    public required IReadOnlyDictionary<string, int> PlannedSeeds { get; init; }
 
     /// <summary>The method whose final pass@1 sets the "trajectories to 90%" level, and that level; null without one.</summary>
     public string? ReferenceMethod { get; init; }
@@ -33,7 +34,7 @@ internal sealed class TaskResults
     /// Paired comparisons check that both sides evaluated the same prompts in the same order and throw naming both files
     /// if not, since pairing different prompts would give a wrong Δ silently.
     /// </summary>
-    public static TaskResults Build(string task, IReadOnlyList<RunOutputs> runs, ExperimentReportOptions options, int plannedSeeds)
+    public static TaskResults Build(string task, IReadOnlyList<RunOutputs> runs, ExperimentReportOptions options, IReadOnlyDictionary<string, int> plannedSeeds)
     {
         var byMethod = options.Methods.ToDictionary(m => m, m => (IReadOnlyList<RunOutputs>)runs.Where(r => r.Record.Method == m).OrderBy(r => r.Record.Seed).ToList(), StringComparer.Ordinal);
         foreach (var (method, list) in byMethod)
@@ -57,8 +58,8 @@ internal sealed class TaskResults
             {
                 var values = finished.Select(metric.Values).OfType<IReadOnlyList<double>>().ToList();
                 aggregates.Add(values.Count == 0
-                    ? new MetricAggregate(metric.Name, method, 0, plannedSeeds, null, null)
-                    : new MetricAggregate(metric.Name, method, values.Count, plannedSeeds, SeedSummary.Of(values), HierarchicalBootstrap.Mean(values, settings)));
+                    ? new MetricAggregate(metric.Name, method, 0, plannedSeeds[method], null, null)
+                    : new MetricAggregate(metric.Name, method, values.Count, plannedSeeds[method], SeedSummary.Of(values), HierarchicalBootstrap.Mean(values, settings)));
             }
         }
 

@@ -167,6 +167,19 @@ public sealed class ExperimentReportTests : IDisposable
     }
 
     [Fact]
+    public void Planned_runs_are_the_plans_seeds_per_method()
+    {
+        WriteFixture();
+        // The plan names 3 seeds for gipo and 2 for the others; the fixture has 2 finished runs of each.
+        var seeds = new Dictionary<string, IReadOnlyList<int>> { ["grpo"] = [0, 1], ["dapo"] = [0, 1], ["gipo"] = [0, 1, 2] };
+        ExperimentReport.Write(dir, Options with { MethodSeeds = seeds });
+        var table = File.ReadAllText(Path.Combine(dir, "table.md"));
+        Assert.Contains("| gipo | 2/3 |", table);
+        Assert.Contains("| grpo | 2/2 |", table);
+        Assert.Contains("finished (planned = 1 tasks × the plan's seeds per method: grpo 2, dapo 2, gipo 3)", table);
+    }
+
+    [Fact]
     public void The_same_inputs_give_the_same_table()
     {
         WriteFixture();
