@@ -72,7 +72,7 @@ internal static class ReportPlots
         var runs = task.Finished(method).Where(r => r.Curve is not null).ToList();
         var buckets = runs.Select(r => r.Curve!.Buckets).DefaultIfEmpty(0).Max();
         if (buckets == 0) return [];
-        var plot = NewPlot($"{task.Task} / {method}: entropy per step bucket (solid, mean over seeds) and GSEC targets (dashed)", "learner step", "nats");
+        var plot = NewPlot($"{task.Task} / {method}: entropy per step bucket (solid, mean over seeds), GSEC targets (dashed), upper bounds (dotted)", "learner step", "nats");
         for (var b = 0; b < buckets; b++)
         {
             var color = plot.Add.Palette.GetColor(b);
@@ -80,6 +80,8 @@ internal static class ReportPlots
             Line(plot, entropy.Steps, entropy.Mean, $"H̄ b{b}", color);
             var target = MeanOverSeeds(runs, "bucket_target", b);
             if (target.Steps.Length > 0) Line(plot, target.Steps, target.Mean, $"target b{b}", color, LinePattern.Dashed);
+            var upper = MeanOverSeeds(runs, "bucket_upper", b);
+            if (upper.Steps.Length > 0 && upper.Mean.Any(u => u > 0)) Line(plot, upper.Steps, upper.Mean, $"upper b{b}", color, LinePattern.Dotted);
         }
         return [Save(plot, path, legend: true)];
     }

@@ -14,8 +14,8 @@ internal sealed class TrainingCurve
 {
     public const string FileName = "metrics.jsonl";
 
-    /// <summary>Array keys per bucket that are measurements or targets, not multipliers.</summary>
-    private static readonly HashSet<string> BucketStatistics = ["bucket_entropy", "bucket_target"];
+    /// <summary>Array keys per bucket that are measurements or entropy levels (target, upper bound), not multipliers.</summary>
+    private static readonly HashSet<string> BucketStatistics = ["bucket_entropy", "bucket_target", "bucket_upper"];
 
     /// <summary>
     /// Scalar keys that describe the mechanisms of docs/algorithm.md §B–C (IB probe and gate, GSEC, entropy-term
