@@ -13,7 +13,7 @@ namespace Gipo.Core.Tasks;
 /// Instances: 3 or 4 numbers from 1-25, plus with probability 1/2 one of {25, 50, 75, 100}; numbers may repeat and
 /// the prompt lists them in ascending order. The target is the value of a random expression over a random subset
 /// (at least 2) of the numbers, so every instance is solvable; targets outside 1-999 or already in the list are
-/// redrawn. The spec gives one in-distribution range, so the SFT and RL splits share it.
+/// redrawn. The task has one in-distribution range (docs/algorithm.md §E.1), so the SFT and RL splits share it.
 /// OOD: 5 numbers from 1-25 plus always one of {25, 50, 75, 100}, i.e. 6 numbers where train/test have at most 5.
 /// </remarks>
 public sealed class CountdownTask : ReasoningTask<CountdownInstance>

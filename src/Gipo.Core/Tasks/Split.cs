@@ -6,7 +6,7 @@ namespace Gipo.Core.Tasks;
 /// <remarks>
 /// <para>
 /// Size ranges: the SFT splits use the SFT range and the RL splits the (harder) RL range of the task
-/// (ColumnAdd: SFT 2-5 digits, RL 2-7, OOD 8-9). Tasks whose spec gives one in-distribution range use it for both.
+/// (ColumnAdd: SFT 2-5 digits, RL 2-7, OOD 8-9). Tasks with one in-distribution range (docs/algorithm.md §E.1) use it for both.
 /// </para>
 /// <para>
 /// Train and test are disjoint by construction: a problem is held out when the FNV-1a hash of its canonical key

@@ -1,6 +1,6 @@
 namespace Gipo.Core.Algorithm.Entropy;
 
-/// <summary>How a step's position maps to a bucket (§B.3, flag <c>gsec.position</c>).</summary>
+/// <summary>How a step's position maps to a bucket (§B.3, key <c>gipo.algorithm.gsec.position</c>).</summary>
 public enum BucketPosition
 {
     /// <summary>b(k) = min(k−1, K_B−1): step k's absolute index; steps from K_B on share the last bucket. The default.</summary>

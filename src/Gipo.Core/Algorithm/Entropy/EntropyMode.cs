@@ -1,6 +1,6 @@
 namespace Gipo.Core.Algorithm.Entropy;
 
-/// <summary>Entropy handling on the shared loss path (flag <c>entropy.mode</c>, §B.7).</summary>
+/// <summary>Entropy handling on the shared loss path (key <c>gipo.algorithm.entropy.mode</c>, §B.7).</summary>
 public enum EntropyMode
 {
     /// <summary>No entropy term.</summary>

@@ -1,7 +1,7 @@
 namespace Gipo.Core.Algorithm.Entropy;
 
 /// <summary>
-/// One response cut into reasoning steps (§B.1). Step k (0-based here, k+1 in the spec) holds consecutive token
+/// One response cut into reasoning steps (§B.1). Step k (0-based here, k+1 in docs/algorithm.md) holds consecutive token
 /// indices; together the steps cover every response token exactly once, in order.
 /// </summary>
 /// <param name="K">Number of steps, at least 1.</param>

@@ -83,7 +83,7 @@ public sealed class StepSegmenter
     }
 
     // Steps are contiguous, so a merge-forward is "drop this end": the short step's tokens join the next step.
-    // The merged step is measured again, exactly as the spec's loop re-examines steps[k] after a merge.
+    // The merged step is measured again, so a merge that is still too short merges again (docs/algorithm.md §B.1).
     private List<int> MergeShortSteps(List<int> ends)
     {
         var merged = new List<int>(ends.Count);

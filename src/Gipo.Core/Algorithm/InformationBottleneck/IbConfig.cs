@@ -1,6 +1,6 @@
 namespace Gipo.Core.Algorithm.InformationBottleneck;
 
-/// <summary>Which space the step potentials live in (§C.6, flag <c>ib.phi_space</c>).</summary>
+/// <summary>Which space the step potentials live in (§C.6, key <c>gipo.algorithm.ib.phi-space</c>).</summary>
 public enum PhiSpace
 {
     /// <summary>Φ is a success probability (default): the shaped reward stays on the outcome's scale.</summary>
@@ -10,7 +10,7 @@ public enum PhiSpace
     Log,
 }
 
-/// <summary>Where the intermediate potentials Φ_1..Φ_{K−1} come from (§C.9, flag <c>ib.phi_source</c>).</summary>
+/// <summary>Where the intermediate potentials Φ_1..Φ_{K−1} come from (§C.9, key <c>gipo.algorithm.ib.phi-source</c>).</summary>
 public enum PhiSource
 {
     /// <summary>The variational-IB probe on [LN(h); stdz(SC, LP, EH); pos] (default).</summary>

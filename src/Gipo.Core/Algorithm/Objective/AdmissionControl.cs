@@ -1,7 +1,7 @@
 namespace Gipo.Core.Algorithm.Objective;
 
 /// <summary>
-/// The primary staleness bound (spec §A.8, AReaL <c>staleness_manager.get_capacity</c>), counted in groups: a sampler
+/// The primary staleness bound (docs/algorithm.md §A.8, AReaL <c>staleness_manager.get_capacity</c>), counted in groups: a sampler
 /// may start a group only if N_accepted + N_running &lt; (η + v + 1)·B and N_running &lt; max_concurrent. Each learner
 /// step consumes B accepted groups, so whatever is consumed has Δ ≤ η by construction. A rejected group only
 /// decrements N_running.

@@ -1,6 +1,6 @@
 namespace Gipo.Core.Algorithm.Objective;
 
-/// <summary>How a group's rewards become sequence advantages (flag <c>adv.norm</c>, spec §A.2).</summary>
+/// <summary>How a group's rewards become sequence advantages (key <c>gipo.algorithm.advantage.norm</c>, docs/algorithm.md §A.2).</summary>
 public enum AdvantageNorm
 {
     /// <summary><c>grpo</c>: (R − R̄_g) / (σ_g + ε), σ unbiased; scale s_g = σ_g + ε. DeepSeekMath, veRL's default.</summary>

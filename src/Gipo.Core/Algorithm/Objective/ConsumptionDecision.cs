@@ -1,6 +1,6 @@
 namespace Gipo.Core.Algorithm.Objective;
 
-/// <summary>What the learner does with an arriving group (spec §A.8 consumption guard).</summary>
+/// <summary>What the learner does with an arriving group (docs/algorithm.md §A.8 consumption guard).</summary>
 public enum ConsumptionDecision
 {
     /// <summary>Δ_g ≤ η: the group may be trained on.</summary>

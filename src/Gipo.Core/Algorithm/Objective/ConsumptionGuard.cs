@@ -1,7 +1,7 @@
 namespace Gipo.Core.Algorithm.Objective;
 
 /// <summary>
-/// The secondary staleness check at consumption (spec §A.8 [Design]). Admission control already guarantees
+/// The secondary staleness check at consumption (docs/algorithm.md §A.8, check 3). Admission control already guarantees
 /// Δ ≤ η; this guard catches what slips through, e.g. after a restart or a slow sampler.
 /// </summary>
 public static class ConsumptionGuard

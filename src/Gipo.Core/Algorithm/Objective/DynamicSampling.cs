@@ -1,6 +1,6 @@
 namespace Gipo.Core.Algorithm.Objective;
 
-/// <summary>DAPO dynamic sampling (spec §A.7, veRL <c>algorithm.filter_groups</c>): train only on groups whose
+/// <summary>DAPO dynamic sampling (docs/algorithm.md §A.7, veRL <c>algorithm.filter_groups</c>): train only on groups whose
 /// rewards differ, because a uniform group has zero advantage everywhere and contributes no gradient.</summary>
 public static class DynamicSampling
 {
@@ -20,7 +20,8 @@ public static class DynamicSampling
     /// The batch assembler's pull: takes completed groups from <paramref name="fifo"/> in order, discards the
     /// non-informative ones and stops at <paramref name="batchGroups"/> accepted, or after
     /// <paramref name="maxExamined"/> (= max_gen_rounds·B) examined, or when the queue ends. It never pulls a group
-    /// it does not examine, so a draining enumerator loses nothing. veRL raises at the cap; we proceed (spec [Design]).
+    /// it does not examine, so a draining enumerator loses nothing. veRL raises at the cap; we proceed, because a
+    /// run that stops on a hard prompt batch loses every step before it (docs/algorithm.md §A.7).
     /// </summary>
     /// <param name="fifo">Completed groups, oldest first.</param>
     /// <param name="rewardsOf">The outcome rewards of a group.</param>

@@ -4,12 +4,12 @@ using static TorchSharp.torch;
 namespace Gipo.Core.Algorithm.Objective;
 
 /// <summary>
-/// Group-relative sequence advantages A^out from scalar outcome rewards (spec §A.2). Computed once per learner
+/// Group-relative sequence advantages A^out from scalar outcome rewards (docs/algorithm.md §A.2). Computed once per learner
 /// step, before any minibatch update, in float64 on the host: a batch holds B·G numbers.
 /// </summary>
 public static class OutcomeAdvantages
 {
-    /// <summary>The ε_A of spec §A.2.</summary>
+    /// <summary>The ε_A of docs/algorithm.md §A.2.</summary>
     public const double DefaultEpsilon = 1e-6;
 
     /// <summary>
@@ -40,7 +40,7 @@ public static class OutcomeAdvantages
         var groupSize = new int[rewards.Length];
         foreach (var (id, members) in groups)
         {
-            // The group baseline needs at least two samples; σ is undefined for one (spec: assert G ≥ 2).
+            // The group baseline needs at least two samples; σ is undefined for one (batch.group-size ≥ 2).
             if (members.Count < 2)
                 throw new ArgumentException($"group {id} has {members.Count} sample; group-relative advantages need G >= 2", nameof(groupIds));
             var mean = members.Sum(i => rewards[i]) / members.Count;

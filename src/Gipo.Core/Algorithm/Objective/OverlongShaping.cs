@@ -1,6 +1,6 @@
 namespace Gipo.Core.Algorithm.Objective;
 
-/// <summary>DAPO soft overlong punishment (spec §A.1): responses in the last L_buf tokens before L_max lose up
+/// <summary>DAPO soft overlong punishment (docs/algorithm.md §A.1): responses in the last L_buf tokens before L_max lose up
 /// to p reward, linearly.</summary>
 /// <param name="MaxLength">L_max, the new-token budget.</param>
 /// <param name="Buffer">L_buf, the length of the penalised window (1 ≤ L_buf ≤ L_max).</param>

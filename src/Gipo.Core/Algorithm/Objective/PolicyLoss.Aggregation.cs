@@ -6,13 +6,13 @@ namespace Gipo.Core.Algorithm.Objective;
 public static partial class PolicyLoss
 {
     /// <summary>
-    /// Reduces a per-token matrix to a scalar over the minibatch (spec §A.5, veRL <c>agg_loss</c>). |M| is the number of
+    /// Reduces a per-token matrix to a scalar over the minibatch (docs/algorithm.md §A.5, veRL <c>agg_loss</c>). |M| is the number of
     /// rows N; a row with no response token contributes 0 (it cannot occur in practice: EOS is always masked in),
     /// and with no token at all the result is 0 rather than 0/0.
     /// </summary>
     /// <param name="perToken">L_t, [N, T].</param>
     /// <param name="mask">The response mask, [N, T].</param>
-    /// <param name="aggregation">The <c>loss.agg</c> mode.</param>
+    /// <param name="aggregation">The <c>loss.aggregation</c> mode.</param>
     /// <param name="maxResponseLength">L_max ≥ T for <see cref="LossAggregation.SeqMeanTokenSumNorm"/>; ignored otherwise.</param>
     public static Tensor Aggregate(Tensor perToken, Tensor mask, LossAggregation aggregation, int maxResponseLength = 0)
     {
@@ -50,7 +50,8 @@ public static partial class PolicyLoss
                 if (maxResponseLength < values.shape[1])
                     throw new ArgumentException(
                         $"L_max = {maxResponseLength} is shorter than the padded response length {values.shape[1]}", nameof(maxResponseLength));
-                // The spec's (1/|M|)·Σ (1/L_max)·Σ_t m·L (Dr. GRPO). Some veRL versions skip the 1/|M|; we follow the spec.
+                // docs/algorithm.md §A.5: (1/|M|)·Σ (1/L_max)·Σ_t m·L (Dr. GRPO). Some veRL versions skip the 1/|M|; keeping it makes
+                // the loss scale independent of the minibatch size.
                 return masked.sum(1).mean() / maxResponseLength;
             default:
                 throw new ArgumentOutOfRangeException(nameof(aggregation), aggregation, "unknown loss aggregation");

@@ -6,7 +6,7 @@ namespace Gipo.Core.Algorithm.Objective;
 public static partial class PolicyLoss
 {
     /// <summary>
-    /// The base loss of spec §A.9 for one minibatch: L_A = agg(w̃ ⊙ L^clip) + β_KL·agg(ℓ^KL), with w̃ from ℓ^prox and
+    /// The base loss of docs/algorithm.md §A.9 for one minibatch: L_A = agg(w̃ ⊙ L^clip) + β_KL·agg(ℓ^KL), with w̃ from ℓ^prox and
     /// ℓ^μ (§A.4), L^clip from ℓ^θ and ℓ^prox (§A.3) and agg from <see cref="PolicyLossConfig.Aggregation"/> (§A.5).
     /// With β_KL = 0 the loss is exactly the policy-gradient term (no reference forward is needed). The metrics cost
     /// one device-to-host copy.

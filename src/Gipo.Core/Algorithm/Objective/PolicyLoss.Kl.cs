@@ -9,7 +9,7 @@ public static partial class PolicyLoss
     private const double K3Bound = 10.0;
 
     /// <summary>
-    /// Per-token KL(π_θ ‖ π_ref) estimate from the sampled tokens' log-probs (spec §A.6, veRL <c>kl_penalty</c>):
+    /// Per-token KL(π_θ ‖ π_ref) estimate from the sampled tokens' log-probs (docs/algorithm.md §A.6, veRL <c>kl_penalty</c>):
     /// k1 = ℓ^θ − ℓ^ref; k2 = ½(ℓ^θ − ℓ^ref)²; k3 = clamp(e^d − d − 1, −10, 10) with d = clamp(ℓ^ref − ℓ^θ, −20, 20).
     /// Differentiable in ℓ^θ; ℓ^ref is a constant.
     /// </summary>
@@ -25,7 +25,7 @@ public static partial class PolicyLoss
     }
 
     /// <summary>
-    /// β_KL·agg(ℓ^KL) (spec §A.6, §A.9) of one minibatch, differentiable in ℓ^θ: the term <see cref="Compute"/> adds to
+    /// β_KL·agg(ℓ^KL) (docs/algorithm.md §A.6, §A.9) of one minibatch, differentiable in ℓ^θ: the term <see cref="Compute"/> adds to
     /// the policy-gradient loss, for callers that build the policy-gradient part themselves (the token-shaping entropy
     /// modes of §B.7). Null when β_KL = 0, which needs no reference log-probs.
     /// </summary>

@@ -6,7 +6,7 @@ namespace Gipo.Core.Algorithm.Objective;
 public static partial class PolicyLoss
 {
     /// <summary>
-    /// The bounded behaviour importance weight w̃_t of decoupled PPO (spec §A.4), detached:
+    /// The bounded behaviour importance weight w̃_t of decoupled PPO (docs/algorithm.md §A.4), detached:
     /// w = exp(ℓ^prox − ℓ^μ); truncate: min(w, C); mask: w·1[w ≤ C]. Zero where the response mask is 0.
     /// </summary>
     /// <param name="logpProx">ℓ^prox, [N, T].</param>
@@ -28,7 +28,7 @@ public static partial class PolicyLoss
     }
 
     /// <summary>
-    /// ℓ^prox for a mode of <c>offpolicy.prox</c> (spec §A.4), detached: the proximal policy only anchors the trust
+    /// ℓ^prox for a mode of <c>off-policy.prox</c> (docs/algorithm.md §A.4), detached: the proximal policy only anchors the trust
     /// region and never carries gradient.
     /// </summary>
     /// <param name="mode">Where ℓ^prox comes from.</param>

@@ -4,11 +4,11 @@ using static TorchSharp.torch;
 namespace Gipo.Core.Algorithm.Objective;
 
 /// <summary>
-/// The token-level base objective of spec §A.3–A.6 and A.9: ratio, clipped surrogate with clip-higher and dual clip,
+/// The token-level base objective of docs/algorithm.md §A.3–A.6 and A.9: ratio, clipped surrogate with clip-higher and dual clip,
 /// decoupled-PPO importance weights, loss aggregation and the KL penalty. Pure functions over [N, T] tensors
 /// (N sequences, T padded response length) of one floating dtype; half precision is widened to float32, float64 is
 /// kept. Every per-token input must be finite everywhere, padding included, or an <see cref="ArgumentException"/>
-/// names it. Numerics follow veRL's <c>core_algos.py</c> except where the spec says otherwise.
+/// names it. Numerics follow veRL's <c>core_algos.py</c> except where docs/algorithm.md ("Deviations from the references and why") says otherwise.
 /// </summary>
 public static partial class PolicyLoss
 {
@@ -27,7 +27,7 @@ public static partial class PolicyLoss
     }
 
     /// <summary>
-    /// The PPO clipped surrogate with DAPO clip-higher and dual clip (spec §A.3, veRL
+    /// The PPO clipped surrogate with DAPO clip-higher and dual clip (docs/algorithm.md §A.3, veRL
     /// <c>compute_policy_loss_vanilla</c>): L = max(−A·ρ, −A·clip(ρ, 1 − ε_low, 1 + ε_high)), then for A &lt; 0 only,
     /// L ← min(L, −c·A). Advantages are constants. Not yet weighted by w̃ nor aggregated.
     /// </summary>

@@ -1,6 +1,6 @@
 namespace Gipo.Core.Algorithm.Objective;
 
-/// <summary>Where the proximal log-probabilities ℓ^prox come from (flag <c>offpolicy.prox</c>, spec §A.4).</summary>
+/// <summary>Where the proximal log-probabilities ℓ^prox come from (key <c>gipo.algorithm.off-policy.prox</c>, docs/algorithm.md §A.4).</summary>
 public enum ProxMode
 {
     /// <summary>A no-grad forward of the learner weights at the start of the learner step (default).</summary>

@@ -1,6 +1,6 @@
 namespace Gipo.Core.Algorithm.Objective;
 
-/// <summary>The scalar outcome reward R of spec §A.1. The success label y is never changed by shaping.</summary>
+/// <summary>The scalar outcome reward R of docs/algorithm.md §A.1. The success label y is never changed by shaping.</summary>
 public static class Rewards
 {
     /// <summary>

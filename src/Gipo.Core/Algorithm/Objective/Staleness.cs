@@ -1,6 +1,6 @@
 namespace Gipo.Core.Algorithm.Objective;
 
-/// <summary>Group staleness Δ_g of spec §A.8.</summary>
+/// <summary>Group staleness Δ_g of docs/algorithm.md §A.8.</summary>
 public static class Staleness
 {
     /// <summary>

@@ -2,7 +2,7 @@ using static TorchSharp.torch;
 
 namespace Gipo.Core.Algorithm.Objective;
 
-/// <summary>The clipped surrogate of spec §A.3 and where each clip binds. Masks are not multiplied by the response mask.</summary>
+/// <summary>The clipped surrogate of docs/algorithm.md §A.3 and where each clip binds. Masks are not multiplied by the response mask.</summary>
 /// <param name="PerToken">L^clip_t, [N, T], differentiable in ℓ^θ.</param>
 /// <param name="ClippedMask">Bool [N, T]: the clip(ρ) branch binds (its gradient in ℓ^θ is zero): ρ &gt; 1 + ε_high with
 /// A &gt; 0, or ρ &lt; 1 − ε_low with A &lt; 0. veRL's <c>pg_clipfrac</c> and the token set clip_cov leaves alone.</param>

@@ -5,7 +5,7 @@ namespace Gipo.Core.Algorithm.Objective;
 
 /// <summary>
 /// Argument checks and the dtype policy shared by the per-token loss functions: every per-token input is a
-/// floating [N, T] matrix; half-precision inputs are widened to float32 (spec §0: loss math in float32) and
+/// floating [N, T] matrix; half-precision inputs are widened to float32 (docs/algorithm.md §0: loss math in float32) and
 /// float64 is kept so gradients can be checked numerically.
 /// </summary>
 internal static class TokenTensors
