@@ -12,7 +12,20 @@ public static class Program
         // Numbers in output and options are culture-independent (ICU is on, so LANG would otherwise apply).
         CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-        var root = new RootCommand("Gipo: asynchronous actor-model RL (GIPO/GRPO/DAPO) for language-model policies.")
+        try
+        {
+            return Parse(args).Invoke();
+        }
+        catch (NativeTorchException e)
+        {
+            Console.Error.WriteLine($"error: {e.Cause}\n  fix: {e.Fix}");
+            return 3;
+        }
+    }
+
+    /// <summary>Every command of <c>gipo</c>.</summary>
+    internal static RootCommand CreateRoot() =>
+        new("Gipo: asynchronous actor-model RL (GIPO/GRPO/DAPO) for language-model policies.")
         {
             GenerateCommand.Create(),
             SftCommand.Create(),
@@ -24,16 +37,14 @@ public static class Program
             StatusCommand.Create(),
             BenchCommand.Create(),
         };
-        try
-        {
-            return root.Parse(args).Invoke();
-        }
-        catch (NativeTorchException e)
-        {
-            Console.Error.WriteLine($"error: {e.Cause}\n  fix: {e.Fix}");
-            return 3;
-        }
-    }
+
+    /// <summary>
+    /// Parses a command line. Response files are off: System.CommandLine would otherwise read any argument that
+    /// starts with <c>@</c> as the path of a file of arguments, and a prompt (<c>--prompt "@user hi"</c>) or an
+    /// override value is text, never a file.
+    /// </summary>
+    internal static ParseResult Parse(IReadOnlyList<string> args) =>
+        CreateRoot().Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
 }
 
 /// <summary>Turns the expected failures of a command (bad input, missing files) into one clear line and exit code 1.</summary>

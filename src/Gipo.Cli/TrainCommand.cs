@@ -30,17 +30,25 @@ internal static class TrainCommand
         var resume = new Option<string?>("--resume") { Description = "continue run ID (or run folder) from its last checkpoint, with its own settings" };
         var runsDir = new Option<string>("--runs-dir") { Description = "where run folders live", DefaultValueFactory = _ => "runs" };
         var json = new Option<bool>("--json") { Description = "last line: {run_id, eval_pass_at_1_start, eval_pass_at_1, steps, policy_version, seconds, checkpoint}" };
+        var printConfig = new Option<bool>("--print-config") { Description = "print the resolved settings (what run.conf would hold, after --config, --set and --base; with --resume the run's own) and exit without starting or creating a run" };
         var command = new Command("train", "RL training (GIPO, DAPO, GRPO, Dr. GRPO presets) on the actor system, with persistence and resume.")
         {
-            config, set, baseCheckpoint, runId, resume, runsDir, json,
+            config, set, baseCheckpoint, runId, resume, runsDir, json, printConfig,
         };
         command.SetAction(r => CommandErrors.Run(() =>
         {
+            if (r.GetValue(printConfig))
+            {
+                var resolved = r.GetValue(resume) is { } id
+                    ? Resumed(id, r.GetValue(runsDir)!, r.GetValue(config) is not null || (r.GetValue(set)?.Length ?? 0) > 0 || r.GetValue(baseCheckpoint) is not null).Item2
+                    : Resolve(r.GetValue(config)?.FullName, Overrides(r.GetValue(set), r.GetValue(baseCheckpoint)));
+                Console.Out.Write(RunFolder.ConfigText(resolved));
+                return 0;
+            }
             var clock = Stopwatch.StartNew();
             var (folder, settings) = r.GetValue(resume) is { } resumeId
                 ? Resumed(resumeId, r.GetValue(runsDir)!, r.GetValue(config) is not null || (r.GetValue(set)?.Length ?? 0) > 0 || r.GetValue(baseCheckpoint) is not null)
-                : Fresh(r.GetValue(config)?.FullName, [.. r.GetValue(set) ?? [], .. r.GetValue(baseCheckpoint) is { } b ? [$"run.base-checkpoint={b.FullName}"] : Array.Empty<string>()],
-                    r.GetValue(runId), r.GetValue(runsDir)!);
+                : Fresh(r.GetValue(config)?.FullName, Overrides(r.GetValue(set), r.GetValue(baseCheckpoint)), r.GetValue(runId), r.GetValue(runsDir)!);
             var run = RunSettings.Read(settings);
             var algorithm = AlgorithmSettingsReader.Read(settings);
             NativeTorch.EnsureLoaded();
@@ -87,11 +95,23 @@ internal static class TrainCommand
         return command;
     }
 
-    private static (RunFolder, GipoSettings) Fresh(string? preset, string[] overrides, string? id, string runsDir)
+    /// <summary>The <c>--set</c> overrides, then <c>--base</c> as <c>run.base-checkpoint</c> (an absolute path).</summary>
+    private static string[] Overrides(string[]? set, DirectoryInfo? baseCheckpoint) =>
+        [.. set ?? [], .. baseCheckpoint is { } b ? [$"run.base-checkpoint={b.FullName}"] : Array.Empty<string>()];
+
+    /// <summary>Defaults, preset and overrides merged and validated: every error before anything is written.</summary>
+    private static GipoSettings Resolve(string? preset, string[] overrides)
     {
         var settings = GipoSettings.Load(preset, overrides);
+        RunSettings.Read(settings);
+        AlgorithmSettingsReader.Read(settings);
+        return settings;
+    }
+
+    private static (RunFolder, GipoSettings) Fresh(string? preset, string[] overrides, string? id, string runsDir)
+    {
+        var settings = Resolve(preset, overrides);
         var run = RunSettings.Read(settings);
-        AlgorithmSettingsReader.Read(settings); // every error before anything is written
         var folder = RunFolder.Resolve(id ?? $"{run.Task}-{DateTime.UtcNow:yyyyMMdd-HHmmss}", runsDir);
         if (folder.Exists || File.Exists(folder.Database))
             throw new ArgumentException($"run '{folder.Id}' already exists in {folder.Root}; continue it with: gipo train --resume {folder.Id}");

@@ -44,9 +44,18 @@ public sealed record RunFolder(string Root)
     public void WriteConfig(GipoSettings settings)
     {
         Directory.CreateDirectory(Root);
+        AtomicFile.WriteText(ConfigFile, ConfigText(settings));
+    }
+
+    /// <summary>
+    /// The text of <c>run.conf</c> for <paramref name="settings"/>: every leaf key with its resolved value, one per line,
+    /// as HOCON that <see cref="GipoSettings.Load"/> reads back (<c>gipo train --print-config</c> prints the same).
+    /// </summary>
+    public static string ConfigText(GipoSettings settings)
+    {
         var text = new StringBuilder("# The resolved settings of this run (written at its start; `gipo train --resume` reads them).\n");
         foreach (var (key, value) in settings.Flatten()) text.Append(key).Append(" = ").Append(JsonSerializer.Serialize(value, HoconString)).Append('\n');
-        AtomicFile.WriteText(ConfigFile, text.ToString());
+        return text.ToString();
     }
 
     // A JSON string literal is a valid HOCON quoted string; relaxed escaping keeps '+', '<' and the like readable.
