@@ -33,7 +33,10 @@ apt_install() {
 }
 
 # --- ICU -------------------------------------------------------------------------------------------------------
-if ! ldconfig -p 2>/dev/null | grep -q 'libicuuc\.so'; then
+# Read the whole cache first: `ldconfig -p | grep -q` fails under pipefail when grep stops reading early (SIGPIPE).
+# ldconfig lives in /sbin, which is not on a Debian user's PATH.
+ld_cache=$({ command -v ldconfig >/dev/null && ldconfig -p || /sbin/ldconfig -p; } 2>/dev/null || true)
+if [[ $ld_cache != *libicuuc.so* ]]; then
   can_install || fail "ICU is missing (libicuuc.so); install it, e.g. 'sudo apt-get install libicu72' on Debian 12 (libicu74 on Ubuntu 24.04)"
   "${as_root[@]}" apt-get update -qq; apt_updated=1
   icu=$(apt-cache pkgnames libicu | grep -E '^libicu[0-9]+$' | sort -V | tail -1)
@@ -123,7 +126,7 @@ start_postgres() {
     -c "CREATE ROLE gipo LOGIN PASSWORD 'gipo'" -c "CREATE DATABASE gipo_test OWNER gipo" >/dev/null \
     || fail "could not create the role gipo and database gipo_test"
   export GIPO_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Database=gipo_test;Username=gipo;Password=gipo"
-  say "throwaway PostgreSQL $("$pg_bin/pg_ctl" --version | awk '{print $NF}') on 127.0.0.1:$port in $pg_tmp (deleted at the end)"
+  say "throwaway PostgreSQL $("$pg_bin/pg_ctl" --version | awk '{print $3}') on 127.0.0.1:$port in $pg_tmp (deleted at the end)"
 }
 
 if [ -n "${GIPO_TEST_POSTGRES:-}" ]; then

@@ -9,11 +9,14 @@ namespace Gipo.Cli.Tests;
 /// The multi-node chaos scenarios through real <c>gipo node</c> processes on 127.0.0.1 with a PostgreSQL journal
 /// (short versions; <c>gipo chaos --kills 20</c> runs the long series). Each asserts from the journal, after every kill
 /// and at the end, that no group was lost, none trained twice, the staleness bound held, and the run ended at its step.
-/// PostgreSQL is required: <c>.ci/run</c> installs and starts it; without it these tests fail with the reason.
+/// PostgreSQL is required: <c>./test.sh</c> (the test command, also what <c>.ci/run</c> runs) starts a throwaway server
+/// and sets GIPO_TEST_POSTGRES; without one these tests fail with the reason.
 /// </summary>
 public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
 {
-    /// <summary>The test database (GIPO_TEST_POSTGRES overrides; <c>.ci/run</c> creates this role and database).</summary>
+    /// <summary>
+    /// The test database: GIPO_TEST_POSTGRES (which <c>./test.sh</c> sets), else a local server with this role and database.
+    /// </summary>
     public static string Postgres => Environment.GetEnvironmentVariable("GIPO_TEST_POSTGRES") is { Length: > 0 } cs
         ? cs : "Host=127.0.0.1;Port=5432;Database=gipo_test;Username=gipo;Password=gipo";
 
