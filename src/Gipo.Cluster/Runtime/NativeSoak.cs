@@ -32,7 +32,7 @@ public static class NativeSoak
         var clock = Stopwatch.StartNew();
         int runs = 0, failed = 0;
         long steps = 0, samples = 0;
-        using (var pressure = new GcPressure(o.GcPause))
+        using (var pressure = new GcPressure(o.GcPause, o.GcGeneration))
         {
             while (clock.Elapsed < o.Duration && !cancel.IsCancellationRequested)
             {
@@ -55,7 +55,7 @@ public static class NativeSoak
                 {
                     break;
                 }
-                steps += outcome.Step;
+                steps += Math.Max(0, outcome.Step); // -1: the learner never started
                 samples += Interlocked.Read(ref generated);
                 if (!outcome.Finished)
                 {

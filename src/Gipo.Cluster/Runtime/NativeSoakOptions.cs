@@ -8,6 +8,7 @@ namespace Gipo.Cluster.Runtime;
 /// <param name="StepsPerRun">Learner steps of each run.</param>
 /// <param name="GcPause">Pause between forced collections (zero: a tight loop).</param>
 /// <param name="Overrides">Extra <c>--set</c> keys for every run.</param>
+/// <param name="GcGeneration">Oldest generation each forced collection collects (0: the young objects only).</param>
 public sealed record NativeSoakOptions(
     string BaseCheckpoint, string? Preset, string OutRoot, TimeSpan Duration, int StepsPerRun = 10, TimeSpan GcPause = default,
-    IReadOnlyList<string>? Overrides = null);
+    IReadOnlyList<string>? Overrides = null, int GcGeneration = 0);
