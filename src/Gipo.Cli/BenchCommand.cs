@@ -11,13 +11,14 @@ namespace Gipo.Cli;
 /// <summary>
 /// <c>gipo bench model</c>: our model against the same architecture in PyTorch eager, in one run;
 /// <c>gipo bench pipeline</c> (<see cref="PipelineBenchCommand"/>): synchronous against asynchronous training;
-/// <c>gipo bench weights</c> (<see cref="WeightsBenchCommand"/>): weight publish latency to 1, 2 and 4 sampler nodes.
+/// <c>gipo bench weights</c> (<see cref="WeightsBenchCommand"/>): weight publish latency to 1, 2 and 4 sampler nodes;
+/// <c>gipo bench soak</c> (<see cref="SoakBenchCommand"/>): training under forced GC, counting native errors.
 /// </summary>
 internal static class BenchCommand
 {
     public static Command Create() => new("bench", "Benchmarks that print our numbers beside a baseline measured in the same run.")
     {
-        ModelCommand(), PipelineBenchCommand.Create(), WeightsBenchCommand.Create(), ClusterBenchCommand.Create(),
+        ModelCommand(), PipelineBenchCommand.Create(), WeightsBenchCommand.Create(), ClusterBenchCommand.Create(), SoakBenchCommand.Create(),
     };
 
     private static Command ModelCommand()

@@ -1,3 +1,4 @@
+using Gipo.Core;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -57,9 +58,11 @@ public sealed class PolicyModel : nn.Module
     {
         var (batch, time) = (inputIds.shape[0], inputIds.shape[1]);
         var start = cache?.Length ?? 0;
+        using var from = start.ToScalar();
+        using var to = (start + time).ToScalar();
         positionIds ??= keyMask is null
-            ? arange(start, start + time, dtype: int64, device: inputIds.device).unsqueeze(0).expand(batch, time)
-            : (keyMask.to(int64).cumsum(1) - 1).clamp_min(0).narrow(1, start, time);
+            ? arange(from, to, ConstantScalars.One, dtype: int64, device: inputIds.device).unsqueeze(0).expand(batch, time)
+            : keyMask.to(int64).cumsum(1).sub(ConstantScalars.One).clamp_min(ConstantScalars.Zero).narrow(1, start, time);
 
         // cos and signed sin once per forward, shared by every layer: [B, 1, T, head_dim] each.
         var rope = RopeTable(inputIds.device).index_select(0, positionIds.reshape(-1)).view(batch, 1, time, 2 * Config.HeadDim);
@@ -85,8 +88,10 @@ public sealed class PolicyModel : nn.Module
         var key = $"{device}/{WeightDtype}";
         if (ropeTables.TryGetValue(key, out var table)) return table;
         using var _ = no_grad();
-        var inv = 1.0 / pow(Config.RopeTheta, arange(0, Config.HeadDim, 2, dtype: float64) / Config.HeadDim);
-        var angles = arange(Config.MaxPositionEmbeddings, dtype: float64).unsqueeze(1) * inv.unsqueeze(0);
+        using var headDim = Config.HeadDim.ToScalar();
+        using var positions = Config.MaxPositionEmbeddings.ToScalar();
+        var inv = pow(Config.RopeTheta, arange(ConstantScalars.Zero, headDim, ConstantScalars.Two, dtype: float64).div(headDim)).reciprocal();
+        var angles = arange(ConstantScalars.Zero, positions, ConstantScalars.One, dtype: float64).unsqueeze(1) * inv.unsqueeze(0);
         var sin = angles.sin();
         table = cat([angles.cos(), angles.cos(), -sin, sin], 1).to(WeightDtype).to(device).DetachFromDisposeScope();
         ropeTables[key] = table;
@@ -103,8 +108,10 @@ public sealed class PolicyModel : nn.Module
         if (keyMask is null && (start == 0 || time == 1)) return null;
         if (keyMask is not null && time == 1) return keyMask.to(@bool).view(keyMask.shape[0], 1, 1, keyMask.shape[1]);
         var keys = start + time;
-        var q = arange(start, keys, device: device).unsqueeze(1);
-        var k = arange(0, keys, device: device).unsqueeze(0);
+        using var from = start.ToScalar();
+        using var to = keys.ToScalar();
+        var q = arange(from, to, ConstantScalars.One, device: device).unsqueeze(1);
+        var k = arange(ConstantScalars.Zero, to, ConstantScalars.One, device: device).unsqueeze(0);
         var causal = k <= q; // [T, S]
         if (keyMask is null) return causal.unsqueeze(0).unsqueeze(0);
         var valid = keyMask.to(@bool).unsqueeze(1).unsqueeze(1); // [B, 1, 1, S]
@@ -158,7 +165,7 @@ public sealed class PolicyModel : nn.Module
         var residualStd = 0.02 / Math.Sqrt(2.0 * Config.NumLayers);
         foreach (var (name, p) in named_parameters())
         {
-            if (name.EndsWith("norm.weight", StringComparison.Ordinal)) p.fill_(1.0);
+            if (name.EndsWith("norm.weight", StringComparison.Ordinal)) p.fill_(ConstantScalars.One);
             else if (name.EndsWith(".bias", StringComparison.Ordinal)) p.zero_();
             else if (name.EndsWith("o_proj.weight", StringComparison.Ordinal) || name.EndsWith("down_proj.weight", StringComparison.Ordinal))
                 nn.init.normal_(p, 0, residualStd);

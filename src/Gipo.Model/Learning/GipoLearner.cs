@@ -1,3 +1,4 @@
+using Gipo.Core;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Gipo.Core.Algorithm;
@@ -194,12 +195,13 @@ public sealed class GipoLearner : IDisposable
                 var mbGroups = mb.Select(i => rows.GroupIds[i]).ToArray();
                 var weights = regularizer.NeedsScheduler ? GroupSequentialEntropy.Weights(buckets.SelectRows(mb), mbGroups) : null;
                 var term = regularizer.LossTerm(entropyTheta, mask, weights, coefficients);
-                var loss = pg.Loss + term;
+                var loss = pg.Loss.add(term, ConstantScalars.One);
                 if (backprop)
                 {
                     // Added even at ζ = 0, where it contributes exact zeros: the ablation's wiring is then provably inert.
                     var ib = IbPolicyLoss(hidden, mb, rows, stepIndex, features!);
-                    loss += settings.Ib.BackpropCoefficient * ib;
+                    using var zeta = settings.Ib.BackpropCoefficient.ToScalar();
+                    loss = loss.add(ib, zeta);
                     ibPolicyLosses.Add(ib.item<float>());
                 }
 
@@ -343,7 +345,7 @@ public sealed class GipoLearner : IDisposable
         selected += picked;
         var weights = PolicyLoss.ImportanceWeights(inputs.LogpProx, inputs.LogpBehaviour, cfg.Importance, cfg.ImportanceCap, inputs.Mask);
         var pg = PolicyLoss.Aggregate(weights * shaped, inputs.Mask, cfg.Aggregation, cfg.MaxResponseLength);
-        var loss = PolicyLoss.KlPenalty(inputs, cfg) is { } kl ? pg + kl : pg;
+        var loss = PolicyLoss.KlPenalty(inputs, cfg) is { } kl ? pg.add(kl, ConstantScalars.One) : pg;
         // Metrics come from the unshaped computation so runs of every mode log the same quantities.
         using (no_grad())
         {
@@ -393,7 +395,7 @@ public sealed class GipoLearner : IDisposable
         using var scope = NewDisposeScope();
         var parameters = policy.parameters().Where(p => p.requires_grad).Cast<Tensor>().ToList();
         var grads = autograd.grad([term], parameters, retain_graph: true, allow_unused: true);
-        var squares = grads.Where(g => g is not null && g.numel() > 0).Select(g => g.to(float64).square().sum()).ToArray();
+        var squares = grads.Where(g => g is not null && g.numel() > 0).Select(g => g.to(float64).pow(ConstantScalars.Two).sum()).ToArray();
         return squares.Length == 0 ? 0 : Math.Sqrt(stack(squares).sum().item<double>()); // one device sync
     }
 
@@ -450,7 +452,8 @@ public sealed class GipoLearner : IDisposable
     /// <summary>Response-aligned [N, T] log-probs of the sampled tokens and full-distribution entropies at τ.</summary>
     private (Tensor Logp, Tensor Entropy) TokenStats(Tensor logits, Rows rows, Tensor? index = null)
     {
-        var z = settings.Temperature == 1.0 ? logits : logits / settings.Temperature;
+        using var temperature = settings.Temperature.ToScalar();
+        var z = settings.Temperature == 1.0 ? logits : logits.div(temperature);
         var logp = F.log_softmax(z, -1);
         var targets = index is null ? rows.Batch.Targets : rows.Batch.Targets.index_select(0, index);
         var gather = index is null ? rows.ResponseIndex : rows.ResponseIndex.index_select(0, index);

@@ -1,3 +1,4 @@
+using Gipo.Core;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Gipo.Core.Algorithm.InformationBottleneck;
@@ -138,8 +139,8 @@ public sealed class IbScorer : IDisposable
         RequireLabels(trajectories, labels);
         using var scope = NewDisposeScope();
         var u = ConfidenceFeatures.Assemble(trajectories, Normalizer).to(Device);
-        var label = cat(trajectories.Select((f, i) => full(f.States, labels[i] ? 1f : 0f, device: Device)).ToArray(), 0);
-        var weight = cat(trajectories.Select(f => full(f.States, 1f / f.States, device: Device)).ToArray(), 0);
+        var label = cat(trajectories.Select((f, i) => ProbeBatch.Filled(f.States, labels[i] ? 1f : 0f, Device)).ToArray(), 0);
+        var weight = cat(trajectories.Select(f => ProbeBatch.Filled(f.States, 1f / f.States, Device)).ToArray(), 0);
         var parameters = Probe.parameters().ToList();
         foreach (var p in parameters) p.requires_grad = false;
         try
@@ -196,7 +197,8 @@ public sealed class IbScorer : IDisposable
     {
         using var scope = NewDisposeScope();
         var p = Probe.Score(batch.Features(Normalizer));
-        return ((p - batch.Label).square() * batch.Weight).sum().item<float>();
+        var error = p - batch.Label;
+        return (error * error * batch.Weight).sum().item<float>();
     }
 
     private void Remember(ProbeBatch batch)

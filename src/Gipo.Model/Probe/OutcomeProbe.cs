@@ -1,3 +1,4 @@
+using Gipo.Core;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -71,7 +72,10 @@ public abstract class OutcomeProbe : nn.Module
         {
             var bound = 1 / Math.Sqrt(module.in_features);
             foreach (var p in module.parameters())
-                p.copy_((rand(p.shape, generator: generator) * 2 - 1) * bound);
+            {
+                using var scale = bound.ToScalar();
+                p.copy_(rand(p.shape, generator: generator).mul(ConstantScalars.Two).sub(ConstantScalars.One).mul(scale));
+            }
         }
     }
 }

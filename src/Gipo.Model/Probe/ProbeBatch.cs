@@ -1,4 +1,6 @@
+using Gipo.Core;
 using Gipo.Core.Algorithm.InformationBottleneck;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Gipo.Model.Probe;
@@ -20,9 +22,9 @@ internal sealed record ProbeBatch(Tensor Hidden, Tensor Confidence, Tensor Posit
     {
         using var scope = NewDisposeScope();
         var n = trajectories.Count;
-        var hasStep = trajectories.Select(f => (arange(f.States, device: device) > 0).to(float32)).ToArray();
-        var label = trajectories.Select((f, i) => full(f.States, labels[i] ? 1f : 0f, device: device)).ToArray();
-        var weight = trajectories.Select(f => full(f.States, 1f / ((float)n * f.States), device: device)).ToArray();
+        var hasStep = trajectories.Select(f => StepIndicator(f.States, device)).ToArray();
+        var label = trajectories.Select((f, i) => Filled(f.States, labels[i] ? 1f : 0f, device)).ToArray();
+        var weight = trajectories.Select(f => Filled(f.States, 1f / ((float)n * f.States), device)).ToArray();
         return new ProbeBatch(
             cat(trajectories.Select(f => f.Hidden.to(float32).to(device)).ToArray(), 0),
             cat(trajectories.Select(f => f.Confidence.to(float32).to(device)).ToArray(), 0),
@@ -64,5 +66,19 @@ internal sealed record ProbeBatch(Tensor Hidden, Tensor Confidence, Tensor Posit
     public void Dispose()
     {
         foreach (var t in Tensors()) t.Dispose();
+    }
+
+    // 1 for every state after the prompt state (k ≥ 1): [states] float32.
+    private static Tensor StepIndicator(int states, Device device)
+    {
+        using var count = states.ToScalar();
+        return (arange(ConstantScalars.Zero, count, ConstantScalars.One, device: device) > ConstantScalars.Zero).to(float32);
+    }
+
+    /// <summary>[states] float32 filled with <paramref name="value"/>, through an explicit, kept-alive Scalar.</summary>
+    internal static Tensor Filled(int states, float value, Device device)
+    {
+        using var fill = value.ToScalar();
+        return full(states, fill, device: device);
     }
 }

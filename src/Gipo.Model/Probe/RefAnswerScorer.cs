@@ -1,6 +1,8 @@
+using Gipo.Core;
 using Gipo.Core.Algorithm.InformationBottleneck;
 using Gipo.Core.Tokenization;
 using Gipo.Model.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -73,7 +75,7 @@ public sealed class RefAnswerScorer
         if (temperature != 1.0) z /= temperature;
         var p = F.log_softmax(z, -1).gather(-1, targets.unsqueeze(-1)).squeeze(-1).exp();
         var m = mask.to(float32);
-        return ((p * m).sum(1) / m.sum(1).clamp_min(1)).MoveToOuterDisposeScope();
+        return ((p * m).sum(1) / m.sum(1).clamp_min(ConstantScalars.One)).MoveToOuterDisposeScope();
     }
 
     private ReferenceAnswerQuery[] Queries(RefAnswerTrajectory t)

@@ -1,3 +1,4 @@
+using Gipo.Core;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -30,7 +31,7 @@ public sealed class ScLogisticProbe : OutcomeProbe
 
     public override int InputSize { get; }
 
-    protected override Tensor LogitsOf(Tensor u) => u.select(1, column) * slope + bias;
+    protected override Tensor LogitsOf(Tensor u) => (u.select(1, column) * slope).add(bias, ConstantScalars.One);
 
     protected override ProbeLoss LossOf(Tensor u, Tensor y, Tensor weights, double betaIb, Generator? generator)
     {

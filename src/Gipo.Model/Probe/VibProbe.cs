@@ -1,4 +1,6 @@
+using Gipo.Core;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -55,13 +57,21 @@ public sealed class VibProbe : OutcomeProbe
     private (Tensor Mu, Tensor Sigma) EncodeChecked(Tensor u)
     {
         var e = F.gelu(encoder.forward(u));
-        var sigma = F.softplus(sigma_head.forward(e) - SigmaShift) + SigmaFloor;
+        using var shift = SigmaShift.ToScalar();
+        using var floor = SigmaFloor.ToScalar();
+        using var threshold = 20.0.ToScalar();
+        // F.softplus(x) (β = 1, threshold 20) spelt out, because TorchSharp makes its β and threshold Scalars
+        // implicitly: x above the threshold, else log(1 + eˣ), the same kernel formula and gradient. The clamp keeps
+        // exp finite in the branch where() discards, so its gradient is 0 rather than NaN.
+        var shifted = sigma_head.forward(e).sub(shift);
+        var softplus = where(shifted > threshold, shifted, shifted.clamp_max(threshold).exp().log1p());
+        var sigma = softplus.add(floor, ConstantScalars.One);
         return (mu_head.forward(e), sigma);
     }
 
     /// <summary>KL(N(μ, diag σ²) ‖ N(0, I)) = ½Σ_j(μ_j² + σ_j² − 1 − 2 log σ_j) per row: [N].</summary>
     public static Tensor KlToStandardNormal(Tensor mu, Tensor sigma) =>
-        0.5 * (mu.square() + sigma.square() - 1 - 2 * sigma.log()).sum(-1);
+        (mu * mu).add(sigma * sigma, ConstantScalars.One).sub(ConstantScalars.One).sub(sigma.log().mul(ConstantScalars.Two)).sum(-1).mul(ConstantScalars.Half);
 
     protected override Tensor LogitsOf(Tensor u) => decoder.forward(EncodeChecked(u).Mu).squeeze(-1);
 
@@ -69,11 +79,12 @@ public sealed class VibProbe : OutcomeProbe
     {
         using var scope = NewDisposeScope();
         var (mu, sigma) = EncodeChecked(u);
-        var z = mu + sigma * Noise(mu, generator);
+        var z = mu.add(sigma * Noise(mu, generator), ConstantScalars.One);
         var bce = F.binary_cross_entropy_with_logits(decoder.forward(z).squeeze(-1), y.to(float32), reduction: nn.Reduction.None);
         var kl = KlToStandardNormal(mu, sigma);
         var w = weights.to(float32);
-        var total = WeightedMean(bce + betaIb * kl, w);
+        using var beta = betaIb.ToScalar();
+        var total = WeightedMean(bce.add(kl, beta), w);
         return new ProbeLoss(total.MoveToOuterDisposeScope(), WeightedMean(bce, w).detach().MoveToOuterDisposeScope(),
             WeightedMean(kl, w).detach().MoveToOuterDisposeScope());
     }

@@ -1,3 +1,4 @@
+using Gipo.Core;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -104,7 +105,8 @@ public sealed class Sampler
                 if (!capture && (s + 1) % checkEvery == 0 && finished.all().item<bool>()) break;
             }
 
-            var step = model.Forward(token, keyMask?.narrow(1, 0, promptLen + s + 1), lengths is null ? null : lengths + s, cache);
+            using var offset = s.ToScalar();
+            var step = model.Forward(token, keyMask?.narrow(1, 0, promptLen + s + 1), lengths?.add(offset, ConstantScalars.One), cache);
             logits = step.Logits.select(1, 0);
             hidden?.narrow(1, s, 1).copy_(step.Hidden.to(float32));
             if (capture && !options.IgnoreEos && finished.all().item<bool>()) break;
@@ -169,14 +171,20 @@ public sealed class Sampler
         var (sorted, order) = logp.sort(-1, descending: true);
         var keep = ones_like(sorted, @bool);
         if (o.TopK > 0 && o.TopK < sorted.shape[^1])
-            keep = keep & (arange(sorted.shape[^1], device: sorted.device) < o.TopK).unsqueeze(0);
+        {
+            using var vocabulary = sorted.shape[^1].ToScalar();
+            using var topK = o.TopK.ToScalar();
+            keep = keep & (arange(ConstantScalars.Zero, vocabulary, ConstantScalars.One, device: sorted.device) < topK).unsqueeze(0);
+        }
         if (o.TopP < 1.0)
         {
             // Keep the smallest prefix whose mass reaches top-p: a token stays if the mass before it is < top-p.
             var sortedProbs = sorted.exp();
-            keep = keep & (sortedProbs.cumsum(-1) - sortedProbs < o.TopP);
+            using var topP = o.TopP.ToScalar();
+            keep = keep & (sortedProbs.cumsum(-1) - sortedProbs < topP);
         }
-        var truncated = F.log_softmax(sorted.masked_fill(keep.logical_not(), double.NegativeInfinity), -1);
+        using var negativeInfinity = double.NegativeInfinity.ToScalar();
+        var truncated = F.log_softmax(sorted.masked_fill(keep.logical_not(), negativeInfinity), -1);
         var pick = InverseCdf(truncated.exp(), uniform);
         return (order.gather(-1, pick), truncated.gather(-1, pick), entropy);
     }
@@ -187,7 +195,8 @@ public sealed class Sampler
         var cdf = probs.cumsum(-1);
         var index = searchsorted(cdf, uniform * cdf.narrow(-1, cdf.shape[^1] - 1, 1), right: true);
         // Rounding can put u·total at the very end; never return a zero-probability tail token.
-        return index.clamp_max_(probs.shape[^1] - 1);
+        using var last = (probs.shape[^1] - 1).ToScalar();
+        return index.clamp_max_(last);
     }
 
     /// <summary>Uniform draws in [0, 1) for every (sequence, step): SplitMix64 of the seed and the step.</summary>

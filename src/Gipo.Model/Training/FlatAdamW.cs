@@ -1,4 +1,6 @@
+using Gipo.Core;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Gipo.Model.Training;
@@ -46,7 +48,7 @@ public sealed class FlatAdamW : IDisposable
             flat.narrow(0, offset, n).copy_(p.detach().reshape(-1));
             p.set_(flat.narrow(0, offset, n).view(shape));
             p.grad = grad.narrow(0, offset, n).view(shape);
-            if (decays(name, p)) decayMask.narrow(0, offset, n).fill_(1);
+            if (decays(name, p)) decayMask.narrow(0, offset, n).fill_(ConstantScalars.One);
             offset += n;
         }
         ParameterCount = total;
@@ -69,7 +71,11 @@ public sealed class FlatAdamW : IDisposable
     {
         using var norm = grad.to(float32).norm();
         var value = norm.item<float>();
-        if (double.IsFinite(value) && value > maxNorm) grad.mul_(maxNorm / (value + 1e-6));
+        if (double.IsFinite(value) && value > maxNorm)
+        {
+            using var scale = (maxNorm / (value + 1e-6)).ToScalar();
+            grad.mul_(scale);
+        }
         return value;
     }
 
@@ -81,11 +87,20 @@ public sealed class FlatAdamW : IDisposable
         Step++;
         var bc1 = 1 - Math.Pow(beta1, Step);
         var bc2 = 1 - Math.Pow(beta2, Step);
-        if (weightDecay > 0) flat.sub_(decayMask * flat * (LearningRate * weightDecay));
-        expAvg.mul_(beta1).add_(grad, alpha: 1 - beta1);
-        expAvgSq.mul_(beta2).addcmul_(grad, grad, value: 1 - beta2);
-        var denom = (expAvgSq.sqrt() / Math.Sqrt(bc2)).add_(eps);
-        flat.addcdiv_(expAvg, denom, value: -LearningRate / bc1);
+        // Every Scalar explicit and alive to the end of the step: an implicit one can be finalized mid-call (issue #11).
+        using var decay = (LearningRate * weightDecay).ToScalar();
+        using var beta1Scalar = beta1.ToScalar();
+        using var beta2Scalar = beta2.ToScalar();
+        using var oneMinusBeta1 = (1 - beta1).ToScalar();
+        using var oneMinusBeta2 = (1 - beta2).ToScalar();
+        using var sqrtBc2 = Math.Sqrt(bc2).ToScalar();
+        using var epsilon = eps.ToScalar();
+        using var stepSize = (-LearningRate / bc1).ToScalar();
+        if (weightDecay > 0) flat.sub_(decayMask * flat.mul(decay));
+        expAvg.mul_(beta1Scalar).add_(grad, alpha: oneMinusBeta1);
+        expAvgSq.mul_(beta2Scalar).addcmul_(grad, grad, value: oneMinusBeta2);
+        var denom = expAvgSq.sqrt().div(sqrtBc2).add_(epsilon, ConstantScalars.One);
+        flat.addcdiv_(expAvg, denom, value: stepSize);
     }
 
     /// <summary>Optimizer state for checkpoints: step and the two moment vectors (same layout as <see cref="Parameters"/>).</summary>

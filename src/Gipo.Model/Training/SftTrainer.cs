@@ -1,3 +1,4 @@
+using Gipo.Core;
 using System.Diagnostics;
 using System.Text.Json;
 using Gipo.Core.Tasks;
@@ -132,7 +133,7 @@ public sealed class SftTrainer(PolicyModel model, ITextTokenizer tokenizer, stri
         var logits = model.Forward(batch.InputIds, batch.KeyMask).Logits;
         var perToken = F.cross_entropy(logits.flatten(0, 1), batch.Targets.flatten(), reduction: nn.Reduction.None);
         var mask = batch.LossMask.flatten();
-        var loss = (perToken * mask).sum() / mask.sum().clamp_min(1);
+        var loss = (perToken * mask).sum() / mask.sum().clamp_min(ConstantScalars.One);
         loss.backward();
         optimizer.ClipGradNorm(gradClip);
         optimizer.StepOnce();

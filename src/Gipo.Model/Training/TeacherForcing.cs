@@ -1,3 +1,5 @@
+using Gipo.Core;
+using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -12,7 +14,8 @@ public static class TeacherForcing
     /// </summary>
     public static (Tensor LogProbs, Tensor Entropies) Score(PolicyModel model, TokenBatch batch, double temperature = 1.0)
     {
-        var logits = model.Forward(batch.InputIds, batch.KeyMask).Logits / temperature;
+        using var t = temperature.ToScalar();
+        var logits = model.Forward(batch.InputIds, batch.KeyMask).Logits.div(t);
         var logp = F.log_softmax(logits, -1);
         var tokenLogp = logp.gather(-1, batch.Targets.unsqueeze(-1)).squeeze(-1) * batch.LossMask;
         var entropy = -(logp.exp() * logp).sum(-1) * batch.LossMask;

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Gipo.Core.Algorithm.Entropy;
@@ -89,7 +90,7 @@ public sealed class EntropyRegularizer
                 using (var keep = TokenLossShaping.ClipCovKeepMask(inputs.Advantages, inputs.LogpTheta, inputs.Clipped, inputs.Mask,
                     random, Options.CovRatio, Options.ClipCovLower, Options.ClipCovUpper))
                 {
-                    using (NewDisposeScope()) selected = keep.eq(0).sum().item<long>();
+                    using (NewDisposeScope()) selected = keep.eq(ConstantScalars.Zero).sum().item<long>();
                     return clipLoss * keep;
                 }
             case EntropyMode.KlCov:
@@ -143,8 +144,9 @@ public sealed class EntropyRegularizer
         }
         using var scope = NewDisposeScope();
         var m = mask.to(tokenEntropy.dtype, tokenEntropy.device);
-        var tokenMean = where(m > 0, tokenEntropy, zeros_like(tokenEntropy)).sum() / m.sum().clamp_min(1);
-        return (-coefficient * tokenMean).MoveToOuterDisposeScope();
+        using var negated = (-coefficient).ToScalar();
+        var tokenMean = where(m > ConstantScalars.Zero, tokenEntropy, zeros_like(tokenEntropy)).sum() / m.sum().clamp_min(ConstantScalars.One);
+        return tokenMean.mul(negated).MoveToOuterDisposeScope();
     }
 
     // ν_b − α_b per bucket: the sign makes a positive α raise entropy (the loss is minimised).

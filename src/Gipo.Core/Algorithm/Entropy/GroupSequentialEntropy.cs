@@ -122,11 +122,11 @@ public static class GroupSequentialEntropy
 
         using var scope = NewDisposeScope();
         var ids = weights.Buckets.ToTensor(tokenEntropy.device);
-        var inConstraint = ids.ge(0);
+        var inConstraint = ids.ge(ConstantScalars.Zero);
         // where() rather than ω·H alone: padding positions may hold any value, and 0·NaN would poison the sum.
         var weighted = where(inConstraint, tokenEntropy * weights.ToTensor(tokenEntropy.dtype, tokenEntropy.device), zeros_like(tokenEntropy));
         var result = zeros(weights.NumBuckets, dtype: tokenEntropy.dtype, device: tokenEntropy.device)
-            .scatter_add(0, ids.clamp_min(0).flatten(), weighted.flatten());
+            .scatter_add(0, ids.clamp_min(ConstantScalars.Zero).flatten(), weighted.flatten());
         return result.MoveToOuterDisposeScope();
     }
 

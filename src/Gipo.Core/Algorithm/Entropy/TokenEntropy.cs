@@ -32,8 +32,11 @@ public static class TokenEntropy
     private static Tensor Entropy(Tensor z) =>
         z.logsumexp(-1) - (z.softmax(-1) * z).sum(-1);
 
-    private static Tensor SelfCertaintyOfRows(Tensor z) =>
-        z.logsumexp(-1) - z.mean([-1L]) - Math.Log(z.shape[^1]);
+    private static Tensor SelfCertaintyOfRows(Tensor z)
+    {
+        using var logVocabulary = Math.Log(z.shape[^1]).ToScalar();
+        return (z.logsumexp(-1) - z.mean([-1L])).sub(logVocabulary);
+    }
 
     private static Tensor PerRow(Tensor logits, double temperature, int chunkRows, Func<Tensor, Tensor> rowFunction)
     {
@@ -51,7 +54,8 @@ public static class TokenEntropy
         var z = InLossPrecision(logits);
         if (temperature != 1)
         {
-            z = z / temperature;
+            using var t = temperature.ToScalar();
+            z = z.div(t);
         }
         var leading = logits.shape[..^1];
         var rows = z.reshape(-1, z.shape[^1]);

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Gipo.Core.Algorithm.Entropy;
@@ -105,7 +106,10 @@ public static class TokenLossShaping
         using var scope = NewDisposeScope();
         var logRatio = logpTheta - logpProx;
         var selectedTensor = tensor(selected, [rows, length], device: logpTheta.device);
-        var loss = (-advantages * logRatio.clamp(-20, 20).exp()) + (coefficient * logRatio.abs() * selectedTensor.to_type(logRatio.dtype));
+        using var low = (-20).ToScalar();
+        using var high = 20.ToScalar();
+        using var c = coefficient.ToScalar();
+        var loss = (-advantages * logRatio.clamp(low, high).exp()).add(logRatio.abs().mul(c) * selectedTensor.to_type(logRatio.dtype), ConstantScalars.One);
         return new KlCovSelection(selectedTensor.MoveToOuterDisposeScope(), loss.MoveToOuterDisposeScope(), top.Length);
     }
 

@@ -56,15 +56,15 @@ public static class AdvantageBlend
 
         using var scope = NewDisposeScope();
         var index = stepOfToken.to(int64);
-        var padding = index < 0;
+        var padding = index < ConstantScalars.Zero;
         if (index.numel() > 0 && index.max().item<long>() >= table.GetLength(1))
             throw new ArgumentException("a token's step index exceeds its trajectory's step count", nameof(stepOfToken));
-        var credit = tensor(table, dtype: float64, device: device).gather(1, index.clamp_min(0));
+        var credit = tensor(table, dtype: float64, device: device).gather(1, index.clamp_min(ConstantScalars.Zero));
         var weight = tensor(blends.Select(b => b.Weight).ToArray(), dtype: float64, device: device).unsqueeze(1);
         var outcome = outcomeAdvantages.to(float64).to(device).unsqueeze(1);
         // (1 − 0)·a + 0·x is exactly a for finite x, so unblended rows equal A_out bit for bit.
-        var blended = (1 - weight) * outcome + weight * credit;
-        return blended.masked_fill(padding, 0).to(float32).MoveToOuterDisposeScope();
+        var blended = (weight.neg().add(ConstantScalars.One, ConstantScalars.One) * outcome).add(weight * credit, ConstantScalars.One);
+        return blended.masked_fill(padding, ConstantScalars.Zero).to(float32).MoveToOuterDisposeScope();
     }
 
     /// <summary>Ā^IB per trajectory and step, padded with 0 to the longest trajectory: [N, K_max].</summary>

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -26,7 +27,11 @@ public static class ConfidenceFeatures
         return SelfCertaintyOf(TokenConfidence.Tempered(logits, temperature)).MoveToOuterDisposeScope();
     }
 
-    internal static Tensor SelfCertaintyOf(Tensor z) => z.logsumexp(-1) - z.mean([-1]) - Math.Log(z.shape[^1]);
+    internal static Tensor SelfCertaintyOf(Tensor z)
+    {
+        using var logVocabulary = Math.Log(z.shape[^1]).ToScalar();
+        return (z.logsumexp(-1) - z.mean([-1])).sub(logVocabulary);
+    }
 
     /// <summary>
     /// Positions, in the prompt++response sequence, whose hidden states are h_0..h_{K−1}: the last prompt token for
@@ -84,12 +89,12 @@ public static class ConfidenceFeatures
             throw new ArgumentException($"expected [{stepOfToken.Length}] values, got [{string.Join(", ", perToken.shape)}]", nameof(perToken));
         using var scope = NewDisposeScope();
         var index = tensor(stepOfToken.ToArray(), dtype: int64, device: perToken.device);
-        var valid = index >= 0;
+        var valid = index >= ConstantScalars.Zero;
         var values = perToken.detach().to(float32).masked_select(valid);
         var at = index.masked_select(valid);
-        var sums = zeros(steps, dtype: float32, device: perToken.device).index_add_(0, at, values, 1);
-        var counts = zeros(steps, dtype: float32, device: perToken.device).index_add_(0, at, ones_like(values), 1);
-        return (sums / counts.clamp_min(1)).MoveToOuterDisposeScope();
+        var sums = zeros(steps, dtype: float32, device: perToken.device).index_add_(0, at, values, ConstantScalars.One);
+        var counts = zeros(steps, dtype: float32, device: perToken.device).index_add_(0, at, ones_like(values), ConstantScalars.One);
+        return (sums / counts.clamp_min(ConstantScalars.One)).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -115,7 +120,9 @@ public static class ConfidenceFeatures
             StepMeans(tokens.Entropy, stepOfToken, steps),
         ], 1).to(device);
         var confidence = cat([zeros(1, ConfidenceCount, dtype: float32, device: device), perStep.narrow(0, 0, steps - 1)], 0);
-        var position = arange(steps, dtype: float32, device: device).clamp_max(positionBuckets) / positionBuckets;
+        using var stepCount = steps.ToScalar();
+        using var buckets = positionBuckets.ToScalar();
+        var position = arange(ConstantScalars.Zero, stepCount, ConstantScalars.One, dtype: float32, device: device).clamp_max(buckets).div(buckets);
         return new StepFeatures(hidden.MoveToOuterDisposeScope(), confidence.MoveToOuterDisposeScope(), position.MoveToOuterDisposeScope());
     }
 
@@ -138,8 +145,15 @@ public static class ConfidenceFeatures
         var hidden = cat(trajectories.Select(f => f.Hidden.to(device)).ToArray(), 0);
         var confidence = cat(trajectories.Select(f => f.Confidence.to(device)).ToArray(), 0);
         var position = cat(trajectories.Select(f => f.Position.to(device)).ToArray(), 0);
-        var hasStep = cat(trajectories.Select(f => (arange(f.States, device: device) > 0).to(float32)).ToArray(), 0);
+        var hasStep = cat(trajectories.Select(f => HasStep(f.States, device)).ToArray(), 0);
         return Assemble(hidden, confidence, position, hasStep, normalizer).MoveToOuterDisposeScope();
+    }
+
+    // 1 for every state after the prompt state (k ≥ 1): [states] float32.
+    private static Tensor HasStep(int states, Device device)
+    {
+        using var count = states.ToScalar();
+        return (arange(ConstantScalars.Zero, count, ConstantScalars.One, device: device) > ConstantScalars.Zero).to(float32);
     }
 
     /// <summary>

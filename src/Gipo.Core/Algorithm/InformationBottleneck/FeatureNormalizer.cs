@@ -59,7 +59,8 @@ public sealed class FeatureNormalizer
         using var scope = NewDisposeScope();
         var x = rows.detach().to(float64).cpu();
         var batchMean = x.mean([0]);
-        var batchM2 = (x - batchMean).square().sum([0]);
+        var deviation = x - batchMean;
+        var batchM2 = (deviation * deviation).sum([0]);
         Merge(new FeatureNormalizerState(n, batchMean.data<double>().ToArray(), batchM2.data<double>().ToArray()));
     }
 

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -26,7 +27,9 @@ public sealed record TokenConfidence(Tensor SelfCertainty, Tensor LogProb, Tenso
     {
         if (!(temperature > 0)) throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "τ must be positive");
         var z = logits.detach().to(float32);
-        return temperature == 1.0 ? z : z / temperature;
+        if (temperature == 1.0) return z;
+        using var t = temperature.ToScalar();
+        return z.div(t);
     }
 
     private TokenConfidence MoveToOuterScope()

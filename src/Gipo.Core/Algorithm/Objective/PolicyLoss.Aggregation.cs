@@ -40,9 +40,9 @@ public static partial class PolicyLoss
         {
             case LossAggregation.TokenMean:
                 // veRL divides by Σm + 1e-8; for Σm ≥ 1 that is the same float, and max(Σm, 1) keeps Σm = 0 at 0.
-                return masked.sum() / mask.sum().clamp_min(1);
+                return masked.sum() / mask.sum().clamp_min(ConstantScalars.One);
             case LossAggregation.SeqMeanTokenMean:
-                return (masked.sum(1) / mask.sum(1).clamp_min(1)).mean();
+                return (masked.sum(1) / mask.sum(1).clamp_min(ConstantScalars.One)).mean();
             case LossAggregation.SeqMeanTokenSum:
                 return masked.sum(1).mean();
             case LossAggregation.SeqMeanTokenSumNorm:
@@ -52,7 +52,8 @@ public static partial class PolicyLoss
                         $"L_max = {maxResponseLength} is shorter than the padded response length {values.shape[1]}", nameof(maxResponseLength));
                 // docs/algorithm.md §A.5: (1/|M|)·Σ (1/L_max)·Σ_t m·L (Dr. GRPO). Some veRL versions skip the 1/|M|; keeping it makes
                 // the loss scale independent of the minibatch size.
-                return masked.sum(1).mean() / maxResponseLength;
+                using (var length = maxResponseLength.ToScalar())
+                    return masked.sum(1).mean().div(length);
             default:
                 throw new ArgumentOutOfRangeException(nameof(aggregation), aggregation, "unknown loss aggregation");
         }

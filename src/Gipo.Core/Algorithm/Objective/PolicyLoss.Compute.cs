@@ -47,7 +47,8 @@ public static partial class PolicyLoss
             ? zeros([], theta.dtype, theta.device)
             : AggregateCore(KlCore(theta, reference, config.KlEstimator), mask, config.Aggregation, config.MaxResponseLength);
         // β = 0 returns the pg term itself, so presets without KL are bit-identical to ones that never had it.
-        var loss = config.KlBeta > 0 ? pg + kl * config.KlBeta : pg;
+        using var beta = config.KlBeta.ToScalar();
+        var loss = config.KlBeta > 0 ? pg.add(kl.mul(beta), ConstantScalars.One) : pg;
 
         var metrics = Metrics(pg, kl, surrogate, rawWeights, advantages, prox, theta, mask, config.ImportanceCap);
         return new PolicyLossResult(loss.MoveToOuterDisposeScope(), metrics);
@@ -58,10 +59,13 @@ public static partial class PolicyLoss
         Tensor advantages, Tensor prox, Tensor theta, Tensor mask, double cap)
     {
         using var noGrad = no_grad();
-        var tokens = mask.sum().clamp_min(1);
+        var tokens = mask.sum().clamp_min(ConstantScalars.One);
+        using var capScalar = cap.ToScalar();
+        using var low = (-LogRatioBound).ToScalar();
+        using var high = LogRatioBound.ToScalar();
         Tensor Mean(Tensor x) => (x.to_type(mask.dtype) * mask).sum() / tokens;
-        var negative = advantages.lt(0);
-        var positive = advantages.gt(0);
+        var negative = advantages.lt(ConstantScalars.Zero);
+        var positive = advantages.gt(ConstantScalars.Zero);
         var values = stack(
         [
             pg.detach(),
@@ -69,12 +73,12 @@ public static partial class PolicyLoss
             Mean(surrogate.ClippedMask.logical_and(negative)),
             Mean(surrogate.ClippedMask.logical_and(positive)),
             Mean(surrogate.DualClipMask),
-            Mean((rawWeights - 1).abs()),
+            Mean(rawWeights.sub(ConstantScalars.One).abs()),
             Mean(rawWeights),
             (rawWeights * mask).max(), // w > 0, so padding (0) never wins unless there is no token
-            Mean(rawWeights.gt(cap)),
+            Mean(rawWeights.gt(capScalar)),
             // veRL's ppo_kl: the log-ratio clamped to ±20 as for ρ, so one far-off token cannot swamp the mean.
-            Mean(-(theta.detach() - prox).clamp(-LogRatioBound, LogRatioBound)),
+            Mean(-(theta.detach() - prox).clamp(low, high)),
         ]).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
         return new PolicyLossMetrics(
             PgLoss: values[0],

@@ -38,7 +38,8 @@ public static partial class PolicyLoss
         if (inputs.LogpRef is null) throw new ArgumentException("kl beta > 0 needs the reference log-probs", nameof(inputs));
         using var scope = NewDisposeScope();
         using var kl = Kl(inputs.LogpTheta, inputs.LogpRef, config.KlEstimator);
-        return (Aggregate(kl, inputs.Mask, config.Aggregation, config.MaxResponseLength) * config.KlBeta).MoveToOuterDisposeScope();
+        using var beta = config.KlBeta.ToScalar();
+        return Aggregate(kl, inputs.Mask, config.Aggregation, config.MaxResponseLength).mul(beta).MoveToOuterDisposeScope();
     }
 
     private static Tensor KlCore(Tensor theta, Tensor reference, KlEstimator estimator)
@@ -49,10 +50,17 @@ public static partial class PolicyLoss
             case KlEstimator.K1:
                 return theta - r;
             case KlEstimator.K2:
-                return (theta - r).square() * 0.5;
+                var diff = theta - r;
+                return (diff * diff).mul(ConstantScalars.Half);
             case KlEstimator.K3:
-                var d = (r - theta).clamp(-LogRatioBound, LogRatioBound);
-                return (d.exp() - d - 1).clamp(-K3Bound, K3Bound);
+                using (var low = (-LogRatioBound).ToScalar())
+                using (var high = LogRatioBound.ToScalar())
+                using (var k3Low = (-K3Bound).ToScalar())
+                using (var k3High = K3Bound.ToScalar())
+                {
+                    var d = (r - theta).clamp(low, high);
+                    return (d.exp() - d).sub(ConstantScalars.One).clamp(k3Low, k3High);
+                }
             default:
                 throw new ArgumentOutOfRangeException(nameof(estimator), estimator, "unknown KL estimator");
         }

@@ -66,15 +66,20 @@ public static partial class PolicyLoss
     }
 
     /// <summary>exp(clamp(ℓ^prox − ℓ^μ, −20, 20)) without gradient.</summary>
-    private static Tensor RawWeights(Tensor prox, Tensor behaviour) =>
-        (prox.detach() - behaviour.detach()).clamp(-LogRatioBound, LogRatioBound).exp();
+    private static Tensor RawWeights(Tensor prox, Tensor behaviour)
+    {
+        using var low = (-LogRatioBound).ToScalar();
+        using var high = LogRatioBound.ToScalar();
+        return (prox.detach() - behaviour.detach()).clamp(low, high).exp();
+    }
 
     private static Tensor BoundedWeights(Tensor raw, ImportanceMode mode, double cap, Tensor mask)
     {
         // where(), not w·1[w ≤ C]: a product would turn an overflowed w into inf·0 = NaN.
+        using var capScalar = cap.ToScalar();
         var bounded = mode == ImportanceMode.Truncate
-            ? raw.clamp_max(cap)
-            : where(raw.le(cap), raw, zeros_like(raw));
+            ? raw.clamp_max(capScalar)
+            : where(raw.le(capScalar), raw, zeros_like(raw));
         return bounded * mask;
     }
 
@@ -104,7 +109,7 @@ public static partial class PolicyLoss
         TokenTensors.Like(behaviour, BehaviourName, theta, nameof(logpTheta));
         TokenTensors.Finite((behaviour, BehaviourName), (theta, nameof(logpTheta)));
         var alpha = tensor(Alphas(versions, behaviour.shape[0]), [behaviour.shape[0], 1], behaviour.dtype, behaviour.device);
-        return behaviour + alpha * (theta.detach() - behaviour);
+        return behaviour.add(alpha * (theta.detach() - behaviour), ConstantScalars.One);
     }
 
     private static double[] Alphas(ProxVersions versions, long rows)

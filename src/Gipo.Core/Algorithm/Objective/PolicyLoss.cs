@@ -50,20 +50,27 @@ public static partial class PolicyLoss
             terms.Ratio.MoveToOuterDisposeScope());
     }
 
-    private static Tensor RatioCore(Tensor theta, Tensor prox) =>
-        (theta - prox.detach()).clamp(-LogRatioBound, LogRatioBound).exp();
+    private static Tensor RatioCore(Tensor theta, Tensor prox)
+    {
+        using var low = (-LogRatioBound).ToScalar();
+        using var high = LogRatioBound.ToScalar();
+        return (theta - prox.detach()).clamp(low, high).exp();
+    }
 
     private static SurrogateTerms SurrogateCore(Tensor theta, Tensor prox, Tensor advantages, PolicyLossConfig config)
     {
         var ratio = RatioCore(theta, prox);
         var a = advantages.detach();
         var unclipped = -a * ratio;
-        var clipped = -a * ratio.clamp(1 - config.EpsLow, 1 + config.EpsHigh);
+        using var ratioLow = (1 - config.EpsLow).ToScalar();
+        using var ratioHigh = (1 + config.EpsHigh).ToScalar();
+        using var dualClip = (-config.DualClipC).ToScalar();
+        var clipped = -a * ratio.clamp(ratioLow, ratioHigh);
         var pessimistic = maximum(unclipped, clipped);
         // Dual clip (arXiv 1912.09729): with A < 0 a huge ratio would make the loss unbounded, so cap it at −c·A.
         // For A ≥ 0 the bound −c·A ≤ 0 would wrongly cut the loss, hence the where().
-        var dualBound = a * -config.DualClipC;
-        var negative = a.lt(0);
+        var dualBound = a.mul(dualClip);
+        var negative = a.lt(ConstantScalars.Zero);
         var perToken = where(negative, minimum(pessimistic, dualBound), pessimistic);
         return new SurrogateTerms(
             perToken,
