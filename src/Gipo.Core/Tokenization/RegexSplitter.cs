@@ -3,10 +3,22 @@ using System.Text.RegularExpressions;
 
 namespace Gipo.Core.Tokenization;
 
+/// <summary>What a Hugging Face <c>Split</c> pre-tokenizer keeps of its pattern's matches and of the gaps between them.</summary>
+/// <remarks>
+/// Hugging Face marks matches and gaps, flips the marks when <c>invert</c> is true, then applies the behavior:
+/// <c>Isolated</c> keeps every match and every gap as its own piece (so inverting changes nothing), and
+/// <c>Removed</c> drops the marked parts: the matches, or with <c>invert</c> the gaps. A pattern that leaves no
+/// gaps (as the GPT-2, Qwen2 and Llama-3 patterns do) therefore splits the same way under
+/// <c>Removed</c> + <c>invert</c> as under <c>Isolated</c>.
+/// </remarks>
+/// <param name="Pattern">The compiled pattern.</param>
+/// <param name="KeepMatches">Whether the matched pieces are kept.</param>
+/// <param name="KeepGaps">Whether the pieces between matches are kept.</param>
+internal sealed record SplitRule(Regex Pattern, bool KeepMatches, bool KeepGaps);
+
 /// <summary>
-/// A chain of Hugging Face <c>Split</c> pre-tokenizers with <c>behavior: "Isolated"</c>: every
-/// match and every gap between matches becomes its own piece, and each pattern runs on the
-/// pieces of the previous one.
+/// A chain of Hugging Face <c>Split</c> pre-tokenizers: each rule cuts the pieces of the previous
+/// one into matches and gaps and keeps those its <see cref="SplitRule"/> says.
 /// </summary>
 /// <remarks>
 /// Hugging Face matches with Oniguruma over code points, but a .NET regex sees UTF-16 code
@@ -15,11 +27,11 @@ namespace Gipo.Core.Tokenization;
 /// supplementary code point is one BMP character of the same Unicode category, and the piece
 /// bounds are mapped back.
 /// </remarks>
-internal sealed class IsolatedRegexSplitter
+internal sealed class RegexSplitter
 {
-    private readonly Regex[] _patterns;
+    private readonly SplitRule[] _rules;
 
-    public IsolatedRegexSplitter(IEnumerable<Regex> patterns) => _patterns = [.. patterns];
+    public RegexSplitter(IEnumerable<SplitRule> rules) => _rules = [.. rules];
 
     /// <summary>Appends the (start, length) of each non-empty piece of <paramref name="text"/>.</summary>
     public void Split(string text, List<(int Start, int Length)> pieces)
@@ -37,12 +49,12 @@ internal sealed class IsolatedRegexSplitter
         }
 
         List<(int Start, int Length)> current = [(0, subject.Length)];
-        foreach (var pattern in _patterns)
+        foreach (var rule in _rules)
         {
             var next = new List<(int Start, int Length)>(current.Count * 2);
             foreach (var (start, length) in current)
             {
-                SplitOne(pattern, subject, start, length, next);
+                SplitOne(rule, subject, start, length, next);
             }
 
             current = next;
@@ -54,29 +66,29 @@ internal sealed class IsolatedRegexSplitter
         }
     }
 
-    private static void SplitOne(Regex pattern, string subject, int start, int length, List<(int Start, int Length)> output)
+    private static void SplitOne(SplitRule rule, string subject, int start, int length, List<(int Start, int Length)> output)
     {
         // Matching on the slice, not the whole string, so anchors and lookarounds see the piece's
         // own ends, exactly as when Hugging Face runs the next pattern on a separate piece.
         var position = start;
-        foreach (var match in pattern.EnumerateMatches(subject.AsSpan(start, length)))
+        foreach (var match in rule.Pattern.EnumerateMatches(subject.AsSpan(start, length)))
         {
-            if (match.Length == 0)
-            {
-                continue;
-            }
-
             var matchStart = start + match.Index;
-            if (matchStart > position)
+            if (matchStart > position && rule.KeepGaps)
             {
                 output.Add((position, matchStart - position));
             }
 
-            output.Add((matchStart, match.Length));
+            // An empty match still ends the gap before it (as in Hugging Face), but is no piece.
+            if (match.Length > 0 && rule.KeepMatches)
+            {
+                output.Add((matchStart, match.Length));
+            }
+
             position = matchStart + match.Length;
         }
 
-        if (position < start + length)
+        if (position < start + length && rule.KeepGaps)
         {
             output.Add((position, start + length - position));
         }
