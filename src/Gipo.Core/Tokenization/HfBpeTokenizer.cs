@@ -193,16 +193,24 @@ public sealed class HfBpeTokenizer : ITextTokenizer
             return;
         }
 
+        var pieces = new List<(int Start, int Length)>();
+        _splitter.Split(plain, pieces);
         if (_symbolBpe is not null)
         {
-            if (_metaspace is null)
+            var words = new List<string>();
+            foreach (var (start, length) in pieces)
             {
-                _symbolBpe.Encode(plain, ids);
-                return;
+                var piece = plain.Substring(start, length);
+                if (_metaspace is null)
+                {
+                    words.Add(piece);
+                }
+                else
+                {
+                    _metaspace.Apply(piece, startsInput && start == 0, words);
+                }
             }
 
-            var words = new List<string>();
-            _metaspace.Apply(plain, startsInput, words);
             foreach (var word in words)
             {
                 _symbolBpe.Encode(word, ids);
@@ -211,8 +219,6 @@ public sealed class HfBpeTokenizer : ITextTokenizer
             return;
         }
 
-        var pieces = new List<(int Start, int Length)>();
-        _splitter.Split(plain, pieces);
         foreach (var (start, length) in pieces)
         {
             EncodeByteLevelPiece(plain.AsSpan(start, length), ids);

@@ -177,8 +177,8 @@ internal sealed record HfBpeTokenizerFile(
     }
 
     /// <summary>
-    /// Byte-level: <c>ByteLevel</c>, or <c>Split</c> steps ending in <c>ByteLevel</c>. SentencePiece-style: no
-    /// pre-tokenizer (<c>null</c> or an empty <c>Sequence</c>) or a single <c>Metaspace</c>.
+    /// <c>Split</c> steps, then <c>ByteLevel</c> (byte-level BPE) or, for SentencePiece-style BPE, a <c>Metaspace</c> or
+    /// nothing (Gemma 3 has a single <c>Split</c>; <c>null</c> and an empty <c>Sequence</c> are nothing at all).
     /// </summary>
     private static (bool ByteLevel, List<SplitRule> Rules, MetaspaceSplitter? Metaspace) ReadPreTokenizer(JsonElement root)
     {
@@ -205,24 +205,19 @@ internal sealed record HfBpeTokenizerFile(
 
                     if (OptionalBool(step, "use_regex", $"{path}.use_regex", true))
                     {
-                        rules.Add(new SplitRule(Compile(Gpt2Pattern, path), KeepMatches: true, KeepGaps: true));
+                        rules.Add(new SplitRule(Compile(Gpt2Pattern, path), SplitBehavior.Isolated));
                     }
 
                     return (true, rules, null);
                 case "ByteLevel":
                     throw Unsupported($"'{path}' is a ByteLevel step that is not the last pre-tokenizer");
-                case "Metaspace" when steps.Count == 1:
+                case "Metaspace" when i == steps.Count - 1:
                     return (false, rules, ReadMetaspace(step, path));
                 case "Metaspace":
-                    throw Unsupported($"'{path}' is a Metaspace step combined with other pre-tokenizers; only a Metaspace alone is supported");
+                    throw Unsupported($"'{path}' is a Metaspace step that is not the last pre-tokenizer");
                 case var other:
-                    throw Unsupported($"pre-tokenizer type \"{other}\" at '{path}'; supported: Split then ByteLevel (byte-level BPE), Metaspace or none (SentencePiece-style BPE)");
+                    throw Unsupported($"pre-tokenizer type \"{other}\" at '{path}'; supported: Split, then ByteLevel (byte-level BPE) or Metaspace or nothing (SentencePiece-style BPE)");
             }
-        }
-
-        if (rules.Count > 0)
-        {
-            throw Unsupported("'pre_tokenizer' has Split steps but no final ByteLevel step; Split is supported only before ByteLevel");
         }
 
         return (false, rules, null);
@@ -248,22 +243,20 @@ internal sealed record HfBpeTokenizerFile(
         }
     }
 
-    /// <summary>
-    /// <c>Isolated</c> keeps matches and gaps whatever <c>invert</c> says; <c>Removed</c> drops the matches, or with
-    /// <c>invert</c> the gaps (see <see cref="SplitRule"/>). The merging behaviors are not supported.
-    /// </summary>
+    /// <summary>A <c>Split</c> step: pattern, <c>behavior</c> (see <see cref="SplitBehavior"/>) and <c>invert</c>.</summary>
     private static SplitRule ReadSplit(JsonElement step, string path)
     {
-        var behavior = OptionalString(step, "behavior", $"{path}.behavior");
-        var invert = OptionalBool(step, "invert", $"{path}.invert", false);
-        var (keepMatches, keepGaps) = behavior switch
+        var behavior = OptionalString(step, "behavior", $"{path}.behavior") switch
         {
-            "Isolated" => (true, true),
-            "Removed" => (invert, !invert),
-            _ => throw Unsupported($"'{path}' splits with behavior \"{behavior}\"; only \"Isolated\" and \"Removed\" are supported"),
+            "Isolated" => SplitBehavior.Isolated,
+            "Removed" => SplitBehavior.Removed,
+            "MergedWithPrevious" => SplitBehavior.MergedWithPrevious,
+            "MergedWithNext" => SplitBehavior.MergedWithNext,
+            "Contiguous" => SplitBehavior.Contiguous,
+            var other => throw Unsupported($"'{path}' splits with behavior \"{other}\"; expected Isolated, Removed, MergedWithPrevious, MergedWithNext or Contiguous"),
         };
 
-        return new SplitRule(ReadPattern(step, path), keepMatches, keepGaps);
+        return new SplitRule(ReadPattern(step, path), behavior, OptionalBool(step, "invert", $"{path}.invert", false));
     }
 
     /// <summary>A <c>{"Regex": ...}</c> or non-empty <c>{"String": ...}</c> pattern, compiled.</summary>

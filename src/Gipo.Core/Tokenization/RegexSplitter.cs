@@ -3,18 +3,36 @@ using System.Text.RegularExpressions;
 
 namespace Gipo.Core.Tokenization;
 
-/// <summary>What a Hugging Face <c>Split</c> pre-tokenizer keeps of its pattern's matches and of the gaps between them.</summary>
+/// <summary>The <c>behavior</c> of a Hugging Face <c>Split</c> pre-tokenizer: what becomes of the marked parts.</summary>
+internal enum SplitBehavior
+{
+    /// <summary>Every part is its own piece.</summary>
+    Isolated,
+
+    /// <summary>Marked parts are dropped.</summary>
+    Removed,
+
+    /// <summary>A marked part is glued to the piece before it.</summary>
+    MergedWithPrevious,
+
+    /// <summary>A marked part is glued to the piece after it.</summary>
+    MergedWithNext,
+
+    /// <summary>Neighbouring parts with the same mark become one piece.</summary>
+    Contiguous,
+}
+
+/// <summary>One Hugging Face <c>Split</c> pre-tokenizer.</summary>
 /// <remarks>
-/// Hugging Face marks matches and gaps, flips the marks when <c>invert</c> is true, then applies the behavior:
-/// <c>Isolated</c> keeps every match and every gap as its own piece (so inverting changes nothing), and
-/// <c>Removed</c> drops the marked parts: the matches, or with <c>invert</c> the gaps. A pattern that leaves no
-/// gaps (as the GPT-2, Qwen2 and Llama-3 patterns do) therefore splits the same way under
-/// <c>Removed</c> + <c>invert</c> as under <c>Isolated</c>.
+/// As in Hugging Face (<c>tokenizer/pattern.rs</c>, <c>NormalizedString::split</c>): the text is cut into matches
+/// (marked) and the gaps between them (unmarked), <c>invert</c> flips the marks, and the behavior decides. So
+/// <c>Isolated</c> ignores <c>invert</c>, and <c>Removed</c> + <c>invert</c> keeps only the matches: for a pattern that
+/// leaves no gaps (the GPT-2, Qwen and Llama-3 patterns) that is the same as <c>Isolated</c>.
 /// </remarks>
 /// <param name="Pattern">The compiled pattern.</param>
-/// <param name="KeepMatches">Whether the matched pieces are kept.</param>
-/// <param name="KeepGaps">Whether the pieces between matches are kept.</param>
-internal sealed record SplitRule(Regex Pattern, bool KeepMatches, bool KeepGaps);
+/// <param name="Behavior">What becomes of the marked parts.</param>
+/// <param name="Invert">Whether the gaps, not the matches, are the marked parts.</param>
+internal sealed record SplitRule(Regex Pattern, SplitBehavior Behavior, bool Invert = false);
 
 /// <summary>
 /// A chain of Hugging Face <c>Split</c> pre-tokenizers: each rule cuts the pieces of the previous
@@ -70,28 +88,101 @@ internal sealed class RegexSplitter
     {
         // Matching on the slice, not the whole string, so anchors and lookarounds see the piece's
         // own ends, exactly as when Hugging Face runs the next pattern on a separate piece.
+        var parts = new List<(int Start, int End, bool Marked)>();
         var position = start;
         foreach (var match in rule.Pattern.EnumerateMatches(subject.AsSpan(start, length)))
         {
             var matchStart = start + match.Index;
-            if (matchStart > position && rule.KeepGaps)
+            if (matchStart > position)
             {
-                output.Add((position, matchStart - position));
+                parts.Add((position, matchStart, rule.Invert));
             }
 
-            // An empty match still ends the gap before it (as in Hugging Face), but is no piece.
-            if (match.Length > 0 && rule.KeepMatches)
-            {
-                output.Add((matchStart, match.Length));
-            }
-
+            parts.Add((matchStart, matchStart + match.Length, !rule.Invert));
             position = matchStart + match.Length;
         }
 
-        if (position < start + length && rule.KeepGaps)
+        if (position < start + length)
         {
-            output.Add((position, start + length - position));
+            parts.Add((position, start + length, rule.Invert));
         }
+
+        foreach (var (from, to) in Apply(rule.Behavior, parts))
+        {
+            // Empty pieces (from empty matches) give no tokens in Hugging Face either.
+            if (to > from)
+            {
+                output.Add((from, to - from));
+            }
+        }
+    }
+
+    /// <summary>The pieces a behavior makes of marked and unmarked parts, as Hugging Face's <c>NormalizedString::split</c>.</summary>
+    internal static List<(int Start, int End)> Apply(SplitBehavior behavior, List<(int Start, int End, bool Marked)> parts)
+    {
+        var pieces = new List<(int Start, int End)>(parts.Count);
+        var previousMarked = false;
+        switch (behavior)
+        {
+            case SplitBehavior.Isolated:
+                pieces.AddRange(parts.Select(p => (p.Start, p.End)));
+                break;
+            case SplitBehavior.Removed:
+                pieces.AddRange(parts.Where(p => !p.Marked).Select(p => (p.Start, p.End)));
+                break;
+            case SplitBehavior.Contiguous:
+                foreach (var (from, to, marked) in parts)
+                {
+                    if (pieces.Count > 0 && marked == previousMarked)
+                    {
+                        pieces[^1] = (pieces[^1].Start, to);
+                    }
+                    else
+                    {
+                        pieces.Add((from, to));
+                    }
+
+                    previousMarked = marked;
+                }
+
+                break;
+            case SplitBehavior.MergedWithPrevious:
+                foreach (var (from, to, marked) in parts)
+                {
+                    if (pieces.Count > 0 && marked && !previousMarked)
+                    {
+                        pieces[^1] = (pieces[^1].Start, to);
+                    }
+                    else
+                    {
+                        pieces.Add((from, to));
+                    }
+
+                    previousMarked = marked;
+                }
+
+                break;
+            case SplitBehavior.MergedWithNext:
+                for (var i = parts.Count - 1; i >= 0; i--)
+                {
+                    var (from, to, marked) = parts[i];
+                    if (pieces.Count > 0 && marked && !previousMarked)
+                    {
+                        pieces[^1] = (from, pieces[^1].End);
+                    }
+                    else
+                    {
+                        pieces.Add((from, to));
+                    }
+
+                    previousMarked = marked;
+                }
+
+                pieces.Reverse();
+                break;
+        }
+
+        return pieces;
     }
 
     /// <summary>One char per code point, plus a map from proxy index to original index (with an end sentinel).</summary>

@@ -51,12 +51,16 @@ public sealed class HfBpeTokenizerFormsTests
 
     /// <summary>The example of Hugging Face's <c>NormalizedString::split</c> documentation: "the-final--countdown" split on '-'.</summary>
     [Theory]
-    [InlineData(true, true, "the|-|final|-|-|countdown")] // Isolated, inverted or not
-    [InlineData(false, true, "the|final|countdown")] // Removed
-    [InlineData(true, false, "-|-|-")] // Removed + invert: only the matches remain
-    public void Split_keeps_what_the_behavior_says(bool keepMatches, bool keepGaps, string expected)
+    [InlineData("Isolated", false, "the|-|final|-|-|countdown")]
+    [InlineData("Isolated", true, "the|-|final|-|-|countdown")] // inverting changes nothing
+    [InlineData("Removed", false, "the|final|countdown")]
+    [InlineData("Removed", true, "-|-|-")] // only the matches remain
+    [InlineData("MergedWithPrevious", false, "the-|final-|-|countdown")]
+    [InlineData("MergedWithNext", false, "the|-final|-|-countdown")]
+    [InlineData("Contiguous", false, "the|-|final|--|countdown")]
+    public void Split_keeps_what_the_behavior_says(string behavior, bool invert, string expected)
     {
-        var splitter = new RegexSplitter([new SplitRule(new Regex("-"), keepMatches, keepGaps)]);
+        var splitter = new RegexSplitter([new SplitRule(new Regex("-"), Enum.Parse<SplitBehavior>(behavior), invert)]);
         var pieces = new List<(int Start, int Length)>();
         const string text = "the-final--countdown";
 
@@ -75,16 +79,14 @@ public sealed class HfBpeTokenizerFormsTests
         Assert.Equal("1234", digitsOnly.Decode(digitsOnly.Encode("ab 12 cd 34")));
     }
 
-    [Theory]
-    [InlineData("MergedWithPrevious")]
-    [InlineData("Contiguous")]
-    public void Merging_split_behaviors_are_refused_by_name(string behavior)
+    [Fact]
+    public void An_unknown_split_behavior_is_refused_by_name()
     {
         var json = JsonNode.Parse(Read(Qwen2))!;
-        json["pre_tokenizer"]!["pretokenizers"]![0]!["behavior"] = behavior;
+        json["pre_tokenizer"]!["pretokenizers"]![0]!["behavior"] = "Glued";
 
         var error = Assert.Throws<InvalidDataException>(() => HfBpeTokenizer.FromJson(json.ToJsonString()));
-        Assert.Contains($"behavior \"{behavior}\"", error.Message, StringComparison.Ordinal);
+        Assert.Contains("behavior \"Glued\"", error.Message, StringComparison.Ordinal);
     }
 
     /// <summary>

