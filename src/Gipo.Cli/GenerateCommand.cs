@@ -35,7 +35,9 @@ internal static class GenerateCommand
             var text = r.GetValue(prompt)!.Replace("\\n", "\n");
             var ids = tokenizer.Encode(text);
             var options = new SamplingOptions(r.GetValue(temperature), r.GetValue(topP), r.GetValue(topK), r.GetValue(maxNew), r.GetValue(greedy));
-            var eos = model.Config.EosTokenIds.Count > 0 ? model.Config.EosTokenIds : [tokenizer.EosId];
+            // generation_config.json's eos_token_id list, else config.json's, else the tokenizer's guess.
+            var named = CheckpointTokenizer.EndOfSequenceIds(dir, model.Config);
+            var eos = named.Count > 0 ? named : [tokenizer.EosId];
             var output = new Sampler(model, eos, tokenizer.PadId).Generate([new GenerationRequest(ids, r.GetValue(seed))], options)[0];
             var completion = tokenizer.Decode(output.TokenIds);
             if (r.GetValue(json))

@@ -4,4 +4,7 @@ namespace Gipo.Core.Tokenization;
 /// <param name="Id">The token id.</param>
 /// <param name="Content">The exact text of the token.</param>
 /// <param name="Special">Whether decoding with <c>skipSpecial</c> drops it.</param>
-public sealed record AddedToken(int Id, string Content, bool Special);
+/// <param name="Normalized">
+/// Whether it is matched in the normalized text (Hugging Face <c>normalized: true</c>) rather than in the raw input.
+/// </param>
+public sealed record AddedToken(int Id, string Content, bool Special, bool Normalized = false);

@@ -4,54 +4,82 @@ using Microsoft.ML.Tokenizers;
 namespace Gipo.Core.Tokenization;
 
 /// <summary>
-/// A byte-level BPE tokenizer (GPT-2, Qwen2, Llama-3 style) loaded from a Hugging Face
-/// <c>tokenizer.json</c>, producing the same ids as Hugging Face <c>tokenizers</c>.
+/// A BPE tokenizer loaded from a Hugging Face <c>tokenizer.json</c>, producing the same ids as Hugging Face
+/// <c>tokenizers</c>: byte-level BPE (GPT-2, Qwen2/Qwen3, Llama-3) and SentencePiece-style BPE with
+/// <c>byte_fallback</c> (Llama-2, Mistral, Gemma).
 /// </summary>
 /// <remarks>
-/// The Hugging Face pipeline is reproduced step by step: added tokens are cut out verbatim, the
-/// rest is NFC-normalized (when the file asks for it), split by the pre-tokenizer regexes, and each
-/// piece is merged by Microsoft.ML.Tokenizers' <see cref="BpeTokenizer"/>. The post-processor is not
-/// applied, so no BOS/EOS is added. Supported: model <c>BPE</c> (merges as strings or pairs,
-/// <c>ignore_merges</c>), normalizer <c>null</c>/<c>NFC</c>, pre-tokenizer <c>ByteLevel</c> or
-/// <c>Sequence[Split(Isolated)..., ByteLevel]</c>, decoder <c>ByteLevel</c>; anything else is rejected
-/// with <see cref="InvalidDataException"/>, as are split regexes in Oniguruma-only syntax (possessive
-/// quantifiers, script classes such as <c>\p{Han}</c>) that .NET cannot compile.
+/// The Hugging Face pipeline is reproduced step by step: added tokens marked <c>normalized: false</c> are cut out
+/// of the raw text verbatim, the rest is normalized (<c>NFC</c>, <c>Prepend</c>, <c>Replace</c>, or an empty
+/// <c>Sequence</c> that does nothing), the other added tokens are cut out of that, and what remains is
+/// pre-tokenized and merged. Byte-level files split with their <c>Split</c> regexes and merge with
+/// Microsoft.ML.Tokenizers' <see cref="BpeTokenizer"/>; SentencePiece-style files go through <c>Metaspace</c> (or
+/// nothing) and merge characters, writing a character the vocabulary lacks as its UTF-8 bytes
+/// (<c>&lt;0xNN&gt;</c> tokens) and decoding through the file's <c>Replace</c>/<c>ByteFallback</c>/<c>Fuse</c>/
+/// <c>Strip</c>/<c>Metaspace</c> decoders. The post-processor is not applied, so no BOS/EOS is added. Any other
+/// component, and split regexes in Oniguruma-only syntax (possessive quantifiers, script classes such as
+/// <c>\p{Han}</c>) that .NET cannot compile, are rejected with an <see cref="InvalidDataException"/> naming it.
+/// docs/tokenizers.md lists what is supported and how it is tested.
 /// </remarks>
 public sealed class HfBpeTokenizer : ITextTokenizer
 {
-    private static readonly string[] EosCandidates = ["<|endoftext|>", "<|end_of_text|>", "</s>", "<|im_end|>", "<|eot_id|>"];
-    private static readonly string[] BosCandidates = ["<|begin_of_text|>", "<s>", "<|startoftext|>"];
+    private static readonly string[] EosCandidates = ["<|endoftext|>", "<|end_of_text|>", "</s>", "<|im_end|>", "<|eot_id|>", "<eos>"];
+    private static readonly string[] BosCandidates = ["<|begin_of_text|>", "<s>", "<|startoftext|>", "<bos>"];
     private static readonly string[] PadCandidates = ["<|pad|>", "<pad>"];
 
-    private readonly BpeTokenizer _bpe;
-    private readonly AddedTokenMatcher _addedTokenMatcher;
-    private readonly IsolatedRegexSplitter _splitter;
-    private readonly bool _normalizeNfc;
+    private readonly BpeTokenizer? _byteLevelBpe;
+    private readonly SymbolBpe? _symbolBpe;
+    private readonly TokenDecoder? _decoder;
+    private readonly MetaspaceSplitter? _metaspace;
+    private readonly string?[] _tokenStrings;
+    private readonly AddedTokenMatcher _rawAddedTokens;
+    private readonly AddedTokenMatcher _normalizedAddedTokens;
+    private readonly RegexSplitter _splitter;
+    private readonly TextNormalizer _normalizer;
     private readonly FrozenDictionary<string, int>? _wholePieces;
     private readonly FrozenSet<int> _specialIds;
     private readonly bool[] _assigned;
 
-    private HfBpeTokenizer(HfBpeTokenizerFile file, string? eosToken, string? padToken, string? bosToken)
+    private HfBpeTokenizer(HfBpeTokenizerFile file, string? eosToken, string? padToken, string? bosToken, int? eosId)
     {
         AddedTokens = file.AddedTokens;
         var addedIds = file.AddedTokens.ToDictionary(t => t.Content, t => t.Id, StringComparer.Ordinal);
-        _bpe = BpeTokenizer.Create(new BpeOptions(file.Vocab)
+        if (file.ByteLevel)
         {
-            Merges = file.Merges,
-            ByteLevel = true,
-            SpecialTokens = addedIds,
-        });
-        _addedTokenMatcher = new AddedTokenMatcher(file.AddedTokens);
-        _splitter = new IsolatedRegexSplitter(file.SplitPatterns);
-        _normalizeNfc = file.NormalizeNfc;
-        _wholePieces = file.IgnoreMerges ? file.Vocab.ToFrozenDictionary(StringComparer.Ordinal) : null;
+            _byteLevelBpe = BpeTokenizer.Create(new BpeOptions(file.Vocab)
+            {
+                Merges = file.Merges.Select(m => $"{m.Left} {m.Right}"),
+                ByteLevel = true,
+                SpecialTokens = addedIds,
+            });
+            _wholePieces = file.IgnoreMerges ? file.Vocab.ToFrozenDictionary(StringComparer.Ordinal) : null;
+        }
+        else
+        {
+            _symbolBpe = new SymbolBpe(file.Vocab, file.Merges, file.ByteFallback, file.UnkToken, file.FuseUnk, file.IgnoreMerges);
+            _decoder = file.Decoder;
+            _metaspace = file.Metaspace;
+        }
+
+        _rawAddedTokens = new AddedTokenMatcher(file.AddedTokens.Where(t => !t.Normalized));
+        _normalizedAddedTokens = new AddedTokenMatcher(file.AddedTokens.Where(t => t.Normalized));
+        _splitter = new RegexSplitter(file.SplitRules);
+        _normalizer = file.Normalizer;
         _specialIds = file.AddedTokens.Where(t => t.Special).Select(t => t.Id).ToFrozenSet();
 
         VocabSize = file.Vocab.Values.Concat(addedIds.Values).Max() + 1;
         _assigned = new bool[VocabSize];
-        foreach (var id in file.Vocab.Values.Concat(addedIds.Values))
+        _tokenStrings = new string?[VocabSize];
+        foreach (var (token, id) in file.Vocab)
         {
             _assigned[id] = true;
+            _tokenStrings[id] = token;
+        }
+
+        foreach (var token in file.AddedTokens)
+        {
+            _assigned[token.Id] = true;
+            _tokenStrings[token.Id] = token.Content; // an added token's text wins over a vocabulary entry with its id
         }
 
         int? Find(string token) => addedIds.TryGetValue(token, out var id) || file.Vocab.TryGetValue(token, out id) ? id : null;
@@ -59,8 +87,13 @@ public sealed class HfBpeTokenizer : ITextTokenizer
             ? null
             : Find(requested) ?? throw new ArgumentException($"The {role} token \"{requested}\" is not in the vocabulary.", $"{role}Token");
 
-        EosId = Resolve(eosToken, "eos") ?? EosCandidates.Select(Find).FirstOrDefault(id => id is not null)
-            ?? throw new InvalidDataException($"No end-of-sequence token found (looked for {string.Join(", ", EosCandidates)}); pass eosToken.");
+        if (eosId is { } explicitEos && !IsAssigned(explicitEos))
+        {
+            throw new ArgumentOutOfRangeException(nameof(eosId), eosId, "The end-of-sequence id names no token of this tokenizer.");
+        }
+
+        EosId = eosId ?? Resolve(eosToken, "eos") ?? EosCandidates.Select(Find).FirstOrDefault(id => id is not null)
+            ?? throw new InvalidDataException($"No end-of-sequence token found (looked for {string.Join(", ", EosCandidates)}); pass eosToken or eosId (a checkpoint's config.json eos_token_id does).");
         BosId = Resolve(bosToken, "bos") ?? BosCandidates.Select(Find).FirstOrDefault(id => id is not null);
         PadId = Resolve(padToken, "pad") ?? file.PaddingId ?? PadCandidates.Select(Find).FirstOrDefault(id => id is not null) ?? EosId;
     }
@@ -79,17 +112,28 @@ public sealed class HfBpeTokenizer : ITextTokenizer
 
     /// <summary>Loads a <c>tokenizer.json</c> file.</summary>
     /// <param name="path">Path of the file.</param>
-    /// <param name="eosToken">The end-of-sequence token; by default the first of <c>&lt;|endoftext|&gt;</c>, <c>&lt;|end_of_text|&gt;</c>, <c>&lt;/s&gt;</c>, <c>&lt;|im_end|&gt;</c>, <c>&lt;|eot_id|&gt;</c> that exists.</param>
+    /// <param name="eosToken">The end-of-sequence token; by default the first of <c>&lt;|endoftext|&gt;</c>, <c>&lt;|end_of_text|&gt;</c>, <c>&lt;/s&gt;</c>, <c>&lt;|im_end|&gt;</c>, <c>&lt;|eot_id|&gt;</c>, <c>&lt;eos&gt;</c> that exists.</param>
     /// <param name="padToken">The padding token; see <see cref="PadId"/> for the default.</param>
-    /// <param name="bosToken">The beginning-of-sequence token; by default <c>&lt;|begin_of_text|&gt;</c>, <c>&lt;s&gt;</c> or <c>&lt;|startoftext|&gt;</c> if present.</param>
-    /// <exception cref="InvalidDataException">The file is malformed or uses an unsupported feature.</exception>
-    public static HfBpeTokenizer FromFile(string path, string? eosToken = null, string? padToken = null, string? bosToken = null) =>
-        FromJson(File.ReadAllText(path), eosToken, padToken, bosToken);
+    /// <param name="bosToken">The beginning-of-sequence token; by default <c>&lt;|begin_of_text|&gt;</c>, <c>&lt;s&gt;</c>, <c>&lt;|startoftext|&gt;</c> or <c>&lt;bos&gt;</c> if present.</param>
+    /// <param name="eosId">The end-of-sequence id (e.g. a checkpoint's <c>eos_token_id</c>); wins over <paramref name="eosToken"/> and the guesses, so a vocabulary without any of the guessed names loads.</param>
+    /// <exception cref="InvalidDataException">The file is malformed or uses an unsupported feature; the message names the file.</exception>
+    public static HfBpeTokenizer FromFile(string path, string? eosToken = null, string? padToken = null, string? bosToken = null, int? eosId = null)
+    {
+        var json = File.ReadAllText(path);
+        try
+        {
+            return FromJson(json, eosToken, padToken, bosToken, eosId);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+    }
 
     /// <inheritdoc cref="FromFile"/>
     /// <param name="json">The content of a <c>tokenizer.json</c>.</param>
-    public static HfBpeTokenizer FromJson(string json, string? eosToken = null, string? padToken = null, string? bosToken = null) =>
-        new(HfBpeTokenizerFile.Parse(json), eosToken, padToken, bosToken);
+    public static HfBpeTokenizer FromJson(string json, string? eosToken = null, string? padToken = null, string? bosToken = null, int? eosId = null) =>
+        new(HfBpeTokenizerFile.Parse(json), eosToken, padToken, bosToken, eosId);
 
     /// <inheritdoc/>
     /// <exception cref="NotSupportedException">
@@ -99,8 +143,7 @@ public sealed class HfBpeTokenizer : ITextTokenizer
     {
         ArgumentNullException.ThrowIfNull(text);
         var ids = new List<int>();
-        var pieces = new List<(int Start, int Length)>();
-        foreach (var segment in _addedTokenMatcher.Split(text))
+        foreach (var segment in _rawAddedTokens.Split(text))
         {
             if (segment.AddedTokenId is { } addedId)
             {
@@ -108,17 +151,17 @@ public sealed class HfBpeTokenizer : ITextTokenizer
                 continue;
             }
 
-            var plain = text.Substring(segment.Start, segment.Length);
-            if (_normalizeNfc)
+            var normalized = _normalizer.Apply(text.Substring(segment.Start, segment.Length));
+            foreach (var part in _normalizedAddedTokens.Split(normalized))
             {
-                plain = NfcQuickCheck.Normalize(plain);
-            }
-
-            pieces.Clear();
-            _splitter.Split(plain, pieces);
-            foreach (var (start, length) in pieces)
-            {
-                EncodePiece(plain.AsSpan(start, length), ids);
+                if (part.AddedTokenId is { } normalizedId)
+                {
+                    ids.Add(normalizedId);
+                }
+                else
+                {
+                    EncodePlain(normalized.Substring(part.Start, part.Length), startsInput: segment.Start == 0 && part.Start == 0, ids);
+                }
             }
         }
 
@@ -129,15 +172,60 @@ public sealed class HfBpeTokenizer : ITextTokenizer
     {
         ArgumentNullException.ThrowIfNull(ids);
         var kept = ids.Where(id => IsAssigned(id) && !(skipSpecial && _specialIds.Contains(id)));
-        return _bpe.Decode(kept, considerSpecialTokens: true);
+        return _byteLevelBpe is not null
+            ? _byteLevelBpe.Decode(kept, considerSpecialTokens: true)
+            : _decoder!.Decode([.. kept.Select(id => _tokenStrings[id]!)]);
     }
 
+    /// <remarks>
+    /// As Hugging Face's <c>decode([id])</c>: a SentencePiece-style decoder that strips the leading space of the
+    /// text (<c>Strip</c>, <c>Metaspace</c>) strips it here too, so <c>▁Hello</c> reads <c>Hello</c>.
+    /// </remarks>
     public string TokenText(int id) =>
-        IsAssigned(id) ? _bpe.Decode([id], considerSpecialTokens: true) : throw new ArgumentOutOfRangeException(nameof(id), id, "No token has this id.");
+        IsAssigned(id) ? Decode([id], skipSpecial: false) : throw new ArgumentOutOfRangeException(nameof(id), id, "No token has this id.");
 
     private bool IsAssigned(int id) => (uint)id < (uint)_assigned.Length && _assigned[id];
 
-    private void EncodePiece(ReadOnlySpan<char> piece, List<int> ids)
+    private void EncodePlain(string plain, bool startsInput, List<int> ids)
+    {
+        if (plain.Length == 0)
+        {
+            return;
+        }
+
+        var pieces = new List<(int Start, int Length)>();
+        _splitter.Split(plain, pieces);
+        if (_symbolBpe is not null)
+        {
+            var words = new List<string>();
+            foreach (var (start, length) in pieces)
+            {
+                var piece = plain.Substring(start, length);
+                if (_metaspace is null)
+                {
+                    words.Add(piece);
+                }
+                else
+                {
+                    _metaspace.Apply(piece, startsInput && start == 0, words);
+                }
+            }
+
+            foreach (var word in words)
+            {
+                _symbolBpe.Encode(word, ids);
+            }
+
+            return;
+        }
+
+        foreach (var (start, length) in pieces)
+        {
+            EncodeByteLevelPiece(plain.AsSpan(start, length), ids);
+        }
+    }
+
+    private void EncodeByteLevelPiece(ReadOnlySpan<char> piece, List<int> ids)
     {
         // ignore_merges (Llama-3): a piece that is itself a vocabulary entry is taken whole, even
         // where the merges would split it differently.
@@ -147,6 +235,6 @@ public sealed class HfBpeTokenizer : ITextTokenizer
             return;
         }
 
-        ids.AddRange(_bpe.EncodeToIds(piece, considerPreTokenization: false, considerNormalization: false));
+        ids.AddRange(_byteLevelBpe!.EncodeToIds(piece, considerPreTokenization: false, considerNormalization: false));
     }
 }

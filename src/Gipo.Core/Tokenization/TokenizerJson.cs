@@ -94,7 +94,9 @@ internal static class TokenizerJson
                 throw Invalid($"'{path}.content' repeats the added token \"{content}\"");
             }
 
-            tokens.Add(new AddedToken(id, content, OptionalBool(entry, "special", $"{path}.special", false)));
+            var special = OptionalBool(entry, "special", $"{path}.special", false);
+            // Hugging Face's own default: special tokens are matched as written, others after normalization.
+            tokens.Add(new AddedToken(id, content, special, OptionalBool(entry, "normalized", $"{path}.normalized", !special)));
         }
 
         return tokens;

@@ -51,7 +51,7 @@ public sealed class HfBpeTokenizerLoadTests
 
     [Fact]
     public void Unsupported_pre_tokenizer() =>
-        AssertInvalid(Mutate(j => j["pre_tokenizer"] = new JsonObject { ["type"] = "Metaspace" }), "pre-tokenizer type \"Metaspace\"");
+        AssertInvalid(Mutate(j => j["pre_tokenizer"] = new JsonObject { ["type"] = "Whitespace" }), "pre-tokenizer type \"Whitespace\"");
 
     [Fact]
     public void Regex_that_dotnet_cannot_compile() =>
@@ -64,7 +64,7 @@ public sealed class HfBpeTokenizerLoadTests
 
     [Fact]
     public void Unsupported_normalizer() =>
-        AssertInvalid(Mutate(j => j["normalizer"] = new JsonObject { ["type"] = "NFKC" }), "only null and NFC are supported");
+        AssertInvalid(Mutate(j => j["normalizer"] = new JsonObject { ["type"] = "NFKC" }), "normalizer type \"NFKC\" at 'normalizer'");
 
     [Fact]
     public void Stripping_added_token() => AssertInvalid(Mutate(j => j["added_tokens"]![0]!["lstrip"] = true), "'added_tokens[0].lstrip' is true");

@@ -10,13 +10,39 @@ internal static class TokenizerFixtures
     public const string Llama3 = "bpe-llama3.tokenizer.json";
     public const string CharLevel = "char.tokenizer.json";
 
-    private static readonly Lazy<Dictionary<string, ExpectedCase[]>> Expected = new(LoadExpected);
+    // Reduced copies of real files, with ids from the full files (see Fixtures/tokenizer/README.md).
+    public const string RealQwen3 = "real-qwen3.tokenizer.json";
+    public const string RealLlama3 = "real-llama3.tokenizer.json";
+    public const string RealGemma3 = "real-gemma3.tokenizer.json";
+    public const string RealMistral = "real-mistral.tokenizer.json";
+    public const string RealMistralMetaspace = "real-mistral-metaspace.tokenizer.json";
+    public const string RealMistralGemmaForm = "real-mistral-gemma-form.tokenizer.json";
+
+    private static readonly Lazy<Dictionary<string, ExpectedCase[]>> Expected = new(() => LoadExpected("expected_ids.json"));
+    private static readonly Lazy<Dictionary<string, ExpectedCase[]>> RealExpected = new(() => LoadExpected("real_expected_ids.json"));
 
     public static string PathOf(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", "tokenizer", name);
 
     public static string Read(string name) => File.ReadAllText(PathOf(name));
 
     public static IReadOnlyList<ExpectedCase> Cases(string fixture) => Expected.Value[fixture];
+
+    public static IReadOnlyList<ExpectedCase> RealCases(string fixture) => RealExpected.Value[fixture];
+
+    /// <summary>(fixture, case index) pairs over the real-family fixtures.</summary>
+    public static TheoryData<string, int> RealCaseIndexes(params string[] fixtures)
+    {
+        var data = new TheoryData<string, int>();
+        foreach (var fixture in fixtures)
+        {
+            for (var i = 0; i < RealCases(fixture).Count; i++)
+            {
+                data.Add(fixture, i);
+            }
+        }
+
+        return data;
+    }
 
     /// <summary>(fixture, case index) pairs for a theory; the index keeps test names short and stable.</summary>
     public static TheoryData<string, int> CaseIndexes(params string[] fixtures)
@@ -33,9 +59,9 @@ internal static class TokenizerFixtures
         return data;
     }
 
-    private static Dictionary<string, ExpectedCase[]> LoadExpected()
+    private static Dictionary<string, ExpectedCase[]> LoadExpected(string file)
     {
-        using var document = JsonDocument.Parse(Read("expected_ids.json"));
+        using var document = JsonDocument.Parse(Read(file));
         return document.RootElement.GetProperty("fixtures").EnumerateObject().ToDictionary(
             fixture => fixture.Name,
             fixture => fixture.Value.EnumerateArray().Select(c => new ExpectedCase(
