@@ -26,7 +26,8 @@ public static class Program
         };
         try
         {
-            return root.Parse(args).Invoke();
+            // No response files: System.CommandLine would read a "--prompt @..." as a file of arguments, and a prompt is text.
+            return root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null }).Invoke();
         }
         catch (NativeTorchException e)
         {
