@@ -126,6 +126,15 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void A_prompt_starting_with_at_is_text_not_a_response_file()
+    {
+        var r = GipoProcess.Run(["generate", "--checkpoint", Path.Combine(dir, "nope"), "--prompt", "@mentions.txt"]);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("does not exist", r.Stderr); // got past parsing to the checkpoint
+        Assert.DoesNotContain("mentions.txt", r.Stderr);
+    }
+
+    [Fact]
     public void Bad_torch_lib_prints_the_cause_and_the_fix()
     {
         var r = GipoProcess.Run(["generate", "--checkpoint", dir, "--prompt", "x"], new Dictionary<string, string> { ["GIPO_TORCH_LIB"] = dir });

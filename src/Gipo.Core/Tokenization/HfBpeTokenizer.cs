@@ -13,8 +13,8 @@ namespace Gipo.Core.Tokenization;
 /// of the raw text verbatim, the rest is normalized (<c>NFC</c>, <c>Prepend</c>, <c>Replace</c>, or an empty
 /// <c>Sequence</c> that does nothing), the other added tokens are cut out of that, and what remains is
 /// pre-tokenized and merged. Byte-level files split with their <c>Split</c> regexes and merge with
-/// Microsoft.ML.Tokenizers' <see cref="BpeTokenizer"/>; SentencePiece-style files go through <c>Metaspace</c> (or
-/// nothing) and merge characters, writing a character the vocabulary lacks as its UTF-8 bytes
+/// Microsoft.ML.Tokenizers' <see cref="BpeTokenizer"/>; SentencePiece-style files go through their <c>Split</c> steps
+/// and <c>Metaspace</c> (either or both may be absent) and merge characters, writing a character the vocabulary lacks as its UTF-8 bytes
 /// (<c>&lt;0xNN&gt;</c> tokens) and decoding through the file's <c>Replace</c>/<c>ByteFallback</c>/<c>Fuse</c>/
 /// <c>Strip</c>/<c>Metaspace</c> decoders. The post-processor is not applied, so no BOS/EOS is added. Any other
 /// component, and split regexes in Oniguruma-only syntax (possessive quantifiers, script classes such as
