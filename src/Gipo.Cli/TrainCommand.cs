@@ -90,8 +90,10 @@ internal static class TrainCommand
     private static (RunFolder, GipoSettings) Fresh(string? preset, string[] overrides, string? id, string runsDir)
     {
         var settings = GipoSettings.Load(preset, overrides);
-        var run = RunSettings.Read(settings);
+        var run = RunSettings.Read(settings); // a dataset's rows are read and checked here
         AlgorithmSettingsReader.Read(settings); // every error before anything is written
+        // The chat format and its rendering of every row, also before anything is written.
+        run.CreateTask(run.BaseCheckpoint.Length > 0 ? Path.GetFullPath(run.BaseCheckpoint) : null);
         var folder = RunFolder.Resolve(id ?? $"{run.Task}-{DateTime.UtcNow:yyyyMMdd-HHmmss}", runsDir);
         if (folder.Exists || File.Exists(folder.Database))
             throw new ArgumentException($"run '{folder.Id}' already exists in {folder.Root}; continue it with: gipo train --resume {folder.Id}");
@@ -121,7 +123,9 @@ internal static class TrainCommand
             Task = run.Task, TargetPassAt1 = sft.TargetPassAt1, MaxSteps = sft.MaxSteps, BatchSize = sft.Batch, LearningRate = sft.LearningRate,
             FinalLearningRateFraction = sft.FinalLrFraction,
             EvalEvery = sft.EvalEvery, EvalPrompts = sft.EvalPrompts, Seed = run.Seed,
-        }.Validate();
+        }.ValidateSettings();
+        // The warm start's policy is char-level and has no chat template, so chat-format auto renders plain prompts.
+        var task = run.CreateTask(null);
         // The run's thread count holds for the warm start too: more intra-op threads than free cores (two on the
         // quickstart's machine) make every SFT step wait on descheduled threads.
         if (run.TorchThreads > 0) TorchRuntime.SetThreads(run.TorchThreads);
@@ -135,7 +139,7 @@ internal static class TrainCommand
         using var model = new PolicyModel(shape.Validate(), TorchRuntime.ResolveDevice(run.Device));
         Console.Error.WriteLine($"train: SFT warm start of {model.Config.ParameterCount():N0} parameters (no base checkpoint in the config), log {Path.Combine(folder.Sft, "sft.jsonl")}");
         var result = ConsoleProgress.Run("sft", options.MaxSteps, update =>
-            new SftTrainer(model, tokenizer, tokenizer.ToJson()).Run(options, folder.Sft, new SftProgressLines(update)));
+            new SftTrainer(model, tokenizer, tokenizer.ToJson()).Run(task, options, folder.Sft, new SftProgressLines(update)));
         MetricsPlots.RenderSft(Path.Combine(folder.Sft, "sft.jsonl"), folder.Sft);
         Console.Error.WriteLine($"train: SFT held-out pass@1 {result.EvalPassAt1:F3} after {result.Steps} steps in {result.Seconds:F0} s");
         return result.Checkpoint;

@@ -70,7 +70,10 @@ public sealed class DatasetTask : IReasoningTask
     }
 
     /// <inheritdoc />
-    /// <remarks>A dataset has a fixed number of prompts: asking for more than the split holds gives all of them, shuffled.</remarks>
+    /// <remarks>
+    /// A dataset has a fixed number of prompts: asking for more than the split holds gives all of them, shuffled. Rows
+    /// are distinct as written in the file (<see cref="DatasetSplit"/>); two that render to the same text both stay.
+    /// </remarks>
     public IReadOnlyList<Problem> Sample(Split split, int count, int seed)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
@@ -113,12 +116,11 @@ public sealed class DatasetTask : IReasoningTask
     private List<Problem> Render(IReadOnlyList<DatasetRow> rows, DatasetOptions options, ChatFormat format)
     {
         var problems = new List<Problem>(rows.Count);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var row in rows)
         {
+            // Rows are distinct as written; two that render alike (the same text as a string and as one user message)
+            // both stay, so the run's prompt count is the row count, known before the chat format is.
             var prompt = RenderPrompt(row, options, format);
-            // Distinct rows can still render alike (e.g. the same text as a string and as one user message).
-            if (!seen.Add(prompt)) continue;
             solutions.TryAdd(prompt, row.Solution);
             problems.Add(new Problem($"{TaskName}/{StableHash.Fnv1a64(prompt):x16}", prompt, row.Gold,
                 new Dictionary<string, string> { ["source"] = row.Where, ["reference"] = row.Reference }));
