@@ -18,6 +18,7 @@ public static class Program
             SftCommand.Create(),
             EvalCommand.Create(),
             TrainCommand.Create(),
+            DatasetCommand.Create(),
             ExperimentCommand.Create(),
             NodeCommand.Create(),
             ChaosCommand.Create(),

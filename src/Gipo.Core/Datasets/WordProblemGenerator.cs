@@ -22,11 +22,8 @@ public static class WordProblemGenerator
     /// <summary>Seed of the shipped example.</summary>
     public const int DefaultSeed = 12;
 
-    private static readonly (string Name, string Subject, string Object)[] People =
-    [
-        ("Ann", "she", "she"), ("Ben", "he", "he"), ("Cara", "she", "she"), ("Dan", "he", "he"),
-        ("Eve", "she", "she"), ("Finn", "he", "he"), ("Gus", "he", "he"), ("Hana", "she", "she"),
-    ];
+    // Short sentences: the prompt is most of each sequence a policy reads, so its length sets the training cost.
+    private static readonly string[] People = ["Ann", "Ben", "Cara", "Dan", "Eve", "Finn", "Gus", "Hana"];
 
     private static readonly string[] Things = ["apples", "pens", "books", "coins", "shells", "cards", "stamps", "marbles"];
 
@@ -68,34 +65,33 @@ public static class WordProblemGenerator
     public static WordProblem Draw(Random rng)
     {
         ArgumentNullException.ThrowIfNull(rng);
-        var (name, subject, obj) = People[rng.Next(People.Length)];
+        var name = People[rng.Next(People.Length)];
         var thing = Things[rng.Next(Things.Length)];
-        var he = char.ToUpperInvariant(subject[0]) + subject[1..];
         switch (rng.Next(4))
         {
             case 0:
             {
                 int a = rng.Next(2, 21), b = rng.Next(1, 21);
-                return Worked($"{name} has {a} {thing}. {he} gets {b} more. How many {thing} does {obj} have now?", (a, '+', b));
+                return Worked($"{name} has {a} {thing} and gets {b} more. How many now?", (a, '+', b));
             }
             case 1:
             {
                 var a = rng.Next(5, 31);
                 var b = rng.Next(1, a);
-                return Worked($"{name} has {a} {thing}. {he} gives away {b}. How many {thing} are left?", (a, '-', b));
+                return Worked($"{name} has {a} {thing} and gives away {b}. How many are left?", (a, '-', b));
             }
             case 2:
             {
-                var other = People[rng.Next(People.Length)].Name;
-                if (other == name) other = People[(Array.FindIndex(People, p => p.Name == name) + 1) % People.Length].Name;
+                var other = People[rng.Next(People.Length)];
+                if (other == name) other = People[(Array.IndexOf(People, name) + 1) % People.Length];
                 int a = rng.Next(2, 21), b = rng.Next(1, 21);
-                return Worked($"{name} has {a} {thing} and {other} has {b}. How many {thing} do they have in all?", (a, '+', b));
+                return Worked($"{name} has {a} {thing}. {other} has {b}. How many in all?", (a, '+', b));
             }
             default:
             {
                 int a = rng.Next(2, 21), b = rng.Next(1, 16);
                 var c = rng.Next(1, a + b);
-                return Worked($"{name} has {a} {thing}. {he} gets {b} more, then gives away {c}. How many {thing} does {obj} have now?",
+                return Worked($"{name} has {a} {thing}, gets {b} more, then gives away {c}. How many now?",
                     (a, '+', b), (a + b, '-', c));
             }
         }
