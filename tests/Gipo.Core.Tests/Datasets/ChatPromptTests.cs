@@ -50,7 +50,8 @@ public sealed class ChatPromptTests : IDisposable
         Assert.Equal(ChatFormat.ChatMl, ChatTemplateFamily.Detect(Qwen2Template));
         Assert.Equal(ChatFormat.Llama3, ChatTemplateFamily.Detect(Llama3Template));
         var e = Assert.Throws<ArgumentException>(() => ChatTemplateFamily.Detect(MistralTemplate));
-        Assert.StartsWith("chat template '{{ bos_token }}{% for message in messages %...' is not one Gipo renders", e.Message);
+        Assert.StartsWith("chat template '{{ bos_token }}{% for message", e.Message);
+        Assert.Contains("...' is not one Gipo renders", e.Message);
     }
 
     [Fact]

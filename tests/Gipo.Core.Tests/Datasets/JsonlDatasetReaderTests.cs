@@ -40,7 +40,7 @@ public sealed class JsonlDatasetReaderTests : IDisposable
     }
 
     [Theory]
-    [InlineData("""{"prompt": "a", "answer": "1"""", "not valid JSON")]
+    [InlineData("""{"prompt": "a", "answer": 1""", "not valid JSON")]
     [InlineData("""[1, 2]""", "a row must be a JSON object, not a list")]
     [InlineData("""{"question": "a", "answer": "1"}""", "no prompt field 'prompt' (gipo.dataset.prompt-field)")]
     [InlineData("""{"prompt": "a"}""", "no answer field 'answer' (gipo.dataset.answer-field)")]
