@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Text.Json;
 using Gipo.Cluster.Configuration;
 using Gipo.Core.Datasets;
-using Gipo.Core.Tasks;
 
 namespace Gipo.Cli;
 
