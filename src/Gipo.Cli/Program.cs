@@ -31,6 +31,7 @@ public static class Program
             SftCommand.Create(),
             EvalCommand.Create(),
             TrainCommand.Create(),
+            DatasetCommand.Create(),
             ExperimentCommand.Create(),
             NodeCommand.Create(),
             ChaosCommand.Create(),

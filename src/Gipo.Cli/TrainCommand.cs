@@ -103,8 +103,10 @@ internal static class TrainCommand
     private static GipoSettings Resolve(string? preset, string[] overrides)
     {
         var settings = GipoSettings.Load(preset, overrides);
-        RunSettings.Read(settings);
+        var run = RunSettings.Read(settings); // a dataset's rows are read and checked here
         AlgorithmSettingsReader.Read(settings);
+        // The chat format and its rendering of every row, also before anything is written.
+        run.CreateTask(run.BaseCheckpoint.Length > 0 ? Path.GetFullPath(run.BaseCheckpoint) : null);
         return settings;
     }
 
@@ -141,7 +143,9 @@ internal static class TrainCommand
             Task = run.Task, TargetPassAt1 = sft.TargetPassAt1, MaxSteps = sft.MaxSteps, BatchSize = sft.Batch, LearningRate = sft.LearningRate,
             FinalLearningRateFraction = sft.FinalLrFraction,
             EvalEvery = sft.EvalEvery, EvalPrompts = sft.EvalPrompts, Seed = run.Seed,
-        }.Validate();
+        }.ValidateSettings();
+        // The warm start's policy is char-level and has no chat template, so chat-format auto renders plain prompts.
+        var task = run.CreateTask(null);
         // The run's thread count holds for the warm start too: more intra-op threads than free cores (two on the
         // quickstart's machine) make every SFT step wait on descheduled threads.
         if (run.TorchThreads > 0) TorchRuntime.SetThreads(run.TorchThreads);
@@ -155,7 +159,7 @@ internal static class TrainCommand
         using var model = new PolicyModel(shape.Validate(), TorchRuntime.ResolveDevice(run.Device));
         Console.Error.WriteLine($"train: SFT warm start of {model.Config.ParameterCount():N0} parameters (no base checkpoint in the config), log {Path.Combine(folder.Sft, "sft.jsonl")}");
         var result = ConsoleProgress.Run("sft", options.MaxSteps, update =>
-            new SftTrainer(model, tokenizer, tokenizer.ToJson()).Run(options, folder.Sft, new SftProgressLines(update)));
+            new SftTrainer(model, tokenizer, tokenizer.ToJson()).Run(task, options, folder.Sft, new SftProgressLines(update)));
         MetricsPlots.RenderSft(Path.Combine(folder.Sft, "sft.jsonl"), folder.Sft);
         Console.Error.WriteLine($"train: SFT held-out pass@1 {result.EvalPassAt1:F3} after {result.Steps} steps in {result.Seconds:F0} s");
         return result.Checkpoint;

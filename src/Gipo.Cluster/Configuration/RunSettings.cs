@@ -1,5 +1,6 @@
 using Gipo.Cluster.Coordination;
 using Gipo.Core.Algorithm;
+using Gipo.Core.Datasets;
 using Gipo.Core.Tasks;
 
 namespace Gipo.Cluster.Configuration;
@@ -7,7 +8,10 @@ namespace Gipo.Cluster.Configuration;
 /// <summary>The <c>gipo.run</c> section: what a training run does besides the algorithm (see <c>hocon/gipo.conf</c>).</summary>
 public sealed record RunSettings
 {
+    /// <summary>A built-in task's name, or <see cref="DatasetTask.TaskName"/> for <see cref="Dataset"/>.</summary>
     public required string Task { get; init; }
+    /// <summary>The <c>gipo.dataset</c> settings and checked rows when <see cref="Task"/> is <c>dataset</c>, otherwise null.</summary>
+    public (DatasetOptions Options, DatasetSplit Split)? Dataset { get; init; }
     public required Split TrainSplit { get; init; }
     public required Split EvalSplit { get; init; }
     /// <summary>The HF checkpoint to start from; empty = SFT warm start first (<see cref="SftSettings"/>).</summary>
@@ -34,27 +38,42 @@ public sealed record RunSettings
     public required int SnapshotEvery { get; init; }
     public required TimeSpan Poll { get; init; }
 
-    /// <summary>Reads and validates <c>gipo.run</c>; errors name the key.</summary>
+    /// <summary>
+    /// Reads and validates <c>gipo.run</c>, and for a dataset run <c>gipo.dataset</c> and every row of its files;
+    /// errors name the key, or the file and line.
+    /// </summary>
     public static RunSettings Read(GipoSettings settings)
     {
         var s = settings.Section("run");
         var task = s.String("task");
-        try
+        (DatasetOptions, DatasetSplit)? dataset = null;
+        if (task == DatasetTask.TaskName)
         {
-            ReasoningTasks.Get(task);
+            var options = DatasetSettings.Read(settings);
+            dataset = (options, DatasetSplit.Load(options));
         }
-        catch (ArgumentException e)
+        else
         {
-            throw new ArgumentException($"'gipo.run.task' = '{task}': {e.Message}", e);
+            try
+            {
+                ReasoningTasks.Get(task);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"'gipo.run.task' = '{task}': {e.Message} or {DatasetTask.TaskName} (the files of gipo.dataset)", e);
+            }
         }
+        var promptCount = s.Int("prompt-count", 1);
         var run = new RunSettings
         {
             Task = task,
+            Dataset = dataset,
             TrainSplit = s.Choice("train-split", SplitExtensions.Names.Where(kv => !kv.Value.IsHeldOut() && kv.Value != Split.Ood).ToDictionary()),
             EvalSplit = s.Choice("eval-split", SplitExtensions.Names.Where(kv => kv.Value.IsHeldOut() || kv.Value == Split.Ood).ToDictionary()),
             BaseCheckpoint = s.String("base-checkpoint"),
             Steps = s.Int("steps", 1),
-            PromptCount = s.Int("prompt-count", 1),
+            // A dataset has as many prompts as training rows: prompt-count only caps them.
+            PromptCount = dataset is { } d ? Math.Min(promptCount, d.Item2.Train.Count) : promptCount,
             Seed = s.Int("seed", 0),
             EvalSeed = s.Int("eval-seed", -1),
             Samplers = s.Int("samplers", 0, 64),
@@ -72,6 +91,30 @@ public sealed record RunSettings
             Poll = TimeSpan.FromMilliseconds(s.Int("poll-ms", 1, 60_000)),
         };
         return run;
+    }
+
+    /// <summary>
+    /// The run's task: the built-in one named <see cref="Task"/>, or the dataset rendered in its chat format —
+    /// <c>auto</c> is read from <paramref name="baseCheckpoint"/>'s <c>tokenizer_config.json</c> (none when there is no
+    /// checkpoint yet: the SFT warm start's char-level policy has no chat template).
+    /// </summary>
+    /// <exception cref="ArgumentException">The checkpoint's chat template is of an unknown family, or a chat row cannot be rendered.</exception>
+    public IReasoningTask CreateTask(string? baseCheckpoint)
+    {
+        if (Dataset is not { } dataset) return ReasoningTasks.Get(Task);
+        var format = dataset.Options.ChatFormat;
+        if (format == ChatFormat.Auto)
+        {
+            try
+            {
+                format = string.IsNullOrEmpty(baseCheckpoint) ? ChatFormat.None : ChatTemplateFamily.FromCheckpoint(baseCheckpoint);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"'gipo.dataset.chat-format' = auto: {e.Message}", e);
+            }
+        }
+        return new DatasetTask(dataset.Split, dataset.Options, format);
     }
 
     /// <summary>Seed of the held-out prompt sample: <see cref="EvalSeed"/>, or <c>seed + 7919</c> when it is -1 (the seeds before eval-seed existed).</summary>

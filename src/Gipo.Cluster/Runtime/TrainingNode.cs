@@ -151,7 +151,7 @@ public sealed class TrainingNode : IAsyncDisposable
         if (algorithm.Ib.TrainOnFiltered)
             throw new ArgumentException("'gipo.algorithm.ib.train-on-filtered' = on is not supported by the actor runtime: filtered groups are dropped by the coordinator and never reach the learner");
         var ledger = run.Ledger(algorithm);
-        var task = ReasoningTasks.Get(run.Task);
+        var task = run.CreateTask(baseCheckpoint);
         var modelConfig = HfCheckpoint.ReadConfig(baseCheckpoint);
         var (tokenizer, _) = CheckpointTokenizer.Load(baseCheckpoint, modelConfig);
         var prompts = task.Sample(run.TrainSplit, run.PromptCount, run.Seed);

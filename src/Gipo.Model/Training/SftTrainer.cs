@@ -39,9 +39,16 @@ public sealed record SftOptions
     /// <summary>Wall-clock limit; the run evaluates and saves when it is reached.</summary>
     public TimeSpan? TimeBudget { get; init; }
 
+    /// <summary>Checks every setting, <see cref="Task"/> as a built-in task's name included.</summary>
     public SftOptions Validate()
     {
         ReasoningTasks.Get(Task);
+        return ValidateSettings();
+    }
+
+    /// <summary>Checks every setting but <see cref="Task"/>, for a run given its task object (a dataset task has no registry name).</summary>
+    public SftOptions ValidateSettings()
+    {
         if (BatchSize < 1) throw new ArgumentException($"batch size must be >= 1 (got {BatchSize})");
         if (!(LearningRate > 0)) throw new ArgumentException($"learning rate must be > 0 (got {LearningRate})");
         if (FinalLearningRateFraction is < 0 or > 1) throw new ArgumentException($"final learning-rate fraction must be in [0, 1] (got {FinalLearningRateFraction})");
@@ -68,10 +75,18 @@ public sealed record SftResult(double EvalPassAt1, int Steps, double Seconds, st
 /// </summary>
 public sealed class SftTrainer(PolicyModel model, ITextTokenizer tokenizer, string tokenizerJson)
 {
-    public SftResult Run(SftOptions options, string outputDir, IProgress<SftProgress>? progress = null, CancellationToken cancel = default)
+    /// <summary>Runs the warm start on the built-in task named by <see cref="SftOptions.Task"/>.</summary>
+    public SftResult Run(SftOptions options, string outputDir, IProgress<SftProgress>? progress = null, CancellationToken cancel = default) =>
+        Run(ReasoningTasks.Get(options.Validate().Task), options, outputDir, progress, cancel);
+
+    /// <summary>
+    /// Runs the warm start on <paramref name="task"/> (a dataset task, for one): its training split's solutions are the
+    /// targets, its held-out split decides when to stop. <see cref="SftOptions.Task"/> only labels the checkpoint.
+    /// </summary>
+    public SftResult Run(IReasoningTask task, SftOptions options, string outputDir, IProgress<SftProgress>? progress = null, CancellationToken cancel = default)
     {
-        options.Validate();
-        var task = ReasoningTasks.Get(options.Task);
+        ArgumentNullException.ThrowIfNull(task);
+        options.ValidateSettings();
         var rng = new Random(options.Seed);
         var evalProblems = task.Sample(options.EvalSplit, options.EvalPrompts, options.Seed + 1);
         var evaluator = new TaskEvaluator(model, tokenizer, task);
