@@ -42,7 +42,7 @@ public static class LearnerModelCard
         if (line is not null)
         {
             foreach (var key in MetricKeys)
-                if (line[key] is JsonValue v && v.TryGetValue<double>(out var d)) metrics.Add(new($"{key} (step {step})", F(d)));
+                if (Metrics.TensorBoardTags.Number(line[key]) is { } d) metrics.Add(new($"{key} (step {step})", F(d)));
         }
         return new ModelCardFacts(setup.RunId, setup.BaseCheckpoint, setup.Task.Name, algorithm, step, policyVersion, settings, metrics);
     }

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Gipo.Cluster.Metrics;
@@ -57,15 +59,26 @@ public static class TensorBoardTags
         return scalars;
     }
 
+    /// <summary>
+    /// A finite number or a boolean (1/0) as a double, whatever backs the node (a parsed element or a CLR value such as
+    /// a <c>long</c>, which <c>TryGetValue&lt;double&gt;</c> refuses); null for anything else.
+    /// </summary>
+    internal static double? Number(JsonNode? node) => node is JsonValue v
+        ? v.GetValueKind() switch
+        {
+            JsonValueKind.Number when double.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) => d,
+            JsonValueKind.True => 1,
+            JsonValueKind.False => 0,
+            _ => null,
+        }
+        : null;
+
     private static void Add(List<(string, double)> scalars, string tag, JsonNode? node)
     {
         switch (node)
         {
-            case JsonValue v when v.TryGetValue<double>(out var d):
-                if (double.IsFinite(d)) scalars.Add((tag, d));
-                break;
-            case JsonValue v when v.TryGetValue<bool>(out var b):
-                scalars.Add((tag, b ? 1 : 0));
+            case JsonValue v:
+                if (Number(v) is { } d) scalars.Add((tag, d));
                 break;
             case JsonArray a:
                 for (var i = 0; i < a.Count; i++) Add(scalars, $"{tag}/{i}", a[i]);
