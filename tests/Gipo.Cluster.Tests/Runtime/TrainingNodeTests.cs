@@ -47,8 +47,25 @@ public sealed class TrainingNodeTests(ITestOutputHelper output) : IDisposable
         NativeTorch.EnsureLoaded();
         var settings = Settings("run.keep-checkpoints=1", "run.eval-log-samples=5");
         var folder = NewFolder("async", settings);
+        // The node's cluster-health meter, as an OTLP exporter would see it (a listener of the "Gipo" meter).
+        var steps = 0L;
+        var groups = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == Gipo.Cluster.Telemetry.ClusterHealthMetrics.MeterName) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            if (instrument.Name == "gipo.learner.steps") Interlocked.Add(ref steps, value);
+            if (instrument.Name == "gipo.groups") foreach (var t in tags) groups[(string)t.Value!] = value;
+        });
+        listener.Start();
         var node = await TrainingNode.StartAsync(folder, settings, Base, new NodeOptions(Serialized));
-        var outcome = await node.RunAsync().WaitAsync(TimeSpan.FromMinutes(5));
+        RunOutcome outcome;
+        // The gauges are read when polled, as an exporter's reader does; the node disposes its meter at the end.
+        using (new Timer(_ => listener.RecordObservableInstruments(), null, 0, 200))
+            outcome = await node.RunAsync().WaitAsync(TimeSpan.FromMinutes(5));
 
         Assert.True(outcome.Finished, outcome.Error);
         Assert.Equal(4, outcome.Step);
@@ -60,6 +77,10 @@ public sealed class TrainingNodeTests(ITestOutputHelper output) : IDisposable
         Assert.Equal([0L, 2, 4], lines.Where(l => l.ContainsKey("eval_pass_at_1")).Select(l => (long)l["step"]!));
         Assert.True(File.Exists(Path.Combine(folder.Root, "pass-at-1.png")));
         Assert.True(File.Exists(Path.Combine(folder.Checkpoints, "step-000004", "manifest.json")));
+
+        // Other test classes may run nodes at the same time: at least this run's steps and consumed groups.
+        Assert.True(Interlocked.Read(ref steps) >= 4, $"gipo.learner.steps = {steps}");
+        Assert.True(groups.TryGetValue("consumed", out var consumed) && consumed >= 1, "gipo.groups{state=consumed} not reported");
 
         // Watching: every line's scalars in tb/ at its step, 5 generations per evaluation, one checkpoint kept.
         var events = Metrics.TensorBoardEventReader.Scalars(folder.TensorBoard);
