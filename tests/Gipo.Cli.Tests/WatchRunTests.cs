@@ -68,7 +68,7 @@ public sealed class WatchRunTests : IDisposable
         Assert.Equal(CharTokenizer.Default.EosId, (int)generation["eos_token_id"]!);
         Assert.Equal(48, (int)generation["max_new_tokens"]!);
         Assert.Equal(CharTokenizer.EosToken, (string)JsonNode.Parse(File.ReadAllText(Path.Combine(last, "tokenizer_config.json")))!["eos_token"]!);
-        Assert.Contains("4 learner steps", File.ReadAllText(Path.Combine(last, "README.md")));
+        Assert.Contains("4 steps, policy version 4", File.ReadAllText(Path.Combine(last, "README.md")));
         NativeTorch.EnsureLoaded();
         using var model = HfCheckpoint.Load(last);
         var (tokenizer, _) = CheckpointTokenizer.Load(last, model.Config);

@@ -101,8 +101,8 @@ public static class HfCompanionFiles
         var s = new StringBuilder();
         s.Append("---\nlibrary_name: transformers\npipeline_tag: text-generation\ntags:\n- gipo\n- reinforcement-learning\n---\n\n");
         s.Append($"# {card.RunId}, step {card.Step}\n\n");
-        s.Append($"Trained with Gipo (asynchronous RL on an actor system) from `{card.BaseModel}` on the task `{card.Task}`: ");
-        s.Append($"{card.Step} learner steps, policy version {card.PolicyVersion}.\n\n");
+        s.Append($"Trained with Gipo from `{card.BaseModel}` on the task `{card.Task}`: {card.Step} steps");
+        s.Append(card.PolicyVersion > 0 ? $", policy version {card.PolicyVersion}.\n\n" : ".\n\n");
         s.Append($"- Algorithm: {card.Algorithm}\n");
         s.Append(hasChatTemplate
             ? "- Chat template: the base model's, in `tokenizer_config.json`.\n"
