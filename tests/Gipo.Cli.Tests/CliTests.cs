@@ -170,6 +170,9 @@ public sealed class CliTests : IDisposable
         NativeTorch.EnsureLoaded();
         using var model = HfCheckpoint.Load(checkpoint);
         Assert.Equal(CharTokenizer.Default.VocabSize, model.Config.VocabSize);
+        foreach (var name in new[] { "tokenizer_config.json", "special_tokens_map.json", "generation_config.json", "README.md" })
+            Assert.True(File.Exists(Path.Combine(checkpoint, name)), $"the SFT checkpoint lacks {name}");
+        Assert.Contains("supervised fine-tuning", File.ReadAllText(Path.Combine(checkpoint, "README.md")));
 
         var lines = File.ReadAllLines(Path.Combine(run, "sft.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal([1, 2, 3, 4], lines.Select(l => l.GetProperty("step").GetInt32()));

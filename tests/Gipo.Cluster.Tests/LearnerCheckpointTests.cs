@@ -54,6 +54,33 @@ public sealed class LearnerCheckpointTests : IDisposable
     }
 
     [Fact]
+    public void Companion_files_are_written_hashed_in_the_manifest_and_checked_on_load()
+    {
+        using var model = Policy();
+        using var learner = new GipoLearner(model, Tok, Settings("dapo.conf"), seed: Seed);
+        var companions = HfCompanionFiles.Build(null, model.Config, Tok, Tok.ToJson(), new Gipo.Model.Sampling.SamplingOptions(MaxNewTokens: 24),
+            new ModelCardFacts("r", "base", "column-add", "grpo", 0, 0, [], []));
+        var dir = Path.Combine(root, LearnerCheckpoint.DirectoryName(0));
+        var (_, sha) = LearnerCheckpoint.Save(dir, learner, model, Tok.ToJson(), null, null, companions);
+
+        var manifest = LearnerCheckpoint.Verify(dir, sha);
+        foreach (var name in companions.Keys)
+        {
+            var entry = Assert.Single(manifest.Files, f => f.Name == name);
+            Assert.Equal(LearnerCheckpoint.Sha256OfFile(Path.Combine(dir, name)), entry.Sha256);
+            Assert.Equal(companions[name], File.ReadAllText(Path.Combine(dir, name)));
+        }
+        File.AppendAllText(Path.Combine(dir, HfCompanionFiles.ModelCardFile), "edited\n");
+        var e = Assert.Throws<InvalidDataException>(() => LearnerCheckpoint.Verify(dir, sha));
+        Assert.Contains(HfCompanionFiles.ModelCardFile, e.Message);
+
+        Assert.Throws<ArgumentException>(() => LearnerCheckpoint.Save(Path.Combine(root, "x"), learner, model, Tok.ToJson(), null, null,
+            new Dictionary<string, string> { ["vocab.txt"] = "" }));
+        Assert.Throws<ArgumentException>(() => LearnerCheckpoint.Save(Path.Combine(root, "y"), learner, model, Tok.ToJson(), null,
+            new Dictionary<string, string> { [HfCompanionFiles.GenerationConfigFile] = "{}" }));
+    }
+
+    [Fact]
     public void Directory_names_are_zero_padded_steps() =>
         Assert.Equal("step-000010", LearnerCheckpoint.DirectoryName(10));
 

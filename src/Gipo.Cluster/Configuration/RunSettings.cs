@@ -30,9 +30,15 @@ public sealed record RunSettings
     public required TimeSpan Lease { get; init; }
     public required TimeSpan ScorerTimeout { get; init; }
     public required int CheckpointEvery { get; init; }
+    /// <summary>Checkpoint folders kept after each commit, newest first (0 = all); the current one is always kept.</summary>
+    public required int KeepCheckpoints { get; init; }
     public required int EvalEvery { get; init; }
     public required int EvalPrompts { get; init; }
     public required int EvalSamples { get; init; }
+    /// <summary>Generations of each evaluation written to <c>samples/step-NNNNNN.jsonl</c> (0 = none).</summary>
+    public required int EvalLogSamples { get; init; }
+    /// <summary>Whether the metrics sink also writes TensorBoard event files into <c>tb/</c>.</summary>
+    public required bool TensorBoard { get; init; }
     public required int TorchThreads { get; init; }
     public required string Device { get; init; }
     public required int SnapshotEvery { get; init; }
@@ -82,9 +88,12 @@ public sealed record RunSettings
             Lease = TimeSpan.FromSeconds(s.Double("lease-seconds", 1)),
             ScorerTimeout = TimeSpan.FromSeconds(s.Double("scorer-timeout-seconds", 0.1)),
             CheckpointEvery = s.Int("checkpoint-every", 1),
+            KeepCheckpoints = s.Int("keep-checkpoints", 0),
             EvalEvery = s.Int("eval-every", 0),
             EvalPrompts = s.Int("eval-prompts", 1),
             EvalSamples = s.Int("eval-samples", 1),
+            EvalLogSamples = s.Int("eval-log-samples", 0),
+            TensorBoard = s.Bool("tensorboard"),
             TorchThreads = s.Int("torch-threads", 0, 1024),
             Device = s.Choice("device", new Dictionary<string, string> { ["auto"] = "auto", ["cpu"] = "cpu", ["cuda"] = "cuda" }),
             SnapshotEvery = s.Int("snapshot-every", 1),

@@ -34,6 +34,18 @@ public sealed record LearnerSetup(
 
     /// <summary>Seed of the held-out evaluations' sampling (<see cref="Gipo.Cluster.Configuration.RunSettings.EvalSamplingSeed"/>); null = <see cref="Seed"/>.</summary>
     public int? EvalSamplingSeed { get; init; }
+
+    /// <summary>Checkpoint folders kept after each commit (<see cref="CheckpointRetention"/>); 0 = all.</summary>
+    public int KeepCheckpoints { get; init; }
+
+    /// <summary>Where each evaluation's sample generations go (<see cref="EvalSampleLog"/>); null = nowhere.</summary>
+    public string? SamplesDirectory { get; init; }
+
+    /// <summary>Generations per evaluation written to <see cref="SamplesDirectory"/>.</summary>
+    public int EvalLogSamples { get; init; }
+
+    /// <summary>The process's cluster-health instruments, fed after each step; null = not measured.</summary>
+    public Gipo.Cluster.Telemetry.ClusterHealthMetrics? Health { get; init; }
 }
 
 /// <summary>
@@ -77,6 +89,8 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
     private string tokenizerJson = "";
     private double idleSeconds;
     private Stopwatch? waiting;
+    private System.Text.Json.Nodes.JsonObject? lastLine;
+    private (long Step, double PassAt1)? latestEval;
 
     /// <summary>Use <see cref="Props"/>.</summary>
     public LearnerActor(LearnerSetup setup, IActorRef coordinator, IActorRef? scheduler, IActorRef weightStore, IActorRef metrics, IActorRef host,
@@ -190,7 +204,7 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>Rolls the ledger, the scheduler and the metrics log back to learner step <paramref name="step"/>;
-    /// the log keeps lines up to <paramref name="metricsStep"/>.</summary>
+    /// the log (and the evaluation samples) keep lines up to <paramref name="metricsStep"/>.</summary>
     private void Rewind(long step, EntropySchedulerState? schedulerState, long metricsStep)
     {
         AskLedger(new RollbackToCheckpoint(step));
@@ -204,6 +218,7 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
                 throw new InvalidOperationException($"the entropy scheduler refused to restore step {step}: {reply}");
         }
         metrics.Ask<MetricsRewound>(new RewindMetrics(metricsStep), AskTimeout).GetAwaiter().GetResult();
+        if (setup.SamplesDirectory is not null) EvalSampleLog.Prune(setup.SamplesDirectory, metricsStep);
     }
 
     // ------------------------------------------------------------------------------------------------ steps
@@ -224,6 +239,7 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         setup.BeforeStep?.Invoke(batch.LearnerStep);
         var m = l.Train(groups);
         var status = AskLedger(new StepCompleted(l.Step, l.PolicyVersion)).Ledger;
+        setup.Health?.RecordStep(status, staleness);
         Publish();
 
         var last = l.Step >= setup.TargetSteps;
@@ -250,14 +266,21 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         if (scheduler is not null && l.Scheduler is not null)
             schedulerState = scheduler.Ask<EntropySchedulerStatus>(GetSchedulerState.Instance, AskTimeout).GetAwaiter().GetResult().State;
         var folder = Path.Combine(setup.CheckpointRoot, LearnerCheckpoint.DirectoryName(l.Step));
+        var companions = HfCompanionFiles.Build(setup.BaseCheckpoint, policy!.Config, tokenizer!, tokenizerJson,
+            new SamplingOptions(setup.Algorithm.Temperature, MaxNewTokens: setup.Algorithm.MaxNewTokens),
+            LearnerModelCard.Facts(setup, l.Step, l.PolicyVersion, lastLine?["step"]?.GetValue<long>() == l.Step ? lastLine : null, latestEval));
         var (manifest, sha) = LearnerCheckpoint.Save(folder, l, policy!, tokenizerJson, schedulerState, new Dictionary<string, string>
         {
             ["run.json"] = JsonSerializer.Serialize(new { run_id = setup.RunId, step = l.Step, policy_version = l.PolicyVersion, seed = setup.Seed }),
-        });
+        }, companions);
         AskLedger(new CommitCheckpoint(l.Step, l.PolicyVersion, manifest, sha));
         // Save never writes into an existing folder (a leftover of a save whose commit never happened): it picks a
         // free name, so the manifest says where the checkpoint really is.
-        return Path.GetDirectoryName(manifest)!;
+        var saved = Path.GetDirectoryName(manifest)!;
+        // Only after the commit: the journal now names the new folder as current, the one a resume or rollback loads.
+        var deleted = CheckpointRetention.Apply(setup.CheckpointRoot, setup.KeepCheckpoints, saved);
+        if (deleted.Count > 0) log.Info("retention (keep {0}): deleted {1}", setup.KeepCheckpoints, string.Join(", ", deleted.Select(Path.GetFileName)));
+        return saved;
     }
 
     private void Publish() => weightStore.Tell(new PublishWeights(PolicyWeights.Export(policy!, learner!.PolicyVersion)));
@@ -267,7 +290,11 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         policy!.eval();
         var sampling = new SamplingOptions(1.0, MaxNewTokens: setup.Algorithm.MaxNewTokens);
         var outcomes = new TaskEvaluator(policy, tokenizer!, setup.Task).Run(setup.EvalProblems, setup.EvalSamples, sampling, (ulong)(setup.EvalSamplingSeed ?? setup.Seed));
-        return TaskEvaluator.PassAt1(outcomes);
+        var passAt1 = TaskEvaluator.PassAt1(outcomes);
+        latestEval = (learner!.Step, passAt1);
+        if (setup.SamplesDirectory is not null && setup.EvalLogSamples > 0)
+            EvalSampleLog.Write(setup.SamplesDirectory, learner.Step, EvalSampleLog.Select(outcomes, setup.Task, setup.EvalLogSamples, learner.Step));
+        return passAt1;
     }
 
     private void Log(LearnerStepMetrics? m, LedgerStatus status, double? eval, IReadOnlyList<long> staleness, double wait, double seconds)
@@ -275,6 +302,7 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         var elapsed = wall.Elapsed.TotalSeconds;
         var line = LearnerMetricsLine.Build(learner!.Step, learner.PolicyVersion, m, status, eval, staleness, wait,
             elapsed > 0 ? idleSeconds / elapsed : 0, seconds);
+        lastLine = line;
         metrics.Tell(new MetricsLine(learner.Step, line.ToJsonString()));
     }
 

@@ -13,8 +13,10 @@ public sealed record ProgressReport(long Step, JsonObject Line, bool Evaluation)
 /// <summary>
 /// Where a run's metrics go (docs/architecture.md, "Actors"): the learner's per-step lines, enriched with the samplers'
 /// throughput, are appended to <c>metrics.jsonl</c> (one JSON object per line, flushed each time); console progress
-/// gets every line; PNG plots are rendered at each evaluation and on <see cref="FlushMetrics"/>. On resume the log is
-/// cut back to the checkpoint's step (atomically), so a resumed run's log has each step once.
+/// gets every line; PNG plots are rendered at each evaluation and on <see cref="FlushMetrics"/>. The same scalars go to
+/// TensorBoard event files (<see cref="TensorBoardWriter"/>, tags by <see cref="TensorBoardTags"/>) when a folder is given.
+/// On resume the log and the event files are cut back to the checkpoint's step (atomically), so a resumed run's log has
+/// each step once.
 /// </summary>
 public sealed class MetricsSink : ReceiveActor
 {
@@ -22,6 +24,8 @@ public sealed class MetricsSink : ReceiveActor
     private readonly string path;
     private readonly string plotDir;
     private readonly Action<ProgressReport>? progress;
+    private readonly string? tensorBoardDir;
+    private TensorBoardWriter? tensorBoard;
     private readonly Stopwatch clock = Stopwatch.StartNew();
     private StreamWriter? writer;
     private long generatedSamples;
@@ -30,11 +34,12 @@ public sealed class MetricsSink : ReceiveActor
     private readonly HashSet<string> samplers = new(StringComparer.Ordinal);
 
     /// <summary>Use <see cref="Props"/>.</summary>
-    public MetricsSink(string metricsFile, string plotDir, Action<ProgressReport>? progress)
+    public MetricsSink(string metricsFile, string plotDir, Action<ProgressReport>? progress, string? tensorBoardDir)
     {
         path = metricsFile;
         this.plotDir = plotDir;
         this.progress = progress;
+        this.tensorBoardDir = tensorBoardDir;
         Receive<MetricsLine>(OnLine);
         Receive<SamplerProgress>(m =>
         {
@@ -47,12 +52,17 @@ public sealed class MetricsSink : ReceiveActor
         Receive<FlushMetrics>(_ => Sender.Tell(new MetricsFlushed(Plot())));
     }
 
-    /// <summary>Props of the sink writing <paramref name="metricsFile"/> and plots into <paramref name="plotDir"/>.</summary>
-    public static Props Props(string metricsFile, string plotDir, Action<ProgressReport>? progress = null) =>
-        Akka.Actor.Props.Create(() => new MetricsSink(metricsFile, plotDir, progress));
+    /// <summary>Props of the sink writing <paramref name="metricsFile"/>, plots into <paramref name="plotDir"/> and, unless
+    /// <paramref name="tensorBoardDir"/> is null, TensorBoard event files into that folder.</summary>
+    public static Props Props(string metricsFile, string plotDir, Action<ProgressReport>? progress = null, string? tensorBoardDir = null) =>
+        Akka.Actor.Props.Create(() => new MetricsSink(metricsFile, plotDir, progress, tensorBoardDir));
 
     /// <inheritdoc />
-    protected override void PostStop() => writer?.Dispose();
+    protected override void PostStop()
+    {
+        writer?.Dispose();
+        tensorBoard?.Dispose();
+    }
 
     private void OnLine(MetricsLine m)
     {
@@ -74,15 +84,45 @@ public sealed class MetricsSink : ReceiveActor
         writer ??= new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read));
         writer.WriteLine(line.ToJsonString());
         writer.Flush();
+        WriteTensorBoard(m.Step, line);
         var evaluation = line["eval_pass_at_1"] is not null;
         progress?.Invoke(new ProgressReport(m.Step, line, evaluation));
         if (evaluation) Plot();
+    }
+
+    private void WriteTensorBoard(long step, JsonObject line)
+    {
+        if (tensorBoardDir is null) return;
+        try
+        {
+            tensorBoard ??= new TensorBoardWriter(tensorBoardDir);
+            tensorBoard.WriteScalars(step, TensorBoardTags.Scalars(line));
+        }
+        catch (IOException e)
+        {
+            // metrics.jsonl has the line; a full disk or a removed folder must not stop the run over a viewer's copy.
+            log.Warning("TensorBoard event of step {0} not written: {1}", step, e.Message);
+        }
     }
 
     private int Rewind(long step)
     {
         writer?.Dispose();
         writer = null;
+        if (tensorBoardDir is not null)
+        {
+            tensorBoard?.Dispose();
+            tensorBoard = null;
+            try
+            {
+                var events = TensorBoardWriter.Truncate(tensorBoardDir, step);
+                log.Info("TensorBoard events rewound to step {0} ({1} events kept)", step, events);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException)
+            {
+                log.Warning("TensorBoard events not rewound to step {0}: {1}", step, e.Message);
+            }
+        }
         if (!File.Exists(path)) return 0;
         var kept = new List<string>();
         foreach (var text in File.ReadLines(path))

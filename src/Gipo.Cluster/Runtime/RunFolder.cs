@@ -7,7 +7,7 @@ namespace Gipo.Cluster.Runtime;
 
 /// <summary>
 /// The files of one run, <c>runs/&lt;id&gt;/</c>: the resolved configuration (<c>run.conf</c>, what a resume reads),
-/// the journal and snapshots (<c>journal.db</c>, SQLite), checkpoints, the SFT warm start, the metrics log and plots.
+/// the journal and snapshots (<c>journal.db</c>, SQLite), checkpoints, the SFT warm start, the metrics log and plots, TensorBoard events (<c>tb/</c>) and sample generations (<c>samples/</c>).
 /// </summary>
 public sealed record RunFolder(string Root)
 {
@@ -28,6 +28,12 @@ public sealed record RunFolder(string Root)
 
     /// <summary>One JSON object per learner step.</summary>
     public string Metrics => Path.Combine(Root, "metrics.jsonl");
+
+    /// <summary>TensorBoard event files (<c>tensorboard --logdir runs/&lt;id&gt;/tb</c>).</summary>
+    public string TensorBoard => Path.Combine(Root, "tb");
+
+    /// <summary>Sample generations of each evaluation, <c>step-NNNNNN.jsonl</c>.</summary>
+    public string Samples => Path.Combine(Root, "samples");
 
     /// <summary>Whether a run was started here (its configuration is written first).</summary>
     public bool Exists => File.Exists(ConfigFile);

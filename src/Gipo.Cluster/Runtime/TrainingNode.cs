@@ -12,6 +12,7 @@ using Gipo.Cluster.Sampling;
 using Gipo.Cluster.Scheduling;
 using Gipo.Cluster.Scoring;
 using Gipo.Cluster.Serialization;
+using Gipo.Cluster.Telemetry;
 using Gipo.Cluster.Weights;
 using Gipo.Core.Algorithm;
 using Gipo.Core.Algorithm.Entropy;
@@ -73,6 +74,8 @@ public sealed class TrainingNode : IAsyncDisposable
     private readonly TaskCompletionSource<RunOutcome> outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TimeSpan linger;
     private ManagementEndpoint? management;
+    private ClusterHealthMetrics? health;
+    private OpenTelemetry.Metrics.MeterProvider? telemetry;
 
     private TrainingNode(ActorSystem system) => System = system;
 
@@ -148,6 +151,7 @@ public sealed class TrainingNode : IAsyncDisposable
         var journal = options.Journal ?? JournalDatabase.Sqlite(folder.Database);
         var algorithm = AlgorithmSettingsReader.Read(settings);
         var run = RunSettings.Read(settings);
+        var telemetrySettings = TelemetrySettings.Read(settings);
         if (algorithm.Ib.TrainOnFiltered)
             throw new ArgumentException("'gipo.algorithm.ib.train-on-filtered' = on is not supported by the actor runtime: filtered groups are dropped by the coordinator and never reach the learner");
         var ledger = run.Ledger(algorithm);
@@ -175,6 +179,12 @@ public sealed class TrainingNode : IAsyncDisposable
             // A chunk that cannot fit the remote frame stops the node here, not in a sampler's restart loop.
             WeightTransferSettings.Create(system);
             var cluster = Akka.Cluster.Cluster.Get(system);
+            node.health = new ClusterHealthMetrics(() =>
+            {
+                var state = cluster.State;
+                return (state.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up && !state.Unreachable.Contains(m)), state.Unreachable.Count);
+            });
+            node.telemetry = OtlpMetricsExport.Start(telemetrySettings, folder.Id, cluster.SelfAddress.ToString());
             var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             cluster.RegisterOnMemberUp(() => up.TrySetResult());
             // A node that leaves (downed by the split-brain resolver, or shut down) has no part in the run any more.
@@ -206,9 +216,14 @@ public sealed class TrainingNode : IAsyncDisposable
             // all learner-role singletons), so the learner's whole-model PublishWeights and metrics.jsonl stay local;
             // only small notices and 256 KiB chunks cross nodes.
             var store = Singleton(system, membership, "weight-store", NodeRoles.Learner, () => WeightStore.Props());
-            var metrics = Singleton(system, membership, "metrics", NodeRoles.Learner, () => MetricsSink.Props(folder.Metrics, folder.Root, options.Progress));
+            var metrics = Singleton(system, membership, "metrics", NodeRoles.Learner, () => MetricsSink.Props(folder.Metrics, folder.Root, options.Progress,
+                run.TensorBoard ? folder.TensorBoard : null));
             var learnerSetup = new LearnerSetup(folder.Id, algorithm, run.Steps, run.Seed, run.CheckpointEvery, run.EvalEvery, run.EvalSamples,
-                run.Device, baseCheckpoint, folder.Checkpoints, task, evalProblems, run.Poll) { BeforeStep = options.BeforeLearnerStep, EvalSamplingSeed = run.EvalSamplingSeed };
+                run.Device, baseCheckpoint, folder.Checkpoints, task, evalProblems, run.Poll) 
+            {
+                BeforeStep = options.BeforeLearnerStep, EvalSamplingSeed = run.EvalSamplingSeed, KeepCheckpoints = run.KeepCheckpoints,
+                SamplesDirectory = run.EvalLogSamples > 0 ? folder.Samples : null, EvalLogSamples = run.EvalLogSamples, Health = node.health,
+            };
             // Transient learner failures are retried after a back-off; one that would only repeat ends the run (LearnerFailures).
             var learnerFailures = new LearnerFailures();
             Singleton(system, membership, "learner", NodeRoles.Learner, () => BackoffSupervisor.Props(Backoff.OnFailure(
@@ -239,6 +254,8 @@ public sealed class TrainingNode : IAsyncDisposable
         catch
         {
             await system.Terminate();
+            node.telemetry?.Dispose();
+            node.health?.Dispose();
             throw;
         }
     }
@@ -263,6 +280,8 @@ public sealed class TrainingNode : IAsyncDisposable
     {
         await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
         if (management is not null) await management.DisposeAsync();
+        telemetry?.Dispose(); // flushes the last values to the collector
+        health?.Dispose();
     }
 
     /// <summary>

@@ -21,8 +21,13 @@ public static class HfCheckpoint
     /// Writes the model (and the tokenizer file, when given) to <paramref name="directory"/>. The folder is built
     /// beside the target and renamed into place, so an interrupted save never leaves a half-written checkpoint.
     /// </summary>
-    public static void Save(PolicyModel model, string directory, string? tokenizerJson = null, IReadOnlyDictionary<string, string>? metadata = null)
+    /// <param name="companionFiles">The Hugging Face files beside the model (<see cref="HfCompanionFiles.Build"/>), by name.</param>
+    public static void Save(PolicyModel model, string directory, string? tokenizerJson = null, IReadOnlyDictionary<string, string>? metadata = null,
+        IReadOnlyDictionary<string, string>? companionFiles = null)
     {
+        foreach (var name in companionFiles?.Keys ?? [])
+            if (!HfCompanionFiles.Names.Contains(name))
+                throw new ArgumentException($"companion file '{name}' is not one of {string.Join(", ", HfCompanionFiles.Names)}");
         var target = Path.GetFullPath(directory);
         var parent = Path.GetDirectoryName(target)!;
         Directory.CreateDirectory(parent);
@@ -31,6 +36,7 @@ public static class HfCheckpoint
         try
         {
             WriteFiles(model, staging, tokenizerJson, metadata);
+            foreach (var (name, text) in companionFiles ?? new Dictionary<string, string>()) AtomicFile.WriteText(Path.Combine(staging, name), text);
             ReplaceDirectory(staging, target);
         }
         catch

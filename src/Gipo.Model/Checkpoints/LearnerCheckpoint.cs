@@ -34,7 +34,8 @@ public sealed record LearnerCheckpointContents(LearnerCheckpointManifest Manifes
 /// <c>tokenizer.json</c>, loadable by <c>gipo eval</c> and transformers), <c>optimizer.safetensors</c> (AdamW moments
 /// and step), the IB probe (<c>probe.safetensors</c>, <c>probe.json</c>) when the learner has one, <c>scheduler.json</c>
 /// (<see cref="EntropySchedulerJson"/>) when a scheduler state is given, <c>learner.json</c> (step, policy version,
-/// seed, learning rate, the ref-answer trust gate), the caller's extra JSON files, and last <c>manifest.json</c> with
+/// seed, learning rate, the ref-answer trust gate), the caller's extra JSON files, the Hugging Face companion files
+/// (<see cref="HfCompanionFiles"/>: tokenizer_config, special_tokens_map, generation_config, the model card), and last <c>manifest.json</c> with
 /// every file's SHA-256 and size.
 /// <para>Saving builds the folder beside the target and renames it into place, and never writes into an existing
 /// folder, so a learner error can never damage the last good checkpoint: if the target exists (say, the leftover of an
@@ -74,11 +75,10 @@ public static class LearnerCheckpoint
     private static readonly Regex ExtraName = new(@"^[A-Za-z0-9][A-Za-z0-9._-]*\.json$", RegexOptions.CultureInvariant);
 
     /// <summary>Names the extra files may not take.</summary>
-    private static readonly HashSet<string> Reserved = new(StringComparer.OrdinalIgnoreCase)
-    {
-        HfCheckpoint.ConfigFile, HfCheckpoint.TokenizerFile, HfCheckpoint.IndexFile, ManifestFile, SchedulerFile, LearnerFile,
-        IbScorer.StateFile,
-    };
+    private static readonly HashSet<string> Reserved = new(
+        [HfCheckpoint.ConfigFile, HfCheckpoint.TokenizerFile, HfCheckpoint.IndexFile, ManifestFile, SchedulerFile, LearnerFile,
+         IbScorer.StateFile, .. HfCompanionFiles.Names],
+        StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The folder name of the checkpoint after learner step <paramref name="step"/>: <c>step-000010</c>.</summary>
     public static string DirectoryName(long step)
@@ -98,9 +98,12 @@ public static class LearnerCheckpoint
     /// <param name="scheduler">The entropy-scheduler state to keep, e.g. the scheduler actor's. When null and the learner
     /// runs its own scheduler (no <see cref="GipoLearner.ExternalScheduler"/>), the learner's is saved.</param>
     /// <param name="extraJsonFiles">More files by name (<c>name.json</c>, letters, digits, <c>._-</c>), each valid JSON.</param>
+    /// <param name="companionFiles">The Hugging Face files beside the model (<see cref="HfCompanionFiles.Build"/>), by name;
+    /// like every file, listed with their hashes in the manifest.</param>
     /// <returns>The manifest's path (its folder is the checkpoint) and the SHA-256 of its bytes.</returns>
     public static (string ManifestPath, string ManifestSha256) Save(string directory, GipoLearner learner, PolicyModel policy,
-        string tokenizerJson, EntropySchedulerState? scheduler = null, IReadOnlyDictionary<string, string>? extraJsonFiles = null)
+        string tokenizerJson, EntropySchedulerState? scheduler = null, IReadOnlyDictionary<string, string>? extraJsonFiles = null,
+        IReadOnlyDictionary<string, string>? companionFiles = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         ArgumentNullException.ThrowIfNull(learner);
@@ -110,6 +113,13 @@ public static class LearnerCheckpoint
             throw new ArgumentException("the policy is not the one this learner trains", nameof(policy));
         var extras = extraJsonFiles ?? new Dictionary<string, string>();
         foreach (var (name, text) in extras) CheckExtra(name, text);
+        var companions = companionFiles ?? new Dictionary<string, string>();
+        foreach (var (name, text) in companions)
+        {
+            if (!HfCompanionFiles.Names.Contains(name))
+                throw new ArgumentException($"companion file '{name}' is not one of {string.Join(", ", HfCompanionFiles.Names)}");
+            ArgumentNullException.ThrowIfNull(text);
+        }
         scheduler ??= learner.ExternalScheduler is null ? learner.Scheduler?.State : null;
 
         var requested = Path.GetFullPath(directory.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar));
@@ -132,6 +142,7 @@ public static class LearnerCheckpoint
                 optimizerStep, learner.Ib is not null, learner.RefAnswer?.Gate.State);
             AtomicFile.WriteText(Path.Combine(staging, LearnerFile), JsonSerializer.Serialize(state, Json));
             foreach (var (name, text) in extras) AtomicFile.WriteText(Path.Combine(staging, name), text);
+            foreach (var (name, text) in companions) AtomicFile.WriteText(Path.Combine(staging, name), text);
 
             // Hashes of the bytes as they lie on disk, read back.
             var files = Directory.GetFiles(staging).Select(Path.GetFileName).Order(StringComparer.Ordinal)

@@ -133,11 +133,20 @@ public sealed class SftTrainer(PolicyModel model, ITextTokenizer tokenizer, stri
         }
 
         var checkpoint = Path.Combine(outputDir, "checkpoint");
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        var card = new ModelCardFacts(Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(outputDir))), "a random initialisation", options.Task,
+            "supervised fine-tuning on the task's worked solutions (the RL warm start)", step, 0,
+            [
+                new("sft.lr", options.LearningRate.ToString("G4", invariant)), new("sft.batch", options.BatchSize.ToString(invariant)),
+                new("sft.max-steps", options.MaxSteps.ToString(invariant)), new("sft.target-pass-at-1", options.TargetPassAt1.ToString("G4", invariant)),
+            ],
+            [new($"eval_pass_at_1 (step {step})", passAt1.ToString("G4", invariant))]);
+        var companions = HfCompanionFiles.Build(null, model.Config, tokenizer, tokenizerJson, new SamplingOptions(MaxNewTokens: options.MaxNewTokens), card);
         HfCheckpoint.Save(model, checkpoint, tokenizerJson, new Dictionary<string, string>
         {
             ["gipo.sft.task"] = options.Task, ["gipo.sft.steps"] = step.ToString(), ["gipo.sft.eval_pass_at_1"] = passAt1.ToString("R"),
             ["gipo.sft.eval_split"] = SplitExtensions.Names.First(kv => kv.Value == options.EvalSplit).Key,
-        });
+        }, companions);
         return new SftResult(passAt1, step, clock.Elapsed.TotalSeconds, checkpoint, reached);
     }
 

@@ -41,14 +41,31 @@ public sealed class TrainingNodeTests(ITestOutputHelper output) : IDisposable
         return folder;
     }
 
-    [Fact(DisplayName = "An asynchronous run (η = 2) reaches its target step; metrics.jsonl keeps its contract; the journal audits clean")]
+    [Fact(DisplayName = "An asynchronous run (η = 2) reaches its target step; metrics.jsonl keeps its contract; the journal audits clean; tb/, samples/ and retention")]
     public async Task Asynchronous_run_finishes_with_a_clean_ledger()
     {
         NativeTorch.EnsureLoaded();
-        var settings = Settings();
+        var settings = Settings("run.keep-checkpoints=1", "run.eval-log-samples=5");
         var folder = NewFolder("async", settings);
+        // The node's cluster-health meter, as an OTLP exporter would see it (a listener of the "Gipo" meter).
+        var steps = 0L;
+        var groups = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == Gipo.Cluster.Telemetry.ClusterHealthMetrics.MeterName) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            if (instrument.Name == "gipo.learner.steps") Interlocked.Add(ref steps, value);
+            if (instrument.Name == "gipo.groups") foreach (var t in tags) groups[(string)t.Value!] = value;
+        });
+        listener.Start();
         var node = await TrainingNode.StartAsync(folder, settings, Base, new NodeOptions(Serialized));
-        var outcome = await node.RunAsync().WaitAsync(TimeSpan.FromMinutes(5));
+        RunOutcome outcome;
+        // The gauges are read when polled, as an exporter's reader does; the node disposes its meter at the end.
+        using (new Timer(_ => listener.RecordObservableInstruments(), null, 0, 200))
+            outcome = await node.RunAsync().WaitAsync(TimeSpan.FromMinutes(5));
 
         Assert.True(outcome.Finished, outcome.Error);
         Assert.Equal(4, outcome.Step);
@@ -60,6 +77,30 @@ public sealed class TrainingNodeTests(ITestOutputHelper output) : IDisposable
         Assert.Equal([0L, 2, 4], lines.Where(l => l.ContainsKey("eval_pass_at_1")).Select(l => (long)l["step"]!));
         Assert.True(File.Exists(Path.Combine(folder.Root, "pass-at-1.png")));
         Assert.True(File.Exists(Path.Combine(folder.Checkpoints, "step-000004", "manifest.json")));
+
+        // Other test classes may run nodes at the same time: at least this run's steps and consumed groups.
+        Assert.True(Interlocked.Read(ref steps) >= 4, $"gipo.learner.steps = {steps}");
+        Assert.True(groups.TryGetValue("consumed", out var consumed) && consumed >= 1, "gipo.groups{state=consumed} not reported");
+
+        // Watching: every line's scalars in tb/ at its step, 5 generations per evaluation, one checkpoint kept.
+        var events = Metrics.TensorBoardEventReader.Scalars(folder.TensorBoard);
+        Assert.Equal([0L, 1, 2, 3, 4], events.Where(e => e.Tag == "actor/policy_version").Select(e => e.Step));
+        Assert.Equal([1L, 2, 3, 4], events.Where(e => e.Tag == "rollout/reward_mean").Select(e => e.Step)); // null before the first step
+        Assert.Equal([0L, 2, 4], events.Where(e => e.Tag == "eval/pass_at_1").Select(e => e.Step));
+        foreach (var l in lines.Where(l => l.ContainsKey("eval_pass_at_1")))
+            Assert.Equal((float)(double)l["eval_pass_at_1"]!, events.Single(e => e.Tag == "eval/pass_at_1" && e.Step == (long)l["step"]!).Value);
+        Assert.Equal(["step-000000.jsonl", "step-000002.jsonl", "step-000004.jsonl"],
+            Directory.GetFiles(folder.Samples).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        var samples = File.ReadAllLines(Path.Combine(folder.Samples, "step-000004.jsonl")).Select(l => (JsonObject)JsonNode.Parse(l)!).ToList();
+        Assert.Equal(5, samples.Count);
+        Assert.All(samples, x => Assert.True(x.ContainsKey("prompt") && x.ContainsKey("response") && x.ContainsKey("reward") && (long)x["step"]! == 4));
+        Assert.Equal(["step-000004"], Directory.GetDirectories(folder.Checkpoints).Select(Path.GetFileName));
+        var manifest = Gipo.Model.Checkpoints.LearnerCheckpoint.Verify(Path.Combine(folder.Checkpoints, "step-000004"));
+        foreach (var name in new[] { "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json", "README.md" })
+            Assert.Contains(manifest.Files, f => f.Name == name);
+        var card = File.ReadAllText(Path.Combine(folder.Checkpoints, "step-000004", "README.md"));
+        Assert.Contains("column-add", card);
+        Assert.Contains("eval_pass_at_1 (step 4)", card);
 
         var ledger = RunSettings.Read(settings).Ledger(AlgorithmSettingsReader.Read(settings));
         var journal = await RunJournalReader.ReadAsync(folder.Database, folder.Id);
@@ -116,6 +157,14 @@ public sealed class TrainingNodeTests(ITestOutputHelper output) : IDisposable
         static IEnumerable<string> Consumed(LedgerAuditReport r) =>
             r.Consumptions.Where(c => !c.Undone).OrderBy(c => c.LearnerStep).ThenBy(c => c.Sequence).Select(c => $"{c.LearnerStep}:{c.Sequence}");
         Assert.Equal(Consumed(ja), Consumed(jb));
+
+        // The resume cut tb/ back to the checkpoint: every step once, with the uninterrupted run's values.
+        static List<string> Events(RunFolder f) => [.. Metrics.TensorBoardEventReader.Scalars(f.TensorBoard)
+            .Where(e => e.Tag is "rollout/reward_mean" or "actor/pg_loss" or "eval/pass_at_1").Select(e => $"{e.Step} {e.Tag} {e.Value}")];
+        Assert.Equal(Events(straight), Events(resumed));
+        Assert.Equal(Directory.GetFiles(straight.Samples).Select(Path.GetFileName), Directory.GetFiles(resumed.Samples).Select(Path.GetFileName));
+        foreach (var file in Directory.GetFiles(straight.Samples))
+            Assert.Equal(File.ReadAllText(file), File.ReadAllText(Path.Combine(resumed.Samples, Path.GetFileName(file))));
     }
 
     [Fact(DisplayName = "A learner that fails mid-step is restarted by its back-off supervisor, resumes from the intact last checkpoint, and the run finishes clean")]
