@@ -8,6 +8,7 @@ using Gipo.Cluster.Configuration;
 using Gipo.Cluster.Coordination;
 using Gipo.Cluster.Learning;
 using Gipo.Cluster.Metrics;
+using Gipo.Cluster.Rollouts;
 using Gipo.Cluster.Sampling;
 using Gipo.Cluster.Scheduling;
 using Gipo.Cluster.Scoring;
@@ -208,7 +209,10 @@ public sealed class TrainingNode : IAsyncDisposable
             var store = Singleton(system, membership, "weight-store", NodeRoles.Learner, () => WeightStore.Props());
             var metrics = Singleton(system, membership, "metrics", NodeRoles.Learner, () => MetricsSink.Props(folder.Metrics, folder.Root, options.Progress));
             var learnerSetup = new LearnerSetup(folder.Id, algorithm, run.Steps, run.Seed, run.CheckpointEvery, run.EvalEvery, run.EvalSamples,
-                run.Device, baseCheckpoint, folder.Checkpoints, task, evalProblems, run.Poll) { BeforeStep = options.BeforeLearnerStep, EvalSamplingSeed = run.EvalSamplingSeed };
+                run.Device, baseCheckpoint, folder.Checkpoints, task, evalProblems, run.Poll) {
+                    BeforeStep = options.BeforeLearnerStep, EvalSamplingSeed = run.EvalSamplingSeed,
+                    RolloutLog = new RolloutStore(folder.Rollouts, run.RolloutLogMaxBytes),
+                };
             // Transient learner failures are retried after a back-off; one that would only repeat ends the run (LearnerFailures).
             var learnerFailures = new LearnerFailures();
             Singleton(system, membership, "learner", NodeRoles.Learner, () => BackoffSupervisor.Props(Backoff.OnFailure(

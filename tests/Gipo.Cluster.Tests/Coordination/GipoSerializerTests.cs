@@ -84,7 +84,7 @@ public sealed class GipoSerializerTests(ITestOutputHelper output)
 
         var huge = GipoCodecs.Encode(new TrainBatch(1, 1, [], 0));
         huge[16] = 0xFF; // the group count (a 7-bit varint after two longs) becomes 127 groups that are not there
-        Assert.Throws<SerializationException>(() => GipoCodecs.Decode(huge, "tb1"));
+        Assert.Throws<SerializationException>(() => GipoCodecs.Decode(huge, "tb2"));
 
         Assert.Throws<ArgumentException>(() => GipoCodecs.Encode("not ours"));
     }
