@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Gipo.Cluster.Coordination;
 using Gipo.Cluster.Replay;
 using Gipo.Cluster.Runtime;
 using Gipo.Model.Native;
@@ -23,9 +24,10 @@ internal static class ReplayCommand
         var dump = new Option<string?>("--dump") { Description = "write the step's batch (batch.jsonl), per-token tensors (tensors.safetensors) and the report (replay.json) here" };
         var json = new Option<bool>("--json") { Description = "one JSON object: step, identical, max_abs_diff, params_sha256_original, params_sha256_replayed, …" };
         var tolerance = new Option<double>("--tolerance") { Description = "exit 0 when every difference is at most this (GPU runs; 0 = bit-identical only)", DefaultValueFactory = _ => 0 };
+        var postgres = new Option<string?>("--postgres") { Description = "the cluster's journal (Npgsql connection string) instead of the run folder's SQLite file [GIPO_POSTGRES]" };
         var command = new Command("replay", "Replay one learner step of a run from its checkpoint and rollout log, and compare it with the original.")
         {
-            run, runsDir, step, dump, json, tolerance,
+            run, runsDir, step, dump, json, tolerance, postgres,
         };
         command.SetAction(r => CommandErrors.Run(() =>
         {
@@ -33,7 +35,9 @@ internal static class ReplayCommand
             var tol = r.GetValue(tolerance);
             if (!(tol >= 0)) throw new ArgumentException($"--tolerance {tol}: must be 0 or more");
             NativeTorch.EnsureLoaded();
-            var report = StepReplay.Run(folder, new ReplayOptions(r.GetValue(step), r.GetValue(dump)), line => Console.Error.WriteLine(line));
+            var pg = r.GetValue(postgres) ?? GipoEnvironment.Get(GipoEnvironment.Postgres);
+            var options = new ReplayOptions(r.GetValue(step), r.GetValue(dump), pg is null ? null : JournalDatabase.Postgres(pg));
+            var report = StepReplay.Run(folder, options, line => Console.Error.WriteLine(line));
             var accepted = report.Identical || (tol > 0 && report.MaxAbsDiff <= tol);
             if (r.GetValue(json))
             {

@@ -15,7 +15,8 @@ using static TorchSharp.torch;
 namespace Gipo.Cluster.Replay;
 
 /// <summary>What to replay: the learner step, where to dump its batch and tensors (null: nowhere).</summary>
-public sealed record ReplayOptions(long Step, string? DumpDirectory = null);
+/// <param name="Journal">The run's journal (a cluster's PostgreSQL); null: the run folder's SQLite file.</param>
+public sealed record ReplayOptions(long Step, string? DumpDirectory = null, JournalDatabase? Journal = null);
 
 /// <summary>
 /// Rebuilds learner step S of a run from its record and runs it again (<c>gipo replay</c>; docs/architecture.md,
@@ -54,7 +55,7 @@ public static class StepReplay
 
         var store = new RolloutStore(folder.Rollouts);
         if (store.Files().Count == 0) throw new ArgumentException($"run {folder.Id} has no rollout log ({folder.Rollouts}): nothing to replay from");
-        var checkpoints = CommittedCheckpoints(folder);
+        var checkpoints = CommittedCheckpoints(folder, options.Journal);
         var from = checkpoints.Keys.Where(k => k <= target - 1).DefaultIfEmpty(0).Max();
         if (from + 1 < store.KeptFromStep)
             throw new ArgumentException($"step {target} needs the batches of steps {from + 1}…{target}, but the rollout log keeps steps from {store.KeptFromStep} on (run.rollout-log-max-mb pruned the rest)");
@@ -117,9 +118,10 @@ public static class StepReplay
     }
 
     /// <summary>Committed checkpoints by learner step (the last commit of a step wins), from the run's journal.</summary>
-    private static Dictionary<long, (string Manifest, string Sha256)> CommittedCheckpoints(RunFolder folder)
+    private static Dictionary<long, (string Manifest, string Sha256)> CommittedCheckpoints(RunFolder folder, JournalDatabase? database)
     {
-        var journal = RunJournalReader.ReadAsync(folder.Database, folder.Id).GetAwaiter().GetResult();
+        var journal = (database is null ? RunJournalReader.ReadAsync(folder.Database, folder.Id) : RunJournalReader.ReadAsync(database, folder.Id))
+            .GetAwaiter().GetResult();
         var result = new Dictionary<long, (string, string)>();
         if (journal.Snapshot?.LastCheckpoint is { } c) result[c.LearnerStep] = (c.Path, c.Sha256);
         foreach (var e in journal.Events.OfType<CheckpointCommitted>()) result[e.LearnerStep] = (e.Path, e.Sha256);
