@@ -36,6 +36,8 @@ public static class Program
             NodeCommand.Create(),
             ChaosCommand.Create(),
             StatusCommand.Create(),
+            RolloutsCommand.Create(),
+            ReplayCommand.Create(),
             BenchCommand.Create(),
         };
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Gipo.Cluster.Configuration;
 using Gipo.Cluster.Coordination;
+using Gipo.Cluster.Rollouts;
 using Gipo.Cluster.Runtime;
 
 namespace Gipo.Cli;
@@ -9,7 +10,8 @@ namespace Gipo.Cli;
 /// <summary>
 /// <c>gipo status --run ID</c>: a run's progress from its journal (read-only; works while the run is going and after):
 /// learner step and policy version, target, groups by ledger state and drop reason, the last checkpoint, and an audit
-/// of the event log (nothing lost, nothing trained twice, staleness bound held).
+/// of the event log (nothing lost, nothing trained twice, staleness bound held) and of the rollout log against it (every
+/// consumed group recorded once, none missing).
 /// </summary>
 internal static class StatusCommand
 {
@@ -29,6 +31,10 @@ internal static class StatusCommand
             var journal = pg is not null ? ReadPostgres(pg, folder.Id) : ReadJournal(folder);
             var status = journal.Replay(ledger).Status;
             var audit = journal.IsComplete ? LedgerAudit.Run(ledger, journal.Events) : null;
+            var store = new RolloutStore(folder.Rollouts);
+            var rollouts = audit is not null && store.Files().Count > 0 ? RolloutAudit.Run(audit, store) : null;
+            var clean = audit is null || (audit.Clean && rollouts is not { Clean: false });
+            var problems = (audit?.Problems() ?? []).Concat(rollouts?.Problems ?? []).ToList();
             var (start, last) = TrainCommand.EvalRange(folder.Metrics);
             var groups = new Dictionary<string, object>
             {
@@ -47,8 +53,13 @@ internal static class StatusCommand
                     eval_pass_at_1_start = start, eval_pass_at_1 = last, journal_events = journal.LastSequenceNr,
                     audit = audit is null ? null : new
                     {
-                        clean = audit.Clean, consumed_twice = audit.ConsumedTwice.Count, lost = audit.Lost.Count,
-                        staleness_violations = audit.StalenessViolations.Count, rollbacks = audit.Counts.Rollbacks, problems = audit.Problems().Take(20).ToList(),
+                        clean, consumed_twice = audit.ConsumedTwice.Count, lost = audit.Lost.Count,
+                        staleness_violations = audit.StalenessViolations.Count, rollbacks = audit.Counts.Rollbacks, problems = problems.Take(20).ToList(),
+                        rollout_log = rollouts is null ? null : new
+                        {
+                            clean = rollouts.Clean, groups = rollouts.GroupsChecked, steps = rollouts.Steps, dropped = rollouts.Dropped,
+                            pending = rollouts.Pending, kept_from_step = rollouts.KeptFromStep, problems = rollouts.Problems.Count,
+                        },
                     },
                 }));
                 return 0;
@@ -64,7 +75,12 @@ internal static class StatusCommand
                 Console.WriteLine(audit.Clean
                     ? $"  journal audit: clean ({audit.Counts.Consumed - audit.Counts.ConsumptionsUndone} groups trained once each, none lost, staleness ≤ η, {audit.Counts.Rollbacks} rollback(s))"
                     : "  journal audit: PROBLEMS\n    " + string.Join("\n    ", audit.Problems()));
-            return audit is { Clean: false } ? 4 : 0;
+            if (rollouts is not null)
+                Console.WriteLine(rollouts.Clean
+                    ? $"  rollout log: clean ({rollouts.GroupsChecked} trained groups of {rollouts.Steps} steps recorded once each, none missing; {rollouts.Dropped} dropped recorded" +
+                      $"{(rollouts.Pending > 0 ? $"; {rollouts.Pending} of a step in flight" : "")})"
+                    : "  rollout log: PROBLEMS\n    " + string.Join("\n    ", rollouts.Problems));
+            return clean ? 0 : 4;
         }));
         return command;
     }

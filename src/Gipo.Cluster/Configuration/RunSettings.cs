@@ -40,6 +40,8 @@ public sealed record RunSettings
     /// <summary>Whether the metrics sink also writes TensorBoard event files into <c>tb/</c>.</summary>
     public required bool TensorBoard { get; init; }
     public required int TorchThreads { get; init; }
+    /// <summary>Size cap of the rollout log in bytes (<c>rollout-log-max-mb</c>); 0 keeps everything.</summary>
+    public required long RolloutLogMaxBytes { get; init; }
     public required string Device { get; init; }
     public required int SnapshotEvery { get; init; }
     public required TimeSpan Poll { get; init; }
@@ -95,6 +97,7 @@ public sealed record RunSettings
             EvalLogSamples = s.Int("eval-log-samples", 0),
             TensorBoard = s.Bool("tensorboard"),
             TorchThreads = s.Int("torch-threads", 0, 1024),
+            RolloutLogMaxBytes = (long)Math.Round(s.Double("rollout-log-max-mb", 0) * 1024 * 1024),
             Device = s.Choice("device", new Dictionary<string, string> { ["auto"] = "auto", ["cpu"] = "cpu", ["cuda"] = "cuda" }),
             SnapshotEvery = s.Int("snapshot-every", 1),
             Poll = TimeSpan.FromMilliseconds(s.Int("poll-ms", 1, 60_000)),

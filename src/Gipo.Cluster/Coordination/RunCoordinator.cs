@@ -34,6 +34,10 @@ public sealed class RunCoordinator : ReceivePersistentActor, IWithTimers
     // these; the ledger then re-issues their prompts when a batch needs them.
     private readonly Dictionary<long, ScoredGroup> payloads = [];
 
+    // Scored groups dropped since the last batch (filtered, stale), with their trajectories, for the learner's rollout
+    // log; handed over with the next batch. Kept in memory only, like the payloads.
+    private readonly List<DroppedGroup> droppedSinceBatch = [];
+
     // Lease holders being watched, by holder id (serialized actor path with uid).
     private readonly Dictionary<string, IActorRef> holders = new(StringComparer.Ordinal);
 
@@ -159,6 +163,8 @@ public sealed class RunCoordinator : ReceivePersistentActor, IWithTimers
         PersistThen(decision.Events, () =>
         {
             if (decision.Outcome == ResultOutcome.Accepted) payloads[m.Group.GroupId] = m.Group;
+            if (decision.Outcome == ResultOutcome.Filtered)
+                droppedSinceBatch.Add(new DroppedGroup(m.Group, ledger.PromptIndexOf(m.Group.GroupId) ?? -1, DropReason.Filtered));
             replyTo.Tell(new ResultAck(m.Group.GroupId, decision.Outcome, decision.Reason));
         });
     }
@@ -170,10 +176,21 @@ public sealed class RunCoordinator : ReceivePersistentActor, IWithTimers
         if (decision.CapReached) WarnCap(m.LearnerStep, decision);
         PersistThen(decision.Events, () => replyTo.Tell(decision.Outcome switch
         {
-            BatchOutcome.Ready => new TrainBatch(m.LearnerStep, ledger.PolicyVersion, [.. decision.GroupIds.Select(id => payloads[id])], ledger.SamplesConsumed),
+            BatchOutcome.Ready => TakeBatch(m.LearnerStep, decision.GroupIds),
             BatchOutcome.NotEnough => new NotEnoughGroups(m.LearnerStep, decision.Reason),
             _ => new CommandRejected(nameof(NextBatch), decision.Reason),
         }));
+    }
+
+    private TrainBatch TakeBatch(long learnerStep, IReadOnlyList<long> groupIds)
+    {
+        var batch = new TrainBatch(learnerStep, ledger.PolicyVersion, [.. groupIds.Select(id => payloads[id])], ledger.SamplesConsumed)
+        {
+            PromptIndexes = [.. groupIds.Select(id => ledger.PromptIndexOf(id) ?? -1)],
+            Dropped = [.. droppedSinceBatch],
+        };
+        droppedSinceBatch.Clear();
+        return batch;
     }
 
     /// <summary>
@@ -236,6 +253,10 @@ public sealed class RunCoordinator : ReceivePersistentActor, IWithTimers
         var remaining = events.Count;
         PersistAll(events, e =>
         {
+            // A stale group dropped while a batch is assembled still has its trajectories: the rollout log keeps them
+            // (its prompt index is read before the drop makes the ledger forget it).
+            if (e is GroupDropped { Reason: DropReason.Stale } staleDrop && payloads.TryGetValue(staleDrop.GroupId, out var stale))
+                droppedSinceBatch.Add(new DroppedGroup(stale, ledger.PromptIndexOf(staleDrop.GroupId) ?? -1, staleDrop.Reason));
             ledger.Apply(e);
             switch (e)
             {

@@ -39,7 +39,24 @@ public sealed record NextBatch(long LearnerStep) : IGipoMessage;
 /// <summary>The B groups of a learner step (§S <c>TrainBatch</c>).</summary>
 /// <param name="PolicyVersion">The learner's version the consumption guard measured staleness against.</param>
 /// <param name="SamplesConsumedSoFar">Samples of all consumed and filtered groups, this batch included (§A.7).</param>
-public sealed record TrainBatch(long LearnerStep, long PolicyVersion, IReadOnlyList<ScoredGroup> Groups, long SamplesConsumedSoFar) : IGipoMessage;
+public sealed record TrainBatch(long LearnerStep, long PolicyVersion, IReadOnlyList<ScoredGroup> Groups, long SamplesConsumedSoFar) : IGipoMessage
+{
+    /// <summary>
+    /// The prompt index of each group of <see cref="Groups"/> (same order; −1 where the ledger no longer knew it), for
+    /// the rollout log. Empty from senders that predate it.
+    /// </summary>
+    public IReadOnlyList<long> PromptIndexes { get; init; } = [];
+
+    /// <summary>
+    /// Scored groups the ledger dropped since the previous batch (filtered by dynamic sampling, or stale when this
+    /// batch was assembled) whose trajectories the coordinator still held: the rollout log records them with the
+    /// reason. They are never trained on.
+    /// </summary>
+    public IReadOnlyList<DroppedGroup> Dropped { get; init; } = [];
+}
+
+/// <summary>A scored group the ledger dropped, with why and its prompt index (−1 when unknown).</summary>
+public sealed record DroppedGroup(ScoredGroup Group, long PromptIndex, DropReason Reason);
 
 /// <summary>Fewer than B usable groups are scored for <paramref name="LearnerStep"/>; ask again later.</summary>
 public sealed record NotEnoughGroups(long LearnerStep, string Reason) : IGipoMessage;

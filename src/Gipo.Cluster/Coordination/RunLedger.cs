@@ -142,6 +142,16 @@ public sealed class RunLedger
     /// <summary>Groups consumed after the last checkpoint, by group id.</summary>
     public IReadOnlyList<GroupEntry> RecentlyConsumed => [.. recentConsumed.Values.OrderBy(g => g.GroupId)];
 
+    /// <summary>
+    /// The prompt index (position in the run's prompt list) of group <paramref name="groupId"/> while the ledger still
+    /// holds its entry (active, or consumed or filtered since the last checkpoint); null otherwise.
+    /// </summary>
+    public long? PromptIndexOf(long groupId) =>
+        active.TryGetValue(groupId, out var a) ? a.Slot.PromptIndex
+        : recentConsumed.TryGetValue(groupId, out var c) ? c.Slot.PromptIndex
+        : recentFiltered.TryGetValue(groupId, out var f) ? f.Slot.PromptIndex
+        : null;
+
     /// <summary>Who holds leases now (the coordinator watches them).</summary>
     public IReadOnlyList<string> LeaseHolders =>
         [.. active.Values.Where(IsLeased).Select(g => g.Holder).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];

@@ -4,6 +4,7 @@ using Akka.Actor;
 using Akka.Event;
 using Gipo.Cluster.Coordination;
 using Gipo.Cluster.Metrics;
+using Gipo.Cluster.Rollouts;
 using Gipo.Cluster.Scheduling;
 using Gipo.Cluster.Weights;
 using Gipo.Core.Algorithm;
@@ -46,6 +47,12 @@ public sealed record LearnerSetup(
 
     /// <summary>The process's cluster-health instruments, fed after each step; null = not measured.</summary>
     public Gipo.Cluster.Telemetry.ClusterHealthMetrics? Health { get; init; }
+
+    /// <summary>
+    /// The run's rollout log: each step's groups (trained and dropped) are appended before the step is reported, and
+    /// the log is cut back with the metrics log on every rollback. Null: no rollout log (tests of other parts).
+    /// </summary>
+    public RolloutStore? RolloutLog { get; init; }
 }
 
 /// <summary>
@@ -91,6 +98,9 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
     private Stopwatch? waiting;
     private System.Text.Json.Nodes.JsonObject? lastLine;
     private (long Step, double PassAt1)? latestEval;
+    // The rollout log's current interval starts at the step after the last checkpoint.
+    private long rolloutInterval = 1;
+    private AdvantageTrace? lastTrace;
 
     /// <summary>Use <see cref="Props"/>.</summary>
     public LearnerActor(LearnerSetup setup, IActorRef coordinator, IActorRef? scheduler, IActorRef weightStore, IActorRef metrics, IActorRef host,
@@ -168,6 +178,8 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         (tokenizer, tokenizerJson) = CheckpointTokenizer.Load(setup.BaseCheckpoint, policy.Config);
         learner = new GipoLearner(policy, tokenizer, setup.Algorithm, reference, setup.Seed);
         if (scheduler is not null && learner.Scheduler is not null) learner.ExternalScheduler = AskScheduler;
+        // The rollout log records the advantages each step trained on (a host copy per step, only when it is on).
+        if (setup.RolloutLog is not null) learner.AdvantageObserver = t => lastTrace = t;
 
         var status = AskLedger(GetStatus.Instance).Ledger;
         if (status is { Complete: true, LastCheckpoint: { } final })
@@ -219,6 +231,8 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         }
         metrics.Ask<MetricsRewound>(new RewindMetrics(metricsStep), AskTimeout).GetAwaiter().GetResult();
         if (setup.SamplesDirectory is not null) EvalSampleLog.Prune(setup.SamplesDirectory, metricsStep);
+        setup.RolloutLog?.Rewind(step);
+        rolloutInterval = step + 1;
     }
 
     // ------------------------------------------------------------------------------------------------ steps
@@ -237,10 +251,15 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         var groups = batch.Groups.OrderBy(g => g.GroupId).ToList();
         var staleness = groups.Select(g => batch.PolicyVersion - g.MinVersion).ToList();
         setup.BeforeStep?.Invoke(batch.LearnerStep);
+        lastTrace = null;
         var m = l.Train(groups);
+        var weights = PolicyWeights.Export(policy!, l.PolicyVersion);
+        // Recorded before the ledger hears of the step: a kill in between leaves lines of an unreported step, which the
+        // resume's rollback cuts, never a reported step without its lines.
+        if (setup.RolloutLog is { } rollouts) RecordRollouts(rollouts, batch, groups, m, weights.Sha256);
         var status = AskLedger(new StepCompleted(l.Step, l.PolicyVersion)).Ledger;
         setup.Health?.RecordStep(status, staleness);
-        Publish();
+        Publish(weights);
 
         var last = l.Step >= setup.TargetSteps;
         double? eval = last || (setup.EvalEvery > 0 && l.Step % setup.EvalEvery == 0) ? Evaluate() : null;
@@ -248,6 +267,7 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         if (last || l.Step % setup.CheckpointEvery == 0)
         {
             var folder = Checkpoint();
+            rolloutInterval = l.Step + 1;
             if (last)
             {
                 metrics.Ask<MetricsFlushed>(FlushMetrics.Instance, AskTimeout).GetAwaiter().GetResult();
@@ -283,7 +303,25 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         return saved;
     }
 
-    private void Publish() => weightStore.Tell(new PublishWeights(PolicyWeights.Export(policy!, learner!.PolicyVersion)));
+    private void Publish() => Publish(PolicyWeights.Export(policy!, learner!.PolicyVersion));
+
+    private void Publish(PolicyWeights weights) => weightStore.Tell(new PublishWeights(weights));
+
+    private void RecordRollouts(RolloutStore rollouts, TrainBatch batch, IReadOnlyList<ScoredGroup> groups, LearnerStepMetrics m, string paramsSha256)
+    {
+        var l = learner!;
+        // The batch's prompt indexes follow its arrival order; the learner trained in group-id order.
+        var promptIndex = new Dictionary<long, long>();
+        for (var i = 0; i < batch.Groups.Count && i < batch.PromptIndexes.Count; i++) promptIndex[batch.Groups[i].GroupId] = batch.PromptIndexes[i];
+        var dropped = batch.Dropped.OrderBy(d => d.Group.GroupId).ToList();
+        var lines = new List<System.Text.Json.Nodes.JsonObject>
+        {
+            RolloutRecords.Step(l.Step, batch.PolicyVersion, groups, dropped, m, paramsSha256, TorchSharp.torch.get_num_threads(), l.Seed),
+        };
+        lines.AddRange(RolloutRecords.Groups(l.Step, groups, [.. groups.Select(g => promptIndex.GetValueOrDefault(g.GroupId, -1))], lastTrace, dropped,
+            ids => tokenizer!.Decode(ids, skipSpecial: false)));
+        rollouts.Append(rolloutInterval, l.Step, lines);
+    }
 
     private double Evaluate()
     {

@@ -26,6 +26,9 @@ public sealed record RunFolder(string Root)
     /// <summary>Where the SFT warm start writes its checkpoint when the config names no base.</summary>
     public string Sft => Path.Combine(Root, "sft");
 
+    /// <summary>The rollout log: every group each learner step trained on or saw dropped (<see cref="Rollouts.RolloutStore"/>).</summary>
+    public string Rollouts => Path.Combine(Root, "rollouts");
+
     /// <summary>One JSON object per learner step.</summary>
     public string Metrics => Path.Combine(Root, "metrics.jsonl");
 

@@ -8,6 +8,7 @@ using Gipo.Cluster.Configuration;
 using Gipo.Cluster.Coordination;
 using Gipo.Cluster.Learning;
 using Gipo.Cluster.Metrics;
+using Gipo.Cluster.Rollouts;
 using Gipo.Cluster.Sampling;
 using Gipo.Cluster.Scheduling;
 using Gipo.Cluster.Scoring;
@@ -223,6 +224,7 @@ public sealed class TrainingNode : IAsyncDisposable
             {
                 BeforeStep = options.BeforeLearnerStep, EvalSamplingSeed = run.EvalSamplingSeed, KeepCheckpoints = run.KeepCheckpoints,
                 SamplesDirectory = run.EvalLogSamples > 0 ? folder.Samples : null, EvalLogSamples = run.EvalLogSamples, Health = node.health,
+                RolloutLog = new RolloutStore(folder.Rollouts, run.RolloutLogMaxBytes),
             };
             // Transient learner failures are retried after a back-off; one that would only repeat ends the run (LearnerFailures).
             var learnerFailures = new LearnerFailures();

@@ -24,9 +24,20 @@ internal static class CoordinationCodecs
         GipoCodecs.Add<ResultAck>("ra1", (w, m) => { w.Write(m.GroupId); w.WriteEnum(m.Outcome); w.WriteString(m.Reason); },
             r => new ResultAck(r.ReadInt64(), r.ReadEnum<ResultOutcome>(), r.ReadString()));
         GipoCodecs.Add<NextBatch>("nb1", (w, m) => w.Write(m.LearnerStep), r => new NextBatch(r.ReadInt64()));
-        GipoCodecs.Add<TrainBatch>("tb1",
-            (w, m) => { w.Write(m.LearnerStep); w.Write(m.PolicyVersion); w.WriteList(m.Groups, WriteScoredGroup); w.Write(m.SamplesConsumedSoFar); },
-            r => new TrainBatch(r.ReadInt64(), r.ReadInt64(), r.ReadList(ReadScoredGroup), r.ReadInt64()));
+        // tb2 adds the prompt indexes and the dropped groups the rollout log records. A message, never journaled: the
+        // tb1 layout is gone (nodes of one run run one build).
+        GipoCodecs.Add<TrainBatch>("tb2",
+            (w, m) =>
+            {
+                w.Write(m.LearnerStep); w.Write(m.PolicyVersion); w.WriteList(m.Groups, WriteScoredGroup); w.Write(m.SamplesConsumedSoFar);
+                w.WriteList(m.PromptIndexes, (x, i) => x.Write(i));
+                w.WriteList(m.Dropped, (x, d) => { WriteScoredGroup(x, d.Group); x.Write(d.PromptIndex); x.WriteEnum(d.Reason); });
+            },
+            r => new TrainBatch(r.ReadInt64(), r.ReadInt64(), r.ReadList(ReadScoredGroup), r.ReadInt64())
+            {
+                PromptIndexes = r.ReadList(x => x.ReadInt64()),
+                Dropped = r.ReadList(x => new DroppedGroup(ReadScoredGroup(x), x.ReadInt64(), x.ReadEnum<DropReason>())),
+            });
         GipoCodecs.Add<NotEnoughGroups>("ne1", (w, m) => { w.Write(m.LearnerStep); w.WriteString(m.Reason); },
             r => new NotEnoughGroups(r.ReadInt64(), r.ReadString()));
         GipoCodecs.Add<StepCompleted>("sc1", (w, m) => { w.Write(m.LearnerStep); w.Write(m.PolicyVersion); },

@@ -147,9 +147,10 @@ public sealed class GipoLearner : IDisposable
             : RefAnswer?.Score(refPotentials!, rows.Success, Step);
         double signFlip = 0;
         IbCreditSplit? credit = null;
-        if (ibScore is not null) (advantages, signFlip, credit) = BlendIb(ibScore, aOut, scale, rows, stepIndex);
+        double[][]? stepCredit = null;
+        if (ibScore is not null) (advantages, signFlip, credit, stepCredit) = BlendIb(ibScore, aOut, scale, rows, stepIndex);
         (WithinGroupAuroc WithinGroup, double[] ByStep)? ranking = ibScore is not null ? Ranking(ibScore, rows) : null;
-        var trace = AdvantageObserver is not null ? Trace(Step + 1, advantages, aOut, ibScore, rows) : null;
+        var trace = AdvantageObserver is not null ? Trace(Step + 1, advantages, aOut, ibScore, rows) with { IbStepCredit = stepCredit } : null;
 
         // 4. Proximal log-probs per mode (§A.4).
         var prox = settings.Prox switch
@@ -354,7 +355,7 @@ public sealed class GipoLearner : IDisposable
         }
     }
 
-    private (Tensor Advantages, double SignFlip, IbCreditSplit Credit) BlendIb(IbScoreResult score, double[] aOut, double[] scale, Rows rows, int[][] stepIndex)
+    private (Tensor Advantages, double SignFlip, IbCreditSplit Credit, double[][] StepCredit) BlendIb(IbScoreResult score, double[] aOut, double[] scale, Rows rows, int[][] stepIndex)
     {
         var cfg = settings.Ib;
         var groupMean = rows.GroupMeans();
@@ -374,7 +375,7 @@ public sealed class GipoLearner : IDisposable
         var credit = AdvantageBlend.CreditBySuccess(
             credited.Select(n => AdvantageBlend.ScaledStepAdvantages(stepAdvantages[n], cfg.ClipIb, blends[n].Scale)).ToList(),
             credited.Select(n => rows.Success[n]).ToList());
-        return (blended, AdvantageBlend.SignFlipFraction(blended, outcome, rows.Mask), credit);
+        return (blended, AdvantageBlend.SignFlipFraction(blended, outcome, rows.Mask), credit, stepAdvantages);
     }
 
     /// <summary>The within-group and per-step-position AUROC of the batch's intermediate scores (§C.5 monitors).</summary>

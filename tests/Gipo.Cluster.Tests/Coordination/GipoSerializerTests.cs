@@ -84,7 +84,7 @@ public sealed class GipoSerializerTests(ITestOutputHelper output)
 
         var huge = GipoCodecs.Encode(new TrainBatch(1, 1, [], 0));
         huge[16] = 0xFF; // the group count (a 7-bit varint after two longs) becomes 127 groups that are not there
-        Assert.Throws<SerializationException>(() => GipoCodecs.Decode(huge, "tb1"));
+        Assert.Throws<SerializationException>(() => GipoCodecs.Decode(huge, "tb2"));
 
         Assert.Throws<ArgumentException>(() => GipoCodecs.Encode("not ours"));
     }
@@ -100,7 +100,15 @@ public sealed class GipoSerializerTests(ITestOutputHelper output)
         [typeof(GroupResult)] = r => new GroupResult(Scored(r)),
         [typeof(ResultAck)] = r => new ResultAck(Long(r), Pick<ResultOutcome>(r), Text(r)),
         [typeof(NextBatch)] = r => new NextBatch(Long(r)),
-        [typeof(TrainBatch)] = r => new TrainBatch(Long(r), Long(r), [.. Enumerable.Range(0, r.Next(0, 4)).Select(_ => Scored(r))], Long(r)),
+        [typeof(TrainBatch)] = r =>
+        {
+            var groups = Enumerable.Range(0, r.Next(0, 4)).Select(_ => Scored(r)).ToList();
+            return new TrainBatch(Long(r), Long(r), groups, Long(r))
+            {
+                PromptIndexes = [.. groups.Select(_ => Long(r))],
+                Dropped = [.. Enumerable.Range(0, r.Next(0, 3)).Select(_ => new DroppedGroup(Scored(r), Long(r), Pick<DropReason>(r)))],
+            };
+        },
         [typeof(NotEnoughGroups)] = r => new NotEnoughGroups(Long(r), Text(r)),
         [typeof(StepCompleted)] = r => new StepCompleted(Long(r), Long(r)),
         [typeof(CommitCheckpoint)] = r => new CommitCheckpoint(Long(r), Long(r), Text(r), Text(r)),
