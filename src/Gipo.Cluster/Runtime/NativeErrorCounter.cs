@@ -6,7 +6,8 @@ namespace Gipo.Cluster.Runtime;
 /// <summary>
 /// Counts the libtorch errors raised anywhere in this process while it lives, caught or not: TorchSharp turns a
 /// native error into an <see cref="ExternalException"/>, which supervision then recovers from (a restart and a
-/// rollback), so the run alone would hide them. Counted as first-chance exceptions, i.e. at the throw.
+/// rollback), so the run alone would hide them. Counted as first-chance exceptions, i.e. at every throw: a rethrow of the
+/// same error counts again, so a nonzero count is an upper bound on distinct failures (zero is exact).
 /// </summary>
 public sealed class NativeErrorCounter : IDisposable
 {
