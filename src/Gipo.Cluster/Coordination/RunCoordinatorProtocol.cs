@@ -36,10 +36,13 @@ public sealed record ResultAck(long GroupId, ResultOutcome Outcome, string Reaso
 /// <summary>The learner asks for the batch of <paramref name="LearnerStep"/> (the next step). Answered by <see cref="TrainBatch"/>, <see cref="NotEnoughGroups"/> or <see cref="CommandRejected"/>.</summary>
 public sealed record NextBatch(long LearnerStep) : IGipoMessage;
 
-/// <summary>The B groups of a learner step (§S <c>TrainBatch</c>).</summary>
+/// <summary>The B groups of a learner step (§S <c>TrainBatch</c>), with the live settings changes in force at it.</summary>
 /// <param name="PolicyVersion">The learner's version the consumption guard measured staleness against.</param>
 /// <param name="SamplesConsumedSoFar">Samples of all consumed and filtered groups, this batch included (§A.7).</param>
-public sealed record TrainBatch(long LearnerStep, long PolicyVersion, IReadOnlyList<ScoredGroup> Groups, long SamplesConsumedSoFar) : IGipoMessage;
+/// <param name="SettingsChanges">Every journaled live change effective at or before <paramref name="LearnerStep"/>, in
+/// journal order (<see cref="Configuration.SettingsInForce"/> turns them into the step's settings); null or empty: none.</param>
+public sealed record TrainBatch(long LearnerStep, long PolicyVersion, IReadOnlyList<ScoredGroup> Groups, long SamplesConsumedSoFar,
+    IReadOnlyList<SettingsChanged>? SettingsChanges = null) : IGipoMessage;
 
 /// <summary>Fewer than B usable groups are scored for <paramref name="LearnerStep"/>; ask again later.</summary>
 public sealed record NotEnoughGroups(long LearnerStep, string Reason) : IGipoMessage;
@@ -71,3 +74,16 @@ public sealed record RunStatus(string RunId, LedgerStatus Ledger) : IGipoMessage
 /// <summary>A learner command that does not fit the ledger; nothing changed.</summary>
 /// <param name="Command">The rejected message's type name.</param>
 public sealed record CommandRejected(string Command, string Reason) : IGipoMessage;
+
+/// <summary>
+/// A live change of the run's settings (<c>gipo set</c>, delivered by <see cref="Runtime.SettingsInbox"/>). Answered by
+/// <see cref="SettingsChangeAccepted"/> once the <see cref="SettingsChanged"/> event is journaled, or by
+/// <see cref="SettingsChangeRefused"/> (nothing journaled). Idempotent by <paramref name="RequestId"/>.
+/// </summary>
+public sealed record ChangeSettings(string RequestId, IReadOnlyList<SettingChange> Changes) : IGipoMessage;
+
+/// <summary>The change is journaled (now, or before under the same request id) and takes effect at <c>Change.EffectiveStep</c>.</summary>
+public sealed record SettingsChangeAccepted(SettingsChanged Change) : IGipoMessage;
+
+/// <summary>The change was refused with <paramref name="Reason"/>; nothing was journaled.</summary>
+public sealed record SettingsChangeRefused(string RequestId, string Reason) : IGipoMessage;

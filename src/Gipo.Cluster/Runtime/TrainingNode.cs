@@ -187,9 +187,15 @@ public sealed class TrainingNode : IAsyncDisposable
 
             var host = system.ActorOf(RunOutcomeListener.Props(node.outcome), "run");
             var coordinator = Singleton(system, membership, "coordinator", NodeRoles.Coordinator,
-                () => BackoffSupervisor.Props(Backoff.OnStop(RunCoordinator.Props(folder.Id, ledger, new RunCoordinatorOptions(run.SnapshotEvery)),
+                () => BackoffSupervisor.Props(Backoff.OnStop(RunCoordinator.Props(folder.Id, ledger, new RunCoordinatorOptions(run.SnapshotEvery)
+                    {
+                        ValidateSettings = (journaled, candidate) => ValidateLiveChange(settings, journaled, candidate),
+                    }),
                     "ledger", TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(10), 0.2, -1)));
             node.Coordinator = coordinator;
+            // gipo set writes requests into the run folder; the coordinator's nodes deliver them (SettingsInbox).
+            if (membership.Has(NodeRoles.Coordinator))
+                system.ActorOf(SettingsInbox.Props(SettingsRequestFolder.Of(folder), coordinator, TimeSpan.FromMilliseconds(250)), "settings-inbox");
 
             IActorRef? scheduler = null;
             if (algorithm.Entropy.Mode is EntropyMode.Gsec or EntropyMode.AdaptiveGlobal)
@@ -208,7 +214,7 @@ public sealed class TrainingNode : IAsyncDisposable
             var store = Singleton(system, membership, "weight-store", NodeRoles.Learner, () => WeightStore.Props());
             var metrics = Singleton(system, membership, "metrics", NodeRoles.Learner, () => MetricsSink.Props(folder.Metrics, folder.Root, options.Progress));
             var learnerSetup = new LearnerSetup(folder.Id, algorithm, run.Steps, run.Seed, run.CheckpointEvery, run.EvalEvery, run.EvalSamples,
-                run.Device, baseCheckpoint, folder.Checkpoints, task, evalProblems, run.Poll) { BeforeStep = options.BeforeLearnerStep, EvalSamplingSeed = run.EvalSamplingSeed };
+                run.Device, baseCheckpoint, folder.Checkpoints, task, evalProblems, run.Poll) { BeforeStep = options.BeforeLearnerStep, EvalSamplingSeed = run.EvalSamplingSeed, Settings = settings };
             // Transient learner failures are retried after a back-off; one that would only repeat ends the run (LearnerFailures).
             var learnerFailures = new LearnerFailures();
             Singleton(system, membership, "learner", NodeRoles.Learner, () => BackoffSupervisor.Props(Backoff.OnFailure(
@@ -240,6 +246,20 @@ public sealed class TrainingNode : IAsyncDisposable
         {
             await system.Terminate();
             throw;
+        }
+    }
+
+    /// <summary>The start-up validation of a live change (<see cref="LiveSettings.Validate"/>): null when valid, else the reason.</summary>
+    private static string? ValidateLiveChange(GipoSettings settings, IReadOnlyList<SettingsChanged> journaled, SettingsChanged candidate)
+    {
+        try
+        {
+            LiveSettings.Validate(settings, journaled, candidate.Changes, candidate.EffectiveStep);
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            return e.Message;
         }
     }
 
