@@ -22,6 +22,7 @@ public static class Program
             NodeCommand.Create(),
             ChaosCommand.Create(),
             StatusCommand.Create(),
+            SetCommand.Create(),
             BenchCommand.Create(),
         };
         try
@@ -54,6 +55,12 @@ internal static class CommandErrors
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;
+        }
+        catch (TimeoutException e)
+        {
+            // Nothing was wrong with the input: nobody answered in time (gipo set on a run that is not going).
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 2;
         }
     }
 }
