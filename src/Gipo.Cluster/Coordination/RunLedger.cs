@@ -384,7 +384,8 @@ public sealed class RunLedger
         var target = SettingsAt(effective).TargetSteps;
         if (Finished || (target > 0 && effective > target))
             return SettingsDecision.Refused($"the run ends with step {target}, whose batch is handed out already: nothing can change any more");
-        var candidate = new SettingsChanged(requestId, effective, [.. changes]);
+        // A plain array: the event may be serialized by more than the journal's codec (test-time message verification).
+        var candidate = new SettingsChanged(requestId, effective, changes.ToArray());
         LedgerSettings next;
         try
         {

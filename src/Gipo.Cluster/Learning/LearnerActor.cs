@@ -319,8 +319,14 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         var elapsed = wall.Elapsed.TotalSeconds;
         var line = LearnerMetricsLine.Build(learner!.Step, learner.PolicyVersion, m, status, eval, staleness, wait,
             elapsed > 0 ? idleSeconds / elapsed : 0, seconds);
-        // The live changes (gipo set) that took effect at this step, key → value; absent on other steps.
-        if (m is not null && settingsChangedNow is not null) line["settings_changed"] = settingsChangedNow.DeepClone();
+        if (m is not null)
+        {
+            // The live-changeable settings the step trained with, so a change shows in the log where it took effect.
+            line["learning_rate"] = learner.Optimizer.LearningRate;
+            line["max_staleness"] = learner.Settings.MaxStaleness;
+            // The live changes (gipo set) that took effect at this step, key → value; absent on other steps.
+            if (settingsChangedNow is not null) line["settings_changed"] = settingsChangedNow.DeepClone();
+        }
         metrics.Tell(new MetricsLine(learner.Step, line.ToJsonString()));
     }
 

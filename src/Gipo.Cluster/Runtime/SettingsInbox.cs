@@ -24,6 +24,7 @@ public sealed class SettingsInbox : ReceiveActor, IWithTimers
     private readonly SettingsRequestFolder folder;
     private readonly IActorRef coordinator;
     private readonly HashSet<string> inFlight = new(StringComparer.Ordinal);
+    private readonly TimeSpan poll;
 
     /// <summary>Use <see cref="Props"/>.</summary>
     public SettingsInbox(SettingsRequestFolder folder, IActorRef coordinator, TimeSpan poll)
@@ -38,7 +39,7 @@ public sealed class SettingsInbox : ReceiveActor, IWithTimers
             inFlight.Remove(u.RequestId);
             log.Warning("settings request {0} got no answer from the coordinator ({1}); asking again", u.RequestId, u.Cause.Message);
         });
-        Timers.StartPeriodicTimer("poll", Poll.Instance, poll);
+        this.poll = poll;
     }
 
     /// <summary>Props of the inbox of run folder <paramref name="folder"/>, asking <paramref name="coordinator"/> (its singleton proxy).</summary>
@@ -52,6 +53,9 @@ public sealed class SettingsInbox : ReceiveActor, IWithTimers
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <inheritdoc />
+    protected override void PreStart() => Timers.StartPeriodicTimer("poll", Poll.Instance, poll);
 
     private void OnPoll()
     {
