@@ -108,13 +108,24 @@ internal static class StatusCommand
     {
         var empty = new RunJournal(folder.Id, [], 0, null, 0);
         if (!File.Exists(folder.Database)) return empty;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            return RunJournalReader.ReadAsync(folder.Database, folder.Id).GetAwaiter().GetResult();
-        }
-        catch (Exception e) when (e.GetBaseException() is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 1 } sql && sql.Message.Contains("no such table", StringComparison.Ordinal))
-        {
-            return empty; // the file exists, the journal tables not yet
+            try
+            {
+                return RunJournalReader.ReadAsync(folder.Database, folder.Id).GetAwaiter().GetResult();
+            }
+            catch (Exception e) when (e.GetBaseException() is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 1 } sql && sql.Message.Contains("no such table", StringComparison.Ordinal))
+            {
+                return empty; // the file exists, the journal tables not yet
+            }
+            catch (Exception e) when (e.GetBaseException() is Akka.Actor.AskTimeoutException && attempt < ReadAttempts)
+            {
+                // Akka.Persistence.Sql's read journal gives its start-up 5 s, which a heavily loaded machine can miss:
+                // the read changes nothing, so it is simply tried again in a fresh actor system.
+                Console.Error.WriteLine($"status: reading the journal of {folder.Id} timed out ({e.GetBaseException().Message}); trying again");
+            }
         }
     }
+
+    private const int ReadAttempts = 4;
 }

@@ -5,13 +5,14 @@ using Xunit.Abstractions;
 namespace Gipo.Cli.Tests;
 
 /// <summary>
-/// <c>gipo set</c> on a running <c>gipo train</c>, through real processes: η and the learning rate change mid-run, the
-/// run is killed with SIGKILL after the change took effect and resumed; the journal (<c>gipo status --json</c>),
-/// <c>metrics.jsonl</c> and the ledger audit agree on the step it took effect at, and refused changes leave nothing behind.
+/// <c>gipo set</c> on a running <c>gipo train</c>, through real processes: η and the learning rate change mid-run, then
+/// the run's length (it starts far too long, so the changes land whatever the machine's speed), the run is killed with
+/// SIGKILL after the change took effect and resumed; the journal (<c>gipo status --json</c>), <c>metrics.jsonl</c> and
+/// the ledger audit agree on the step each change took effect at, and refused changes leave nothing behind.
 /// </summary>
 public sealed class LiveSettingsTests(ITestOutputHelper output) : IDisposable
 {
-    private const int Steps = 8;
+    private const int StartSteps = 200;
     private const string Run = "live";
     private readonly string runs = Directory.CreateTempSubdirectory("gipo-live-").FullName;
 
@@ -30,7 +31,7 @@ public sealed class LiveSettingsTests(ITestOutputHelper output) : IDisposable
         [
             "train", "--config", Path.Combine(AppContext.BaseDirectory, "hocon", "quickstart.conf"),
             "--base", Path.Combine(AppContext.BaseDirectory, "Fixtures", "sft-column-add-small"), "--run-id", Run, "--runs-dir", runs,
-            "--set", $"run.steps={Steps}", "--set", "run.checkpoint-every=2", "--set", "run.eval-every=4", "--set", "run.eval-prompts=16",
+            "--set", $"run.steps={StartSteps}", "--set", "run.checkpoint-every=2", "--set", "run.eval-every=4", "--set", "run.eval-prompts=16",
             "--set", "run.eval-samples=1", "--set", "algorithm.batch.groups-per-step=4", "--set", "algorithm.batch.group-size=6",
             "--set", "algorithm.batch.max-new-tokens=48", "--set", "algorithm.optim.minibatches=2", "--set", "algorithm.optim.warmup-steps=0",
         ];
@@ -54,11 +55,19 @@ public sealed class LiveSettingsTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"accepted: {set.LastLine}");
         Assert.Equal("0", accepted.GetProperty("changes").GetProperty("gipo.algorithm.off-policy.max-staleness").GetString());
         Assert.Equal("5e-5", accepted.GetProperty("changes").GetProperty("gipo.algorithm.optim.lr").GetString());
-        Assert.InRange(effective, 2, Steps);
+        Assert.InRange(effective, 2, StartSteps);
         Assert.False(Directory.Exists(Path.Combine(Folder, "settings-requests")));
 
-        // SIGKILL once the change is in the log (a step after it, so a checkpoint before it may be rolled back to).
-        var killedAt = Math.Min(effective + 1, Steps - 1);
+        // The run's length, a few steps past the first change.
+        var steps = Math.Max(effective + 3, LastLoggedStep() + 6);
+        var shorten = Set($"run.steps={steps}", "--json");
+        Assert.True(shorten.ExitCode == 0, shorten.Stderr);
+        var shortened = JsonDocument.Parse(shorten.LastLine).RootElement;
+        var effective2 = shortened.GetProperty("effective_step").GetInt64();
+        Assert.InRange(effective2, effective, steps);
+
+        // SIGKILL once the first change is in the log (a step after it, so a checkpoint before it may be rolled back to).
+        var killedAt = Math.Min(effective + 1, steps - 1);
         var finishedAlone = WaitForStep(train, killedAt);
         if (!finishedAlone)
         {
@@ -76,17 +85,19 @@ public sealed class LiveSettingsTests(ITestOutputHelper output) : IDisposable
         var end = Status();
         output.WriteLine($"final: {end}");
         Assert.True(end.GetProperty("finished").GetBoolean());
-        Assert.Equal(Steps, end.GetProperty("step").GetInt64());
+        Assert.Equal(steps, end.GetProperty("step").GetInt64());
+        Assert.Equal(steps, end.GetProperty("target_steps").GetInt64());
         var audit = end.GetProperty("audit");
         Assert.True(audit.GetProperty("clean").GetBoolean(), audit.ToString());
-        var change = Assert.Single(end.GetProperty("settings_changes").EnumerateArray());
-        Assert.Equal(effective, change.GetProperty("effective_step").GetInt64());
-        Assert.Equal(accepted.GetProperty("request_id").GetString(), change.GetProperty("request_id").GetString());
+        var changes = end.GetProperty("settings_changes").EnumerateArray().ToList();
+        Assert.Equal([effective, effective2], changes.Select(c => c.GetProperty("effective_step").GetInt64()));
+        Assert.Equal([accepted.GetProperty("request_id").GetString(), shortened.GetProperty("request_id").GetString()],
+            changes.Select(c => c.GetProperty("request_id").GetString()));
 
         // metrics.jsonl: every step once; settings_changed exactly on the effective step; each step trained with the
         // settings in force at it, and from the change on no batch is staler than the new η = 0.
         var lines = File.ReadAllLines(Path.Combine(Folder, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
-        Assert.Equal(Enumerable.Range(0, Steps + 1).Select(i => (long)i), lines.Select(l => l.GetProperty("step").GetInt64()));
+        Assert.Equal(Enumerable.Range(0, (int)steps + 1).Select(i => (long)i), lines.Select(l => l.GetProperty("step").GetInt64()));
         foreach (var line in lines.Skip(1))
         {
             var step = line.GetProperty("step").GetInt64();
@@ -94,9 +105,9 @@ public sealed class LiveSettingsTests(ITestOutputHelper output) : IDisposable
             Assert.Equal(after ? 5e-5 : 1e-4, line.GetProperty("learning_rate").GetDouble(), 12);
             Assert.Equal(after ? 0 : 2, line.GetProperty("max_staleness").GetInt32());
             Assert.InRange(line.GetProperty("staleness_max").GetDouble(), 0, after ? 0 : 2);
-            Assert.Equal(step == effective, line.TryGetProperty("settings_changed", out var changed));
-            if (step == effective)
-                Assert.Equal("5e-5", changed.GetProperty("gipo.algorithm.optim.lr").GetString());
+            Assert.Equal(step == effective || step == effective2, line.TryGetProperty("settings_changed", out var changed));
+            if (step == effective) Assert.Equal("5e-5", changed.GetProperty("gipo.algorithm.optim.lr").GetString());
+            if (step == effective2) Assert.Equal(steps.ToString(), changed.GetProperty("gipo.run.steps").GetString());
         }
 
         // A finished run takes no more changes, and that refusal leaves nothing behind either.
@@ -104,7 +115,7 @@ public sealed class LiveSettingsTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(1, late.ExitCode);
         Assert.Contains("nothing can change", late.Stderr);
         Assert.False(Directory.Exists(Path.Combine(Folder, "settings-requests")));
-        Assert.Single(Status().GetProperty("settings_changes").EnumerateArray());
+        Assert.Equal(2, Status().GetProperty("settings_changes").GetArrayLength());
     }
 
     private GipoProcess.Result Set(params string[] args) =>
