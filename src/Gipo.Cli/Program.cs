@@ -36,6 +36,7 @@ public static class Program
             NodeCommand.Create(),
             ChaosCommand.Create(),
             StatusCommand.Create(),
+            SetCommand.Create(),
             RolloutsCommand.Create(),
             ReplayCommand.Create(),
             BenchCommand.Create(),
@@ -68,6 +69,12 @@ internal static class CommandErrors
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;
+        }
+        catch (TimeoutException e)
+        {
+            // Nothing was wrong with the input: nobody answered in time (gipo set on a run that is not going).
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 2;
         }
     }
 }

@@ -10,8 +10,9 @@ namespace Gipo.Cli;
 /// <summary>
 /// <c>gipo status --run ID</c>: a run's progress from its journal (read-only; works while the run is going and after):
 /// learner step and policy version, target, groups by ledger state and drop reason, the last checkpoint, and an audit
-/// of the event log (nothing lost, nothing trained twice, staleness bound held) and of the rollout log against it (every
-/// consumed group recorded once, none missing).
+/// of the event log (nothing lost, nothing trained twice, the staleness bound in force at each step held) and of the
+/// rollout log against it (every consumed group recorded once, none missing), and the live settings changes
+/// (<c>gipo set</c>) with the steps they took effect at.
 /// </summary>
 internal static class StatusCommand
 {
@@ -19,7 +20,7 @@ internal static class StatusCommand
     {
         var run = new Option<string>("--run") { Description = "run id (folder under --runs-dir) or run folder", Required = true };
         var runsDir = new Option<string>("--runs-dir") { Description = "where run folders live", DefaultValueFactory = _ => "runs" };
-        var json = new Option<bool>("--json") { Description = "one JSON object: step, policy_version, target_steps, finished, groups, last_checkpoint, audit" };
+        var json = new Option<bool>("--json") { Description = "one JSON object: step, policy_version, target_steps, finished, groups, last_checkpoint, audit, settings_changes" };
         var postgres = new Option<string?>("--postgres") { Description = "the cluster's journal (Npgsql connection string) instead of the run folder's SQLite file [GIPO_POSTGRES]" };
         var command = new Command("status", "Show a training run's state from its journal.") { run, runsDir, json, postgres };
         command.SetAction(r => CommandErrors.Run(() =>
@@ -29,7 +30,9 @@ internal static class StatusCommand
             var ledger = RunSettings.Read(settings).Ledger(AlgorithmSettingsReader.Read(settings));
             var pg = r.GetValue(postgres) ?? GipoEnvironment.Get(GipoEnvironment.Postgres);
             var journal = pg is not null ? ReadPostgres(pg, folder.Id) : ReadJournal(folder);
-            var status = journal.Replay(ledger).Status;
+            var replayed = journal.Replay(ledger);
+            var status = replayed.Status;
+            var changes = replayed.SettingsChanges;
             var audit = journal.IsComplete ? LedgerAudit.Run(ledger, journal.Events) : null;
             var store = new RolloutStore(folder.Rollouts);
             var rollouts = audit is not null && store.Files().Count > 0 ? RolloutAudit.Run(audit, store) : null;
@@ -51,6 +54,10 @@ internal static class StatusCommand
                     finished = status.Finished, groups, samples_consumed = status.SamplesConsumed,
                     last_checkpoint = status.LastCheckpoint is { } c ? new { step = c.LearnerStep, policy_version = c.PolicyVersion, manifest = c.Path, sha256 = c.Sha256 } : null,
                     eval_pass_at_1_start = start, eval_pass_at_1 = last, journal_events = journal.LastSequenceNr,
+                    settings_changes = changes.Select(c => new
+                    {
+                        request_id = c.RequestId, effective_step = c.EffectiveStep, changes = c.Changes.ToDictionary(x => x.Key, x => x.Value),
+                    }).ToList(),
                     audit = audit is null ? null : new
                     {
                         clean, consumed_twice = audit.ConsumedTwice.Count, lost = audit.Lost.Count,
@@ -70,6 +77,8 @@ internal static class StatusCommand
                               $"{status.Groups.Scored} scored, {status.Groups.Consumed} consumed, {status.Groups.Dropped} dropped; {status.Requeued} waiting to be re-issued");
             Console.WriteLine("  dropped: " + string.Join(", ", DropReasons.All.Select(d => $"{d.Name()} {status.Drops[d]}")));
             Console.WriteLine(status.LastCheckpoint is { } ck ? $"  last checkpoint: step {ck.LearnerStep} ({Path.GetDirectoryName(ck.Path)})" : "  last checkpoint: none yet");
+            foreach (var c in changes)
+                Console.WriteLine($"  settings changed from step {c.EffectiveStep}: {string.Join(", ", c.Changes.Select(x => $"{x.Key} = {x.Value}"))}");
             if (start is not null) Console.WriteLine($"  held-out pass@1: {start:F3} at step 0 → {last:F3} at the last evaluation");
             if (audit is not null)
                 Console.WriteLine(audit.Clean
@@ -86,7 +95,7 @@ internal static class StatusCommand
     }
 
     /// <summary>The run's journal in a cluster's PostgreSQL database (an unreachable server is an error naming it).</summary>
-    private static RunJournal ReadPostgres(string connectionString, string runId)
+    internal static RunJournal ReadPostgres(string connectionString, string runId)
     {
         var database = JournalDatabase.Postgres(connectionString);
         try
@@ -111,17 +120,28 @@ internal static class StatusCommand
     /// The run's journal; empty when the run has not journaled anything yet (killed or still starting before its
     /// actors created the journal), which is a valid state: step 0, nothing issued.
     /// </summary>
-    private static RunJournal ReadJournal(RunFolder folder)
+    internal static RunJournal ReadJournal(RunFolder folder)
     {
         var empty = new RunJournal(folder.Id, [], 0, null, 0);
         if (!File.Exists(folder.Database)) return empty;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            return RunJournalReader.ReadAsync(folder.Database, folder.Id).GetAwaiter().GetResult();
-        }
-        catch (Exception e) when (e.GetBaseException() is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 1 } sql && sql.Message.Contains("no such table", StringComparison.Ordinal))
-        {
-            return empty; // the file exists, the journal tables not yet
+            try
+            {
+                return RunJournalReader.ReadAsync(folder.Database, folder.Id).GetAwaiter().GetResult();
+            }
+            catch (Exception e) when (e.GetBaseException() is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 1 } sql && sql.Message.Contains("no such table", StringComparison.Ordinal))
+            {
+                return empty; // the file exists, the journal tables not yet
+            }
+            catch (Exception e) when (e.GetBaseException() is Akka.Actor.AskTimeoutException && attempt < ReadAttempts)
+            {
+                // Akka.Persistence.Sql's read journal gives its start-up 5 s, which a heavily loaded machine can miss:
+                // the read changes nothing, so it is simply tried again in a fresh actor system.
+                Console.Error.WriteLine($"status: reading the journal of {folder.Id} timed out ({e.GetBaseException().Message}); trying again");
+            }
         }
     }
+
+    private const int ReadAttempts = 4;
 }

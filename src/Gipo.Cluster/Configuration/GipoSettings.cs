@@ -35,15 +35,42 @@ public sealed class GipoSettings
             if (!File.Exists(presetPath)) throw new FileNotFoundException($"config file '{presetPath}' does not exist");
             layers.Add((Parse(File.ReadAllText(presetPath), presetPath), presetPath));
         }
-        foreach (var o in overrides ?? [])
-        {
-            var eq = o.IndexOf('=');
-            if (eq <= 0) throw new ArgumentException($"--set '{o}': expected key=value");
-            var key = o[..eq].Trim();
-            if (!key.StartsWith(Root + ".", StringComparison.Ordinal)) key = $"{Root}.{key}";
-            layers.Add((Parse($"{key} = {Quote(o[(eq + 1)..].Trim())}", $"--set {o}"), $"--set {o}"));
-        }
+        layers.AddRange((overrides ?? []).Select(OverrideLayer));
+        return new GipoSettings(Layer(Defaults, layers), presetPath ?? "defaults");
+    }
 
+    /// <summary>
+    /// These settings with <paramref name="overrides"/> (<c>key=value</c>, as for <see cref="Load"/>) on top, checked
+    /// like <see cref="Load"/>'s; <paramref name="source"/> names the result in errors. Used for the settings in force
+    /// after live changes (<see cref="SettingsInForce"/>).
+    /// </summary>
+    public GipoSettings With(IEnumerable<string> overrides, string source)
+    {
+        ArgumentNullException.ThrowIfNull(overrides);
+        ArgumentException.ThrowIfNullOrEmpty(source);
+        var layers = overrides.Select(OverrideLayer).ToList();
+        return layers.Count == 0 ? this : new GipoSettings(Layer(config, layers), source);
+    }
+
+    /// <summary>The full key of <paramref name="key"/>: <c>gipo.</c> is added when missing.</summary>
+    public static string FullKey(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        key = key.Trim();
+        return key.StartsWith(Root + ".", StringComparison.Ordinal) ? key : $"{Root}.{key}";
+    }
+
+    private static (Config Config, string Source) OverrideLayer(string o)
+    {
+        var eq = o.IndexOf('=');
+        if (eq <= 0) throw new ArgumentException($"--set '{o}': expected key=value");
+        var key = FullKey(o[..eq]);
+        return (Parse($"{key} = {Quote(o[(eq + 1)..].Trim())}", $"--set {o}"), $"--set {o}");
+    }
+
+    // Unknown keys are refused before anything is merged, so a typo is one error naming the key.
+    private static Config Layer(Config bottom, IReadOnlyList<(Config Config, string Source)> layers)
+    {
         var known = Keys(Defaults).ToHashSet(StringComparer.Ordinal);
         foreach (var (layer, src) in layers)
         {
@@ -51,9 +78,9 @@ public sealed class GipoSettings
             if (unknown.Count > 0)
                 throw new ArgumentException($"{src}: unknown key(s) {string.Join(", ", unknown.Select(k => $"'{k}'{Suggest(k, known)}"))}");
         }
-        var merged = Defaults;
+        var merged = bottom;
         foreach (var (layer, _) in layers) merged = layer.WithFallback(merged);
-        return new GipoSettings(merged, presetPath ?? "defaults");
+        return merged;
     }
 
     /// <summary>The settings under <c>gipo.&lt;section&gt;</c>, for typed reads.</summary>

@@ -1,20 +1,26 @@
-using Gipo.Cluster.Runtime;
+using Gipo.Cluster.Coordination;
 
 namespace Gipo.Cluster.Configuration;
 
 /// <summary>
-/// The one place that answers "which settings were in force at learner step S" for tools that rebuild a step
-/// (<c>gipo replay</c>). Today every step of a run runs with the run's own resolved settings, <c>run.conf</c>; a change
-/// of settings during a run must be applied here, in the order the run applied it, so replays keep matching.
+/// The settings a run uses at a learner step: its start-up settings (<c>run.conf</c>) with every journaled
+/// <see cref="SettingsChanged"/> whose effective step is at or before that step applied on top, in journal order.
+/// The one place that answers "which settings were in force at step S" — for the learner at each step boundary, for
+/// replaying a step, and for anyone reading the journal afterwards.
 /// </summary>
 public static class SettingsInForce
 {
-    /// <summary>The settings the learner ran step <paramref name="step"/> of the run in <paramref name="folder"/> with.</summary>
-    /// <exception cref="FileNotFoundException">The folder has no run.conf.</exception>
-    public static GipoSettings At(RunFolder folder, long step)
+    /// <summary>The settings in force at learner step <paramref name="step"/>.</summary>
+    public static GipoSettings At(GipoSettings baseSettings, IEnumerable<SettingsChanged> changes, long step)
     {
-        ArgumentNullException.ThrowIfNull(folder);
-        ArgumentOutOfRangeException.ThrowIfLessThan(step, 1);
-        return folder.ReadConfig();
+        ArgumentNullException.ThrowIfNull(baseSettings);
+        return baseSettings.With(Overrides(changes, step), $"run.conf with the live changes up to step {step}");
+    }
+
+    /// <summary>The <c>key=value</c> overrides in force at <paramref name="step"/>, in journal order (a later change of a key wins).</summary>
+    public static IReadOnlyList<string> Overrides(IEnumerable<SettingsChanged> changes, long step)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        return [.. changes.Where(c => c.EffectiveStep <= step).SelectMany(c => c.Changes).Select(c => c.Override)];
     }
 }

@@ -17,6 +17,7 @@ public sealed record DoubleConsumption(long Sequence, IReadOnlyList<Consumption>
 public sealed record LostSlot(long Sequence, long? LastGroupId, string Why);
 
 /// <summary>A group consumed with Δ = <paramref name="PolicyVersion"/> − <paramref name="MinVersion"/> &gt; η (§A.8 guard).</summary>
+/// <param name="MaxStaleness">The bound η in force at <paramref name="LearnerStep"/> (live changes included).</param>
 public sealed record StalenessViolation(long GroupId, long LearnerStep, long PolicyVersion, long MinVersion, long Staleness, int MaxStaleness, bool Undone);
 
 /// <summary>What the audited events add up to.</summary>
@@ -45,10 +46,12 @@ public readonly record struct LedgerAuditCounts(
 /// </param>
 /// <param name="Ledger">The status of the <see cref="RunLedger"/> the events were applied to; null if it refused one.</param>
 /// <param name="Consumptions">Every consumption, in journal order.</param>
+/// <param name="SettingsChanges">The live settings changes (<c>gipo set</c>) the journal holds, in journal order.</param>
 public sealed record LedgerAuditReport(
     LedgerAuditCounts Counts, long FinalLearnerStep, long FinalPolicyVersion,
     IReadOnlyList<DoubleConsumption> ConsumedTwice, IReadOnlyList<LostSlot> Lost, IReadOnlyList<StalenessViolation> StalenessViolations,
-    IReadOnlyList<string> Anomalies, LedgerStatus? Ledger, IReadOnlyList<Consumption> Consumptions)
+    IReadOnlyList<string> Anomalies, LedgerStatus? Ledger, IReadOnlyList<Consumption> Consumptions,
+    IReadOnlyList<SettingsChanged>? SettingsChanges = null)
 {
     /// <summary>Nothing trained twice, nothing lost, no staleness violation, no anomaly.</summary>
     public bool Clean => ConsumedTwice.Count == 0 && Lost.Count == 0 && StalenessViolations.Count == 0 && Anomalies.Count == 0;
@@ -118,6 +121,7 @@ public static class LedgerAudit
         var consumptions = new List<Consumed>();
         var requeue = new SortedSet<long>();
         var skipped = new HashSet<long>();
+        var settingsChanges = new List<SettingsChanged>();
         long nextSequence = 0, learnerStep = 0, policyVersion = 0, count = 0, steps = 0, rollbacks = 0, checkpoints = 0;
 
         var index = -1;
@@ -193,6 +197,9 @@ public static class LedgerAudit
                 case CheckpointCommitted:
                     checkpoints++;
                     break;
+                case SettingsChanged x:
+                    settingsChanges.Add(x);
+                    break;
                 case RolledBackToCheckpoint x:
                     // The coordinator drops every group consumed after the checkpoint before this event; one it did not
                     // drop stays counted as trained although the learner lost that step, and its slot is never re-issued.
@@ -233,8 +240,23 @@ public static class LedgerAudit
 
         var doubles = consumptions.Where(c => !c.Undone).GroupBy(c => c.Group.Sequence).Where(x => x.Count() > 1)
             .Select(x => new DoubleConsumption(x.Key, [.. x.Select(c => c.ToRecord())])).OrderBy(d => d.Sequence).ToList();
-        var staleness = consumptions.Where(c => c.MinVersion >= 0 && c.Version - c.MinVersion > settings.MaxStaleness)
-            .Select(c => new StalenessViolation(c.Group.Id, c.Step, c.Version, c.MinVersion, c.Version - c.MinVersion, settings.MaxStaleness, c.Undone))
+        // The bound in force at the consumption's step: η may change mid-run (gipo set). A journal whose change does not
+        // parse was already reported by the ledger; the audit then measures against the start-up bound.
+        int BoundAt(long step)
+        {
+            try
+            {
+                return settings.InForceAt(settingsChanges, step).MaxStaleness;
+            }
+            catch (InvalidOperationException)
+            {
+                return settings.MaxStaleness;
+            }
+        }
+        var staleness = consumptions.Select(c => (Consumption: c, Bound: BoundAt(c.Step)))
+            .Where(x => x.Consumption.MinVersion >= 0 && x.Consumption.Version - x.Consumption.MinVersion > x.Bound)
+            .Select(x => new StalenessViolation(x.Consumption.Group.Id, x.Consumption.Step, x.Consumption.Version, x.Consumption.MinVersion,
+                x.Consumption.Version - x.Consumption.MinVersion, x.Bound, x.Consumption.Undone))
             .ToList();
 
         var counts = new LedgerAuditCounts(
@@ -245,7 +267,7 @@ public static class LedgerAudit
         if (ledger is not null) CrossCheck(ledger, counts, requeue, groups, learnerStep, policyVersion, anomalies);
 
         return new LedgerAuditReport(counts, learnerStep, policyVersion, doubles, lost, staleness, anomalies, ledger?.Status,
-            [.. consumptions.Select(c => c.ToRecord())]);
+            [.. consumptions.Select(c => c.ToRecord())], settingsChanges);
 
         Group? Known(long groupId, ILedgerEvent e)
         {

@@ -1,3 +1,6 @@
+using System.Globalization;
+using Gipo.Cluster.Configuration;
+
 namespace Gipo.Cluster.Coordination;
 
 /// <summary>The fixed parameters of one run's ledger.</summary>
@@ -28,5 +31,36 @@ public sealed record LedgerSettings(
         if (TargetSteps < 0) throw new ArgumentOutOfRangeException(nameof(TargetSteps), TargetSteps, "target steps must be >= 0 (0 = unbounded)");
         if (MaxGenRounds < 0) throw new ArgumentOutOfRangeException(nameof(MaxGenRounds), MaxGenRounds, "max-gen-rounds must be >= 0 (0 = no cap)");
         return this;
+    }
+
+    /// <summary>
+    /// These settings with the ledger's live keys (η, B, target steps) of every change in <paramref name="changes"/>
+    /// that is in force at learner step <paramref name="step"/> (effective at or before it), in journal order. Pure:
+    /// the ledger, its audit and any reader of the journal get the same answer.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A journaled value is not a valid number (a corrupt journal).</exception>
+    public LedgerSettings InForceAt(IEnumerable<SettingsChanged> changes, long step)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        var s = this;
+        foreach (var change in changes.Where(c => c.EffectiveStep <= step))
+        {
+            foreach (var c in change.Changes)
+            {
+                s = c.Key switch
+                {
+                    LiveSettings.MaxStaleness => s with { MaxStaleness = Int(c) },
+                    LiveSettings.GroupsPerStep => s with { GroupsPerStep = Int(c) },
+                    LiveSettings.Steps => s with { TargetSteps = Int(c) },
+                    _ => s,
+                };
+            }
+        }
+        return s;
+
+        static int Int(SettingChange c) =>
+            int.TryParse(c.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v)
+                ? v
+                : throw new InvalidOperationException($"journaled change of '{c.Key}' has the value '{c.Value}', not an integer");
     }
 }

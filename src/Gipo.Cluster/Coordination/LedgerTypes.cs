@@ -138,7 +138,7 @@ public sealed record LedgerSnapshot(
     long NextGroupId, long NextSequence, long NextScoredOrdinal, long LearnerStep, long PolicyVersion,
     long ConsumedCount, long ConsumedSamples, long FilteredSamples, DropCounts Drops, CheckpointCommitted? LastCheckpoint,
     IReadOnlyList<PromptSlot> Requeue, IReadOnlyList<GroupEntry> Active, IReadOnlyList<GroupEntry> RecentConsumed,
-    IReadOnlyList<GroupEntry> RecentFiltered) : IGipoMessage;
+    IReadOnlyList<GroupEntry> RecentFiltered, IReadOnlyList<SettingsChanged>? SettingsChanges = null) : IGipoMessage;
 
 /// <summary>The answer to a request for work: a lease to persist, or why there is none.</summary>
 public sealed record WorkDecision(GroupIssued? Lease, string? Refusal);

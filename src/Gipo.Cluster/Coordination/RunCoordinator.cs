@@ -11,6 +11,12 @@ namespace Gipo.Cluster.Coordination;
 /// <param name="Clock">Source of "now" for lease deadlines; the system clock by default.</param>
 public sealed record RunCoordinatorOptions(int SnapshotEvery = 500, TimeSpan? LeaseCheckInterval = null, TimeProvider? Clock = null)
 {
+    /// <summary>
+    /// The start-up validation of a live settings change (<see cref="ChangeSettings"/>): given the changes journaled so
+    /// far and the candidate event, null when it is valid, else the reason. Null: the ledger's own checks only.
+    /// </summary>
+    public Func<IReadOnlyList<SettingsChanged>, SettingsChanged, string?>? ValidateSettings { get; init; }
+
     /// <summary>Default lease check: once a second.</summary>
     public TimeSpan LeaseCheck => LeaseCheckInterval ?? TimeSpan.FromSeconds(1);
 }
@@ -68,6 +74,7 @@ public sealed class RunCoordinator : ReceivePersistentActor, IWithTimers
         Command<CommitCheckpoint>(m => Learner(m, ledger.CommitCheckpoint(m.LearnerStep, m.PolicyVersion, m.Path, m.Sha256)));
         Command<RollbackToCheckpoint>(m => Learner(m, ledger.RollbackTo(m.LearnerStep)));
         Command<GetStatus>(_ => Sender.Tell(Status()));
+        Command<ChangeSettings>(OnChangeSettings);
         Command<CheckLeases>(_ => PersistThen(ledger.ExpireLeases(Now), () => { }));
         Command<Terminated>(OnTerminated);
         Command<ActorIdentity>(OnIdentity);
@@ -188,9 +195,43 @@ public sealed class RunCoordinator : ReceivePersistentActor, IWithTimers
         {
             PromptIndexes = [.. groupIds.Select(id => ledger.PromptIndexOf(id) ?? -1)],
             Dropped = [.. droppedSinceBatch],
+            SettingsChanges = [.. ledger.SettingsChanges.Where(c => c.EffectiveStep <= learnerStep)],
         };
         droppedSinceBatch.Clear();
         return batch;
+    }
+
+    /// <summary>
+    /// A live settings change: the ledger decides its effective step (the next step boundary) and checks it, the
+    /// options' validator applies the start-up validation; the event is journaled before the answer, so an accepted
+    /// change is in force for every later batch, also after a restart.
+    /// </summary>
+    private void OnChangeSettings(ChangeSettings m)
+    {
+        var replyTo = Sender;
+        SettingsDecision decision;
+        try
+        {
+            decision = ledger.ChangeSettings(m.RequestId, m.Changes, options.ValidateSettings);
+        }
+        catch (ArgumentException e)
+        {
+            replyTo.Tell(new SettingsChangeRefused(m.RequestId ?? "", e.Message));
+            return;
+        }
+        if (decision.Change is not { } change)
+        {
+            log.Info("settings change {0} refused: {1}", m.RequestId, decision.Refusal);
+            replyTo.Tell(new SettingsChangeRefused(m.RequestId, decision.Refusal!));
+            return;
+        }
+        PersistThen(decision.Events, () =>
+        {
+            if (!decision.AlreadyJournaled)
+                log.Info("settings change {0} journaled, in force from step {1}: {2}", change.RequestId, change.EffectiveStep,
+                    string.Join(", ", change.Changes.Select(c => c.Override)));
+            replyTo.Tell(new SettingsChangeAccepted(change));
+        });
     }
 
     /// <summary>
@@ -199,7 +240,7 @@ public sealed class RunCoordinator : ReceivePersistentActor, IWithTimers
     /// </summary>
     private void WarnCap(long learnerStep, BatchDecision decision)
     {
-        var at = (learnerStep, decision.Examined / ledger.Settings.GroupsPerStep);
+        var at = (learnerStep, decision.Examined / ledger.SettingsAt(learnerStep).GroupsPerStep);
         if (at == capWarned) return;
         capWarned = at;
         log.Warning("{0}", decision.Reason);

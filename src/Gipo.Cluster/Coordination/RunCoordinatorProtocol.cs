@@ -36,7 +36,7 @@ public sealed record ResultAck(long GroupId, ResultOutcome Outcome, string Reaso
 /// <summary>The learner asks for the batch of <paramref name="LearnerStep"/> (the next step). Answered by <see cref="TrainBatch"/>, <see cref="NotEnoughGroups"/> or <see cref="CommandRejected"/>.</summary>
 public sealed record NextBatch(long LearnerStep) : IGipoMessage;
 
-/// <summary>The B groups of a learner step (§S <c>TrainBatch</c>).</summary>
+/// <summary>The B groups of a learner step (§S <c>TrainBatch</c>), with the live settings changes in force at it.</summary>
 /// <param name="PolicyVersion">The learner's version the consumption guard measured staleness against.</param>
 /// <param name="SamplesConsumedSoFar">Samples of all consumed and filtered groups, this batch included (§A.7).</param>
 public sealed record TrainBatch(long LearnerStep, long PolicyVersion, IReadOnlyList<ScoredGroup> Groups, long SamplesConsumedSoFar) : IGipoMessage
@@ -53,6 +53,12 @@ public sealed record TrainBatch(long LearnerStep, long PolicyVersion, IReadOnlyL
     /// reason. They are never trained on.
     /// </summary>
     public IReadOnlyList<DroppedGroup> Dropped { get; init; } = [];
+
+    /// <summary>
+    /// Every journaled live change effective at or before <see cref="LearnerStep"/>, in journal order
+    /// (<see cref="Configuration.SettingsInForce"/> turns them into the step's settings); empty: none.
+    /// </summary>
+    public IReadOnlyList<SettingsChanged> SettingsChanges { get; init; } = [];
 }
 
 /// <summary>A scored group the ledger dropped, with why and its prompt index (−1 when unknown).</summary>
@@ -88,3 +94,16 @@ public sealed record RunStatus(string RunId, LedgerStatus Ledger) : IGipoMessage
 /// <summary>A learner command that does not fit the ledger; nothing changed.</summary>
 /// <param name="Command">The rejected message's type name.</param>
 public sealed record CommandRejected(string Command, string Reason) : IGipoMessage;
+
+/// <summary>
+/// A live change of the run's settings (<c>gipo set</c>, delivered by <see cref="Runtime.SettingsInbox"/>). Answered by
+/// <see cref="SettingsChangeAccepted"/> once the <see cref="SettingsChanged"/> event is journaled, or by
+/// <see cref="SettingsChangeRefused"/> (nothing journaled). Idempotent by <paramref name="RequestId"/>.
+/// </summary>
+public sealed record ChangeSettings(string RequestId, IReadOnlyList<SettingChange> Changes) : IGipoMessage;
+
+/// <summary>The change is journaled (now, or before under the same request id) and takes effect at <c>Change.EffectiveStep</c>.</summary>
+public sealed record SettingsChangeAccepted(SettingsChanged Change) : IGipoMessage;
+
+/// <summary>The change was refused with <paramref name="Reason"/>; nothing was journaled.</summary>
+public sealed record SettingsChangeRefused(string RequestId, string Reason) : IGipoMessage;

@@ -32,6 +32,9 @@ public sealed class RunLedger
     // Slots to issue again, before any fresh draw, oldest draw first.
     private readonly SortedDictionary<long, PromptSlot> requeue = [];
 
+    // Live changes of the run's settings, in journal order (their effective steps never decrease).
+    private readonly List<SettingsChanged> settingsChanges = [];
+
     private long nextGroupId = 1;
     private long nextSequence;
     private long nextScoredOrdinal;
@@ -47,8 +50,20 @@ public sealed class RunLedger
         this.settings = settings.Validate();
     }
 
-    /// <summary>The run's parameters.</summary>
+    /// <summary>The run's parameters at its start (before any live change; see <see cref="SettingsAt"/>).</summary>
     public LedgerSettings Settings => settings;
+
+    /// <summary>The live changes of the run's settings, in journal order.</summary>
+    public IReadOnlyList<SettingsChanged> SettingsChanges => settingsChanges;
+
+    /// <summary>The parameters in force at learner step <paramref name="learnerStep"/> (<see cref="LedgerSettings.InForceAt"/>).</summary>
+    public LedgerSettings SettingsAt(long learnerStep) => settingsChanges.Count == 0 ? settings : settings.InForceAt(settingsChanges, learnerStep);
+
+    /// <summary>The first learner step whose batch is not handed out yet: where a change accepted now takes effect.</summary>
+    public long NextBoundary => StepsHandedOut + 1;
+
+    /// <summary>The target steps in force for the next step (0 = unbounded).</summary>
+    public long TargetSteps => SettingsAt(LearnerStep + 1).TargetSteps;
 
     /// <summary>The last learner step completed.</summary>
     public long LearnerStep { get; private set; }
@@ -60,7 +75,7 @@ public sealed class RunLedger
     public CheckpointCommitted? LastCheckpoint { get; private set; }
 
     /// <summary>The run reached its target steps (never when <see cref="LedgerSettings.TargetSteps"/> is 0).</summary>
-    public bool Finished => settings.TargetSteps > 0 && LearnerStep >= settings.TargetSteps;
+    public bool Finished => TargetSteps > 0 && LearnerStep >= TargetSteps;
 
     /// <summary>The data cursor of the next fresh draw.</summary>
     public PromptCursor Cursor => PromptOrder.Cursor(nextSequence, settings.PromptCount);
@@ -104,7 +119,7 @@ public sealed class RunLedger
     /// batch (the max-gen-rounds cap of §A.7) still counts B, so admission stays (η + v + 1)·B and whatever is consumed
     /// has Δ ≤ η by construction; with full batches this is the groups scored and not dropped since.
     /// </summary>
-    public long Accepted => active.Values.LongCount(g => g.State == GroupState.Scored) + StepsHandedOut * settings.GroupsPerStep;
+    public long Accepted => active.Values.LongCount(g => g.State == GroupState.Scored) + GroupsThrough(StepsHandedOut);
 
     // The completed steps and, once its batch is handed out, the step being trained.
     private long StepsHandedOut => LearnerStep + (recentConsumed.Values.Any(g => g.Step == LearnerStep + 1) ? 1 : 0);
@@ -120,16 +135,21 @@ public sealed class RunLedger
         {
             if (Finished) return 0;
             long running = Running, accepted = Accepted;
-            var capacity = AdmissionControl.Capacity(accepted, running, PolicyVersion, settings.MaxStaleness, settings.GroupsPerStep, settings.MaxConcurrent);
-            if (settings.TargetSteps > 0)
-                capacity = Math.Min(capacity, Math.Max(0, settings.TargetSteps * settings.GroupsPerStep - accepted - running));
+            var now = SettingsAt(NextBoundary);
+            // §A.8's (η + v + 1)·B, with B summed step by step once a live change made it differ between steps.
+            var capacity = settingsChanges.Count == 0
+                ? AdmissionControl.Capacity(accepted, running, PolicyVersion, now.MaxStaleness, now.GroupsPerStep, now.MaxConcurrent)
+                : Math.Max(0, Math.Min(now.MaxConcurrent - running, GroupsThrough(now.MaxStaleness + PolicyVersion + 1) - accepted - running));
+            var target = TargetSteps;
+            if (target > 0)
+                capacity = Math.Min(capacity, Math.Max(0, GroupsThrough(target) - accepted - running));
             return capacity;
         }
     }
 
     /// <summary>Everything status output shows.</summary>
     public LedgerStatus Status => new(
-        LearnerStep, PolicyVersion, settings.TargetSteps, Finished, Counts, drops, Cursor, requeue.Count, TotalIssued,
+        LearnerStep, PolicyVersion, TargetSteps, Finished, Counts, drops, Cursor, requeue.Count, TotalIssued,
         Capacity, SamplesConsumed, LastCheckpoint);
 
     /// <summary>A group issued, generated or scored, or consumed/filtered after the last checkpoint; null otherwise.</summary>
@@ -173,11 +193,12 @@ public sealed class RunLedger
         if (Finished) return Refuse($"run finished at learner step {LearnerStep}");
         if (samplerVersion > PolicyVersion)
             return Refuse($"sampler weights v{samplerVersion} are ahead of the learner's v{PolicyVersion} (a resume rolled back): load v{PolicyVersion}");
-        var oldestAllowed = PolicyVersion - settings.MaxStaleness;
+        var now = SettingsAt(NextBoundary);
+        var oldestAllowed = PolicyVersion - now.MaxStaleness;
         if (samplerVersion < oldestAllowed)
-            return Refuse($"sampler weights v{samplerVersion} are staler than η={settings.MaxStaleness} allows: load v{oldestAllowed} or newer");
+            return Refuse($"sampler weights v{samplerVersion} are staler than η={now.MaxStaleness} allows: load v{oldestAllowed} or newer");
         if (Capacity <= 0)
-            return Refuse($"admission control: N_accepted={Accepted} + N_running={Running} has reached the limit of v={PolicyVersion}, η={settings.MaxStaleness}, B={settings.GroupsPerStep}, max_concurrent={settings.MaxConcurrent}");
+            return Refuse($"admission control: N_accepted={Accepted} + N_running={Running} has reached the limit of v={PolicyVersion}, η={now.MaxStaleness}, B={now.GroupsPerStep}, max_concurrent={now.MaxConcurrent}");
 
         var slot = NextSlot();
         return new WorkDecision(
@@ -260,7 +281,8 @@ public sealed class RunLedger
         // The §A.7 FIFO in scoring order: the groups dynamic sampling filtered since the learner completed the previous
         // step (they carry that step) are examined too, so the cap is reached at the same point of the order whatever
         // the moment the learner asks.
-        var b = settings.GroupsPerStep;
+        var step = SettingsAt(learnerStep);
+        var b = step.GroupsPerStep;
         var cap = settings.DynamicSampling && settings.MaxGenRounds > 0 ? (long)settings.MaxGenRounds * b : long.MaxValue;
         var filtered = settings.DynamicSampling ? recentFiltered.Values.Where(g => g.Step == LearnerStep) : [];
         var taken = new List<long>(b);
@@ -271,7 +293,7 @@ public sealed class RunLedger
                 examined++;
             else if (!isBuffered(g.GroupId))
                 events.Add(new GroupDropped(g.GroupId, DropReason.ResumedRollback));
-            else if (IsStale(g))
+            else if (IsStale(g, step.MaxStaleness))
                 events.Add(new GroupDropped(g.GroupId, DropReason.Stale));
             else
             {
@@ -354,6 +376,42 @@ public sealed class RunLedger
         return new CommandDecision([.. undone, new RolledBackToCheckpoint(target, LastCheckpoint?.PolicyVersion ?? 0)], null);
     }
 
+    /// <summary>
+    /// A live change of the run's settings (<c>gipo set</c>), taking effect at <see cref="NextBoundary"/>. A request id
+    /// already journaled is answered with its event and nothing new; a run that has handed out its last step's batch
+    /// refuses every change; the ledger checks its own keys (η ≥ 0, B ≥ 1, target steps not before the change), and
+    /// <paramref name="validate"/> (the start-up validation of every setting, given the journaled changes and the
+    /// candidate event) may refuse it with a reason. Nothing is decided twice: the event carries the effective step.
+    /// </summary>
+    public SettingsDecision ChangeSettings(string requestId, IReadOnlyList<SettingChange> changes,
+        Func<IReadOnlyList<SettingsChanged>, SettingsChanged, string?>? validate = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(requestId);
+        ArgumentNullException.ThrowIfNull(changes);
+        if (settingsChanges.FirstOrDefault(c => c.RequestId == requestId) is { } journaled) return new SettingsDecision(journaled, true, null);
+        if (changes.Count == 0) return SettingsDecision.Refused("no change given");
+        var effective = NextBoundary;
+        var target = SettingsAt(effective).TargetSteps;
+        if (Finished || (target > 0 && effective > target))
+            return SettingsDecision.Refused($"the run ends with step {target}, whose batch is handed out already: nothing can change any more");
+        // A plain array: the event may be serialized by more than the journal's codec (test-time message verification).
+        var candidate = new SettingsChanged(requestId, effective, changes.ToArray());
+        LedgerSettings next;
+        try
+        {
+            next = settings.InForceAt([.. settingsChanges, candidate], effective);
+            next.Validate();
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            return SettingsDecision.Refused(e.Message);
+        }
+        if (next.TargetSteps > 0 && next.TargetSteps < effective)
+            return SettingsDecision.Refused($"run.steps = {next.TargetSteps} would end the run before step {effective}, where the change takes effect");
+        if (validate?.Invoke(settingsChanges, candidate) is { } reason) return SettingsDecision.Refused(reason);
+        return new SettingsDecision(candidate, false, null);
+    }
+
     /// <summary>Leases past their deadline at <paramref name="nowUtc"/>: dropped, and their slots issued again (same prompt, same seed).</summary>
     public IReadOnlyList<ILedgerEvent> ExpireLeases(DateTime nowUtc) =>
         [.. active.Values.Where(g => IsLeased(g) && g.DeadlineUtc <= nowUtc).OrderBy(g => g.GroupId)
@@ -412,7 +470,14 @@ public sealed class RunLedger
                 foreach (var id in recentConsumed.Values.Where(g => g.Step <= x.LearnerStep).Select(g => g.GroupId).ToList()) recentConsumed.Remove(id);
                 foreach (var id in recentFiltered.Values.Where(g => g.Step < x.LearnerStep).Select(g => g.GroupId).ToList()) recentFiltered.Remove(id);
                 break;
+            case SettingsChanged x:
+                if (settingsChanges.Any(c => c.RequestId == x.RequestId)) throw Corrupt($"settings request {x.RequestId} journaled twice");
+                if (settingsChanges.Count > 0 && x.EffectiveStep < settingsChanges[^1].EffectiveStep)
+                    throw Corrupt($"settings change effective at step {x.EffectiveStep} after one effective at step {settingsChanges[^1].EffectiveStep}");
+                settingsChanges.Add(x);
+                break;
             case RolledBackToCheckpoint x:
+                // Live changes keep their effective steps: the repeated steps run with the settings they had.
                 if (active.Count > 0) throw Corrupt($"rollback to step {x.LearnerStep} with {active.Count} groups still active");
                 LearnerStep = x.LearnerStep;
                 PolicyVersion = x.PolicyVersion;
@@ -441,7 +506,7 @@ public sealed class RunLedger
     public LedgerSnapshot ToSnapshot() => new(
         nextGroupId, nextSequence, nextScoredOrdinal, LearnerStep, PolicyVersion, consumedCount, consumedSamples,
         filteredSamples, drops, LastCheckpoint, [.. requeue.Values], ActiveGroups, RecentlyConsumed,
-        [.. recentFiltered.Values.OrderBy(g => g.GroupId)]);
+        [.. recentFiltered.Values.OrderBy(g => g.GroupId)], [.. settingsChanges]);
 
     /// <summary>The ledger a snapshot describes.</summary>
     public static RunLedger FromSnapshot(LedgerSettings settings, LedgerSnapshot snapshot)
@@ -464,6 +529,7 @@ public sealed class RunLedger
         foreach (var g in snapshot.Active) ledger.active.Add(g.GroupId, g);
         foreach (var g in snapshot.RecentConsumed) ledger.recentConsumed.Add(g.GroupId, g);
         foreach (var g in snapshot.RecentFiltered) ledger.recentFiltered.Add(g.GroupId, g);
+        ledger.settingsChanges.AddRange(snapshot.SettingsChanges ?? []);
         return ledger;
     }
 
@@ -471,9 +537,28 @@ public sealed class RunLedger
 
     private static bool IsLeased(GroupEntry g) => g.State is GroupState.Issued or GroupState.Generated;
 
-    private bool IsStale(GroupEntry g) =>
-        ConsumptionGuard.Check(Staleness.GroupStaleness(PolicyVersion, [g.Outcome!.Value.MinVersion]), settings.MaxStaleness)
+    private bool IsStale(GroupEntry g, int maxStaleness) =>
+        ConsumptionGuard.Check(Staleness.GroupStaleness(PolicyVersion, [g.Outcome!.Value.MinVersion]), maxStaleness)
         == ConsumptionDecision.DropStale;
+
+    /// <summary>Σ B over learner steps 1..<paramref name="step"/>, each step with the B in force at it.</summary>
+    private long GroupsThrough(long step)
+    {
+        if (step <= 0) return 0;
+        if (settingsChanges.Count == 0) return step * settings.GroupsPerStep;
+        long total = 0, from = 1;
+        var b = settings.GroupsPerStep;
+        foreach (var change in settingsChanges)
+        {
+            if (change.EffectiveStep > step) break;
+            if (change.Changes.FirstOrDefault(c => c.Key == Configuration.LiveSettings.GroupsPerStep) is null) continue;
+            var at = Math.Max(from, change.EffectiveStep);
+            total += (at - from) * b;
+            from = at;
+            b = SettingsAt(at).GroupsPerStep;
+        }
+        return total + (step - from + 1) * b;
+    }
 
     private PromptSlot NextSlot() =>
         requeue.Count > 0 ? requeue.First().Value : PromptOrder.Slot(nextSequence, settings.PromptCount, settings.RunSeed);

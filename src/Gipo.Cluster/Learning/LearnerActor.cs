@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Text.Json;
 using Akka.Actor;
 using Akka.Event;
+using System.Text.Json.Nodes;
+using Gipo.Cluster.Configuration;
 using Gipo.Cluster.Coordination;
 using Gipo.Cluster.Metrics;
 using Gipo.Cluster.Rollouts;
@@ -53,6 +55,12 @@ public sealed record LearnerSetup(
     /// the log is cut back with the metrics log on every rollback. Null: no rollout log (tests of other parts).
     /// </summary>
     public RolloutStore? RolloutLog { get; init; }
+
+    /// <summary>
+    /// The run's start-up settings (<c>run.conf</c>): with the live changes a batch carries they give the settings in
+    /// force at its step (<see cref="SettingsInForce"/>). Null only where no live change can arrive (tests).
+    /// </summary>
+    public GipoSettings? Settings { get; init; }
 }
 
 /// <summary>
@@ -102,6 +110,14 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
     private long rolloutInterval = 1;
     private AdvantageTrace? lastTrace;
 
+    // The live-changeable settings in force at the step being trained (gipo set): start-up values until a batch carries
+    // changes. A new incarnation starts from these and re-derives them from its first batch, which lists every change.
+    private int targetSteps;
+    private int evalEvery;
+    private EntropySchedulerConfig? schedulerConfig;
+    private int changesApplied;
+    private JsonObject? settingsChangedNow;
+
     /// <summary>Use <see cref="Props"/>.</summary>
     public LearnerActor(LearnerSetup setup, IActorRef coordinator, IActorRef? scheduler, IActorRef weightStore, IActorRef metrics, IActorRef host,
         LearnerFailures? failures = null)
@@ -113,6 +129,8 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         this.metrics = metrics;
         this.host = host;
         this.failures = failures ?? new LearnerFailures();
+        targetSteps = setup.TargetSteps;
+        evalEvery = setup.EvalEvery;
 
         Receive<Start>(_ =>
         {
@@ -250,6 +268,7 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         // Arrival order depends on scorer timing; group-id order does not, so a step sees the same batch every time.
         var groups = batch.Groups.OrderBy(g => g.GroupId).ToList();
         var staleness = groups.Select(g => batch.PolicyVersion - g.MinVersion).ToList();
+        ApplySettings(batch);
         setup.BeforeStep?.Invoke(batch.LearnerStep);
         lastTrace = null;
         var m = l.Train(groups);
@@ -261,8 +280,8 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         setup.Health?.RecordStep(status, staleness);
         Publish(weights);
 
-        var last = l.Step >= setup.TargetSteps;
-        double? eval = last || (setup.EvalEvery > 0 && l.Step % setup.EvalEvery == 0) ? Evaluate() : null;
+        var last = l.Step >= targetSteps;
+        double? eval = last || (evalEvery > 0 && l.Step % evalEvery == 0) ? Evaluate() : null;
         Log(m, status, eval, staleness, wait, clock.Elapsed.TotalSeconds + wait);
         if (last || l.Step % setup.CheckpointEvery == 0)
         {
@@ -277,6 +296,31 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         }
         StartWaiting();
         Self.Tell(AskForBatch.Instance);
+    }
+
+    /// <summary>
+    /// Puts the settings in force at the batch's step into effect before it trains: the learning rate, the IB trust
+    /// gate, B and η (the learner only reads them), the target steps and evaluation cadence, and the scheduler config the
+    /// next <see cref="UpdateEntropy"/> carries. The batch lists every journaled change effective by its step, so the
+    /// settings are recomputed from <c>run.conf</c> whenever that list grew; <see cref="settingsChangedNow"/> is what
+    /// took effect at exactly this step, for its metrics line.
+    /// </summary>
+    private void ApplySettings(TrainBatch batch)
+    {
+        var changes = batch.SettingsChanges ?? [];
+        var now = changes.Where(c => c.EffectiveStep == batch.LearnerStep).SelectMany(c => c.Changes).ToList();
+        settingsChangedNow = now.Count == 0 ? null : new JsonObject(now.Select(c => KeyValuePair.Create(c.Key, (JsonNode?)JsonValue.Create(c.Value))));
+        if (changes.Count == changesApplied) return;
+        var settings = setup.Settings ?? throw new InvalidOperationException("the learner has no run settings to apply live settings changes to");
+        var inForce = SettingsInForce.At(settings, changes, batch.LearnerStep);
+        var algorithm = AlgorithmSettingsReader.Read(inForce);
+        var run = RunSettings.Read(inForce);
+        learner!.Reconfigure(algorithm);
+        targetSteps = run.Steps;
+        evalEvery = run.EvalEvery;
+        schedulerConfig = EntropyScheduler.ConfigFor(algorithm.Entropy.Mode, algorithm.Scheduler);
+        changesApplied = changes.Count;
+        log.Info("settings in force from step {0}: {1}", batch.LearnerStep, string.Join(", ", SettingsInForce.Overrides(changes, batch.LearnerStep)));
     }
 
     private string Checkpoint()
@@ -341,6 +385,14 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         var line = LearnerMetricsLine.Build(learner!.Step, learner.PolicyVersion, m, status, eval, staleness, wait,
             elapsed > 0 ? idleSeconds / elapsed : 0, seconds);
         lastLine = line;
+        if (m is not null)
+        {
+            // The live-changeable settings the step trained with, so a change shows in the log where it took effect.
+            line["learning_rate"] = learner.Optimizer.LearningRate;
+            line["max_staleness"] = learner.Settings.MaxStaleness;
+            // The live changes (gipo set) that took effect at this step, key → value; absent on other steps.
+            if (settingsChangedNow is not null) line["settings_changed"] = settingsChangedNow.DeepClone();
+        }
         metrics.Tell(new MetricsLine(learner.Step, line.ToJsonString()));
     }
 
@@ -348,7 +400,7 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
 
     private EntropyCoefficients AskScheduler(EntropyStats stats)
     {
-        var reply = scheduler!.Ask<object>(new UpdateEntropy(stats), AskTimeout).GetAwaiter().GetResult();
+        var reply = scheduler!.Ask<object>(new UpdateEntropy(stats, schedulerConfig), AskTimeout).GetAwaiter().GetResult();
         return reply switch
         {
             EntropyCoefficientsReply r => r.Coefficients,

@@ -49,13 +49,17 @@ public static class StepReplay
         ArgumentNullException.ThrowIfNull(options);
         var target = options.Step;
         if (target < 1) throw new ArgumentException($"--step {target}: learner steps start at 1");
-        var settings = SettingsInForce.At(folder, target);
+        var journal = ReadJournal(folder, options.Journal);
+        // Live changes (gipo set) journaled for the run: each replayed step runs with the settings in force at it.
+        List<SettingsChanged> changes = [.. journal.Snapshot?.SettingsChanges ?? [], .. journal.Events.OfType<SettingsChanged>()];
+        var runConf = folder.ReadConfig();
+        var settings = SettingsInForce.At(runConf, changes, target);
         var algorithm = AlgorithmSettingsReader.Read(settings);
         var run = RunSettings.Read(settings);
 
         var store = new RolloutStore(folder.Rollouts);
         if (store.Files().Count == 0) throw new ArgumentException($"run {folder.Id} has no rollout log ({folder.Rollouts}): nothing to replay from");
-        var checkpoints = CommittedCheckpoints(folder, options.Journal);
+        var checkpoints = CommittedCheckpoints(journal);
         var from = checkpoints.Keys.Where(k => k <= target - 1).DefaultIfEmpty(0).Max();
         if (from + 1 < store.KeptFromStep)
             throw new ArgumentException($"step {target} needs the batches of steps {from + 1}…{target}, but the rollout log keeps steps from {store.KeptFromStep} on (run.rollout-log-max-mb pruned the rest)");
@@ -86,11 +90,19 @@ public static class StepReplay
         AdvantageTrace? trace = null;
         var replayedSha = "";
         var threads = 0;
+        IReadOnlyList<string> inForce = [];
         for (var k = from + 1; k <= target; k++)
         {
             var (stepLine, groups, _) = steps[k];
             threads = stepLine["torch_threads"]?.GetValue<int>() ?? throw new InvalidDataException($"{store.Directory}: the step line of step {k} has no torch_threads");
             if (device.type == TorchSharp.DeviceType.CPU) TorchRuntime.SetThreads(threads);
+            var overrides = SettingsInForce.Overrides(changes, k);
+            if (!overrides.SequenceEqual(inForce))
+            {
+                // As the learner actor does at a step boundary whose batch carries changes it has not applied yet.
+                learner.Reconfigure(AlgorithmSettingsReader.Read(SettingsInForce.At(runConf, changes, k)));
+                inForce = overrides;
+            }
             learner.AdvantageObserver = k == target && options.DumpDirectory is not null ? t => trace = t : null;
             last = learner.Train(groups);
             if (learner.Step != k) throw new InvalidDataException($"the learner is at step {learner.Step} after replaying step {k}: the checkpoint of step {from} does not fit");
@@ -117,11 +129,12 @@ public static class StepReplay
         return report;
     }
 
+    private static RunJournal ReadJournal(RunFolder folder, JournalDatabase? database) =>
+        (database is null ? RunJournalReader.ReadAsync(folder.Database, folder.Id) : RunJournalReader.ReadAsync(database, folder.Id)).GetAwaiter().GetResult();
+
     /// <summary>Committed checkpoints by learner step (the last commit of a step wins), from the run's journal.</summary>
-    private static Dictionary<long, (string Manifest, string Sha256)> CommittedCheckpoints(RunFolder folder, JournalDatabase? database)
+    private static Dictionary<long, (string Manifest, string Sha256)> CommittedCheckpoints(RunJournal journal)
     {
-        var journal = (database is null ? RunJournalReader.ReadAsync(folder.Database, folder.Id) : RunJournalReader.ReadAsync(database, folder.Id))
-            .GetAwaiter().GetResult();
         var result = new Dictionary<long, (string, string)>();
         if (journal.Snapshot?.LastCheckpoint is { } c) result[c.LearnerStep] = (c.Path, c.Sha256);
         foreach (var e in journal.Events.OfType<CheckpointCommitted>()) result[e.LearnerStep] = (e.Path, e.Sha256);

@@ -198,9 +198,15 @@ public sealed class TrainingNode : IAsyncDisposable
 
             var host = system.ActorOf(RunOutcomeListener.Props(node.outcome), "run");
             var coordinator = Singleton(system, membership, "coordinator", NodeRoles.Coordinator,
-                () => BackoffSupervisor.Props(Backoff.OnStop(RunCoordinator.Props(folder.Id, ledger, new RunCoordinatorOptions(run.SnapshotEvery)),
+                () => BackoffSupervisor.Props(Backoff.OnStop(RunCoordinator.Props(folder.Id, ledger, new RunCoordinatorOptions(run.SnapshotEvery)
+                    {
+                        ValidateSettings = (journaled, candidate) => ValidateLiveChange(settings, journaled, candidate),
+                    }),
                     "ledger", TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(10), 0.2, -1)));
             node.Coordinator = coordinator;
+            // gipo set writes requests into the run folder; the coordinator's nodes deliver them (SettingsInbox).
+            if (membership.Has(NodeRoles.Coordinator))
+                system.ActorOf(SettingsInbox.Props(SettingsRequestFolder.Of(folder), coordinator, TimeSpan.FromMilliseconds(250)), "settings-inbox");
 
             IActorRef? scheduler = null;
             if (algorithm.Entropy.Mode is EntropyMode.Gsec or EntropyMode.AdaptiveGlobal)
@@ -224,7 +230,7 @@ public sealed class TrainingNode : IAsyncDisposable
             {
                 BeforeStep = options.BeforeLearnerStep, EvalSamplingSeed = run.EvalSamplingSeed, KeepCheckpoints = run.KeepCheckpoints,
                 SamplesDirectory = run.EvalLogSamples > 0 ? folder.Samples : null, EvalLogSamples = run.EvalLogSamples, Health = node.health,
-                RolloutLog = new RolloutStore(folder.Rollouts, run.RolloutLogMaxBytes),
+                RolloutLog = new RolloutStore(folder.Rollouts, run.RolloutLogMaxBytes), Settings = settings,
             };
             // Transient learner failures are retried after a back-off; one that would only repeat ends the run (LearnerFailures).
             var learnerFailures = new LearnerFailures();
@@ -259,6 +265,20 @@ public sealed class TrainingNode : IAsyncDisposable
             node.telemetry?.Dispose();
             node.health?.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>The start-up validation of a live change (<see cref="LiveSettings.Validate"/>): null when valid, else the reason.</summary>
+    private static string? ValidateLiveChange(GipoSettings settings, IReadOnlyList<SettingsChanged> journaled, SettingsChanged candidate)
+    {
+        try
+        {
+            LiveSettings.Validate(settings, journaled, candidate.Changes, candidate.EffectiveStep);
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            return e.Message;
         }
     }
 

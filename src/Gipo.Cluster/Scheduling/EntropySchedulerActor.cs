@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
+using Gipo.Cluster.Serialization;
 using Gipo.Core.Algorithm.Entropy;
 
 namespace Gipo.Cluster.Scheduling;
@@ -26,6 +27,7 @@ public sealed class EntropySchedulerActor : ReceivePersistentActor
     private readonly int numBuckets;
     private readonly int snapshotEvery;
     private readonly string configHash;
+    private readonly EntropySchedulerConfig baseConfig;
     private readonly ILoggingAdapter log = Context.GetLogger();
 
     private EntropyScheduler scheduler;
@@ -39,12 +41,14 @@ public sealed class EntropySchedulerActor : ReceivePersistentActor
         this.numBuckets = numBuckets;
         this.snapshotEvery = snapshotEvery;
         configHash = EntropySchedulerJson.ConfigHash(config);
+        baseConfig = config;
         scheduler = EntropyScheduler.Create(config, numBuckets);
         PersistenceId = PersistenceIdFor(runId);
 
         Recover<SnapshotOffer>(offer => RecoverSnapshot((EntropySchedulerSnapshot)offer.Snapshot));
         Recover<EntropyUpdated>(RecoverEvent);
         Recover<EntropySchedulerRestored>(RecoverRestored);
+        Recover<EntropySchedulerReconfigured>(RecoverReconfigured);
 
         Command<UpdateEntropy>(OnUpdate);
         Command<RestoreScheduler>(OnRestore);
@@ -132,6 +136,20 @@ public sealed class EntropySchedulerActor : ReceivePersistentActor
         eventsSinceSnapshot++;
     }
 
+    private void RecoverReconfigured(EntropySchedulerReconfigured e)
+    {
+        try
+        {
+            scheduler.Reconfigure(EntropySchedulerJson.DeserializeConfig(e.ConfigJson));
+        }
+        catch (Exception ex) when (ex is ArgumentException or System.Text.Json.JsonException)
+        {
+            throw new InvalidOperationException(
+                $"entropy scheduler of run '{runId}' (config hash {configHash}): the live change journaled for learner step {e.LearnerStep} no longer applies: {ex.Message}", ex);
+        }
+        eventsSinceSnapshot++;
+    }
+
     // ------------------------------------------------------------------------------------------------ commands
 
     private void OnRestore(RestoreScheduler m)
@@ -179,9 +197,9 @@ public sealed class EntropySchedulerActor : ReceivePersistentActor
         {
             return $"malformed scheduler state: {e.Message}";
         }
-        var hash = EntropySchedulerJson.ConfigHash(parsed);
-        if (hash != configHash)
-            return $"the state's config hash is {hash}, this scheduler's config hash is {configHash}: the checkpoint was taken under another scheduler config";
+        // A live change (gipo set) may have changed the targets, u, η_λ or λ_max since the start; nothing else may differ.
+        if (!parsed.Config.SameStructure(baseConfig))
+            return $"the state's config hash is {EntropySchedulerJson.ConfigHash(parsed)}, this scheduler's config hash is {configHash}: the checkpoint was taken under another scheduler config";
         if (parsed.NumBuckets != numBuckets)
             return $"the state has K_B = {parsed.NumBuckets}, this scheduler K_B = {numBuckets}";
         var stateStep = parsed.LearnerStep < 0 ? 0 : parsed.LearnerStep;
@@ -219,9 +237,16 @@ public sealed class EntropySchedulerActor : ReceivePersistentActor
 
         // Apply to a copy: the live scheduler changes only once the event is journaled, so a rejected write changes nothing.
         var next = EntropyScheduler.FromState(scheduler.State);
+        var events = new List<IGipoMessage>(2);
         EntropyCoefficients coefficients;
         try
         {
+            if (m.Config is { } config && config != next.Config)
+            {
+                // A live change in force from this step: journaled before the update it shapes.
+                next.Reconfigure(config);
+                events.Add(new EntropySchedulerReconfigured(stats.LearnerStep, EntropySchedulerJson.SerializeConfig(config)));
+            }
             coefficients = next.Update(stats);
         }
         catch (ArgumentException e)
@@ -229,12 +254,15 @@ public sealed class EntropySchedulerActor : ReceivePersistentActor
             replyTo.Tell(new EntropyUpdateRejected(stats.LearnerStep, e.Message));
             return;
         }
+        events.Add(new EntropyUpdated(stats, coefficients));
 
-        Persist(new EntropyUpdated(stats, coefficients), e =>
+        PersistAll(events, stored =>
         {
+            ++eventsSinceSnapshot;
+            if (stored is not EntropyUpdated e) return;
             scheduler = next;
             last = e;
-            if (++eventsSinceSnapshot >= snapshotEvery)
+            if (eventsSinceSnapshot >= snapshotEvery)
             {
                 SaveSnapshot(new EntropySchedulerSnapshot(EntropySchedulerJson.Serialize(scheduler.State), configHash, last));
                 eventsSinceSnapshot = 0;

@@ -10,7 +10,10 @@ namespace Gipo.Cluster.Scheduling;
 /// The learner's statistics of one learner step (§B.8). Answered by <see cref="EntropyCoefficientsReply"/> once the
 /// update is journaled, or by <see cref="EntropyUpdateRejected"/>.
 /// </summary>
-public sealed record UpdateEntropy(EntropyStats Stats) : IGipoMessage;
+/// <param name="Config">The scheduler config in force at the step (a live change, <c>gipo set</c>); null: keep the
+/// current one. A config that differs from the scheduler's is journaled (<see cref="EntropySchedulerReconfigured"/>)
+/// and applied before the update.</param>
+public sealed record UpdateEntropy(EntropyStats Stats, EntropySchedulerConfig? Config = null) : IGipoMessage;
 
 /// <summary>The coefficients of <c>Coefficients.LearnerStep</c>, as journaled.</summary>
 /// <param name="Retry">The step was already the last journaled one: these are its stored coefficients, nothing changed.</param>
@@ -55,3 +58,10 @@ public sealed record SchedulerRestoreRejected(long LearnerStep, string Reason) :
 /// recomputed) and forgets the last applied update, so the next step is accepted as new.
 /// </summary>
 public sealed record EntropySchedulerRestored(long LearnerStep, string StateJson, string ConfigHash) : IGipoMessage;
+
+/// <summary>
+/// Journal event: from learner step <paramref name="LearnerStep"/> on the scheduler uses the config
+/// <paramref name="ConfigJson"/> (<see cref="EntropySchedulerJson.SerializeConfig"/>), a live change of its targets,
+/// u, η_λ or λ_max; journaled just before that step's <see cref="EntropyUpdated"/>. Recovery applies it as journaled.
+/// </summary>
+public sealed record EntropySchedulerReconfigured(long LearnerStep, string ConfigJson) : IGipoMessage;

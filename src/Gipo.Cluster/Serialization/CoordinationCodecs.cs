@@ -24,20 +24,27 @@ internal static class CoordinationCodecs
         GipoCodecs.Add<ResultAck>("ra1", (w, m) => { w.Write(m.GroupId); w.WriteEnum(m.Outcome); w.WriteString(m.Reason); },
             r => new ResultAck(r.ReadInt64(), r.ReadEnum<ResultOutcome>(), r.ReadString()));
         GipoCodecs.Add<NextBatch>("nb1", (w, m) => w.Write(m.LearnerStep), r => new NextBatch(r.ReadInt64()));
-        // tb2 adds the prompt indexes and the dropped groups the rollout log records. A message, never journaled: the
-        // tb1 layout is gone (nodes of one run run one build).
+        // tb2 adds to tb1 the prompt indexes and dropped groups the rollout log records and the live settings changes in
+        // force at the step. A message, never journaled: the tb1 layout is gone (nodes of one run run one build).
         GipoCodecs.Add<TrainBatch>("tb2",
             (w, m) =>
             {
                 w.Write(m.LearnerStep); w.Write(m.PolicyVersion); w.WriteList(m.Groups, WriteScoredGroup); w.Write(m.SamplesConsumedSoFar);
                 w.WriteList(m.PromptIndexes, (x, i) => x.Write(i));
                 w.WriteList(m.Dropped, (x, d) => { WriteScoredGroup(x, d.Group); x.Write(d.PromptIndex); x.WriteEnum(d.Reason); });
+                w.WriteList(m.SettingsChanges, WriteSettingsChanged);
             },
             r => new TrainBatch(r.ReadInt64(), r.ReadInt64(), r.ReadList(ReadScoredGroup), r.ReadInt64())
             {
                 PromptIndexes = r.ReadList(x => x.ReadInt64()),
                 Dropped = r.ReadList(x => new DroppedGroup(ReadScoredGroup(x), x.ReadInt64(), x.ReadEnum<DropReason>())),
+                SettingsChanges = r.ReadList(ReadSettingsChanged),
             });
+        GipoCodecs.Add<ChangeSettings>("cs1", (w, m) => { w.WriteString(m.RequestId); w.WriteList(m.Changes, WriteSettingChange); },
+            r => new ChangeSettings(r.ReadString(), r.ReadList(ReadSettingChange)));
+        GipoCodecs.Add<SettingsChangeAccepted>("sa1", (w, m) => WriteSettingsChanged(w, m.Change), r => new SettingsChangeAccepted(ReadSettingsChanged(r)));
+        GipoCodecs.Add<SettingsChangeRefused>("sf1", (w, m) => { w.WriteString(m.RequestId); w.WriteString(m.Reason); },
+            r => new SettingsChangeRefused(r.ReadString(), r.ReadString()));
         GipoCodecs.Add<NotEnoughGroups>("ne1", (w, m) => { w.Write(m.LearnerStep); w.WriteString(m.Reason); },
             r => new NotEnoughGroups(r.ReadInt64(), r.ReadString()));
         GipoCodecs.Add<StepCompleted>("sc1", (w, m) => { w.Write(m.LearnerStep); w.Write(m.PolicyVersion); },
@@ -74,9 +81,12 @@ internal static class CoordinationCodecs
         GipoCodecs.Add<CheckpointCommitted>("eck1", WriteCheckpoint, ReadCheckpoint);
         GipoCodecs.Add<RolledBackToCheckpoint>("erb1", (w, e) => { w.Write(e.LearnerStep); w.Write(e.PolicyVersion); },
             r => new RolledBackToCheckpoint(r.ReadInt64(), r.ReadInt64()));
+        GipoCodecs.Add<SettingsChanged>("esc1", WriteSettingsChanged, ReadSettingsChanged);
 
         // ---- snapshot
-        GipoCodecs.Add<LedgerSnapshot>("sld1", WriteSnapshot, ReadSnapshot);
+        // sld2: sld1 plus the live settings changes; sld1 snapshots (journals written before them) still load.
+        GipoCodecs.Add<LedgerSnapshot>("sld2", WriteSnapshot, r => ReadSnapshot(r) with { SettingsChanges = r.ReadList(ReadSettingsChanged) });
+        GipoCodecs.AddReader("sld1", ReadSnapshot);
     }
 
     // ------------------------------------------------------------------------------------------------ rollouts
@@ -224,8 +234,27 @@ internal static class CoordinationCodecs
         w.WriteList(s.Active, WriteEntry);
         w.WriteList(s.RecentConsumed, WriteEntry);
         w.WriteList(s.RecentFiltered, WriteEntry);
+        w.WriteList(s.SettingsChanges ?? [], WriteSettingsChanged);
     }
 
+    private static void WriteSettingChange(BinaryWriter w, SettingChange c)
+    {
+        w.WriteString(c.Key);
+        w.WriteString(c.Value);
+    }
+
+    private static SettingChange ReadSettingChange(BinaryReader r) => new(r.ReadString(), r.ReadString());
+
+    private static void WriteSettingsChanged(BinaryWriter w, SettingsChanged e)
+    {
+        w.WriteString(e.RequestId);
+        w.Write(e.EffectiveStep);
+        w.WriteList(e.Changes, WriteSettingChange);
+    }
+
+    private static SettingsChanged ReadSettingsChanged(BinaryReader r) => new(r.ReadString(), r.ReadInt64(), r.ReadList(ReadSettingChange));
+
+    // The sld1 layout, which sld2 extends.
     private static LedgerSnapshot ReadSnapshot(BinaryReader r) => new(
         r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(),
         ReadDrops(r), r.ReadOptional(ReadCheckpoint), r.ReadList(ReadSlot), r.ReadList(ReadEntry), r.ReadList(ReadEntry),

@@ -23,8 +23,12 @@ public static class GipoCodecs
         RuntimeCodecs.Register();
     }
 
-    /// <summary>Every manifest this build reads, with its type.</summary>
-    public static IReadOnlyDictionary<string, Type> Manifests => ByManifest.ToDictionary(kv => kv.Key, kv => kv.Value.Type);
+    /// <summary>Every manifest this build writes, with its type.</summary>
+    public static IReadOnlyDictionary<string, Type> Manifests => ByType.Values.ToDictionary(c => c.Manifest, c => c.Type);
+
+    /// <summary>Manifests of older layouts this build still reads (journals and snapshots written before), with their type.</summary>
+    public static IReadOnlyDictionary<string, Type> LegacyManifests =>
+        ByManifest.Where(kv => ByType[kv.Value.Type].Manifest != kv.Key).ToDictionary(kv => kv.Key, kv => kv.Value.Type);
 
     /// <summary>Whether <paramref name="type"/> has a codec.</summary>
     public static bool Handles(Type type) => ByType.ContainsKey(type);
@@ -75,6 +79,16 @@ public static class GipoCodecs
         return ByType.TryGetValue(message.GetType(), out var codec)
             ? codec
             : throw new ArgumentException($"no Gipo codec for {message.GetType().FullName}: add one to the codec table", nameof(message));
+    }
+
+    /// <summary>
+    /// Adds a reader of an older layout of a type that is written under a newer manifest now, so journals and snapshots
+    /// written before the change still recover.
+    /// </summary>
+    internal static void AddReader<T>(string manifest, Func<BinaryReader, T> read) where T : notnull
+    {
+        var codec = new Codec(typeof(T), manifest, (_, _) => throw new InvalidOperationException($"'{manifest}' is read only"), r => read(r), null);
+        if (!ByManifest.TryAdd(manifest, codec)) throw new InvalidOperationException($"manifest '{manifest}' is used twice");
     }
 
     /// <summary>

@@ -15,7 +15,10 @@ internal static class SchedulingCodecs
     public static void Register()
     {
         // ---- EntropySchedulerActor protocol
-        GipoCodecs.Add<UpdateEntropy>("ue1", (w, m) => WriteStats(w, m.Stats), r => new UpdateEntropy(ReadStats(r)));
+        // ue2: ue1 plus the config in force at the step (live changes), as JSON.
+        GipoCodecs.Add<UpdateEntropy>("ue2",
+            (w, m) => { WriteStats(w, m.Stats); w.WriteNullableString(m.Config is null ? null : EntropySchedulerJson.SerializeConfig(m.Config)); },
+            r => new UpdateEntropy(ReadStats(r), r.ReadNullableString() is { } json ? ReadConfig(json) : null));
         GipoCodecs.Add<EntropyCoefficientsReply>("ec1", (w, m) => { WriteCoefficients(w, m.Coefficients); w.Write(m.Retry); },
             r => new EntropyCoefficientsReply(ReadCoefficients(r), r.ReadBoolean()));
         GipoCodecs.Add<EntropyUpdateRejected>("ur1", (w, m) => { w.Write(m.LearnerStep); w.WriteString(m.Reason); },
@@ -31,6 +34,8 @@ internal static class SchedulingCodecs
 
         // ---- journal events (never change a layout in place)
         GipoCodecs.Add<EntropyUpdated>("eeu1", WriteUpdated, ReadUpdated);
+        GipoCodecs.Add<EntropySchedulerReconfigured>("erc1", (w, e) => { w.Write(e.LearnerStep); w.WriteString(e.ConfigJson); },
+            r => new EntropySchedulerReconfigured(r.ReadInt64(), r.ReadString()));
         GipoCodecs.Add<EntropySchedulerRestored>("esr1",
             (w, e) => { w.Write(e.LearnerStep); w.WriteString(e.StateJson); w.WriteString(e.ConfigHash); },
             r => new EntropySchedulerRestored(r.ReadInt64(), r.ReadString(), r.ReadString()));
@@ -75,6 +80,18 @@ internal static class SchedulingCodecs
     }
 
     private static EntropyUpdated ReadUpdated(BinaryReader r) => new(ReadStats(r), ReadCoefficients(r));
+
+    private static EntropySchedulerConfig ReadConfig(string json)
+    {
+        try
+        {
+            return EntropySchedulerJson.DeserializeConfig(json);
+        }
+        catch (JsonException e)
+        {
+            throw new SerializationException($"malformed entropy-scheduler config JSON: {e.Message}", e);
+        }
+    }
 
     private static EntropySchedulerState ReadState(BinaryReader r)
     {

@@ -33,7 +33,7 @@ public sealed class GipoLearner : IDisposable
     private readonly PolicyModel policy;
     private readonly PolicyModel? reference;
     private readonly ITextTokenizer tokenizer;
-    private readonly AlgorithmSettings settings;
+    private AlgorithmSettings settings;
     private readonly StepSegmenter segmenter;
     private readonly EntropyRegularizer regularizer;
 
@@ -88,6 +88,28 @@ public sealed class GipoLearner : IDisposable
     /// <summary>Learner steps done; also the policy version the next step trains from.</summary>
     public long Step { get; private set; }
     public long PolicyVersion => Step;
+
+    /// <summary>The algorithm settings the next step trains with.</summary>
+    public AlgorithmSettings Settings => settings;
+
+    /// <summary>
+    /// Takes <paramref name="next"/> from the next <see cref="Train"/> on: a live change of a running run
+    /// (<c>gipo set</c>). The caller guarantees that only the settings a run may change live differ (the learning rate,
+    /// B, η, the entropy scheduler's targets, u, η_λ and λ_max, the IB trust gate's a₀ and a₁); everything built
+    /// from the others at construction (segmenter, regularizer, probe) stays as it is. The trust gates are retuned and a
+    /// scheduler this learner updates itself is reconfigured; a scheduler behind <see cref="ExternalScheduler"/> gets its
+    /// config from whoever answers there.
+    /// </summary>
+    public void Reconfigure(AlgorithmSettings next)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        next.Validate();
+        if (ExternalScheduler is null && Scheduler is not null)
+            Scheduler.Reconfigure(EntropyScheduler.ConfigFor(next.Entropy.Mode, next.Scheduler));
+        Ib?.Gate.Retune(next.Ib.AucLow, next.Ib.AucHigh);
+        RefAnswer?.Gate.Retune(next.Ib.AucLow, next.Ib.AucHigh);
+        settings = next;
+    }
 
     /// <summary>
     /// Restores counters and scheduler state on resume (weights, optimizer and probe are loaded separately;

@@ -89,7 +89,25 @@ public sealed class GipoSerializerTests(ITestOutputHelper output)
         Assert.Throws<ArgumentException>(() => GipoCodecs.Encode("not ours"));
     }
 
+    [Fact(DisplayName = "A ledger snapshot of the sld1 layout (journals from before live settings changes) still loads, with no changes")]
+    public void Legacy_ledger_snapshot_loads()
+    {
+        var rng = new Random(11);
+        var snapshot = (LedgerSnapshot)Generators[typeof(LedgerSnapshot)](rng) with { SettingsChanges = [] };
+        var sld2 = GipoCodecs.Encode(snapshot);
+        Assert.Equal("sld2", GipoCodecs.ManifestOf(snapshot));
+        Assert.Equal(typeof(LedgerSnapshot), GipoCodecs.LegacyManifests["sld1"]);
+        var sld1 = sld2[..^1]; // sld2 is sld1 followed by the list of changes: one byte for an empty list
+        var loaded = Assert.IsType<LedgerSnapshot>(GipoCodecs.Decode(sld1, "sld1"));
+        Assert.Null(loaded.SettingsChanges);
+        Assert.Equal(Json(snapshot with { SettingsChanges = null }), Json(loaded));
+        Assert.Equal(sld2, GipoCodecs.Encode(loaded)); // written again in the current layout
+    }
+
     // ------------------------------------------------------------------------------------------------ generators
+
+    private static SettingsChanged SettingsChange(Random r) =>
+        new(Text(r), Long(r), [.. Enumerable.Range(0, r.Next(0, 4)).Select(_ => new SettingChange(Text(r), Text(r)))]);
 
     private static readonly Dictionary<Type, Func<Random, object>> Generators = new()
     {
@@ -107,8 +125,14 @@ public sealed class GipoSerializerTests(ITestOutputHelper output)
             {
                 PromptIndexes = [.. groups.Select(_ => Long(r))],
                 Dropped = [.. Enumerable.Range(0, r.Next(0, 3)).Select(_ => new DroppedGroup(Scored(r), Long(r), Pick<DropReason>(r)))],
+                SettingsChanges = [.. Enumerable.Range(0, r.Next(0, 3)).Select(_ => SettingsChange(r))],
             };
         },
+        [typeof(ChangeSettings)] = r => new ChangeSettings(Text(r), [.. Enumerable.Range(0, r.Next(0, 4)).Select(_ => new SettingChange(Text(r), Text(r)))]),
+        [typeof(SettingsChangeAccepted)] = r => new SettingsChangeAccepted(SettingsChange(r)),
+        [typeof(SettingsChangeRefused)] = r => new SettingsChangeRefused(Text(r), Text(r)),
+        [typeof(SettingsChanged)] = SettingsChange,
+        [typeof(EntropySchedulerReconfigured)] = r => new EntropySchedulerReconfigured(Long(r), EntropySchedulerJson.SerializeConfig(SchedulerState(r).Config)),
         [typeof(NotEnoughGroups)] = r => new NotEnoughGroups(Long(r), Text(r)),
         [typeof(StepCompleted)] = r => new StepCompleted(Long(r), Long(r)),
         [typeof(CommitCheckpoint)] = r => new CommitCheckpoint(Long(r), Long(r), Text(r), Text(r)),
@@ -126,8 +150,9 @@ public sealed class GipoSerializerTests(ITestOutputHelper output)
         [typeof(RolledBackToCheckpoint)] = r => new RolledBackToCheckpoint(Long(r), Long(r)),
         [typeof(LedgerSnapshot)] = r => new LedgerSnapshot(
             Long(r), Long(r), Long(r), Long(r), Long(r), Long(r), Long(r), Long(r), Drops(r), r.Next(2) == 0 ? null : Checkpoint(r),
-            [.. Enumerable.Range(0, r.Next(0, 5)).Select(_ => Slot(r))], Entries(r), Entries(r), Entries(r)),
-        [typeof(UpdateEntropy)] = r => new UpdateEntropy(Stats(r)),
+            [.. Enumerable.Range(0, r.Next(0, 5)).Select(_ => Slot(r))], Entries(r), Entries(r), Entries(r),
+            [.. Enumerable.Range(0, r.Next(0, 3)).Select(_ => SettingsChange(r))]),
+        [typeof(UpdateEntropy)] = r => new UpdateEntropy(Stats(r), r.Next(2) == 0 ? null : SchedulerState(r).Config),
         [typeof(EntropyCoefficientsReply)] = r => new EntropyCoefficientsReply(Coefficients(r), r.Next(2) == 0),
         [typeof(EntropyUpdateRejected)] = r => new EntropyUpdateRejected(Long(r), Text(r)),
         [typeof(GetSchedulerState)] = _ => GetSchedulerState.Instance,

@@ -91,6 +91,48 @@ public sealed class EntropySchedulerActorSpecs : SqliteTestKit
         Assert.Equal(EntropySchedulerJson.Serialize(plain.State), EntropySchedulerJson.Serialize(final.State));
     }
 
+    [Fact(DisplayName = "Live change: a config carried by UpdateEntropy takes effect at that step, a new incarnation recovers it, and a structural change is rejected")]
+    public async Task Live_config_change_is_journaled_and_recovered()
+    {
+        var props = EntropySchedulerActor.Props("live", Config, Buckets, snapshotEvery: 1000);
+        var changed = Config with { LambdaMax = 0.5, Kappa1 = 0.3 };
+        var plain = EntropyScheduler.Create(Config, Buckets);
+        var learner = CreateTestProbe("learner");
+        var all = StatsSequence(10);
+        var first = Sys.ActorOf(props, "first");
+        for (var i = 0; i < 8; i++)
+        {
+            // From step 6 on the learner sends the changed config (it sends it with every later step too).
+            var config = i >= 5 ? changed : null;
+            if (i == 5) plain.Reconfigure(changed);
+            first.Tell(new UpdateEntropy(all[i], config), learner.Ref);
+            var reply = await learner.ExpectMsgAsync<EntropyCoefficientsReply>();
+            Assert.Equal(Json(plain.Update(all[i])), Json(reply.Coefficients));
+        }
+        var before = await first.Ask<EntropySchedulerStatus>(GetSchedulerState.Instance);
+        Assert.Equal(changed, before.State.Config);
+        Assert.Equal(EntropySchedulerJson.ConfigHash(Config), before.ConfigHash); // snapshots keep the start-up hash
+        // Eight updates and one reconfiguration: the config is journaled once, when it changes, not with every step.
+        Assert.Equal(9, SqliteTestDatabase.Scalar(Database,
+            $"SELECT COUNT(*) FROM journal WHERE persistence_id = '{EntropySchedulerActor.PersistenceIdFor("live")}'"));
+        Watch(first);
+        first.Tell(PoisonPill.Instance);
+        await ExpectTerminatedAsync(first);
+
+        var second = Sys.ActorOf(props, "second");
+        var after = await second.Ask<EntropySchedulerStatus>(GetSchedulerState.Instance);
+        Assert.Equal(EntropySchedulerJson.Serialize(before.State), EntropySchedulerJson.Serialize(after.State));
+
+        // A change of what the state means (N_cal) is not a live change.
+        second.Tell(new UpdateEntropy(all[8], changed with { NCal = 5 }), learner.Ref);
+        var rejected = await learner.ExpectMsgAsync<EntropyUpdateRejected>();
+        Assert.Contains("only the targets", rejected.Reason);
+
+        // A resume restores a checkpoint taken after the change: its live fields differ from the start-up config.
+        second.Tell(new RestoreScheduler(8, EntropySchedulerJson.Serialize(after.State)), learner.Ref);
+        Assert.Equal(changed, (await learner.ExpectMsgAsync<EntropySchedulerStatus>()).State.Config);
+    }
+
     [Fact(DisplayName = "A retry of the last step gets its journaled coefficients; an older step and malformed statistics are rejected")]
     public async Task Idempotent_retry_and_rejections()
     {
@@ -233,7 +275,8 @@ public sealed class EntropySchedulerActorSpecs : SqliteTestKit
         }
         var state = EntropySchedulerJson.Serialize((await actor.Ask<EntropySchedulerStatus>(GetSchedulerState.Instance)).State);
 
-        var changed = Config with { Kappa1 = 0.3 };
+        // A config that differs in what the state means (the bucket positions): not a live change (those may differ).
+        var changed = Config with { Position = EntropySchedulerConfig.Relative };
         var other = EntropyScheduler.Create(changed, Buckets);
         foreach (var stats in all.Take(2)) other.Update(stats);
         actor.Tell(new RestoreScheduler(2, EntropySchedulerJson.Serialize(other.State)), learner.Ref);
@@ -295,7 +338,7 @@ public sealed class EntropySchedulerActorSpecs : SqliteTestKit
             Assert.Equal(bytes, GipoCodecs.Encode(back));
             Assert.Equal(Json(m), Json(back));
         }
-        var decoded = (UpdateEntropy)GipoCodecs.Decode(GipoCodecs.Encode(new UpdateEntropy(stats)), "ue1");
+        var decoded = (UpdateEntropy)GipoCodecs.Decode(GipoCodecs.Encode(new UpdateEntropy(stats)), "ue2");
         Assert.True(double.IsNaN(decoded.Stats.BucketMean[2]));
         Assert.Same(GetSchedulerState.Instance, GipoCodecs.Decode([], "gq1"));
         var restored = new EntropySchedulerRestored(4, EntropySchedulerJson.Serialize(plain.State), "h");

@@ -12,7 +12,7 @@ public sealed class EntropyScheduler
     /// <summary>The <see cref="EntropySchedulerState"/> layout this class writes and reads.</summary>
     public const int SchemaVersion = 1;
 
-    private readonly EntropySchedulerConfig _config;
+    private EntropySchedulerConfig _config;
     private readonly int _numBuckets;
     private long _learnerStep;
     private long _policyVersion;
@@ -47,6 +47,21 @@ public sealed class EntropyScheduler
         _pidIntegral = [.. s.PidIntegral];
         _pidPrevError = [.. s.PidPrevError];
         _pidStarted = [.. s.PidStarted];
+    }
+
+    /// <summary>
+    /// Replaces the hyper-parameters from the next <see cref="Update"/> on (a live change of a running run,
+    /// <c>gipo set</c>): the state — H^ref, the EMAs, the multipliers — is kept, and only the fields that
+    /// <see cref="EntropySchedulerConfig.SameStructure"/> lets differ may change, so the state stays meaningful.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="config"/> is invalid or changes the state's structure.</exception>
+    public void Reconfigure(EntropySchedulerConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        if (!config.SameStructure(_config))
+            throw new ArgumentException("only the targets (κ₀, κ₁, T_anneal, d_min, H_floor), u, η_λ and λ_max of the entropy scheduler can change during a run");
+        _config = config;
     }
 
     /// <summary>A fresh scheduler: calibrating, every multiplier 0.</summary>

@@ -56,6 +56,21 @@ public sealed record EntropySchedulerConfig(
     [JsonIgnore]
     public BucketPosition BucketPosition => Position == Relative ? BucketPosition.Relative : BucketPosition.Absolute;
 
+    /// <summary>
+    /// Whether <paramref name="other"/> differs from this config at most in the fields a running run may change
+    /// (κ₀, κ₁, T_anneal, d_min, H_floor, u, η_λ, λ_max): those only scale targets, bounds and step sizes, while
+    /// N_cal, the mode, the bucket positions and the PID layout decide what the state means.
+    /// </summary>
+    public bool SameStructure(EntropySchedulerConfig other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return this with
+        {
+            Kappa0 = other.Kappa0, Kappa1 = other.Kappa1, TAnneal = other.TAnneal, DMin = other.DMin, HFloor = other.HFloor,
+            UpperMult = other.UpperMult, EtaLambda = other.EtaLambda, LambdaMax = other.LambdaMax,
+        } == other;
+    }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {

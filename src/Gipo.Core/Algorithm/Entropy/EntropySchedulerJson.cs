@@ -36,6 +36,21 @@ public static class EntropySchedulerJson
             ?? throw new JsonException("The entropy-scheduler state is null.");
     }
 
+    /// <summary>The config alone as JSON (a live change of the scheduler's hyper-parameters is journaled this way).</summary>
+    public static string SerializeConfig(EntropySchedulerConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return JsonSerializer.Serialize(config, Options);
+    }
+
+    /// <exception cref="JsonException">Malformed JSON or a missing field.</exception>
+    public static EntropySchedulerConfig DeserializeConfig(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        return JsonSerializer.Deserialize<EntropySchedulerConfig>(json, Options)
+            ?? throw new JsonException("The entropy-scheduler config is null.");
+    }
+
     /// <summary>
     /// SHA-256 (lowercase hex) of the config's JSON: persisted beside the state so that a resume can tell whether the
     /// hyper-parameters changed since the snapshot.

@@ -14,7 +14,8 @@ public sealed class TrustGate
     /// <summary>The EMA's starting value: a probe that ranks at chance.</summary>
     public const double InitialAucEma = 0.5;
 
-    private readonly double aucLow, aucHigh, decay;
+    private readonly double decay;
+    private double aucLow, aucHigh;
     private readonly int warmupSteps;
 
     public TrustGate(double aucLow = 0.55, double aucHigh = 0.75, int warmupSteps = 20, double emaDecay = 0.9)
@@ -27,6 +28,22 @@ public sealed class TrustGate
 
     /// <summary>A gate with the thresholds, ramp and EMA decay of <paramref name="config"/>.</summary>
     public TrustGate(IbConfig config) : this(config.AucLow, config.AucHigh, config.WarmupSteps, config.AucEmaDecay) { }
+
+    /// <summary>a₀: the AUC_ema at which trust starts to open.</summary>
+    public double AucLow => aucLow;
+
+    /// <summary>a₁: the AUC_ema of full trust.</summary>
+    public double AucHigh => aucHigh;
+
+    /// <summary>
+    /// New thresholds a₀ &lt; a₁ from the next <see cref="Rho"/> on (a live change of a running run): the EMA the
+    /// probe earned so far is kept, only how much of it counts as trust changes.
+    /// </summary>
+    public void Retune(double newAucLow, double newAucHigh)
+    {
+        if (!(newAucLow < newAucHigh)) throw new ArgumentException($"need a0 < a1, got {newAucLow} and {newAucHigh}");
+        (aucLow, aucHigh) = (newAucLow, newAucHigh);
+    }
 
     /// <summary>AUC_ema.</summary>
     public double AucEma { get; private set; } = InitialAucEma;
