@@ -157,7 +157,14 @@ internal static class NodeCommand
         if (!File.Exists(path)) throw new FileNotFoundException($"cluster config '{Path.GetFullPath(path)}' does not exist (--cluster-config / GIPO_CLUSTER_CONFIG)");
         try
         {
-            return Akka.Configuration.ConfigurationFactory.ParseString(File.ReadAllText(path));
+            var text = File.ReadAllText(path);
+            // Akka's parser accepts unbalanced braces and can loop on a broken array: check the syntax first.
+            Gipo.Cluster.Configuration.HoconSyntax.Check(text, Path.GetFullPath(path));
+            return Akka.Configuration.ConfigurationFactory.ParseString(text);
+        }
+        catch (Gipo.Cluster.Configuration.HoconSyntaxException)
+        {
+            throw;
         }
         catch (Exception e) when (e is not IOException)
         {
