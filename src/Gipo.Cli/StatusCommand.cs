@@ -26,7 +26,7 @@ internal static class StatusCommand
             var settings = folder.ReadConfig();
             var ledger = RunSettings.Read(settings).Ledger(AlgorithmSettingsReader.Read(settings));
             var pg = r.GetValue(postgres) ?? GipoEnvironment.Get(GipoEnvironment.Postgres);
-            var journal = pg is not null ? ReadPostgres(pg, folder.Id) : ReadJournal(folder);
+            var journal = pg is not null ? ReadPostgres(pg, folder.Id) : RunFolderContents.Journal(folder);
             var status = journal.Replay(ledger).Status;
             var audit = journal.IsComplete ? LedgerAudit.Run(ledger, journal.Events) : null;
             var (start, last) = TrainCommand.EvalRange(folder.Metrics);
@@ -43,7 +43,7 @@ internal static class StatusCommand
                 {
                     run_id = folder.Id, step = status.LearnerStep, policy_version = status.PolicyVersion, target_steps = status.TargetSteps,
                     finished = status.Finished, groups, samples_consumed = status.SamplesConsumed,
-                    last_checkpoint = status.LastCheckpoint is { } c ? new { step = c.LearnerStep, policy_version = c.PolicyVersion, manifest = c.Path, sha256 = c.Sha256 } : null,
+                    last_checkpoint = status.LastCheckpoint is { } c ? new { step = c.LearnerStep, policy_version = c.PolicyVersion, manifest = CheckpointPath.Resolve(folder.Root, c.Path), sha256 = c.Sha256 } : null,
                     eval_pass_at_1_start = start, eval_pass_at_1 = last, journal_events = journal.LastSequenceNr,
                     audit = audit is null ? null : new
                     {
@@ -58,7 +58,7 @@ internal static class StatusCommand
             Console.WriteLine($"  groups: {status.TotalIssued} issued in all; now {status.Groups.Issued} issued, {status.Groups.Generated} generated, " +
                               $"{status.Groups.Scored} scored, {status.Groups.Consumed} consumed, {status.Groups.Dropped} dropped; {status.Requeued} waiting to be re-issued");
             Console.WriteLine("  dropped: " + string.Join(", ", DropReasons.All.Select(d => $"{d.Name()} {status.Drops[d]}")));
-            Console.WriteLine(status.LastCheckpoint is { } ck ? $"  last checkpoint: step {ck.LearnerStep} ({Path.GetDirectoryName(ck.Path)})" : "  last checkpoint: none yet");
+            Console.WriteLine(status.LastCheckpoint is { } ck ? $"  last checkpoint: step {ck.LearnerStep} ({CheckpointPath.Folder(folder.Root, ck.Path)})" : "  last checkpoint: none yet");
             if (start is not null) Console.WriteLine($"  held-out pass@1: {start:F3} at step 0 → {last:F3} at the last evaluation");
             if (audit is not null)
                 Console.WriteLine(audit.Clean
@@ -88,24 +88,6 @@ internal static class StatusCommand
         catch (Exception e) when (e.GetBaseException() is Npgsql.PostgresException { SqlState: "42P01" })
         {
             return new RunJournal(runId, [], 0, null, 0); // the database exists, the journal tables not yet
-        }
-    }
-
-    /// <summary>
-    /// The run's journal; empty when the run has not journaled anything yet (killed or still starting before its
-    /// actors created the journal), which is a valid state: step 0, nothing issued.
-    /// </summary>
-    private static RunJournal ReadJournal(RunFolder folder)
-    {
-        var empty = new RunJournal(folder.Id, [], 0, null, 0);
-        if (!File.Exists(folder.Database)) return empty;
-        try
-        {
-            return RunJournalReader.ReadAsync(folder.Database, folder.Id).GetAwaiter().GetResult();
-        }
-        catch (Exception e) when (e.GetBaseException() is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 1 } sql && sql.Message.Contains("no such table", StringComparison.Ordinal))
-        {
-            return empty; // the file exists, the journal tables not yet
         }
     }
 }

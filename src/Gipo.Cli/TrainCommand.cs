@@ -37,10 +37,11 @@ internal static class TrainCommand
         command.SetAction(r => CommandErrors.Run(() =>
         {
             var clock = Stopwatch.StartNew();
-            var (folder, settings) = r.GetValue(resume) is { } resumeId
+            var (folder, settings, runLock) = r.GetValue(resume) is { } resumeId
                 ? Resumed(resumeId, r.GetValue(runsDir)!, r.GetValue(config) is not null || (r.GetValue(set)?.Length ?? 0) > 0 || r.GetValue(baseCheckpoint) is not null)
                 : Fresh(r.GetValue(config)?.FullName, [.. r.GetValue(set) ?? [], .. r.GetValue(baseCheckpoint) is { } b ? [$"run.base-checkpoint={b.FullName}"] : Array.Empty<string>()],
                     r.GetValue(runId), r.GetValue(runsDir)!);
+            using var held = runLock; // one process per run folder, for this process's whole life
             var run = RunSettings.Read(settings);
             var algorithm = AlgorithmSettingsReader.Read(settings);
             NativeTorch.EnsureLoaded();
@@ -87,23 +88,68 @@ internal static class TrainCommand
         return command;
     }
 
-    private static (RunFolder, GipoSettings) Fresh(string? preset, string[] overrides, string? id, string runsDir)
+    private static (RunFolder, GipoSettings, RunLock) Fresh(string? preset, string[] overrides, string? id, string runsDir)
     {
         var settings = GipoSettings.Load(preset, overrides);
         var run = RunSettings.Read(settings);
         AlgorithmSettingsReader.Read(settings); // every error before anything is written
+        if (run.BaseCheckpoint.Length > 0) CheckBase(run);
         var folder = RunFolder.Resolve(id ?? $"{run.Task}-{DateTime.UtcNow:yyyyMMdd-HHmmss}", runsDir);
-        if (folder.Exists || File.Exists(folder.Database))
-            throw new ArgumentException($"run '{folder.Id}' already exists in {folder.Root}; continue it with: gipo train --resume {folder.Id}");
-        folder.WriteConfig(settings);
-        return (folder, settings);
+        var runLock = RunLock.Acquire(folder.Root);
+        try
+        {
+            if (folder.Exists || File.Exists(folder.Database))
+            {
+                if (!RunFolderContents.NeverStarted(folder))
+                    throw new ArgumentException($"run '{folder.Id}' already exists in {folder.Root}; continue it with: gipo train --resume {folder.Id}");
+                Console.Error.WriteLine($"train: run '{folder.Id}' was created but never started (no journal, checkpoint or metrics): starting it with these settings");
+            }
+            folder.WriteConfig(settings);
+            return (folder, settings, runLock);
+        }
+        catch
+        {
+            runLock.Dispose();
+            throw;
+        }
     }
 
-    private static (RunFolder, GipoSettings) Resumed(string id, string runsDir, bool overrides)
+    private static (RunFolder, GipoSettings, RunLock) Resumed(string id, string runsDir, bool overrides)
     {
         if (overrides) throw new ArgumentException("--resume continues a run with its own settings (run.conf): --config, --set and --base are not allowed with it");
         var folder = RunFolder.Resolve(id, runsDir);
-        return (folder, folder.ReadConfig());
+        var settings = folder.ReadConfig();
+        var runLock = RunLock.Acquire(folder.Root);
+        try
+        {
+            // A journal that is gone or empty while checkpoints exist would start the run over beside them (a second
+            // series of steps in metrics.jsonl, and an audit that calls it clean): refuse and say what is there.
+            var journal = RunFolderContents.Journal(folder);
+            var checkpoints = RunFolderContents.Checkpoints(folder);
+            if (journal.IsEmpty && checkpoints.Count > 0)
+                throw new InvalidDataException(
+                    $"run '{folder.Id}' has checkpoints ({RunFolderContents.Describe(checkpoints)}) but {(File.Exists(folder.Database) ? "an empty journal" : "no journal")} " +
+                    $"({folder.Database}), which records which checkpoint is current and which groups were trained: resuming would start the run over. " +
+                    $"Restore journal.db, or continue the newest checkpoint's policy as a new run: gipo train --config {folder.ConfigFile} --base {checkpoints[^1]} --run-id {folder.Id}-continued");
+            return (folder, settings, runLock);
+        }
+        catch
+        {
+            runLock.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The base checkpoint is readable and its tokenizer can write the task's texts, before a run folder is made.</summary>
+    private static void CheckBase(RunSettings run)
+    {
+        var dir = Path.GetFullPath(run.BaseCheckpoint);
+        if (!Directory.Exists(dir)) throw new ArgumentException($"base checkpoint '{run.BaseCheckpoint}' does not exist ('gipo.run.base-checkpoint' / --base)");
+        var config = HfCheckpoint.ReadConfig(dir);
+        var (tokenizer, _) = CheckpointTokenizer.Load(dir, config);
+        var task = Gipo.Core.Tasks.ReasoningTasks.Get(run.Task);
+        TokenizerAlphabet.Require(tokenizer, task.Sample(run.TrainSplit, Math.Min(run.PromptCount, 256), run.Seed).SelectMany(p => new[] { p.Prompt, p.Answer }),
+            $"base checkpoint {dir}");
     }
 
     /// <summary>The SFT warm start into the run folder (reused when a previous attempt finished it).</summary>

@@ -159,12 +159,12 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         if (status is { Complete: true, LastCheckpoint: { } final })
         {
             // Resuming a run that ended: nothing to roll back or train.
-            host.Tell(new RunFinished(status.LearnerStep, status.PolicyVersion, null, Path.GetDirectoryName(final.Path)!));
+            host.Tell(new RunFinished(status.LearnerStep, status.PolicyVersion, null, CheckpointPath.Folder(RunRoot, final.Path)));
             return;
         }
         if (status.LastCheckpoint is { } checkpoint)
         {
-            var restored = LearnerCheckpoint.Load(Path.GetDirectoryName(checkpoint.Path)!, learner, policy, checkpoint.Sha256);
+            var restored = LearnerCheckpoint.Load(CheckpointPath.Folder(RunRoot, checkpoint.Path), learner, policy, checkpoint.Sha256);
             if (learner.Step != checkpoint.LearnerStep)
                 throw new InvalidDataException($"checkpoint {checkpoint.Path} holds learner step {learner.Step}, the ledger committed it as step {checkpoint.LearnerStep}");
             Rewind(checkpoint.LearnerStep, restored.Scheduler, checkpoint.LearnerStep);
@@ -254,11 +254,15 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         {
             ["run.json"] = JsonSerializer.Serialize(new { run_id = setup.RunId, step = l.Step, policy_version = l.PolicyVersion, seed = setup.Seed }),
         });
-        AskLedger(new CommitCheckpoint(l.Step, l.PolicyVersion, manifest, sha));
+        // Relative to the run folder, so that a moved or copied run folder resumes from its own checkpoints.
+        AskLedger(new CommitCheckpoint(l.Step, l.PolicyVersion, CheckpointPath.ForJournal(RunRoot, manifest), sha));
         // Save never writes into an existing folder (a leftover of a save whose commit never happened): it picks a
         // free name, so the manifest says where the checkpoint really is.
         return Path.GetDirectoryName(manifest)!;
     }
+
+    /// <summary>The run folder: the checkpoints' parent, what journal paths are relative to.</summary>
+    private string RunRoot => Path.GetDirectoryName(Path.GetFullPath(setup.CheckpointRoot))!;
 
     private void Publish() => weightStore.Tell(new PublishWeights(PolicyWeights.Export(policy!, learner!.PolicyVersion)));
 

@@ -72,6 +72,7 @@ public sealed class TrainingNode : IAsyncDisposable
     private const string ScorerName = "scorer-supervisor";
     private readonly TaskCompletionSource<RunOutcome> outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TimeSpan linger;
+    private string runRoot = "";
     private ManagementEndpoint? management;
 
     private TrainingNode(ActorSystem system) => System = system;
@@ -155,6 +156,8 @@ public sealed class TrainingNode : IAsyncDisposable
         var modelConfig = HfCheckpoint.ReadConfig(baseCheckpoint);
         var (tokenizer, _) = CheckpointTokenizer.Load(baseCheckpoint, modelConfig);
         var prompts = task.Sample(run.TrainSplit, run.PromptCount, run.Seed);
+        // Characters the tokenizer lacks become unknown tokens: every reward 0 and dynamic sampling filtering forever.
+        Gipo.Core.Tokenization.TokenizerAlphabet.Require(tokenizer, prompts.SelectMany(p => new[] { p.Prompt, p.Answer }), $"base checkpoint {baseCheckpoint}");
         var evalProblems = task.Sample(run.EvalSplit, run.EvalPrompts, run.EvalPromptSeed);
         var learnerNode = membership.Has(NodeRoles.Learner);
         if (learnerNode) Directory.CreateDirectory(folder.Checkpoints);
@@ -234,6 +237,7 @@ public sealed class TrainingNode : IAsyncDisposable
             // Nodes that do not host the learner learn of the run's end from the coordinator.
             system.ActorOf(RunEndWatcher.Props(coordinator, host, options.FinishPoll, options.OrphanTimeout), "run-end-watcher");
             node.linger = options.FinishLinger;
+            node.runRoot = folder.Root;
             return node;
         }
         catch
@@ -250,7 +254,8 @@ public sealed class TrainingNode : IAsyncDisposable
         {
             var result = await Completion.WaitAsync(cancel);
             if (result.Finished && linger > TimeSpan.Zero) await Task.Delay(linger, cancel);
-            return result;
+            // The learner reports a folder, the end watcher the journal's manifest entry: always say the folder.
+            return result.Checkpoint is { Length: > 0 } c ? result with { Checkpoint = CheckpointPath.Display(runRoot, c) } : result;
         }
         finally
         {

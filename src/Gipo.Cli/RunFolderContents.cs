@@ -1,0 +1,57 @@
+using Gipo.Cluster.Coordination;
+using Gipo.Cluster.Runtime;
+using Gipo.Model.Checkpoints;
+
+namespace Gipo.Cli;
+
+/// <summary>
+/// What a run folder holds, read without starting the run: its journal (one clear error when the file is damaged),
+/// its checkpoint folders, and whether a run was ever started in it.
+/// </summary>
+internal static class RunFolderContents
+{
+    /// <summary>
+    /// The run's journal; empty when the run has not journaled anything yet (no file, or the file without the journal
+    /// tables). A damaged file is an <see cref="InvalidDataException"/> naming it, not a page of SQLite errors.
+    /// </summary>
+    public static RunJournal Journal(RunFolder folder)
+    {
+        var empty = new RunJournal(folder.Id, [], 0, null, 0);
+        if (!File.Exists(folder.Database) || new FileInfo(folder.Database).Length == 0) return empty;
+        try
+        {
+            return RunJournalReader.ReadAsync(folder.Database, folder.Id).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e.GetBaseException() is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 1 } sql && sql.Message.Contains("no such table", StringComparison.Ordinal))
+        {
+            return empty; // the file exists, the journal tables not yet
+        }
+        catch (Exception e) when (e.GetBaseException() is Microsoft.Data.Sqlite.SqliteException sql)
+        {
+            throw new InvalidDataException($"the run's journal {folder.Database} cannot be read: {sql.Message.TrimEnd('.')} (SQLite error {sql.SqliteErrorCode}). " +
+                                           $"It is damaged or not a journal; checkpoints: {Describe(Checkpoints(folder))}", e);
+        }
+        catch (Exception e) when (e.GetBaseException() is InvalidOperationException or FormatException or InvalidDataException or System.Runtime.Serialization.SerializationException)
+        {
+            throw new InvalidDataException($"the run's journal {folder.Database} holds an event that cannot be decoded or replayed: {e.GetBaseException().Message}", e);
+        }
+    }
+
+    /// <summary>The run's checkpoint folders that have a manifest (committed or not), oldest first.</summary>
+    public static IReadOnlyList<string> Checkpoints(RunFolder folder) =>
+        Directory.Exists(folder.Checkpoints)
+            ? [.. Directory.EnumerateDirectories(folder.Checkpoints, "step-*").Where(d => File.Exists(Path.Combine(d, LearnerCheckpoint.ManifestFile))).Order(StringComparer.Ordinal)]
+            : [];
+
+    /// <summary>Checkpoints as "N (newest …)" for messages.</summary>
+    public static string Describe(IReadOnlyList<string> checkpoints) =>
+        checkpoints.Count == 0 ? "none" : $"{checkpoints.Count} (newest {checkpoints[^1]})";
+
+    /// <summary>
+    /// Whether nothing of a run happened in <paramref name="folder"/> beyond writing its settings: no journal, no
+    /// checkpoint, no metrics, no SFT warm start. Such a run (a start that failed) may be started again with new settings.
+    /// </summary>
+    public static bool NeverStarted(RunFolder folder) =>
+        !File.Exists(folder.Database) && !File.Exists(folder.Metrics) && Checkpoints(folder).Count == 0
+        && !File.Exists(Path.Combine(folder.Sft, "checkpoint", HfCheckpoint.ConfigFile));
+}
