@@ -53,7 +53,8 @@ internal static class NodeCommand
 
             var folder = RunFolder.Resolve(id, Value(runsDir, "GIPO_RUNS_DIR") ?? "runs");
             var hostsRunState = membership.Has(NodeRoles.Coordinator) || membership.Has(NodeRoles.Learner);
-            var settings = RunSettingsFor(folder, Value(config, "GIPO_CONFIG"), r.GetValue(set) ?? [], Value(baseCheckpoint, "GIPO_BASE"), hostsRunState);
+            var journalKind = Value(postgres, GipoEnvironment.Postgres) is not null ? "postgres" : "sqlite";
+            var settings = RunSettingsFor(folder, Value(config, "GIPO_CONFIG"), r.GetValue(set) ?? [], Value(baseCheckpoint, "GIPO_BASE"), hostsRunState, journalKind);
             var run = RunSettings.Read(settings);
             if (run.BaseCheckpoint.Length == 0)
                 throw new ArgumentException("gipo node needs a base checkpoint (--base, GIPO_BASE or run.base-checkpoint): make one with `gipo sft` first");
@@ -130,10 +131,11 @@ internal static class NodeCommand
     /// afterwards holds every node to it: settings must not change mid-run. A sampler or scorer node uses the shared
     /// <c>run.conf</c> when it can see it, else its own <c>--config/--set</c> (which must then be the run's).
     /// </summary>
-    private static GipoSettings RunSettingsFor(RunFolder folder, string? preset, string[] overrides, string? baseCheckpoint, bool hostsRunState)
+    private static GipoSettings RunSettingsFor(RunFolder folder, string? preset, string[] overrides, string? baseCheckpoint, bool hostsRunState, string journalKind)
     {
         string[] all = [.. overrides, .. baseCheckpoint is not null ? [$"run.base-checkpoint={Path.GetFullPath(baseCheckpoint)}"] : Array.Empty<string>()];
-        var given = preset is not null || all.Length > 0 ? GipoSettings.Load(preset, all) : null;
+        // run.conf records where the journal is (not the connection string), so that gipo status knows what it needs.
+        var given = preset is not null || all.Length > 0 ? GipoSettings.Load(preset, [.. all, $"run.journal={journalKind}"]) : null;
         if (folder.Exists)
         {
             var stored = folder.ReadConfig();
@@ -145,7 +147,7 @@ internal static class NodeCommand
             }
             return stored;
         }
-        var settings = given ?? GipoSettings.Load(null, []);
+        var settings = given ?? GipoSettings.Load(null, [$"run.journal={journalKind}"]);
         AlgorithmSettingsReader.Read(settings); // every error before anything is written
         if (hostsRunState) folder.WriteConfig(settings);
         return settings;

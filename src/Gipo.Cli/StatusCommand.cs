@@ -26,6 +26,9 @@ internal static class StatusCommand
             var settings = folder.ReadConfig();
             var ledger = RunSettings.Read(settings).Ledger(AlgorithmSettingsReader.Read(settings));
             var pg = r.GetValue(postgres) ?? GipoEnvironment.Get(GipoEnvironment.Postgres);
+            if (pg is null && RunSettings.Read(settings).Journal == "postgres")
+                throw new ArgumentException($"run '{folder.Id}' journals to PostgreSQL ({folder.ConfigFile}: gipo.run.journal = postgres) and this status cannot see it: " +
+                                            "pass --postgres CONNECTION (or set GIPO_POSTGRES)");
             var journal = pg is not null ? ReadPostgres(pg, folder.Id) : RunFolderContents.Journal(folder);
             var status = journal.Replay(ledger).Status;
             var audit = journal.IsComplete ? LedgerAudit.Run(ledger, journal.Events) : null;
@@ -62,7 +65,7 @@ internal static class StatusCommand
             if (start is not null) Console.WriteLine($"  held-out pass@1: {start:F3} at step 0 → {last:F3} at the last evaluation");
             if (audit is not null)
                 Console.WriteLine(audit.Clean
-                    ? $"  journal audit: clean ({audit.Counts.Consumed - audit.Counts.ConsumptionsUndone} groups trained once each, none lost, staleness ≤ η, {audit.Counts.Rollbacks} rollback(s))"
+                    ? $"  journal audit: clean ({audit.CleanSummary()})"
                     : "  journal audit: PROBLEMS\n    " + string.Join("\n    ", audit.Problems()));
             return audit is { Clean: false } ? 4 : 0;
         }));

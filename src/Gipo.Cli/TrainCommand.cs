@@ -93,6 +93,7 @@ internal static class TrainCommand
         var settings = GipoSettings.Load(preset, overrides);
         var run = RunSettings.Read(settings);
         AlgorithmSettingsReader.Read(settings); // every error before anything is written
+        if (run.Journal != "sqlite") throw new ArgumentException($"'gipo.run.journal' = '{run.Journal}': gipo train journals to the run folder (sqlite); a PostgreSQL journal is for gipo node --postgres");
         if (run.BaseCheckpoint.Length > 0) CheckBase(run);
         var folder = RunFolder.Resolve(id ?? $"{run.Task}-{DateTime.UtcNow:yyyyMMdd-HHmmss}", runsDir);
         var runLock = RunLock.Acquire(folder.Root);

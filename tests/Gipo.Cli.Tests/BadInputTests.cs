@@ -113,6 +113,18 @@ public sealed class BadInputTests(ITestOutputHelper output) : IDisposable
         Assert.True(again.ExitCode == 0, again.Stderr);
         Assert.StartsWith(moved + Path.DirectorySeparatorChar, JsonDocument.Parse(again.LastLine).RootElement.GetProperty("checkpoint").GetString()!);
 
+        // A corrupted checkpoint is refused by eval and generate (its manifest lists every file's SHA-256).
+        var corrupt = Path.Combine(runs, "corrupt-checkpoint");
+        CopyFolder(Directory.GetDirectories(Path.Combine(moved, "checkpoints")).Single(), corrupt);
+        var weights = Path.Combine(corrupt, "model.safetensors");
+        var bytes = File.ReadAllBytes(weights);
+        bytes[^3] ^= 0x5a;
+        File.WriteAllBytes(weights, bytes);
+        var eval = GipoProcess.Run(["eval", "--checkpoint", corrupt, "--task", "column-add", "--prompts", "2", "--samples", "1", "--k", "1", "--max-new-tokens", "8"], timeoutSeconds: 120);
+        AssertOneErrorLine(eval, 1, "model.safetensors sha256 mismatch");
+        var generate = GipoProcess.Run(["generate", "--checkpoint", corrupt, "--prompt", "Q:ADD 1 2\\n", "--max-new-tokens", "4"], timeoutSeconds: 120);
+        AssertOneErrorLine(generate, 1, "model.safetensors sha256 mismatch");
+
         // No journal beside checkpoints: refused, saying what is there, nothing written.
         var lost = Path.Combine(runs, "lost");
         CopyFolder(moved, lost);
@@ -134,6 +146,15 @@ public sealed class BadInputTests(ITestOutputHelper output) : IDisposable
         Assert.True(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length <= 3, r.Stderr);
         r = GipoProcess.Run(["train", "--resume", torn], timeoutSeconds: 120);
         AssertOneErrorLine(r, 1, "journal.db cannot be read");
+    }
+
+    [Fact(DisplayName = "status of a cluster run without --postgres says it cannot see the journal and exits non-zero")]
+    public void Status_of_a_postgres_run_without_postgres_is_an_error()
+    {
+        new RunFolder(Path.Combine(runs, "cluster")).WriteConfig(GipoSettings.Load(Preset, [$"run.base-checkpoint={Fixture}", "run.journal=postgres"]));
+        var r = GipoProcess.Run(["status", "--run", "cluster", "--runs-dir", runs], env: new Dictionary<string, string> { ["GIPO_POSTGRES"] = "" }, timeoutSeconds: 60);
+        AssertOneErrorLine(r, 1, "journals to PostgreSQL");
+        Assert.DoesNotContain("audit clean", r.Stdout);
     }
 
     private static void CopyFolder(string from, string to)
