@@ -109,7 +109,7 @@ internal static class NodeCommand
             }
             catch (OperationCanceledException)
             {
-                outcome = new RunOutcome(false, -1, -1, null, null, "interrupted; the node left the cluster");
+                outcome = new RunOutcome(false, -1, -1, null, null, "stopped on request; the node left the cluster") { Ending = RunEnding.LeftOnRequest };
             }
             finally
             {
@@ -117,8 +117,9 @@ internal static class NodeCommand
             }
             if (!outcome.Finished)
             {
-                Console.Error.WriteLine($"node: stopped: {outcome.Error}");
-                return 2;
+                // Distinct codes (README, "Exit codes"): 5 left on request, 6 downed by the cluster, 2 the run failed.
+                Console.Error.WriteLine(outcome.Ending == RunEnding.Failed ? $"error: {outcome.Error}" : $"node: stopped: {outcome.Error}");
+                return ExitCodes.For(outcome.Ending);
             }
             Console.Error.WriteLine($"node: run {folder.Id} finished at step {outcome.Step}, policy version {outcome.PolicyVersion}");
             return 0;

@@ -45,7 +45,8 @@ internal static class StatusCommand
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
                     run_id = folder.Id, step = status.LearnerStep, policy_version = status.PolicyVersion, target_steps = status.TargetSteps,
-                    finished = status.Finished, groups, samples_consumed = status.SamplesConsumed,
+                    // Finished means the last step is done and its checkpoint committed: a run stopped between the two is not.
+                    finished = status.Complete, groups, samples_consumed = status.SamplesConsumed,
                     last_checkpoint = status.LastCheckpoint is { } c ? new { step = c.LearnerStep, policy_version = c.PolicyVersion, manifest = CheckpointPath.Resolve(folder.Root, c.Path), sha256 = c.Sha256 } : null,
                     eval_pass_at_1_start = start, eval_pass_at_1 = last, journal_events = journal.LastSequenceNr,
                     audit = audit is null ? null : new
@@ -57,7 +58,7 @@ internal static class StatusCommand
                 return 0;
             }
             Console.WriteLine($"run {folder.Id} ({folder.Root})");
-            Console.WriteLine($"  step {status.LearnerStep} / {status.TargetSteps}{(status.Finished ? " (finished)" : "")}, policy version {status.PolicyVersion}");
+            Console.WriteLine($"  step {status.LearnerStep} / {status.TargetSteps}{(status.Complete ? " (finished)" : status.Finished ? " (last step done, its checkpoint not committed: gipo train --resume finishes it)" : "")}, policy version {status.PolicyVersion}");
             Console.WriteLine($"  groups: {status.TotalIssued} issued in all; now {status.Groups.Issued} issued, {status.Groups.Generated} generated, " +
                               $"{status.Groups.Scored} scored, {status.Groups.Consumed} consumed, {status.Groups.Dropped} dropped; {status.Requeued} waiting to be re-issued");
             Console.WriteLine("  dropped: " + string.Join(", ", DropReasons.All.Select(d => $"{d.Name()} {status.Drops[d]}")));
@@ -67,7 +68,7 @@ internal static class StatusCommand
                 Console.WriteLine(audit.Clean
                     ? $"  journal audit: clean ({audit.CleanSummary()})"
                     : "  journal audit: PROBLEMS\n    " + string.Join("\n    ", audit.Problems()));
-            return audit is { Clean: false } ? 4 : 0;
+            return audit is { Clean: false } ? ExitCodes.AuditProblem : ExitCodes.Ok;
         }));
         return command;
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gipo.Cluster.Configuration;
@@ -49,30 +50,43 @@ internal static class TrainCommand
             Console.Error.WriteLine($"train: run {folder.Id} in {folder.Root}: {run.Task}, entropy {algorithm.Entropy.Mode}, ib {(algorithm.IbEnabled ? "on" : "off")}, " +
                                     $"{algorithm.GroupsPerStep}×{algorithm.GroupSize} per step, η = {algorithm.MaxStaleness}, {run.Samplers} sampler(s), {run.Steps} steps");
 
+            // SIGTERM and Ctrl+C stop the run the same way: the learner finishes the message it is in (a step, or a
+            // checkpoint and its commit), the actor system ends at once (no cluster hand-over in one process), and the
+            // command says where the run stands and how to continue it.
+            string? signal = null;
             var outcome = ConsoleProgress.Run("train", run.Steps, update =>
             {
                 using var cancel = new CancellationTokenSource();
-                ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-                Console.CancelKeyPress += onCancel;
+                void Stop(PosixSignalContext c, string name)
+                {
+                    c.Cancel = true;
+                    signal ??= name;
+                    cancel.Cancel();
+                }
+                using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Stop(c, "SIGTERM"));
+                using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Stop(c, "Ctrl+C"));
                 try
                 {
                     var node = TrainingNode.StartAsync(folder, settings, baseDir, new NodeOptions(Progress: p => update(p.Step, Describe(p.Line), p.Evaluation)))
                         .GetAwaiter().GetResult();
-                    return node.RunAsync(cancel.Token).GetAwaiter().GetResult();
+                    var result = node.RunAsync(cancel.Token).GetAwaiter().GetResult();
+                    return signal is not null && !result.Finished ? result with { Ending = RunEnding.LeftOnRequest } : result;
                 }
                 catch (OperationCanceledException)
                 {
-                    return new RunOutcome(false, -1, -1, null, null, $"interrupted; continue with: gipo train --resume {folder.Id}");
-                }
-                finally
-                {
-                    Console.CancelKeyPress -= onCancel;
+                    return new RunOutcome(false, -1, -1, null, null, "stopped on request") { Ending = RunEnding.LeftOnRequest };
                 }
             });
             if (!outcome.Finished)
             {
+                if (outcome.Ending == RunEnding.LeftOnRequest)
+                {
+                    Console.Error.WriteLine($"train: stopped on request ({signal ?? "shutdown"}); {Where(folder, settings)}");
+                    Console.Error.WriteLine($"continue with: gipo train --resume {folder.Id}{(folder.Root == Path.GetFullPath(Path.Combine(r.GetValue(runsDir)!, folder.Id)) ? "" : $" --runs-dir {Path.GetDirectoryName(folder.Root)}")}");
+                    return ExitCodes.Stopped;
+                }
                 Console.Error.WriteLine($"error: {outcome.Error}");
-                return 2;
+                return ExitCodes.For(outcome.Ending);
             }
             var (start, last) = EvalRange(folder.Metrics); // the metrics sink rendered the final plots
             if (r.GetValue(json))
@@ -132,12 +146,31 @@ internal static class TrainCommand
                     $"run '{folder.Id}' has checkpoints ({RunFolderContents.Describe(checkpoints)}) but {(File.Exists(folder.Database) ? "an empty journal" : "no journal")} " +
                     $"({folder.Database}), which records which checkpoint is current and which groups were trained: resuming would start the run over. " +
                     $"Restore journal.db, or continue the newest checkpoint's policy as a new run: gipo train --config {folder.ConfigFile} --base {checkpoints[^1]} --run-id {folder.Id}-continued");
+            var committed = journal.IsEmpty ? null : journal.Replay(RunSettings.Read(settings).Ledger(AlgorithmSettingsReader.Read(settings))).LastCheckpoint;
+            foreach (var leftover in RunLeftovers.Remove(folder, committed))
+                Console.Error.WriteLine($"train: removed {Path.GetRelativePath(folder.Root, leftover)}, left by an interrupted run (not in the journal)");
             return (folder, settings, runLock);
         }
         catch
         {
             runLock.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Where a stopped run stands by its journal: the learner step and the checkpoint a resume starts from.</summary>
+    private static string Where(RunFolder folder, GipoSettings settings)
+    {
+        try
+        {
+            var status = RunFolderContents.Journal(folder).Replay(RunSettings.Read(settings).Ledger(AlgorithmSettingsReader.Read(settings))).Status;
+            return status.LastCheckpoint is { } c
+                ? $"learner at step {status.LearnerStep}; a resume starts from the checkpoint of step {c.LearnerStep} ({Gipo.Cluster.Coordination.CheckpointPath.Folder(folder.Root, c.Path)})"
+                : $"learner at step {status.LearnerStep}; no checkpoint yet, a resume starts from the base model";
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or InvalidOperationException)
+        {
+            return $"its journal could not be read ({e.Message})";
         }
     }
 

@@ -24,7 +24,11 @@ using Gipo.Model.Sampling;
 namespace Gipo.Cluster.Runtime;
 
 /// <summary>How a training run ended.</summary>
-public sealed record RunOutcome(bool Finished, long Step, long PolicyVersion, double? EvalPassAt1, string? Checkpoint, string? Error);
+public sealed record RunOutcome(bool Finished, long Step, long PolicyVersion, double? EvalPassAt1, string? Checkpoint, string? Error)
+{
+    /// <summary>Why it ended; <see cref="RunEnding.Finished"/> whenever <see cref="Finished"/>.</summary>
+    public RunEnding Ending { get; init; } = Finished ? RunEnding.Finished : RunEnding.Failed;
+}
 
 /// <summary>Options of a node that are not run settings.</summary>
 /// <param name="ExtraConfig">HOCON on top of the node's (tests: <c>akka.actor.serialize-messages = on</c>).</param>
@@ -72,6 +76,7 @@ public sealed class TrainingNode : IAsyncDisposable
     private const string ScorerName = "scorer-supervisor";
     private readonly TaskCompletionSource<RunOutcome> outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TimeSpan linger;
+    private volatile bool stopRequested;
     private string runRoot = "";
     private ManagementEndpoint? management;
 
@@ -181,7 +186,7 @@ public sealed class TrainingNode : IAsyncDisposable
             var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             cluster.RegisterOnMemberUp(() => up.TrySetResult());
             // A node that leaves (downed by the split-brain resolver, or shut down) has no part in the run any more.
-            cluster.RegisterOnMemberRemoved(() => node.outcome.TrySetResult(new RunOutcome(false, -1, -1, null, null, "this node left the cluster (shut down, or downed as unreachable)")));
+            cluster.RegisterOnMemberRemoved(() => node.outcome.TrySetResult(node.Removed()));
             // With seeds the cluster joins them by itself (akka.cluster.seed-nodes); with discovery, Cluster Bootstrap
             // finds the contact points and joins or forms the cluster; with neither, the node is a cluster of its own.
             if (options.Management is { } m) node.management = await ClusterManagement.StartAsync(system, m);
@@ -263,11 +268,30 @@ public sealed class TrainingNode : IAsyncDisposable
         }
     }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Leaves the cluster and ends the actor system. A node alone in its cluster (<c>gipo train</c>) has no one to
+    /// hand its singletons to, so the leave phases (10 s time-outs each) are not waited for: after a short grace the
+    /// system is terminated, which still lets the learner finish the message it is in (a step, or a checkpoint and its
+    /// commit), so nothing half-written is left behind.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
-        await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
+        stopRequested = true;
+        var shutdown = CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
+        var alone = Akka.Cluster.Cluster.Get(System).State.Members.Count(m => m.Status != Akka.Cluster.MemberStatus.Removed) <= 1;
+        if (alone && await Task.WhenAny(shutdown, Task.Delay(TimeSpan.FromSeconds(2))) != shutdown) await System.Terminate();
+        else await shutdown;
         if (management is not null) await management.DisposeAsync();
+    }
+
+    /// <summary>The outcome when the cluster removes this node: it asked to leave, or it was downed.</summary>
+    private RunOutcome Removed()
+    {
+        var reason = CoordinatedShutdown.Get(System).ShutdownReason;
+        var requested = stopRequested || reason is CoordinatedShutdown.ClrExitReason or CoordinatedShutdown.ActorSystemTerminateReason;
+        return requested
+            ? new RunOutcome(false, -1, -1, null, null, "this node left the cluster on request (SIGTERM or shutdown)") { Ending = RunEnding.LeftOnRequest }
+            : new RunOutcome(false, -1, -1, null, null, "this node was downed by the cluster (unreachable for too long, or removed by another member)") { Ending = RunEnding.Downed };
     }
 
     /// <summary>
