@@ -31,9 +31,24 @@ internal static class RunFolderContents
             throw new InvalidDataException($"the run's journal {folder.Database} cannot be read: {sql.Message.TrimEnd('.')} (SQLite error {sql.SqliteErrorCode}). " +
                                            $"It is damaged or not a journal; checkpoints: {Describe(Checkpoints(folder))}", e);
         }
-        catch (Exception e) when (e.GetBaseException() is InvalidOperationException or FormatException or InvalidDataException or System.Runtime.Serialization.SerializationException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            throw new InvalidDataException($"the run's journal {folder.Database} holds an event that cannot be decoded or replayed: {e.GetBaseException().Message}", e);
+            // Anything else a damaged file can raise while its events are decoded (a truncated payload, a bad length):
+            // one line naming the file, not an unhandled exception.
+            throw new InvalidDataException($"the run's journal {folder.Database} cannot be read: an event cannot be decoded ({e.GetBaseException().GetType().Name}: {e.GetBaseException().Message})", e);
+        }
+    }
+
+    /// <summary>The ledger <paramref name="journal"/> describes; events that do not fit together are an <see cref="InvalidDataException"/>.</summary>
+    public static RunLedger Replay(RunFolder folder, RunJournal journal, LedgerSettings settings)
+    {
+        try
+        {
+            return journal.Replay(settings);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidDataException($"the run's journal {folder.Database} does not replay: {e.Message}", e);
         }
     }
 

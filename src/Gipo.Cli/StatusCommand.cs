@@ -30,7 +30,7 @@ internal static class StatusCommand
                 throw new ArgumentException($"run '{folder.Id}' journals to PostgreSQL ({folder.ConfigFile}: gipo.run.journal = postgres) and this status cannot see it: " +
                                             "pass --postgres CONNECTION (or set GIPO_POSTGRES)");
             var journal = pg is not null ? ReadPostgres(pg, folder.Id) : RunFolderContents.Journal(folder);
-            var status = journal.Replay(ledger).Status;
+            var status = (pg is null ? RunFolderContents.Replay(folder, journal, ledger) : journal.Replay(ledger)).Status;
             var audit = journal.IsComplete ? LedgerAudit.Run(ledger, journal.Events) : null;
             var (start, last) = TrainCommand.EvalRange(folder.Metrics);
             var groups = new Dictionary<string, object>

@@ -146,7 +146,7 @@ internal static class TrainCommand
                     $"run '{folder.Id}' has checkpoints ({RunFolderContents.Describe(checkpoints)}) but {(File.Exists(folder.Database) ? "an empty journal" : "no journal")} " +
                     $"({folder.Database}), which records which checkpoint is current and which groups were trained: resuming would start the run over. " +
                     $"Restore journal.db, or continue the newest checkpoint's policy as a new run: gipo train --config {folder.ConfigFile} --base {checkpoints[^1]} --run-id {folder.Id}-continued");
-            var committed = journal.IsEmpty ? null : journal.Replay(RunSettings.Read(settings).Ledger(AlgorithmSettingsReader.Read(settings))).LastCheckpoint;
+            var committed = journal.IsEmpty ? null : RunFolderContents.Replay(folder, journal, RunSettings.Read(settings).Ledger(AlgorithmSettingsReader.Read(settings))).LastCheckpoint;
             foreach (var leftover in RunLeftovers.Remove(folder, committed))
                 Console.Error.WriteLine($"train: removed {Path.GetRelativePath(folder.Root, leftover)}, left by an interrupted run (not in the journal)");
             return (folder, settings, runLock);
@@ -234,9 +234,20 @@ internal static class TrainCommand
     {
         double? first = null, last = null;
         if (!File.Exists(metrics)) return (null, null);
-        foreach (var text in File.ReadLines(metrics))
+        using var stream = new FileStream(metrics, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream);
+        while (reader.ReadLine() is { } text)
         {
-            if (JsonNode.Parse(text) is JsonObject o && o["eval_pass_at_1"] is JsonValue v && v.TryGetValue<double>(out var e))
+            JsonNode? node;
+            try
+            {
+                node = JsonNode.Parse(text);
+            }
+            catch (JsonException)
+            {
+                continue; // a line torn by a kill mid-write (or one being written now): not a result
+            }
+            if (node is JsonObject o && o["eval_pass_at_1"] is JsonValue v && v.TryGetValue<double>(out var e))
             {
                 first ??= e;
                 last = e;

@@ -146,6 +146,47 @@ public sealed class BadInputTests(ITestOutputHelper output) : IDisposable
         Assert.True(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length <= 3, r.Stderr);
         r = GipoProcess.Run(["train", "--resume", torn], timeoutSeconds: 120);
         AssertOneErrorLine(r, 1, "journal.db cannot be read");
+
+        FuzzJournal(moved);
+    }
+
+    /// <summary>
+    /// Random truncations and byte flips of a finished run's journal.db, read the way status and --resume read it: each
+    /// is read (a flip in an unused page), or refused with one InvalidDataException naming the file; never a hang or
+    /// another exception.
+    /// </summary>
+    private void FuzzJournal(string run)
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var original = File.ReadAllBytes(Path.Combine(run, "journal.db"));
+        var settings = GipoSettings.Load(Path.Combine(run, "run.conf"));
+        var ledger = RunSettings.Read(settings).Ledger(AlgorithmSettingsReader.Read(settings));
+        var rng = new Random(1207);
+        var (read, refused) = (0, 0);
+        for (var i = 0; i < 16; i++)
+        {
+            var folder = new RunFolder(Path.Combine(runs, "fuzz", $"j{i}", "done"));
+            Directory.CreateDirectory(folder.Root);
+            File.Copy(Path.Combine(run, "run.conf"), folder.ConfigFile);
+            var bytes = (byte[])original.Clone();
+            if (i % 2 == 0) bytes = bytes[..rng.Next(bytes.Length)];
+            else for (var k = 0; k < 1 + rng.Next(8); k++) bytes[rng.Next(bytes.Length)] ^= (byte)(1 + rng.Next(255));
+            File.WriteAllBytes(folder.Database, bytes);
+            var attempt = Task.Run(() => RunFolderContents.Replay(folder, RunFolderContents.Journal(folder), ledger));
+            Assert.True(Task.WaitAny([attempt], TimeSpan.FromSeconds(60)) == 0, $"mutant {i}: no answer within 60 s");
+            if (attempt.IsCompletedSuccessfully)
+            {
+                read++;
+                Gipo.Cluster.Coordination.LedgerAudit.Run(ledger, RunFolderContents.Journal(folder).Events); // the audit takes what was read
+                continue;
+            }
+            var error = attempt.Exception!.InnerException!;
+            Assert.True(error is InvalidDataException, $"mutant {i}: {error}");
+            Assert.Contains(folder.Database, error.Message);
+            refused++;
+        }
+        output.WriteLine($"journal fuzz: {read} read, {refused} refused clearly");
+        Assert.True(refused > 0, "no mutant was refused: the fuzz proves nothing");
     }
 
     [Fact(DisplayName = "status of a cluster run without --postgres says it cannot see the journal and exits non-zero")]

@@ -20,7 +20,7 @@ public sealed class StopOnRequestTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact(DisplayName = "SIGTERM on gipo train: exit 5 within seconds, 'continue with' printed, status not finished, resume cleans leftovers and finishes")]
-    public void Sigterm_stops_quickly_and_the_run_resumes()
+    public async Task Sigterm_stops_quickly_and_the_run_resumes()
     {
         const int steps = 4;
         string[] start =
@@ -52,7 +52,7 @@ public sealed class StopOnRequestTests(ITestOutputHelper output) : IDisposable
         using (var kill = Process.Start("kill", ["-TERM", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
         Assert.True(p.WaitForExit(TimeSpan.FromSeconds(60)), "gipo train did not stop within 60 s of SIGTERM");
         var seconds = clock.Elapsed.TotalSeconds;
-        var err = stderr.Result;
+        var err = await stderr;
         output.WriteLine($"stopped in {seconds:F1} s, exit {p.ExitCode}\n{err}");
         Assert.Equal(5, p.ExitCode);
         Assert.Contains("stopped on request (SIGTERM)", err);

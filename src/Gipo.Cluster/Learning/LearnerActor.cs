@@ -99,9 +99,11 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
             catch (Exception e)
             {
                 // A start that fails (bad checkpoint, a journal that does not fit the config) fails the same way on every
-                // retry: say so instead of retrying silently forever. The supervisor still restarts us after a back-off.
+                // retry: the run ends with the reason, said once on the command's error: line. Stopping (not throwing)
+                // keeps the supervisor from logging a stack trace before it; the trace stays at debug level.
                 host.Tell(new RunFailed($"the learner could not start: {e.GetBaseException().Message}"));
-                throw;
+                log.Debug("the learner could not start: {0}", e);
+                Context.Stop(Self);
             }
         });
         Receive<AskForBatch>(_ => coordinator.Tell(new NextBatch(learner!.Step + 1)));
@@ -250,15 +252,35 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         if (scheduler is not null && l.Scheduler is not null)
             schedulerState = scheduler.Ask<EntropySchedulerStatus>(GetSchedulerState.Instance, AskTimeout).GetAwaiter().GetResult().State;
         var folder = Path.Combine(setup.CheckpointRoot, LearnerCheckpoint.DirectoryName(l.Step));
-        var (manifest, sha) = LearnerCheckpoint.Save(folder, l, policy!, tokenizerJson, schedulerState, new Dictionary<string, string>
+        string manifest, sha;
+        try
         {
-            ["run.json"] = JsonSerializer.Serialize(new { run_id = setup.RunId, step = l.Step, policy_version = l.PolicyVersion, seed = setup.Seed }),
-        });
+            (manifest, sha) = LearnerCheckpoint.Save(folder, l, policy!, tokenizerJson, schedulerState, new Dictionary<string, string>
+            {
+                ["run.json"] = JsonSerializer.Serialize(new { run_id = setup.RunId, step = l.Step, policy_version = l.PolicyVersion, seed = setup.Seed }),
+            });
+        }
+        catch (Exception e) when (DiskSpace.IsFull(e))
+        {
+            throw DiskFull(folder, e);
+        }
         // Relative to the run folder, so that a moved or copied run folder resumes from its own checkpoints.
         AskLedger(new CommitCheckpoint(l.Step, l.PolicyVersion, CheckpointPath.ForJournal(RunRoot, manifest), sha));
         // Save never writes into an existing folder (a leftover of a save whose commit never happened): it picks a
         // free name, so the manifest says where the checkpoint really is.
         return Path.GetDirectoryName(manifest)!;
+    }
+
+    /// <summary>A full disk during a checkpoint: where, how much the checkpoint needs (the last one's size, else the weights and Adam's two moments), how much is free.</summary>
+    private DiskFullException DiskFull(string folder, Exception e)
+    {
+        var previous = Directory.Exists(setup.CheckpointRoot)
+            ? Directory.EnumerateDirectories(setup.CheckpointRoot, "step-*").Select(DiskSpace.SizeOf).DefaultIfEmpty(0).Max()
+            : 0;
+        var needed = previous > 0 ? previous : 3L * 4 * policy!.Config.ParameterCount();
+        var free = DiskSpace.FreeBytes(setup.CheckpointRoot);
+        return new DiskFullException($"no space left for the checkpoint {folder}: it needs about {needed / 1e6:F1} MB, " +
+                                     $"{(free is { } f ? $"{f / 1e6:F1} MB are free" : "the free space is unknown")} on that disk", e);
     }
 
     /// <summary>The run folder: the checkpoints' parent, what journal paths are relative to.</summary>
