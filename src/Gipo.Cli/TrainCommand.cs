@@ -56,7 +56,8 @@ internal static class TrainCommand
             string? signal = null;
             var outcome = ConsoleProgress.Run("train", run.Steps, update =>
             {
-                using var cancel = new CancellationTokenSource();
+                // Not disposed: a second signal may arrive while the node shuts down, and must find it still usable.
+                var cancel = new CancellationTokenSource();
                 void Stop(PosixSignalContext c, string name)
                 {
                     c.Cancel = true;
@@ -67,7 +68,9 @@ internal static class TrainCommand
                 using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Stop(c, "Ctrl+C"));
                 try
                 {
-                    var node = TrainingNode.StartAsync(folder, settings, baseDir, new NodeOptions(Progress: p => update(p.Step, Describe(p.Line), p.Evaluation)))
+                    // The command handles SIGTERM itself; Akka's own process-exit hook would wait out every shutdown phase again.
+                    var extra = Akka.Configuration.ConfigurationFactory.ParseString("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off");
+                    var node = TrainingNode.StartAsync(folder, settings, baseDir, new NodeOptions(extra, Progress: p => update(p.Step, Describe(p.Line), p.Evaluation)))
                         .GetAwaiter().GetResult();
                     var result = node.RunAsync(cancel.Token).GetAwaiter().GetResult();
                     return signal is not null && !result.Finished ? result with { Ending = RunEnding.LeftOnRequest } : result;

@@ -279,7 +279,14 @@ public sealed class TrainingNode : IAsyncDisposable
         stopRequested = true;
         var shutdown = CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
         var alone = Akka.Cluster.Cluster.Get(System).State.Members.Count(m => m.Status != Akka.Cluster.MemberStatus.Removed) <= 1;
-        if (alone && await Task.WhenAny(shutdown, Task.Delay(TimeSpan.FromSeconds(2))) != shutdown) await System.Terminate();
+        if (alone && await Task.WhenAny(shutdown, Task.Delay(TimeSpan.FromSeconds(2))) != shutdown)
+        {
+            // An actor blocked in a synchronous ask (the learner, up to its ask time-out) can hold termination for tens
+            // of seconds. Leaving without it is safe: journal writes are SQLite transactions, and a checkpoint renamed
+            // into place but not committed is removed at the next start (gipo train's run-folder clean-up).
+            var terminated = System.Terminate();
+            await Task.WhenAny(terminated, Task.Delay(TimeSpan.FromSeconds(5)));
+        }
         else await shutdown;
         if (management is not null) await management.DisposeAsync();
     }
