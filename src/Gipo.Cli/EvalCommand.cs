@@ -50,6 +50,8 @@ internal static class EvalCommand
             TorchRuntime.SetThreads(r.GetValue(threads));
             var dev = TorchRuntime.ResolveDevice(r.GetValue(device)!);
             var dir = r.GetValue(checkpoint)!.FullName;
+            // A learner checkpoint lists every file's SHA-256 in its manifest: a corrupted one is refused, not used.
+            if (File.Exists(Path.Combine(dir, LearnerCheckpoint.ManifestFile))) LearnerCheckpoint.Verify(dir);
             using var model = HfCheckpoint.Load(dir, dev);
             model.eval();
             var (tokenizer, _) = CheckpointTokenizer.Load(dir, model.Config);

@@ -53,7 +53,8 @@ internal static class NodeCommand
 
             var folder = RunFolder.Resolve(id, Value(runsDir, "GIPO_RUNS_DIR") ?? "runs");
             var hostsRunState = membership.Has(NodeRoles.Coordinator) || membership.Has(NodeRoles.Learner);
-            var settings = RunSettingsFor(folder, Value(config, "GIPO_CONFIG"), r.GetValue(set) ?? [], Value(baseCheckpoint, "GIPO_BASE"), hostsRunState);
+            var journalKind = Value(postgres, GipoEnvironment.Postgres) is not null ? "postgres" : "sqlite";
+            var settings = RunSettingsFor(folder, Value(config, "GIPO_CONFIG"), r.GetValue(set) ?? [], Value(baseCheckpoint, "GIPO_BASE"), hostsRunState, journalKind);
             var run = RunSettings.Read(settings);
             if (run.BaseCheckpoint.Length == 0)
                 throw new ArgumentException("gipo node needs a base checkpoint (--base, GIPO_BASE or run.base-checkpoint): make one with `gipo sft` first");
@@ -108,7 +109,7 @@ internal static class NodeCommand
             }
             catch (OperationCanceledException)
             {
-                outcome = new RunOutcome(false, -1, -1, null, null, "interrupted; the node left the cluster");
+                outcome = new RunOutcome(false, -1, -1, null, null, "stopped on request; the node left the cluster") { Ending = RunEnding.LeftOnRequest };
             }
             finally
             {
@@ -116,8 +117,9 @@ internal static class NodeCommand
             }
             if (!outcome.Finished)
             {
-                Console.Error.WriteLine($"node: stopped: {outcome.Error}");
-                return 2;
+                // Distinct codes (README, "Exit codes"): 5 left on request, 6 downed by the cluster, 2 the run failed.
+                Console.Error.WriteLine(outcome.Ending == RunEnding.Failed ? $"error: {outcome.Error}" : $"node: stopped: {outcome.Error}");
+                return ExitCodes.For(outcome.Ending);
             }
             Console.Error.WriteLine($"node: run {folder.Id} finished at step {outcome.Step}, policy version {outcome.PolicyVersion}");
             return 0;
@@ -130,10 +132,11 @@ internal static class NodeCommand
     /// afterwards holds every node to it: settings must not change mid-run. A sampler or scorer node uses the shared
     /// <c>run.conf</c> when it can see it, else its own <c>--config/--set</c> (which must then be the run's).
     /// </summary>
-    private static GipoSettings RunSettingsFor(RunFolder folder, string? preset, string[] overrides, string? baseCheckpoint, bool hostsRunState)
+    private static GipoSettings RunSettingsFor(RunFolder folder, string? preset, string[] overrides, string? baseCheckpoint, bool hostsRunState, string journalKind)
     {
         string[] all = [.. overrides, .. baseCheckpoint is not null ? [$"run.base-checkpoint={Path.GetFullPath(baseCheckpoint)}"] : Array.Empty<string>()];
-        var given = preset is not null || all.Length > 0 ? GipoSettings.Load(preset, all) : null;
+        // run.conf records where the journal is (not the connection string), so that gipo status knows what it needs.
+        var given = preset is not null || all.Length > 0 ? GipoSettings.Load(preset, [.. all, $"run.journal={journalKind}"]) : null;
         if (folder.Exists)
         {
             var stored = folder.ReadConfig();
@@ -145,7 +148,7 @@ internal static class NodeCommand
             }
             return stored;
         }
-        var settings = given ?? GipoSettings.Load(null, []);
+        var settings = given ?? GipoSettings.Load(null, [$"run.journal={journalKind}"]);
         AlgorithmSettingsReader.Read(settings); // every error before anything is written
         if (hostsRunState) folder.WriteConfig(settings);
         return settings;
@@ -157,7 +160,14 @@ internal static class NodeCommand
         if (!File.Exists(path)) throw new FileNotFoundException($"cluster config '{Path.GetFullPath(path)}' does not exist (--cluster-config / GIPO_CLUSTER_CONFIG)");
         try
         {
-            return Akka.Configuration.ConfigurationFactory.ParseString(File.ReadAllText(path));
+            var text = File.ReadAllText(path);
+            // Akka's parser accepts unbalanced braces and can loop on a broken array: check the syntax first.
+            Gipo.Cluster.Configuration.HoconSyntax.Check(text, Path.GetFullPath(path));
+            return Akka.Configuration.ConfigurationFactory.ParseString(text);
+        }
+        catch (Gipo.Cluster.Configuration.HoconSyntaxException)
+        {
+            throw;
         }
         catch (Exception e) when (e is not IOException)
         {

@@ -34,7 +34,7 @@ internal static class SetCommand
             var wanted = LiveSettings.Parse(r.GetValue(changes) ?? []);
             var ledgerSettings = RunSettings.Read(settings).Ledger(AlgorithmSettingsReader.Read(settings));
             var pg = r.GetValue(postgres) ?? GipoEnvironment.Get(GipoEnvironment.Postgres);
-            var journal = pg is not null ? StatusCommand.ReadPostgres(pg, folder.Id) : StatusCommand.ReadJournal(folder);
+            var journal = pg is not null ? StatusCommand.ReadPostgres(pg, folder.Id) : RunFolderContents.Journal(folder);
             var ledger = journal.Replay(ledgerSettings);
             var requestId = Guid.NewGuid().ToString("N");
 

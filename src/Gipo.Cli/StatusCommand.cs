@@ -29,8 +29,11 @@ internal static class StatusCommand
             var settings = folder.ReadConfig();
             var ledger = RunSettings.Read(settings).Ledger(AlgorithmSettingsReader.Read(settings));
             var pg = r.GetValue(postgres) ?? GipoEnvironment.Get(GipoEnvironment.Postgres);
-            var journal = pg is not null ? ReadPostgres(pg, folder.Id) : ReadJournal(folder);
-            var replayed = journal.Replay(ledger);
+            if (pg is null && RunSettings.Read(settings).Journal == "postgres")
+                throw new ArgumentException($"run '{folder.Id}' journals to PostgreSQL ({folder.ConfigFile}: gipo.run.journal = postgres) and this status cannot see it: " +
+                                            "pass --postgres CONNECTION (or set GIPO_POSTGRES)");
+            var journal = pg is not null ? ReadPostgres(pg, folder.Id) : RunFolderContents.Journal(folder);
+            var replayed = pg is null ? RunFolderContents.Replay(folder, journal, ledger) : journal.Replay(ledger);
             var status = replayed.Status;
             var changes = replayed.SettingsChanges;
             var audit = journal.IsComplete ? LedgerAudit.Run(ledger, journal.Events) : null;
@@ -51,8 +54,9 @@ internal static class StatusCommand
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
                     run_id = folder.Id, step = status.LearnerStep, policy_version = status.PolicyVersion, target_steps = status.TargetSteps,
-                    finished = status.Finished, groups, samples_consumed = status.SamplesConsumed,
-                    last_checkpoint = status.LastCheckpoint is { } c ? new { step = c.LearnerStep, policy_version = c.PolicyVersion, manifest = c.Path, sha256 = c.Sha256 } : null,
+                    // Finished means the last step is done and its checkpoint committed: a run stopped between the two is not.
+                    finished = status.Complete, groups, samples_consumed = status.SamplesConsumed,
+                    last_checkpoint = status.LastCheckpoint is { } c ? new { step = c.LearnerStep, policy_version = c.PolicyVersion, manifest = CheckpointPath.Resolve(folder.Root, c.Path), sha256 = c.Sha256 } : null,
                     eval_pass_at_1_start = start, eval_pass_at_1 = last, journal_events = journal.LastSequenceNr,
                     settings_changes = changes.Select(c => new
                     {
@@ -72,24 +76,24 @@ internal static class StatusCommand
                 return 0;
             }
             Console.WriteLine($"run {folder.Id} ({folder.Root})");
-            Console.WriteLine($"  step {status.LearnerStep} / {status.TargetSteps}{(status.Finished ? " (finished)" : "")}, policy version {status.PolicyVersion}");
+            Console.WriteLine($"  step {status.LearnerStep} / {status.TargetSteps}{(status.Complete ? " (finished)" : status.Finished ? " (last step done, its checkpoint not committed: gipo train --resume finishes it)" : "")}, policy version {status.PolicyVersion}");
             Console.WriteLine($"  groups: {status.TotalIssued} issued in all; now {status.Groups.Issued} issued, {status.Groups.Generated} generated, " +
                               $"{status.Groups.Scored} scored, {status.Groups.Consumed} consumed, {status.Groups.Dropped} dropped; {status.Requeued} waiting to be re-issued");
             Console.WriteLine("  dropped: " + string.Join(", ", DropReasons.All.Select(d => $"{d.Name()} {status.Drops[d]}")));
-            Console.WriteLine(status.LastCheckpoint is { } ck ? $"  last checkpoint: step {ck.LearnerStep} ({Path.GetDirectoryName(ck.Path)})" : "  last checkpoint: none yet");
+            Console.WriteLine(status.LastCheckpoint is { } ck ? $"  last checkpoint: step {ck.LearnerStep} ({CheckpointPath.Folder(folder.Root, ck.Path)})" : "  last checkpoint: none yet");
             foreach (var c in changes)
                 Console.WriteLine($"  settings changed from step {c.EffectiveStep}: {string.Join(", ", c.Changes.Select(x => $"{x.Key} = {x.Value}"))}");
             if (start is not null) Console.WriteLine($"  held-out pass@1: {start:F3} at step 0 → {last:F3} at the last evaluation");
             if (audit is not null)
                 Console.WriteLine(audit.Clean
-                    ? $"  journal audit: clean ({audit.Counts.Consumed - audit.Counts.ConsumptionsUndone} groups trained once each, none lost, staleness ≤ η, {audit.Counts.Rollbacks} rollback(s))"
+                    ? $"  journal audit: clean ({audit.CleanSummary()})"
                     : "  journal audit: PROBLEMS\n    " + string.Join("\n    ", audit.Problems()));
             if (rollouts is not null)
                 Console.WriteLine(rollouts.Clean
                     ? $"  rollout log: clean ({rollouts.GroupsChecked} trained groups of {rollouts.Steps} steps recorded once each, none missing; {rollouts.Dropped} dropped recorded" +
                       $"{(rollouts.Pending > 0 ? $"; {rollouts.Pending} of a step in flight" : "")})"
                     : "  rollout log: PROBLEMS\n    " + string.Join("\n    ", rollouts.Problems));
-            return clean ? 0 : 4;
+            return clean ? ExitCodes.Ok : ExitCodes.AuditProblem;
         }));
         return command;
     }
@@ -115,33 +119,4 @@ internal static class StatusCommand
             return new RunJournal(runId, [], 0, null, 0); // the database exists, the journal tables not yet
         }
     }
-
-    /// <summary>
-    /// The run's journal; empty when the run has not journaled anything yet (killed or still starting before its
-    /// actors created the journal), which is a valid state: step 0, nothing issued.
-    /// </summary>
-    internal static RunJournal ReadJournal(RunFolder folder)
-    {
-        var empty = new RunJournal(folder.Id, [], 0, null, 0);
-        if (!File.Exists(folder.Database)) return empty;
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return RunJournalReader.ReadAsync(folder.Database, folder.Id).GetAwaiter().GetResult();
-            }
-            catch (Exception e) when (e.GetBaseException() is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 1 } sql && sql.Message.Contains("no such table", StringComparison.Ordinal))
-            {
-                return empty; // the file exists, the journal tables not yet
-            }
-            catch (Exception e) when (e.GetBaseException() is Akka.Actor.AskTimeoutException && attempt < ReadAttempts)
-            {
-                // Akka.Persistence.Sql's read journal gives its start-up 5 s, which a heavily loaded machine can miss:
-                // the read changes nothing, so it is simply tried again in a fresh actor system.
-                Console.Error.WriteLine($"status: reading the journal of {folder.Id} timed out ({e.GetBaseException().Message}); trying again");
-            }
-        }
-    }
-
-    private const int ReadAttempts = 4;
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gipo.Cluster.Configuration;
@@ -39,16 +40,21 @@ internal static class TrainCommand
         {
             if (r.GetValue(printConfig))
             {
+                // A resumed run's own settings, read without taking its lock (printing them is harmless while it runs).
+                var overridden = r.GetValue(config) is not null || (r.GetValue(set)?.Length ?? 0) > 0 || r.GetValue(baseCheckpoint) is not null;
+                if (r.GetValue(resume) is not null && overridden)
+                    throw new ArgumentException("--resume continues a run with its own settings (run.conf): --config, --set and --base are not allowed with it");
                 var resolved = r.GetValue(resume) is { } id
-                    ? Resumed(id, r.GetValue(runsDir)!, r.GetValue(config) is not null || (r.GetValue(set)?.Length ?? 0) > 0 || r.GetValue(baseCheckpoint) is not null).Item2
+                    ? RunFolder.Resolve(id, r.GetValue(runsDir)!).ReadConfig()
                     : Resolve(r.GetValue(config)?.FullName, Overrides(r.GetValue(set), r.GetValue(baseCheckpoint)));
                 Console.Out.Write(RunFolder.ConfigText(resolved));
                 return 0;
             }
             var clock = Stopwatch.StartNew();
-            var (folder, settings) = r.GetValue(resume) is { } resumeId
+            var (folder, settings, runLock) = r.GetValue(resume) is { } resumeId
                 ? Resumed(resumeId, r.GetValue(runsDir)!, r.GetValue(config) is not null || (r.GetValue(set)?.Length ?? 0) > 0 || r.GetValue(baseCheckpoint) is not null)
                 : Fresh(r.GetValue(config)?.FullName, Overrides(r.GetValue(set), r.GetValue(baseCheckpoint)), r.GetValue(runId), r.GetValue(runsDir)!);
+            using var held = runLock; // one process per run folder, for this process's whole life
             var run = RunSettings.Read(settings);
             var algorithm = AlgorithmSettingsReader.Read(settings);
             NativeTorch.EnsureLoaded();
@@ -56,30 +62,46 @@ internal static class TrainCommand
             Console.Error.WriteLine($"train: run {folder.Id} in {folder.Root}: {run.Task}, entropy {algorithm.Entropy.Mode}, ib {(algorithm.IbEnabled ? "on" : "off")}, " +
                                     $"{algorithm.GroupsPerStep}×{algorithm.GroupSize} per step, η = {algorithm.MaxStaleness}, {run.Samplers} sampler(s), {run.Steps} steps");
 
+            // SIGTERM and Ctrl+C stop the run the same way: the learner finishes the message it is in (a step, or a
+            // checkpoint and its commit), the actor system ends at once (no cluster hand-over in one process), and the
+            // command says where the run stands and how to continue it.
+            string? signal = null;
             var outcome = ConsoleProgress.Run("train", run.Steps, update =>
             {
-                using var cancel = new CancellationTokenSource();
-                ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-                Console.CancelKeyPress += onCancel;
+                // Not disposed: a second signal may arrive while the node shuts down, and must find it still usable.
+                var cancel = new CancellationTokenSource();
+                void Stop(PosixSignalContext c, string name)
+                {
+                    c.Cancel = true;
+                    signal ??= name;
+                    cancel.Cancel();
+                }
+                using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Stop(c, "SIGTERM"));
+                using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Stop(c, "Ctrl+C"));
                 try
                 {
-                    var node = TrainingNode.StartAsync(folder, settings, baseDir, new NodeOptions(Progress: p => update(p.Step, Describe(p.Line), p.Evaluation)))
+                    // The command handles SIGTERM itself; Akka's own process-exit hook would wait out every shutdown phase again.
+                    var extra = Akka.Configuration.ConfigurationFactory.ParseString("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off");
+                    var node = TrainingNode.StartAsync(folder, settings, baseDir, new NodeOptions(extra, Progress: p => update(p.Step, Describe(p.Line), p.Evaluation)))
                         .GetAwaiter().GetResult();
-                    return node.RunAsync(cancel.Token).GetAwaiter().GetResult();
+                    var result = node.RunAsync(cancel.Token).GetAwaiter().GetResult();
+                    return signal is not null && !result.Finished ? result with { Ending = RunEnding.LeftOnRequest } : result;
                 }
                 catch (OperationCanceledException)
                 {
-                    return new RunOutcome(false, -1, -1, null, null, $"interrupted; continue with: gipo train --resume {folder.Id}");
-                }
-                finally
-                {
-                    Console.CancelKeyPress -= onCancel;
+                    return new RunOutcome(false, -1, -1, null, null, "stopped on request") { Ending = RunEnding.LeftOnRequest };
                 }
             });
             if (!outcome.Finished)
             {
+                if (outcome.Ending == RunEnding.LeftOnRequest)
+                {
+                    Console.Error.WriteLine($"train: stopped on request ({signal ?? "shutdown"}); {Where(folder, settings)}");
+                    Console.Error.WriteLine($"continue with: gipo train --resume {folder.Id}{(folder.Root == Path.GetFullPath(Path.Combine(r.GetValue(runsDir)!, folder.Id)) ? "" : $" --runs-dir {Path.GetDirectoryName(folder.Root)}")}");
+                    return ExitCodes.Stopped;
+                }
                 Console.Error.WriteLine($"error: {outcome.Error}");
-                return 2;
+                return ExitCodes.For(outcome.Ending);
             }
             var (start, last) = EvalRange(folder.Metrics); // the metrics sink rendered the final plots
             if (r.GetValue(json))
@@ -110,22 +132,87 @@ internal static class TrainCommand
         return settings;
     }
 
-    private static (RunFolder, GipoSettings) Fresh(string? preset, string[] overrides, string? id, string runsDir)
+    private static (RunFolder, GipoSettings, RunLock) Fresh(string? preset, string[] overrides, string? id, string runsDir)
     {
         var settings = Resolve(preset, overrides);
         var run = RunSettings.Read(settings);
+        if (run.Journal != "sqlite") throw new ArgumentException($"'gipo.run.journal' = '{run.Journal}': gipo train journals to the run folder (sqlite); a PostgreSQL journal is for gipo node --postgres");
+        if (run.BaseCheckpoint.Length > 0) CheckBase(run);
         var folder = RunFolder.Resolve(id ?? $"{run.Task}-{DateTime.UtcNow:yyyyMMdd-HHmmss}", runsDir);
-        if (folder.Exists || File.Exists(folder.Database))
-            throw new ArgumentException($"run '{folder.Id}' already exists in {folder.Root}; continue it with: gipo train --resume {folder.Id}");
-        folder.WriteConfig(settings);
-        return (folder, settings);
+        var runLock = RunLock.Acquire(folder.Root);
+        try
+        {
+            if (folder.Exists || File.Exists(folder.Database))
+            {
+                if (!RunFolderContents.NeverStarted(folder))
+                    throw new ArgumentException($"run '{folder.Id}' already exists in {folder.Root}; continue it with: gipo train --resume {folder.Id}");
+                Console.Error.WriteLine($"train: run '{folder.Id}' was created but never started (no journal, checkpoint or metrics): starting it with these settings");
+            }
+            folder.WriteConfig(settings);
+            return (folder, settings, runLock);
+        }
+        catch
+        {
+            runLock.Dispose();
+            throw;
+        }
     }
 
-    private static (RunFolder, GipoSettings) Resumed(string id, string runsDir, bool overrides)
+    private static (RunFolder, GipoSettings, RunLock) Resumed(string id, string runsDir, bool overrides)
     {
         if (overrides) throw new ArgumentException("--resume continues a run with its own settings (run.conf): --config, --set and --base are not allowed with it");
         var folder = RunFolder.Resolve(id, runsDir);
-        return (folder, folder.ReadConfig());
+        var settings = folder.ReadConfig();
+        var runLock = RunLock.Acquire(folder.Root);
+        try
+        {
+            // A journal that is gone or empty while checkpoints exist would start the run over beside them (a second
+            // series of steps in metrics.jsonl, and an audit that calls it clean): refuse and say what is there.
+            var journal = RunFolderContents.Journal(folder);
+            var checkpoints = RunFolderContents.Checkpoints(folder);
+            if (journal.IsEmpty && checkpoints.Count > 0)
+                throw new InvalidDataException(
+                    $"run '{folder.Id}' has checkpoints ({RunFolderContents.Describe(checkpoints)}) but {(File.Exists(folder.Database) ? "an empty journal" : "no journal")} " +
+                    $"({folder.Database}), which records which checkpoint is current and which groups were trained: resuming would start the run over. " +
+                    $"Restore journal.db, or continue the newest checkpoint's policy as a new run: gipo train --config {folder.ConfigFile} --base {checkpoints[^1]} --run-id {folder.Id}-continued");
+            var committed = journal.IsEmpty ? null : RunFolderContents.Replay(folder, journal, RunSettings.Read(settings).Ledger(AlgorithmSettingsReader.Read(settings))).LastCheckpoint;
+            foreach (var leftover in RunLeftovers.Remove(folder, committed))
+                Console.Error.WriteLine($"train: removed {Path.GetRelativePath(folder.Root, leftover)}, left by an interrupted run (not in the journal)");
+            return (folder, settings, runLock);
+        }
+        catch
+        {
+            runLock.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Where a stopped run stands by its journal: the learner step and the checkpoint a resume starts from.</summary>
+    private static string Where(RunFolder folder, GipoSettings settings)
+    {
+        try
+        {
+            var status = RunFolderContents.Journal(folder).Replay(RunSettings.Read(settings).Ledger(AlgorithmSettingsReader.Read(settings))).Status;
+            return status.LastCheckpoint is { } c
+                ? $"learner at step {status.LearnerStep}; a resume starts from the checkpoint of step {c.LearnerStep} ({Gipo.Cluster.Coordination.CheckpointPath.Folder(folder.Root, c.Path)})"
+                : $"learner at step {status.LearnerStep}; no checkpoint yet, a resume starts from the base model";
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or InvalidOperationException)
+        {
+            return $"its journal could not be read ({e.Message})";
+        }
+    }
+
+    /// <summary>The base checkpoint is readable and its tokenizer can write the task's texts, before a run folder is made.</summary>
+    private static void CheckBase(RunSettings run)
+    {
+        var dir = Path.GetFullPath(run.BaseCheckpoint);
+        if (!Directory.Exists(dir)) throw new ArgumentException($"base checkpoint '{run.BaseCheckpoint}' does not exist ('gipo.run.base-checkpoint' / --base)");
+        var config = HfCheckpoint.ReadConfig(dir);
+        var (tokenizer, _) = CheckpointTokenizer.Load(dir, config);
+        var task = Gipo.Core.Tasks.ReasoningTasks.Get(run.Task);
+        TokenizerAlphabet.Require(tokenizer, task.Sample(run.TrainSplit, Math.Min(run.PromptCount, 256), run.Seed).SelectMany(p => new[] { p.Prompt, p.Answer }),
+            $"base checkpoint {dir}");
     }
 
     /// <summary>The SFT warm start into the run folder (reused when a previous attempt finished it).</summary>
@@ -178,9 +265,20 @@ internal static class TrainCommand
     {
         double? first = null, last = null;
         if (!File.Exists(metrics)) return (null, null);
-        foreach (var text in File.ReadLines(metrics))
+        using var stream = new FileStream(metrics, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream);
+        while (reader.ReadLine() is { } text)
         {
-            if (JsonNode.Parse(text) is JsonObject o && o["eval_pass_at_1"] is JsonValue v && v.TryGetValue<double>(out var e))
+            JsonNode? node;
+            try
+            {
+                node = JsonNode.Parse(text);
+            }
+            catch (JsonException)
+            {
+                continue; // a line torn by a kill mid-write (or one being written now): not a result
+            }
+            if (node is JsonObject o && o["eval_pass_at_1"] is JsonValue v && v.TryGetValue<double>(out var e))
             {
                 first ??= e;
                 last = e;

@@ -69,6 +69,8 @@ public sealed partial record ExperimentPlan
     public static ExperimentPlan Parse(string text, string source, string planDirectory)
     {
         Config config;
+        // Akka's parser accepts unbalanced braces and can loop on a broken array: check the syntax first (line, column).
+        Gipo.Cluster.Configuration.HoconSyntax.Check(text, source);
         try
         {
             config = ConfigurationFactory.ParseString(text);

@@ -11,13 +11,16 @@ namespace Gipo.Cluster.Configuration;
 public sealed class GipoSettings
 {
     private const string Root = "gipo";
+    // Nested includes beyond this depth are refused (an include cycle would otherwise recurse without end).
+    private const int MaxIncludeDepth = 16;
+    private static readonly TimeSpan ParseLimit = TimeSpan.FromSeconds(10);
     private readonly Config config;
-    private readonly string source;
+    private readonly Func<string, string> sourceOf;
 
-    private GipoSettings(Config config, string source)
+    private GipoSettings(Config config, Func<string, string> sourceOf)
     {
         this.config = config;
-        this.source = source;
+        this.sourceOf = sourceOf;
     }
 
     /// <summary>The defaults shipped with this build.</summary>
@@ -33,10 +36,10 @@ public sealed class GipoSettings
         if (presetPath is not null)
         {
             if (!File.Exists(presetPath)) throw new FileNotFoundException($"config file '{presetPath}' does not exist");
-            layers.Add((Parse(File.ReadAllText(presetPath), presetPath), presetPath));
+            layers.Add((ParseFile(presetPath, 0), presetPath));
         }
         layers.AddRange((overrides ?? []).Select(OverrideLayer));
-        return new GipoSettings(Layer(Defaults, layers), presetPath ?? "defaults");
+        return new GipoSettings(Layer(Defaults, layers), SourceOf(layers, _ => presetPath ?? "defaults"));
     }
 
     /// <summary>
@@ -49,7 +52,7 @@ public sealed class GipoSettings
         ArgumentNullException.ThrowIfNull(overrides);
         ArgumentException.ThrowIfNullOrEmpty(source);
         var layers = overrides.Select(OverrideLayer).ToList();
-        return layers.Count == 0 ? this : new GipoSettings(Layer(config, layers), source);
+        return layers.Count == 0 ? this : new GipoSettings(Layer(config, layers), SourceOf([.. layers.Select(l => (l.Config, source))], sourceOf));
     }
 
     /// <summary>The full key of <paramref name="key"/>: <c>gipo.</c> is added when missing.</summary>
@@ -65,7 +68,9 @@ public sealed class GipoSettings
         var eq = o.IndexOf('=');
         if (eq <= 0) throw new ArgumentException($"--set '{o}': expected key=value");
         var key = FullKey(o[..eq]);
-        return (Parse($"{key} = {Quote(o[(eq + 1)..].Trim())}", $"--set {o}"), $"--set {o}");
+        if (key.Any(c => char.IsWhiteSpace(c) || c is '"' or '{' or '}' or '[' or ']' or '=' or ':' or ',' or '#' or '$') || key.Contains("..", StringComparison.Ordinal) || key.EndsWith('.'))
+            throw new ArgumentException($"--set {o}: '{key}' is not a key (keys are dotted names such as run.steps)");
+        return (Parse($"{key} = {Quote(o[(eq + 1)..].Trim())}", $"--set {o}", null, 0), $"--set {o}");
     }
 
     // Unknown keys are refused before anything is merged, so a typo is one error naming the key.
@@ -83,23 +88,67 @@ public sealed class GipoSettings
         return merged;
     }
 
+    // An error in a value names the layer that set it: a bad --set value is not the config file's fault.
+    private static Func<string, string> SourceOf(IReadOnlyList<(Config Config, string Source)> layers, Func<string, string> below)
+    {
+        var origin = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (layer, src) in layers)
+            foreach (var key in Keys(layer)) origin[key] = src;
+        return key => origin.TryGetValue(key, out var src) ? src : below(key);
+    }
+
     /// <summary>The settings under <c>gipo.&lt;section&gt;</c>, for typed reads.</summary>
-    public SettingsSection Section(string path) => new(config, $"{Root}.{path}", source);
+    public SettingsSection Section(string path) => new(config, $"{Root}.{path}", sourceOf);
 
     /// <summary>Every leaf key and its value, for logs and run manifests.</summary>
     public IReadOnlyDictionary<string, string> Flatten() =>
         Keys(config).Order(StringComparer.Ordinal).ToDictionary(k => k, k => config.GetString(k) ?? "");
 
-    private static Config Parse(string text, string source)
+    private static Config ParseFile(string path, int depth)
     {
+        string text;
         try
         {
-            return ConfigurationFactory.ParseString(text);
+            text = File.ReadAllText(path);
         }
-        catch (Exception e) when (e is ConfigurationException or FormatException or ArgumentException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ArgumentException($"{source}: not valid HOCON ({e.Message.Split('\n')[0]})", e);
+            throw new ArgumentException($"config file '{path}' cannot be read: {e.Message}", e);
         }
+        return Parse(text, path, Path.GetDirectoryName(Path.GetFullPath(path)), depth);
+    }
+
+    /// <summary>
+    /// Checks <paramref name="text"/>'s syntax (<see cref="HoconSyntax"/>: errors with line and column), then lets Akka
+    /// parse it with <c>include "file"</c> resolved against <paramref name="directory"/>. The Akka parse runs under a
+    /// time limit as a second guard: its parser has looped forever on malformed text before.
+    /// </summary>
+    internal static Config Parse(string text, string source, string? directory, int depth)
+    {
+        var includes = HoconSyntax.Check(text, source);
+        if (includes.Count > 0 && directory is null) throw new ArgumentException($"{source}: include is only allowed in a config file");
+        if (depth > MaxIncludeDepth) throw new ArgumentException($"{source}: includes nested deeper than {MaxIncludeDepth} levels (an include cycle?)");
+        var task = Task.Factory.StartNew(() =>
+        {
+            try
+            {
+                return ConfigurationFactory.ParseString(text, name => Include(name, source, directory!, depth));
+            }
+            catch (Exception e) when (e is ConfigurationException or FormatException or NullReferenceException or InvalidOperationException)
+            {
+                throw new ArgumentException($"{source}: not valid HOCON ({e.Message.Split('\n')[0]})", e);
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        if (Task.WaitAny([task], ParseLimit) < 0)
+            throw new ArgumentException($"{source}: not valid HOCON (the parser did not finish within {ParseLimit.TotalSeconds:F0} s)");
+        return task.GetAwaiter().GetResult();
+    }
+
+    private static Akka.Configuration.Hocon.HoconRoot Include(string name, string source, string directory, int depth)
+    {
+        var path = Path.IsPathRooted(name) ? name : Path.Combine(directory, name);
+        if (!File.Exists(path)) throw new ArgumentException($"{source}: included file '{name}' does not exist (looked for {path})");
+        return ParseFile(path, depth + 1).Root is { } root ? new Akka.Configuration.Hocon.HoconRoot(root) : throw new ArgumentException($"{source}: included file '{name}' is empty");
     }
 
     private static IEnumerable<string> Keys(Config c) =>
@@ -148,18 +197,20 @@ public sealed class GipoSettings
 }
 
 /// <summary>Typed, validated reads of one HOCON section; errors name the full key and what is allowed.</summary>
-public sealed class SettingsSection(Config config, string path, string source)
+public sealed class SettingsSection(Config config, string path, Func<string, string> sourceOf)
 {
     private string Key(string name) => $"{path}.{name}";
 
+    private string Source(string name) => sourceOf(Key(name));
+
     private string Raw(string name) =>
-        config.HasPath(Key(name)) ? config.GetString(Key(name)) : throw new ArgumentException($"{source}: missing key '{Key(name)}'");
+        config.HasPath(Key(name)) ? config.GetString(Key(name)) : throw new ArgumentException($"{Source(name)}: missing key '{Key(name)}'");
 
     public int Int(string name, int min = int.MinValue, int max = int.MaxValue)
     {
         var raw = Raw(name);
         if (!int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) || v < min || v > max)
-            throw new ArgumentException($"{source}: '{Key(name)}' = '{raw}' must be an integer in [{min}, {max}]");
+            throw new ArgumentException($"{Source(name)}: '{Key(name)}' = '{raw}' must be an integer in [{min}, {max}]");
         return v;
     }
 
@@ -172,7 +223,7 @@ public sealed class SettingsSection(Config config, string path, string source)
         var raw = Raw(name);
         if (raw == "auto") return null;
         if (!int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) || v < min || v > max)
-            throw new ArgumentException($"{source}: '{Key(name)}' = '{raw}' must be auto or an integer in [{min}, {max}] ({maxMeaning})");
+            throw new ArgumentException($"{Source(name)}: '{Key(name)}' = '{raw}' must be auto or an integer in [{min}, {max}] ({maxMeaning})");
         return v;
     }
 
@@ -180,7 +231,7 @@ public sealed class SettingsSection(Config config, string path, string source)
     {
         var raw = Raw(name);
         if (!double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v) || v < min || v > max)
-            throw new ArgumentException($"{source}: '{Key(name)}' = '{raw}' must be a number in [{min}, {max}]");
+            throw new ArgumentException($"{Source(name)}: '{Key(name)}' = '{raw}' must be a number in [{min}, {max}]");
         return v;
     }
 
@@ -191,7 +242,7 @@ public sealed class SettingsSection(Config config, string path, string source)
         {
             "on" or "true" or "yes" => true,
             "off" or "false" or "no" => false,
-            _ => throw new ArgumentException($"{source}: '{Key(name)}' = '{raw}' must be on or off"),
+            _ => throw new ArgumentException($"{Source(name)}: '{Key(name)}' = '{raw}' must be on or off"),
         };
     }
 
@@ -210,7 +261,7 @@ public sealed class SettingsSection(Config config, string path, string source)
         }
         catch (ArgumentException e)
         {
-            throw new ArgumentException($"{source}: '{Key(name)}' = '{raw}' has a bad escape ({e.Message})", e);
+            throw new ArgumentException($"{Source(name)}: '{Key(name)}' = '{raw}' has a bad escape ({e.Message})", e);
         }
     }
 
@@ -220,6 +271,6 @@ public sealed class SettingsSection(Config config, string path, string source)
         var raw = Raw(name);
         return allowed.TryGetValue(raw, out var v)
             ? v
-            : throw new ArgumentException($"{source}: '{Key(name)}' = '{raw}' is not one of {string.Join(", ", allowed.Keys)}");
+            : throw new ArgumentException($"{Source(name)}: '{Key(name)}' = '{raw}' is not one of {string.Join(", ", allowed.Keys)}");
     }
 }

@@ -45,6 +45,11 @@ public sealed record RunSettings
     public required string Device { get; init; }
     public required int SnapshotEvery { get; init; }
     public required TimeSpan Poll { get; init; }
+    /// <summary>
+    /// Where the run's journal is: <c>sqlite</c> (the run folder's journal.db) or <c>postgres</c> (a cluster run's
+    /// database, whose connection string is never stored), so that <c>gipo status</c> can tell that it cannot see it.
+    /// </summary>
+    public required string Journal { get; init; }
 
     /// <summary>
     /// Reads and validates <c>gipo.run</c>, and for a dataset run <c>gipo.dataset</c> and every row of its files;
@@ -101,6 +106,7 @@ public sealed record RunSettings
             Device = s.Choice("device", new Dictionary<string, string> { ["auto"] = "auto", ["cpu"] = "cpu", ["cuda"] = "cuda" }),
             SnapshotEvery = s.Int("snapshot-every", 1),
             Poll = TimeSpan.FromMilliseconds(s.Int("poll-ms", 1, 60_000)),
+            Journal = s.Choice("journal", new Dictionary<string, string> { ["sqlite"] = "sqlite", ["postgres"] = "postgres" }),
         };
         return run;
     }

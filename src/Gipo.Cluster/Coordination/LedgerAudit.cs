@@ -56,6 +56,14 @@ public sealed record LedgerAuditReport(
     /// <summary>Nothing trained twice, nothing lost, no staleness violation, no anomaly.</summary>
     public bool Clean => ConsumedTwice.Count == 0 && Lost.Count == 0 && StalenessViolations.Count == 0 && Anomalies.Count == 0;
 
+    /// <summary>
+    /// The clean verdict in words: <see cref="LedgerAuditCounts.Consumed"/> already leaves out the consumptions that
+    /// rollbacks undid (subtracting them again under-counted: "1560 trained" for 1600, "0" after a resume).
+    /// </summary>
+    public string CleanSummary() =>
+        $"{Counts.Consumed} groups trained once each ({Counts.ConsumptionsUndone} consumption(s) undone by rollbacks and trained again), " +
+        $"none lost, staleness ≤ η, {Counts.Rollbacks} rollback(s)";
+
     /// <summary>One line per problem, for logs and status output.</summary>
     public IEnumerable<string> Problems() =>
         ConsumedTwice.Select(d => $"slot {d.Sequence} consumed twice: " + string.Join(", ", d.Consumptions.Select(c => $"group {c.GroupId} at step {c.LearnerStep}")))

@@ -141,9 +141,11 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
             catch (Exception e)
             {
                 // A start that fails (bad checkpoint, a journal that does not fit the config) fails the same way on every
-                // retry: say so instead of retrying silently forever. The supervisor still restarts us after a back-off.
+                // retry: the run ends with the reason, said once on the command's error: line. Stopping (not throwing)
+                // keeps the supervisor from logging a stack trace before it; the trace stays at debug level.
                 host.Tell(new RunFailed($"the learner could not start: {e.GetBaseException().Message}"));
-                throw;
+                log.Debug("the learner could not start: {0}", e);
+                Context.Stop(Self);
             }
         });
         Receive<AskForBatch>(_ => coordinator.Tell(new NextBatch(learner!.Step + 1)));
@@ -203,12 +205,12 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         if (status is { Complete: true, LastCheckpoint: { } final })
         {
             // Resuming a run that ended: nothing to roll back or train.
-            host.Tell(new RunFinished(status.LearnerStep, status.PolicyVersion, null, Path.GetDirectoryName(final.Path)!));
+            host.Tell(new RunFinished(status.LearnerStep, status.PolicyVersion, null, CheckpointPath.Folder(RunRoot, final.Path)));
             return;
         }
         if (status.LastCheckpoint is { } checkpoint)
         {
-            var restored = LearnerCheckpoint.Load(Path.GetDirectoryName(checkpoint.Path)!, learner, policy, checkpoint.Sha256);
+            var restored = LearnerCheckpoint.Load(CheckpointPath.Folder(RunRoot, checkpoint.Path), learner, policy, checkpoint.Sha256);
             if (learner.Step != checkpoint.LearnerStep)
                 throw new InvalidDataException($"checkpoint {checkpoint.Path} holds learner step {learner.Step}, the ledger committed it as step {checkpoint.LearnerStep}");
             Rewind(checkpoint.LearnerStep, restored.Scheduler, checkpoint.LearnerStep);
@@ -333,11 +335,20 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         var companions = HfCompanionFiles.Build(setup.BaseCheckpoint, policy!.Config, tokenizer!, tokenizerJson,
             new SamplingOptions(setup.Algorithm.Temperature, MaxNewTokens: setup.Algorithm.MaxNewTokens),
             LearnerModelCard.Facts(setup, l.Step, l.PolicyVersion, lastLine?["step"]?.GetValue<long>() == l.Step ? lastLine : null, latestEval));
-        var (manifest, sha) = LearnerCheckpoint.Save(folder, l, policy!, tokenizerJson, schedulerState, new Dictionary<string, string>
+        string manifest, sha;
+        try
         {
-            ["run.json"] = JsonSerializer.Serialize(new { run_id = setup.RunId, step = l.Step, policy_version = l.PolicyVersion, seed = setup.Seed }),
-        }, companions);
-        AskLedger(new CommitCheckpoint(l.Step, l.PolicyVersion, manifest, sha));
+            (manifest, sha) = LearnerCheckpoint.Save(folder, l, policy!, tokenizerJson, schedulerState, new Dictionary<string, string>
+            {
+                ["run.json"] = JsonSerializer.Serialize(new { run_id = setup.RunId, step = l.Step, policy_version = l.PolicyVersion, seed = setup.Seed }),
+            }, companions);
+        }
+        catch (Exception e) when (DiskSpace.IsFull(e))
+        {
+            throw DiskFull(folder, e);
+        }
+        // Relative to the run folder, so that a moved or copied run folder resumes from its own checkpoints.
+        AskLedger(new CommitCheckpoint(l.Step, l.PolicyVersion, CheckpointPath.ForJournal(RunRoot, manifest), sha));
         // Save never writes into an existing folder (a leftover of a save whose commit never happened): it picks a
         // free name, so the manifest says where the checkpoint really is.
         var saved = Path.GetDirectoryName(manifest)!;
@@ -346,6 +357,21 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         if (deleted.Count > 0) log.Info("retention (keep {0}): deleted {1}", setup.KeepCheckpoints, string.Join(", ", deleted.Select(Path.GetFileName)));
         return saved;
     }
+
+    /// <summary>A full disk during a checkpoint: where, how much the checkpoint needs (the last one's size, else the weights and Adam's two moments), how much is free.</summary>
+    private DiskFullException DiskFull(string folder, Exception e)
+    {
+        var previous = Directory.Exists(setup.CheckpointRoot)
+            ? Directory.EnumerateDirectories(setup.CheckpointRoot, "step-*").Select(DiskSpace.SizeOf).DefaultIfEmpty(0).Max()
+            : 0;
+        var needed = previous > 0 ? previous : 3L * 4 * policy!.Config.ParameterCount();
+        var free = DiskSpace.FreeBytes(setup.CheckpointRoot);
+        return new DiskFullException($"no space left for the checkpoint {folder}: it needs about {needed / 1e6:F1} MB, " +
+                                     $"{(free is { } f ? $"{f / 1e6:F1} MB are free" : "the free space is unknown")} on that disk", e);
+    }
+
+    /// <summary>The run folder: the checkpoints' parent, what journal paths are relative to.</summary>
+    private string RunRoot => Path.GetDirectoryName(Path.GetFullPath(setup.CheckpointRoot))!;
 
     private void Publish() => Publish(PolicyWeights.Export(policy!, learner!.PolicyVersion));
 

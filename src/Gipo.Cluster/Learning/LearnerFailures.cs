@@ -9,10 +9,10 @@ namespace Gipo.Cluster.Learning;
 /// <list type="bullet">
 /// <item>a failure of a deterministic kind: an <see cref="ArgumentException"/> (a setting, shape or count the learner
 /// cannot use; validation errors all throw it);</item>
-/// <item>the same failure (type and message) at the same learner step a second time.</item>
+/// <item>the same failure (type and message) at the same learner step a second time;</item>
+/// <item>a full disk (<see cref="DiskSpace.IsFull"/>): it does not free itself, and the retry fails the same write.</item>
 /// </list>
-/// Anything else is retried by the learner's back-off supervisor: a peer that was away, a timeout, a full disk that an
-/// operator may free. Timeouts never count as a repeat, since a slow fail-over can time out twice in a row.
+/// Anything else is retried by the learner's back-off supervisor: a peer that was away, a timeout. Timeouts never count as a repeat, since a slow fail-over can time out twice in a row.
 /// <para>One instance serves every incarnation of a node's learner (the supervisor re-creates the actor), so it
 /// remembers failures across restarts. Thread-safe.</para>
 /// </summary>
@@ -28,7 +28,11 @@ public sealed class LearnerFailures
     public string? Record(long step, Exception error)
     {
         ArgumentNullException.ThrowIfNull(error);
-        var what = $"{error.GetType().Name}: {error.Message}";
+        // Staging names carry a fresh GUID on every try: without them the same failure reads the same.
+        var what = DiskSpace.WithoutStagingNames($"{error.GetType().Name}: {error.Message}");
+        if (DiskSpace.IsFull(error))
+            return $"learner step {step} failed: the disk is full ({(error is DiskFullException ? error.Message : what)}); " +
+                   "retrying would only retrain the step and fail again. Free space, then continue with --resume";
         if (error is ArgumentException)
             return $"learner step {step} failed with an error that repeats on every retry: {what}";
         if (error is TimeoutException or AskTimeoutException) return null;

@@ -59,7 +59,7 @@ public static class StepReplay
 
         var store = new RolloutStore(folder.Rollouts);
         if (store.Files().Count == 0) throw new ArgumentException($"run {folder.Id} has no rollout log ({folder.Rollouts}): nothing to replay from");
-        var checkpoints = CommittedCheckpoints(journal);
+        var checkpoints = CommittedCheckpoints(journal, folder.Root);
         var from = checkpoints.Keys.Where(k => k <= target - 1).DefaultIfEmpty(0).Max();
         if (from + 1 < store.KeptFromStep)
             throw new ArgumentException($"step {target} needs the batches of steps {from + 1}…{target}, but the rollout log keeps steps from {store.KeptFromStep} on (run.rollout-log-max-mb pruned the rest)");
@@ -133,11 +133,12 @@ public static class StepReplay
         (database is null ? RunJournalReader.ReadAsync(folder.Database, folder.Id) : RunJournalReader.ReadAsync(database, folder.Id)).GetAwaiter().GetResult();
 
     /// <summary>Committed checkpoints by learner step (the last commit of a step wins), from the run's journal.</summary>
-    private static Dictionary<long, (string Manifest, string Sha256)> CommittedCheckpoints(RunJournal journal)
+    private static Dictionary<long, (string Manifest, string Sha256)> CommittedCheckpoints(RunJournal journal, string root)
     {
         var result = new Dictionary<long, (string, string)>();
-        if (journal.Snapshot?.LastCheckpoint is { } c) result[c.LearnerStep] = (c.Path, c.Sha256);
-        foreach (var e in journal.Events.OfType<CheckpointCommitted>()) result[e.LearnerStep] = (e.Path, e.Sha256);
+        // Journaled paths are relative to the run folder (older runs: absolute); resolved here, once.
+        if (journal.Snapshot?.LastCheckpoint is { } c) result[c.LearnerStep] = (CheckpointPath.Resolve(root, c.Path), c.Sha256);
+        foreach (var e in journal.Events.OfType<CheckpointCommitted>()) result[e.LearnerStep] = (CheckpointPath.Resolve(root, e.Path), e.Sha256);
         return result;
     }
 

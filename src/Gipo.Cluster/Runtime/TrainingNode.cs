@@ -26,7 +26,11 @@ using Gipo.Model.Sampling;
 namespace Gipo.Cluster.Runtime;
 
 /// <summary>How a training run ended.</summary>
-public sealed record RunOutcome(bool Finished, long Step, long PolicyVersion, double? EvalPassAt1, string? Checkpoint, string? Error);
+public sealed record RunOutcome(bool Finished, long Step, long PolicyVersion, double? EvalPassAt1, string? Checkpoint, string? Error)
+{
+    /// <summary>Why it ended; <see cref="RunEnding.Finished"/> whenever <see cref="Finished"/>.</summary>
+    public RunEnding Ending { get; init; } = Finished ? RunEnding.Finished : RunEnding.Failed;
+}
 
 /// <summary>Options of a node that are not run settings.</summary>
 /// <param name="ExtraConfig">HOCON on top of the node's (tests: <c>akka.actor.serialize-messages = on</c>).</param>
@@ -74,6 +78,8 @@ public sealed class TrainingNode : IAsyncDisposable
     private const string ScorerName = "scorer-supervisor";
     private readonly TaskCompletionSource<RunOutcome> outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TimeSpan linger;
+    private volatile bool stopRequested;
+    private string runRoot = "";
     private ManagementEndpoint? management;
     private ClusterHealthMetrics? health;
     private OpenTelemetry.Metrics.MeterProvider? telemetry;
@@ -160,6 +166,8 @@ public sealed class TrainingNode : IAsyncDisposable
         var modelConfig = HfCheckpoint.ReadConfig(baseCheckpoint);
         var (tokenizer, _) = CheckpointTokenizer.Load(baseCheckpoint, modelConfig);
         var prompts = task.Sample(run.TrainSplit, run.PromptCount, run.Seed);
+        // Characters the tokenizer lacks become unknown tokens: every reward 0 and dynamic sampling filtering forever.
+        Gipo.Core.Tokenization.TokenizerAlphabet.Require(tokenizer, prompts.SelectMany(p => new[] { p.Prompt, p.Answer }), $"base checkpoint {baseCheckpoint}");
         var evalProblems = task.Sample(run.EvalSplit, run.EvalPrompts, run.EvalPromptSeed);
         var learnerNode = membership.Has(NodeRoles.Learner);
         if (learnerNode) Directory.CreateDirectory(folder.Checkpoints);
@@ -189,7 +197,7 @@ public sealed class TrainingNode : IAsyncDisposable
             var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             cluster.RegisterOnMemberUp(() => up.TrySetResult());
             // A node that leaves (downed by the split-brain resolver, or shut down) has no part in the run any more.
-            cluster.RegisterOnMemberRemoved(() => node.outcome.TrySetResult(new RunOutcome(false, -1, -1, null, null, "this node left the cluster (shut down, or downed as unreachable)")));
+            cluster.RegisterOnMemberRemoved(() => node.outcome.TrySetResult(node.Removed()));
             // With seeds the cluster joins them by itself (akka.cluster.seed-nodes); with discovery, Cluster Bootstrap
             // finds the contact points and joins or forms the cluster; with neither, the node is a cluster of its own.
             if (options.Management is { } m) node.management = await ClusterManagement.StartAsync(system, m);
@@ -257,6 +265,7 @@ public sealed class TrainingNode : IAsyncDisposable
             // Nodes that do not host the learner learn of the run's end from the coordinator.
             system.ActorOf(RunEndWatcher.Props(coordinator, host, options.FinishPoll, options.OrphanTimeout), "run-end-watcher");
             node.linger = options.FinishLinger;
+            node.runRoot = folder.Root;
             return node;
         }
         catch
@@ -289,7 +298,8 @@ public sealed class TrainingNode : IAsyncDisposable
         {
             var result = await Completion.WaitAsync(cancel);
             if (result.Finished && linger > TimeSpan.Zero) await Task.Delay(linger, cancel);
-            return result;
+            // The learner reports a folder, the end watcher the journal's manifest entry: always say the folder.
+            return result.Checkpoint is { Length: > 0 } c ? result with { Checkpoint = CheckpointPath.Display(runRoot, c) } : result;
         }
         finally
         {
@@ -297,13 +307,39 @@ public sealed class TrainingNode : IAsyncDisposable
         }
     }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Leaves the cluster and ends the actor system. A node alone in its cluster (<c>gipo train</c>) has no one to
+    /// hand its singletons to, so the leave phases (10 s time-outs each) are not waited for: after a short grace the
+    /// system is terminated, which still lets the learner finish the message it is in (a step, or a checkpoint and its
+    /// commit), so nothing half-written is left behind.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
-        await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
+        stopRequested = true;
+        var shutdown = CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
+        var alone = Akka.Cluster.Cluster.Get(System).State.Members.Count(m => m.Status != Akka.Cluster.MemberStatus.Removed) <= 1;
+        if (alone && await Task.WhenAny(shutdown, Task.Delay(TimeSpan.FromSeconds(2))) != shutdown)
+        {
+            // An actor blocked in a synchronous ask (the learner, up to its ask time-out) can hold termination for tens
+            // of seconds. Leaving without it is safe: journal writes are SQLite transactions, and a checkpoint renamed
+            // into place but not committed is removed at the next start (gipo train's run-folder clean-up).
+            var terminated = System.Terminate();
+            await Task.WhenAny(terminated, Task.Delay(TimeSpan.FromSeconds(5)));
+        }
+        else await shutdown;
         if (management is not null) await management.DisposeAsync();
         telemetry?.Dispose(); // flushes the last values to the collector
         health?.Dispose();
+    }
+
+    /// <summary>The outcome when the cluster removes this node: it asked to leave, or it was downed.</summary>
+    private RunOutcome Removed()
+    {
+        var reason = CoordinatedShutdown.Get(System).ShutdownReason;
+        var requested = stopRequested || reason is CoordinatedShutdown.ClrExitReason or CoordinatedShutdown.ActorSystemTerminateReason;
+        return requested
+            ? new RunOutcome(false, -1, -1, null, null, "this node left the cluster on request (SIGTERM or shutdown)") { Ending = RunEnding.LeftOnRequest }
+            : new RunOutcome(false, -1, -1, null, null, "this node was downed by the cluster (unreachable for too long, or removed by another member)") { Ending = RunEnding.Downed };
     }
 
     /// <summary>

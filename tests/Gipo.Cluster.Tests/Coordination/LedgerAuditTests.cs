@@ -54,6 +54,8 @@ public sealed class LedgerAuditTests
         Assert.Equal(l.TotalIssued, counts.GroupsIssued);
         Assert.Equal(l.Cursor.NextSequence, counts.SlotsDrawn);
         Assert.All(report.Consumptions, c => Assert.InRange(c.PolicyVersion - c.MinVersion, 0, 1));
+        // gipo status's words: 12 trained, not 12 − 2 (the undone ones are already out of Consumed).
+        Assert.StartsWith("12 groups trained once each (2 consumption(s) undone", report.CleanSummary());
     }
 
     [Fact(DisplayName = "An injected duplicate GroupConsumed of a group at a later step is reported as consumed twice")]
