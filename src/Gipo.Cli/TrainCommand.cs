@@ -210,7 +210,7 @@ internal static class TrainCommand
         if (!Directory.Exists(dir)) throw new ArgumentException($"base checkpoint '{run.BaseCheckpoint}' does not exist ('gipo.run.base-checkpoint' / --base)");
         var config = HfCheckpoint.ReadConfig(dir);
         var (tokenizer, _) = CheckpointTokenizer.Load(dir, config);
-        var task = Gipo.Core.Tasks.ReasoningTasks.Get(run.Task);
+        var task = run.CreateTask(dir); // a built-in task or the run's dataset
         TokenizerAlphabet.Require(tokenizer, task.Sample(run.TrainSplit, Math.Min(run.PromptCount, 256), run.Seed).SelectMany(p => new[] { p.Prompt, p.Answer }),
             $"base checkpoint {dir}");
     }

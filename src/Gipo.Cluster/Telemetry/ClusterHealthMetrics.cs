@@ -38,9 +38,11 @@ public sealed class ClusterHealthMetrics : IDisposable
     private double stepRate = double.NaN;
 
     /// <param name="members">Counts of members up and unreachable (null: the membership gauge reports nothing).</param>
-    public ClusterHealthMetrics(Func<(int Up, int Unreachable)>? members = null)
+    /// <param name="meterName">The meter's name: <see cref="MeterName"/>, or a name of its own where several instances
+    /// share a process and a listener must see one of them only (tests).</param>
+    public ClusterHealthMetrics(Func<(int Up, int Unreachable)>? members = null, string meterName = MeterName)
     {
-        meter = new Meter(MeterName, typeof(ClusterHealthMetrics).Assembly.GetName().Version?.ToString());
+        meter = new Meter(meterName, typeof(ClusterHealthMetrics).Assembly.GetName().Version?.ToString());
         steps = meter.CreateCounter<long>("gipo.learner.steps", "{step}", "learner steps completed by this process");
         staleness = meter.CreateHistogram<long>("gipo.batch.staleness", "{version}", "staleness of each group a learner step trained on");
         meter.CreateObservableGauge("gipo.learner.step", () => Read(s => s is null ? [] : new[] { new Measurement<long>(s.LearnerStep) }),
@@ -91,6 +93,9 @@ public sealed class ClusterHealthMetrics : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => meter.Dispose();
+
+    /// <summary>The meter's name (what a listener or exporter subscribes to).</summary>
+    public string Name => meter.Name;
 
     private IEnumerable<Measurement<T>> Read<T>(Func<LedgerStatus?, IEnumerable<Measurement<T>>> read) where T : struct
     {

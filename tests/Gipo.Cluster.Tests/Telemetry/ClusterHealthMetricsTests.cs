@@ -14,11 +14,14 @@ public sealed class ClusterHealthMetricsTests
     private static Dictionary<string, Metric> Export(ClusterHealthMetrics health, Action record)
     {
         var exported = new List<Metric>();
-        using var provider = Sdk.CreateMeterProviderBuilder().AddMeter(ClusterHealthMetrics.MeterName).AddInMemoryExporter(exported).Build()!;
+        using var provider = Sdk.CreateMeterProviderBuilder().AddMeter(health.Name).AddInMemoryExporter(exported).Build()!;
         record();
         provider.ForceFlush();
         return exported.GroupBy(m => m.Name).ToDictionary(g => g.Key, g => g.Last());
     }
+
+    // Training-node tests running beside these create "Gipo" meters of their own; a listener of that name would see them.
+    private static string UniqueName() => $"{ClusterHealthMetrics.MeterName}.Test.{Guid.NewGuid():N}";
 
     private static Dictionary<string, double> Points(Metric metric, string? tag = null)
     {
@@ -42,7 +45,7 @@ public sealed class ClusterHealthMetricsTests
     [Fact]
     public void The_instruments_report_steps_groups_reissues_staleness_and_members()
     {
-        using var health = new ClusterHealthMetrics(() => (3, 1));
+        using var health = new ClusterHealthMetrics(() => (3, 1), UniqueName());
         var ledger = new RunLedger(LedgerTestData.Settings());
         var status = ledger.Status with
         {
@@ -69,7 +72,7 @@ public sealed class ClusterHealthMetricsTests
     [Fact]
     public void Before_any_step_only_the_membership_reports()
     {
-        using var health = new ClusterHealthMetrics(() => (1, 0));
+        using var health = new ClusterHealthMetrics(() => (1, 0), UniqueName());
         var metrics = Export(health, () => { });
         Assert.False(metrics.ContainsKey("gipo.learner.step"));
         Assert.False(metrics.ContainsKey("gipo.groups"));
