@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Globalization;
 using System.Text.Json;
 using Parquet;
 using Parquet.Schema;
@@ -124,13 +125,15 @@ public static class ParquetDatasetReader
             case string s: json.WriteStringValue(s); break;
             case ReadOnlyMemory<char> m: json.WriteStringValue(m.Span); break;
             case bool b: json.WriteBooleanValue(b); break;
-            case sbyte or short or int or long: json.WriteNumberValue(Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture)); break;
-            case byte or ushort or uint or ulong: json.WriteNumberValue(Convert.ToUInt64(value, System.Globalization.CultureInfo.InvariantCulture)); break;
-            case decimal d: json.WriteNumberValue(d); break;
+            case sbyte or short or int or long: json.WriteNumberValue(Convert.ToInt64(value, CultureInfo.InvariantCulture)); break;
+            case byte or ushort or uint or ulong: json.WriteNumberValue(Convert.ToUInt64(value, CultureInfo.InvariantCulture)); break;
+            // A decimal column has one scale for every value (decimal(10,2) reads 7 as 7.00): trailing zeros are the
+            // column's, not the row's, so they are dropped (12.50 is 12.5), as a verifier comparing text expects.
+            case decimal d: json.WriteNumberValue(d / 1.000000000000000000000000000000000m); break;
             case float f when float.IsFinite(f): json.WriteNumberValue(f); break;
             case double d when double.IsFinite(d): json.WriteNumberValue(d); break;
             case float or double:
-                throw new DatasetFormatException(file, rowNumber, $"column '{column}' holds {value}, which is not a finite number");
+                throw new DatasetFormatException(file, rowNumber, $"column '{column}' holds {Convert.ToString(value, CultureInfo.InvariantCulture)}, which is not a finite number");
             case IEnumerable<KeyValuePair<string, object>> record:
                 json.WriteStartObject();
                 foreach (var (key, item) in record)
