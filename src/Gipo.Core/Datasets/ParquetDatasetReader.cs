@@ -39,8 +39,10 @@ public static class ParquetDatasetReader
             // Parquet.Net is async-only; the dataset is read once at start-up, on no synchronisation context.
             file = ParquetSerializer.DeserializeUntypedAsync(stream, ReadOptions).GetAwaiter().GetResult();
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or InvalidOperationException
-                                       or InvalidCastException or ArgumentException or IndexOutOfRangeException or FormatException)
+        // Parquet.Net reports a damaged or unsupported file with many exception types (IOException for a bad magic
+        // number, ParquetException, Thrift errors, NotSupportedException for an encoding it lacks, …): any of them means
+        // this file cannot be used, and the message keeps the library's words.
+        catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))
         {
             throw new DatasetFormatException(path, 0, $"not a readable Parquet file ({e.Message})", e);
         }
