@@ -157,7 +157,10 @@ public static class ParquetDatasetReader
         }
     }
 
-    private static bool IsString(Field field) => field is DataField { IsArray: false } data && data.ClrType == typeof(string);
+    // A file's string columns have the type ReadOnlyMemory<char> in Parquet.Net's schema (string when built in code).
+    private static bool IsString(Field field) => field is DataField { IsArray: false } data && IsStringType(data.ClrType);
+
+    private static bool IsStringType(Type type) => type == typeof(string) || type == typeof(ReadOnlyMemory<char>);
 
     private static bool IsNumber(Field field) => field is DataField { IsArray: false } data && NumericTypes.Contains(data.ClrType);
 
@@ -186,7 +189,7 @@ public static class ParquetDatasetReader
 
     private static string ScalarName(Type type) => type switch
     {
-        _ when type == typeof(string) => "string",
+        _ when IsStringType(type) => "string",
         _ when type == typeof(bool) => "boolean",
         _ when type == typeof(sbyte) => "int8",
         _ when type == typeof(byte) => "uint8",
@@ -199,7 +202,7 @@ public static class ParquetDatasetReader
         _ when type == typeof(float) => "float",
         _ when type == typeof(double) => "double",
         _ when type == typeof(decimal) => "decimal",
-        _ when type == typeof(byte[]) => "binary",
+        _ when type == typeof(byte[]) || type == typeof(ReadOnlyMemory<byte>) => "binary",
         _ => type.Name,
     };
 }

@@ -175,7 +175,7 @@ public sealed class ParquetDatasetReaderTests : IDisposable
         // A list of plain strings is not a chat prompt: the messages need a role each.
         var list = await files.WriteParquetAsync("list.parquet",
             new ParquetSchema(new ListField("prompt", new DataField<string>(ListField.ElementName)), new DataField<string>("answer")),
-            [Row(("prompt", new List<string> { "hi" }), ("answer", "1"))]);
+            [Row(("prompt", new List<ReadOnlyMemory<char>?> { "hi".AsMemory() }), ("answer", "1"))]); // the untyped writer's element type
         var strings = Assert.Throws<DatasetFormatException>(() => ParquetDatasetReader.Read(list, DatasetFiles.Options(list, chat: ChatFormat.ChatMl)));
         Assert.Equal($"{list}: prompt column 'prompt' is a list of string: it must be a string column or a list of {{role, content}} string structs (chat messages)", strings.Message);
     }
