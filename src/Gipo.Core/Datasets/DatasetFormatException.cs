@@ -1,7 +1,8 @@
 namespace Gipo.Core.Datasets;
 
 /// <summary>
-/// A dataset file that cannot be used: the message names the file and the line (1-based) or the setting at fault.
+/// A dataset file that cannot be used: the message names the file and the line (1-based; a Parquet file's row number)
+/// or the setting or column at fault.
 /// An <see cref="ArgumentException"/> like the settings errors, so the CLI reports it as one line with exit code 1.
 /// </summary>
 public sealed class DatasetFormatException : ArgumentException
@@ -17,6 +18,6 @@ public sealed class DatasetFormatException : ArgumentException
     /// <summary>The dataset file.</summary>
     public string File { get; }
 
-    /// <summary>The 1-based line of the bad row; 0 when the problem is the file as a whole.</summary>
+    /// <summary>The 1-based line (Parquet: row) of the bad row; 0 when the problem is the file as a whole (or a Parquet column).</summary>
     public int Line { get; }
 }

@@ -1,8 +1,8 @@
 namespace Gipo.Core.Datasets;
 
 /// <summary>What a dataset task reads and how (the <c>gipo.dataset</c> section; every field is documented in <c>hocon/gipo.conf</c>).</summary>
-/// <param name="Train">JSONL file of training rows.</param>
-/// <param name="Test">JSONL file of held-out rows; empty = hold out <paramref name="TestFraction"/> of <paramref name="Train"/>.</param>
+/// <param name="Train">File of training rows: JSONL, or Parquet when the name ends in <c>.parquet</c>.</param>
+/// <param name="Test">File of held-out rows (JSONL or Parquet); empty = hold out <paramref name="TestFraction"/> of <paramref name="Train"/>.</param>
 /// <param name="TestFraction">Share of the training file's rows held out when <paramref name="Test"/> is empty.</param>
 /// <param name="SplitSeed">Seeds which rows are held out by <paramref name="TestFraction"/>.</param>
 /// <param name="PromptField">The field holding the prompt: a string, or chat messages <c>[{role, content}]</c>.</param>

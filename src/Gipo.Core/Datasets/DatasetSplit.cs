@@ -17,8 +17,8 @@ public sealed record DatasetSplit(IReadOnlyList<DatasetRow> Train, IReadOnlyList
         ArgumentNullException.ThrowIfNull(options);
         if (!options.Template.Contains(DatasetOptions.PromptPlaceholder, StringComparison.Ordinal))
             throw new ArgumentException($"'gipo.dataset.template' = '{options.Template}' must contain {DatasetOptions.PromptPlaceholder}");
-        var train = Distinct(JsonlDatasetReader.Read(Existing(options.Train, "train"), options));
-        if (options.Test.Length > 0) return new DatasetSplit(train, Distinct(JsonlDatasetReader.Read(Existing(options.Test, "test"), options)));
+        var train = Distinct(ReadRows(Existing(options.Train, "train"), options));
+        if (options.Test.Length > 0) return new DatasetSplit(train, Distinct(ReadRows(Existing(options.Test, "test"), options)));
 
         if (options.TestFraction is <= 0 or >= 1)
             throw new ArgumentException($"'gipo.dataset.test-fraction' = {options.TestFraction} must be in (0, 1) when 'gipo.dataset.test' is empty (the held-out rows come from the training file)");
@@ -33,9 +33,18 @@ public sealed record DatasetSplit(IReadOnlyList<DatasetRow> Train, IReadOnlyList
             [.. held.Order().Select(i => train[i])]);
     }
 
+    /// <summary>The rows of one file: Parquet when its name ends in <c>.parquet</c>, JSONL otherwise.</summary>
+    public static IReadOnlyList<DatasetRow> ReadRows(string path, DatasetOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return path.EndsWith(ParquetDatasetReader.Extension, StringComparison.OrdinalIgnoreCase)
+            ? ParquetDatasetReader.Read(path, options)
+            : JsonlDatasetReader.Read(path, options);
+    }
+
     private static string Existing(string path, string key)
     {
-        if (path.Length == 0) throw new ArgumentException($"'gipo.dataset.{key}' is empty: name a JSONL file of rows (run.task = dataset)");
+        if (path.Length == 0) throw new ArgumentException($"'gipo.dataset.{key}' is empty: name a JSONL or Parquet file of rows (run.task = dataset)");
         if (!File.Exists(path)) throw new ArgumentException($"'gipo.dataset.{key}' = '{path}': no such file (relative paths are from the working directory {Environment.CurrentDirectory})");
         return path;
     }

@@ -1,4 +1,7 @@
 using Gipo.Core.Datasets;
+using Parquet;
+using Parquet.Schema;
+using Parquet.Serialization;
 
 namespace Gipo.Core.Tests.Datasets;
 
@@ -13,6 +16,15 @@ internal sealed class DatasetFiles : IDisposable
     {
         var path = Path.Combine(dir, name);
         File.WriteAllText(path, string.Concat(lines.Select(l => l + "\n")));
+        return path;
+    }
+
+    /// <summary>Writes <paramref name="rows"/> (column name → value; a list of dictionaries for a list of structs) as a Parquet file.</summary>
+    public async Task<string> WriteParquetAsync(string name, ParquetSchema schema, IReadOnlyCollection<IDictionary<string, object?>> rows, int? rowGroupSize = null)
+    {
+        var path = Path.Combine(dir, name);
+        await using var stream = File.Create(path);
+        await ParquetSerializer.SerializeUntypedAsync(rows, schema, stream, rowGroupSize is { } size ? new ParquetOptions { RowGroupSize = size } : null);
         return path;
     }
 

@@ -40,7 +40,7 @@ public sealed class DatasetSplitTests : IDisposable
     [Fact]
     public void Missing_files_and_bad_settings_name_the_key()
     {
-        Assert.Equal("'gipo.dataset.train' is empty: name a JSONL file of rows (run.task = dataset)",
+        Assert.Equal("'gipo.dataset.train' is empty: name a JSONL or Parquet file of rows (run.task = dataset)",
             Assert.Throws<ArgumentException>(() => DatasetSplit.Load(DatasetFiles.Options(""))).Message);
         Assert.StartsWith("'gipo.dataset.test' = '/no/such.jsonl': no such file",
             Assert.Throws<ArgumentException>(() => DatasetSplit.Load(DatasetFiles.Options(Rows(3), "/no/such.jsonl"))).Message);
