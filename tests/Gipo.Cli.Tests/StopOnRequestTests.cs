@@ -22,7 +22,8 @@ public sealed class StopOnRequestTests(ITestOutputHelper output) : IDisposable
     [Fact(DisplayName = "SIGTERM on gipo train: exit 5 within seconds, 'continue with' printed, status not finished, resume cleans leftovers and finishes")]
     public async Task Sigterm_stops_quickly_and_the_run_resumes()
     {
-        const int steps = 4;
+        // Enough steps that the SIGTERM (sent once step 1 is logged) lands mid-run: 4 steps took 1.5 s on an idle machine.
+        const int steps = 24;
         string[] start =
         [
             "train", "--config", Path.Combine(AppContext.BaseDirectory, "hocon", "quickstart.conf"),

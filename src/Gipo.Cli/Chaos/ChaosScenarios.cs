@@ -120,14 +120,29 @@ internal static class ChaosScenarios
             foreach (var (exited, exitedRoles) in nodes.Where(n => run.Nodes[n.Name].HasExited))
             {
                 log($"{run.Seconds,6:F1} s  {exited} ended by itself (exit {run.Nodes[exited].Process.ExitCode}): restart");
-                run.Start(exited, exitedRoles);
+                if (!Restart(run, exited, exitedRoles, log)) break;
                 Thread.Sleep(settle);
             }
             var (name, roles) = nodes[rng.Next(nodes.Length)];
             run.Kill(name);
-            if (run.Audit().Audit.Finished) break;
-            run.Start(name, roles);
+            if (run.Audit().Audit.Finished || !Restart(run, name, roles, log)) break;
         }
         return Measured(run.Finish("random", TimeSpan.FromMinutes(15)), "seed", seed);
+    }
+
+    // Restarts a node; false when it could not rejoin because the run finished meanwhile (its last steps can complete
+    // while the victim restarts, and the finished cluster's nodes leave), which ends the series, not the test.
+    private static bool Restart(ClusterRun run, string name, string roles, Action<string> log)
+    {
+        try
+        {
+            run.Start(name, roles);
+            return true;
+        }
+        catch (InvalidOperationException) when (run.Audit().Audit.Finished)
+        {
+            log($"{run.Seconds,6:F1} s  {name} did not rejoin: the run finished meanwhile");
+            return false;
+        }
     }
 }
