@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using Gipo.Cluster.Configuration;
 using Gipo.Cluster.Coordination;
@@ -10,7 +11,8 @@ namespace Gipo.Cli;
 /// <c>gipo node</c>: one member of a training cluster with the given roles. Every node of a run is started with the
 /// same run id and settings; per-node values (roles, addresses, seeds, database, certificates) come from the command
 /// line or, when a flag is absent, from <c>GIPO_*</c> environment variables (containers), because Akka's HOCON has no
-/// environment substitution. The node runs until the run finishes (exit 0), or it is stopped or leaves the cluster (2).
+/// environment substitution. The node runs until the run finishes (exit 0) or it leaves: on request (SIGTERM, Ctrl+C;
+/// 0 after a clean hand-over of its learner, else 5), downed by the cluster (6), or the run failed (2).
 /// </summary>
 internal static class NodeCommand
 {
@@ -77,6 +79,8 @@ internal static class NodeCommand
                     BindHostname: membership.Hostname);
                 management.Validate();
             }
+            // The command handles SIGTERM itself (above the graceful leave); Akka's process-exit hook would start a second shutdown.
+            akka = Akka.Configuration.ConfigurationFactory.ParseString("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off").WithFallback(akka);
             var options = new NodeOptions(akka, p => Console.Error.WriteLine($"node: step {p.Step} {Describe(p.Line)}"), Membership: membership, Journal: journal, Tls: tls, Management: management)
             {
                 // Stay long enough after the learner's last step for every other node's poll to see the end.
@@ -99,32 +103,66 @@ internal static class NodeCommand
             }
             var self = Akka.Cluster.Cluster.Get(node.System).SelfAddress;
             Console.Error.WriteLine($"node: {self} up with roles {string.Join(",", membership.Roles)}, run {folder.Id}, journal {journal.Describe()}");
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-            Console.CancelKeyPress += onCancel;
+            // SIGTERM (docker stop, a Kubernetes rolling update) and Ctrl+C are a graceful leave: the learner hosted here
+            // hands over (LearnerHandOver), then the node leaves and its singletons move to the standby.
+            string? signal = null;
+            // Not disposed: a second signal may arrive while the node shuts down, and must find it still usable.
+            var cancel = new CancellationTokenSource();
+            void Stop(PosixSignalContext c, string name)
+            {
+                c.Cancel = true;
+                signal ??= name;
+                cancel.Cancel();
+            }
+            using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Stop(c, "SIGTERM"));
+            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Stop(c, "Ctrl+C"));
             RunOutcome outcome;
             try
             {
                 outcome = node.RunAsync(cancel.Token).GetAwaiter().GetResult();
+                if (signal is not null && !outcome.Finished && outcome.Ending != RunEnding.Failed) outcome = outcome with { Ending = RunEnding.LeftOnRequest };
             }
             catch (OperationCanceledException)
             {
-                outcome = new RunOutcome(false, -1, -1, null, null, "stopped on request; the node left the cluster") { Ending = RunEnding.LeftOnRequest };
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
+                outcome = new RunOutcome(false, -1, -1, null, null, "stopped on request") { Ending = RunEnding.LeftOnRequest };
             }
             if (!outcome.Finished)
             {
-                // Distinct codes (README, "Exit codes"): 5 left on request, 6 downed by the cluster, 2 the run failed.
-                Console.Error.WriteLine(outcome.Ending == RunEnding.Failed ? $"error: {outcome.Error}" : $"node: stopped: {outcome.Error}");
-                return ExitCodes.For(outcome.Ending);
+                // Distinct codes and messages (README, "Exit codes"): 0 left on request after a clean hand-over, 5 left
+                // on request without one, 6 downed by the cluster, 2 the run failed.
+                var (code, message) = outcome.Ending switch
+                {
+                    RunEnding.LeftOnRequest => LeftOnRequest(signal ?? "shutdown", node.HandOver),
+                    RunEnding.Downed => (ExitCodes.Downed, "node: downed by the cluster (unreachable for too long, or removed by another member): " +
+                                                          "its work was taken over by the other nodes; restart it to rejoin"),
+                    _ => (ExitCodes.Failed, $"error: {outcome.Error}"),
+                };
+                Console.Error.WriteLine(message);
+                return code;
             }
             Console.Error.WriteLine($"node: run {folder.Id} finished at step {outcome.Step}, policy version {outcome.PolicyVersion}");
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// The exit code and closing line of a node that left the cluster on request (<paramref name="signal"/>), by what
+    /// its learner answered (<see cref="TrainingNode.HandOver"/>): 0 when the hand-over committed its checkpoint (or
+    /// the node hosted no learner), 5 when it failed or there was no standby to hand over to.
+    /// </summary>
+    internal static (int Code, string Message) LeftOnRequest(string signal, Gipo.Cluster.Learning.LearnerHandedOver? handOver)
+    {
+        var left = $"node: left the cluster on request ({signal})";
+        return handOver switch
+        {
+            null => (ExitCodes.Ok, $"{left}; no learner was running here, nothing to hand over"),
+            { Error: { } error } => (ExitCodes.Stopped, $"{left}, but the learner was not handed over: {error}"),
+            { Checkpoint: { } checkpoint } h => (ExitCodes.Ok,
+                $"{left}; handed the learner over at step {h.Step}, policy version {h.PolicyVersion}: checkpoint {checkpoint} " +
+                $"{(h.Written ? "committed" : "was the last one committed")}; the standby continues from it"),
+            { } h => (ExitCodes.Ok, $"{left}; handed the learner over at step {Math.Max(0, h.Step)}: nothing trained yet, the standby starts from the base model"),
+        };
     }
 
     /// <summary>

@@ -85,6 +85,19 @@ internal sealed class NodeProcesses(string gipoDll, string workDir, IReadOnlyLis
         p.WaitForExit();
     }
 
+    /// <summary>
+    /// Sends a POSIX signal by name (<c>TERM</c>: what <c>docker stop</c> and a Kubernetes rolling update send; <c>STOP</c>
+    /// and <c>CONT</c>: freeze and thaw a node, so that the cluster finds it unreachable and downs it) through <c>kill</c>.
+    /// </summary>
+    public void Signal(string name, string signal)
+    {
+        var p = nodes[name].Process;
+        if (p.HasExited) return;
+        using var kill = Process.Start("kill", [$"-{signal}", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        kill.WaitForExit();
+        if (kill.ExitCode != 0 && !p.HasExited) throw new InvalidOperationException($"kill -{signal} {p.Id} ({name}) failed with exit {kill.ExitCode}");
+    }
+
     /// <summary>Waits until <paramref name="name"/> says it is a member; false if it exited or the time ran out.</summary>
     public bool WaitUp(string name, TimeSpan timeout)
     {

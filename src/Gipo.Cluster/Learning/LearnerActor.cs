@@ -165,6 +165,24 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         });
         Receive<NotEnoughGroups>(_ => Timers.StartSingleTimer(PollTimer, AskForBatch.Instance, setup.Poll));
         Receive<CommandRejected>(r => throw new InvalidOperationException($"the coordinator rejected {r.Command}: {r.Reason}"));
+        Receive<HandOverLearner>(_ =>
+        {
+            var reply = HandOver();
+            Sender.Tell(reply);
+            Become(() => HandedOver(reply));
+        });
+    }
+
+    /// <summary>
+    /// After <see cref="HandOver"/>: the node is leaving and the standby continues from the hand-over's checkpoint, so
+    /// this learner trains nothing more. A batch the coordinator handed out meanwhile stays untrained (the standby's
+    /// rollback to the checkpoint returns its groups to the pool); a repeated request gets the same answer.
+    /// </summary>
+    private void HandedOver(LearnerHandedOver reply)
+    {
+        Receive<HandOverLearner>(_ => Sender.Tell(reply));
+        Receive<TrainBatch>(b => log.Info("handed over at step {0}: not training the batch of step {1}", reply.Step, b.LearnerStep));
+        ReceiveAny(_ => { }); // polls and replies of the exchange that was going on
     }
 
     /// <summary>Props on the pinned torch dispatcher.</summary>
@@ -298,6 +316,37 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         }
         StartWaiting();
         Self.Tell(AskForBatch.Instance);
+    }
+
+    /// <summary>
+    /// The learner's part of a graceful leave (<see cref="HandOverLearner"/>). The request is handled between messages, so
+    /// the step in progress has finished (and was reported to the ledger); what is left is to make it durable: a
+    /// checkpoint of the current step, committed to the ledger, unless the last committed one is of that step already.
+    /// Failures are answered, not thrown: the node leaves either way, and the standby then resumes from the last
+    /// checkpoint that was committed.
+    /// </summary>
+    private LearnerHandedOver HandOver()
+    {
+        Timers.CancelAll(); // no more polls for a batch
+        if (learner is not { } l) return new LearnerHandedOver(-1, -1, null, false, null);
+        try
+        {
+            var status = AskLedger(GetStatus.Instance).Ledger;
+            // Nothing trained yet: the standby starts from the base model, as this learner would.
+            if (l.Step == 0 && status.LastCheckpoint is null) return new LearnerHandedOver(0, 0, null, false, null);
+            if (status.LastCheckpoint is { } last && last.LearnerStep == l.Step)
+                return new LearnerHandedOver(l.Step, l.PolicyVersion, CheckpointPath.Folder(RunRoot, last.Path), false, null);
+            var folder = Checkpoint();
+            rolloutInterval = l.Step + 1;
+            metrics.Ask<MetricsFlushed>(FlushMetrics.Instance, AskTimeout).GetAwaiter().GetResult();
+            log.Info("handed over at step {0}: checkpoint {1} committed", l.Step, folder);
+            return new LearnerHandedOver(l.Step, l.PolicyVersion, folder, true, null);
+        }
+        catch (Exception e)
+        {
+            log.Warning("the hand-over checkpoint of step {0} failed: {1}", l.Step, e.GetBaseException().Message);
+            return new LearnerHandedOver(l.Step, l.PolicyVersion, null, false, e.GetBaseException().Message);
+        }
     }
 
     /// <summary>

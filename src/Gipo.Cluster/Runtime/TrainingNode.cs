@@ -76,9 +76,12 @@ public sealed class TrainingNode : IAsyncDisposable
     public const string SystemName = ClusterMembership.DefaultName;
 
     private const string ScorerName = "scorer-supervisor";
+    private const string LearnerName = "learner";
     private readonly TaskCompletionSource<RunOutcome> outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TimeSpan linger;
     private volatile bool stopRequested;
+    private bool hostsLearner;
+    private bool clusterNode; // gipo node (a membership given), not gipo train's single process
     private string runRoot = "";
     private ManagementEndpoint? management;
     private ClusterHealthMetrics? health;
@@ -91,6 +94,13 @@ public sealed class TrainingNode : IAsyncDisposable
 
     /// <summary>The coordinator singleton's proxy.</summary>
     public IActorRef Coordinator { get; private set; } = ActorRefs.Nobody;
+
+    /// <summary>
+    /// What the learner hosted on this node answered when the node left on request (<see cref="LearnerHandOver"/>):
+    /// the step and checkpoint the standby continues from, or why the hand-over failed. Null when there was no
+    /// hand-over (no learner here, the node was downed, or it has not left).
+    /// </summary>
+    public LearnerHandedOver? HandOver { get; private set; }
 
     /// <summary>Completes when the run finished or failed, or this node left the cluster.</summary>
     public Task<RunOutcome> Completion => outcome.Task;
@@ -140,9 +150,13 @@ public sealed class TrainingNode : IAsyncDisposable
         return extra is not null ? extra.WithFallback(config) : config;
     }
 
-    /// <summary><c>hocon/cluster.conf</c>'s remoting sizes, for a node started without the file (the frame must hold a weight chunk, <see cref="WeightTransferSettings"/>).</summary>
+    /// <summary>
+    /// <c>hocon/cluster.conf</c>'s remoting sizes and the learner hand-over's time-out, for a node started without the
+    /// file (the frame must hold a weight chunk, <see cref="WeightTransferSettings"/>; the hand-over waits for a step).
+    /// </summary>
     private static Config ClusterDefaults { get; } = ConfigurationFactory.ParseString("""
         akka.remote.dot-netty.tcp { maximum-frame-size = 4MiB, send-buffer-size = 8MiB, receive-buffer-size = 8MiB }
+        akka.coordinated-shutdown.phases.before-cluster-shutdown.timeout = 30s
         """);
 
     private static string Quote(string value) => global::System.Text.Json.JsonSerializer.Serialize(value);
@@ -242,9 +256,10 @@ public sealed class TrainingNode : IAsyncDisposable
             };
             // Transient learner failures are retried after a back-off; one that would only repeat ends the run (LearnerFailures).
             var learnerFailures = new LearnerFailures();
-            Singleton(system, membership, "learner", NodeRoles.Learner, () => BackoffSupervisor.Props(Backoff.OnFailure(
-                LearnerActor.Props(learnerSetup, coordinator, scheduler, store, metrics, host, learnerFailures), "learner",
+            Singleton(system, membership, LearnerName, NodeRoles.Learner, () => BackoffSupervisor.Props(Backoff.OnFailure(
+                LearnerActor.Props(learnerSetup, coordinator, scheduler, store, metrics, host, learnerFailures), LearnerName,
                 TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2, -1)));
+            if (membership.Has(NodeRoles.Learner)) node.AddHandOverTask(cluster);
 
             IActorRef? scorer = null;
             if (membership.Has(NodeRoles.Scorer))
@@ -265,6 +280,8 @@ public sealed class TrainingNode : IAsyncDisposable
             // Nodes that do not host the learner learn of the run's end from the coordinator.
             system.ActorOf(RunEndWatcher.Props(coordinator, host, options.FinishPoll, options.OrphanTimeout), "run-end-watcher");
             node.linger = options.FinishLinger;
+            node.hostsLearner = membership.Has(NodeRoles.Learner);
+            node.clusterNode = options.Membership is not null;
             node.runRoot = folder.Root;
             return node;
         }
@@ -318,6 +335,11 @@ public sealed class TrainingNode : IAsyncDisposable
         stopRequested = true;
         var shutdown = CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
         var alone = Akka.Cluster.Cluster.Get(System).State.Members.Count(m => m.Status != Akka.Cluster.MemberStatus.Removed) <= 1;
+        // The last learner node of a cluster has no standby to hand over to: the run stops at its last checkpoint.
+        if (alone && hostsLearner && clusterNode && !outcome.Task.IsCompleted)
+            HandOver ??= new LearnerHandedOver(-1, -1, null, false,
+                "this was the cluster's last node: no standby learner to hand over to; the run stops at its last committed checkpoint " +
+                "and continues when a coordinator/learner node is started again with the same run id");
         if (alone && await Task.WhenAny(shutdown, Task.Delay(TimeSpan.FromSeconds(2))) != shutdown)
         {
             // An actor blocked in a synchronous ask (the learner, up to its ask time-out) can hold termination for tens
@@ -330,6 +352,25 @@ public sealed class TrainingNode : IAsyncDisposable
         if (management is not null) await management.DisposeAsync();
         telemetry?.Dispose(); // flushes the last values to the collector
         health?.Dispose();
+    }
+
+    /// <summary>
+    /// Runs <see cref="LearnerHandOver"/> in its coordinated-shutdown phase when the shutdown is a requested leave
+    /// (<see cref="LearnerHandOver.Applies"/>): the learner this node hosts commits a checkpoint of its last step before
+    /// the node leaves and the singletons move. The phase's time-out bounds the wait for the step in progress.
+    /// </summary>
+    private void AddHandOverTask(Akka.Cluster.Cluster cluster)
+    {
+        var shutdown = CoordinatedShutdown.Get(System);
+        shutdown.AddTask(LearnerHandOver.Phase, "gipo-learner-hand-over", async () =>
+        {
+            var others = cluster.State.Members.Count(m => m.Status != Akka.Cluster.MemberStatus.Removed && !m.UniqueAddress.Equals(cluster.SelfUniqueAddress));
+            if (!LearnerHandOver.Applies(shutdown.ShutdownReason, cluster.SelfMember.Status, others)) return Akka.Done.Instance;
+            // A second short of the phase's time-out, so the answer (or its absence) is recorded before the phase gives up.
+            var timeout = shutdown.Timeout(LearnerHandOver.Phase) - TimeSpan.FromSeconds(1);
+            HandOver = await LearnerHandOver.RunAsync(System, $"/user/{LearnerName}/singleton/{LearnerName}", timeout > TimeSpan.Zero ? timeout : TimeSpan.FromSeconds(1));
+            return Akka.Done.Instance;
+        });
     }
 
     /// <summary>The outcome when the cluster removes this node: it asked to leave, or it was downed.</summary>
