@@ -122,6 +122,10 @@ internal static class NodeCommand
                 outcome = node.RunAsync(cancel.Token).GetAwaiter().GetResult();
                 if (signal is not null && !outcome.Finished && outcome.Ending != RunEnding.Failed) outcome = outcome with { Ending = RunEnding.LeftOnRequest };
             }
+            catch (OperationCanceledException) when (node.Completion is { IsCompletedSuccessfully: true, Result.Finished: true })
+            {
+                outcome = node.Completion.Result; // the signal came while the node lingered after the run's end
+            }
             catch (OperationCanceledException)
             {
                 outcome = new RunOutcome(false, -1, -1, null, null, "stopped on request") { Ending = RunEnding.LeftOnRequest };
@@ -132,7 +136,7 @@ internal static class NodeCommand
                 // on request without one, 6 downed by the cluster, 2 the run failed.
                 var (code, message) = outcome.Ending switch
                 {
-                    RunEnding.LeftOnRequest => LeftOnRequest(signal ?? "shutdown", node.HandOver),
+                    RunEnding.LeftOnRequest => LeftOnRequest(signal ?? "shutdown", node.HandOver, node.StandbyLearners),
                     RunEnding.Downed => (ExitCodes.Downed, "node: downed by the cluster (unreachable for too long, or removed by another member): " +
                                                           "its work was taken over by the other nodes; restart it to rejoin"),
                     _ => (ExitCodes.Failed, $"error: {outcome.Error}"),
@@ -149,19 +153,22 @@ internal static class NodeCommand
     /// <summary>
     /// The exit code and closing line of a node that left the cluster on request (<paramref name="signal"/>), by what
     /// its learner answered (<see cref="TrainingNode.HandOver"/>): 0 when the hand-over committed its checkpoint (or
-    /// the node hosted no learner), 5 when it failed or there was no standby to hand over to.
+    /// the node hosted no learner), 5 when it failed or the node was alone in its cluster. With no
+    /// <paramref name="standbyLearners"/> the checkpoint waits for the next coordinator/learner node to start.
     /// </summary>
-    internal static (int Code, string Message) LeftOnRequest(string signal, Gipo.Cluster.Learning.LearnerHandedOver? handOver)
+    internal static (int Code, string Message) LeftOnRequest(string signal, Gipo.Cluster.Learning.LearnerHandedOver? handOver, int standbyLearners)
     {
         var left = $"node: left the cluster on request ({signal})";
+        var next = standbyLearners > 0 ? "the standby continues from it"
+            : "no standby learner node is up: the run continues from it when a coordinator/learner node starts with the same run id";
         return handOver switch
         {
             null => (ExitCodes.Ok, $"{left}; no learner was running here, nothing to hand over"),
             { Error: { } error } => (ExitCodes.Stopped, $"{left}, but the learner was not handed over: {error}"),
             { Checkpoint: { } checkpoint } h => (ExitCodes.Ok,
                 $"{left}; handed the learner over at step {h.Step}, policy version {h.PolicyVersion}: checkpoint {checkpoint} " +
-                $"{(h.Written ? "committed" : "was the last one committed")}; the standby continues from it"),
-            { } h => (ExitCodes.Ok, $"{left}; handed the learner over at step {Math.Max(0, h.Step)}: nothing trained yet, the standby starts from the base model"),
+                $"{(h.Written ? "committed" : "was the last one committed")}; {next}"),
+            { } h => (ExitCodes.Ok, $"{left}; handed the learner over at step {Math.Max(0, h.Step)}: nothing trained yet, the next learner starts from the base model"),
         };
     }
 

@@ -14,19 +14,23 @@ public sealed class NodeLeaveExitTests
     [Fact(DisplayName = "A clean hand-over exits 0 and names the step and checkpoint the standby continues from")]
     public void Clean_hand_over_exits_0()
     {
-        var (code, message) = NodeCommand.LeftOnRequest("SIGTERM", new LearnerHandedOver(7, 7, "/runs/r/checkpoints/step-000007", true, null));
+        var (code, message) = NodeCommand.LeftOnRequest("SIGTERM", new LearnerHandedOver(7, 7, "/runs/r/checkpoints/step-000007", true, null), standbyLearners: 1);
         Assert.Equal(ExitCodes.Ok, code);
         Assert.Equal("node: left the cluster on request (SIGTERM); handed the learner over at step 7, policy version 7: " +
                      "checkpoint /runs/r/checkpoints/step-000007 committed; the standby continues from it", message);
+        // Without a standby the checkpoint is just as safe, and the line says who continues from it.
+        var alone = NodeCommand.LeftOnRequest("SIGTERM", new LearnerHandedOver(7, 7, "/runs/r/checkpoints/step-000007", false, null), standbyLearners: 0);
+        Assert.Equal(ExitCodes.Ok, alone.Code);
+        Assert.Contains("was the last one committed; no standby learner node is up", alone.Message);
     }
 
     [Fact(DisplayName = "A node without a learner leaves with exit 0; one whose hand-over failed or had no standby exits 5 with the reason")]
     public void Other_leaves()
     {
-        Assert.Equal(ExitCodes.Ok, NodeCommand.LeftOnRequest("Ctrl+C", null).Code);
-        Assert.Contains("nothing to hand over", NodeCommand.LeftOnRequest("Ctrl+C", null).Message);
-        Assert.Equal(ExitCodes.Ok, NodeCommand.LeftOnRequest("SIGTERM", new LearnerHandedOver(0, 0, null, false, null)).Code);
-        var failed = NodeCommand.LeftOnRequest("SIGTERM", new LearnerHandedOver(-1, -1, null, false, "the learner did not hand over within 29 s"));
+        Assert.Equal(ExitCodes.Ok, NodeCommand.LeftOnRequest("Ctrl+C", null, 0).Code);
+        Assert.Contains("nothing to hand over", NodeCommand.LeftOnRequest("Ctrl+C", null, 0).Message);
+        Assert.Equal(ExitCodes.Ok, NodeCommand.LeftOnRequest("SIGTERM", new LearnerHandedOver(0, 0, null, false, null), 1).Code);
+        var failed = NodeCommand.LeftOnRequest("SIGTERM", new LearnerHandedOver(-1, -1, null, false, "the learner did not hand over within 29 s"), 1);
         Assert.Equal(ExitCodes.Stopped, failed.Code);
         Assert.Contains("not handed over: the learner did not hand over within 29 s", failed.Message);
         // The codes of the other endings stay distinct from these.

@@ -102,6 +102,9 @@ public sealed class TrainingNode : IAsyncDisposable
     /// </summary>
     public LearnerHandedOver? HandOver { get; private set; }
 
+    /// <summary>Other learner-role members that were up when this node handed its learner over (0: nobody takes over now).</summary>
+    public int StandbyLearners { get; private set; }
+
     /// <summary>Completes when the run finished or failed, or this node left the cluster.</summary>
     public Task<RunOutcome> Completion => outcome.Task;
 
@@ -366,7 +369,12 @@ public sealed class TrainingNode : IAsyncDisposable
         {
             var others = cluster.State.Members.Count(m => m.Status != Akka.Cluster.MemberStatus.Removed && !m.UniqueAddress.Equals(cluster.SelfUniqueAddress));
             if (!LearnerHandOver.Applies(shutdown.ShutdownReason, cluster.SelfMember.Status, others)) return Akka.Done.Instance;
+            // The run finished (its last checkpoint is committed) or failed here: nothing left to hand over, and the
+            // coordinator the learner would ask may be gone already.
+            if (outcome.Task.IsCompleted) return Akka.Done.Instance;
             // A second short of the phase's time-out, so the answer (or its absence) is recorded before the phase gives up.
+            StandbyLearners = cluster.State.Members.Count(m => m.HasRole(NodeRoles.Learner) && m.Status is Akka.Cluster.MemberStatus.Up or Akka.Cluster.MemberStatus.WeaklyUp
+                                                                && !m.UniqueAddress.Equals(cluster.SelfUniqueAddress));
             var timeout = shutdown.Timeout(LearnerHandOver.Phase) - TimeSpan.FromSeconds(1);
             HandOver = await LearnerHandOver.RunAsync(System, $"/user/{LearnerName}/singleton/{LearnerName}", timeout > TimeSpan.Zero ? timeout : TimeSpan.FromSeconds(1));
             return Akka.Done.Instance;

@@ -55,6 +55,42 @@ public sealed class LearnerActorSpecs(ITestOutputHelper output) : SqliteTestKit(
         Directory.Delete(root, true);
     }
 
+    [Fact(DisplayName = "LearnerActor: HandOverLearner is answered once the ledger is asked, and afterwards the learner asks for no batch")]
+    public async Task Hand_over_stops_training()
+    {
+        NativeTorch.EnsureLoaded();
+        var settings = GipoSettings.Load(Path.Combine(AppContext.BaseDirectory, "hocon", "dapo.conf"), ["algorithm.batch.groups-per-step=2", "algorithm.optim.minibatches=1"]);
+        var algorithm = AlgorithmSettingsReader.Read(settings);
+        var task = ReasoningTasks.Get("column-add");
+        var root = Directory.CreateTempSubdirectory("gipo-learner-").FullName;
+        var setup = new LearnerSetup("spec", algorithm, TargetSteps: 3, Seed: 0, CheckpointEvery: 1, EvalEvery: 0, EvalSamples: 1, "cpu", Base,
+            Path.Combine(root, "checkpoints"), task, task.Sample(Split.SftTest, 4, 1), TimeSpan.FromMilliseconds(100));
+        var coordinator = CreateTestProbe("coordinator");
+        var sink = CreateTestProbe("sink");
+        var leaving = CreateTestProbe("shutdown-task");
+        var learner = Sys.ActorOf(LearnerActor.Props(setup, coordinator.Ref, null, CreateTestProbe().Ref, sink.Ref, CreateTestProbe().Ref), "learner");
+        var fresh = new RunLedger(RunSettings.Read(settings).Ledger(algorithm)).Status;
+        await coordinator.ExpectMsgAsync<GetStatus>(TimeSpan.FromSeconds(30));
+        coordinator.Reply(new RunStatus("spec", fresh));
+        await coordinator.ExpectMsgAsync<GetStatus>(TimeSpan.FromSeconds(60)); // the step-0 evaluation's line
+        coordinator.Reply(new RunStatus("spec", fresh));
+        Assert.Equal(1, (await coordinator.ExpectMsgAsync<NextBatch>(TimeSpan.FromSeconds(30))).LearnerStep);
+
+        learner.Tell(HandOverLearner.Instance, leaving.Ref);
+        await coordinator.ExpectMsgAsync<GetStatus>(TimeSpan.FromSeconds(30));
+        coordinator.Reply(new RunStatus("spec", fresh));
+        var answer = await leaving.ExpectMsgAsync<LearnerHandedOver>(TimeSpan.FromSeconds(30));
+        // Nothing trained yet: no checkpoint to write, the next learner starts from the base model.
+        Assert.Equal(new LearnerHandedOver(0, 0, null, false, null), answer);
+
+        // The answer to the outstanding NextBatch no longer leads to a poll: the learner trains nothing more.
+        learner.Tell(new NotEnoughGroups(1, "nothing scored yet"), coordinator.Ref);
+        await coordinator.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(500));
+        learner.Tell(HandOverLearner.Instance, leaving.Ref);
+        Assert.Equal(answer, await leaving.ExpectMsgAsync<LearnerHandedOver>(TimeSpan.FromSeconds(10)));
+        Directory.Delete(root, true);
+    }
+
     [Fact(DisplayName = "LearnerActor: a start that cannot succeed (the ledger refuses) is reported to the host as RunFailed, not retried silently")]
     public async Task Failed_start_is_reported()
     {
