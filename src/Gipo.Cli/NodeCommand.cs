@@ -79,7 +79,7 @@ internal static class NodeCommand
                     BindHostname: membership.Hostname);
                 management.Validate();
             }
-            // The command handles SIGTERM itself (above the graceful leave); Akka's process-exit hook would start a second shutdown.
+            // The command handles SIGTERM and Ctrl+C itself (the graceful leave below); Akka's process-exit hook would start a second shutdown.
             akka = Akka.Configuration.ConfigurationFactory.ParseString("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off").WithFallback(akka);
             var options = new NodeOptions(akka, p => Console.Error.WriteLine($"node: step {p.Step} {Describe(p.Line)}"), Membership: membership, Journal: journal, Tls: tls, Management: management)
             {
