@@ -153,7 +153,7 @@ internal static class NodeCommand
     /// <summary>
     /// The exit code and closing line of a node that left the cluster on request (<paramref name="signal"/>), by what
     /// its learner answered (<see cref="TrainingNode.HandOver"/>): 0 when the hand-over committed its checkpoint (or
-    /// the node hosted no learner), 5 when it failed or the node was alone in its cluster. With no
+    /// the node hosted no learner), 5 when it failed or timed out. With no
     /// <paramref name="standbyLearners"/> the checkpoint waits for the next coordinator/learner node to start.
     /// </summary>
     internal static (int Code, string Message) LeftOnRequest(string signal, Gipo.Cluster.Learning.LearnerHandedOver? handOver, int standbyLearners)

@@ -165,9 +165,9 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         });
         Receive<NotEnoughGroups>(_ => Timers.StartSingleTimer(PollTimer, AskForBatch.Instance, setup.Poll));
         Receive<CommandRejected>(r => throw new InvalidOperationException($"the coordinator rejected {r.Command}: {r.Reason}"));
-        Receive<HandOverLearner>(_ =>
+        Receive<HandOverLearner>(m =>
         {
-            var reply = HandOver();
+            var reply = HandOver(m.Checkpoint);
             Sender.Tell(reply);
             Become(() => HandedOver(reply));
         });
@@ -321,17 +321,21 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
     /// <summary>
     /// The learner's part of a graceful leave (<see cref="HandOverLearner"/>). The request is handled between messages, so
     /// the step in progress has finished (and was reported to the ledger); what is left is to make it durable: a
-    /// checkpoint of the current step, committed to the ledger, unless the last committed one is of that step already.
-    /// Failures are answered, not thrown: the node leaves either way, and the standby then resumes from the last
-    /// checkpoint that was committed.
+    /// checkpoint of the current step, committed to the ledger, unless the last committed one is of that step already
+    /// (or, without <paramref name="checkpoint"/>, only the name of the last committed one). Failures are answered, not
+    /// thrown: the node leaves either way, and the standby then resumes from the last checkpoint that was committed.
     /// </summary>
-    private LearnerHandedOver HandOver()
+    private LearnerHandedOver HandOver(bool checkpoint)
     {
         Timers.CancelAll(); // no more polls for a batch
         if (learner is not { } l) return new LearnerHandedOver(-1, -1, null, false, null);
         try
         {
             var status = AskLedger(GetStatus.Instance).Ledger;
+            if (!checkpoint)
+                return status.LastCheckpoint is { } committed
+                    ? new LearnerHandedOver(committed.LearnerStep, committed.PolicyVersion, CheckpointPath.Folder(RunRoot, committed.Path), false, null)
+                    : new LearnerHandedOver(0, 0, null, false, null);
             // Nothing trained yet: the standby starts from the base model, as this learner would.
             if (l.Step == 0 && status.LastCheckpoint is null) return new LearnerHandedOver(0, 0, null, false, null);
             if (status.LastCheckpoint is { } last && last.LearnerStep == l.Step)

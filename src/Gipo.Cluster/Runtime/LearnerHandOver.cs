@@ -35,7 +35,11 @@ public static class LearnerHandOver
     /// learner node, a sampler node); an answer with <see cref="LearnerHandedOver.Error"/> when it failed or did not
     /// answer in time.
     /// </summary>
-    public static async Task<LearnerHandedOver?> RunAsync(ActorSystem system, string learnerPath, TimeSpan timeout)
+    /// <param name="system">This node's actor system.</param>
+    /// <param name="learnerPath">Where the learner lives when this node hosts it.</param>
+    /// <param name="timeout">How long the step in progress and the checkpoint may take.</param>
+    /// <param name="checkpoint">Commit a checkpoint of the current step (<see cref="HandOverLearner.Checkpoint"/>).</param>
+    public static async Task<LearnerHandedOver?> RunAsync(ActorSystem system, string learnerPath, TimeSpan timeout, bool checkpoint = true)
     {
         var deadline = DateTime.UtcNow + timeout;
         try
@@ -46,12 +50,12 @@ public static class LearnerHandOver
             if (identity.Subject is not { } learner) return null;
             var left = deadline - DateTime.UtcNow;
             if (left <= TimeSpan.Zero) throw new AskTimeoutException("no time left");
-            return await learner.Ask<LearnerHandedOver>(HandOverLearner.Instance, left).ConfigureAwait(false);
+            return await learner.Ask<LearnerHandedOver>(new HandOverLearner(checkpoint), left).ConfigureAwait(false);
         }
         catch (AskTimeoutException)
         {
             return new LearnerHandedOver(-1, -1, null, false,
-                $"the learner did not hand over within {timeout.TotalSeconds:F0} s (akka.coordinated-shutdown.phases.{Phase}.timeout): its step was still running");
+                $"the learner did not hand over within {timeout.TotalSeconds:F0} s: its step was still running");
         }
     }
 }

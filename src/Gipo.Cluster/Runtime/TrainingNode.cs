@@ -336,13 +336,17 @@ public sealed class TrainingNode : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         stopRequested = true;
+        var cluster = Akka.Cluster.Cluster.Get(System);
+        var alone = cluster.State.Members.Count(m => m.Status != Akka.Cluster.MemberStatus.Removed) <= 1;
+        if (alone && hostsLearner && !outcome.Task.IsCompleted && !cluster.IsTerminated)
+        {
+            // Alone, the shutdown below stops the coordinator within moments, and a learner still inside a checkpoint
+            // would find no one to commit it to. So the learner hands over first, while the coordinator is there:
+            // gipo train only lets it finish the message it is in (a quick stop); a gipo node, the last of its
+            // cluster, also commits a checkpoint of its step for the node that continues the run.
+            HandOver = await LearnerHandOver.RunAsync(System, LearnerPath, clusterNode ? HandOverTimeout : TimeSpan.FromSeconds(10), checkpoint: clusterNode);
+        }
         var shutdown = CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
-        var alone = Akka.Cluster.Cluster.Get(System).State.Members.Count(m => m.Status != Akka.Cluster.MemberStatus.Removed) <= 1;
-        // The last learner node of a cluster has no standby to hand over to: the run stops at its last checkpoint.
-        if (alone && hostsLearner && clusterNode && !outcome.Task.IsCompleted)
-            HandOver ??= new LearnerHandedOver(-1, -1, null, false,
-                "this was the cluster's last node: no standby learner to hand over to; the run stops at its last committed checkpoint " +
-                "and continues when a coordinator/learner node is started again with the same run id");
         if (alone && await Task.WhenAny(shutdown, Task.Delay(TimeSpan.FromSeconds(2))) != shutdown)
         {
             // An actor blocked in a synchronous ask (the learner, up to its ask time-out) can hold termination for tens
@@ -372,13 +376,23 @@ public sealed class TrainingNode : IAsyncDisposable
             // The run finished (its last checkpoint is committed) or failed here: nothing left to hand over, and the
             // coordinator the learner would ask may be gone already.
             if (outcome.Task.IsCompleted) return Akka.Done.Instance;
-            // A second short of the phase's time-out, so the answer (or its absence) is recorded before the phase gives up.
             StandbyLearners = cluster.State.Members.Count(m => m.HasRole(NodeRoles.Learner) && m.Status is Akka.Cluster.MemberStatus.Up or Akka.Cluster.MemberStatus.WeaklyUp
                                                                 && !m.UniqueAddress.Equals(cluster.SelfUniqueAddress));
-            var timeout = shutdown.Timeout(LearnerHandOver.Phase) - TimeSpan.FromSeconds(1);
-            HandOver = await LearnerHandOver.RunAsync(System, $"/user/{LearnerName}/singleton/{LearnerName}", timeout > TimeSpan.Zero ? timeout : TimeSpan.FromSeconds(1));
+            HandOver = await LearnerHandOver.RunAsync(System, LearnerPath, HandOverTimeout);
             return Akka.Done.Instance;
         });
+    }
+
+    private static string LearnerPath => $"/user/{LearnerName}/singleton/{LearnerName}";
+
+    /// <summary>A second short of the hand-over phase's time-out, so the answer (or its absence) is recorded before the phase gives up.</summary>
+    private TimeSpan HandOverTimeout
+    {
+        get
+        {
+            var timeout = CoordinatedShutdown.Get(System).Timeout(LearnerHandOver.Phase) - TimeSpan.FromSeconds(1);
+            return timeout > TimeSpan.Zero ? timeout : TimeSpan.FromSeconds(1);
+        }
     }
 
     /// <summary>The outcome when the cluster removes this node: it asked to leave, or it was downed.</summary>

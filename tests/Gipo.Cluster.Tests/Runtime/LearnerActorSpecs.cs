@@ -76,7 +76,7 @@ public sealed class LearnerActorSpecs(ITestOutputHelper output) : SqliteTestKit(
         coordinator.Reply(new RunStatus("spec", fresh));
         Assert.Equal(1, (await coordinator.ExpectMsgAsync<NextBatch>(TimeSpan.FromSeconds(30))).LearnerStep);
 
-        learner.Tell(HandOverLearner.Instance, leaving.Ref);
+        learner.Tell(new HandOverLearner(Checkpoint: true), leaving.Ref);
         await coordinator.ExpectMsgAsync<GetStatus>(TimeSpan.FromSeconds(30));
         coordinator.Reply(new RunStatus("spec", fresh));
         var answer = await leaving.ExpectMsgAsync<LearnerHandedOver>(TimeSpan.FromSeconds(30));
@@ -86,7 +86,7 @@ public sealed class LearnerActorSpecs(ITestOutputHelper output) : SqliteTestKit(
         // The answer to the outstanding NextBatch no longer leads to a poll: the learner trains nothing more.
         learner.Tell(new NotEnoughGroups(1, "nothing scored yet"), coordinator.Ref);
         await coordinator.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(500));
-        learner.Tell(HandOverLearner.Instance, leaving.Ref);
+        learner.Tell(new HandOverLearner(Checkpoint: false), leaving.Ref);
         Assert.Equal(answer, await leaving.ExpectMsgAsync<LearnerHandedOver>(TimeSpan.FromSeconds(10)));
         Directory.Delete(root, true);
     }
