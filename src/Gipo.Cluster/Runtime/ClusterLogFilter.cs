@@ -18,7 +18,8 @@ public sealed partial class ClusterLogFilter
     // Peer incarnations ("address#uid") already reported lost.
     private readonly HashSet<string> reported = new(StringComparer.Ordinal);
 
-    // Causes that mean "the peer went away", which the lost-peer line (or a normal leave) already explains.
+    // Causes that mean "the peer went away", which the lost-peer line (or a normal leave) already explains. By name:
+    // Akka.Remote's exception types are internal.
     private static readonly HashSet<string> PeerGoneCauses = new(StringComparer.Ordinal)
     {
         "EndpointDisassociatedException", "ShutDownAssociation", "InvalidAssociation", "InvalidAssociationException",

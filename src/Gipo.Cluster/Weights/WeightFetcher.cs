@@ -55,10 +55,18 @@ public sealed class WeightFetcher : ReceiveActor, IWithTimers
     private System.Diagnostics.Stopwatch? storeGone;
     private bool storeGoneWarned;
 
-    /// <summary>Use <see cref="Props"/>.</summary>
-    public WeightFetcher(IActorRef store, WeightTransferSettings? settings)
+    private readonly TimeSpan storeGoneWarning;
+
+    /// <summary>Use <see cref="Props(IActorRef, WeightTransferSettings?)"/>.</summary>
+    public WeightFetcher(IActorRef store, WeightTransferSettings? settings) : this(store, settings, StoreGoneWarning)
+    {
+    }
+
+    /// <summary>Use <see cref="Props(IActorRef, WeightTransferSettings?)"/>; <paramref name="storeGoneWarning"/> replaces <see cref="StoreGoneWarning"/>.</summary>
+    public WeightFetcher(IActorRef store, WeightTransferSettings? settings, TimeSpan storeGoneWarning)
     {
         this.store = store;
+        this.storeGoneWarning = storeGoneWarning;
         this.settings = settings ?? WeightTransferSettings.Create(Context.System);
         Receive<PolicyPublished>(OnAnnounced);
         Receive<WeightChunk>(OnChunk);
@@ -75,6 +83,10 @@ public sealed class WeightFetcher : ReceiveActor, IWithTimers
     /// </summary>
     public static Props Props(IActorRef store, WeightTransferSettings? settings = null) =>
         Akka.Actor.Props.Create(() => new WeightFetcher(store, settings)).WithDispatcher(Akka.Dispatch.Dispatchers.DefaultDispatcherId);
+
+    /// <summary>Props with another <see cref="StoreGoneWarning"/> (tests).</summary>
+    internal static Props Props(IActorRef store, WeightTransferSettings? settings, TimeSpan storeGoneWarning) =>
+        Akka.Actor.Props.Create(() => new WeightFetcher(store, settings, storeGoneWarning)).WithDispatcher(Akka.Dispatch.Dispatchers.DefaultDispatcherId);
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
@@ -302,7 +314,7 @@ public sealed class WeightFetcher : ReceiveActor, IWithTimers
 
     private void OnResubscribeTick()
     {
-        if (storeGone is { } gone && !storeGoneWarned && gone.Elapsed >= StoreGoneWarning)
+        if (storeGone is { } gone && !storeGoneWarned && gone.Elapsed >= storeGoneWarning)
         {
             storeGoneWarned = true;
             log.Warning("no weight store for {0:F0} s: still re-subscribing every {1} (is a learner node up?)", gone.Elapsed.TotalSeconds, settings.ResubscribeInterval);
