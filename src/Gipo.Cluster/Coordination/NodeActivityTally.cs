@@ -48,8 +48,13 @@ public sealed class NodeActivityTally
     public static string NodeOf(string holder)
     {
         ArgumentNullException.ThrowIfNull(holder);
-        if (!ActorPath.TryParse(holder, out var path)) return holder;
-        var address = path.Address;
+        return ActorPath.TryParse(holder, out var path) ? NodeOf(path.Address) : holder;
+    }
+
+    /// <summary>The node of <paramref name="address"/>: <c>host:port</c>, or <c>local</c> without a host.</summary>
+    public static string NodeOf(Address address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
         return address.Host is null ? "local" : $"{address.Host}:{address.Port}";
     }
 

@@ -270,7 +270,9 @@ public sealed class RunCoordinator : ReceivePersistentActor, IWithTimers
     {
         var fromStep = ledger.LearnerStep;
         var decision = ledger.RollbackTo(m.LearnerStep);
-        var node = NodeActivityTally.NodeOf(HolderId(Sender));
+        // The learner asks (a temporary actor): a local one has no address in its path, so it is this node's.
+        var address = Sender.Path.Address.HasGlobalScope ? Sender.Path.Address : ((ExtendedActorSystem)Context.System).Provider.DefaultAddress;
+        var node = NodeActivityTally.NodeOf(address);
         Learner(m, decision, () =>
         {
             if (RollbackReport(node, fromStep, decision) is { } report) log.Warning("{0}", report);
