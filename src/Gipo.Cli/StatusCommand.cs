@@ -11,8 +11,9 @@ namespace Gipo.Cli;
 /// <c>gipo status --run ID</c>: a run's progress from its journal (read-only; works while the run is going and after):
 /// learner step and policy version, target, groups by ledger state and drop reason, the last checkpoint, and an audit
 /// of the event log (nothing lost, nothing trained twice, the staleness bound in force at each step held) and of the
-/// rollout log against it (every consumed group recorded once, none missing), and the live settings changes
-/// (<c>gipo set</c>) with the steps they took effect at.
+/// rollout log against it (every consumed group recorded once, none missing), the live settings changes
+/// (<c>gipo set</c>) with the steps they took effect at, and per node the leases it was given and how they ended, the
+/// samples it delivered, its recent samples/s and when the journal last saw it (<see cref="NodeActivityTally"/>).
 /// </summary>
 internal static class StatusCommand
 {
@@ -20,7 +21,7 @@ internal static class StatusCommand
     {
         var run = new Option<string>("--run") { Description = "run id (folder under --runs-dir) or run folder", Required = true };
         var runsDir = new Option<string>("--runs-dir") { Description = "where run folders live", DefaultValueFactory = _ => "runs" };
-        var json = new Option<bool>("--json") { Description = "one JSON object: step, policy_version, target_steps, finished, groups, last_checkpoint, audit, settings_changes" };
+        var json = new Option<bool>("--json") { Description = "one JSON object: step, policy_version, target_steps, finished, groups, last_checkpoint, nodes, audit, settings_changes" };
         var postgres = new Option<string?>("--postgres") { Description = "the cluster's journal (Npgsql connection string) instead of the run folder's SQLite file [GIPO_POSTGRES]" };
         var command = new Command("status", "Show a training run's state from its journal.") { run, runsDir, json, postgres };
         command.SetAction(r => CommandErrors.Run(() =>
@@ -42,6 +43,7 @@ internal static class StatusCommand
             var clean = audit is null || (audit.Clean && rollouts is not { Clean: false });
             var problems = (audit?.Problems() ?? []).Concat(rollouts?.Problems ?? []).ToList();
             var (start, last) = TrainCommand.EvalRange(folder.Metrics);
+            var nodes = NodeActivityTally.Of(journal, ledger.LeaseDuration);
             var groups = new Dictionary<string, object>
             {
                 ["issued"] = status.Groups.Issued, ["generated"] = status.Groups.Generated, ["scored"] = status.Groups.Scored,
@@ -58,6 +60,7 @@ internal static class StatusCommand
                     finished = status.Complete, groups, samples_consumed = status.SamplesConsumed,
                     last_checkpoint = status.LastCheckpoint is { } c ? new { step = c.LearnerStep, policy_version = c.PolicyVersion, manifest = CheckpointPath.Resolve(folder.Root, c.Path), sha256 = c.Sha256 } : null,
                     eval_pass_at_1_start = start, eval_pass_at_1 = last, journal_events = journal.LastSequenceNr,
+                    nodes = NodesJson(nodes), nodes_from_event = journal.SnapshotSequenceNr + 1,
                     settings_changes = changes.Select(c => new
                     {
                         request_id = c.RequestId, effective_step = c.EffectiveStep, changes = c.Changes.ToDictionary(x => x.Key, x => x.Value),
@@ -83,6 +86,7 @@ internal static class StatusCommand
             Console.WriteLine(status.LastCheckpoint is { } ck ? $"  last checkpoint: step {ck.LearnerStep} ({CheckpointPath.Folder(folder.Root, ck.Path)})" : "  last checkpoint: none yet");
             foreach (var c in changes)
                 Console.WriteLine($"  settings changed from step {c.EffectiveStep}: {string.Join(", ", c.Changes.Select(x => $"{x.Key} = {x.Value}"))}");
+            foreach (var line in NodesText(nodes, journal.SnapshotSequenceNr, DateTime.UtcNow)) Console.WriteLine(line);
             if (start is not null) Console.WriteLine($"  held-out pass@1: {start:F3} at step 0 → {last:F3} at the last evaluation");
             if (audit is not null)
                 Console.WriteLine(audit.Clean
@@ -97,6 +101,33 @@ internal static class StatusCommand
         }));
         return command;
     }
+
+    /// <summary>The <c>nodes</c> array of <c>status --json</c>: one object per node, by address.</summary>
+    internal static IReadOnlyList<Dictionary<string, object?>> NodesJson(IReadOnlyList<NodeActivity> nodes) =>
+        [.. nodes.Select(n => new Dictionary<string, object?>
+        {
+            ["node"] = n.Node, ["leases_issued"] = n.LeasesIssued, ["leases_completed"] = n.LeasesCompleted, ["leases_reissued"] = n.LeasesReissued,
+            ["samples_delivered"] = n.SamplesDelivered, ["samples_per_second"] = n.SamplesPerSecond,
+            ["last_seen"] = n.LastSeenUtc?.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture),
+        })];
+
+    /// <summary>The per-node lines of the text status; <paramref name="nowUtc"/> dates "last seen … ago".</summary>
+    internal static IReadOnlyList<string> NodesText(IReadOnlyList<NodeActivity> nodes, long snapshotSequenceNr, DateTime nowUtc)
+    {
+        if (nodes.Count == 0) return ["  nodes: none has leased work yet"];
+        var since = snapshotSequenceNr > 0 ? $" (from journal event {snapshotSequenceNr + 1}; earlier ones are in a snapshot)" : "";
+        var lines = new List<string> { $"  nodes{since}: leases issued / completed / re-issued, samples delivered, samples/s over the last {NodeActivityTally.Window.TotalSeconds:F0} s of the journal, last seen" };
+        foreach (var n in nodes)
+        {
+            var rate = n.SamplesPerSecond is { } r ? r.ToString("F2", System.Globalization.CultureInfo.InvariantCulture) : "-";
+            var seen = n.LastSeenUtc is { } t ? $"{t:yyyy-MM-dd HH:mm:ss} UTC ({Ago(nowUtc - t)} ago)" : "unknown";
+            lines.Add($"    {n.Node}: {n.LeasesIssued} / {n.LeasesCompleted} / {n.LeasesReissued}, {n.SamplesDelivered} samples, {rate} samples/s, last seen {seen}");
+        }
+        return lines;
+    }
+
+    private static string Ago(TimeSpan t) =>
+        t < TimeSpan.Zero ? "0 s" : t.TotalSeconds < 120 ? $"{t.TotalSeconds:F0} s" : t.TotalMinutes < 120 ? $"{t.TotalMinutes:F0} min" : $"{t.TotalHours:F1} h";
 
     /// <summary>The run's journal in a cluster's PostgreSQL database (an unreachable server is an error naming it).</summary>
     internal static RunJournal ReadPostgres(string connectionString, string runId)

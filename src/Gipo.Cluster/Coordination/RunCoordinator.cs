@@ -72,10 +72,10 @@ public sealed class RunCoordinator : ReceivePersistentActor, IWithTimers
         Command<NextBatch>(OnNextBatch);
         Command<StepCompleted>(m => Learner(m, ledger.CompleteStep(m.LearnerStep, m.PolicyVersion)));
         Command<CommitCheckpoint>(m => Learner(m, ledger.CommitCheckpoint(m.LearnerStep, m.PolicyVersion, m.Path, m.Sha256)));
-        Command<RollbackToCheckpoint>(m => Learner(m, ledger.RollbackTo(m.LearnerStep)));
+        Command<RollbackToCheckpoint>(OnRollback);
         Command<GetStatus>(_ => Sender.Tell(Status()));
         Command<ChangeSettings>(OnChangeSettings);
-        Command<CheckLeases>(_ => PersistThen(ledger.ExpireLeases(Now), () => { }));
+        Command<CheckLeases>(_ => OnCheckLeases());
         Command<Terminated>(OnTerminated);
         Command<ActorIdentity>(OnIdentity);
         Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
@@ -120,7 +120,7 @@ public sealed class RunCoordinator : ReceivePersistentActor, IWithTimers
         foreach (var holder in ledger.LeaseHolders)
         {
             if (ActorPath.TryParse(holder, out var path)) Context.ActorSelection(path).Tell(new Identify(holder));
-            else PersistThen(ledger.HolderDied(holder), () => { });
+            else Reissue(holder, "is not an actor path", ledger.HolderDied(holder));
         }
     }
 
@@ -246,7 +246,7 @@ public sealed class RunCoordinator : ReceivePersistentActor, IWithTimers
         log.Warning("{0}", decision.Reason);
     }
 
-    private void Learner(object command, CommandDecision decision)
+    private void Learner(object command, CommandDecision decision, Action? journaled = null)
     {
         var replyTo = Sender;
         if (!decision.Accepted)
@@ -254,7 +254,53 @@ public sealed class RunCoordinator : ReceivePersistentActor, IWithTimers
             replyTo.Tell(new CommandRejected(command.GetType().Name, decision.Rejection!));
             return;
         }
-        PersistThen(decision.Events, () => replyTo.Tell(Status()));
+        PersistThen(decision.Events, () =>
+        {
+            journaled?.Invoke();
+            replyTo.Tell(Status());
+        });
+    }
+
+    /// <summary>
+    /// A learner starting on a run that has steps behind it (a resume, or a standby taking over after the active
+    /// learner's node died) rolls the ledger back to the last checkpoint. Work lost that way is a warning an operator
+    /// sees without reading the journal: which node took over, from which step, and how many groups went back.
+    /// </summary>
+    private void OnRollback(RollbackToCheckpoint m)
+    {
+        var fromStep = ledger.LearnerStep;
+        var decision = ledger.RollbackTo(m.LearnerStep);
+        // The learner asks (a temporary actor): a local one has no address in its path, so it is this node's.
+        var address = Sender.Path.Address.HasGlobalScope ? Sender.Path.Address : ((ExtendedActorSystem)Context.System).Provider.DefaultAddress;
+        var node = NodeActivityTally.NodeOf(address);
+        Learner(m, decision, () =>
+        {
+            if (RollbackReport(node, fromStep, decision) is { } report) log.Warning("{0}", report);
+            else log.Info("learner on {0} resumes at the checkpoint of step {1}; nothing to roll back", node, m.LearnerStep);
+        });
+    }
+
+    /// <summary>
+    /// The warning of an accepted rollback that undid something, or null when it undid nothing (the learner stopped
+    /// right at its checkpoint with no group in flight).
+    /// </summary>
+    internal static string? RollbackReport(string learnerNode, long fromStep, CommandDecision decision)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        var to = decision.Events.OfType<RolledBackToCheckpoint>().Single().LearnerStep;
+        var returned = decision.Events.Count(e => e is GroupDropped);
+        return fromStep == to && returned == 0
+            ? null
+            : $"learner on {learnerNode} took over the run at step {fromStep}: rolled back to the checkpoint of step {to}, {returned} group(s) returned to the pool";
+    }
+
+    private void OnCheckLeases()
+    {
+        var expired = ledger.ExpireLeases(Now);
+        foreach (var node in expired.OfType<GroupDropped>().Select(d => NodeActivityTally.NodeOf(ledger.Group(d.GroupId)?.Holder ?? "?"))
+                     .GroupBy(n => n, StringComparer.Ordinal))
+            log.Warning("{0} lease(s) held on node {1} passed their deadline: re-issued", node.Count(), node.Key);
+        PersistThen(expired, () => { });
     }
 
     private void OnTerminated(Terminated t)
@@ -262,9 +308,7 @@ public sealed class RunCoordinator : ReceivePersistentActor, IWithTimers
         var holder = holders.FirstOrDefault(kv => kv.Value.Equals(t.ActorRef)).Key;
         if (holder is null) return;
         holders.Remove(holder);
-        var events = ledger.HolderDied(holder);
-        if (events.Count > 0) log.Info("lease holder {0} terminated: re-issuing {1} group(s)", t.ActorRef.Path, events.Count);
-        PersistThen(events, () => { });
+        Reissue(holder, "terminated", ledger.HolderDied(holder));
     }
 
     private void OnIdentity(ActorIdentity identity)
@@ -272,7 +316,15 @@ public sealed class RunCoordinator : ReceivePersistentActor, IWithTimers
         if (identity.MessageId is not string holder) return;
         // The same path with another uid is a new incarnation: the one that held the lease is gone.
         if (identity.Subject is { } subject && HolderId(subject) == holder) Watch(holder, subject);
-        else PersistThen(ledger.HolderDied(holder), () => { });
+        else Reissue(holder, "is gone (not found after the coordinator recovered)", ledger.HolderDied(holder));
+    }
+
+    /// <summary>Journals the re-issue of a dead holder's leases, with one warning naming its node and the count.</summary>
+    private void Reissue(string holder, string why, IReadOnlyList<ILedgerEvent> events)
+    {
+        if (events.Count > 0)
+            log.Warning("lease holder {0} on node {1} {2}: {3} lease(s) re-issued", holder, NodeActivityTally.NodeOf(holder), why, events.Count);
+        PersistThen(events, () => { });
     }
 
     // ------------------------------------------------------------------------------------------------ plumbing

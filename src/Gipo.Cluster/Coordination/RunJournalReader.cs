@@ -28,6 +28,12 @@ public sealed record RunJournal(string RunId, IReadOnlyList<ILedgerEvent> Events
     /// <summary>Nothing was ever journaled for this run (wrong run id or database, or the run has not started).</summary>
     public bool IsEmpty => LastSequenceNr == 0;
 
+    /// <summary>
+    /// When each of <see cref="Events"/> was written (the journal's own timestamp, UTC; null where a row has none), index by index; null when the
+    /// journal was not read from a database (an in-memory journal). Only <see cref="NodeActivityTally"/> uses them.
+    /// </summary>
+    public IReadOnlyList<DateTime?>? EventTimesUtc { get; init; }
+
     /// <summary>The ledger these events (on top of the snapshot, if any) describe.</summary>
     public RunLedger Replay(LedgerSettings settings) => RunLedger.Replay(settings, Events, Snapshot);
 }
@@ -139,18 +145,18 @@ public sealed class RunJournalReader
             .WaitAsync(cancellationToken)
             .ConfigureAwait(false);
 
-        var events = new List<(long SequenceNr, ILedgerEvent Event)>(envelopes.Count);
+        var events = new List<(long SequenceNr, ILedgerEvent Event, DateTime? WrittenUtc)>(envelopes.Count);
         foreach (var envelope in envelopes)
         {
             if (envelope.Event is not ILedgerEvent e)
                 throw new InvalidOperationException($"'{persistenceId}' sequence {envelope.SequenceNr} holds a {envelope.Event?.GetType().Name ?? "null"}, not a ledger event");
             if (events.Count > 0 && envelope.SequenceNr != events[^1].SequenceNr + 1)
                 throw new InvalidOperationException($"'{persistenceId}' has a gap: sequence {envelope.SequenceNr} follows {events[^1].SequenceNr}");
-            events.Add((envelope.SequenceNr, e));
+            events.Add((envelope.SequenceNr, e, WrittenUtc(envelope.Timestamp)));
         }
         var last = events.Count > 0 ? events[^1].SequenceNr : 0;
         if (events.Count > 0 && events[0].SequenceNr == 1)
-            return new RunJournal(runId, [.. events.Select(x => x.Event)], last, null, 0);
+            return new RunJournal(runId, [.. events.Select(x => x.Event)], last, null, 0) { EventTimesUtc = [.. events.Select(x => x.WrittenUtc)] };
 
         // Events 1..first−1 are gone (or every event is): only a snapshot at or after first−1 can stand in for them.
         var snapshot = await LoadLatestSnapshotAsync(persistenceId, cancellationToken).ConfigureAwait(false);
@@ -166,9 +172,16 @@ public sealed class RunJournalReader
             throw new InvalidOperationException(
                 $"'{persistenceId}' starts at sequence {events[0].SequenceNr} but its latest snapshot is of sequence {snapshotSequenceNr}: events in between are missing");
         }
-        return new RunJournal(runId, [.. events.Where(x => x.SequenceNr > snapshotSequenceNr).Select(x => x.Event)],
-            Math.Max(last, snapshotSequenceNr), ledgerSnapshot, snapshotSequenceNr);
+        var kept = events.Where(x => x.SequenceNr > snapshotSequenceNr).ToList();
+        return new RunJournal(runId, [.. kept.Select(x => x.Event)], Math.Max(last, snapshotSequenceNr), ledgerSnapshot, snapshotSequenceNr)
+        {
+            EventTimesUtc = [.. kept.Select(x => x.WrittenUtc)],
+        };
     }
+
+    // Akka.Persistence.Sql stamps each row with DateTime.UtcNow.Ticks when it is written.
+    private static DateTime? WrittenUtc(long ticks) =>
+        ticks > DateTime.MinValue.Ticks && ticks <= DateTime.MaxValue.Ticks ? new DateTime(ticks, DateTimeKind.Utc) : null;
 
     private async Task<(long SequenceNr, LedgerSnapshot Snapshot)?> LoadLatestSnapshotAsync(string persistenceId, CancellationToken cancellationToken)
     {

@@ -65,8 +65,9 @@ public static class MetricsPlots
                 [Series("clip high", rows, "clip_frac_high"), Series("clip low", rows, "clip_frac_low"), Series("mean |w−1|", rows, "is_weight_mean_abs_dev")]),
             Figure(outputDir, "staleness.png", "Staleness of trained groups (versions behind the learner)", "versions",
                 [Series("mean", rows, "staleness_mean"), Series("max", rows, "staleness_max")]),
-            Figure(outputDir, "throughput.png", "Generated samples per second and learner idle fraction", "value",
-                [Series("samples/s", rows, "samples_per_second"), Series("learner idle fraction", rows, "learner_idle_fraction")]),
+            Figure(outputDir, "throughput.png", "Generated samples per second (run average and since the previous step) and learner idle fraction", "value",
+                [Series("samples/s, run average", rows, "samples_per_second"), Series("samples/s, recent", rows, "samples_per_second_recent"),
+                 Series("learner idle fraction", rows, "learner_idle_fraction")]),
         ];
     }
 

@@ -17,6 +17,12 @@ public sealed record ProgressReport(long Step, JsonObject Line, bool Evaluation)
 /// TensorBoard event files (<see cref="TensorBoardWriter"/>, tags by <see cref="TensorBoardTags"/>) when a folder is given.
 /// On resume the log and the event files are cut back to the checkpoint's step (atomically), so a resumed run's log has
 /// each step once.
+/// <para>
+/// Throughput counters (<c>samples_generated</c>, <c>tokens_generated</c>, <c>run_seconds</c>) are the run's, not this
+/// actor's: a sink started by a resume or a fail-over takes them from the last line the rewind keeps and counts on
+/// from there, so <c>samples_per_second</c> (their running ratio) is not reset to zero by a new learner node.
+/// <c>samples_per_second_recent</c> is the rate since the previous line (about one learner step).
+/// </para>
 /// </summary>
 public sealed class MetricsSink : ReceiveActor
 {
@@ -31,6 +37,12 @@ public sealed class MetricsSink : ReceiveActor
     private long generatedSamples;
     private long generatedTokens;
     private double samplerBusySeconds;
+
+    // The run's counters when this sink's own counting began (0 for a new run, the kept log's last line after a rewind).
+    private RunThroughput start = RunThroughput.Zero;
+
+    // The run's counters at the previous line: the recent rate is measured from there.
+    private RunThroughput previous = RunThroughput.Zero;
     private readonly HashSet<string> samplers = new(StringComparer.Ordinal);
 
     /// <summary>Use <see cref="Props"/>.</summary>
@@ -77,9 +89,9 @@ public sealed class MetricsSink : ReceiveActor
             return;
         }
         var seconds = clock.Elapsed.TotalSeconds;
-        line["samples_generated"] = generatedSamples;
-        line["tokens_generated"] = generatedTokens;
-        line["samples_per_second"] = seconds > 0 ? Math.Round(generatedSamples / seconds, 3) : null;
+        var now = new RunThroughput(start.Samples + generatedSamples, start.Tokens + generatedTokens, start.Seconds + seconds);
+        now.WriteTo(line, previous);
+        previous = now;
         line["sampler_busy_fraction"] = seconds > 0 && samplers.Count > 0 ? Math.Round(samplerBusySeconds / (seconds * samplers.Count), 4) : null;
         writer ??= new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read));
         writer.WriteLine(line.ToJsonString());
@@ -123,13 +135,23 @@ public sealed class MetricsSink : ReceiveActor
                 log.Warning("TensorBoard events not rewound to step {0}: {1}", step, e.Message);
             }
         }
+        // Count on from the kept log's last line; what this sink counted before the rewind belongs to dropped lines.
+        generatedSamples = generatedTokens = 0;
+        samplerBusySeconds = 0;
+        samplers.Clear();
+        clock.Restart();
+        start = previous = RunThroughput.Zero;
         if (!File.Exists(path)) return 0;
         var kept = new List<string>();
         foreach (var text in File.ReadLines(path))
         {
             try
             {
-                if (JsonNode.Parse(text) is JsonObject o && o["step"]?.GetValue<long>() is { } s && s <= step) kept.Add(text);
+                if (JsonNode.Parse(text) is JsonObject o && o["step"]?.GetValue<long>() is { } s && s <= step)
+                {
+                    kept.Add(text);
+                    start = previous = RunThroughput.Of(o);
+                }
             }
             catch (JsonException)
             {

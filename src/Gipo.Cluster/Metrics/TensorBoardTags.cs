@@ -31,7 +31,7 @@ public static class TensorBoardTags
 
     private static readonly HashSet<string> SystemKeys = new(StringComparer.Ordinal)
     {
-        "samples_per_second", "sampler_busy_fraction", "learner_wait_seconds", "learner_idle_fraction", "learner_seconds",
+        "samples_per_second", "samples_per_second_recent", "run_seconds", "sampler_busy_fraction", "learner_wait_seconds", "learner_idle_fraction", "learner_seconds",
         "prox_seconds", "ppo_seconds", "seconds",
     };
 

@@ -6,7 +6,8 @@ namespace Gipo.Cluster.Runtime;
 
 /// <summary>
 /// Akka's log on standard error. Akka's own console logger writes to standard output, which belongs to a command's
-/// results (<c>--json</c> lines that scripts parse); a node's log lines go where its progress goes.
+/// results (<c>--json</c> lines that scripts parse); a node's log lines go where its progress goes. The remoting noise
+/// of a lost peer becomes one line per peer (<see cref="ClusterLogFilter"/>).
 /// </summary>
 public sealed class StandardErrorLogger : ReceiveActor, IRequiresMessageQueue<ILoggerMessageQueueSemantics>
 {
@@ -14,6 +15,10 @@ public sealed class StandardErrorLogger : ReceiveActor, IRequiresMessageQueue<IL
     public StandardErrorLogger()
     {
         Receive<InitializeLogger>(_ => Sender.Tell(new LoggerInitialized()));
-        Receive<LogEvent>(e => Console.Error.WriteLine(e.ToString()));
+        var filter = new ClusterLogFilter();
+        Receive<LogEvent>(e =>
+        {
+            foreach (var line in filter.Lines(e)) Console.Error.WriteLine(line);
+        });
     }
 }

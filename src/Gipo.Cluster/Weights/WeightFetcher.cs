@@ -20,7 +20,8 @@ namespace Gipo.Cluster.Weights;
 /// announced location when the store died, so a store re-created there resumes the transfer where it stopped);
 /// after <see cref="WeightTransferSettings.MaxRetries"/> such timeouts the transfer waits for the next announcement.
 /// A store that dies is re-subscribed to every <see cref="WeightTransferSettings.ResubscribeInterval"/> until it
-/// announces again.</item>
+/// announces again. Its stop alone is no warning (it stops at every normal end of a run, and moves with the learner
+/// in a fail-over); a warning comes only once it has been gone for <see cref="StoreGoneWarning"/>.</item>
 /// <item>A different version announced mid-transfer replaces the transfer while it is less than
 /// <see cref="WeightTransferSettings.SupersedeBelow"/> done or stalled; otherwise it is fetched right after.</item>
 /// </list>
@@ -30,6 +31,14 @@ public sealed class WeightFetcher : ReceiveActor, IWithTimers
 {
     private const string ChunkTimer = "chunk-timeout";
     private const string ResubscribeTimer = "resubscribe";
+
+    /// <summary>
+    /// How long the weight store may be gone before the fetcher warns: longer than a fail-over takes (the split-brain
+    /// resolver's stable-after, 10 s in hocon/cluster.conf, plus the singleton hand-over) and than a node needs to
+    /// exit at the end of a run.
+    /// </summary>
+    public static readonly TimeSpan StoreGoneWarning = TimeSpan.FromSeconds(60);
+
     private readonly ILoggingAdapter log = Context.GetLogger();
     private readonly IActorRef store;
     private readonly WeightTransferSettings settings;
@@ -42,16 +51,28 @@ public sealed class WeightFetcher : ReceiveActor, IWithTimers
     private PolicyPublished? next;
     private (long Version, string Sha256)? delivered;
 
-    /// <summary>Use <see cref="Props"/>.</summary>
-    public WeightFetcher(IActorRef store, WeightTransferSettings? settings)
+    // Since when the store has been gone (null while one is subscribed to), and whether that was warned about.
+    private System.Diagnostics.Stopwatch? storeGone;
+    private bool storeGoneWarned;
+
+    private readonly TimeSpan storeGoneWarning;
+
+    /// <summary>Use <see cref="Props(IActorRef, WeightTransferSettings?)"/>.</summary>
+    public WeightFetcher(IActorRef store, WeightTransferSettings? settings) : this(store, settings, StoreGoneWarning)
+    {
+    }
+
+    /// <summary>Use <see cref="Props(IActorRef, WeightTransferSettings?)"/>; <paramref name="storeGoneWarning"/> replaces <see cref="StoreGoneWarning"/>.</summary>
+    public WeightFetcher(IActorRef store, WeightTransferSettings? settings, TimeSpan storeGoneWarning)
     {
         this.store = store;
+        this.storeGoneWarning = storeGoneWarning;
         this.settings = settings ?? WeightTransferSettings.Create(Context.System);
         Receive<PolicyPublished>(OnAnnounced);
         Receive<WeightChunk>(OnChunk);
         Receive<WeightsUnavailable>(OnUnavailable);
         Receive<ChunkTimeout>(_ => OnTimeout());
-        Receive<ResubscribeTick>(_ => store.Tell(SubscribePolicy.Instance));
+        Receive<ResubscribeTick>(_ => OnResubscribeTick());
         Receive<Terminated>(OnTerminated);
     }
 
@@ -62,6 +83,10 @@ public sealed class WeightFetcher : ReceiveActor, IWithTimers
     /// </summary>
     public static Props Props(IActorRef store, WeightTransferSettings? settings = null) =>
         Akka.Actor.Props.Create(() => new WeightFetcher(store, settings)).WithDispatcher(Akka.Dispatch.Dispatchers.DefaultDispatcherId);
+
+    /// <summary>Props with another <see cref="StoreGoneWarning"/> (tests).</summary>
+    internal static Props Props(IActorRef store, WeightTransferSettings? settings, TimeSpan storeGoneWarning) =>
+        Akka.Actor.Props.Create(() => new WeightFetcher(store, settings, storeGoneWarning)).WithDispatcher(Akka.Dispatch.Dispatchers.DefaultDispatcherId);
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
@@ -82,6 +107,12 @@ public sealed class WeightFetcher : ReceiveActor, IWithTimers
         var stalled = current?.Stalled(source) ?? false;
         var moved = Track(Sender);
         Timers.Cancel(ResubscribeTimer);
+        if (storeGone is { } gone)
+        {
+            log.Info("weight store {0} announced after {1:F0} s without one", Sender.Path, gone.Elapsed.TotalSeconds);
+            storeGone = null;
+            storeGoneWarned = false;
+        }
         if (current is { } t && Same(t.Notice, m))
         {
             // The same version again: a store that came back announces its latest on re-subscription. Resume there.
@@ -183,7 +214,8 @@ public sealed class WeightFetcher : ReceiveActor, IWithTimers
     {
         if (!m.ActorRef.Equals(source)) return;
         source = null;
-        log.Warning("weight store {0} stopped{1}; re-subscribing every {2}", m.ActorRef.Path,
+        storeGone ??= System.Diagnostics.Stopwatch.StartNew();
+        log.Info("weight store {0} stopped{1}; re-subscribing every {2}", m.ActorRef.Path,
             current is { } t ? $" during the transfer of v{t.Notice.Version} ({t.Progress:P0} done): pulls go to {t.Notice.Location}" : "", settings.ResubscribeInterval);
         if (current is { } running) Resend(running);
         Resubscribe();
@@ -278,6 +310,16 @@ public sealed class WeightFetcher : ReceiveActor, IWithTimers
         Timers.Cancel(ChunkTimer);
         current?.Dispose();
         current = null;
+    }
+
+    private void OnResubscribeTick()
+    {
+        if (storeGone is { } gone && !storeGoneWarned && gone.Elapsed >= storeGoneWarning)
+        {
+            storeGoneWarned = true;
+            log.Warning("no weight store for {0:F0} s: still re-subscribing every {1} (is a learner node up?)", gone.Elapsed.TotalSeconds, settings.ResubscribeInterval);
+        }
+        store.Tell(SubscribePolicy.Instance);
     }
 
     private void Resubscribe()
