@@ -56,6 +56,9 @@ public sealed record NodeOptions(
 
     /// <summary>How long a node waits in a cluster without any coordinator node (after having seen one) before it ends.</summary>
     public TimeSpan OrphanTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The checkpoint a resumed run starts from (<c>gipo train --from-checkpoint</c>); null: the newest valid one.</summary>
+    public CheckpointChoice? FromCheckpoint { get; init; }
 }
 
 /// <summary>
@@ -239,6 +242,7 @@ public sealed class TrainingNode : IAsyncDisposable
                 BeforeStep = options.BeforeLearnerStep, EvalSamplingSeed = run.EvalSamplingSeed, KeepCheckpoints = run.KeepCheckpoints,
                 SamplesDirectory = run.EvalLogSamples > 0 ? folder.Samples : null, EvalLogSamples = run.EvalLogSamples, Health = node.health,
                 RolloutLog = new RolloutStore(folder.Rollouts, run.RolloutLogMaxBytes), Settings = settings,
+                FromCheckpoint = options.FromCheckpoint,
             };
             // Transient learner failures are retried after a back-off; one that would only repeat ends the run (LearnerFailures).
             var learnerFailures = new LearnerFailures();
