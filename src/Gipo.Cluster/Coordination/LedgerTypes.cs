@@ -134,6 +134,16 @@ public sealed record LedgerStatus(
     /// <see cref="LastCheckpoint"/>. Empty from senders that predate it.
     /// </summary>
     public IReadOnlyList<CheckpointCommitted> Checkpoints { get; init; } = [];
+
+    /// <summary>Every value equal, <see cref="Checkpoints"/> compared element by element.</summary>
+    public bool Equals(LedgerStatus? other) =>
+        other is not null && LearnerStep == other.LearnerStep && PolicyVersion == other.PolicyVersion && TargetSteps == other.TargetSteps
+        && Finished == other.Finished && Groups == other.Groups && Drops == other.Drops && Cursor == other.Cursor && Requeued == other.Requeued
+        && TotalIssued == other.TotalIssued && AdmissionCapacity == other.AdmissionCapacity && SamplesConsumed == other.SamplesConsumed
+        && LastCheckpoint == other.LastCheckpoint && Checkpoints.SequenceEqual(other.Checkpoints);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(LearnerStep, PolicyVersion, Groups, Drops, Cursor, TotalIssued, LastCheckpoint, Checkpoints.Count);
 }
 
 /// <summary>

@@ -385,8 +385,8 @@ public sealed class RunLedger
             return Reject($"no checkpoint is committed: a resume starts from step 0, not {learnerStep}");
         var checkpoint = checkpoints.LastOrDefault(c => c.LearnerStep == learnerStep);
         if (checkpoints.Count > 0 && checkpoint is null)
-            return Reject($"no committed checkpoint of step {learnerStep} to roll back to: the last committed checkpoint is of step {LastCheckpoint!.LearnerStep}" +
-                          (checkpoints.Count > 1 ? $" (the run can roll back to steps {string.Join(", ", checkpoints.Select(c => c.LearnerStep))})" : ""));
+            return Reject($"the last committed checkpoint is of step {LastCheckpoint!.LearnerStep}, not {learnerStep}" +
+                          (checkpoints.Count > 1 ? $" (the run can roll back to the checkpoints of steps {string.Join(", ", checkpoints.Select(c => c.LearnerStep))})" : ""));
         var target = checkpoint?.LearnerStep ?? 0;
 
         var undone = active.Values

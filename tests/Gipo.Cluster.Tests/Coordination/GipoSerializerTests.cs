@@ -50,7 +50,7 @@ public sealed class GipoSerializerTests(ITestOutputHelper output)
     public void Value_equality_where_records_have_it()
     {
         var rng = new Random(7);
-        foreach (var type in new[] { typeof(WorkLease), typeof(GroupIssued), typeof(GroupScored), typeof(CheckpointCommitted), typeof(GroupDropped) })
+        foreach (var type in new[] { typeof(WorkLease), typeof(GroupIssued), typeof(GroupScored), typeof(RunStatus), typeof(CheckpointCommitted), typeof(GroupDropped) })
         {
             var original = Generators[type](rng);
             Assert.Equal(original, GipoCodecs.Decode(GipoCodecs.Encode(original), GipoCodecs.ManifestOf(original)));
