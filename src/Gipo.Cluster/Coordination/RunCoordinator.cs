@@ -17,6 +17,18 @@ public sealed record RunCoordinatorOptions(int SnapshotEvery = 500, TimeSpan? Le
     /// </summary>
     public Func<IReadOnlyList<SettingsChanged>, SettingsChanged, string?>? ValidateSettings { get; init; }
 
+    /// <summary>
+    /// Told a <see cref="Learning.RunFailed"/> when a journal failure would repeat on every restart (a full disk:
+    /// <see cref="JournalFaults"/>), so the run ends with the cause instead of a restart loop; null: nobody (tests).
+    /// </summary>
+    public IActorRef? FailureListener { get; init; }
+
+    /// <summary>The journal in words, for messages (<see cref="JournalDatabase.Describe"/>).</summary>
+    public string JournalDescription { get; init; } = "the journal";
+
+    /// <summary>Where the journal's file lives, to say how much space is free there; null when it is not local (PostgreSQL).</summary>
+    public string? JournalPath { get; init; }
+
     /// <summary>Default lease check: once a second.</summary>
     public TimeSpan LeaseCheck => LeaseCheckInterval ?? TimeSpan.FromSeconds(1);
 }
@@ -314,6 +326,31 @@ public sealed class RunCoordinator : ReceivePersistentActor, IWithTimers
             }
             if (--remaining == 0) then();
         });
+    }
+
+    /// <summary>
+    /// A failed write stops the coordinator (Akka's default) and its back-off supervisor starts it again. A failure that
+    /// would repeat on every restart — a full disk under the journal — first ends the run with the cause.
+    /// </summary>
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        ReportIfRepeating(cause, $"{@event.GetType().Name} (sequence {sequenceNr})");
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    /// <inheritdoc cref="OnPersistFailure" />
+    protected override void OnRecoveryFailure(Exception reason, object? message = null)
+    {
+        ReportIfRepeating(reason, "the recovery");
+        base.OnRecoveryFailure(reason, message);
+    }
+
+    private void ReportIfRepeating(Exception cause, string what)
+    {
+        var free = options.JournalPath is { } path ? Learning.DiskSpace.FreeBytes(path) : null;
+        if (JournalFaults.Repeating(cause, what, options.JournalDescription, free) is not { } reason) return;
+        log.Error("{0}", reason);
+        options.FailureListener?.Tell(new Learning.RunFailed(reason));
     }
 
     /// <summary>

@@ -212,6 +212,7 @@ public sealed class TrainingNode : IAsyncDisposable
                 () => BackoffSupervisor.Props(Backoff.OnStop(RunCoordinator.Props(folder.Id, ledger, new RunCoordinatorOptions(run.SnapshotEvery)
                     {
                         ValidateSettings = (journaled, candidate) => ValidateLiveChange(settings, journaled, candidate),
+                        FailureListener = host, JournalDescription = journal.Describe(), JournalPath = journal.LocalFile,
                     }),
                     "ledger", TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(10), 0.2, -1)));
             node.Coordinator = coordinator;
@@ -266,8 +267,11 @@ public sealed class TrainingNode : IAsyncDisposable
                     new SamplingOptions(algorithm.Temperature, MaxNewTokens: algorithm.MaxNewTokens), run.GroupsPerLease, run.Device, run.Poll);
                 system.ActorOf(SamplerSupervisor.Props(run.Samplers, _ => SamplerActor.Props(samplerSetup, coordinator, scorer, store, metrics)), "samplers");
             }
-            // Nodes that do not host the learner learn of the run's end from the coordinator.
-            system.ActorOf(RunEndWatcher.Props(coordinator, host, options.FinishPoll, options.OrphanTimeout), "run-end-watcher");
+            // Nodes that do not host the learner learn of the run's end from the coordinator. A single process hosts the
+            // learner, which reports the end itself; a watcher there would race it when a resumed run that had ended is
+            // rolled back (a damaged final checkpoint, --from-checkpoint) and end the process before the rollback.
+            if (options.Membership is not null)
+                system.ActorOf(RunEndWatcher.Props(coordinator, host, options.FinishPoll, options.OrphanTimeout), "run-end-watcher");
             node.linger = options.FinishLinger;
             node.runRoot = folder.Root;
             return node;
