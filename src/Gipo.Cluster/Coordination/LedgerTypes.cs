@@ -210,6 +210,18 @@ public sealed record BatchDecision(BatchOutcome Outcome, IReadOnlyList<long> Gro
     /// <see cref="BatchOutcome.NotEnough"/> one has none accepted yet. The coordinator warns about it.
     /// </summary>
     public bool CapReached { get; init; }
+
+    /// <summary>
+    /// Under dynamic sampling, complete rounds of B groups filtered for the step while none was kept (every group's
+    /// rewards equal); 0 when a group was kept or dynamic sampling is off. The coordinator warns once per round.
+    /// </summary>
+    public long EmptyRounds { get; init; }
+
+    /// <summary>
+    /// <see cref="EmptyRounds"/> reached <see cref="LedgerSettings.MaxEmptyRounds"/>: nothing suggests the next round will
+    /// keep a group, so the run ends with <see cref="Reason"/> instead of generating for ever.
+    /// </summary>
+    public bool Exhausted { get; init; }
 }
 
 /// <summary>A learner command's events, or why it was rejected (then there are none).</summary>

@@ -18,8 +18,10 @@ public sealed record RunCoordinatorOptions(int SnapshotEvery = 500, TimeSpan? Le
     public Func<IReadOnlyList<SettingsChanged>, SettingsChanged, string?>? ValidateSettings { get; init; }
 
     /// <summary>
-    /// Told a <see cref="Learning.RunFailed"/> when a journal failure would repeat on every restart (a full disk:
-    /// <see cref="JournalFaults"/>), so the run ends with the cause instead of a restart loop; null: nobody (tests).
+    /// Told a <see cref="Learning.RunFailed"/> when the run cannot go on: a journal failure that would repeat on every
+    /// restart (a full disk: <see cref="JournalFaults"/>), instead of a restart loop; or dynamic sampling keeping no group
+    /// for <see cref="LedgerSettings.MaxEmptyRounds"/> rounds (<see cref="BatchDecision.Exhausted"/>), instead of
+    /// generating for ever. Null: nobody (tests).
     /// </summary>
     public IActorRef? FailureListener { get; init; }
 
@@ -64,6 +66,9 @@ public sealed class RunCoordinator : ReceivePersistentActor, IWithTimers
 
     // The last (learner step, round of B examined groups) warned about at the max-gen-rounds cap: one warning per round.
     private (long Step, long Round) capWarned = (-1, -1);
+
+    // The run was told it cannot go on (max-empty-rounds): said once, while the learner keeps polling until the end.
+    private bool exhaustedReported;
 
     /// <summary>Use <see cref="Props"/>.</summary>
     public RunCoordinator(string runId, LedgerSettings settings, RunCoordinatorOptions options)
@@ -192,7 +197,17 @@ public sealed class RunCoordinator : ReceivePersistentActor, IWithTimers
     {
         var replyTo = Sender;
         var decision = ledger.NextBatch(m.LearnerStep, payloads.ContainsKey);
-        if (decision.CapReached) WarnCap(m.LearnerStep, decision);
+        if (decision.Exhausted)
+        {
+            // Generating more would only be filtered again: the run ends with the cause, once.
+            if (!exhaustedReported)
+            {
+                log.Error("{0}", decision.Reason);
+                options.FailureListener?.Tell(new Learning.RunFailed(decision.Reason));
+                exhaustedReported = true;
+            }
+        }
+        else if (decision.CapReached || decision.EmptyRounds > 0) WarnCap(m.LearnerStep, decision);
         PersistThen(decision.Events, () => replyTo.Tell(decision.Outcome switch
         {
             BatchOutcome.Ready => TakeBatch(m.LearnerStep, decision.GroupIds),
@@ -247,8 +262,8 @@ public sealed class RunCoordinator : ReceivePersistentActor, IWithTimers
     }
 
     /// <summary>
-    /// A short batch, or a step still waiting at the max-gen-rounds cap, is never silent: one warning per step and per
-    /// round of B groups examined (the learner asks again every poll).
+    /// A short batch, a step still waiting at the max-gen-rounds cap, or a round of B groups with none kept, is never
+    /// silent: one warning per step and per round of B groups examined (the learner asks again every poll).
     /// </summary>
     private void WarnCap(long learnerStep, BatchDecision decision)
     {

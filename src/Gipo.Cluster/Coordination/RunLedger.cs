@@ -323,6 +323,23 @@ public sealed class RunLedger
 
         var capReached = examined >= cap && taken.Count < b;
         var counts = $"dynamic sampling examined {examined} groups for step {learnerStep} and accepted {taken.Count} of {b}";
+        // Rounds of B groups examined with none kept: every one was filtered (all rewards equal within each group).
+        var emptyRounds = settings.DynamicSampling && taken.Count == 0 ? examined / b : 0;
+        if (emptyRounds > 0)
+        {
+            var none = $"no group kept for step {learnerStep}: dynamic sampling filtered all {examined} groups scored since step {LearnerStep} " +
+                       $"({emptyRounds} round{(emptyRounds > 1 ? "s" : "")} of B = {b}); every group's rewards were equal (all 0 or all 1: a verifier " +
+                       "that never matches, answers the model cannot produce, a task far too hard or too easy for it)" +
+                       (capReached ? $"; max-gen-rounds = {settings.MaxGenRounds} reached with none accepted" : "");
+            var exhausted = settings.MaxEmptyRounds > 0 && emptyRounds >= settings.MaxEmptyRounds;
+            var why = exhausted
+                ? $"{none}; max-empty-rounds = {settings.MaxEmptyRounds} reached, the run ends (gipo.algorithm.dynamic-sampling.max-empty-rounds)"
+                : $"{none}; still generating{(settings.MaxEmptyRounds > 0 ? $", the run ends after max-empty-rounds = {settings.MaxEmptyRounds}" : "")}";
+            return new BatchDecision(BatchOutcome.NotEnough, [], events, why)
+            {
+                Examined = examined, CapReached = capReached, EmptyRounds = emptyRounds, Exhausted = exhausted,
+            };
+        }
         if (taken.Count == b || (capReached && taken.Count > 0))
         {
             events.AddRange(taken.Select(id => new GroupConsumed(id, learnerStep)));
