@@ -270,6 +270,9 @@ public sealed class RunCoordinator : ReceivePersistentActor, IWithTimers
         var at = (learnerStep, decision.Examined / ledger.SettingsAt(learnerStep).GroupsPerStep);
         if (at == capWarned) return;
         capWarned = at;
+        // Rounds with none kept come fast when every reward is equal: warned at rounds 1, 2, 4, 8, … so the log says how
+        // long it has lasted without a line per round.
+        if (decision.EmptyRounds > 0 && !long.IsPow2(decision.EmptyRounds)) return;
         log.Warning("{0}", decision.Reason);
     }
 
@@ -349,23 +352,27 @@ public sealed class RunCoordinator : ReceivePersistentActor, IWithTimers
     /// </summary>
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
-        ReportIfRepeating(cause, $"{@event.GetType().Name} (sequence {sequenceNr})");
-        base.OnPersistFailure(cause, @event, sequenceNr);
+        // Reported with its cause in one line: stopped without Akka's own error and stack trace.
+        if (ReportIfRepeating(cause, $"{@event.GetType().Name} (sequence {sequenceNr})")) Context.Stop(Self);
+        else base.OnPersistFailure(cause, @event, sequenceNr);
     }
 
     /// <inheritdoc cref="OnPersistFailure" />
     protected override void OnRecoveryFailure(Exception reason, object? message = null)
     {
-        ReportIfRepeating(reason, "the recovery");
-        base.OnRecoveryFailure(reason, message);
+        if (ReportIfRepeating(reason, "the recovery")) Context.Stop(Self);
+        else base.OnRecoveryFailure(reason, message);
     }
 
-    private void ReportIfRepeating(Exception cause, string what)
+    /// <summary>Ends the run when <paramref name="cause"/> would repeat on every restart (<see cref="JournalFaults"/>); whether it did.</summary>
+    private bool ReportIfRepeating(Exception cause, string what)
     {
         var free = options.JournalPath is { } path ? Learning.DiskSpace.FreeBytes(path) : null;
-        if (JournalFaults.Repeating(cause, what, options.JournalDescription, free) is not { } reason) return;
+        if (JournalFaults.Repeating(cause, what, options.JournalDescription, free) is not { } reason) return false;
         log.Error("{0}", reason);
+        log.Debug("journal failure: {0}", cause);
         options.FailureListener?.Tell(new Learning.RunFailed(reason));
+        return true;
     }
 
     /// <summary>
