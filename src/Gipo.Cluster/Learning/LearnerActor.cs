@@ -80,7 +80,9 @@ public sealed record LearnerSetup(
 /// Its durable state is its checkpoints (files written to a staging folder and renamed into place) plus the ledger's
 /// <see cref="CheckpointCommitted"/> events, which name them with the manifest hash: the journal is the single record
 /// of which checkpoint is current, so there is no second journal to disagree with. On start (first start, restart
-/// after a failure, or a resumed process) it loads the last committed checkpoint (or the base model), rolls the ledger
+/// after a failure, or a resumed process) it loads the last committed checkpoint — or, when that one is missing or fails
+/// its hashes, the newest valid one the ledger can still roll back to (<see cref="CheckpointFallback"/>), or the one
+/// the operator chose (<see cref="LearnerSetup.FromCheckpoint"/>) — (or the base model), rolls the ledger
 /// and the scheduler back to it, cuts the metrics log to it, and publishes that version. A failure inside a step
 /// therefore never touches the last checkpoint, and the next incarnation repeats the step from it — unless the failure
 /// would only repeat (<see cref="LearnerFailures"/>): then the run ends with <see cref="RunFailed"/> and the reason.

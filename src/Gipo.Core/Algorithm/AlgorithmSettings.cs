@@ -24,7 +24,7 @@ public sealed record AlgorithmSettings
     /// Under dynamic sampling, the run ends with the cause after this many consecutive rounds of B scored groups with none
     /// kept (every group's rewards equal, e.g. all 0: a verifier that never matches); 0 = never.
     /// </summary>
-    public int MaxEmptyRounds { get; init; } = 10;
+    public int MaxEmptyRounds { get; init; } = 50;
     /// <summary>DAPO overlong shaping, or null when off.</summary>
     public OverlongShaping? Overlong { get; init; }
     public ProxMode Prox { get; init; } = ProxMode.Recompute;
