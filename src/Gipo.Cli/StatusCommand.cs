@@ -44,6 +44,10 @@ internal static class StatusCommand
             var problems = (audit?.Problems() ?? []).Concat(rollouts?.Problems ?? []).ToList();
             var (start, last) = TrainCommand.EvalRange(folder.Metrics);
             var nodes = NodeActivityTally.Of(journal, ledger.LeaseDuration);
+            // Rounds of B groups dynamic sampling filtered for the next step with none kept (the batch decision is pure:
+            // asking changes nothing). Non-zero: every reward of those groups was equal, e.g. all 0.
+            var next = status.Finished ? null : replayed.NextBatch(status.LearnerStep + 1, _ => true);
+            var emptyRounds = next?.EmptyRounds ?? 0;
             var groups = new Dictionary<string, object>
             {
                 ["issued"] = status.Groups.Issued, ["generated"] = status.Groups.Generated, ["scored"] = status.Groups.Scored,
@@ -57,7 +61,7 @@ internal static class StatusCommand
                 {
                     run_id = folder.Id, step = status.LearnerStep, policy_version = status.PolicyVersion, target_steps = status.TargetSteps,
                     // Finished means the last step is done and its checkpoint committed: a run stopped between the two is not.
-                    finished = status.Complete, groups, samples_consumed = status.SamplesConsumed,
+                    finished = status.Complete, groups, samples_consumed = status.SamplesConsumed, empty_rounds = emptyRounds,
                     last_checkpoint = status.LastCheckpoint is { } c ? new { step = c.LearnerStep, policy_version = c.PolicyVersion, manifest = CheckpointPath.Resolve(folder.Root, c.Path), sha256 = c.Sha256 } : null,
                     eval_pass_at_1_start = start, eval_pass_at_1 = last, journal_events = journal.LastSequenceNr,
                     nodes = NodesJson(nodes), nodes_from_event = journal.SnapshotSequenceNr + 1,
@@ -83,6 +87,7 @@ internal static class StatusCommand
             Console.WriteLine($"  groups: {status.TotalIssued} issued in all; now {status.Groups.Issued} issued, {status.Groups.Generated} generated, " +
                               $"{status.Groups.Scored} scored, {status.Groups.Consumed} consumed, {status.Groups.Dropped} dropped; {status.Requeued} waiting to be re-issued");
             Console.WriteLine("  dropped: " + string.Join(", ", DropReasons.All.Select(d => $"{d.Name()} {status.Drops[d]}")));
+            if (emptyRounds > 0) Console.WriteLine($"  dynamic sampling: {next!.Reason}");
             Console.WriteLine(status.LastCheckpoint is { } ck ? $"  last checkpoint: step {ck.LearnerStep} ({CheckpointPath.Folder(folder.Root, ck.Path)})" : "  last checkpoint: none yet");
             foreach (var c in changes)
                 Console.WriteLine($"  settings changed from step {c.EffectiveStep}: {string.Join(", ", c.Changes.Select(x => $"{x.Key} = {x.Value}"))}");

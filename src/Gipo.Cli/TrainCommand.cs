@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gipo.Cluster.Configuration;
+using Gipo.Cluster.Learning;
 using Gipo.Cluster.Metrics;
 using Gipo.Cluster.Runtime;
 using Gipo.Core.Algorithm;
@@ -29,12 +30,16 @@ internal static class TrainCommand
         var baseCheckpoint = new Option<DirectoryInfo?>("--base") { Description = "HF checkpoint to start from (same as --set run.base-checkpoint=DIR); none: SFT warm start first" };
         var runId = new Option<string?>("--run-id") { Description = "name of the run folder under --runs-dir (default <task>-<time>)" };
         var resume = new Option<string?>("--resume") { Description = "continue run ID (or run folder) from its last checkpoint, with its own settings" };
+        var fromCheckpoint = new Option<string?>("--from-checkpoint")
+        {
+            Description = "with --resume: start from this committed checkpoint of the run (a learner step, or its folder) instead of the newest valid one; the steps after it are trained again",
+        };
         var runsDir = new Option<string>("--runs-dir") { Description = "where run folders live", DefaultValueFactory = _ => "runs" };
         var json = new Option<bool>("--json") { Description = "last line: {run_id, eval_pass_at_1_start, eval_pass_at_1, steps, policy_version, seconds, checkpoint}" };
         var printConfig = new Option<bool>("--print-config") { Description = "print the resolved settings (what run.conf would hold, after --config, --set and --base; with --resume the run's own) and exit without starting or creating a run" };
         var command = new Command("train", "RL training (GIPO, DAPO, GRPO, Dr. GRPO presets) on the actor system, with persistence and resume.")
         {
-            config, set, baseCheckpoint, runId, resume, runsDir, json, printConfig,
+            config, set, baseCheckpoint, runId, resume, fromCheckpoint, runsDir, json, printConfig,
         };
         command.SetAction(r => CommandErrors.Run(() =>
         {
@@ -50,6 +55,9 @@ internal static class TrainCommand
                 Console.Out.Write(RunFolder.ConfigText(resolved));
                 return 0;
             }
+            if (r.GetValue(fromCheckpoint) is not null && r.GetValue(resume) is null)
+                throw new ArgumentException("--from-checkpoint picks the checkpoint a resumed run starts from: use it with --resume RUN");
+            var choice = r.GetValue(fromCheckpoint) is { } chosen ? new CheckpointChoice(chosen) : null;
             var clock = Stopwatch.StartNew();
             var (folder, settings, runLock) = r.GetValue(resume) is { } resumeId
                 ? Resumed(resumeId, r.GetValue(runsDir)!, r.GetValue(config) is not null || (r.GetValue(set)?.Length ?? 0) > 0 || r.GetValue(baseCheckpoint) is not null)
@@ -82,7 +90,7 @@ internal static class TrainCommand
                 {
                     // The command handles SIGTERM itself; Akka's own process-exit hook would wait out every shutdown phase again.
                     var extra = Akka.Configuration.ConfigurationFactory.ParseString("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off");
-                    var node = TrainingNode.StartAsync(folder, settings, baseDir, new NodeOptions(extra, Progress: p => update(p.Step, Describe(p.Line), p.Evaluation)))
+                    var node = TrainingNode.StartAsync(folder, settings, baseDir, new NodeOptions(extra, Progress: p => update(p.Step, Describe(p.Line), p.Evaluation)) { FromCheckpoint = choice })
                         .GetAwaiter().GetResult();
                     var result = node.RunAsync(cancel.Token).GetAwaiter().GetResult();
                     return signal is not null && !result.Finished ? result with { Ending = RunEnding.LeftOnRequest } : result;

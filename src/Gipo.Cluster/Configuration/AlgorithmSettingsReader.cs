@@ -52,6 +52,7 @@ public static class AlgorithmSettingsReader
                 KlEstimator: kl.Choice("estimator", new Dictionary<string, KlEstimator> { ["k1"] = KlEstimator.K1, ["k2"] = KlEstimator.K2, ["k3"] = KlEstimator.K3 })),
             DynamicSampling = ds.Bool("enabled"),
             MaxGenRounds = ds.Int("max-gen-rounds", 1),
+            MaxEmptyRounds = ds.Int("max-empty-rounds", 0),
             Overlong = overlong.Bool("enabled") ? new OverlongShaping(maxNew, overlong.Int("buffer", 1, maxNew), overlong.Double("penalty", 0)) : null,
             Prox = off.Choice("prox", new Dictionary<string, ProxMode> { ["recompute"] = ProxMode.Recompute, ["behave"] = ProxMode.Behave, ["loglinear"] = ProxMode.LogLinear }),
             MaxStaleness = off.Int("max-staleness", 0),

@@ -144,7 +144,7 @@ public sealed record RunSettings
     /// <summary>The ledger parameters of a run with <paramref name="algorithm"/>.</summary>
     public LedgerSettings Ledger(AlgorithmSettings algorithm) => new LedgerSettings(
         algorithm.GroupsPerStep, algorithm.GroupSize, algorithm.MaxStaleness, MaxConcurrent, PromptCount, (ulong)Seed,
-        Lease, algorithm.DynamicSampling, Steps, algorithm.MaxGenRounds).Validate();
+        Lease, algorithm.DynamicSampling, Steps, algorithm.MaxGenRounds, algorithm.MaxEmptyRounds).Validate();
 }
 
 /// <summary>The <c>gipo.sft</c> section: the warm start a run does first when it names no base checkpoint.</summary>

@@ -25,6 +25,9 @@ public abstract record JournalDatabase
     /// <summary>A short description for logs and errors (no password).</summary>
     public abstract string Describe();
 
+    /// <summary>The database file when it is local (SQLite), else null (a server's database).</summary>
+    public virtual string? LocalFile => null;
+
     /// <summary>
     /// Checks that the database can be used before an actor system opens it, so a bad path or an unreachable server is
     /// one clear error at start-up rather than a plugin retrying with stack traces every second.
@@ -70,6 +73,8 @@ public abstract record JournalDatabase
         public override string ConnectionString => new SqliteConnectionStringBuilder { DataSource = File }.ToString();
 
         public override string Describe() => $"SQLite {File}";
+
+        public override string? LocalFile => File;
 
         /// <summary>
         /// Creates the folder and the file and switches it to WAL. WAL is a property of the file and Microsoft.Data.Sqlite

@@ -15,9 +15,11 @@ namespace Gipo.Cluster.Coordination;
 /// <param name="TargetSteps">Learner steps of the run; 0 = unbounded. No work is leased beyond what they need.</param>
 /// <param name="MaxGenRounds">Under dynamic sampling, a step whose batch is still short after MaxGenRounds·B groups
 /// were examined for it trains on the accepted ones (§A.7 cap); 0 = no cap (always wait for B).</param>
+/// <param name="MaxEmptyRounds">Under dynamic sampling, after this many rounds of B groups filtered for a step with none
+/// kept, the batch decision says the run cannot go on (<see cref="BatchDecision.Exhausted"/>); 0 = never.</param>
 public sealed record LedgerSettings(
     int GroupsPerStep, int GroupSize, int MaxStaleness, int MaxConcurrent, long PromptCount, ulong RunSeed,
-    TimeSpan LeaseDuration, bool DynamicSampling = false, long TargetSteps = 0, int MaxGenRounds = 0)
+    TimeSpan LeaseDuration, bool DynamicSampling = false, long TargetSteps = 0, int MaxGenRounds = 0, int MaxEmptyRounds = 0)
 {
     /// <summary>Throws naming the first bad value.</summary>
     public LedgerSettings Validate()
@@ -30,6 +32,7 @@ public sealed record LedgerSettings(
         if (LeaseDuration <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(LeaseDuration), LeaseDuration, "a lease must last > 0");
         if (TargetSteps < 0) throw new ArgumentOutOfRangeException(nameof(TargetSteps), TargetSteps, "target steps must be >= 0 (0 = unbounded)");
         if (MaxGenRounds < 0) throw new ArgumentOutOfRangeException(nameof(MaxGenRounds), MaxGenRounds, "max-gen-rounds must be >= 0 (0 = no cap)");
+        if (MaxEmptyRounds < 0) throw new ArgumentOutOfRangeException(nameof(MaxEmptyRounds), MaxEmptyRounds, "max-empty-rounds must be >= 0 (0 = never)");
         return this;
     }
 

@@ -128,17 +128,38 @@ public sealed record LedgerStatus(
     /// step earlier, when the learner reports the last step, before its evaluation and checkpoint are written.
     /// </summary>
     public bool Complete => Finished && LastCheckpoint is { } c && c.LearnerStep == LearnerStep;
+
+    /// <summary>
+    /// The committed checkpoints a resume may roll back to, oldest first (<see cref="RunLedger.Checkpoints"/>); the last is
+    /// <see cref="LastCheckpoint"/>. Empty from senders that predate it.
+    /// </summary>
+    public IReadOnlyList<CheckpointCommitted> Checkpoints { get; init; } = [];
+
+    /// <summary>Every value equal, <see cref="Checkpoints"/> compared element by element.</summary>
+    public bool Equals(LedgerStatus? other) =>
+        other is not null && LearnerStep == other.LearnerStep && PolicyVersion == other.PolicyVersion && TargetSteps == other.TargetSteps
+        && Finished == other.Finished && Groups == other.Groups && Drops == other.Drops && Cursor == other.Cursor && Requeued == other.Requeued
+        && TotalIssued == other.TotalIssued && AdmissionCapacity == other.AdmissionCapacity && SamplesConsumed == other.SamplesConsumed
+        && LastCheckpoint == other.LastCheckpoint && Checkpoints.SequenceEqual(other.Checkpoints);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(LearnerStep, PolicyVersion, Groups, Drops, Cursor, TotalIssued, LastCheckpoint, Checkpoints.Count);
 }
 
 /// <summary>
 /// The whole ledger state, for Akka snapshots. Only what a rollback or a result can still touch is kept per group:
-/// groups in flight or scored, and groups consumed or filtered after the last checkpoint; older ones are counters.
+/// groups in flight or scored, and groups consumed or filtered after the oldest checkpoint a resume may still roll
+/// back to (<see cref="RunLedger.FallbackCheckpoints"/>); older ones are counters.
 /// </summary>
 public sealed record LedgerSnapshot(
     long NextGroupId, long NextSequence, long NextScoredOrdinal, long LearnerStep, long PolicyVersion,
     long ConsumedCount, long ConsumedSamples, long FilteredSamples, DropCounts Drops, CheckpointCommitted? LastCheckpoint,
     IReadOnlyList<PromptSlot> Requeue, IReadOnlyList<GroupEntry> Active, IReadOnlyList<GroupEntry> RecentConsumed,
-    IReadOnlyList<GroupEntry> RecentFiltered, IReadOnlyList<SettingsChanged>? SettingsChanges = null) : IGipoMessage;
+    IReadOnlyList<GroupEntry> RecentFiltered, IReadOnlyList<SettingsChanged>? SettingsChanges = null) : IGipoMessage
+{
+    /// <summary>The checkpoints a resume may roll back to, oldest first (<see cref="RunLedger.Checkpoints"/>); null in snapshots that predate it (sld1, sld2).</summary>
+    public IReadOnlyList<CheckpointCommitted>? Checkpoints { get; init; }
+}
 
 /// <summary>The answer to a request for work: a lease to persist, or why there is none.</summary>
 public sealed record WorkDecision(GroupIssued? Lease, string? Refusal);
@@ -189,6 +210,18 @@ public sealed record BatchDecision(BatchOutcome Outcome, IReadOnlyList<long> Gro
     /// <see cref="BatchOutcome.NotEnough"/> one has none accepted yet. The coordinator warns about it.
     /// </summary>
     public bool CapReached { get; init; }
+
+    /// <summary>
+    /// Under dynamic sampling, complete rounds of B groups filtered for the step while none was kept (every group's
+    /// rewards equal); 0 when a group was kept or dynamic sampling is off. The coordinator warns once per round.
+    /// </summary>
+    public long EmptyRounds { get; init; }
+
+    /// <summary>
+    /// <see cref="EmptyRounds"/> reached <see cref="LedgerSettings.MaxEmptyRounds"/>: nothing suggests the next round will
+    /// keep a group, so the run ends with <see cref="Reason"/> instead of generating for ever.
+    /// </summary>
+    public bool Exhausted { get; init; }
 }
 
 /// <summary>A learner command's events, or why it was rejected (then there are none).</summary>

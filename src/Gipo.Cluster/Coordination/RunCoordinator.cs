@@ -17,6 +17,20 @@ public sealed record RunCoordinatorOptions(int SnapshotEvery = 500, TimeSpan? Le
     /// </summary>
     public Func<IReadOnlyList<SettingsChanged>, SettingsChanged, string?>? ValidateSettings { get; init; }
 
+    /// <summary>
+    /// Told a <see cref="Learning.RunFailed"/> when the run cannot go on: a journal failure that would repeat on every
+    /// restart (a full disk: <see cref="JournalFaults"/>), instead of a restart loop; or dynamic sampling keeping no group
+    /// for <see cref="LedgerSettings.MaxEmptyRounds"/> rounds (<see cref="BatchDecision.Exhausted"/>), instead of
+    /// generating for ever. Null: nobody (tests).
+    /// </summary>
+    public IActorRef? FailureListener { get; init; }
+
+    /// <summary>The journal in words, for messages (<see cref="JournalDatabase.Describe"/>).</summary>
+    public string JournalDescription { get; init; } = "the journal";
+
+    /// <summary>Where the journal's file lives, to say how much space is free there; null when it is not local (PostgreSQL).</summary>
+    public string? JournalPath { get; init; }
+
     /// <summary>Default lease check: once a second.</summary>
     public TimeSpan LeaseCheck => LeaseCheckInterval ?? TimeSpan.FromSeconds(1);
 }
@@ -52,6 +66,9 @@ public sealed class RunCoordinator : ReceivePersistentActor, IWithTimers
 
     // The last (learner step, round of B examined groups) warned about at the max-gen-rounds cap: one warning per round.
     private (long Step, long Round) capWarned = (-1, -1);
+
+    // The run was told it cannot go on (max-empty-rounds): said once, while the learner keeps polling until the end.
+    private bool exhaustedReported;
 
     /// <summary>Use <see cref="Props"/>.</summary>
     public RunCoordinator(string runId, LedgerSettings settings, RunCoordinatorOptions options)
@@ -180,7 +197,17 @@ public sealed class RunCoordinator : ReceivePersistentActor, IWithTimers
     {
         var replyTo = Sender;
         var decision = ledger.NextBatch(m.LearnerStep, payloads.ContainsKey);
-        if (decision.CapReached) WarnCap(m.LearnerStep, decision);
+        if (decision.Exhausted)
+        {
+            // Generating more would only be filtered again: the run ends with the cause, once.
+            if (!exhaustedReported)
+            {
+                log.Error("{0}", decision.Reason);
+                options.FailureListener?.Tell(new Learning.RunFailed(decision.Reason));
+                exhaustedReported = true;
+            }
+        }
+        else if (decision.CapReached || decision.EmptyRounds > 0) WarnCap(m.LearnerStep, decision);
         PersistThen(decision.Events, () => replyTo.Tell(decision.Outcome switch
         {
             BatchOutcome.Ready => TakeBatch(m.LearnerStep, decision.GroupIds),
@@ -235,14 +262,17 @@ public sealed class RunCoordinator : ReceivePersistentActor, IWithTimers
     }
 
     /// <summary>
-    /// A short batch, or a step still waiting at the max-gen-rounds cap, is never silent: one warning per step and per
-    /// round of B groups examined (the learner asks again every poll).
+    /// A short batch, a step still waiting at the max-gen-rounds cap, or a round of B groups with none kept, is never
+    /// silent: one warning per step and per round of B groups examined (the learner asks again every poll).
     /// </summary>
     private void WarnCap(long learnerStep, BatchDecision decision)
     {
         var at = (learnerStep, decision.Examined / ledger.SettingsAt(learnerStep).GroupsPerStep);
         if (at == capWarned) return;
         capWarned = at;
+        // Rounds with none kept come fast when every reward is equal: warned at rounds 1, 2, 4, 8, … so the log says how
+        // long it has lasted without a line per round.
+        if (decision.EmptyRounds > 0 && !long.IsPow2(decision.EmptyRounds)) return;
         log.Warning("{0}", decision.Reason);
     }
 
@@ -366,6 +396,35 @@ public sealed class RunCoordinator : ReceivePersistentActor, IWithTimers
             }
             if (--remaining == 0) then();
         });
+    }
+
+    /// <summary>
+    /// A failed write stops the coordinator (Akka's default) and its back-off supervisor starts it again. A failure that
+    /// would repeat on every restart — a full disk under the journal — first ends the run with the cause.
+    /// </summary>
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        // Reported with its cause in one line: stopped without Akka's own error and stack trace.
+        if (ReportIfRepeating(cause, $"{@event.GetType().Name} (sequence {sequenceNr})")) Context.Stop(Self);
+        else base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    /// <inheritdoc cref="OnPersistFailure" />
+    protected override void OnRecoveryFailure(Exception reason, object? message = null)
+    {
+        if (ReportIfRepeating(reason, "the recovery")) Context.Stop(Self);
+        else base.OnRecoveryFailure(reason, message);
+    }
+
+    /// <summary>Ends the run when <paramref name="cause"/> would repeat on every restart (<see cref="JournalFaults"/>); whether it did.</summary>
+    private bool ReportIfRepeating(Exception cause, string what)
+    {
+        var free = options.JournalPath is { } path ? Learning.DiskSpace.FreeBytes(path) : null;
+        if (JournalFaults.Repeating(cause, what, options.JournalDescription, free) is not { } reason) return false;
+        log.Error("{0}", reason);
+        log.Debug("journal failure: {0}", cause);
+        options.FailureListener?.Tell(new Learning.RunFailed(reason));
+        return true;
     }
 
     /// <summary>

@@ -23,11 +23,15 @@ public sealed class RunLedger
     // Groups issued, generated or scored.
     private readonly Dictionary<long, GroupEntry> active = [];
 
-    // Groups consumed at a step after the last checkpoint: a resume may still return them to the pool.
+    // Groups consumed at a step after the oldest checkpoint a resume may fall back to: a resume may still return them
+    // to the pool.
     private readonly Dictionary<long, GroupEntry> recentConsumed = [];
 
-    // Groups filtered once the learner had completed the last checkpoint's step: a resume may return them too.
+    // Groups filtered once the learner had completed that checkpoint's step: a resume may return them too.
     private readonly Dictionary<long, GroupEntry> recentFiltered = [];
+
+    // The committed checkpoints a resume may roll back to, oldest first (at most FallbackCheckpoints); the last is current.
+    private readonly List<CheckpointCommitted> checkpoints = [];
 
     // Slots to issue again, before any fresh draw, oldest draw first.
     private readonly SortedDictionary<long, PromptSlot> requeue = [];
@@ -71,8 +75,21 @@ public sealed class RunLedger
     /// <summary>v^L: the learner's current policy version.</summary>
     public long PolicyVersion { get; private set; }
 
-    /// <summary>The last checkpoint committed, or null before the first.</summary>
-    public CheckpointCommitted? LastCheckpoint { get; private set; }
+    /// <summary>
+    /// How many of the newest committed checkpoints a resume may roll back to (<see cref="RollbackTo"/>): the current one
+    /// and older ones to fall back to when it is missing or damaged. The ledger keeps the groups consumed since the oldest
+    /// of them, so that their prompts can return to the pool.
+    /// </summary>
+    public const int FallbackCheckpoints = 3;
+
+    /// <summary>The last checkpoint committed (the current one a resume loads), or null before the first.</summary>
+    public CheckpointCommitted? LastCheckpoint => checkpoints.Count > 0 ? checkpoints[^1] : null;
+
+    /// <summary>
+    /// The committed checkpoints a resume may roll back to, oldest first: the newest <see cref="FallbackCheckpoints"/>,
+    /// less those a rollback to an older one abandoned. The last is <see cref="LastCheckpoint"/>.
+    /// </summary>
+    public IReadOnlyList<CheckpointCommitted> Checkpoints => [.. checkpoints];
 
     /// <summary>The run reached its target steps (never when <see cref="LedgerSettings.TargetSteps"/> is 0).</summary>
     public bool Finished => TargetSteps > 0 && LearnerStep >= TargetSteps;
@@ -150,7 +167,7 @@ public sealed class RunLedger
     /// <summary>Everything status output shows.</summary>
     public LedgerStatus Status => new(
         LearnerStep, PolicyVersion, TargetSteps, Finished, Counts, drops, Cursor, requeue.Count, TotalIssued,
-        Capacity, SamplesConsumed, LastCheckpoint);
+        Capacity, SamplesConsumed, LastCheckpoint) { Checkpoints = Checkpoints };
 
     /// <summary>A group issued, generated or scored, or consumed/filtered after the last checkpoint; null otherwise.</summary>
     public GroupEntry? Group(long groupId) =>
@@ -306,6 +323,23 @@ public sealed class RunLedger
 
         var capReached = examined >= cap && taken.Count < b;
         var counts = $"dynamic sampling examined {examined} groups for step {learnerStep} and accepted {taken.Count} of {b}";
+        // Rounds of B groups examined with none kept: every one was filtered (all rewards equal within each group).
+        var emptyRounds = settings.DynamicSampling && taken.Count == 0 ? examined / b : 0;
+        if (emptyRounds > 0)
+        {
+            var none = $"no group kept for step {learnerStep}: dynamic sampling filtered all {examined} groups scored since step {LearnerStep} " +
+                       $"({emptyRounds} round{(emptyRounds > 1 ? "s" : "")} of B = {b}); every group's rewards were equal (all 0 or all 1: a verifier " +
+                       "that never matches, answers the model cannot produce, a task far too hard or too easy for it)" +
+                       (capReached ? $"; max-gen-rounds = {settings.MaxGenRounds} reached with none accepted" : "");
+            var exhausted = settings.MaxEmptyRounds > 0 && emptyRounds >= settings.MaxEmptyRounds;
+            var why = exhausted
+                ? $"{none}; max-empty-rounds = {settings.MaxEmptyRounds} reached, the run ends (gipo.algorithm.dynamic-sampling.max-empty-rounds)"
+                : $"{none}; still generating{(settings.MaxEmptyRounds > 0 ? $", the run ends after max-empty-rounds = {settings.MaxEmptyRounds}" : "")}";
+            return new BatchDecision(BatchOutcome.NotEnough, [], events, why)
+            {
+                Examined = examined, CapReached = capReached, EmptyRounds = emptyRounds, Exhausted = exhausted,
+            };
+        }
         if (taken.Count == b || (capReached && taken.Count > 0))
         {
             events.AddRange(taken.Select(id => new GroupConsumed(id, learnerStep)));
@@ -355,25 +389,29 @@ public sealed class RunLedger
     }
 
     /// <summary>
-    /// Resume from the last committed checkpoint (step 0 when there is none): every group in flight or scored, every
-    /// group consumed at a later step and every group filtered after that step returns its prompt slot to the queue;
-    /// then the learner step and policy version become the checkpoint's. Afterwards N_running = 0 and
+    /// Resume from the committed checkpoint of <paramref name="learnerStep"/>: the last one, or an older one of
+    /// <see cref="Checkpoints"/> when the learner found the newer ones missing or damaged (or was told to start from
+    /// it); step 0 when none is committed. Every group in flight or scored, every group consumed at a later step and
+    /// every group filtered after that step returns its prompt slot to the queue; then the learner step and policy
+    /// version become the checkpoint's, and the newer checkpoints are abandoned. Afterwards N_running = 0 and
     /// N_accepted = (consumed groups) — <see cref="AdmissionControl.ResumeCounters"/> when each step consumed B.
     /// </summary>
     public CommandDecision RollbackTo(long learnerStep)
     {
-        var target = LastCheckpoint?.LearnerStep ?? 0;
-        if (learnerStep != target)
-            return Reject(LastCheckpoint is null
-                ? $"no checkpoint is committed: a resume starts from step 0, not {learnerStep}"
-                : $"the last committed checkpoint is of step {target}, not {learnerStep}");
+        if (checkpoints.Count == 0 && learnerStep != 0)
+            return Reject($"no checkpoint is committed: a resume starts from step 0, not {learnerStep}");
+        var checkpoint = checkpoints.LastOrDefault(c => c.LearnerStep == learnerStep);
+        if (checkpoints.Count > 0 && checkpoint is null)
+            return Reject($"the last committed checkpoint is of step {LastCheckpoint!.LearnerStep}, not {learnerStep}" +
+                          (checkpoints.Count > 1 ? $" (the run can roll back to the checkpoints of steps {string.Join(", ", checkpoints.Select(c => c.LearnerStep))})" : ""));
+        var target = checkpoint?.LearnerStep ?? 0;
 
         var undone = active.Values
             .Concat(recentConsumed.Values.Where(g => g.Step > target))
             .Concat(recentFiltered.Values.Where(g => g.Step >= target))
             .OrderBy(g => g.GroupId)
             .Select(ILedgerEvent (g) => new GroupDropped(g.GroupId, DropReason.ResumedRollback));
-        return new CommandDecision([.. undone, new RolledBackToCheckpoint(target, LastCheckpoint?.PolicyVersion ?? 0)], null);
+        return new CommandDecision([.. undone, new RolledBackToCheckpoint(target, checkpoint?.PolicyVersion ?? 0)], null);
     }
 
     /// <summary>
@@ -465,11 +503,16 @@ public sealed class RunLedger
                 PolicyVersion = x.PolicyVersion;
                 break;
             case CheckpointCommitted x:
-                LastCheckpoint = x;
-                // Nothing can return from before the checkpoint any more: keep only counters for those groups.
-                foreach (var id in recentConsumed.Values.Where(g => g.Step <= x.LearnerStep).Select(g => g.GroupId).ToList()) recentConsumed.Remove(id);
-                foreach (var id in recentFiltered.Values.Where(g => g.Step < x.LearnerStep).Select(g => g.GroupId).ToList()) recentFiltered.Remove(id);
-                break;
+                {
+                    checkpoints.Add(x);
+                    if (checkpoints.Count > FallbackCheckpoints) checkpoints.RemoveAt(0);
+                    // Nothing can return from before the oldest checkpoint a resume may still fall back to: keep only
+                    // counters for those groups.
+                    var oldest = checkpoints[0].LearnerStep;
+                    foreach (var id in recentConsumed.Values.Where(g => g.Step <= oldest).Select(g => g.GroupId).ToList()) recentConsumed.Remove(id);
+                    foreach (var id in recentFiltered.Values.Where(g => g.Step < oldest).Select(g => g.GroupId).ToList()) recentFiltered.Remove(id);
+                    break;
+                }
             case SettingsChanged x:
                 if (settingsChanges.Any(c => c.RequestId == x.RequestId)) throw Corrupt($"settings request {x.RequestId} journaled twice");
                 if (settingsChanges.Count > 0 && x.EffectiveStep < settingsChanges[^1].EffectiveStep)
@@ -479,6 +522,10 @@ public sealed class RunLedger
             case RolledBackToCheckpoint x:
                 // Live changes keep their effective steps: the repeated steps run with the settings they had.
                 if (active.Count > 0) throw Corrupt($"rollback to step {x.LearnerStep} with {active.Count} groups still active");
+                if (x.LearnerStep > 0 && checkpoints.Count > 0 && checkpoints.All(c => c.LearnerStep != x.LearnerStep))
+                    throw Corrupt($"rollback to step {x.LearnerStep}, which is not a committed checkpoint the run could roll back to");
+                // A rollback to an older checkpoint (the newer one was missing or damaged) abandons the newer ones.
+                checkpoints.RemoveAll(c => c.LearnerStep > x.LearnerStep);
                 LearnerStep = x.LearnerStep;
                 PolicyVersion = x.PolicyVersion;
                 break;
@@ -506,7 +553,7 @@ public sealed class RunLedger
     public LedgerSnapshot ToSnapshot() => new(
         nextGroupId, nextSequence, nextScoredOrdinal, LearnerStep, PolicyVersion, consumedCount, consumedSamples,
         filteredSamples, drops, LastCheckpoint, [.. requeue.Values], ActiveGroups, RecentlyConsumed,
-        [.. recentFiltered.Values.OrderBy(g => g.GroupId)], [.. settingsChanges]);
+        [.. recentFiltered.Values.OrderBy(g => g.GroupId)], [.. settingsChanges]) { Checkpoints = [.. checkpoints] };
 
     /// <summary>The ledger a snapshot describes.</summary>
     public static RunLedger FromSnapshot(LedgerSettings settings, LedgerSnapshot snapshot)
@@ -523,8 +570,10 @@ public sealed class RunLedger
             consumedSamples = snapshot.ConsumedSamples,
             filteredSamples = snapshot.FilteredSamples,
             drops = snapshot.Drops,
-            LastCheckpoint = snapshot.LastCheckpoint,
         };
+        // Snapshots before the fallback (sld2 and older) name only the current checkpoint.
+        if (snapshot.Checkpoints is { Count: > 0 } list) ledger.checkpoints.AddRange(list);
+        else if (snapshot.LastCheckpoint is { } last) ledger.checkpoints.Add(last);
         foreach (var s in snapshot.Requeue) ledger.requeue.Add(s.Sequence, s);
         foreach (var g in snapshot.Active) ledger.active.Add(g.GroupId, g);
         foreach (var g in snapshot.RecentConsumed) ledger.recentConsumed.Add(g.GroupId, g);

@@ -9,11 +9,13 @@ namespace Gipo.Cluster.Learning;
 /// </summary>
 public static partial class DiskSpace
 {
-    // ENOSPC on Linux and macOS (28), ERROR_DISK_FULL / ERROR_HANDLE_DISK_FULL on Windows, SQLITE_FULL (13).
+    // ENOSPC on Linux and macOS (28), ERROR_DISK_FULL / ERROR_HANDLE_DISK_FULL on Windows, SQLITE_FULL (13), and
+    // PostgreSQL's disk_full (SQLSTATE 53100: "could not extend file …: No space left on device").
     private const int Enospc = 28;
     private const int WindowsDiskFull = 112;
     private const int WindowsHandleDiskFull = 39;
     private const int SqliteFull = 13;
+    private const string PostgresDiskFull = "53100";
 
     /// <summary>Whether <paramref name="error"/> or one of its inner exceptions is a full disk.</summary>
     public static bool IsFull(Exception? error)
@@ -24,7 +26,10 @@ public static partial class DiskSpace
             if (e is IOException io && ((io.HResult & 0xFFFF) is Enospc or WindowsDiskFull or WindowsHandleDiskFull
                                         || io.Message.Contains("No space left on device", StringComparison.OrdinalIgnoreCase)))
                 return true;
-            if (e.GetType().Name == "SqliteException" && e is System.Data.Common.DbException db && db.ErrorCode is SqliteFull) return true;
+            // SqliteException keeps SQLite's result code in SqliteErrorCode; DbException.ErrorCode is only an HRESULT.
+            if (e is Microsoft.Data.Sqlite.SqliteException sqlite && sqlite.SqliteErrorCode is SqliteFull) return true;
+            if (e is System.Data.Common.DbException pg && (pg.SqlState == PostgresDiskFull || pg.Message.Contains("could not extend file", StringComparison.Ordinal)))
+                return true;
             if (e is AggregateException agg && agg.InnerExceptions.Any(IsFull)) return true;
         }
         return false;

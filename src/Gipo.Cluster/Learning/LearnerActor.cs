@@ -61,6 +61,9 @@ public sealed record LearnerSetup(
     /// force at its step (<see cref="SettingsInForce"/>). Null only where no live change can arrive (tests).
     /// </summary>
     public GipoSettings? Settings { get; init; }
+
+    /// <summary>The checkpoint the operator asked the resume to start from (<c>--from-checkpoint</c>); null: the newest valid one.</summary>
+    public CheckpointChoice? FromCheckpoint { get; init; }
 }
 
 /// <summary>
@@ -77,7 +80,9 @@ public sealed record LearnerSetup(
 /// Its durable state is its checkpoints (files written to a staging folder and renamed into place) plus the ledger's
 /// <see cref="CheckpointCommitted"/> events, which name them with the manifest hash: the journal is the single record
 /// of which checkpoint is current, so there is no second journal to disagree with. On start (first start, restart
-/// after a failure, or a resumed process) it loads the last committed checkpoint (or the base model), rolls the ledger
+/// after a failure, or a resumed process) it loads the last committed checkpoint — or, when that one is missing or fails
+/// its hashes, the newest valid one the ledger can still roll back to (<see cref="CheckpointFallback"/>), or the one
+/// the operator chose (<see cref="LearnerSetup.FromCheckpoint"/>) — (or the base model), rolls the ledger
 /// and the scheduler back to it, cuts the metrics log to it, and publishes that version. A failure inside a step
 /// therefore never touches the last checkpoint, and the next incarnation repeats the step from it — unless the failure
 /// would only repeat (<see cref="LearnerFailures"/>): then the run ends with <see cref="RunFailed"/> and the reason.
@@ -220,19 +225,24 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         if (setup.RolloutLog is not null) learner.AdvantageObserver = t => lastTrace = t;
 
         var status = AskLedger(GetStatus.Instance).Ledger;
-        if (status is { Complete: true, LastCheckpoint: { } final })
+        var target = RestoreTarget(status, out var why);
+        if (status is { Complete: true, LastCheckpoint: { } final } && target == final)
         {
             // Resuming a run that ended: nothing to roll back or train.
             host.Tell(new RunFinished(status.LearnerStep, status.PolicyVersion, null, CheckpointPath.Folder(RunRoot, final.Path)));
             return;
         }
-        if (status.LastCheckpoint is { } checkpoint)
+        if (target is { } checkpoint)
         {
             var restored = LearnerCheckpoint.Load(CheckpointPath.Folder(RunRoot, checkpoint.Path), learner, policy, checkpoint.Sha256);
             if (learner.Step != checkpoint.LearnerStep)
                 throw new InvalidDataException($"checkpoint {checkpoint.Path} holds learner step {learner.Step}, the ledger committed it as step {checkpoint.LearnerStep}");
             Rewind(checkpoint.LearnerStep, restored.Scheduler, checkpoint.LearnerStep);
-            log.Info("resumed from checkpoint of step {0} ({1})", checkpoint.LearnerStep, checkpoint.Path);
+            setup.FromCheckpoint?.MarkApplied();
+            if (why is not null)
+                log.Warning("rolled back to the checkpoint of step {0} ({1}) instead of the last committed one of step {2}: {3}; the steps after {0} are trained again",
+                    checkpoint.LearnerStep, CheckpointPath.Folder(RunRoot, checkpoint.Path), status.LastCheckpoint!.LearnerStep, why);
+            else log.Info("resumed from checkpoint of step {0} ({1})", checkpoint.LearnerStep, checkpoint.Path);
         }
         else if (status.LearnerStep > 0 || status.TotalIssued > 0)
         {
@@ -251,6 +261,51 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         }
         StartWaiting();
         Self.Tell(AskForBatch.Instance);
+    }
+
+    /// <summary>
+    /// The committed checkpoint to resume from: the one the operator chose (<see cref="LearnerSetup.FromCheckpoint"/>, once),
+    /// else the newest of the journal's checkpoints whose files check out (<see cref="CheckpointFallback"/>), each newer
+    /// one passed over with a warning naming it and why. Null when none is committed. <paramref name="why"/> says why it
+    /// is not the last committed one (null when it is). Throws when the choice is not a valid checkpoint of this run, or
+    /// when no committed checkpoint is valid.
+    /// </summary>
+    private CheckpointCommitted? RestoreTarget(LedgerStatus status, out string? why)
+    {
+        why = null;
+        if (status.LastCheckpoint is not { } last) return null;
+        IReadOnlyList<CheckpointCommitted> candidates = status.Checkpoints.Count > 0 ? status.Checkpoints : [last];
+        if (setup.FromCheckpoint is { Applied: false } choice)
+        {
+            var chosen = CheckpointFallback.Resolve(choice.Value, candidates, RunRoot);
+            if (ProblemOf(chosen) is { } problem)
+                throw new ArgumentException($"--from-checkpoint {choice.Value}: the checkpoint of step {chosen.LearnerStep} is not valid: {problem}");
+            if (chosen != last) why = $"--from-checkpoint {choice.Value}";
+            return chosen;
+        }
+        var (valid, passedOver) = CheckpointFallback.Select(candidates, ProblemOf);
+        foreach (var bad in passedOver)
+            log.Warning("the checkpoint of step {0} ({1}) is not valid: {2}", bad.Checkpoint.LearnerStep, CheckpointPath.Folder(RunRoot, bad.Checkpoint.Path), bad.Reason);
+        if (valid is null)
+            throw new InvalidDataException($"no committed checkpoint of the run is valid: {string.Join("; ", passedOver.Select(b => $"step {b.Checkpoint.LearnerStep}: {b.Reason}"))}");
+        if (valid != last)
+            why = $"the newer checkpoint{(passedOver.Count > 1 ? "s" : "")} of step {string.Join(", ", passedOver.Select(b => b.Checkpoint.LearnerStep))} " +
+                  $"{(passedOver.Count > 1 ? "are" : "is")} not valid ({string.Join("; ", passedOver.Select(b => b.Reason))})";
+        return valid;
+    }
+
+    /// <summary>What is wrong with committed checkpoint <paramref name="c"/> on disk (missing, a hash or size mismatch, another step), or null.</summary>
+    private string? ProblemOf(CheckpointCommitted c)
+    {
+        try
+        {
+            var manifest = LearnerCheckpoint.Verify(CheckpointPath.Folder(RunRoot, c.Path), c.Sha256);
+            return manifest.Step == c.LearnerStep ? null : $"it holds learner step {manifest.Step}, the journal committed it as step {c.LearnerStep}";
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or JsonException)
+        {
+            return e.Message;
+        }
     }
 
     /// <summary>Rolls the ledger, the scheduler and the metrics log back to learner step <paramref name="step"/>;

@@ -56,6 +56,9 @@ public sealed record NodeOptions(
 
     /// <summary>How long a node waits in a cluster without any coordinator node (after having seen one) before it ends.</summary>
     public TimeSpan OrphanTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The checkpoint a resumed run starts from (<c>gipo train --from-checkpoint</c>); null: the newest valid one.</summary>
+    public CheckpointChoice? FromCheckpoint { get; init; }
 }
 
 /// <summary>
@@ -226,6 +229,7 @@ public sealed class TrainingNode : IAsyncDisposable
                 () => BackoffSupervisor.Props(Backoff.OnStop(RunCoordinator.Props(folder.Id, ledger, new RunCoordinatorOptions(run.SnapshotEvery)
                     {
                         ValidateSettings = (journaled, candidate) => ValidateLiveChange(settings, journaled, candidate),
+                        FailureListener = host, JournalDescription = journal.Describe(), JournalPath = journal.LocalFile,
                     }),
                     "ledger", TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(10), 0.2, -1)));
             node.Coordinator = coordinator;
@@ -256,6 +260,7 @@ public sealed class TrainingNode : IAsyncDisposable
                 BeforeStep = options.BeforeLearnerStep, EvalSamplingSeed = run.EvalSamplingSeed, KeepCheckpoints = run.KeepCheckpoints,
                 SamplesDirectory = run.EvalLogSamples > 0 ? folder.Samples : null, EvalLogSamples = run.EvalLogSamples, Health = node.health,
                 RolloutLog = new RolloutStore(folder.Rollouts, run.RolloutLogMaxBytes), Settings = settings,
+                FromCheckpoint = options.FromCheckpoint,
             };
             // Transient learner failures are retried after a back-off; one that would only repeat ends the run (LearnerFailures).
             var learnerFailures = new LearnerFailures();
@@ -280,8 +285,11 @@ public sealed class TrainingNode : IAsyncDisposable
                     new SamplingOptions(algorithm.Temperature, MaxNewTokens: algorithm.MaxNewTokens), run.GroupsPerLease, run.Device, run.Poll);
                 system.ActorOf(SamplerSupervisor.Props(run.Samplers, _ => SamplerActor.Props(samplerSetup, coordinator, scorer, store, metrics)), "samplers");
             }
-            // Nodes that do not host the learner learn of the run's end from the coordinator.
-            system.ActorOf(RunEndWatcher.Props(coordinator, host, options.FinishPoll, options.OrphanTimeout), "run-end-watcher");
+            // Nodes that do not host the learner learn of the run's end from the coordinator. A single process hosts the
+            // learner, which reports the end itself; a watcher there would race it when a resumed run that had ended is
+            // rolled back (a damaged final checkpoint, --from-checkpoint) and end the process before the rollback.
+            if (options.Membership is not null)
+                system.ActorOf(RunEndWatcher.Props(coordinator, host, options.FinishPoll, options.OrphanTimeout), "run-end-watcher");
             node.linger = options.FinishLinger;
             node.hostsLearner = membership.Has(NodeRoles.Learner);
             node.clusterNode = options.Membership is not null;

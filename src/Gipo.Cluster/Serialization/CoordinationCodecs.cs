@@ -54,8 +54,10 @@ internal static class CoordinationCodecs
             r => new CommitCheckpoint(r.ReadInt64(), r.ReadInt64(), r.ReadString(), r.ReadString()));
         GipoCodecs.Add<RollbackToCheckpoint>("rb1", (w, m) => w.Write(m.LearnerStep), r => new RollbackToCheckpoint(r.ReadInt64()));
         GipoCodecs.Add<GetStatus>("gs1", (_, _) => { }, _ => GetStatus.Instance);
-        GipoCodecs.Add<RunStatus>("rs1", (w, m) => { w.WriteString(m.RunId); WriteLedgerStatus(w, m.Ledger); },
-            r => new RunStatus(r.ReadString(), ReadLedgerStatus(r)));
+        // rs2: rs1 plus the checkpoints a resume may roll back to.
+        GipoCodecs.Add<RunStatus>("rs2", (w, m) => { w.WriteString(m.RunId); WriteLedgerStatus(w, m.Ledger); w.WriteList(m.Ledger.Checkpoints, WriteCheckpoint); },
+            r => new RunStatus(r.ReadString(), ReadLedgerStatus(r)) is var m ? m with { Ledger = m.Ledger with { Checkpoints = r.ReadList(ReadCheckpoint) } } : null!);
+        GipoCodecs.AddReader("rs1", r => new RunStatus(r.ReadString(), ReadLedgerStatus(r)));
         GipoCodecs.Add<CommandRejected>("cr1", (w, m) => { w.WriteString(m.Command); w.WriteString(m.Reason); },
             r => new CommandRejected(r.ReadString(), r.ReadString()));
 
@@ -84,8 +86,11 @@ internal static class CoordinationCodecs
         GipoCodecs.Add<SettingsChanged>("esc1", WriteSettingsChanged, ReadSettingsChanged);
 
         // ---- snapshot
-        // sld2: sld1 plus the live settings changes; sld1 snapshots (journals written before them) still load.
-        GipoCodecs.Add<LedgerSnapshot>("sld2", WriteSnapshot, r => ReadSnapshot(r) with { SettingsChanges = r.ReadList(ReadSettingsChanged) });
+        // sld3: sld2 plus the checkpoints a resume may roll back to; sld2: sld1 plus the live settings changes. Older
+        // snapshots (journals written before them) still load.
+        GipoCodecs.Add<LedgerSnapshot>("sld3", (w, s) => { WriteSnapshot(w, s); w.WriteList(s.Checkpoints ?? [], WriteCheckpoint); },
+            r => ReadSnapshot(r) with { SettingsChanges = r.ReadList(ReadSettingsChanged), Checkpoints = r.ReadList(ReadCheckpoint) });
+        GipoCodecs.AddReader("sld2", r => ReadSnapshot(r) with { SettingsChanges = r.ReadList(ReadSettingsChanged) });
         GipoCodecs.AddReader("sld1", ReadSnapshot);
     }
 

@@ -20,6 +20,11 @@ public sealed record AlgorithmSettings
     public PolicyLossConfig Loss { get; init; } = new();
     public bool DynamicSampling { get; init; } = true;
     public int MaxGenRounds { get; init; } = 3;
+    /// <summary>
+    /// Under dynamic sampling, the run ends with the cause after this many consecutive rounds of B scored groups with none
+    /// kept (every group's rewards equal, e.g. all 0: a verifier that never matches); 0 = never.
+    /// </summary>
+    public int MaxEmptyRounds { get; init; } = 50;
     /// <summary>DAPO overlong shaping, or null when off.</summary>
     public OverlongShaping? Overlong { get; init; }
     public ProxMode Prox { get; init; } = ProxMode.Recompute;
@@ -68,6 +73,7 @@ public sealed record AlgorithmSettings
         if (MaxStaleness < 0) throw new ArgumentException($"off-policy.max-staleness must be >= 0 (got {MaxStaleness})");
         if (Buckets < 1) throw new ArgumentException($"gsec.buckets must be >= 1 (got {Buckets})");
         if (MaxGenRounds < 1) throw new ArgumentException($"dynamic-sampling.max-gen-rounds must be >= 1 (got {MaxGenRounds})");
+        if (MaxEmptyRounds < 0) throw new ArgumentException($"dynamic-sampling.max-empty-rounds must be >= 0 (0 = never end the run; got {MaxEmptyRounds})");
         Loss.Validate();
         Scheduler.Validate();
         Ib.Validate();

@@ -89,19 +89,25 @@ public sealed class GipoSerializerTests(ITestOutputHelper output)
         Assert.Throws<ArgumentException>(() => GipoCodecs.Encode("not ours"));
     }
 
-    [Fact(DisplayName = "A ledger snapshot of the sld1 layout (journals from before live settings changes) still loads, with no changes")]
+    [Fact(DisplayName = "Ledger snapshots of the sld1 and sld2 layouts (journals from before live settings changes, before the checkpoint fallback) still load")]
     public void Legacy_ledger_snapshot_loads()
     {
         var rng = new Random(11);
-        var snapshot = (LedgerSnapshot)Generators[typeof(LedgerSnapshot)](rng) with { SettingsChanges = [] };
-        var sld2 = GipoCodecs.Encode(snapshot);
-        Assert.Equal("sld2", GipoCodecs.ManifestOf(snapshot));
+        var snapshot = (LedgerSnapshot)Generators[typeof(LedgerSnapshot)](rng) with { SettingsChanges = [], Checkpoints = [] };
+        var sld3 = GipoCodecs.Encode(snapshot);
+        Assert.Equal("sld3", GipoCodecs.ManifestOf(snapshot));
         Assert.Equal(typeof(LedgerSnapshot), GipoCodecs.LegacyManifests["sld1"]);
+        Assert.Equal(typeof(LedgerSnapshot), GipoCodecs.LegacyManifests["sld2"]);
+        var sld2 = sld3[..^1]; // sld3 is sld2 followed by the list of checkpoints: one byte for an empty list
         var sld1 = sld2[..^1]; // sld2 is sld1 followed by the list of changes: one byte for an empty list
         var loaded = Assert.IsType<LedgerSnapshot>(GipoCodecs.Decode(sld1, "sld1"));
         Assert.Null(loaded.SettingsChanges);
-        Assert.Equal(Json(snapshot with { SettingsChanges = null }), Json(loaded));
-        Assert.Equal(sld2, GipoCodecs.Encode(loaded)); // written again in the current layout
+        Assert.Null(loaded.Checkpoints);
+        Assert.Equal(Json(snapshot with { SettingsChanges = null, Checkpoints = null }), Json(loaded));
+        Assert.Equal(sld3, GipoCodecs.Encode(loaded)); // written again in the current layout
+        var loaded2 = Assert.IsType<LedgerSnapshot>(GipoCodecs.Decode(sld2, "sld2"));
+        Assert.Null(loaded2.Checkpoints);
+        Assert.Equal(Json(snapshot with { Checkpoints = null }), Json(loaded2));
     }
 
     // ------------------------------------------------------------------------------------------------ generators
@@ -151,7 +157,7 @@ public sealed class GipoSerializerTests(ITestOutputHelper output)
         [typeof(LedgerSnapshot)] = r => new LedgerSnapshot(
             Long(r), Long(r), Long(r), Long(r), Long(r), Long(r), Long(r), Long(r), Drops(r), r.Next(2) == 0 ? null : Checkpoint(r),
             [.. Enumerable.Range(0, r.Next(0, 5)).Select(_ => Slot(r))], Entries(r), Entries(r), Entries(r),
-            [.. Enumerable.Range(0, r.Next(0, 3)).Select(_ => SettingsChange(r))]),
+            [.. Enumerable.Range(0, r.Next(0, 3)).Select(_ => SettingsChange(r))]) { Checkpoints = [.. Enumerable.Range(0, r.Next(0, 4)).Select(_ => Checkpoint(r))] },
         [typeof(UpdateEntropy)] = r => new UpdateEntropy(Stats(r), r.Next(2) == 0 ? null : SchedulerState(r).Config),
         [typeof(EntropyCoefficientsReply)] = r => new EntropyCoefficientsReply(Coefficients(r), r.Next(2) == 0),
         [typeof(EntropyUpdateRejected)] = r => new EntropyUpdateRejected(Long(r), Text(r)),
@@ -252,7 +258,10 @@ public sealed class GipoSerializerTests(ITestOutputHelper output)
 
     private static LedgerStatus Status(Random r) => new(
         Long(r), Long(r), Long(r), r.Next(2) == 0, new GroupCounts(Long(r), Long(r), Long(r), Long(r), Long(r)), Drops(r),
-        new PromptCursor(Long(r), Long(r), Long(r)), Long(r), Long(r), Long(r), Long(r), r.Next(2) == 0 ? null : Checkpoint(r));
+        new PromptCursor(Long(r), Long(r), Long(r)), Long(r), Long(r), Long(r), Long(r), r.Next(2) == 0 ? null : Checkpoint(r))
+    {
+        Checkpoints = [.. Enumerable.Range(0, r.Next(0, 4)).Select(_ => Checkpoint(r))],
+    };
 
     private static GroupEntry[] Entries(Random r) => [.. Enumerable.Range(0, r.Next(0, 5)).Select(_ => new GroupEntry(
         Long(r), Slot(r), Pick<GroupState>(r), Long(r), Long(r), Text(r), Utc(r),

@@ -12,9 +12,10 @@ internal static class LedgerTestData
 
     public static LedgerSettings Settings(
         int groupsPerStep = 2, int groupSize = 4, int maxStaleness = 1, int maxConcurrent = 8, long promptCount = 5,
-        ulong runSeed = 42, double leaseSeconds = 30, bool dynamicSampling = false, long targetSteps = 0, int maxGenRounds = 0) =>
+        ulong runSeed = 42, double leaseSeconds = 30, bool dynamicSampling = false, long targetSteps = 0, int maxGenRounds = 0,
+        int maxEmptyRounds = 0) =>
         new(groupsPerStep, groupSize, maxStaleness, maxConcurrent, promptCount, runSeed, TimeSpan.FromSeconds(leaseSeconds), dynamicSampling, targetSteps,
-            maxGenRounds);
+            maxGenRounds, maxEmptyRounds);
 
     /// <summary>A valid scored group of <paramref name="rewards"/>.Length samples generated at <paramref name="version"/>.</summary>
     public static ScoredGroup Group(long groupId, long version, params double[] rewards)
