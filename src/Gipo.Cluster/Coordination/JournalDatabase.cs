@@ -31,6 +31,20 @@ public abstract record JournalDatabase
     /// </summary>
     public abstract void Prepare();
 
+    /// <summary>Opens a connection of its own to the database (the journal lease's table, <see cref="Fencing.JournalLeaseTable"/>).</summary>
+    public abstract System.Data.Common.DbConnection Open();
+
+    /// <summary>Whether the database is PostgreSQL (else SQLite): the few statements whose dialects differ ask.</summary>
+    public bool IsPostgres => this is PostgresJournal;
+
+    /// <summary>The database a journal plugin's <paramref name="providerName"/> and <paramref name="connectionString"/> name (as <see cref="Config"/> writes them).</summary>
+    public static JournalDatabase FromPlugin(string providerName, string connectionString) => providerName switch
+    {
+        "SQLite.MS" => Sqlite(new SqliteConnectionStringBuilder(connectionString).DataSource),
+        "PostgreSQL.15" => Postgres(connectionString),
+        _ => throw new ArgumentException($"journal provider '{providerName}' is neither SQLite.MS nor PostgreSQL.15"),
+    };
+
     /// <summary>The persistence HOCON of a run's actor system (journal and snapshots, tables created on first use).</summary>
     public Config Config() => PluginConfig(autoInitialize: true, ConnectionString);
 
@@ -88,6 +102,13 @@ public abstract record JournalDatabase
                 throw new InvalidOperationException($"SQLite file '{File}' refused WAL mode (journal_mode is '{mode}')");
         }
 
+        public override System.Data.Common.DbConnection Open()
+        {
+            var connection = new SqliteConnection(ConnectionString);
+            connection.Open();
+            return connection;
+        }
+
         public override Config ReadOnlyConfig() =>
             PluginConfig(false, new SqliteConnectionStringBuilder { DataSource = File, Mode = SqliteOpenMode.ReadOnly }.ToString());
     }
@@ -131,6 +152,13 @@ public abstract record JournalDatabase
             {
                 throw new InvalidOperationException($"cannot use the journal database ({Describe()}): {e.Message}", e);
             }
+        }
+
+        public override System.Data.Common.DbConnection Open()
+        {
+            var connection = new NpgsqlConnection(ConnectionString);
+            connection.Open();
+            return connection;
         }
 
         public override Config ReadOnlyConfig() => PluginConfig(false, ConnectionString);
