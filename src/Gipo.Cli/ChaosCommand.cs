@@ -53,6 +53,8 @@ internal static class ChaosCommand
                         "add-samplers" => ChaosScenarios.AddSamplers(settings, Log),
                         "kill-sampler" => ChaosScenarios.KillSampler(settings, Log),
                         "kill-learner" => ChaosScenarios.KillLearner(settings, Log),
+                        "restart-first-seed" => ChaosScenarios.RestartFirstSeed(settings, Log),
+                        "freeze-learner" => ChaosScenarios.FreezeLearner(settings, Log),
                         _ => ChaosScenarios.RandomKills(settings, r.GetValue(kills), randomSeed, Log),
                     });
                 }

@@ -316,7 +316,7 @@ public sealed class TrainingNode : IAsyncDisposable
     private static Func<string?> FenceOf(ActorSystem system, string name)
     {
         var leaseName = $"{system.Name}-singleton-{new RootActorPath(new Address("akka", system.Name)) / "user" / name}";
-        return () => JournalLease.Find(system, leaseName)?.Fence() ?? $"no lease '{leaseName}' was acquired on this node";
+        return () => JournalLease.Find(system, leaseName) is { } lease ? lease.Fence() : $"no lease '{leaseName}' was acquired on this node";
     }
 
     /// <summary>
