@@ -130,8 +130,17 @@ public abstract record JournalDatabase
             }
             if (string.IsNullOrEmpty(parsed.Host) || string.IsNullOrEmpty(parsed.Database))
                 throw new ArgumentException("the PostgreSQL connection string must name Host and Database (e.g. Host=127.0.0.1;Port=5432;Database=gipo;Username=gipo;Password=…)");
-            ConnectionString = connectionString;
+            // A node frozen in the middle of a journal transaction (SIGSTOP, a suspended VM, a long GC pause) would hold
+            // its row and table locks forever, and the standby that took over its lease could not write (or even start
+            // its journal: table creation waits for those locks). The server ends such a session instead; the write of
+            // a node that then wakes up fails, as the lease's fencing wants. Journal transactions last milliseconds.
+            if (string.IsNullOrEmpty(parsed.Options))
+                parsed.Options = $"-c idle_in_transaction_session_timeout={IdleInTransactionTimeoutMs}";
+            ConnectionString = parsed.ConnectionString;
         }
+
+        /// <summary>How long the server lets a session sit idle inside a transaction before it ends the session.</summary>
+        private const int IdleInTransactionTimeoutMs = 10_000;
 
         public override string ProviderName => "PostgreSQL.15";
 

@@ -93,7 +93,9 @@ public sealed class JournalLease : Lease
         var held = Epoch;
         StopHeartbeat();
         Interlocked.Exchange(ref epoch, 0);
-        if (held == 0) return false;
+        // Nothing held (never acquired, or already lost to a later epoch): nobody waits on this holder, which is what
+        // the caller needs to know; false would only make Akka log an error about a lease it no longer has.
+        if (held == 0) return true;
         return table.Change(rowName, (current, now) => LeaseRules.Release(current, Holder, held, now)) is not null;
     });
 
