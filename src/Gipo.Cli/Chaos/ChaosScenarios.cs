@@ -100,10 +100,17 @@ internal static class ChaosScenarios
     /// SIGKILLed at a random moment after the cluster settled from the previous kill, the journal audited, and the node
     /// restarted on its port. Stops killing if the run completes first.
     /// </summary>
-    public static ChaosReport RandomKills(ClusterRunSettings settings, int kills, int seed, Action<string> log)
+    /// <remarks>
+    /// With <paramref name="mixed"/>, each fault is one of SIGKILL, SIGTERM (a graceful leave) or SIGSTOP (a freeze
+    /// past the resolver's downing and the lease's time-out, then SIGCONT: the woken node must be fenced), each
+    /// victim restarted with its original command (a first seed restarted that way rejoins through the other seeds).
+    /// </remarks>
+    public static ChaosReport RandomKills(ClusterRunSettings settings, int kills, int seed, Action<string> log, bool mixed = false)
     {
         var rng = new Random(seed);
-        log($"random kills: {kills}, seed {seed}");
+        log($"random {(mixed ? "faults (SIGKILL, SIGTERM, SIGSTOP)" : "kills")}: {kills}, seed {seed}");
+        // Long enough for the rest to down the frozen node and for its leases (12 s after the last renewal) to pass on.
+        var frozenFor = settings.StableAfter * 2 + TimeSpan.FromSeconds(16);
         using var run = new ClusterRun(settings, NewRunId("random"), ["learner-1", "learner-2"], log);
         (string Name, string Roles)[] nodes = [("learner-1", LearnerRoles), ("learner-2", LearnerRoles), ("sampler-1", SamplerRoles), ("sampler-2", SamplerRoles)];
         foreach (var (name, roles) in nodes) run.Start(name, roles);
@@ -126,7 +133,7 @@ internal static class ChaosScenarios
                 Thread.Sleep(settle);
             }
             var (name, roles) = nodes[rng.Next(nodes.Length)];
-            run.Kill(name);
+            run.Fault(name, mixed ? new[] { "SIGKILL", "SIGTERM", "SIGSTOP" }[rng.Next(3)] : "SIGKILL", frozenFor);
             if (run.Audit().Audit.Finished || !Restart(run, name, roles, log)) break;
         }
         return Measured(run.Finish("random", TimeSpan.FromMinutes(15)), "seed", seed);

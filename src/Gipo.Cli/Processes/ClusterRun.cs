@@ -39,7 +39,8 @@ internal sealed record AuditSummary(long Step, long PolicyVersion, bool Finished
 }
 
 /// <summary>One SIGKILL of a chaos run and the journal audit after it.</summary>
-internal sealed record KillRecord(int Index, string Node, string Roles, double AtSeconds, long LoggedStep, bool HeldLeases, AuditSummary Audit);
+/// <param name="How">The fault: SIGKILL, SIGTERM (a graceful leave) or SIGSTOP (a freeze past the resolver, then SIGCONT).</param>
+internal sealed record KillRecord(int Index, string Node, string Roles, double AtSeconds, long LoggedStep, bool HeldLeases, AuditSummary Audit, string How = "SIGKILL");
 
 /// <summary>The result of a chaos run.</summary>
 internal sealed record ChaosReport(
@@ -167,17 +168,39 @@ internal sealed class ClusterRun : IDisposable
     public bool HoldsLeases(string name) => Audit().Ledger.LeaseHolders.Any(h => h.Contains(Nodes[name].HolderMarker, StringComparison.Ordinal));
 
     /// <summary>SIGKILLs <paramref name="name"/> and audits the journal right after.</summary>
-    public KillRecord Kill(string name)
+    public KillRecord Kill(string name) => Fault(name, "SIGKILL");
+
+    /// <summary>
+    /// Applies fault <paramref name="how"/> to <paramref name="name"/> and audits the journal right after: SIGKILL,
+    /// SIGTERM (returns once the node exited, at most 60 s), or SIGSTOP (returns after <paramref name="frozenFor"/>,
+    /// with the node resumed by SIGCONT and given at most 60 s to end: it was downed meanwhile).
+    /// </summary>
+    public KillRecord Fault(string name, string how, TimeSpan frozenFor = default)
     {
         var node = Nodes[name];
         var held = HoldsLeases(name);
         var step = LoggedStep();
         var at = Seconds;
-        Nodes.Kill(name);
+        switch (how)
+        {
+            case "SIGKILL": Nodes.Kill(name); break;
+            case "SIGTERM":
+                Nodes.Terminate(name);
+                if (!node.Process.WaitForExit(TimeSpan.FromSeconds(60))) Nodes.Kill(name);
+                break;
+            case "SIGSTOP":
+                Nodes.Freeze(name, true);
+                Thread.Sleep(frozenFor);
+                Nodes.Freeze(name, false);
+                if (!node.Process.WaitForExit(TimeSpan.FromSeconds(60))) Nodes.Kill(name);
+                break;
+            default: throw new ArgumentException($"unknown fault '{how}' (SIGKILL, SIGTERM, SIGSTOP)", nameof(how));
+        }
         var audit = Audit().Audit;
-        var record = new KillRecord(kills.Count + 1, name, node.Roles, Math.Round(at, 1), step, held, audit);
+        var record = new KillRecord(kills.Count + 1, name, node.Roles, Math.Round(at, 1), step, held, audit, how);
         kills.Add(record);
-        log($"{at,6:F1} s  SIGKILL {name} ({node.Roles}) after step {step}{(held ? ", holding leases" : "")}; journal: {audit}");
+        log($"{at,6:F1} s  {how} {name} ({node.Roles}) after step {step}{(held ? ", holding leases" : "")}" +
+            $"{(how == "SIGKILL" ? "" : $", exit {(node.HasExited ? node.Process.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture) : "none")}")}; journal: {audit}");
         return record;
     }
 

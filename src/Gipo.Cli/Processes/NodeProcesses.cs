@@ -98,6 +98,15 @@ internal sealed class NodeProcesses(string gipoDll, string workDir, IReadOnlyLis
             throw new InvalidOperationException($"{(freeze ? "SIGSTOP" : "SIGCONT")} to node {name} (pid {p.Id}) failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
     }
 
+    /// <summary>SIGTERM: the node's graceful leave (coordinated shutdown hands its singletons over).</summary>
+    public void Terminate(string name)
+    {
+        var p = nodes[name].Process;
+        if (p.HasExited) return;
+        if (Kill(p.Id, 15) != 0)
+            throw new InvalidOperationException($"SIGTERM to node {name} (pid {p.Id}) failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+    }
+
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
 
