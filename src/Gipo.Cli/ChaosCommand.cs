@@ -24,9 +24,10 @@ internal static class ChaosCommand
         var workDir = new Option<string>("--work-dir") { Description = "logs, run folders and the report", DefaultValueFactory = _ => Path.Combine("runs", $"chaos-{DateTime.UtcNow:yyyyMMdd-HHmmss}") };
         var stableAfter = new Option<double>("--stable-after") { Description = "split-brain resolver stable-after, seconds (how soon a killed node is downed)", DefaultValueFactory = _ => 5 };
         var json = new Option<bool>("--json") { Description = "print the reports as JSON" };
+        var mix = new Option<bool>("--mix") { Description = "random series: mix graceful leaves (SIGTERM) and freezes (SIGSTOP past the resolver and the lease, then SIGCONT) into the SIGKILLs" };
         var command = new Command("chaos", "Chaos runs across gipo node processes on 127.0.0.1 (PostgreSQL journal): add nodes, SIGKILL them, audit the journal after each kill.")
         {
-            scenario, kills, steps, seed, postgres, baseCheckpoint, config, workDir, stableAfter, json,
+            scenario, kills, steps, seed, postgres, baseCheckpoint, config, workDir, stableAfter, json, mix,
         };
         command.SetAction(r => CommandErrors.Run(() =>
         {
@@ -53,7 +54,9 @@ internal static class ChaosCommand
                         "add-samplers" => ChaosScenarios.AddSamplers(settings, Log),
                         "kill-sampler" => ChaosScenarios.KillSampler(settings, Log),
                         "kill-learner" => ChaosScenarios.KillLearner(settings, Log),
-                        _ => ChaosScenarios.RandomKills(settings, r.GetValue(kills), randomSeed, Log),
+                        "restart-first-seed" => ChaosScenarios.RestartFirstSeed(settings, Log),
+                        "freeze-learner" => ChaosScenarios.FreezeLearner(settings, Log),
+                        _ => ChaosScenarios.RandomKills(settings, r.GetValue(kills), randomSeed, Log, r.GetValue(mix)),
                     });
                 }
                 catch (Exception e) when (e is InvalidOperationException or TimeoutException)

@@ -103,4 +103,39 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
         Check(report, steps);
         Assert.Equal(2, report.Kills.Count);
     }
+
+    [Fact(DisplayName = "(e, i) The first seed restarted with the README's old seeds while its standby runs the run: it forms a cluster of its own and refuses, naming the lease holder; one coordinator writes")]
+    public void Restarted_first_seed_refuses_a_second_cluster()
+    {
+        // Enough steps that the run is still going when the first seed comes back (kill, take-over after the lease
+        // time-out, second kill, settling: about a minute), even on a fast machine.
+        const int steps = 90;
+        var report = ChaosScenarios.RestartFirstSeed(Settings("restart-first-seed", steps), output.WriteLine);
+        foreach (var m in report.Measures) output.WriteLine($"{m.Key} = {m.Value}");
+        Check(report, steps);
+        // The key assertion: exit 1 with the refusal naming learner-2's address. Without the lease
+        // (akka.cluster.singleton.use-lease = "") the restarted node starts a second coordinator on the journal instead.
+        Assert.Equal(1, report.Measures["restarted_exit"]);
+        Assert.Equal(1, report.Measures["restarted_refused"]);
+        Assert.Equal(1, report.Measures["epochs_increasing"]);
+        // learner-1, then learner-2: the restarted learner-1 never acquired.
+        Assert.Equal(2, report.Measures["coordinator_epochs"]);
+        Assert.Equal(0, report.ExitCodes["learner-2"]);
+        Assert.Equal(0, report.ExitCodes["sampler-2"]);
+    }
+
+    [Fact(DisplayName = "(e, ii) The coordinator+learner node frozen (SIGSTOP) until its standby took over, then resumed: the zombie is fenced, one coordinator writes, the run ends clean")]
+    public void Frozen_learner_node_wakes_up_fenced()
+    {
+        const int steps = 60;
+        var report = ChaosScenarios.FreezeLearner(Settings("freeze-learner", steps), output.WriteLine);
+        foreach (var m in report.Measures) output.WriteLine($"{m.Key} = {m.Value}");
+        Check(report, steps);
+        Assert.Equal(1, report.Measures["epochs_increasing"]);
+        Assert.Equal(2, report.Measures["coordinator_epochs"]);
+        // The zombie does not finish the run: it is downed (6) or fails fenced (2), never exits 0 as a coordinator.
+        Assert.NotEqual(0, report.Measures["zombie_exit"]);
+        Assert.NotEqual(-1, report.Measures["zombie_exit"]);
+        Assert.Equal(0, report.ExitCodes["learner-2"]);
+    }
 }

@@ -6,7 +6,9 @@ namespace Gipo.Cli.Chaos;
 /// The chaos scenarios of the multi-node issue, each a whole training run across <c>gipo node</c> processes:
 /// (a) sampler nodes join mid-run, (b) a sampler node is SIGKILLed while it holds leases, (c) the node hosting the
 /// coordinator and learner is SIGKILLed while a standby of those roles runs, (d) a series of randomized SIGKILLs
-/// across roles, each victim restarted. Every kill is followed by a journal audit; the run must end at its step.
+/// across roles, each victim restarted, (e) a restarted first seed that forms a cluster of its own while the run lives
+/// in another one, and a frozen (SIGSTOP) coordinator+learner node that wakes up after its standby took over: the
+/// journal lease must keep each to one writer. Every kill is followed by a journal audit; the run must end at its step.
 /// </summary>
 internal static class ChaosScenarios
 {
@@ -15,7 +17,7 @@ internal static class ChaosScenarios
     private static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(5);
 
     /// <summary>The scenario names <c>gipo chaos --scenario</c> accepts.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["add-samplers", "kill-sampler", "kill-learner", "random"];
+    public static IReadOnlyList<string> Names { get; } = ["add-samplers", "kill-sampler", "kill-learner", "random", "restart-first-seed", "freeze-learner"];
 
     private static ChaosReport Measured(ChaosReport report, string name, double value)
     {
@@ -98,10 +100,17 @@ internal static class ChaosScenarios
     /// SIGKILLed at a random moment after the cluster settled from the previous kill, the journal audited, and the node
     /// restarted on its port. Stops killing if the run completes first.
     /// </summary>
-    public static ChaosReport RandomKills(ClusterRunSettings settings, int kills, int seed, Action<string> log)
+    /// <remarks>
+    /// With <paramref name="mixed"/>, each fault is one of SIGKILL, SIGTERM (a graceful leave) or SIGSTOP (a freeze
+    /// past the resolver's downing and the lease's time-out, then SIGCONT: the woken node must be fenced), each
+    /// victim restarted with its original command (a first seed restarted that way rejoins through the other seeds).
+    /// </remarks>
+    public static ChaosReport RandomKills(ClusterRunSettings settings, int kills, int seed, Action<string> log, bool mixed = false)
     {
         var rng = new Random(seed);
-        log($"random kills: {kills}, seed {seed}");
+        log($"random {(mixed ? "faults (SIGKILL, SIGTERM, SIGSTOP)" : "kills")}: {kills}, seed {seed}");
+        // Long enough for the rest to down the frozen node and for its leases (12 s after the last renewal) to pass on.
+        var frozenFor = settings.StableAfter * 2 + TimeSpan.FromSeconds(16);
         using var run = new ClusterRun(settings, NewRunId("random"), ["learner-1", "learner-2"], log);
         (string Name, string Roles)[] nodes = [("learner-1", LearnerRoles), ("learner-2", LearnerRoles), ("sampler-1", SamplerRoles), ("sampler-2", SamplerRoles)];
         foreach (var (name, roles) in nodes) run.Start(name, roles);
@@ -124,10 +133,101 @@ internal static class ChaosScenarios
                 Thread.Sleep(settle);
             }
             var (name, roles) = nodes[rng.Next(nodes.Length)];
-            run.Kill(name);
+            run.Fault(name, mixed ? new[] { "SIGKILL", "SIGTERM", "SIGSTOP" }[rng.Next(3)] : "SIGKILL", frozenFor);
             if (run.Audit().Audit.Finished || !Restart(run, name, roles, log)) break;
         }
         return Measured(run.Finish("random", TimeSpan.FromMinutes(15)), "seed", seed);
+    }
+
+    /// <summary>
+    /// (e, i) The issue's restart of the first seed, with the seed layout the README used to give (coordinator node
+    /// first seed, first sampler node second seed, the standby learner node in no seed list): learner-1 is SIGKILLed,
+    /// the standby learner-2 takes over, sampler-1 (the second seed) is SIGKILLed, then learner-1 is started again
+    /// with its original command. It finds no seed, forms a cluster of its own, sees learner-2's live lease in the
+    /// journal and must refuse (exit 1, naming the holder); it must never write. sampler-2 keeps the run going.
+    /// Measures: restarted_exit (the restarted node's exit code, −1 while it still runs), restarted_refused (1 when
+    /// its log names the holder), epochs_increasing (1 when the coordinator lease's epochs only rose, each to a new
+    /// holder), coordinator_epochs (their count).
+    /// </summary>
+    public static ChaosReport RestartFirstSeed(ClusterRunSettings settings, Action<string> log)
+    {
+        using var run = new ClusterRun(settings, NewRunId("restart-first-seed"), ["learner-1", "sampler-1"], log);
+        run.Start("learner-1", LearnerRoles);
+        run.Start("sampler-1", SamplerRoles);
+        run.Start("learner-2", LearnerRoles);
+        run.Start("sampler-2", SamplerRoles);
+        run.WaitForStep(2, StepTimeout);
+        var killed = run.Kill("learner-1");
+        // The standby has taken over once a step after the kill is logged (by the journal lease too, when it is on).
+        run.WaitForStep(killed.LoggedStep + 2, StepTimeout);
+        var holder = run.LeaseHolder("coordinator");
+        log($"{run.Seconds,6:F1} s  learner-2 trains; coordinator lease: {holder.Node ?? "none"} (epoch {holder.Epoch})");
+        run.Kill("sampler-1");
+        Thread.Sleep(settings.StableAfter * 2 + TimeSpan.FromSeconds(2));
+        if (run.Audit().Audit.Finished) throw new InvalidOperationException("the run finished before the first seed was restarted: give it more steps");
+        var restarted = run.Start("learner-1", LearnerRoles, wait: false);
+        var exited = restarted.Process.WaitForExit(TimeSpan.FromSeconds(120));
+        var tail = run.Nodes.Tail("learner-1", 30);
+        var refused = exited && tail.Contains("is live in another cluster", StringComparison.Ordinal) && tail.Contains("127.0.0.1:" + run.Nodes["learner-2"].Port, StringComparison.Ordinal);
+        log($"{run.Seconds,6:F1} s  restarted learner-1 {(exited ? $"exited {restarted.Process.ExitCode}" : "still runs")}: " +
+            (tail.Split('\n').LastOrDefault(l => l.StartsWith("error:", StringComparison.Ordinal)) ?? "(no error line)"));
+        var report = run.Finish("restart-first-seed", TimeSpan.FromMinutes(10));
+        return WithEpochs(run, Measured(Measured(report, "restarted_exit", exited ? restarted.Process.ExitCode : -1), "restarted_refused", refused ? 1 : 0), log);
+    }
+
+    /// <summary>
+    /// (e, ii) Two halves that each believe they survived: learner-1 (hosting every singleton) is frozen with SIGSTOP
+    /// past the failure detector, the split-brain resolver and its lease's time-out, so the rest of the cluster downs
+    /// it and learner-2 acquires the leases under the next epoch; then learner-1 is resumed. It wakes up still hosting
+    /// the coordinator and learner with pending timers and messages (a zombie), and until it learns it was downed it
+    /// believes it is the cluster: every write it tries must be fenced. Measures: zombie_exit (learner-1's exit code),
+    /// zombie_fenced (the fenced writes it logged), takeover_seconds, epochs_increasing, coordinator_epochs.
+    /// </summary>
+    public static ChaosReport FreezeLearner(ClusterRunSettings settings, Action<string> log)
+    {
+        using var run = new ClusterRun(settings, NewRunId("freeze-learner"), ["learner-1", "learner-2"], log);
+        run.Start("learner-1", LearnerRoles);
+        run.Start("learner-2", LearnerRoles);
+        run.Start("sampler-1", SamplerRoles);
+        run.Start("sampler-2", SamplerRoles);
+        run.WaitForStep(2, StepTimeout);
+        var before = run.LeaseHolder("coordinator");
+        if (before.Node != "learner-1") throw new InvalidOperationException($"expected learner-1 to hold the coordinator lease, found {before.Node ?? "none"}");
+        run.Freeze("learner-1");
+        var (takeover, epoch) = WaitForLeaseHolder(run, "coordinator", "learner-2", TimeSpan.FromMinutes(2));
+        log($"{run.Seconds,6:F1} s  learner-2 holds the coordinator lease (epoch {epoch}) {takeover:F1} s after the freeze");
+        run.WaitForStep(run.LoggedStep() + 1, StepTimeout);
+        run.Resume("learner-1");
+        var zombie = run.Nodes["learner-1"];
+        var exited = zombie.Process.WaitForExit(TimeSpan.FromSeconds(90));
+        var fenced = File.ReadAllLines(zombie.Log).Count(l => l.Contains(" fenced", StringComparison.Ordinal) || l.Contains("lease ", StringComparison.Ordinal) && l.Contains(" lost by ", StringComparison.Ordinal));
+        log($"{run.Seconds,6:F1} s  learner-1 woke up: {(exited ? $"exited {zombie.Process.ExitCode}" : "still runs")}, {fenced} fenced write(s) or lost lease(s) logged");
+        var report = run.Finish("freeze-learner", TimeSpan.FromMinutes(10));
+        report = Measured(Measured(Measured(report, "zombie_exit", exited ? zombie.Process.ExitCode : -1), "zombie_fenced", fenced), "takeover_seconds", takeover);
+        return WithEpochs(run, report, log);
+    }
+
+    // Waits until node `holder` holds singleton's lease (by the journal database); the seconds waited and the epoch.
+    private static (double Seconds, long Epoch) WaitForLeaseHolder(ClusterRun run, string singleton, string holder, TimeSpan timeout)
+    {
+        var start = run.Seconds;
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var now = run.LeaseHolder(singleton);
+            if (now.Node == holder && now.Live) return (Math.Round(run.Seconds - start, 1), now.Epoch);
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{holder} did not acquire the {singleton} lease within {timeout.TotalSeconds:F0} s (held by {now.Node ?? "nobody"}, epoch {now.Epoch})");
+            Thread.Sleep(250);
+        }
+    }
+
+    // The coordinator lease's history: epochs strictly increasing, and each to another holder than the one before.
+    private static ChaosReport WithEpochs(ClusterRun run, ChaosReport report, Action<string> log)
+    {
+        var epochs = run.LeaseEpochs("coordinator");
+        log($"coordinator lease epochs: {string.Join(", ", epochs.Select(e => $"{e.Epoch}→{e.Node ?? "?"}"))}");
+        var increasing = epochs.Count > 0 && epochs.Zip(epochs.Skip(1)).All(p => p.Item2.Epoch > p.Item1.Epoch);
+        return Measured(Measured(report, "epochs_increasing", increasing ? 1 : 0), "coordinator_epochs", epochs.Count);
     }
 
     // Restarts a node; false when it could not rejoin because the run finished meanwhile (its last steps can complete

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Gipo.Cluster.Configuration;
 using Gipo.Cluster.Coordination;
+using Gipo.Cluster.Fencing;
 using Gipo.Cluster.Runtime;
 
 namespace Gipo.Cli.Processes;
@@ -38,7 +39,8 @@ internal sealed record AuditSummary(long Step, long PolicyVersion, bool Finished
 }
 
 /// <summary>One SIGKILL of a chaos run and the journal audit after it.</summary>
-internal sealed record KillRecord(int Index, string Node, string Roles, double AtSeconds, long LoggedStep, bool HeldLeases, AuditSummary Audit);
+/// <param name="How">The fault: SIGKILL, SIGTERM (a graceful leave) or SIGSTOP (a freeze past the resolver, then SIGCONT).</param>
+internal sealed record KillRecord(int Index, string Node, string Roles, double AtSeconds, long LoggedStep, bool HeldLeases, AuditSummary Audit, string How = "SIGKILL");
 
 /// <summary>The result of a chaos run.</summary>
 internal sealed record ChaosReport(
@@ -48,8 +50,12 @@ internal sealed record ChaosReport(
     /// <summary>Scenario-specific measurements (e.g. seconds from a kill to the re-issue of its leases).</summary>
     public Dictionary<string, double> Measures { get; init; } = [];
 
-    /// <summary>Every kill's audit and the final one are clean, and the run ended at its target step.</summary>
-    public bool Passed(int steps) => Kills.All(k => k.Audit.Clean) && Final.Clean && Final.Finished && Final.Step == steps;
+    /// <summary>
+    /// Every kill's audit and the final one are clean, the run ended at its target step, and where the scenario
+    /// measured them, the coordinator lease's epochs only rose and a restarted first seed refused to start.
+    /// </summary>
+    public bool Passed(int steps) => Kills.All(k => k.Audit.Clean) && Final.Clean && Final.Finished && Final.Step == steps
+        && Measures.GetValueOrDefault("epochs_increasing", 1) == 1 && Measures.GetValueOrDefault("restarted_refused", 1) == 1;
 }
 
 /// <summary>
@@ -162,19 +168,75 @@ internal sealed class ClusterRun : IDisposable
     public bool HoldsLeases(string name) => Audit().Ledger.LeaseHolders.Any(h => h.Contains(Nodes[name].HolderMarker, StringComparison.Ordinal));
 
     /// <summary>SIGKILLs <paramref name="name"/> and audits the journal right after.</summary>
-    public KillRecord Kill(string name)
+    public KillRecord Kill(string name) => Fault(name, "SIGKILL");
+
+    /// <summary>
+    /// Applies fault <paramref name="how"/> to <paramref name="name"/> and audits the journal right after: SIGKILL,
+    /// SIGTERM (returns once the node exited, at most 60 s), or SIGSTOP (returns after <paramref name="frozenFor"/>,
+    /// with the node resumed by SIGCONT and given at most 60 s to end: it was downed meanwhile).
+    /// </summary>
+    public KillRecord Fault(string name, string how, TimeSpan frozenFor = default)
     {
         var node = Nodes[name];
         var held = HoldsLeases(name);
         var step = LoggedStep();
         var at = Seconds;
-        Nodes.Kill(name);
+        switch (how)
+        {
+            case "SIGKILL": Nodes.Kill(name); break;
+            case "SIGTERM":
+                Nodes.Terminate(name);
+                if (!node.Process.WaitForExit(TimeSpan.FromSeconds(60))) Nodes.Kill(name);
+                break;
+            case "SIGSTOP":
+                Nodes.Freeze(name, true);
+                Thread.Sleep(frozenFor);
+                Nodes.Freeze(name, false);
+                if (!node.Process.WaitForExit(TimeSpan.FromSeconds(60))) Nodes.Kill(name);
+                break;
+            default: throw new ArgumentException($"unknown fault '{how}' (SIGKILL, SIGTERM, SIGSTOP)", nameof(how));
+        }
         var audit = Audit().Audit;
-        var record = new KillRecord(kills.Count + 1, name, node.Roles, Math.Round(at, 1), step, held, audit);
+        var record = new KillRecord(kills.Count + 1, name, node.Roles, Math.Round(at, 1), step, held, audit, how);
         kills.Add(record);
-        log($"{at,6:F1} s  SIGKILL {name} ({node.Roles}) after step {step}{(held ? ", holding leases" : "")}; journal: {audit}");
+        log($"{at,6:F1} s  {how} {name} ({node.Roles}) after step {step}{(held ? ", holding leases" : "")}" +
+            $"{(how == "SIGKILL" ? "" : $", exit {(node.HasExited ? node.Process.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture) : "none")}")}; journal: {audit}");
         return record;
     }
+
+    /// <summary>SIGSTOPs node <paramref name="name"/> (see <see cref="NodeProcesses.Freeze"/>).</summary>
+    public void Freeze(string name)
+    {
+        Nodes.Freeze(name, true);
+        log($"{Seconds,6:F1} s  SIGSTOP {name} after step {LoggedStep()}");
+    }
+
+    /// <summary>SIGCONTs node <paramref name="name"/>.</summary>
+    public void Resume(string name)
+    {
+        Nodes.Freeze(name, false);
+        log($"{Seconds,6:F1} s  SIGCONT {name} at step {LoggedStep()}");
+    }
+
+    /// <summary>The journal lease row of singleton <paramref name="singleton"/> of this run (Akka's singleton lease name).</summary>
+    public string LeaseRow(string singleton) => JournalLease.RowName(RunId, $"{TrainingNode.SystemName}-singleton-akka://{TrainingNode.SystemName}/user/{singleton}");
+
+    /// <summary>The current holder of <paramref name="singleton"/>'s lease as a node name (null: none, or not one of this run's nodes) and its epoch.</summary>
+    public (string? Node, long Epoch, bool Live) LeaseHolder(string singleton)
+    {
+        var (row, now) = new JournalLeaseTable(JournalDatabase.Postgres(settings.Postgres)).Read(LeaseRow(singleton));
+        if (row is null) return (null, 0, false);
+        var owner = LeaseHolderId.Owner(row.Holder);
+        return (Nodes.All.FirstOrDefault(n => owner == Owner(n))?.Name, row.Epoch, row.LiveAt(now));
+    }
+
+    // How Akka's singleton manager names a node as a lease owner (Address.HostPort: system@host:port).
+    private static string Owner(NodeProcess node) => $"{TrainingNode.SystemName}@127.0.0.1:{node.Port}";
+
+    /// <summary>Every epoch of <paramref name="singleton"/>'s lease ever granted, oldest first, with the node it went to.</summary>
+    public IReadOnlyList<(long Epoch, string? Node)> LeaseEpochs(string singleton) =>
+        new JournalLeaseTable(JournalDatabase.Postgres(settings.Postgres)).Epochs(LeaseRow(singleton))
+            .Select(e => (e.Epoch, Nodes.All.FirstOrDefault(n => LeaseHolderId.Owner(e.Holder) == Owner(n))?.Name)).ToList();
 
     /// <summary>Waits for every node to end by itself (the run completes) and audits the journal a last time.</summary>
     public ChaosReport Finish(string scenario, TimeSpan timeout)

@@ -98,6 +98,31 @@ internal sealed class NodeProcesses(string gipoDll, string workDir, IReadOnlyLis
         if (kill.ExitCode != 0 && !p.HasExited) throw new InvalidOperationException($"kill -{signal} {p.Id} ({name}) failed with exit {kill.ExitCode}");
     }
 
+    /// <summary>
+    /// SIGSTOP (<paramref name="freeze"/>) or SIGCONT: a frozen node sends no heartbeats and renews no lease, like a
+    /// long GC pause or a suspended VM, and when it resumes it still believes what it believed before (a zombie).
+    /// </summary>
+    public void Freeze(string name, bool freeze)
+    {
+        var p = nodes[name].Process;
+        if (p.HasExited) throw new InvalidOperationException($"node {name} has exited");
+        // Linux signal numbers (x86-64 and arm64 agree on these two).
+        if (Kill(p.Id, freeze ? 19 : 18) != 0)
+            throw new InvalidOperationException($"{(freeze ? "SIGSTOP" : "SIGCONT")} to node {name} (pid {p.Id}) failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+    }
+
+    /// <summary>SIGTERM: the node's graceful leave (coordinated shutdown hands its singletons over).</summary>
+    public void Terminate(string name)
+    {
+        var p = nodes[name].Process;
+        if (p.HasExited) return;
+        if (Kill(p.Id, 15) != 0)
+            throw new InvalidOperationException($"SIGTERM to node {name} (pid {p.Id}) failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
     /// <summary>Waits until <paramref name="name"/> says it is a member; false if it exited or the time ran out.</summary>
     public bool WaitUp(string name, TimeSpan timeout)
     {
@@ -138,6 +163,8 @@ internal sealed class NodeProcesses(string gipoDll, string workDir, IReadOnlyLis
         {
             try
             {
+                // A frozen process dies of SIGKILL too; SIGCONT first only so that nothing is left stopped if it fails.
+                if (!node.HasExited) Kill(node.Process.Id, 18);
                 if (!node.HasExited) node.Process.Kill(entireProcessTree: true);
             }
             catch (InvalidOperationException) { } // exited meanwhile

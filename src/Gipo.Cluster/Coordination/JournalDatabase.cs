@@ -34,6 +34,20 @@ public abstract record JournalDatabase
     /// </summary>
     public abstract void Prepare();
 
+    /// <summary>Opens a connection of its own to the database (the journal lease's table, <see cref="Fencing.JournalLeaseTable"/>).</summary>
+    public abstract System.Data.Common.DbConnection Open();
+
+    /// <summary>Whether the database is PostgreSQL (else SQLite): the few statements whose dialects differ ask.</summary>
+    public bool IsPostgres => this is PostgresJournal;
+
+    /// <summary>The database a journal plugin's <paramref name="providerName"/> and <paramref name="connectionString"/> name (as <see cref="Config"/> writes them).</summary>
+    public static JournalDatabase FromPlugin(string providerName, string connectionString) => providerName switch
+    {
+        "SQLite.MS" => Sqlite(new SqliteConnectionStringBuilder(connectionString).DataSource),
+        "PostgreSQL.15" => Postgres(connectionString),
+        _ => throw new ArgumentException($"journal provider '{providerName}' is neither SQLite.MS nor PostgreSQL.15"),
+    };
+
     /// <summary>The persistence HOCON of a run's actor system (journal and snapshots, tables created on first use).</summary>
     public Config Config() => PluginConfig(autoInitialize: true, ConnectionString);
 
@@ -93,6 +107,13 @@ public abstract record JournalDatabase
                 throw new InvalidOperationException($"SQLite file '{File}' refused WAL mode (journal_mode is '{mode}')");
         }
 
+        public override System.Data.Common.DbConnection Open()
+        {
+            var connection = new SqliteConnection(ConnectionString);
+            connection.Open();
+            return connection;
+        }
+
         public override Config ReadOnlyConfig() =>
             PluginConfig(false, new SqliteConnectionStringBuilder { DataSource = File, Mode = SqliteOpenMode.ReadOnly }.ToString());
     }
@@ -114,8 +135,17 @@ public abstract record JournalDatabase
             }
             if (string.IsNullOrEmpty(parsed.Host) || string.IsNullOrEmpty(parsed.Database))
                 throw new ArgumentException("the PostgreSQL connection string must name Host and Database (e.g. Host=127.0.0.1;Port=5432;Database=gipo;Username=gipo;Password=…)");
-            ConnectionString = connectionString;
+            // A node frozen in the middle of a journal transaction (SIGSTOP, a suspended VM, a long GC pause) would hold
+            // its row and table locks forever, and the standby that took over its lease could not write (or even start
+            // its journal: table creation waits for those locks). The server ends such a session instead; the write of
+            // a node that then wakes up fails, as the lease's fencing wants. Journal transactions last milliseconds.
+            if (string.IsNullOrEmpty(parsed.Options))
+                parsed.Options = $"-c idle_in_transaction_session_timeout={IdleInTransactionTimeoutMs}";
+            ConnectionString = parsed.ConnectionString;
         }
+
+        /// <summary>How long the server lets a session sit idle inside a transaction before it ends the session.</summary>
+        private const int IdleInTransactionTimeoutMs = 10_000;
 
         public override string ProviderName => "PostgreSQL.15";
 
@@ -136,6 +166,13 @@ public abstract record JournalDatabase
             {
                 throw new InvalidOperationException($"cannot use the journal database ({Describe()}): {e.Message}", e);
             }
+        }
+
+        public override System.Data.Common.DbConnection Open()
+        {
+            var connection = new NpgsqlConnection(ConnectionString);
+            connection.Open();
+            return connection;
         }
 
         public override Config ReadOnlyConfig() => PluginConfig(false, ConnectionString);

@@ -31,6 +31,13 @@ public sealed record RunCoordinatorOptions(int SnapshotEvery = 500, TimeSpan? Le
     /// <summary>Where the journal's file lives, to say how much space is free there; null when it is not local (PostgreSQL).</summary>
     public string? JournalPath { get; init; }
 
+    /// <summary>
+    /// The fencing check run before every journal write (<see cref="Fencing.JournalLease.Fence"/>): null when this
+    /// coordinator may write, else why not (a stale lease epoch: another coordinator took over). Null: no fencing
+    /// (a single process, which the run lock already keeps alone).
+    /// </summary>
+    public Func<string?>? Fence { get; init; }
+
     /// <summary>Default lease check: once a second.</summary>
     public TimeSpan LeaseCheck => LeaseCheckInterval ?? TimeSpan.FromSeconds(1);
 }
@@ -369,6 +376,15 @@ public sealed class RunCoordinator : ReceivePersistentActor, IWithTimers
         if (events.Count == 0)
         {
             DeferAsync(events, _ => then());
+            return;
+        }
+        // A coordinator whose lease epoch is stale (it was frozen or cut off while another took over) must not write:
+        // the events are not persisted, nobody gets a reply, and the actor stops; the singleton manager, told by the
+        // lease that it was lost, does not start it again here.
+        if (options.Fence?.Invoke() is { } fenced)
+        {
+            log.Error("coordinator fenced, {0} event(s) not written: {1}", events.Count, fenced);
+            Context.Stop(Self);
             return;
         }
         // "then" runs from the last event's handler, not from PersistAll's completion callback: Akka 1.5.73 runs that

@@ -35,6 +35,12 @@ public sealed record LearnerSetup(
     /// </summary>
     public Action<long>? BeforeStep { get; init; }
 
+    /// <summary>
+    /// The fencing check run before every checkpoint commit (<see cref="Gipo.Cluster.Fencing.JournalLease.Fence"/>):
+    /// null when this learner still holds its lease epoch, else why not. Null: no fencing (a single process).
+    /// </summary>
+    public Func<string?>? Fence { get; init; }
+
     /// <summary>Seed of the held-out evaluations' sampling (<see cref="Gipo.Cluster.Configuration.RunSettings.EvalSamplingSeed"/>); null = <see cref="Seed"/>.</summary>
     public int? EvalSamplingSeed { get; init; }
 
@@ -455,6 +461,9 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         {
             throw DiskFull(folder, e);
         }
+        // A learner that lost its lease (frozen or cut off while a standby took over) must not commit: its checkpoint
+        // would become the run's current one behind the new learner's back.
+        if (setup.Fence?.Invoke() is { } fenced) throw new InvalidOperationException($"learner fenced, checkpoint {folder} not committed: {fenced}");
         // Relative to the run folder, so that a moved or copied run folder resumes from its own checkpoints.
         AskLedger(new CommitCheckpoint(l.Step, l.PolicyVersion, CheckpointPath.ForJournal(RunRoot, manifest), sha));
         // Save never writes into an existing folder (a leftover of a save whose commit never happened): it picks a

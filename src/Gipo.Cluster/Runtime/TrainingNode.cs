@@ -6,6 +6,7 @@ using Akka.Pattern;
 using Akka.Routing;
 using Gipo.Cluster.Configuration;
 using Gipo.Cluster.Coordination;
+using Gipo.Cluster.Fencing;
 using Gipo.Cluster.Learning;
 using Gipo.Cluster.Metrics;
 using Gipo.Cluster.Rollouts;
@@ -200,6 +201,9 @@ public sealed class TrainingNode : IAsyncDisposable
         }
 
         var config = NodeConfig(membership, journal, options.Tls is not null, options.ExtraConfig);
+        // Nodes of a cluster (gipo node) fence their singletons with the journal lease; a single process (gipo train)
+        // is kept alone by the run lock, and a lease there would only delay a resume after a kill by its time-out.
+        if (options.Membership is not null) config = config.WithFallback(JournalLeaseConfig(folder.Id, journal));
         if (options.Management is { } management) config = ClusterManagement.Config(management).WithFallback(config);
         var system = ActorSystem.Create(membership.ClusterName, TransportSecurity.SystemSetup(config, options.Tls));
         var node = new TrainingNode(system);
@@ -223,6 +227,11 @@ public sealed class TrainingNode : IAsyncDisposable
             if (options.Management is { } m) node.management = await ClusterManagement.StartAsync(system, m);
             else if (membership.Seeds is not { Count: > 0 }) await cluster.JoinAsync(cluster.SelfAddress);
             await up.Task.WaitAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+            var leased = LeaseIsUsed(system);
+            // A first seed that found no other seed formed a cluster of its own. If the run's journal shows a live
+            // lease of another cluster, starting singletons here would be a second coordinator on the same journal.
+            if (leased && (learnerNode || membership.Has(NodeRoles.Coordinator)))
+                RefuseSecondCluster(cluster, membership, new JournalLeaseTable(journal), folder.Id);
 
             var host = system.ActorOf(RunOutcomeListener.Props(node.outcome), "run");
             var coordinator = Singleton(system, membership, "coordinator", NodeRoles.Coordinator,
@@ -230,6 +239,7 @@ public sealed class TrainingNode : IAsyncDisposable
                     {
                         ValidateSettings = (journaled, candidate) => ValidateLiveChange(settings, journaled, candidate),
                         FailureListener = host, JournalDescription = journal.Describe(), JournalPath = journal.LocalFile,
+                        Fence = leased ? FenceOf(system, "coordinator") : null,
                     }),
                     "ledger", TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(10), 0.2, -1)));
             node.Coordinator = coordinator;
@@ -261,6 +271,7 @@ public sealed class TrainingNode : IAsyncDisposable
                 SamplesDirectory = run.EvalLogSamples > 0 ? folder.Samples : null, EvalLogSamples = run.EvalLogSamples, Health = node.health,
                 RolloutLog = new RolloutStore(folder.Rollouts, run.RolloutLogMaxBytes), Settings = settings,
                 FromCheckpoint = options.FromCheckpoint,
+                Fence = leased ? FenceOf(system, "learner") : null,
             };
             // Transient learner failures are retried after a back-off; one that would only repeat ends the run (LearnerFailures).
             var learnerFailures = new LearnerFailures();
@@ -303,6 +314,56 @@ public sealed class TrainingNode : IAsyncDisposable
             node.health?.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The journal lease's connection and run (<see cref="JournalLease"/>), and the defaults of <c>hocon/cluster.conf</c>'s
+    /// lease keys for a node started without that file; the file's values win.
+    /// </summary>
+    public static Config JournalLeaseConfig(string runId, JournalDatabase journal) => ConfigurationFactory.ParseString($$"""
+        akka.coordination.journal-lease {
+          lease-class = {{Quote($"{typeof(JournalLease).FullName}, {typeof(JournalLease).Assembly.GetName().Name}")}}
+          heartbeat-timeout = 12s
+          heartbeat-interval = 2s
+          lease-operation-timeout = 5s
+          run-id = {{Quote(runId)}}
+          provider-name = {{Quote(journal.ProviderName)}}
+          connection-string = {{Quote(journal.ConnectionString)}}
+        }
+        akka.cluster.singleton {
+          use-lease = "akka.coordination.journal-lease"
+          lease-retry-interval = 2s
+        }
+        """);
+
+    /// <summary>Whether this system's singletons acquire a lease (<c>akka.cluster.singleton.use-lease</c> is set).</summary>
+    private static bool LeaseIsUsed(ActorSystem system) =>
+        !string.IsNullOrEmpty(system.Settings.Config.GetString("akka.cluster.singleton.use-lease", ""));
+
+    /// <summary>The fencing check of singleton <paramref name="name"/>'s lease, named as Akka's singleton manager names it.</summary>
+    private static Func<string?> FenceOf(ActorSystem system, string name)
+    {
+        var leaseName = $"{system.Name}-singleton-{new RootActorPath(new Address("akka", system.Name)) / "user" / name}";
+        return () => JournalLease.Find(system, leaseName) is { } lease ? lease.Fence() : $"no lease '{leaseName}' was acquired on this node";
+    }
+
+    /// <summary>
+    /// Throws <see cref="SecondClusterException"/> when this node formed a new cluster (it is the first seed and the
+    /// only member) while a lease of run <paramref name="runId"/> is live and held by a node at another address.
+    /// </summary>
+    private static void RefuseSecondCluster(Akka.Cluster.Cluster cluster, ClusterMembership membership, JournalLeaseTable leases, string runId)
+    {
+        if (membership.Seeds is not { Count: > 0 } || cluster.State.Members.Count != 1) return;
+        var self = cluster.SelfAddress.HostPort();
+        var (live, now) = leases.LiveLeases(JournalLease.RowName(runId, ""));
+        var other = live.FirstOrDefault(l => LeaseHolderId.Owner(l.Row.Holder) != self);
+        if (other.Row is null) return;
+        throw new SecondClusterException(
+            $"this node ({self}) formed a new cluster (no other seed of {string.Join(", ", membership.Seeds)} answered), but run '{runId}' " +
+            $"is live in another cluster: lease '{other.Name}' is held by {LeaseHolderId.Owner(other.Row.Holder)} (epoch {other.Row.Epoch}) until " +
+            $"{LeaseRules.Describe(other.Row.ExpiresMs)} ({(other.Row.ExpiresMs - now) / 1000.0:F1} s from now, renewed while that node lives). " +
+            "Refusing to start a second coordinator on the same journal: give this node the running cluster's nodes as --seed " +
+            "(every coordinator/learner node), or wait until that cluster has ended");
     }
 
     /// <summary>The start-up validation of a live change (<see cref="LiveSettings.Validate"/>): null when valid, else the reason.</summary>
