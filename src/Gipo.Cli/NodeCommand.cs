@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Gipo.Cluster.Configuration;
 using Gipo.Cluster.Coordination;
 using Gipo.Cluster.Runtime;
+using Gipo.Cluster.Weights;
 
 namespace Gipo.Cli;
 
@@ -77,7 +78,8 @@ internal static class NodeCommand
                     BindHostname: membership.Hostname);
                 management.Validate();
             }
-            var options = new NodeOptions(akka, p => Console.Error.WriteLine($"node: step {p.Step} {Describe(p.Line)}"), Membership: membership, Journal: journal, Tls: tls, Management: management)
+            // The run's gipo.weights (with --set) win over any in the cluster config: every node of the run must agree on them.
+            var options = new NodeOptions(WeightTransferSettings.ConfigOf(settings).WithFallback(akka), p => Console.Error.WriteLine($"node: step {p.Step} {Describe(p.Line)}"), Membership: membership, Journal: journal, Tls: tls, Management: management)
             {
                 // Stay long enough after the learner's last step for every other node's poll to see the end.
                 FinishLinger = TimeSpan.FromSeconds(6),
