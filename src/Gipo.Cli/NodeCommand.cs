@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Gipo.Cluster.Configuration;
 using Gipo.Cluster.Coordination;
 using Gipo.Cluster.Runtime;
+using Gipo.Cluster.Weights;
 
 namespace Gipo.Cli;
 
@@ -80,7 +81,9 @@ internal static class NodeCommand
                 management.Validate();
             }
             // The command handles SIGTERM and Ctrl+C itself (the graceful leave below); Akka's process-exit hook would start a second shutdown.
-            akka = Akka.Configuration.ConfigurationFactory.ParseString("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off").WithFallback(akka);
+            // The run's gipo.weights (with --set) win over any in the cluster config: every node of the run must agree on them.
+            akka = Akka.Configuration.ConfigurationFactory.ParseString("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off")
+                .WithFallback(WeightTransferSettings.ConfigOf(settings)).WithFallback(akka);
             var options = new NodeOptions(akka, p => Console.Error.WriteLine($"node: step {p.Step} {Describe(p.Line)}"), Membership: membership, Journal: journal, Tls: tls, Management: management)
             {
                 // Stay long enough after the learner's last step for every other node's poll to see the end.

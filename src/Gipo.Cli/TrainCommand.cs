@@ -7,6 +7,7 @@ using Gipo.Cluster.Configuration;
 using Gipo.Cluster.Learning;
 using Gipo.Cluster.Metrics;
 using Gipo.Cluster.Runtime;
+using Gipo.Cluster.Weights;
 using Gipo.Core.Algorithm;
 using Gipo.Core.Tokenization;
 using Gipo.Model;
@@ -89,7 +90,9 @@ internal static class TrainCommand
                 try
                 {
                     // The command handles SIGTERM itself; Akka's own process-exit hook would wait out every shutdown phase again.
-                    var extra = Akka.Configuration.ConfigurationFactory.ParseString("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off");
+                    // The run's gipo.weights (with --set) go into the actor system's config, where the weight store and fetchers read them.
+                    var extra = Akka.Configuration.ConfigurationFactory.ParseString("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off")
+                        .WithFallback(WeightTransferSettings.ConfigOf(settings));
                     var node = TrainingNode.StartAsync(folder, settings, baseDir, new NodeOptions(extra, Progress: p => update(p.Step, Describe(p.Line), p.Evaluation)) { FromCheckpoint = choice })
                         .GetAwaiter().GetResult();
                     var result = node.RunAsync(cancel.Token).GetAwaiter().GetResult();
@@ -135,6 +138,7 @@ internal static class TrainCommand
         var settings = GipoSettings.Load(preset, overrides);
         var run = RunSettings.Read(settings); // a dataset's rows are read and checked here
         AlgorithmSettingsReader.Read(settings);
+        WeightTransferSettings.Read(settings);
         // The chat format and its rendering of every row, also before anything is written.
         run.CreateTask(run.BaseCheckpoint.Length > 0 ? Path.GetFullPath(run.BaseCheckpoint) : null);
         return settings;

@@ -26,7 +26,7 @@ internal static class WeightsBenchCommand
         };
         var reps = new Option<int>("--reps") { Description = "timed publishes per node count and blob (median and max reported)", DefaultValueFactory = _ => 5 };
         var warmup = new Option<int>("--warmup") { Description = "untimed publishes before them", DefaultValueFactory = _ => 1 };
-        var chunk = new Option<string>("--chunk-size") { Description = "bytes per chunk (frames are max(1MiB, 4 chunks))", DefaultValueFactory = _ => "256KiB" };
+        var chunk = new Option<string>("--chunk-size") { Description = "bytes per chunk (frames are max(1MiB, 4 chunks))", DefaultValueFactory = _ => WeightTransferSettings.Default.ChunkBytes.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         var window = new Option<int>("--window") { Description = "chunks in flight per fetcher", DefaultValueFactory = _ => WeightTransferSettings.Default.Window };
         var baseCheckpoint = new Option<DirectoryInfo?>("--base") { Description = $"checkpoint whose weights 'quickstart' publishes (default: {DefaultBase} found from the working folder up)" };
         var json = new Option<bool>("--json") { Description = "last output line: one JSON object with every row" };

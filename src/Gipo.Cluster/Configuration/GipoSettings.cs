@@ -100,6 +100,19 @@ public sealed class GipoSettings
     /// <summary>The settings under <c>gipo.&lt;section&gt;</c>, for typed reads.</summary>
     public SettingsSection Section(string path) => new(config, $"{Root}.{path}", sourceOf);
 
+    /// <summary>
+    /// The keys under <c>gipo.&lt;section&gt;</c> alone, at their full paths: for a section that actors read from their
+    /// actor system's config (<c>gipo.weights</c>), so the run's values, <c>--set</c> included, reach them.
+    /// </summary>
+    public Config SectionConfig(string section)
+    {
+        var prefix = $"{Root}.{section}.";
+        var text = new System.Text.StringBuilder();
+        foreach (var key in Keys(config).Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+            text.Append(key).Append(" = ").Append(System.Text.Json.JsonSerializer.Serialize(config.GetString(key))).Append('\n');
+        return ConfigurationFactory.ParseString(text.ToString());
+    }
+
     /// <summary>Every leaf key and its value, for logs and run manifests.</summary>
     public IReadOnlyDictionary<string, string> Flatten() =>
         Keys(config).Order(StringComparer.Ordinal).ToDictionary(k => k, k => config.GetString(k) ?? "");
@@ -232,6 +245,42 @@ public sealed class SettingsSection(Config config, string path, Func<string, str
         var raw = Raw(name);
         if (!double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v) || v < min || v > max)
             throw new ArgumentException($"{Source(name)}: '{Key(name)}' = '{raw}' must be a number in [{min}, {max}]");
+        return v;
+    }
+
+    /// <summary>A size in bytes (<c>256KiB</c>, <c>1MiB</c>, <c>65536</c>) in [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    public long ByteSize(string name, long min, long max)
+    {
+        var raw = Raw(name);
+        long? bytes;
+        try
+        {
+            bytes = config.GetByteSize(Key(name), null);
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or ConfigurationException or ArgumentException)
+        {
+            bytes = null;
+        }
+        if (bytes is not { } v || v < min || v > max)
+            throw new ArgumentException($"{Source(name)}: '{Key(name)}' = '{raw}' must be a size in [{min}, {max}] bytes (e.g. 256KiB)");
+        return v;
+    }
+
+    /// <summary>A finite duration (<c>5s</c>, <c>250ms</c>) greater than zero.</summary>
+    public TimeSpan PositiveDuration(string name)
+    {
+        var raw = Raw(name);
+        TimeSpan? duration;
+        try
+        {
+            duration = config.GetTimeSpan(Key(name), null, allowInfinite: false);
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or ConfigurationException or ArgumentException)
+        {
+            duration = null;
+        }
+        if (duration is not { } v || v <= TimeSpan.Zero)
+            throw new ArgumentException($"{Source(name)}: '{Key(name)}' = '{raw}' must be a duration greater than zero (e.g. 5s, 250ms)");
         return v;
     }
 

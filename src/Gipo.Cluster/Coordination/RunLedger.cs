@@ -1,4 +1,5 @@
 using Gipo.Core.Algorithm.Objective;
+using Gipo.Core.Algorithm.Admission;
 
 namespace Gipo.Cluster.Coordination;
 

@@ -62,8 +62,6 @@ public sealed class SamplerActor : ReceiveActor, IWithTimers
         fetcher = Context.ActorOf(WeightFetcher.Props(weightStore, WeightTransferSettings.Create(Context.System)), "weights");
 
         Receive<WeightsFetched>(m => Load(m.Weights));
-        // An announcement sent here rather than to the fetcher: forwarded, so the fetcher pulls from the store that sent it.
-        Receive<PolicyPublished>(m => fetcher.Forward(m));
         Receive<WorkLease>(OnLease);
         Receive<NoWorkYet>(_ =>
         {

@@ -3,8 +3,8 @@ using Gipo.Cluster.Serialization;
 namespace Gipo.Cluster.Sampling;
 
 // The messages of SamplerActor and SamplerSupervisor. SamplerActor's inputs are the coordinator's (WorkLease,
-// NoWorkYet) and its WeightFetcher child's WeightsFetched (a PolicyPublished sent to it is forwarded to the
-// fetcher); what it sends is RewardScorer's ScoreGroup and MetricsSink's SamplerProgress.
+// NoWorkYet) and its WeightFetcher child's WeightsFetched (the fetcher subscribes to the weight store itself, so
+// announcements never pass through the sampler); what it sends is RewardScorer's ScoreGroup and MetricsSink's SamplerProgress.
 
 /// <summary>Asks a <see cref="SamplerSupervisor"/> how many samplers it runs and which versions they hold. Answered by <see cref="SamplersState"/>.</summary>
 public sealed record GetSamplers : IGipoMessage

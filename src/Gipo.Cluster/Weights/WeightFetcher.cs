@@ -11,7 +11,7 @@ namespace Gipo.Cluster.Weights;
 /// (<see cref="WeightsFetched"/>). A sampler creates it as a child: it runs on the default dispatcher, so a
 /// transfer goes on while the sampler's pinned thread is busy generating.
 /// <list type="bullet">
-/// <item>Subscribes to the store on start; a <see cref="PolicyPublished"/> forwarded by the parent works the same.</item>
+/// <item>Subscribes to the store on start; the sender of each <see cref="PolicyPublished"/> becomes the store it pulls from.</item>
 /// <item>Keeps <see cref="WeightTransferSettings.Window"/> chunk requests in flight, writes each chunk into one
 /// buffer of the announced size and hashes the contiguous prefix as it grows; the blob is delivered only when its
 /// size and SHA-256 match the announcement. A mismatch is logged and the transfer starts over, at most

@@ -4,7 +4,7 @@ using Gipo.Model.Checkpoints;
 namespace Gipo.Cluster.Weights;
 
 // What WeightFetcher tells its parent. Its inputs are the store's protocol (PolicyPublished, WeightChunk,
-// WeightsUnavailable); a parent may also forward it a PolicyPublished it got itself.
+// WeightsUnavailable): it subscribes to the store itself, so announcements come to it directly.
 
 /// <summary>
 /// Verified weights (size and SHA-256 match the announcement), for the fetcher's parent to load. Never leaves the

@@ -1,12 +1,14 @@
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Remote;
+using Gipo.Cluster.Configuration;
 
 namespace Gipo.Cluster.Weights;
 
 /// <summary>
 /// How weights travel from a <see cref="WeightStore"/> to its <see cref="WeightFetcher"/>s: the actor system's
-/// <c>gipo.weights</c> section (defaults in <see cref="Config"/>). Every node must use the same chunk size.
+/// <c>gipo.weights</c> section, documented with its defaults in <c>hocon/gipo.conf</c> (a run's values get there through
+/// <see cref="ConfigOf"/>). Every node must use the same chunk size.
 /// <para>
 /// Chunks and frames: every remote message is one frame of at most
 /// <c>akka.remote.dot-netty.tcp.maximum-frame-size</c> bytes (Akka's default is 128000b), and a frame in flight
@@ -51,25 +53,26 @@ public sealed record WeightTransferSettings(
     public const string FrameSizeKey = "akka.remote.dot-netty.tcp.maximum-frame-size";
 
     /// <summary>
-    /// The defaults, and a 1 MiB frame limit (4 chunks): use as a fallback of a node's config. A node config that
-    /// sets its own frame size or <c>gipo.weights</c> keys wins.
+    /// The defaults — <c>hocon/gipo.conf</c>'s <c>gipo.weights</c> section, the only place they are written — and a 1 MiB
+    /// frame limit (4 chunks): use as a fallback of a node's config. A node config that sets its own frame size or
+    /// <c>gipo.weights</c> keys wins (<see cref="ConfigOf"/> gives a run's).
     /// </summary>
-    public static Config Config { get; } = ConfigurationFactory.ParseString("""
-        gipo.weights {
-          chunk-size = 256KiB          # < maximum-frame-size - 16KiB (checked at start-up)
-          window = 4                   # chunks in flight per fetcher: at most ~1 MiB ahead of a heartbeat
-          keep-versions = 3            # versions the store holds, so a fetcher mid-transfer of v is not cut off by v+1, v+2
-          chunk-timeout = 5s           # no chunk for this long: re-request the ones in flight
-          max-retries = 6              # timeouts in a row before a transfer waits for the next announcement
-          hash-attempts = 3            # transfers of one version with a bad hash before it is given up
-          resubscribe-interval = 2s    # a fetcher whose store died re-subscribes this often (the store may come back)
-          supersede-below = 0.5        # a newer version replaces a transfer less than this far along; else it is fetched next
-        }
-        akka.remote.dot-netty.tcp.maximum-frame-size = 1MiB
-        """);
+    public static Config Config { get; } = ConfigurationFactory.ParseString($"{FrameSizeKey} = 1MiB")
+        .WithFallback(GipoSettings.Load().SectionConfig(Section));
 
     /// <summary>The defaults of <see cref="Config"/>, without a frame check (a local actor system has no frames).</summary>
     public static WeightTransferSettings Default { get; } = FromConfig(Config);
+
+    /// <summary>
+    /// The <c>gipo.weights</c> keys of <paramref name="settings"/> (defaults, preset and <c>--set</c>), as an actor system
+    /// config: what a node adds to its own so that its store and fetchers (<see cref="Create"/>) use the run's values.
+    /// </summary>
+    public static Config ConfigOf(GipoSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        Read(settings);
+        return settings.SectionConfig(Section);
+    }
 
     /// <summary>
     /// The settings of <paramref name="system"/> (its <c>gipo.weights</c> over the defaults), checked against its
@@ -85,18 +88,40 @@ public sealed record WeightTransferSettings(
         return settings;
     }
 
-    /// <summary>Reads <c>gipo.weights</c> from <paramref name="config"/> (every key must be present).</summary>
-    /// <exception cref="ConfigurationException">A value is missing or out of range.</exception>
-    public static WeightTransferSettings FromConfig(Config config)
+    /// <summary>Reads <c>gipo.weights</c> of a run's settings, like every other <c>gipo.*</c> section.</summary>
+    /// <exception cref="ArgumentException">A value is missing or out of range; the message names the key and who set it.</exception>
+    public static WeightTransferSettings Read(GipoSettings settings)
     {
-        var c = config.GetConfig("gipo.weights") ?? throw new ConfigurationException("no 'gipo.weights' section: fall back to WeightTransferSettings.Config");
-        return new WeightTransferSettings(
-            (int)Math.Min(int.MaxValue, c.GetByteSize("chunk-size", null) ?? 0), c.GetInt("window"), c.GetInt("keep-versions"),
-            c.GetTimeSpan("chunk-timeout"), c.GetInt("max-retries"), c.GetInt("hash-attempts"), c.GetTimeSpan("resubscribe-interval"),
-            c.GetDouble("supersede-below")).Validated();
+        ArgumentNullException.ThrowIfNull(settings);
+        return Read(settings.Section(Section));
     }
 
-    /// <summary>This, after checking every value's range.</summary>
+    /// <summary>Reads <c>gipo.weights</c> from an actor system's <paramref name="config"/> (every key must be present).</summary>
+    /// <exception cref="ConfigurationException">A value is missing or out of range; the message names the key.</exception>
+    public static WeightTransferSettings FromConfig(Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        try
+        {
+            return Read(new SettingsSection(config, $"gipo.{Section}", _ => "actor system config"));
+        }
+        catch (ArgumentException e)
+        {
+            throw new ConfigurationException(e.Message, e);
+        }
+    }
+
+    // The one typed read of the section; the ranges are the ones Validated checks for settings built in code.
+    private static WeightTransferSettings Read(SettingsSection s) => new(
+        (int)s.ByteSize("chunk-size", MinChunkBytes, int.MaxValue), s.Int("window", 1), s.Int("keep-versions", 1),
+        s.PositiveDuration("chunk-timeout"), s.Int("max-retries", 0), s.Int("hash-attempts", 1), s.PositiveDuration("resubscribe-interval"),
+        s.Double("supersede-below", 0, 1));
+
+    private const string Section = "weights";
+
+    private const int MinChunkBytes = 1024;
+
+    /// <summary>This, after checking every value's range (for settings built in code; <see cref="Read(GipoSettings)"/> checks the same).</summary>
     /// <exception cref="ConfigurationException">A value is out of range; the message names the key.</exception>
     public WeightTransferSettings Validated()
     {
@@ -104,7 +129,7 @@ public sealed record WeightTransferSettings(
         {
             if (!ok) throw new ConfigurationException($"'gipo.weights.{key}' = {value}: must be {range}");
         }
-        Require(ChunkBytes >= 1024, "chunk-size", ChunkBytes, ">= 1KiB");
+        Require(ChunkBytes >= MinChunkBytes, "chunk-size", ChunkBytes, ">= 1KiB");
         Require(Window >= 1, "window", Window, ">= 1");
         Require(KeepVersions >= 1, "keep-versions", KeepVersions, ">= 1");
         Require(ChunkTimeout > TimeSpan.Zero, "chunk-timeout", ChunkTimeout, "> 0");

@@ -1,6 +1,6 @@
 using Gipo.Cluster.Coordination;
 using Gipo.Cluster.Serialization;
-using Gipo.Core.Algorithm.Objective;
+using Gipo.Core.Algorithm.Admission;
 using Xunit.Abstractions;
 using static Gipo.Cluster.Tests.Coordination.LedgerTestData;
 

@@ -1,5 +1,5 @@
 using Gipo.Cluster.Coordination;
-using Gipo.Core.Algorithm.Objective;
+using Gipo.Core.Algorithm.Admission;
 using static Gipo.Cluster.Tests.Coordination.LedgerTestData;
 
 namespace Gipo.Cluster.Tests.Coordination;

@@ -1,4 +1,4 @@
-namespace Gipo.Core.Algorithm.Objective;
+namespace Gipo.Core.Algorithm.Admission;
 
 /// <summary>Group staleness Δ_g of docs/algorithm.md §A.8.</summary>
 public static class Staleness

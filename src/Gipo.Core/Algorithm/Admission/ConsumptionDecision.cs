@@ -1,4 +1,4 @@
-namespace Gipo.Core.Algorithm.Objective;
+namespace Gipo.Core.Algorithm.Admission;
 
 /// <summary>What the learner does with an arriving group (docs/algorithm.md §A.8 consumption guard).</summary>
 public enum ConsumptionDecision

@@ -1,6 +1,6 @@
-using Gipo.Core.Algorithm.Objective;
+using Gipo.Core.Algorithm.Admission;
 
-namespace Gipo.Core.Tests.Algorithm.Objective;
+namespace Gipo.Core.Tests.Algorithm.Admission;
 
 public class StalenessTests
 {

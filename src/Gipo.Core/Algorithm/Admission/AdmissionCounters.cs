@@ -1,4 +1,4 @@
-namespace Gipo.Core.Algorithm.Objective;
+namespace Gipo.Core.Algorithm.Admission;
 
 /// <summary>The admission-control counters, in groups.</summary>
 /// <param name="Accepted">N_accepted: groups that passed the dynamic-sampling filter since the run began.</param>

@@ -1,4 +1,4 @@
-namespace Gipo.Core.Algorithm.Objective;
+namespace Gipo.Core.Algorithm.Admission;
 
 /// <summary>
 /// The secondary staleness check at consumption (docs/algorithm.md §A.8, check 3). Admission control already guarantees

@@ -1,4 +1,4 @@
-namespace Gipo.Core.Algorithm.Objective;
+namespace Gipo.Core.Algorithm.Admission;
 
 /// <summary>
 /// The primary staleness bound (docs/algorithm.md §A.8, AReaL <c>staleness_manager.get_capacity</c>), counted in groups: a sampler

@@ -1,0 +1,28 @@
+using Gipo.Core.Algorithm.Entropy;
+using static TorchSharp.torch;
+
+namespace Gipo.Model.Learning;
+
+// Step 3 (§D.1): the group-sequential entropy statistics of the full batch → scheduler → this step's coefficients.
+public sealed partial class GipoLearner
+{
+    /// <summary>H̄_b over the full batch (§B.4) and the coefficients the scheduler gives for it (§B.6, §B.8).</summary>
+    private (GroupSequentialStatistic Statistic, EntropyCoefficients Coefficients) EntropyStatistics(Tensor proxEntropy, LearnerRows rows, TokenBucketIds buckets)
+    {
+        var statistic = GroupSequentialEntropy.Measure(proxEntropy, rows.Mask, buckets, rows.GroupIds);
+        return (statistic, Coefficients(statistic));
+    }
+
+    /// <summary>Step 3's scheduler call: the external one when set, else the internal one; zero without a scheduler.</summary>
+    private EntropyCoefficients Coefficients(GroupSequentialStatistic statistic)
+    {
+        if (!regularizer.NeedsScheduler) return EntropyCoefficients.Zero(Step, settings.EntropyBuckets);
+        var stats = statistic.ToStats(Step, PolicyVersion);
+        if (ExternalScheduler is null) return Scheduler!.Update(stats);
+        var coefficients = ExternalScheduler(stats)
+            ?? throw new InvalidOperationException($"the external entropy scheduler returned no coefficients for learner step {Step}");
+        if (coefficients.LearnerStep != Step)
+            throw new InvalidOperationException($"the external entropy scheduler answered for learner step {coefficients.LearnerStep}, this is step {Step}");
+        return coefficients;
+    }
+}
