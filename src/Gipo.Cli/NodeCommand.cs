@@ -108,22 +108,12 @@ internal static class NodeCommand
             Console.Error.WriteLine($"node: {self} up with roles {string.Join(",", membership.Roles)}, run {folder.Id}, journal {journal.Describe()}");
             // SIGTERM (docker stop, a Kubernetes rolling update) and Ctrl+C are a graceful leave: the learner hosted here
             // hands over (LearnerHandOver), then the node leaves and its singletons move to the standby.
-            string? signal = null;
-            // Not disposed: a second signal may arrive while the node shuts down, and must find it still usable.
-            var cancel = new CancellationTokenSource();
-            void Stop(PosixSignalContext c, string name)
-            {
-                c.Cancel = true;
-                signal ??= name;
-                cancel.Cancel();
-            }
-            using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Stop(c, "SIGTERM"));
-            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Stop(c, "Ctrl+C"));
+            using var signals = new StopSignals();
             RunOutcome outcome;
             try
             {
-                outcome = node.RunAsync(cancel.Token).GetAwaiter().GetResult();
-                if (signal is not null && !outcome.Finished && outcome.Ending != RunEnding.Failed) outcome = outcome with { Ending = RunEnding.LeftOnRequest };
+                outcome = node.RunAsync(signals.Token).GetAwaiter().GetResult();
+                if (signals.Signal is not null && !outcome.Finished && outcome.Ending != RunEnding.Failed) outcome = outcome with { Ending = RunEnding.LeftOnRequest };
             }
             catch (OperationCanceledException) when (node.Completion is { IsCompletedSuccessfully: true, Result.Finished: true })
             {
@@ -139,7 +129,7 @@ internal static class NodeCommand
                 // on request without one, 6 downed by the cluster, 2 the run failed.
                 var (code, message) = outcome.Ending switch
                 {
-                    RunEnding.LeftOnRequest => LeftOnRequest(signal ?? "shutdown", node.HandOver, node.StandbyLearners),
+                    RunEnding.LeftOnRequest => LeftOnRequest(signals.Signal ?? "shutdown", node.HandOver, node.StandbyLearners),
                     RunEnding.Downed => (ExitCodes.Downed, "node: downed by the cluster (unreachable for too long, or removed by another member): " +
                                                           "its work was taken over by the other nodes; restart it to rejoin"),
                     _ => (ExitCodes.Failed, $"error: {outcome.Error}"),

@@ -74,19 +74,9 @@ internal static class TrainCommand
             // SIGTERM and Ctrl+C stop the run the same way: the learner finishes the message it is in (a step, or a
             // checkpoint and its commit), the actor system ends at once (no cluster hand-over in one process), and the
             // command says where the run stands and how to continue it.
-            string? signal = null;
+            using var signals = new StopSignals();
             var outcome = ConsoleProgress.Run("train", run.Steps, update =>
             {
-                // Not disposed: a second signal may arrive while the node shuts down, and must find it still usable.
-                var cancel = new CancellationTokenSource();
-                void Stop(PosixSignalContext c, string name)
-                {
-                    c.Cancel = true;
-                    signal ??= name;
-                    cancel.Cancel();
-                }
-                using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Stop(c, "SIGTERM"));
-                using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Stop(c, "Ctrl+C"));
                 try
                 {
                     // The command handles SIGTERM itself; Akka's own process-exit hook would wait out every shutdown phase again.
@@ -95,8 +85,8 @@ internal static class TrainCommand
                         .WithFallback(WeightTransferSettings.ConfigOf(settings));
                     var node = TrainingNode.StartAsync(folder, settings, baseDir, new NodeOptions(extra, Progress: p => update(p.Step, Describe(p.Line), p.Evaluation)) { FromCheckpoint = choice })
                         .GetAwaiter().GetResult();
-                    var result = node.RunAsync(cancel.Token).GetAwaiter().GetResult();
-                    return signal is not null && !result.Finished ? result with { Ending = RunEnding.LeftOnRequest } : result;
+                    var result = node.RunAsync(signals.Token).GetAwaiter().GetResult();
+                    return signals.Signal is not null && !result.Finished ? result with { Ending = RunEnding.LeftOnRequest } : result;
                 }
                 catch (OperationCanceledException)
                 {
@@ -107,7 +97,7 @@ internal static class TrainCommand
             {
                 if (outcome.Ending == RunEnding.LeftOnRequest)
                 {
-                    Console.Error.WriteLine($"train: stopped on request ({signal ?? "shutdown"}); {Where(folder, settings)}");
+                    Console.Error.WriteLine($"train: stopped on request ({signals.Signal ?? "shutdown"}); {Where(folder, settings)}");
                     Console.Error.WriteLine($"continue with: gipo train --resume {folder.Id}{(folder.Root == Path.GetFullPath(Path.Combine(r.GetValue(runsDir)!, folder.Id)) ? "" : $" --runs-dir {Path.GetDirectoryName(folder.Root)}")}");
                     return ExitCodes.Stopped;
                 }
