@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using Gipo.Cluster.Configuration;
 using Gipo.Cluster.Coordination;
