@@ -86,7 +86,7 @@ internal static class LeaveScenarios
         run.WaitForStep(atStep, StepTimeout);
         var step = run.LoggedStep();
         var clock = Stopwatch.StartNew();
-        run.Nodes.Signal("learner-1", "TERM");
+        run.Nodes.Terminate("learner-1");
         log($"{run.Seconds,6:F1} s  SIGTERM learner-1 after step {step}");
         var signalled = WaitExit(run, "learner-1", step, clock, TimeSpan.FromSeconds(90), log);
         var report = run.Finish("leave-learner", TimeSpan.FromMinutes(10));
@@ -107,11 +107,11 @@ internal static class LeaveScenarios
         run.Start("sampler-2", SamplerRoles);
         run.WaitForStep(atStep, StepTimeout);
         var step = run.LoggedStep();
-        run.Nodes.Signal("sampler-2", "STOP");
+        run.Nodes.Freeze("sampler-2", true);
         log($"{run.Seconds,6:F1} s  SIGSTOP sampler-2 after step {step}");
         Thread.Sleep(frozen);
         var clock = Stopwatch.StartNew();
-        run.Nodes.Signal("sampler-2", "CONT");
+        run.Nodes.Freeze("sampler-2", false);
         log($"{run.Seconds,6:F1} s  SIGCONT sampler-2 (at step {run.LoggedStep()})");
         var signalled = WaitExit(run, "sampler-2", step, clock, TimeSpan.FromSeconds(90), log);
         var report = run.Finish("downed-sampler", TimeSpan.FromMinutes(10));

@@ -86,19 +86,6 @@ internal sealed class NodeProcesses(string gipoDll, string workDir, IReadOnlyLis
     }
 
     /// <summary>
-    /// Sends a POSIX signal by name (<c>TERM</c>: what <c>docker stop</c> and a Kubernetes rolling update send; <c>STOP</c>
-    /// and <c>CONT</c>: freeze and thaw a node, so that the cluster finds it unreachable and downs it) through <c>kill</c>.
-    /// </summary>
-    public void Signal(string name, string signal)
-    {
-        var p = nodes[name].Process;
-        if (p.HasExited) return;
-        using var kill = Process.Start("kill", [$"-{signal}", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
-        kill.WaitForExit();
-        if (kill.ExitCode != 0 && !p.HasExited) throw new InvalidOperationException($"kill -{signal} {p.Id} ({name}) failed with exit {kill.ExitCode}");
-    }
-
-    /// <summary>
     /// SIGSTOP (<paramref name="freeze"/>) or SIGCONT: a frozen node sends no heartbeats and renews no lease, like a
     /// long GC pause or a suspended VM, and when it resumes it still believes what it believed before (a zombie).
     /// </summary>
