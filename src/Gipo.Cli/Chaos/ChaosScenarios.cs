@@ -17,7 +17,7 @@ internal static class ChaosScenarios
     private static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(5);
 
     /// <summary>The scenario names <c>gipo chaos --scenario</c> accepts.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["add-samplers", "kill-sampler", "kill-learner", "random", "restart-first-seed", "freeze-learner"];
+    public static IReadOnlyList<string> Names { get; } = ["add-samplers", "kill-sampler", "kill-learner", "random", "restart-first-seed", "freeze-learner", "partition"];
 
     private static ChaosReport Measured(ChaosReport report, string name, double value)
     {
@@ -168,7 +168,7 @@ internal static class ChaosScenarios
         var restarted = run.Start("learner-1", LearnerRoles, wait: false);
         var exited = restarted.Process.WaitForExit(TimeSpan.FromSeconds(120));
         var tail = run.Nodes.Tail("learner-1", 30);
-        var refused = exited && tail.Contains("is live in another cluster", StringComparison.Ordinal) && tail.Contains("127.0.0.1:" + run.Nodes["learner-2"].Port, StringComparison.Ordinal);
+        var refused = exited && tail.Contains("is live in another cluster", StringComparison.Ordinal) && tail.Contains($"{run.Nodes["learner-2"].Host}:{run.Nodes["learner-2"].Port}", StringComparison.Ordinal);
         log($"{run.Seconds,6:F1} s  restarted learner-1 {(exited ? $"exited {restarted.Process.ExitCode}" : "still runs")}: " +
             (tail.Split('\n').LastOrDefault(l => l.StartsWith("error:", StringComparison.Ordinal)) ?? "(no error line)"));
         var report = run.Finish("restart-first-seed", TimeSpan.FromMinutes(10));
@@ -206,6 +206,81 @@ internal static class ChaosScenarios
         report = Measured(Measured(Measured(report, "zombie_exit", exited ? zombie.Process.ExitCode : -1), "zombie_fenced", fenced), "takeover_seconds", takeover);
         return WithEpochs(run, report, log);
     }
+
+    /// <summary>
+    /// (e, iii) A real network partition in which both halves think they are the survivors: every node runs in its
+    /// own network namespace (<see cref="NodeNetwork"/>, root only), {learner-1, sampler-1} and {learner-2, sampler-2}
+    /// are cut apart both ways while both still reach the journal database, and the split-brain resolver is a static
+    /// quorum of 1, so each half downs the other and carries on as the whole cluster (what a mis-sized quorum, or
+    /// keep-majority with asymmetric failure detection, can do). learner-2's half then starts a coordinator and learner
+    /// of its own: only the journal lease keeps it from writing while learner-1 keeps renewing it. After
+    /// <see cref="PartitionHold"/> the partition heals; nodes that end on meeting the other half (quarantined) are
+    /// started again, and the run must end at its step. Measures: partition_seconds, partition_steps (steps learner-1's
+    /// half logged while cut off), partition_takeovers (learner take-overs learner-2 logged while cut off: a second
+    /// writer), partition_epochs (coordinator lease epochs granted while cut off), restarts, epochs_increasing,
+    /// coordinator_epochs.
+    /// </summary>
+    public static ChaosReport Partition(ClusterRunSettings settings, Action<string> log)
+    {
+        using var network = NodeNetwork.Create(settings.Postgres);
+        log($"network: bridge {network.Bridge} {network.BridgeAddress}/24, journal forwarded to {network.BridgeAddress}");
+        settings = settings with
+        {
+            ClusterOverrides = settings.ClusterOverrides + "\nakka.cluster.split-brain-resolver { active-strategy = static-quorum, static-quorum.quorum-size = 1 }",
+        };
+        using var run = new ClusterRun(settings, NewRunId("partition"), ["learner-1", "learner-2"], log, network);
+        run.Start("learner-1", LearnerRoles);
+        run.Start("sampler-1", SamplerRoles);
+        run.Start("learner-2", LearnerRoles);
+        run.Start("sampler-2", SamplerRoles);
+        run.WaitForStep(2, StepTimeout);
+        var before = run.LeaseHolder("coordinator");
+        log($"{run.Seconds,6:F1} s  coordinator lease: {before.Node ?? "none"} (epoch {before.Epoch})");
+        var epochsBefore = run.LeaseEpochs("coordinator").Count;
+        var stepBefore = run.LoggedStep();
+        var cutAt = run.Seconds;
+        network.Partition(["learner-1", "sampler-1"], ["learner-2", "sampler-2"]);
+        log($"{run.Seconds,6:F1} s  partition {{learner-1, sampler-1}} | {{learner-2, sampler-2}} after step {stepBefore}");
+        var learner2Log = run.Nodes["learner-2"].Log;
+        int takeovers;
+        try
+        {
+            Thread.Sleep(PartitionHold(settings));
+            takeovers = File.ReadAllLines(learner2Log).Count(l => l.Contains("took over the run", StringComparison.Ordinal));
+        }
+        finally
+        {
+            network.Heal();
+        }
+        var partitionSteps = run.LoggedStep() - stepBefore;
+        var partitionEpochs = run.LeaseEpochs("coordinator").Count - epochsBefore;
+        var seconds = Math.Round(run.Seconds - cutAt, 1);
+        log($"{run.Seconds,6:F1} s  healed after {seconds:F0} s: {partitionSteps} step(s) logged meanwhile, {takeovers} take-over(s) by learner-2, " +
+            $"{partitionEpochs} coordinator lease epoch(s) granted; journal: {run.Audit().Audit}");
+        // Each half downed the other: on meeting again a node may learn it was quarantined and end; start it again.
+        var restarts = 0;
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < until && !run.Audit().Audit.Finished)
+        {
+            foreach (var node in run.Nodes.All.Where(n => n.HasExited).ToList())
+            {
+                log($"{run.Seconds,6:F1} s  {node.Name} ended after the heal (exit {node.Process.ExitCode}): starting it again");
+                if (!Restart(run, node.Name, node.Roles, log)) break;
+                restarts++;
+            }
+            Thread.Sleep(1000);
+        }
+        var report = run.Finish("partition", TimeSpan.FromMinutes(10));
+        report = Measured(Measured(Measured(Measured(Measured(report, "partition_seconds", seconds), "partition_steps", partitionSteps),
+            "partition_takeovers", takeovers), "partition_epochs", partitionEpochs), "restarts", restarts);
+        return WithEpochs(run, report, log);
+    }
+
+    /// <summary>
+    /// How long a partition lasts: past the failure detector (5 s of missed heartbeats), the resolver's stable-after
+    /// and a lease's heartbeat time-out (12 s), so that each half has downed the other and could have taken the lease.
+    /// </summary>
+    public static TimeSpan PartitionHold(ClusterRunSettings settings) => settings.StableAfter + TimeSpan.FromSeconds(25);
 
     // Waits until node `holder` holds singleton's lease (by the journal database); the seconds waited and the epoch.
     private static (double Seconds, long Epoch) WaitForLeaseHolder(ClusterRun run, string singleton, string holder, TimeSpan timeout)
