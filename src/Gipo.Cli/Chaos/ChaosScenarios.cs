@@ -101,9 +101,11 @@ internal static class ChaosScenarios
     /// restarted on its port. Stops killing if the run completes first.
     /// </summary>
     /// <remarks>
-    /// With <paramref name="mixed"/>, each fault is one of SIGKILL, SIGTERM (a graceful leave) or SIGSTOP (a freeze
-    /// past the resolver's downing and the lease's time-out, then SIGCONT: the woken node must be fenced), each
-    /// victim restarted with its original command (a first seed restarted that way rejoins through the other seeds).
+    /// With <paramref name="mixed"/>, each fault is one of SIGKILL, SIGTERM (a graceful leave), SIGSTOP (a freeze
+    /// past the resolver's downing and the lease's time-out, then SIGCONT: the woken node must be fenced) or, when
+    /// this process may make network namespaces (root), a partition cutting the victim off from the other nodes for
+    /// as long as a freeze (the nodes then run in namespaces of a <see cref="NodeNetwork"/>); each victim restarted
+    /// with its original command (a first seed restarted that way rejoins through the other seeds).
     /// </remarks>
     public static ChaosReport RandomKills(ClusterRunSettings settings, int kills, int seed, Action<string> log, bool mixed = false)
     {
@@ -111,7 +113,10 @@ internal static class ChaosScenarios
         log($"random {(mixed ? "faults (SIGKILL, SIGTERM, SIGSTOP)" : "kills")}: {kills}, seed {seed}");
         // Long enough for the rest to down the frozen node and for its leases (12 s after the last renewal) to pass on.
         var frozenFor = settings.StableAfter * 2 + TimeSpan.FromSeconds(16);
-        using var run = new ClusterRun(settings, NewRunId("random"), ["learner-1", "learner-2"], log);
+        var network = mixed ? PartitionNetwork(settings, log) : null;
+        using var owned = network;
+        using var run = new ClusterRun(settings, NewRunId("random"), ["learner-1", "learner-2"], log, network);
+        string[] faults = network is null ? ["SIGKILL", "SIGTERM", "SIGSTOP"] : ["SIGKILL", "SIGTERM", "SIGSTOP", "partition"];
         (string Name, string Roles)[] nodes = [("learner-1", LearnerRoles), ("learner-2", LearnerRoles), ("sampler-1", SamplerRoles), ("sampler-2", SamplerRoles)];
         foreach (var (name, roles) in nodes) run.Start(name, roles);
         run.WaitForStep(1, StepTimeout);
@@ -133,7 +138,7 @@ internal static class ChaosScenarios
                 Thread.Sleep(settle);
             }
             var (name, roles) = nodes[rng.Next(nodes.Length)];
-            run.Fault(name, mixed ? new[] { "SIGKILL", "SIGTERM", "SIGSTOP" }[rng.Next(3)] : "SIGKILL", frozenFor);
+            run.Fault(name, mixed ? faults[rng.Next(faults.Length)] : "SIGKILL", frozenFor);
             if (run.Audit().Audit.Finished || !Restart(run, name, roles, log)) break;
         }
         return Measured(run.Finish("random", TimeSpan.FromMinutes(15)), "seed", seed);
@@ -210,14 +215,15 @@ internal static class ChaosScenarios
     /// <summary>
     /// (e, iii) A real network partition in which both halves think they are the survivors: every node runs in its
     /// own network namespace (<see cref="NodeNetwork"/>, root only), {learner-1, sampler-1} and {learner-2, sampler-2}
-    /// are cut apart both ways while both still reach the journal database, and the split-brain resolver is a static
-    /// quorum of 1, so each half downs the other and carries on as the whole cluster (what a mis-sized quorum, or
-    /// keep-majority with asymmetric failure detection, can do). learner-2's half then starts a coordinator and learner
+    /// are cut apart both ways while both still reach the journal database, and downing is Akka's auto-downing instead
+    /// of the split-brain resolver, so each half downs the other and carries on as the whole cluster (what a resolver
+    /// mis-configured by an operator, or asymmetric failure detection, can also lead to). learner-2's half then starts a coordinator and learner
     /// of its own: only the journal lease keeps it from writing while learner-1 keeps renewing it. After
     /// <see cref="PartitionHold"/> the partition heals; nodes that end on meeting the other half (quarantined) are
     /// started again, and the run must end at its step. Measures: partition_seconds, partition_steps (steps learner-1's
     /// half logged while cut off), partition_takeovers (learner take-overs learner-2 logged while cut off: a second
-    /// writer), partition_epochs (coordinator lease epochs granted while cut off), restarts, epochs_increasing,
+    /// writer), partition_coordinator_lines (lines a coordinator singleton on learner-2 logged while cut off: a second
+    /// coordinator started; 0 when the lease held it back), partition_epochs (coordinator lease epochs granted while cut off), restarts, epochs_increasing,
     /// coordinator_epochs.
     /// </summary>
     public static ChaosReport Partition(ClusterRunSettings settings, Action<string> log)
@@ -226,7 +232,10 @@ internal static class ChaosScenarios
         log($"network: bridge {network.Bridge} {network.BridgeAddress}/24, journal forwarded to {network.BridgeAddress}");
         settings = settings with
         {
-            ClusterOverrides = settings.ClusterOverrides + "\nakka.cluster.split-brain-resolver { active-strategy = static-quorum, static-quorum.quorum-size = 1 }",
+            // Auto-downing: each side downs whatever it cannot reach (a static quorum of 1 would not do: with more than
+            // 2·1 − 1 members Akka's resolver downs everyone).
+            ClusterOverrides = settings.ClusterOverrides + "\nakka.cluster { downing-provider-class = \"Akka.Cluster.AutoDowning, Akka.Cluster\", " +
+                               $"auto-down-unreachable-after = {settings.StableAfter.TotalSeconds}s }}",
         };
         using var run = new ClusterRun(settings, NewRunId("partition"), ["learner-1", "learner-2"], log, network);
         run.Start("learner-1", LearnerRoles);
@@ -242,11 +251,14 @@ internal static class ChaosScenarios
         network.Partition(["learner-1", "sampler-1"], ["learner-2", "sampler-2"]);
         log($"{run.Seconds,6:F1} s  partition {{learner-1, sampler-1}} | {{learner-2, sampler-2}} after step {stepBefore}");
         var learner2Log = run.Nodes["learner-2"].Log;
-        int takeovers;
+        int takeovers, coordinatorLines;
         try
         {
             Thread.Sleep(PartitionHold(settings));
-            takeovers = File.ReadAllLines(learner2Log).Count(l => l.Contains("took over the run", StringComparison.Ordinal));
+            var lines = ReadShared(learner2Log);
+            takeovers = lines.Count(l => l.Contains("took over the run", StringComparison.Ordinal));
+            // Anything the coordinator singleton itself logged (its ledger, a failed write): it ran on learner-2.
+            coordinatorLines = lines.Count(l => l.Contains("/user/coordinator/singleton", StringComparison.Ordinal));
         }
         finally
         {
@@ -255,7 +267,7 @@ internal static class ChaosScenarios
         var partitionSteps = run.LoggedStep() - stepBefore;
         var partitionEpochs = run.LeaseEpochs("coordinator").Count - epochsBefore;
         var seconds = Math.Round(run.Seconds - cutAt, 1);
-        log($"{run.Seconds,6:F1} s  healed after {seconds:F0} s: {partitionSteps} step(s) logged meanwhile, {takeovers} take-over(s) by learner-2, " +
+        log($"{run.Seconds,6:F1} s  healed after {seconds:F0} s: {partitionSteps} step(s) logged meanwhile, {takeovers} take-over(s) by learner-2, {coordinatorLines} line(s) of a coordinator on learner-2, " +
             $"{partitionEpochs} coordinator lease epoch(s) granted; journal: {run.Audit().Audit}");
         // Each half downed the other: on meeting again a node may learn it was quarantined and end; start it again.
         var restarts = 0;
@@ -273,6 +285,7 @@ internal static class ChaosScenarios
         var report = run.Finish("partition", TimeSpan.FromMinutes(10));
         report = Measured(Measured(Measured(Measured(Measured(report, "partition_seconds", seconds), "partition_steps", partitionSteps),
             "partition_takeovers", takeovers), "partition_epochs", partitionEpochs), "restarts", restarts);
+        report = Measured(report, "partition_coordinator_lines", coordinatorLines);
         return WithEpochs(run, report, log);
     }
 
@@ -280,7 +293,32 @@ internal static class ChaosScenarios
     /// How long a partition lasts: past the failure detector (5 s of missed heartbeats), the resolver's stable-after
     /// and a lease's heartbeat time-out (12 s), so that each half has downed the other and could have taken the lease.
     /// </summary>
-    public static TimeSpan PartitionHold(ClusterRunSettings settings) => settings.StableAfter + TimeSpan.FromSeconds(25);
+    public static TimeSpan PartitionHold(ClusterRunSettings settings) => settings.StableAfter + TimeSpan.FromSeconds(30);
+
+    // A log file another process is still writing.
+    private static string[] ReadShared(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        return new StreamReader(stream).ReadToEnd().Split('\n');
+    }
+
+    // The mixed series' network, or null (with a line saying why) where network namespaces cannot be made.
+    private static NodeNetwork? PartitionNetwork(ClusterRunSettings settings, Action<string> log)
+    {
+        NodeNetwork? network = null;
+        try
+        {
+            network = NodeNetwork.Create(settings.Postgres);
+            network.Host("learner-1"); // the first namespace: `ip netns` may fail where a bridge did not
+            return network;
+        }
+        catch (InvalidOperationException e)
+        {
+            network?.Dispose();
+            log($"partitions left out of the mix: {e.Message.ReplaceLineEndings(" ")}");
+            return null;
+        }
+    }
 
     // Waits until node `holder` holds singleton's lease (by the journal database); the seconds waited and the epoch.
     private static (double Seconds, long Epoch) WaitForLeaseHolder(ClusterRun run, string singleton, string holder, TimeSpan timeout)

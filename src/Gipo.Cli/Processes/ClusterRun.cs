@@ -182,8 +182,10 @@ internal sealed class ClusterRun : IDisposable
 
     /// <summary>
     /// Applies fault <paramref name="how"/> to <paramref name="name"/> and audits the journal right after: SIGKILL,
-    /// SIGTERM (returns once the node exited, at most 60 s), or SIGSTOP (returns after <paramref name="frozenFor"/>,
-    /// with the node resumed by SIGCONT and given at most 60 s to end: it was downed meanwhile).
+    /// SIGTERM (returns once the node exited, at most 60 s), SIGSTOP (returns after <paramref name="frozenFor"/>,
+    /// with the node resumed by SIGCONT and given at most 60 s to end: it was downed meanwhile), or partition (the node
+    /// cut off from all others for <paramref name="frozenFor"/>, both ways, while it still reaches the journal; then
+    /// healed and given at most 60 s to end; needs the run's <see cref="NodeNetwork"/>).
     /// </summary>
     public KillRecord Fault(string name, string how, TimeSpan frozenFor = default)
     {
@@ -204,7 +206,15 @@ internal sealed class ClusterRun : IDisposable
                 Nodes.Freeze(name, false);
                 if (!node.Process.WaitForExit(TimeSpan.FromSeconds(60))) Nodes.Kill(name);
                 break;
-            default: throw new ArgumentException($"unknown fault '{how}' (SIGKILL, SIGTERM, SIGSTOP)", nameof(how));
+            case "partition":
+                if (network is null) throw new InvalidOperationException("a partition needs the nodes in network namespaces (a ClusterRun with a NodeNetwork)");
+                network.Partition([name], [.. Nodes.All.Where(n => n.Name != name && !n.HasExited).Select(n => n.Name)]);
+                try { Thread.Sleep(frozenFor); }
+                finally { network.Heal(); }
+                // The node alone is the minority: its resolver downs it (the others down it too); it ends on its own.
+                if (!node.Process.WaitForExit(TimeSpan.FromSeconds(60))) Nodes.Kill(name);
+                break;
+            default: throw new ArgumentException($"unknown fault '{how}' (SIGKILL, SIGTERM, SIGSTOP, partition)", nameof(how));
         }
         var audit = Audit().Audit;
         var record = new KillRecord(kills.Count + 1, name, node.Roles, Math.Round(at, 1), step, held, audit, how);
