@@ -7,8 +7,8 @@ namespace Gipo.Cli.Chaos;
 /// (a) sampler nodes join mid-run, (b) a sampler node is SIGKILLed while it holds leases, (c) the node hosting the
 /// coordinator and learner is SIGKILLed while a standby of those roles runs, (d) a series of randomized SIGKILLs
 /// across roles, each victim restarted, (e) a restarted first seed that forms a cluster of its own while the run lives
-/// in another one, and a frozen (SIGSTOP) coordinator+learner node that wakes up after its standby took over: the
-/// journal lease must keep each to one writer. Every kill is followed by a journal audit; the run must end at its step.
+/// in another one, a frozen (SIGSTOP) coordinator+learner node that wakes up after its standby took over, and a real
+/// network partition whose halves both carry on: the journal lease must keep each to one writer. Every kill is followed by a journal audit; the run must end at its step.
 /// </summary>
 internal static class ChaosScenarios
 {
