@@ -43,6 +43,8 @@ internal sealed class NodeNetwork : IDisposable
             RemoveAll();
             throw;
         }
+        // A `gipo chaos` ended by SIGTERM or Ctrl+C runs no using blocks: remove the network on the way out then too.
+        AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
         // The nodes reach the database at the bridge's address; the rest of the connection string is the caller's.
         NodePostgres = new NpgsqlConnectionStringBuilder(postgres) { Host = BridgeAddress, Port = database.Port }.ConnectionString;
     }
@@ -121,13 +123,27 @@ internal sealed class NodeNetwork : IDisposable
     /// <summary>Deletes the namespaces (their veths go with them), the bridge and the forwarder; best effort.</summary>
     public void Dispose()
     {
+        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
         database.Dispose();
         RemoveAll();
     }
 
+    private void OnProcessExit(object? sender, EventArgs e) => RemoveAll();
+
     private void RemoveAll()
     {
-        foreach (var n in hosts.Values) Run("ip", ["netns", "del", $"gipo-{id}-{n}"]);
+        lock (hosts) RemoveAllLocked();
+    }
+
+    private void RemoveAllLocked()
+    {
+        foreach (var n in hosts.Values)
+        {
+            // Deleting the host end deletes the pair at once; a namespace (and a veth in it) would otherwise live on
+            // until the last process in it, a node being killed right now, has exited.
+            Run("ip", ["link", "del", $"gpv{id}{n:x2}"]);
+            Run("ip", ["netns", "del", $"gipo-{id}-{n}"]);
+        }
         hosts.Clear();
         if (bridgeCreated) Run("ip", ["link", "del", Bridge]);
         bridgeCreated = false;
