@@ -110,13 +110,13 @@ internal static class ChaosScenarios
     public static ChaosReport RandomKills(ClusterRunSettings settings, int kills, int seed, Action<string> log, bool mixed = false)
     {
         var rng = new Random(seed);
-        log($"random {(mixed ? "faults (SIGKILL, SIGTERM, SIGSTOP)" : "kills")}: {kills}, seed {seed}");
         // Long enough for the rest to down the frozen node and for its leases (12 s after the last renewal) to pass on.
         var frozenFor = settings.StableAfter * 2 + TimeSpan.FromSeconds(16);
         var network = mixed ? PartitionNetwork(settings, log) : null;
         using var owned = network;
         using var run = new ClusterRun(settings, NewRunId("random"), ["learner-1", "learner-2"], log, network);
         string[] faults = network is null ? ["SIGKILL", "SIGTERM", "SIGSTOP"] : ["SIGKILL", "SIGTERM", "SIGSTOP", "partition"];
+        log($"random {(mixed ? $"faults ({string.Join(", ", faults)})" : "kills")}: {kills}, seed {seed}");
         (string Name, string Roles)[] nodes = [("learner-1", LearnerRoles), ("learner-2", LearnerRoles), ("sampler-1", SamplerRoles), ("sampler-2", SamplerRoles)];
         foreach (var (name, roles) in nodes) run.Start(name, roles);
         run.WaitForStep(1, StepTimeout);
