@@ -56,6 +56,7 @@ internal static class ChaosCommand
                         "kill-learner" => ChaosScenarios.KillLearner(settings, Log),
                         "restart-first-seed" => ChaosScenarios.RestartFirstSeed(settings, Log),
                         "freeze-learner" => ChaosScenarios.FreezeLearner(settings, Log),
+                        "partition" => ChaosScenarios.Partition(settings, Log),
                         _ => ChaosScenarios.RandomKills(settings, r.GetValue(kills), randomSeed, Log, r.GetValue(mix)),
                     });
                 }

@@ -7,8 +7,8 @@ namespace Gipo.Cli.Chaos;
 /// (a) sampler nodes join mid-run, (b) a sampler node is SIGKILLed while it holds leases, (c) the node hosting the
 /// coordinator and learner is SIGKILLed while a standby of those roles runs, (d) a series of randomized SIGKILLs
 /// across roles, each victim restarted, (e) a restarted first seed that forms a cluster of its own while the run lives
-/// in another one, and a frozen (SIGSTOP) coordinator+learner node that wakes up after its standby took over: the
-/// journal lease must keep each to one writer. Every kill is followed by a journal audit; the run must end at its step.
+/// in another one, a frozen (SIGSTOP) coordinator+learner node that wakes up after its standby took over, and a real
+/// network partition whose halves both carry on: the journal lease must keep each to one writer. Every kill is followed by a journal audit; the run must end at its step.
 /// </summary>
 internal static class ChaosScenarios
 {
@@ -17,7 +17,7 @@ internal static class ChaosScenarios
     private static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(5);
 
     /// <summary>The scenario names <c>gipo chaos --scenario</c> accepts.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["add-samplers", "kill-sampler", "kill-learner", "random", "restart-first-seed", "freeze-learner"];
+    public static IReadOnlyList<string> Names { get; } = ["add-samplers", "kill-sampler", "kill-learner", "random", "restart-first-seed", "freeze-learner", "partition"];
 
     private static ChaosReport Measured(ChaosReport report, string name, double value)
     {
@@ -101,17 +101,22 @@ internal static class ChaosScenarios
     /// restarted on its port. Stops killing if the run completes first.
     /// </summary>
     /// <remarks>
-    /// With <paramref name="mixed"/>, each fault is one of SIGKILL, SIGTERM (a graceful leave) or SIGSTOP (a freeze
-    /// past the resolver's downing and the lease's time-out, then SIGCONT: the woken node must be fenced), each
-    /// victim restarted with its original command (a first seed restarted that way rejoins through the other seeds).
+    /// With <paramref name="mixed"/>, each fault is one of SIGKILL, SIGTERM (a graceful leave), SIGSTOP (a freeze
+    /// past the resolver's downing and the lease's time-out, then SIGCONT: the woken node must be fenced) or, when
+    /// this process may make network namespaces (root), a partition cutting the victim off from the other nodes for
+    /// as long as a freeze (the nodes then run in namespaces of a <see cref="NodeNetwork"/>); each victim restarted
+    /// with its original command (a first seed restarted that way rejoins through the other seeds).
     /// </remarks>
     public static ChaosReport RandomKills(ClusterRunSettings settings, int kills, int seed, Action<string> log, bool mixed = false)
     {
         var rng = new Random(seed);
-        log($"random {(mixed ? "faults (SIGKILL, SIGTERM, SIGSTOP)" : "kills")}: {kills}, seed {seed}");
         // Long enough for the rest to down the frozen node and for its leases (12 s after the last renewal) to pass on.
         var frozenFor = settings.StableAfter * 2 + TimeSpan.FromSeconds(16);
-        using var run = new ClusterRun(settings, NewRunId("random"), ["learner-1", "learner-2"], log);
+        var network = mixed ? PartitionNetwork(settings, log) : null;
+        using var owned = network;
+        using var run = new ClusterRun(settings, NewRunId("random"), ["learner-1", "learner-2"], log, network);
+        string[] faults = network is null ? ["SIGKILL", "SIGTERM", "SIGSTOP"] : ["SIGKILL", "SIGTERM", "SIGSTOP", "partition"];
+        log($"random {(mixed ? $"faults ({string.Join(", ", faults)})" : "kills")}: {kills}, seed {seed}");
         (string Name, string Roles)[] nodes = [("learner-1", LearnerRoles), ("learner-2", LearnerRoles), ("sampler-1", SamplerRoles), ("sampler-2", SamplerRoles)];
         foreach (var (name, roles) in nodes) run.Start(name, roles);
         run.WaitForStep(1, StepTimeout);
@@ -133,7 +138,7 @@ internal static class ChaosScenarios
                 Thread.Sleep(settle);
             }
             var (name, roles) = nodes[rng.Next(nodes.Length)];
-            run.Fault(name, mixed ? new[] { "SIGKILL", "SIGTERM", "SIGSTOP" }[rng.Next(3)] : "SIGKILL", frozenFor);
+            run.Fault(name, mixed ? faults[rng.Next(faults.Length)] : "SIGKILL", frozenFor);
             if (run.Audit().Audit.Finished || !Restart(run, name, roles, log)) break;
         }
         return Measured(run.Finish("random", TimeSpan.FromMinutes(15)), "seed", seed);
@@ -168,7 +173,7 @@ internal static class ChaosScenarios
         var restarted = run.Start("learner-1", LearnerRoles, wait: false);
         var exited = restarted.Process.WaitForExit(TimeSpan.FromSeconds(120));
         var tail = run.Nodes.Tail("learner-1", 30);
-        var refused = exited && tail.Contains("is live in another cluster", StringComparison.Ordinal) && tail.Contains("127.0.0.1:" + run.Nodes["learner-2"].Port, StringComparison.Ordinal);
+        var refused = exited && tail.Contains("is live in another cluster", StringComparison.Ordinal) && tail.Contains($"{run.Nodes["learner-2"].Host}:{run.Nodes["learner-2"].Port}", StringComparison.Ordinal);
         log($"{run.Seconds,6:F1} s  restarted learner-1 {(exited ? $"exited {restarted.Process.ExitCode}" : "still runs")}: " +
             (tail.Split('\n').LastOrDefault(l => l.StartsWith("error:", StringComparison.Ordinal)) ?? "(no error line)"));
         var report = run.Finish("restart-first-seed", TimeSpan.FromMinutes(10));
@@ -205,6 +210,114 @@ internal static class ChaosScenarios
         var report = run.Finish("freeze-learner", TimeSpan.FromMinutes(10));
         report = Measured(Measured(Measured(report, "zombie_exit", exited ? zombie.Process.ExitCode : -1), "zombie_fenced", fenced), "takeover_seconds", takeover);
         return WithEpochs(run, report, log);
+    }
+
+    /// <summary>
+    /// (e, iii) A real network partition in which both halves think they are the survivors: every node runs in its
+    /// own network namespace (<see cref="NodeNetwork"/>, root only), {learner-1, sampler-1} and {learner-2, sampler-2}
+    /// are cut apart both ways while both still reach the journal database, and downing is Akka's auto-downing instead
+    /// of the split-brain resolver, so each half downs the other and carries on as the whole cluster (what a resolver
+    /// mis-configured by an operator, or asymmetric failure detection, can also lead to). learner-2's half then starts a coordinator and learner
+    /// of its own: only the journal lease keeps it from writing while learner-1 keeps renewing it. After
+    /// <see cref="PartitionHold"/> the partition heals; nodes that end on meeting the other half (quarantined) are
+    /// started again, and the run must end at its step. Measures: partition_seconds, partition_steps (steps learner-1's
+    /// half logged while cut off), partition_takeovers (learner take-overs learner-2 logged while cut off: a second
+    /// writer), partition_coordinator_lines (lines a coordinator singleton on learner-2 logged while cut off: a second
+    /// coordinator started; 0 when the lease held it back), partition_epochs (coordinator lease epochs granted while cut off), restarts, epochs_increasing,
+    /// coordinator_epochs.
+    /// </summary>
+    public static ChaosReport Partition(ClusterRunSettings settings, Action<string> log)
+    {
+        using var network = NodeNetwork.Create(settings.Postgres);
+        log($"network: bridge {network.Bridge} {network.BridgeAddress}/24, journal forwarded to {network.BridgeAddress}");
+        settings = settings with
+        {
+            // Auto-downing: each side downs whatever it cannot reach (a static quorum of 1 would not do: with more than
+            // 2·1 − 1 members Akka's resolver downs everyone).
+            ClusterOverrides = settings.ClusterOverrides + "\nakka.cluster { downing-provider-class = \"Akka.Cluster.AutoDowning, Akka.Cluster\", " +
+                               $"auto-down-unreachable-after = {settings.StableAfter.TotalSeconds}s }}",
+        };
+        using var run = new ClusterRun(settings, NewRunId("partition"), ["learner-1", "learner-2"], log, network);
+        run.Start("learner-1", LearnerRoles);
+        run.Start("sampler-1", SamplerRoles);
+        run.Start("learner-2", LearnerRoles);
+        run.Start("sampler-2", SamplerRoles);
+        run.WaitForStep(2, StepTimeout);
+        var before = run.LeaseHolder("coordinator");
+        log($"{run.Seconds,6:F1} s  coordinator lease: {before.Node ?? "none"} (epoch {before.Epoch})");
+        var epochsBefore = run.LeaseEpochs("coordinator").Count;
+        var stepBefore = run.LoggedStep();
+        var cutAt = run.Seconds;
+        network.Partition(["learner-1", "sampler-1"], ["learner-2", "sampler-2"]);
+        log($"{run.Seconds,6:F1} s  partition {{learner-1, sampler-1}} | {{learner-2, sampler-2}} after step {stepBefore}");
+        var learner2Log = run.Nodes["learner-2"].Log;
+        int takeovers, coordinatorLines;
+        try
+        {
+            Thread.Sleep(PartitionHold(settings));
+            var lines = ReadShared(learner2Log);
+            takeovers = lines.Count(l => l.Contains("took over the run", StringComparison.Ordinal));
+            // Anything the coordinator singleton itself logged (its ledger, a failed write): it ran on learner-2.
+            coordinatorLines = lines.Count(l => l.Contains("/user/coordinator/singleton", StringComparison.Ordinal));
+        }
+        finally
+        {
+            network.Heal();
+        }
+        var partitionSteps = run.LoggedStep() - stepBefore;
+        var partitionEpochs = run.LeaseEpochs("coordinator").Count - epochsBefore;
+        var seconds = Math.Round(run.Seconds - cutAt, 1);
+        log($"{run.Seconds,6:F1} s  healed after {seconds:F0} s: {partitionSteps} step(s) logged meanwhile, {takeovers} take-over(s) by learner-2, {coordinatorLines} line(s) of a coordinator on learner-2, " +
+            $"{partitionEpochs} coordinator lease epoch(s) granted; journal: {run.Audit().Audit}");
+        // Each half downed the other: on meeting again a node may learn it was quarantined and end; start it again.
+        var restarts = 0;
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < until && !run.Audit().Audit.Finished)
+        {
+            foreach (var node in run.Nodes.All.Where(n => n.HasExited).ToList())
+            {
+                log($"{run.Seconds,6:F1} s  {node.Name} ended after the heal (exit {node.Process.ExitCode}): starting it again");
+                if (!Restart(run, node.Name, node.Roles, log)) break;
+                restarts++;
+            }
+            Thread.Sleep(1000);
+        }
+        var report = run.Finish("partition", TimeSpan.FromMinutes(10));
+        report = Measured(Measured(Measured(Measured(Measured(report, "partition_seconds", seconds), "partition_steps", partitionSteps),
+            "partition_takeovers", takeovers), "partition_epochs", partitionEpochs), "restarts", restarts);
+        report = Measured(report, "partition_coordinator_lines", coordinatorLines);
+        return WithEpochs(run, report, log);
+    }
+
+    /// <summary>
+    /// How long a partition lasts: past the failure detector (5 s of missed heartbeats), the resolver's stable-after
+    /// and a lease's heartbeat time-out (12 s), so that each half has downed the other and could have taken the lease.
+    /// </summary>
+    public static TimeSpan PartitionHold(ClusterRunSettings settings) => settings.StableAfter + TimeSpan.FromSeconds(30);
+
+    // A log file another process is still writing.
+    private static string[] ReadShared(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        return new StreamReader(stream).ReadToEnd().Split('\n');
+    }
+
+    // The mixed series' network, or null (with a line saying why) where network namespaces cannot be made.
+    private static NodeNetwork? PartitionNetwork(ClusterRunSettings settings, Action<string> log)
+    {
+        NodeNetwork? network = null;
+        try
+        {
+            network = NodeNetwork.Create(settings.Postgres);
+            network.Host("learner-1"); // the first namespace: `ip netns` may fail where a bridge did not
+            return network;
+        }
+        catch (InvalidOperationException e)
+        {
+            network?.Dispose();
+            log($"partitions left out of the mix: {e.Message.ReplaceLineEndings(" ")}");
+            return null;
+        }
     }
 
     // Waits until node `holder` holds singleton's lease (by the journal database); the seconds waited and the epoch.

@@ -25,6 +25,9 @@ internal sealed record ClusterRunSettings(
         "algorithm.batch.group-size=6", "algorithm.batch.max-new-tokens=48",
         "algorithm.optim.minibatches=2", "run.groups-per-lease=2",
     ];
+
+    /// <summary>Akka settings (HOCON) laid over the cluster config after <see cref="StableAfter"/>: a scenario's own resolver, say.</summary>
+    public string ClusterOverrides { get; init; } = "";
 }
 
 /// <summary>One journal audit: what the ledger says at a moment of the run.</summary>
@@ -59,7 +62,8 @@ internal sealed record ChaosReport(
 }
 
 /// <summary>
-/// A training run across several <c>gipo node</c> processes on 127.0.0.1 with a PostgreSQL journal, and what is done
+/// A training run across several <c>gipo node</c> processes (on 127.0.0.1, or each in a network namespace of a
+/// <see cref="NodeNetwork"/>) with a PostgreSQL journal, and what is done
 /// to it: nodes added, SIGKILLed, restarted. After every kill the journal is read back and audited (nothing lost,
 /// nothing trained twice, staleness bound held). Used by the chaos tests, <c>gipo chaos</c> and <c>gipo bench cluster</c>.
 /// </summary>
@@ -71,22 +75,28 @@ internal sealed class ClusterRun : IDisposable
     private readonly Stopwatch clock = Stopwatch.StartNew();
     private readonly List<KillRecord> kills = [];
     private readonly List<string> seeds;
+    private readonly NodeNetwork? network;
 
-    /// <summary>A run named <paramref name="runId"/> whose seed nodes will be <paramref name="seedNodes"/> (started first).</summary>
-    public ClusterRun(ClusterRunSettings settings, string runId, IReadOnlyList<string> seedNodes, Action<string>? log = null)
+    /// <summary>
+    /// A run named <paramref name="runId"/> whose seed nodes will be <paramref name="seedNodes"/> (started first); with
+    /// <paramref name="network"/> each node runs in its own network namespace of it (the caller disposes it).
+    /// </summary>
+    public ClusterRun(ClusterRunSettings settings, string runId, IReadOnlyList<string> seedNodes, Action<string>? log = null, NodeNetwork? network = null)
     {
         this.settings = settings;
+        this.network = network;
         this.log = log ?? (_ => { });
         RunId = runId;
         Directory.CreateDirectory(settings.WorkDir);
         foreach (var name in seedNodes) ports[name] = NodeProcesses.FreePort();
-        seeds = seedNodes.Select(n => $"127.0.0.1:{ports[n]}").ToList();
+        seeds = seedNodes.Select(n => $"{network?.Host(n) ?? "127.0.0.1"}:{ports[n]}").ToList();
         var clusterConfig = Path.Combine(settings.WorkDir, "cluster.conf");
         File.WriteAllText(clusterConfig, File.ReadAllText(settings.ClusterConfigFile) +
-            $"\n# chaos run: faster downing of killed nodes\nakka.cluster.split-brain-resolver.stable-after = {settings.StableAfter.TotalSeconds}s\n");
+            $"\n# chaos run: faster downing of killed nodes\nakka.cluster.split-brain-resolver.stable-after = {settings.StableAfter.TotalSeconds}s\n" +
+            (settings.ClusterOverrides.Length > 0 ? $"# this scenario\n{settings.ClusterOverrides}\n" : ""));
         List<string> args =
         [
-            "--run-id", runId, "--runs-dir", Runs, "--config", settings.Preset, "--base", settings.BaseCheckpoint, "--postgres", settings.Postgres,
+            "--run-id", runId, "--runs-dir", Runs, "--config", settings.Preset, "--base", settings.BaseCheckpoint, "--postgres", network?.NodePostgres ?? settings.Postgres,
             "--cluster-config", clusterConfig, "--set", $"run.steps={settings.Steps}", "--set", $"algorithm.batch.groups-per-step={settings.GroupsPerStep}",
         ];
         foreach (var s in settings.Sets) args.AddRange(["--set", s]);
@@ -110,8 +120,8 @@ internal sealed class ClusterRun : IDisposable
     public NodeProcess Start(string name, string roles, bool wait = true)
     {
         if (!ports.TryGetValue(name, out var port)) port = ports[name] = NodeProcesses.FreePort();
-        var node = Nodes.Start(name, roles, port);
-        log($"{Seconds,6:F1} s  start {name} ({roles}) on port {port}");
+        var node = Nodes.Start(name, roles, port, network);
+        log($"{Seconds,6:F1} s  start {name} ({roles}) on {node.Host}:{port}");
         if (wait && !Nodes.WaitUp(name, TimeSpan.FromSeconds(90)))
             throw new InvalidOperationException($"node {name} did not join the cluster:\n{Nodes.Tail(name)}");
         return node;
@@ -172,8 +182,10 @@ internal sealed class ClusterRun : IDisposable
 
     /// <summary>
     /// Applies fault <paramref name="how"/> to <paramref name="name"/> and audits the journal right after: SIGKILL,
-    /// SIGTERM (returns once the node exited, at most 60 s), or SIGSTOP (returns after <paramref name="frozenFor"/>,
-    /// with the node resumed by SIGCONT and given at most 60 s to end: it was downed meanwhile).
+    /// SIGTERM (returns once the node exited, at most 60 s), SIGSTOP (returns after <paramref name="frozenFor"/>,
+    /// with the node resumed by SIGCONT and given at most 60 s to end: it was downed meanwhile), or partition (the node
+    /// cut off from all others for <paramref name="frozenFor"/>, both ways, while it still reaches the journal; then
+    /// healed and given at most 60 s to end; needs the run's <see cref="NodeNetwork"/>).
     /// </summary>
     public KillRecord Fault(string name, string how, TimeSpan frozenFor = default)
     {
@@ -194,7 +206,15 @@ internal sealed class ClusterRun : IDisposable
                 Nodes.Freeze(name, false);
                 if (!node.Process.WaitForExit(TimeSpan.FromSeconds(60))) Nodes.Kill(name);
                 break;
-            default: throw new ArgumentException($"unknown fault '{how}' (SIGKILL, SIGTERM, SIGSTOP)", nameof(how));
+            case "partition":
+                if (network is null) throw new InvalidOperationException("a partition needs the nodes in network namespaces (a ClusterRun with a NodeNetwork)");
+                network.Partition([name], [.. Nodes.All.Where(n => n.Name != name && !n.HasExited).Select(n => n.Name)]);
+                try { Thread.Sleep(frozenFor); }
+                finally { network.Heal(); }
+                // The node alone is the minority: its resolver downs it (the others down it too); it ends on its own.
+                if (!node.Process.WaitForExit(TimeSpan.FromSeconds(60))) Nodes.Kill(name);
+                break;
+            default: throw new ArgumentException($"unknown fault '{how}' (SIGKILL, SIGTERM, SIGSTOP, partition)", nameof(how));
         }
         var audit = Audit().Audit;
         var record = new KillRecord(kills.Count + 1, name, node.Roles, Math.Round(at, 1), step, held, audit, how);
@@ -231,7 +251,7 @@ internal sealed class ClusterRun : IDisposable
     }
 
     // How Akka's singleton manager names a node as a lease owner (Address.HostPort: system@host:port).
-    private static string Owner(NodeProcess node) => $"{TrainingNode.SystemName}@127.0.0.1:{node.Port}";
+    private static string Owner(NodeProcess node) => $"{TrainingNode.SystemName}@{node.Host}:{node.Port}";
 
     /// <summary>Every epoch of <paramref name="singleton"/>'s lease ever granted, oldest first, with the node it went to.</summary>
     public IReadOnlyList<(long Epoch, string? Node)> LeaseEpochs(string singleton) =>

@@ -5,13 +5,16 @@ using System.Net.Sockets;
 namespace Gipo.Cli.Processes;
 
 /// <summary>One <c>gipo node</c> child process and its log.</summary>
-internal sealed class NodeProcess(string name, string roles, int port, string log, Process process)
+internal sealed class NodeProcess(string name, string roles, string host, int port, string log, Process process)
 {
     private volatile bool up;
 
     public string Name { get; } = name;
     public string Roles { get; } = roles;
     public int Port { get; } = port;
+
+    /// <summary>The address the node binds and advertises (127.0.0.1, or its network namespace's address).</summary>
+    public string Host { get; } = host;
     public string Log { get; } = log;
     public Process Process { get; } = process;
 
@@ -21,7 +24,7 @@ internal sealed class NodeProcess(string name, string roles, int port, string lo
     public bool HasExited => Process.HasExited;
 
     /// <summary>How the ledger names this node's samplers (their actor paths carry the node's address).</summary>
-    public string HolderMarker => $"@127.0.0.1:{Port}/";
+    public string HolderMarker => $"@{Host}:{Port}/";
 
     internal void MarkUp() => up = true;
 }
@@ -47,19 +50,25 @@ internal sealed class NodeProcesses(string gipoDll, string workDir, IReadOnlyLis
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>Starts (or restarts, on the same port) node <paramref name="name"/>.</summary>
-    public NodeProcess Start(string name, string roles, int port)
+    /// <summary>
+    /// Starts (or restarts, on the same port) node <paramref name="name"/>, on 127.0.0.1, or when
+    /// <paramref name="network"/> is given in its own network namespace bound to its address there.
+    /// </summary>
+    public NodeProcess Start(string name, string roles, int port, NodeNetwork? network = null)
     {
         if (nodes.TryGetValue(name, out var old) && !old.HasExited) throw new InvalidOperationException($"node {name} is still running");
         var n = incarnations[name] = incarnations.GetValueOrDefault(name) + 1;
         var log = Path.Combine(workDir, $"{name}.{n}.log");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workDir };
+        var host = network?.Host(name) ?? "127.0.0.1";
+        // `ip netns exec` execs dotnet in the namespace: the process id stays the node's, so signals reach it.
+        var psi = new ProcessStartInfo(network is null ? "dotnet" : "ip") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workDir };
+        if (network is not null) foreach (var a in new[] { "netns", "exec", network.Namespace(name), "dotnet" }) psi.ArgumentList.Add(a);
         psi.ArgumentList.Add(gipoDll);
         psi.ArgumentList.Add("node");
-        foreach (var a in new[] { "--roles", roles, "--port", port.ToString() }.Concat(commonArgs)) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { "--roles", roles, "--port", port.ToString(), "--hostname", host }.Concat(commonArgs)) psi.ArgumentList.Add(a);
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
         var writer = new StreamWriter(log) { AutoFlush = true };
-        var node = new NodeProcess(name, roles, port, log, process);
+        var node = new NodeProcess(name, roles, host, port, log, process);
         DataReceivedEventHandler append = (_, e) =>
         {
             if (e.Data is null) return;
