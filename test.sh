@@ -8,7 +8,8 @@
 #     starts a throwaway cluster: initdb into a temporary folder, a free port on 127.0.0.1, its unix socket in that
 #     folder, role `gipo` / database `gipo_test`; it is stopped and deleted when the script ends (also on failure or
 #     Ctrl+C). The server binaries come from GIPO_PG_BIN, the PATH or /usr/lib/postgresql/*/bin (newest).
-# Missing packages (postgresql, libicu) are installed with apt-get when this runs as root or with passwordless sudo;
+#   - root and iproute2 for the network-partition chaos test (network namespaces); without them it is skipped, loudly.
+# Missing packages (postgresql, libicu, iproute2) are installed with apt-get when this runs as root or with passwordless sudo;
 # otherwise the script stops with one message saying what to install.
 # Examples: ./test.sh        ./test.sh --filter "FullyQualifiedName~ChaosTests"        ./test.sh --no-build
 # The target is always the solution: select tests with --filter.
@@ -129,6 +130,24 @@ start_postgres() {
   say "throwaway PostgreSQL $("$pg_bin/pg_ctl" --version | awk '{print $3}') on 127.0.0.1:$port in $pg_tmp (deleted at the end)"
 }
 
+# --- network namespaces ----------------------------------------------------------------------------------------
+# The partition chaos test (ChaosTests.Partition_with_two_surviving_halves_keeps_one_writer) puts each node in a
+# network namespace of its own and cuts them apart: it needs iproute2 and root (CAP_NET_ADMIN and CAP_SYS_ADMIN).
+# Where those cannot be had (not root; a container without the capabilities), this script says so before and after
+# the run and the test is reported as skipped with that reason (GIPO_TEST_NETNS_UNAVAILABLE); run without this
+# script, the test fails saying what it needs.
+if ! command -v ip >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && can_install; then apt_install iproute2; fi
+probe="gipo-probe-$$"
+if [ -n "${GIPO_TEST_NETNS_UNAVAILABLE:-}" ]; then :
+elif ! command -v ip >/dev/null 2>&1; then export GIPO_TEST_NETNS_UNAVAILABLE="iproute2 ('ip') is not installed"
+elif [ "$(id -u)" != 0 ]; then export GIPO_TEST_NETNS_UNAVAILABLE="not root (network namespaces need CAP_NET_ADMIN and CAP_SYS_ADMIN)"
+elif ! { ip netns add "$probe" && ip netns del "$probe" && ip link add "gpbp$$" type bridge && ip link del "gpbp$$"; } 2>/dev/null; then
+  ip netns del "$probe" 2>/dev/null || true
+  export GIPO_TEST_NETNS_UNAVAILABLE="'ip netns add' or 'ip link add … type bridge' was refused (a container without CAP_SYS_ADMIN/CAP_NET_ADMIN?)"
+fi
+netns_warning() { [ -z "${GIPO_TEST_NETNS_UNAVAILABLE:-}" ] || say "WARNING: the network-partition chaos test is SKIPPED here: $GIPO_TEST_NETNS_UNAVAILABLE"; }
+netns_warning
+
 if [ -n "${GIPO_TEST_POSTGRES:-}" ]; then
   say "using GIPO_TEST_POSTGRES as set"
 else
@@ -139,5 +158,6 @@ fi
 set +e
 dotnet test Gipo.sln -c Release "$@"
 rc=$?
+netns_warning
 set -e
 exit "$rc"

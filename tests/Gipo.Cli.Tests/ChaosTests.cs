@@ -139,11 +139,15 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(0, report.ExitCodes["learner-2"]);
     }
 
-    [Fact(DisplayName = "(e, iii) A real network partition (network namespaces, needs root) in which both halves think they survived: the journal lease keeps learner-2's half from writing, the run ends clean after the heal")]
+    [SkippableFact(DisplayName = "(e, iii) A real network partition (network namespaces, needs root) in which both halves think they survived: the journal lease keeps learner-2's half from writing, the run ends clean after the heal")]
     public void Partition_with_two_surviving_halves_keeps_one_writer()
     {
         // Steps enough to outlast the partition (about 30 s) and the restarts after the heal even on a fast machine.
         const int steps = 60;
+        // ./test.sh probes for network namespaces and names what is missing; this test then says it was skipped and why.
+        // Run any other way, it fails with the `ip` command that was refused.
+        var unavailable = Environment.GetEnvironmentVariable("GIPO_TEST_NETNS_UNAVAILABLE");
+        Skip.If(unavailable is { Length: > 0 }, $"network namespaces are not available here: {unavailable}");
         var report = ChaosScenarios.Partition(Settings("partition", steps), output.WriteLine);
         foreach (var m in report.Measures) output.WriteLine($"{m.Key} = {m.Value}");
         // The key assertions first (Check also needs the lease's epochs): while cut off, learner-2's half (which downed learner-1's and believes it is the cluster)
