@@ -8,7 +8,8 @@
 #     starts a throwaway cluster: initdb into a temporary folder, a free port on 127.0.0.1, its unix socket in that
 #     folder, role `gipo` / database `gipo_test`; it is stopped and deleted when the script ends (also on failure or
 #     Ctrl+C). The server binaries come from GIPO_PG_BIN, the PATH or /usr/lib/postgresql/*/bin (newest).
-#   - root and iproute2 for the network-partition chaos test (network namespaces); without them it is skipped, loudly.
+#   - root and iproute2 for the network-partition chaos test (network namespaces), root for the journal disk-full
+#     test (a tmpfs mount); where they cannot be had, those tests are skipped with the reason, loudly.
 # Missing packages (postgresql, libicu, iproute2) are installed with apt-get when this runs as root or with passwordless sudo;
 # otherwise the script stops with one message saying what to install.
 # Examples: ./test.sh        ./test.sh --filter "FullyQualifiedName~ChaosTests"        ./test.sh --no-build
@@ -145,8 +146,19 @@ elif ! { ip netns add "$probe" && ip netns del "$probe" && ip link add "gpbp$$" 
   ip netns del "$probe" 2>/dev/null || true
   export GIPO_TEST_NETNS_UNAVAILABLE="'ip netns add' or 'ip link add … type bridge' was refused (a container without CAP_SYS_ADMIN/CAP_NET_ADMIN?)"
 fi
-netns_warning() { [ -z "${GIPO_TEST_NETNS_UNAVAILABLE:-}" ] || say "WARNING: the network-partition chaos test is SKIPPED here: $GIPO_TEST_NETNS_UNAVAILABLE"; }
-netns_warning
+# The journal disk-full test (JournalDiskFullTests) mounts a 3 MB tmpfs as a runs folder: root and CAP_SYS_ADMIN.
+mount_probe=$(mktemp -d "${TMPDIR:-/tmp}/gipo-mount-probe.XXXXXX")
+if [ -n "${GIPO_TEST_MOUNT_UNAVAILABLE:-}" ]; then :
+elif [ "$(id -u)" != 0 ]; then export GIPO_TEST_MOUNT_UNAVAILABLE="not root (mounting a tmpfs needs CAP_SYS_ADMIN)"
+elif ! mount -t tmpfs -o size=1m tmpfs "$mount_probe" 2>/dev/null; then
+  export GIPO_TEST_MOUNT_UNAVAILABLE="'mount -t tmpfs' was refused (a container without CAP_SYS_ADMIN?)"
+else umount "$mount_probe"; fi
+rmdir "$mount_probe" 2>/dev/null || true
+skip_warnings() {
+  [ -z "${GIPO_TEST_NETNS_UNAVAILABLE:-}" ] || say "WARNING: the network-partition chaos test is SKIPPED here: $GIPO_TEST_NETNS_UNAVAILABLE"
+  [ -z "${GIPO_TEST_MOUNT_UNAVAILABLE:-}" ] || say "WARNING: the journal disk-full test is SKIPPED here: $GIPO_TEST_MOUNT_UNAVAILABLE"
+}
+skip_warnings
 
 if [ -n "${GIPO_TEST_POSTGRES:-}" ]; then
   say "using GIPO_TEST_POSTGRES as set"
@@ -158,6 +170,6 @@ fi
 set +e
 dotnet test Gipo.sln -c Release "$@"
 rc=$?
-netns_warning
+skip_warnings
 set -e
 exit "$rc"
