@@ -19,31 +19,9 @@ namespace Gipo.Cluster.Tests.Coordination;
 /// </summary>
 public sealed class RunCoordinatorDiskFullSpecs : Akka.TestKit.Xunit2.TestKit
 {
-    private static readonly Config TestPlugins = ConfigurationFactory.ParseString("""
-        akka.loglevel = INFO
-        akka.actor.serialize-messages = off
-        akka.test.timefactor = 3
-        akka.persistence.journal {
-          plugin = "akka.persistence.journal.test"
-          auto-start-journals = ["akka.persistence.journal.test"]
-          test {
-            class = "Akka.Persistence.TestKit.TestJournal, Akka.Persistence.TestKit"
-            plugin-dispatcher = "akka.actor.default-dispatcher"
-          }
-        }
-        akka.persistence.snapshot-store {
-          plugin = "akka.persistence.snapshot-store.test"
-          auto-start-snapshot-stores = ["akka.persistence.snapshot-store.test"]
-          test {
-            class = "Akka.Persistence.TestKit.TestSnapshotStore, Akka.Persistence.TestKit"
-            plugin-dispatcher = "akka.actor.default-dispatcher"
-          }
-        }
-        """).WithFallback(GipoSerializer.Config);
-
     private readonly ITestJournal journal;
 
-    public RunCoordinatorDiskFullSpecs(ITestOutputHelper output) : base(TestPlugins, "gipo", output) =>
+    public RunCoordinatorDiskFullSpecs(ITestOutputHelper output) : base(RunCoordinatorJournalFailureSpecs.TestPlugins, "gipo", output) =>
         journal = TestJournal.FromRef(Persistence.Instance.Apply(Sys).JournalFor(null));
 
     /// <summary>What Microsoft.Data.Sqlite throws when the journal's disk is full.</summary>

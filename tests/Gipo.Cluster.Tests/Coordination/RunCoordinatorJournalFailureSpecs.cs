@@ -24,7 +24,8 @@ namespace Gipo.Cluster.Tests.Coordination;
 /// </summary>
 public sealed class RunCoordinatorJournalFailureSpecs : Akka.TestKit.Xunit2.TestKit
 {
-    private static readonly Config TestPlugins = ConfigurationFactory.ParseString("""
+    /// <summary>Akka.Persistence.TestKit's journal and snapshot store, for every spec that injects journal failures.</summary>
+    internal static readonly Config TestPlugins = ConfigurationFactory.ParseString("""
         akka.loglevel = INFO
         akka.actor.serialize-messages = off
         akka.test.timefactor = 3
