@@ -5,6 +5,7 @@ using Gipo.Cluster.Learning;
 using Gipo.Cluster.Metrics;
 using Gipo.Cluster.Tests.Coordination;
 using Gipo.Cluster.Weights;
+using Gipo.Core.Algorithm;
 using Gipo.Core.Tasks;
 using Gipo.Model.Native;
 using Xunit.Abstractions;
@@ -20,8 +21,8 @@ public sealed class LearnerActorSpecs(ITestOutputHelper output) : SqliteTestKit(
 {
     private static readonly string Base = Path.Combine(AppContext.BaseDirectory, "Fixtures", "sft-column-add-small");
 
-    [Fact(DisplayName = "LearnerActor: fresh start reads the ledger, publishes v0, logs step 0, asks for batch 1, and asks again after NotEnoughGroups")]
-    public async Task Fresh_start_protocol()
+    /// <summary>A 3-step DAPO learner on the fixture model, checkpointing every step into a temporary folder.</summary>
+    private static (GipoSettings Settings, AlgorithmSettings Algorithm, string Root, LearnerSetup Setup) Arrange()
     {
         NativeTorch.EnsureLoaded();
         var settings = GipoSettings.Load(Path.Combine(AppContext.BaseDirectory, "hocon", "dapo.conf"), ["algorithm.batch.groups-per-step=2", "algorithm.optim.minibatches=1"]);
@@ -30,6 +31,13 @@ public sealed class LearnerActorSpecs(ITestOutputHelper output) : SqliteTestKit(
         var root = Directory.CreateTempSubdirectory("gipo-learner-").FullName;
         var setup = new LearnerSetup("spec", algorithm, TargetSteps: 3, Seed: 0, CheckpointEvery: 1, EvalEvery: 0, EvalSamples: 1, "cpu", Base,
             Path.Combine(root, "checkpoints"), task, task.Sample(Split.SftTest, 4, 1), TimeSpan.FromMilliseconds(100));
+        return (settings, algorithm, root, setup);
+    }
+
+    [Fact(DisplayName = "LearnerActor: fresh start reads the ledger, publishes v0, logs step 0, asks for batch 1, and asks again after NotEnoughGroups")]
+    public async Task Fresh_start_protocol()
+    {
+        var (settings, algorithm, root, setup) = Arrange();
         var coordinator = CreateTestProbe("coordinator");
         var store = CreateTestProbe("store");
         var sink = CreateTestProbe("sink");
@@ -58,13 +66,7 @@ public sealed class LearnerActorSpecs(ITestOutputHelper output) : SqliteTestKit(
     [Fact(DisplayName = "LearnerActor: HandOverLearner is answered once the ledger is asked, and afterwards the learner asks for no batch")]
     public async Task Hand_over_stops_training()
     {
-        NativeTorch.EnsureLoaded();
-        var settings = GipoSettings.Load(Path.Combine(AppContext.BaseDirectory, "hocon", "dapo.conf"), ["algorithm.batch.groups-per-step=2", "algorithm.optim.minibatches=1"]);
-        var algorithm = AlgorithmSettingsReader.Read(settings);
-        var task = ReasoningTasks.Get("column-add");
-        var root = Directory.CreateTempSubdirectory("gipo-learner-").FullName;
-        var setup = new LearnerSetup("spec", algorithm, TargetSteps: 3, Seed: 0, CheckpointEvery: 1, EvalEvery: 0, EvalSamples: 1, "cpu", Base,
-            Path.Combine(root, "checkpoints"), task, task.Sample(Split.SftTest, 4, 1), TimeSpan.FromMilliseconds(100));
+        var (settings, algorithm, root, setup) = Arrange();
         var coordinator = CreateTestProbe("coordinator");
         var sink = CreateTestProbe("sink");
         var leaving = CreateTestProbe("shutdown-task");
