@@ -79,10 +79,9 @@ internal static class NodeCommand
                     BindHostname: membership.Hostname);
                 management.Validate();
             }
-            // The command handles SIGTERM and Ctrl+C itself (the graceful leave below); Akka's process-exit hook would start a second shutdown.
+            // The command handles SIGTERM and Ctrl+C itself (the graceful leave below; hocon/akka-node.conf turns Akka's process-exit hook off).
             // The run's gipo.weights (with --set) win over any in the cluster config: every node of the run must agree on them.
-            akka = Akka.Configuration.ConfigurationFactory.ParseString("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off")
-                .WithFallback(WeightTransferSettings.ConfigOf(settings)).WithFallback(akka);
+            akka = WeightTransferSettings.ConfigOf(settings).WithFallback(akka);
             var options = new NodeOptions(akka, p => Console.Error.WriteLine($"node: step {p.Step} {Describe(p.Line)}"), Membership: membership, Journal: journal, Tls: tls, Management: management)
             {
                 // Stay long enough after the learner's last step for every other node's poll to see the end.

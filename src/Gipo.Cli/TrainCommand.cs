@@ -78,10 +78,9 @@ internal static class TrainCommand
             {
                 try
                 {
-                    // The command handles SIGTERM itself; Akka's own process-exit hook would wait out every shutdown phase again.
                     // The run's gipo.weights (with --set) go into the actor system's config, where the weight store and fetchers read them.
-                    var extra = Akka.Configuration.ConfigurationFactory.ParseString("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off")
-                        .WithFallback(WeightTransferSettings.ConfigOf(settings));
+                    // (The command handles SIGTERM itself: hocon/akka-node.conf turns Akka's process-exit hook off.)
+                    var extra = WeightTransferSettings.ConfigOf(settings);
                     var node = TrainingNode.StartAsync(folder, settings, baseDir, new NodeOptions(extra, Progress: p => update(p.Step, Describe(p.Line), p.Evaluation)) { FromCheckpoint = choice })
                         .GetAwaiter().GetResult();
                     var result = node.RunAsync(signals.Token).GetAwaiter().GetResult();

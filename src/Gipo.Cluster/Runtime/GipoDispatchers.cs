@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using Gipo.Cluster.Configuration;
 
 namespace Gipo.Cluster;
 
@@ -11,11 +12,6 @@ public static class GipoDispatchers
     /// </summary>
     public const string Torch = "gipo-torch-dispatcher";
 
-    /// <summary>The HOCON that defines them.</summary>
-    public static Config Config { get; } = ConfigurationFactory.ParseString("""
-        gipo-torch-dispatcher {
-          type = PinnedDispatcher
-          executor = fork-join-executor
-        }
-        """);
+    /// <summary>The HOCON that defines them: <c>hocon/akka-actors.conf</c> (<see cref="AkkaReference.Actors"/>, which also binds the serializer).</summary>
+    public static Config Config => AkkaReference.Actors;
 }

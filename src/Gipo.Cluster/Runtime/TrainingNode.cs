@@ -126,45 +126,17 @@ public sealed class TrainingNode : IAsyncDisposable
     /// </summary>
     public static Config NodeConfig(ClusterMembership membership, JournalDatabase journal, bool tls, Config? extra)
     {
-        var seeds = membership.SeedAddresses(tls);
-        var node = ConfigurationFactory.ParseString($$"""
-            akka {
-              loglevel = WARNING
-              loggers = ["{{typeof(StandardErrorLogger).FullName}}, {{typeof(StandardErrorLogger).Assembly.GetName().Name}}"]
-              stdout-loglevel = OFF
-              log-dead-letters-during-shutdown = off
-              actor.provider = cluster
-              remote.dot-netty.tcp {
-                hostname = {{Quote(membership.Hostname)}}
-                public-hostname = {{Quote(membership.PublicHostname ?? membership.Hostname)}}
-                port = {{membership.Port}}
-              }
-              cluster {
-                roles = [{{string.Join(", ", membership.Roles.Select(Quote))}}]
-                seed-nodes = [{{string.Join(", ", seeds.Select(Quote))}}]
-                min-nr-of-members = 1
-                downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
-                split-brain-resolver.active-strategy = keep-majority
-                log-info = off
-              }
-              coordinated-shutdown.exit-clr = off
-              # Akka 1.5.73's proxies log this 30 s after start even when they found the singleton and deliver to it.
-              cluster.singleton-proxy.log-singleton-identification-failure = off
-            }
-            """);
-        var config = node.WithFallback(ClusterDefaults).WithFallback(GipoDispatchers.Config).WithFallback(WeightTransferSettings.Config)
+        // Only what is known at run time is set here; every default is in hocon/akka-node.conf (AkkaReference.Node).
+        var node = ComputedConfig.Of(
+            ("akka.remote.dot-netty.tcp.hostname", membership.Hostname),
+            ("akka.remote.dot-netty.tcp.public-hostname", membership.PublicHostname ?? membership.Hostname),
+            ("akka.remote.dot-netty.tcp.port", membership.Port),
+            ("akka.cluster.roles", membership.Roles),
+            ("akka.cluster.seed-nodes", membership.SeedAddresses(tls)));
+        var config = node.WithFallback(AkkaReference.Node).WithFallback(AkkaReference.Actors).WithFallback(WeightTransferSettings.Config)
             .WithFallback(LedgerPersistence.ForRun(journal));
         return extra is not null ? extra.WithFallback(config) : config;
     }
-
-    /// <summary>
-    /// <c>hocon/cluster.conf</c>'s remoting sizes and the learner hand-over's time-out, for a node started without the
-    /// file (the frame must hold a weight chunk, <see cref="WeightTransferSettings"/>; the hand-over waits for a step).
-    /// </summary>
-    private static Config ClusterDefaults { get; } = ConfigurationFactory.ParseString("""
-        akka.remote.dot-netty.tcp { maximum-frame-size = 4MiB, send-buffer-size = 8MiB, receive-buffer-size = 8MiB }
-        akka.coordinated-shutdown.phases.before-cluster-shutdown.timeout = 30s
-        """);
 
     private static string Quote(string value) => global::System.Text.Json.JsonSerializer.Serialize(value);
 

@@ -4,6 +4,7 @@ using System.Runtime.Serialization;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Serialization;
+using Gipo.Cluster.Configuration;
 
 namespace Gipo.Cluster.Serialization;
 
@@ -24,15 +25,11 @@ public sealed class GipoSerializer(ExtendedActorSystem system) : SerializerWithS
     /// <summary>Stable forever: journals store it beside every event.</summary>
     public const int Id = 4711;
 
-    /// <summary>The HOCON that registers this serializer and binds <see cref="IGipoMessage"/> to it.</summary>
-    public static Config Config { get; } = ConfigurationFactory.ParseString($$"""
-        akka.actor {
-          serializers.gipo = "{{typeof(GipoSerializer).AssemblyQualifiedNameWithoutVersion()}}"
-          serialization-bindings {
-            "{{typeof(IGipoMessage).AssemblyQualifiedNameWithoutVersion()}}" = gipo
-          }
-        }
-        """);
+    /// <summary>
+    /// The HOCON that registers this serializer and binds <see cref="IGipoMessage"/> to it: <c>hocon/akka-actors.conf</c>
+    /// (<see cref="AkkaReference.Actors"/>, which also defines the torch dispatcher).
+    /// </summary>
+    public static Config Config => AkkaReference.Actors;
 
     /// <inheritdoc />
     public override int Identifier => Id;

@@ -1,0 +1,34 @@
+using Akka.Configuration;
+
+namespace Gipo.Cluster.Configuration;
+
+/// <summary>
+/// Gipo's Akka settings, one reference file per concern (Akka's own <c>reference.conf</c> convention), embedded from
+/// <c>hocon/akka-*.conf</c> and <c>hocon/cluster.conf</c> so a published binary needs no folder beside it. Each default
+/// is written there once, with its comment; C# adds only what is known at run time (addresses, seeds, roles,
+/// connection strings, the run id) through <see cref="ComputedConfig"/>, layered over these.
+/// </summary>
+public static class AkkaReference
+{
+    /// <summary><c>hocon/akka-node.conf</c>: every node of a run (<c>gipo train</c> and <c>gipo node</c>): logging, remoting, cluster basics, shutdown.</summary>
+    public static Config Node { get; } = Load("akka-node.conf");
+
+    /// <summary><c>hocon/akka-actors.conf</c>: what any actor system running Gipo's actors or reading its journal needs (serializer, torch dispatcher).</summary>
+    public static Config Actors { get; } = Load("akka-actors.conf");
+
+    /// <summary>The text of embedded reference file <paramref name="file"/> (<c>hocon/</c> in the repository).</summary>
+    public static string Text(string file)
+    {
+        using var stream = typeof(AkkaReference).Assembly.GetManifestResourceStream($"Gipo.Cluster.{file}")
+            ?? throw new InvalidOperationException($"embedded {file} is missing from the build");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    private static Config Load(string file)
+    {
+        var text = Text(file);
+        HoconSyntax.Check(text, $"embedded hocon/{file}");
+        return ConfigurationFactory.ParseString(text);
+    }
+}
