@@ -35,7 +35,7 @@ internal static class NodeCommand
         var tlsCa = new Option<string?>("--tls-ca") { Description = "the cluster CA's certificate (PEM or DER): accept any peer it signed instead of only this node's own certificate [GIPO_TLS_CA]" };
         var discovery = new Option<string?>("--discovery") { Description = "find the cluster by Cluster Bootstrap instead of seeds: config or kubernetes-api [GIPO_DISCOVERY; also GIPO_DISCOVERY_SERVICE, GIPO_REQUIRED_CONTACT_POINTS, GIPO_DISCOVERY_ENDPOINTS]" };
         var managementPort = new Option<int?>("--management-port") { Description = "HTTP port of bootstrap and the /alive and /ready probes (default 8558; with --discovery) [GIPO_MANAGEMENT_PORT]" };
-        var clusterConfig = new Option<string?>("--cluster-config") { Description = "Akka settings of the node (default: hocon/cluster.conf beside the program) [GIPO_CLUSTER_CONFIG]" };
+        var clusterConfig = new Option<string?>("--cluster-config") { Description = "HOCON file of Akka settings laid over the built-in hocon/akka-node.conf and hocon/cluster.conf (only the keys it sets change) [GIPO_CLUSTER_CONFIG]" };
         var command = new Command("node", "Run one node of a training cluster (Akka.Cluster) with the given roles.")
         {
             runId, roles, hostname, publicHostname, port, seed, clusterName, config, set, baseCheckpoint, runsDir, postgres, clusterConfig,
@@ -64,7 +64,9 @@ internal static class NodeCommand
             if (hostsRunState && seeds.Length > 0 && Value(postgres, GipoEnvironment.Postgres) is null)
                 Console.Error.WriteLine("node: warning: the journal is SQLite in the run folder; a standby coordinator/learner node needs --postgres to take over");
 
-            var akka = ReadClusterConfig(Value(clusterConfig, "GIPO_CLUSTER_CONFIG") ?? Path.Combine(AppContext.BaseDirectory, "hocon", "cluster.conf"));
+            // hocon/cluster.conf is embedded (TrainingNode lays it under every cluster member's config); a file given
+            // here changes only the keys it sets.
+            var akka = Value(clusterConfig, "GIPO_CLUSTER_CONFIG") is { } clusterFile ? ReadClusterConfig(clusterFile) : Akka.Configuration.Config.Empty;
             var tls = r.GetValue(tlsCertificate) is { } certificate
                 ? new TlsOptions(certificate, Value(tlsPassword, TlsOptions.PasswordVariable), Value(tlsCa, TlsOptions.CaVariable))
                 : TlsOptions.FromEnvironment();
@@ -190,7 +192,7 @@ internal static class NodeCommand
         return settings;
     }
 
-    /// <summary>The node's Akka settings file; a missing or malformed file is an error naming it.</summary>
+    /// <summary>The operator's Akka settings file (<c>--cluster-config</c>); a missing or malformed file is an error naming it.</summary>
     private static Akka.Configuration.Config ReadClusterConfig(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"cluster config '{Path.GetFullPath(path)}' does not exist (--cluster-config / GIPO_CLUSTER_CONFIG)");

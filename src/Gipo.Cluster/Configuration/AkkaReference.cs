@@ -16,6 +16,9 @@ public static class AkkaReference
     /// <summary><c>hocon/akka-actors.conf</c>: what any actor system running Gipo's actors or reading its journal needs (serializer, torch dispatcher).</summary>
     public static Config Actors { get; } = Load("akka-actors.conf");
 
+    /// <summary><c>hocon/cluster.conf</c>: a member of a multi-node cluster (<c>gipo node</c>): failure detection, downing, singleton fencing.</summary>
+    public static Config Cluster { get; } = Load("cluster.conf");
+
     /// <summary>The text of embedded reference file <paramref name="file"/> (<c>hocon/</c> in the repository).</summary>
     public static string Text(string file)
     {

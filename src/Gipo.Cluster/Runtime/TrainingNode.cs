@@ -138,8 +138,6 @@ public sealed class TrainingNode : IAsyncDisposable
         return extra is not null ? extra.WithFallback(config) : config;
     }
 
-    private static string Quote(string value) => global::System.Text.Json.JsonSerializer.Serialize(value);
-
     /// <summary>
     /// Starts this node's part of the run in <paramref name="folder"/> (fresh or resumed: the persistent actors recover
     /// whatever the journal holds) from <paramref name="baseCheckpoint"/>.
@@ -173,8 +171,9 @@ public sealed class TrainingNode : IAsyncDisposable
         }
 
         var config = NodeConfig(membership, journal, options.Tls is not null, options.ExtraConfig);
-        // Nodes of a cluster (gipo node) fence their singletons with the journal lease; a single process (gipo train)
-        // is kept alone by the run lock, and a lease there would only delay a resume after a kill by its time-out.
+        // Nodes of a cluster (gipo node) get hocon/cluster.conf and fence their singletons with the journal lease; a
+        // single process (gipo train) is kept alone by the run lock, and a lease there would only delay a resume after
+        // a kill by its time-out.
         if (options.Membership is not null) config = config.WithFallback(JournalLeaseConfig(folder.Id, journal));
         if (options.Management is { } management) config = ClusterManagement.Config(management).WithFallback(config);
         var system = ActorSystem.Create(membership.ClusterName, TransportSecurity.SystemSetup(config, options.Tls));
@@ -289,24 +288,15 @@ public sealed class TrainingNode : IAsyncDisposable
     }
 
     /// <summary>
-    /// The journal lease's connection and run (<see cref="JournalLease"/>), and the defaults of <c>hocon/cluster.conf</c>'s
-    /// lease keys for a node started without that file; the file's values win.
+    /// The settings of a cluster member (<c>gipo node</c>): <c>hocon/cluster.conf</c> (<see cref="AkkaReference.Cluster"/>:
+    /// failure detection, downing, the singletons' journal lease) with the lease's connection and run
+    /// (<see cref="JournalLease"/>) on top.
     /// </summary>
-    public static Config JournalLeaseConfig(string runId, JournalDatabase journal) => ConfigurationFactory.ParseString($$"""
-        akka.coordination.journal-lease {
-          lease-class = {{Quote($"{typeof(JournalLease).FullName}, {typeof(JournalLease).Assembly.GetName().Name}")}}
-          heartbeat-timeout = 12s
-          heartbeat-interval = 2s
-          lease-operation-timeout = 5s
-          run-id = {{Quote(runId)}}
-          provider-name = {{Quote(journal.ProviderName)}}
-          connection-string = {{Quote(journal.ConnectionString)}}
-        }
-        akka.cluster.singleton {
-          use-lease = "akka.coordination.journal-lease"
-          lease-retry-interval = 2s
-        }
-        """);
+    public static Config JournalLeaseConfig(string runId, JournalDatabase journal) => ComputedConfig.Of(
+            ("akka.coordination.journal-lease.run-id", runId),
+            ("akka.coordination.journal-lease.provider-name", journal.ProviderName),
+            ("akka.coordination.journal-lease.connection-string", journal.ConnectionString))
+        .WithFallback(AkkaReference.Cluster);
 
     /// <summary>Whether this system's singletons acquire a lease (<c>akka.cluster.singleton.use-lease</c> is set).</summary>
     private static bool LeaseIsUsed(ActorSystem system) =>
