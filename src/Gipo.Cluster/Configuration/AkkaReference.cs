@@ -19,6 +19,12 @@ public static class AkkaReference
     /// <summary><c>hocon/cluster.conf</c>: a member of a multi-node cluster (<c>gipo node</c>): failure detection, downing, singleton fencing.</summary>
     public static Config Cluster { get; } = Load("cluster.conf");
 
+    /// <summary><c>hocon/akka-persistence.conf</c>: the journal and snapshot plugins (Akka.Persistence.Sql).</summary>
+    public static Config Persistence { get; } = Load("akka-persistence.conf");
+
+    /// <summary><c>hocon/akka-read-only.conf</c>: a read-only tool's actor system (<c>gipo status</c>), over <see cref="Persistence"/>.</summary>
+    public static Config ReadOnly { get; } = Load("akka-read-only.conf");
+
     /// <summary>The text of embedded reference file <paramref name="file"/> (<c>hocon/</c> in the repository).</summary>
     public static string Text(string file)
     {

@@ -1,6 +1,6 @@
-using System.Text.Json;
 using Akka.Configuration;
 using Akka.Persistence.Sql;
+using Gipo.Cluster.Configuration;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
@@ -49,9 +49,9 @@ public abstract record JournalDatabase
     };
 
     /// <summary>The persistence HOCON of a run's actor system (journal and snapshots, tables created on first use).</summary>
-    public Config Config() => PluginConfig(autoInitialize: true, ConnectionString);
+    public Config Config() => PluginConfig(readOnly: false, ConnectionString);
 
-    /// <summary>The persistence HOCON of a read-only tool (<c>gipo status</c>): no table creation; SQLite opened read-only.</summary>
+    /// <summary>The persistence HOCON of a read-only tool (<c>gipo status</c>, <c>hocon/akka-read-only.conf</c>): no table creation; SQLite opened read-only.</summary>
     public abstract Config ReadOnlyConfig();
 
     /// <summary>A SQLite file (created and switched to WAL by <see cref="Prepare"/>).</summary>
@@ -60,24 +60,16 @@ public abstract record JournalDatabase
     /// <summary>A PostgreSQL database (Npgsql connection string: <c>Host=…;Port=5432;Database=…;Username=…;Password=…</c>).</summary>
     public static JournalDatabase Postgres(string connectionString) => new PostgresJournal(connectionString);
 
-    private protected Config PluginConfig(bool autoInitialize, string connectionString)
+    // The plugins and their defaults are in hocon/akka-persistence.conf (a read-only tool's in hocon/akka-read-only.conf);
+    // only the database is set here.
+    private protected Config PluginConfig(bool readOnly, string connectionString)
     {
-        // A JSON string literal is a valid HOCON quoted string, so any connection string survives (quotes, backslashes).
-        var cs = JsonSerializer.Serialize(connectionString);
-        var init = autoInitialize ? "on" : "off";
-        return ConfigurationFactory.ParseString($$"""
-            akka.persistence {
-              journal {
-                plugin = "akka.persistence.journal.sql"
-                sql { connection-string = {{cs}}, provider-name = "{{ProviderName}}", auto-initialize = {{init}} }
-              }
-              query.journal.sql { connection-string = {{cs}}, provider-name = "{{ProviderName}}" }
-              snapshot-store {
-                plugin = "akka.persistence.snapshot-store.sql"
-                sql { connection-string = {{cs}}, provider-name = "{{ProviderName}}", auto-initialize = {{init}} }
-              }
-            }
-            """).WithFallback(SqlPersistence.DefaultConfiguration);
+        var connection = ComputedConfig.Of(
+            ("akka.persistence.journal.sql.connection-string", connectionString), ("akka.persistence.journal.sql.provider-name", ProviderName),
+            ("akka.persistence.query.journal.sql.connection-string", connectionString), ("akka.persistence.query.journal.sql.provider-name", ProviderName),
+            ("akka.persistence.snapshot-store.sql.connection-string", connectionString), ("akka.persistence.snapshot-store.sql.provider-name", ProviderName));
+        return (readOnly ? connection.WithFallback(AkkaReference.ReadOnly) : connection)
+            .WithFallback(AkkaReference.Persistence).WithFallback(SqlPersistence.DefaultConfiguration);
     }
 
     private sealed record SqliteJournal(string File) : JournalDatabase
@@ -115,7 +107,7 @@ public abstract record JournalDatabase
         }
 
         public override Config ReadOnlyConfig() =>
-            PluginConfig(false, new SqliteConnectionStringBuilder { DataSource = File, Mode = SqliteOpenMode.ReadOnly }.ToString());
+            PluginConfig(readOnly: true, new SqliteConnectionStringBuilder { DataSource = File, Mode = SqliteOpenMode.ReadOnly }.ToString());
     }
 
     private sealed record PostgresJournal : JournalDatabase
@@ -175,6 +167,6 @@ public abstract record JournalDatabase
             return connection;
         }
 
-        public override Config ReadOnlyConfig() => PluginConfig(false, ConnectionString);
+        public override Config ReadOnlyConfig() => PluginConfig(readOnly: true, ConnectionString);
     }
 }

@@ -78,7 +78,7 @@ public sealed class RunJournalReader
 
     /// <summary>The persistence configuration of a status tool on <paramref name="database"/>: no table creation, read-only where the database allows it.</summary>
     public static Config ReadOnlyConfig(JournalDatabase database) =>
-        ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(database.ReadOnlyConfig()).WithFallback(LedgerPersistence.ForRun(database));
+        database.ReadOnlyConfig().WithFallback(LedgerPersistence.ForRun(database));
 
     /// <summary>
     /// Reads run <paramref name="runId"/>'s ledger status from <paramref name="databaseFile"/> in an actor system of
