@@ -25,6 +25,9 @@ public static class AkkaReference
     /// <summary><c>hocon/akka-read-only.conf</c>: a read-only tool's actor system (<c>gipo status</c>), over <see cref="Persistence"/>.</summary>
     public static Config ReadOnly { get; } = Load("akka-read-only.conf");
 
+    /// <summary><c>hocon/akka-tls.conf</c>: remoting over mutual TLS (applied only when a certificate is given).</summary>
+    public static Config Tls { get; } = Load("akka-tls.conf");
+
     /// <summary>The text of embedded reference file <paramref name="file"/> (<c>hocon/</c> in the repository).</summary>
     public static string Text(string file)
     {

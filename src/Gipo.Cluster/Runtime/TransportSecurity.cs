@@ -6,6 +6,7 @@ using Akka.Actor.Setup;
 using Akka.Configuration;
 using Akka.Event;
 using Akka.Remote.Transport.DotNetty;
+using Gipo.Cluster.Configuration;
 
 namespace Gipo.Cluster.Runtime;
 
@@ -67,7 +68,8 @@ public sealed record TlsOptions(string CertificatePath, string? Password = null,
 public static class TransportSecurity
 {
     /// <summary>
-    /// The HOCON that turns on TLS for <c>akka.remote.dot-netty.tcp</c> with mutual authentication;
+    /// The HOCON that turns on TLS for <c>akka.remote.dot-netty.tcp</c> with mutual authentication
+    /// (<c>hocon/akka-tls.conf</c>, <see cref="AkkaReference.Tls"/>);
     /// <see cref="Akka.Configuration.Config.Empty"/> when <paramref name="tls"/> is <c>null</c>. The certificate itself
     /// is not in it (see <see cref="SslSetup"/>): an actor system built from this fragment without the setup fails to
     /// start rather than running unauthenticated. Throws <see cref="TlsConfigurationException"/> when the options are
@@ -79,20 +81,7 @@ public static class TransportSecurity
         var (certificate, ca) = Load(tls);
         certificate.Dispose();
         ca?.Dispose();
-        // With the setup present Akka reads only enable-ssl here: the setup's settings replace the whole ssl block
-        // (DotNettyTransportSettings.Create: sslSettings ?? SslSettings.Create(ssl)). The block states the same policy
-        // for whoever reads the resolved config: the server asks for and checks the client's certificate, and the
-        // host name is not checked (nodes connect by IP; identity is the certificate, pinned or CA-signed).
-        return ConfigurationFactory.ParseString("""
-            akka.remote.dot-netty.tcp {
-              enable-ssl = on
-              ssl {
-                suppress-validation = off
-                require-mutual-authentication = on
-                validate-certificate-hostname = off
-              }
-            }
-            """);
+        return AkkaReference.Tls; // hocon/akka-tls.conf says why each key has its value
     }
 
     /// <summary>
