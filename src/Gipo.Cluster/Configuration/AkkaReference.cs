@@ -28,6 +28,9 @@ public static class AkkaReference
     /// <summary><c>hocon/akka-tls.conf</c>: remoting over mutual TLS (applied only when a certificate is given).</summary>
     public static Config Tls { get; } = Load("akka-tls.conf");
 
+    /// <summary><c>hocon/akka-management.conf</c>: the management endpoint and Cluster Bootstrap (applied only with discovery).</summary>
+    public static Config Management { get; } = Load("akka-management.conf");
+
     /// <summary>The text of embedded reference file <paramref name="file"/> (<c>hocon/</c> in the repository).</summary>
     public static string Text(string file)
     {

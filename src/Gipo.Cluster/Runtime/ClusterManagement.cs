@@ -6,6 +6,7 @@ using System.Text;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Configuration;
+using Gipo.Cluster.Configuration;
 using Akka.Management.Cluster.Bootstrap;
 using Akka.Management.Cluster.Bootstrap.ContactPoint;
 using Akka.Management.Dsl;
@@ -139,38 +140,27 @@ public static class ClusterManagement
         ArgumentNullException.ThrowIfNull(o);
         o.Validate();
         var kubernetes = o.Discovery == ManagementOptions.KubernetesDiscovery;
-        var discovery = kubernetes
-            ? $"kubernetes-api.pod-label-selector = {Quote(o.PodLabelSelector ?? "app={0}")}"
-            : $"config.services.{o.ServiceName}.endpoints = [{string.Join(", ", o.ConfigEndpoints.Select(Quote))}]";
-        return ConfigurationFactory.ParseString($$"""
-            akka.management {
-              http {
-                hostname = {{Quote(o.Hostname)}}
-                port = {{o.Port}}
-                bind-hostname = {{Quote(o.BindHostname ?? "")}}
-              }
-              cluster.bootstrap {
-                contact-point-discovery {
-                  service-name = {{Quote(o.ServiceName)}}
-                  discovery-method = akka.discovery
-                  required-contact-point-nr = {{o.RequiredContactPoints}}
-                  # kubernetes-api: take the container port named "management" (pods also expose remoting).
-                  port-name = {{Quote(kubernetes ? ManagementOptions.KubernetesPortName : "")}}
-                }
-                contact-point {
-                  # Set, so bootstrap never instantiates AkkaManagement to read its port.
-                  fallback-port = {{o.Port}}
-                  # A config list names each contact point's management port; filtering by this node's own port
-                  # would drop nodes that share a host but not the port (several nodes on one machine).
-                  filter-on-fallback-port = {{(kubernetes ? "on" : "off")}}
-                }
-              }
-            }
-            akka.discovery {
-              method = {{o.Discovery}}
-              {{discovery}}
-            }
-            """);
+        const string bootstrap = "akka.management.cluster.bootstrap";
+        List<(string Key, object Value)> values =
+        [
+            ("akka.management.http.hostname", o.Hostname),
+            ("akka.management.http.port", o.Port),
+            ("akka.management.http.bind-hostname", o.BindHostname ?? ""),
+            ($"{bootstrap}.contact-point-discovery.service-name", o.ServiceName),
+            ($"{bootstrap}.contact-point-discovery.required-contact-point-nr", o.RequiredContactPoints),
+            // kubernetes-api: take the container port named "management" (pods also expose remoting).
+            ($"{bootstrap}.contact-point-discovery.port-name", kubernetes ? ManagementOptions.KubernetesPortName : ""),
+            // Set, so bootstrap never instantiates AkkaManagement to read its port.
+            ($"{bootstrap}.contact-point.fallback-port", o.Port),
+            // A config list names each contact point's management port; filtering by this node's own port would drop
+            // nodes that share a host but not the port (several nodes on one machine).
+            ($"{bootstrap}.contact-point.filter-on-fallback-port", kubernetes),
+            ("akka.discovery.method", o.Discovery),
+        ];
+        if (!kubernetes) values.Add(($"akka.discovery.config.services.{o.ServiceName}.endpoints", o.ConfigEndpoints));
+        else if (o.PodLabelSelector is { } selector) values.Add(("akka.discovery.kubernetes-api.pod-label-selector", selector));
+        // The fixed keys are in hocon/akka-management.conf.
+        return ComputedConfig.Of([.. values]).WithFallback(AkkaReference.Management);
     }
 
     /// <summary>
@@ -183,7 +173,7 @@ public static class ClusterManagement
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(o);
-        o.Validate();
+        // The options were validated by Config(o), which the check below requires the system to be created with.
         if (((ExtendedActorSystem)system).Provider is not IClusterActorRefProvider)
             throw new InvalidOperationException("Cluster Bootstrap needs akka.actor.provider = cluster.");
         var seeds = Akka.Cluster.Cluster.Get(system).Settings.SeedNodes;
@@ -211,7 +201,6 @@ public static class ClusterManagement
         return endpoint;
     }
 
-    private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 }
 
 /// <summary>
