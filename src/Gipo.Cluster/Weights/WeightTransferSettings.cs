@@ -11,11 +11,11 @@ namespace Gipo.Cluster.Weights;
 /// <see cref="ConfigOf"/>). Every node must use the same chunk size.
 /// <para>
 /// Chunks and frames: every remote message is one frame of at most
-/// <c>akka.remote.dot-netty.tcp.maximum-frame-size</c> bytes (Akka's default is 128000b), and a frame in flight
+/// <c>akka.remote.dot-netty.tcp.maximum-frame-size</c> bytes (Gipo's nodes: 4MiB, <c>hocon/akka-node.conf</c>; Akka's default is 128000b), and a frame in flight
 /// holds up everything behind it on the node pair's single TCP connection, cluster heartbeats included. So weights
 /// go as chunks that fit a frame with room for the envelope (<see cref="EnvelopeBytes"/>), and only
 /// <see cref="Window"/> of them are in flight per puller: with the defaults (256 KiB chunks, 4 in flight, 1 MiB
-/// frames) a heartbeat waits behind at most about 1 MiB.
+/// frames of hocon/akka-node.conf) a heartbeat waits behind at most about 1 MiB.
 /// </para>
 /// <para>
 /// Chunks and the GC: a chunk is copied about six times between the store's blob and the fetcher's buffer (encode,
@@ -53,11 +53,12 @@ public sealed record WeightTransferSettings(
     public const string FrameSizeKey = "akka.remote.dot-netty.tcp.maximum-frame-size";
 
     /// <summary>
-    /// The defaults — <c>hocon/gipo.conf</c>'s <c>gipo.weights</c> section, the only place they are written — and a 1 MiB
-    /// frame limit (4 chunks): use as a fallback of a node's config. A node config that sets its own frame size or
-    /// <c>gipo.weights</c> keys wins (<see cref="ConfigOf"/> gives a run's).
+    /// The defaults — <c>hocon/gipo.conf</c>'s <c>gipo.weights</c> section — and the nodes' frame limit
+    /// (<c>hocon/akka-node.conf</c>), each read from the one file that writes it: use as a fallback of an actor
+    /// system's config. A config that sets its own frame size or <c>gipo.weights</c> keys wins (<see cref="ConfigOf"/>
+    /// gives a run's).
     /// </summary>
-    public static Config Config { get; } = ConfigurationFactory.ParseString($"{FrameSizeKey} = 1MiB")
+    public static Config Config { get; } = ComputedConfig.Of((FrameSizeKey, AkkaReference.Node.GetByteSize(FrameSizeKey, null)!.Value))
         .WithFallback(GipoSettings.Load().SectionConfig(Section));
 
     /// <summary>The defaults of <see cref="Config"/>, without a frame check (a local actor system has no frames).</summary>
@@ -111,7 +112,7 @@ public sealed record WeightTransferSettings(
         }
     }
 
-    // The one typed read of the section; the ranges are the ones Validated checks for settings built in code.
+    // The one typed read of the section, and so the one place its ranges are written (Validated uses it too).
     private static WeightTransferSettings Read(SettingsSection s) => new(
         (int)s.ByteSize("chunk-size", MinChunkBytes, int.MaxValue), s.Int("window", 1), s.Int("keep-versions", 1),
         s.PositiveDuration("chunk-timeout"), s.Int("max-retries", 0), s.Int("hash-attempts", 1), s.PositiveDuration("resubscribe-interval"),
@@ -121,24 +122,22 @@ public sealed record WeightTransferSettings(
 
     private const int MinChunkBytes = 1024;
 
-    /// <summary>This, after checking every value's range (for settings built in code; <see cref="Read(GipoSettings)"/> checks the same).</summary>
+    /// <summary>
+    /// This, after checking every value's range (for settings built in code) with the one typed read of the section
+    /// that checks a run's settings, so each range is written once.
+    /// </summary>
     /// <exception cref="ConfigurationException">A value is out of range; the message names the key.</exception>
     public WeightTransferSettings Validated()
     {
-        static void Require(bool ok, string key, object value, string range)
-        {
-            if (!ok) throw new ConfigurationException($"'gipo.weights.{key}' = {value}: must be {range}");
-        }
-        Require(ChunkBytes >= MinChunkBytes, "chunk-size", ChunkBytes, ">= 1KiB");
-        Require(Window >= 1, "window", Window, ">= 1");
-        Require(KeepVersions >= 1, "keep-versions", KeepVersions, ">= 1");
-        Require(ChunkTimeout > TimeSpan.Zero, "chunk-timeout", ChunkTimeout, "> 0");
-        Require(MaxRetries >= 0, "max-retries", MaxRetries, ">= 0");
-        Require(HashAttempts >= 1, "hash-attempts", HashAttempts, ">= 1");
-        Require(ResubscribeInterval > TimeSpan.Zero, "resubscribe-interval", ResubscribeInterval, "> 0");
-        Require(SupersedeBelow is >= 0 and <= 1, "supersede-below", SupersedeBelow, "in [0, 1]");
+        FromConfig(ToConfig());
         return this;
     }
+
+    /// <summary>These settings as the actor system config section <c>gipo.weights</c> (durations in whole milliseconds).</summary>
+    public Config ToConfig() => ComputedConfig.Of(
+        ($"gipo.{Section}.chunk-size", (long)ChunkBytes), ($"gipo.{Section}.window", Window), ($"gipo.{Section}.keep-versions", KeepVersions),
+        ($"gipo.{Section}.chunk-timeout", ChunkTimeout), ($"gipo.{Section}.max-retries", MaxRetries), ($"gipo.{Section}.hash-attempts", HashAttempts),
+        ($"gipo.{Section}.resubscribe-interval", ResubscribeInterval), ($"gipo.{Section}.supersede-below", SupersedeBelow));
 
     /// <summary>
     /// Null when a chunk with its envelope stays below this process's large-object threshold; otherwise why transfers
@@ -161,7 +160,7 @@ public sealed record WeightTransferSettings(
         if ((long)ChunkBytes + EnvelopeBytes > frameBytes)
             throw new ConfigurationException(
                 $"'gipo.weights.chunk-size' = {ChunkBytes} bytes does not fit '{FrameSizeKey}' = {frameBytes} bytes with {EnvelopeBytes} bytes " +
-                $"for the envelope: every weight chunk would be dropped by remoting. Raise the frame size (e.g. 1MiB for 256KiB chunks; " +
-                "WeightTransferSettings.Config sets it) or lower the chunk size.");
+                $"for the envelope: every weight chunk would be dropped by remoting. Raise the frame size (hocon/akka-node.conf sets " +
+                "4MiB) or lower the chunk size.");
     }
 }

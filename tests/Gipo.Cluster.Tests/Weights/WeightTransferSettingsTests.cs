@@ -20,7 +20,20 @@ public sealed class WeightTransferSettingsTests
         Assert.Equal(TimeSpan.FromSeconds(2), documented.ResubscribeInterval);
         Assert.Equal(0.5, documented.SupersedeBelow);
         Assert.Equal(documented, WeightTransferSettings.Default);
-        Assert.Equal(1 << 20, WeightTransferSettings.Config.GetByteSize(WeightTransferSettings.FrameSizeKey, null));
+        // The frame limit is the nodes' one (hocon/akka-node.conf), not a second copy.
+        Assert.Equal(AkkaReference.Node.GetByteSize(WeightTransferSettings.FrameSizeKey, null), WeightTransferSettings.Config.GetByteSize(WeightTransferSettings.FrameSizeKey, null));
+        Assert.Equal(4L << 20, WeightTransferSettings.Config.GetByteSize(WeightTransferSettings.FrameSizeKey, null));
+    }
+
+    [Fact(DisplayName = "gipo.weights: settings built in code are checked by the same read as a run's, naming the key")]
+    public void Validated_uses_the_one_read()
+    {
+        Assert.Equal(WeightTransferSettings.Default, WeightTransferSettings.Default.Validated());
+        Assert.Equal(WeightTransferSettings.Default, WeightTransferSettings.FromConfig(WeightTransferSettings.Default.ToConfig()));
+        Assert.Contains("'gipo.weights.window'", Assert.Throws<ConfigurationException>(() => (WeightTransferSettings.Default with { Window = 0 }).Validated()).Message);
+        Assert.Contains("'gipo.weights.chunk-size'", Assert.Throws<ConfigurationException>(() => (WeightTransferSettings.Default with { ChunkBytes = 12 }).Validated()).Message);
+        Assert.Contains("'gipo.weights.supersede-below'", Assert.Throws<ConfigurationException>(() => (WeightTransferSettings.Default with { SupersedeBelow = 1.5 }).Validated()).Message);
+        Assert.Contains("'gipo.weights.chunk-timeout'", Assert.Throws<ConfigurationException>(() => (WeightTransferSettings.Default with { ChunkTimeout = TimeSpan.Zero }).Validated()).Message);
     }
 
     [Fact(DisplayName = "gipo.weights: --set weights.* is accepted, and reaches the store and fetchers through the actor system's config")]
