@@ -2,26 +2,17 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Gipo.Bench.Models;
+using Gipo.Cli;
 using Gipo.Model;
-using Gipo.Model.Benchmarks;
 using Spectre.Console;
 
-namespace Gipo.Cli;
+namespace Gipo.Bench;
 
-/// <summary>
-/// <c>gipo bench model</c>: our model against the same architecture in PyTorch eager, in one run;
-/// <c>gipo bench pipeline</c> (<see cref="PipelineBenchCommand"/>): synchronous against asynchronous training;
-/// <c>gipo bench weights</c> (<see cref="WeightsBenchCommand"/>): weight publish latency to 1, 2 and 4 sampler nodes;
-/// <c>gipo bench soak</c> (<see cref="SoakBenchCommand"/>): training under forced GC, counting native errors.
-/// </summary>
-internal static class BenchCommand
+/// <summary><c>gipo-bench model</c>: our model against the same architecture in PyTorch eager, in one run.</summary>
+internal static class ModelBenchCommand
 {
-    public static Command Create() => new("bench", "Benchmarks that print our numbers beside a baseline measured in the same run.")
-    {
-        ModelCommand(), PipelineBenchCommand.Create(), WeightsBenchCommand.Create(), ClusterBenchCommand.Create(), SoakBenchCommand.Create(),
-    };
-
-    private static Command ModelCommand()
+    public static Command Create()
     {
         var threads = new Option<int>("--threads") { Description = "CPU threads for both implementations (0 = one per core)", DefaultValueFactory = _ => 0 };
         var device = new Option<string>("--device") { Description = "auto | cpu | cuda", DefaultValueFactory = _ => "auto" };
@@ -66,7 +57,7 @@ internal static class BenchCommand
             JsonNode? baseline = null;
             if (!r.GetValue(noBaseline))
             {
-                var path = r.GetValue(script)?.FullName ?? FindUp(Path.Combine("bench", "torch_baseline.py"))
+                var path = r.GetValue(script)?.FullName ?? WorkingFolder.FindUp(Path.Combine("bench", "torch_baseline.py"))
                     ?? throw new FileNotFoundException("bench/torch_baseline.py not found from the working folder up; pass --baseline-script or --no-baseline");
                 var py = r.GetValue(python) ?? (File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3");
                 baseline = RunBaseline(py, path, o, n, dev.type == TorchSharp.DeviceType.CUDA ? "cuda" : "cpu");
@@ -124,16 +115,5 @@ internal static class BenchCommand
                 },
                 ["pytorch"] = baseline?.DeepClone(),
             }.ToJsonString());
-    }
-
-    /// <summary>The file or folder <paramref name="relative"/> in the working folder or the nearest parent that has it.</summary>
-    internal static string? FindUp(string relative)
-    {
-        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
-        {
-            var path = Path.Combine(dir.FullName, relative);
-            if (File.Exists(path) || Directory.Exists(path)) return path;
-        }
-        return null;
     }
 }

@@ -1,11 +1,12 @@
 using System.Diagnostics;
+using Gipo.Model;
 using Gipo.Model.Sampling;
 using Gipo.Model.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
-namespace Gipo.Model.Benchmarks;
+namespace Gipo.Bench.Models;
 
 /// <summary>The workload, identical to <c>bench/torch_baseline.py</c>'s flags of the same names.</summary>
 public sealed record ModelBenchmarkOptions
