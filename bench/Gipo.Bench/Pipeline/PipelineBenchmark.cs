@@ -2,16 +2,18 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.Configuration;
+using Gipo.Cluster;
 using Gipo.Cluster.Configuration;
 using Gipo.Cluster.Coordination;
 using Gipo.Cluster.Metrics;
 using Gipo.Cluster.Scheduling;
+using Gipo.Cluster.Runtime;
 using Gipo.Cluster.Serialization;
 using Gipo.Core.Algorithm;
 
-namespace Gipo.Cluster.Runtime;
+namespace Gipo.Bench.Pipeline;
 
-/// <summary>What <c>gipo bench pipeline</c> runs: the same training run at each η, one after the other.</summary>
+/// <summary>What <c>gipo-bench pipeline</c> runs: the same training run at each η, one after the other.</summary>
 /// <param name="BaseCheckpoint">The SFT checkpoint every run starts from.</param>
 /// <param name="Preset">The preset (HOCON file) of every run; null: the defaults.</param>
 /// <param name="OutRoot">Where the run folders go (<c>eta0/</c>, <c>eta2/</c>, …); they must not exist yet.</param>
@@ -95,11 +97,11 @@ public sealed record PipelineRunResult(
     public double MessagingShare => WindowSeconds > 0 ? Messaging.TotalSeconds / WindowSeconds : 0;
 }
 
-/// <summary>The result of <c>gipo bench pipeline</c>.</summary>
+/// <summary>The result of <c>gipo-bench pipeline</c>.</summary>
 public sealed record PipelineBenchmarkResult(MailboxHopCost Hop, IReadOnlyList<PipelineRunResult> Runs, IReadOnlyList<string> Overrides);
 
 /// <summary>
-/// <c>gipo bench pipeline</c>: the same training run (same preset, base checkpoint, samplers and settings) with
+/// <c>gipo-bench pipeline</c>: the same training run (same preset, base checkpoint, samplers and settings) with
 /// max-staleness η = 0 (synchronous) and η = 2 (asynchronous), one after the other in this process, each in its own
 /// run folder, with the whole actor system of <see cref="TrainingNode"/>. Each run is measured over a window that
 /// excludes start-up, the step-0 evaluation and the final evaluation: from the moment step 1's metrics line is

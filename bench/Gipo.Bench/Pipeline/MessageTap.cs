@@ -4,12 +4,13 @@ using Akka.Actor;
 using Akka.Configuration;
 using Akka.Dispatch;
 using Akka.Dispatch.MessageQueues;
+using Gipo.Cluster.Runtime;
 using Gipo.Cluster.Serialization;
 
-namespace Gipo.Cluster.Runtime;
+namespace Gipo.Bench.Pipeline;
 
 /// <summary>
-/// An opt-in record of every message put into an actor's mailbox, for <c>gipo bench pipeline</c>. A node started
+/// An opt-in record of every message put into an actor's mailbox, for <c>gipo-bench pipeline</c>. A node started
 /// with <see cref="MailboxConfig"/> gives every actor (default mailbox and stash mailboxes, so the persistent
 /// coordinator and scheduler too) a <see cref="TapMailbox"/>, which notes the time and type of each enqueued message,
 /// and keeps Gipo protocol messages (<see cref="IGipoMessage"/>) themselves so their codec cost can be measured after

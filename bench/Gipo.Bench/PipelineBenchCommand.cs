@@ -1,13 +1,14 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using Gipo.Cluster.Runtime;
+using Gipo.Bench.Pipeline;
+using Gipo.Cli;
 using Gipo.Model.Native;
 using Spectre.Console;
 
-namespace Gipo.Cli;
+namespace Gipo.Bench;
 
 /// <summary>
-/// <c>gipo bench pipeline</c>: the same training run with max-staleness η = 0 (synchronous) and η = 2 (asynchronous),
+/// <c>gipo-bench pipeline</c>: the same training run with max-staleness η = 0 (synchronous) and η = 2 (asynchronous),
 /// one after the other in this process, side by side: end-to-end trajectories/s, the learner's idle fraction, and the
 /// share of wall time spent in actor messaging and serialization (<see cref="PipelineBenchmark"/>).
 /// </summary>
@@ -33,10 +34,10 @@ internal static class PipelineBenchCommand
         };
         command.SetAction(r => CommandErrors.Run(() =>
         {
-            var basePath = r.GetValue(baseCheckpoint)?.FullName ?? BenchCommand.FindUp(DefaultBase)
+            var basePath = r.GetValue(baseCheckpoint)?.FullName ?? WorkingFolder.FindUp(DefaultBase)
                 ?? throw new ArgumentException($"no --base given and {DefaultBase} not found from the working folder up");
             if (!Directory.Exists(basePath)) throw new DirectoryNotFoundException($"--base '{basePath}' does not exist");
-            var preset = r.GetValue(config)?.FullName ?? BenchCommand.FindUp(DefaultPreset)
+            var preset = r.GetValue(config)?.FullName ?? WorkingFolder.FindUp(DefaultPreset)
                 ?? throw new ArgumentException($"no --config given and {DefaultPreset} not found from the working folder up");
             var temp = r.GetValue(output) is null;
             var root = temp ? Directory.CreateTempSubdirectory("gipo-bench-pipeline-").FullName : Path.GetFullPath(r.GetValue(output)!);
