@@ -5,14 +5,15 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Configuration;
 using Gipo.Cluster.Serialization;
+using Gipo.Cluster.Weights;
 using Gipo.Model.Checkpoints;
 
-namespace Gipo.Cluster.Weights;
+namespace Gipo.Bench.Weights;
 
 /// <summary>A blob to publish: its name in the report and its bytes (the same bytes go out at every repetition, under a new version).</summary>
 public sealed record WeightBlob(string Name, byte[] Data);
 
-/// <summary>What <c>gipo bench weights</c> measures.</summary>
+/// <summary>What <c>gipo-bench weights</c> measures.</summary>
 /// <param name="SamplerNodes">Sampler node counts, one cluster each (e.g. 1, 2, 4).</param>
 /// <param name="Repetitions">Timed publishes per node count and blob.</param>
 /// <param name="Warmup">Untimed publishes before them (JIT, first allocations, connection set-up).</param>
@@ -60,7 +61,7 @@ public static class WeightPublishBenchmark
             akka {
               loglevel = WARNING
               # The log goes to standard error: standard output carries the command's results (--json).
-              loggers = ["{{typeof(Runtime.StandardErrorLogger).FullName}}, {{typeof(Runtime.StandardErrorLogger).Assembly.GetName().Name}}"]
+              loggers = ["{{typeof(Gipo.Cluster.Runtime.StandardErrorLogger).FullName}}, {{typeof(Gipo.Cluster.Runtime.StandardErrorLogger).Assembly.GetName().Name}}"]
               stdout-loglevel = OFF
               log-dead-letters = off
               log-dead-letters-during-shutdown = off

@@ -1,15 +1,17 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Gipo.Bench.Weights;
+using Gipo.Cli;
 using Gipo.Cluster.Weights;
 using Gipo.Model.Checkpoints;
 using Gipo.Model.Native;
 using Spectre.Console;
 
-namespace Gipo.Cli;
+namespace Gipo.Bench;
 
 /// <summary>
-/// <c>gipo bench weights</c>: publish-to-all-samplers latency of policy weights across real remoting, for 1, 2 and 4
+/// <c>gipo-bench weights</c>: publish-to-all-samplers latency of policy weights across real remoting, for 1, 2 and 4
 /// sampler nodes on loopback, all nodes in this process (<see cref="WeightPublishBenchmark"/>).
 /// </summary>
 internal static class WeightsBenchCommand
@@ -75,7 +77,7 @@ internal static class WeightsBenchCommand
     {
         if (spec.Equals("quickstart", StringComparison.OrdinalIgnoreCase))
         {
-            var path = baseCheckpoint() ?? BenchCommand.FindUp(DefaultBase)
+            var path = baseCheckpoint() ?? WorkingFolder.FindUp(DefaultBase)
                 ?? throw new ArgumentException($"'quickstart' needs --base or {DefaultBase} found from the working folder up");
             if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"--base '{path}' does not exist");
             NativeTorch.EnsureLoaded();
