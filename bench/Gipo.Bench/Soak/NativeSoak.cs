@@ -2,11 +2,12 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Gipo.Cluster.Configuration;
+using Gipo.Cluster.Runtime;
 
-namespace Gipo.Cluster.Runtime;
+namespace Gipo.Bench.Soak;
 
 /// <summary>
-/// The soak behind <c>gipo bench soak</c> (docs/reliability.md, "Native crashes"): quickstart-size training runs
+/// The soak behind <c>gipo-bench soak</c> (docs/reliability.md, "Native crashes"): quickstart-size training runs
 /// (sampling, scoring, learner steps, checkpoints, on the actor system, in this process) back to back while
 /// <see cref="GcPressure"/> forces collections and finalizers without pause, counting every libtorch error. A Scalar
 /// that nothing keeps alive during a native call is then freed mid-call within a few minutes; with every call site

@@ -1,7 +1,7 @@
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 
-namespace Gipo.Cluster.Runtime;
+namespace Gipo.Bench.Soak;
 
 /// <summary>
 /// Counts the libtorch errors raised anywhere in this process while it lives, caught or not: TorchSharp turns a

@@ -1,4 +1,4 @@
-namespace Gipo.Cluster.Runtime;
+namespace Gipo.Bench.Soak;
 
 /// <summary>What <see cref="NativeSoak"/> runs.</summary>
 /// <param name="BaseCheckpoint">SFT checkpoint every run starts from (the committed small fixture by default).</param>

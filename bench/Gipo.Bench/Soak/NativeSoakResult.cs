@@ -1,4 +1,4 @@
-namespace Gipo.Cluster.Runtime;
+namespace Gipo.Bench.Soak;
 
 /// <summary>What a soak saw (<see cref="NativeSoak"/>).</summary>
 /// <param name="Minutes">Wall time, start of the first run to the end of the last.</param>

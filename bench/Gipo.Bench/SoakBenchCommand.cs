@@ -1,12 +1,13 @@
 using System.CommandLine;
 using System.Globalization;
-using Gipo.Cluster.Runtime;
+using Gipo.Bench.Soak;
+using Gipo.Cli;
 using Gipo.Model.Native;
 
-namespace Gipo.Cli;
+namespace Gipo.Bench;
 
 /// <summary>
-/// <c>gipo bench soak --minutes 30</c>: quickstart-size training runs back to back under forced garbage collection,
+/// <c>gipo-bench soak --minutes 30</c>: quickstart-size training runs back to back under forced garbage collection,
 /// counting libtorch errors (<see cref="NativeSoak"/>). Exit 0 only with zero native errors and every run finished.
 /// </summary>
 internal static class SoakBenchCommand
@@ -34,10 +35,10 @@ internal static class SoakBenchCommand
             if (!(r.GetValue(minutes) > 0)) throw new ArgumentException($"--minutes must be > 0 (got {r.GetValue(minutes).ToString(CultureInfo.InvariantCulture)})");
             if (r.GetValue(gcPause) < 0) throw new ArgumentException($"--gc-pause-ms must be >= 0 (got {r.GetValue(gcPause)})");
             if (r.GetValue(gcGeneration) is < 0 or > 2) throw new ArgumentException($"--gc-generation must be 0, 1 or 2 (got {r.GetValue(gcGeneration)})");
-            var basePath = r.GetValue(baseCheckpoint)?.FullName ?? BenchCommand.FindUp(DefaultBase)
+            var basePath = r.GetValue(baseCheckpoint)?.FullName ?? WorkingFolder.FindUp(DefaultBase)
                 ?? throw new ArgumentException($"no --base given and {DefaultBase} not found from the working folder up");
             if (!Directory.Exists(basePath)) throw new DirectoryNotFoundException($"--base '{basePath}' does not exist");
-            var preset = r.GetValue(config)?.FullName ?? BenchCommand.FindUp(DefaultPreset)
+            var preset = r.GetValue(config)?.FullName ?? WorkingFolder.FindUp(DefaultPreset)
                 ?? throw new ArgumentException($"no --config given and {DefaultPreset} not found from the working folder up");
             var temp = r.GetValue(output) is null;
             var root = temp ? Directory.CreateTempSubdirectory("gipo-bench-soak-").FullName : Path.GetFullPath(r.GetValue(output)!);

@@ -1,4 +1,4 @@
-namespace Gipo.Cluster.Runtime;
+namespace Gipo.Bench.Soak;
 
 /// <summary>
 /// A background thread that forces blocking collections and runs pending finalizers back to back, so that an object
