@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Gipo.Cli.Processes;
+namespace Gipo.Bench.Processes;
 
 /// <summary>
 /// Forwards every TCP connection accepted on an address to a fixed target, byte for byte both ways: it lets nodes in

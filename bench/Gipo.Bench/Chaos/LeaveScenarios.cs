@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using Gipo.Cli.Processes;
+using Gipo.Bench.Processes;
 using Gipo.Cluster.Coordination;
 
-namespace Gipo.Cli.Chaos;
+namespace Gipo.Bench.Chaos;
 
 /// <summary>What became of one node that was signalled (SIGTERM, or SIGSTOP then SIGCONT) during a cluster run.</summary>
 /// <param name="Node">The node's name in the run.</param>

@@ -5,7 +5,7 @@ using Gipo.Cluster.Coordination;
 using Gipo.Cluster.Fencing;
 using Gipo.Cluster.Runtime;
 
-namespace Gipo.Cli.Processes;
+namespace Gipo.Bench.Processes;
 
 /// <summary>What a run across <c>gipo node</c> processes is made of.</summary>
 /// <param name="GipoDll">The <c>gipo.dll</c> the nodes run.</param>
@@ -65,7 +65,7 @@ internal sealed record ChaosReport(
 /// A training run across several <c>gipo node</c> processes (on 127.0.0.1, or each in a network namespace of a
 /// <see cref="NodeNetwork"/>) with a PostgreSQL journal, and what is done
 /// to it: nodes added, SIGKILLed, restarted. After every kill the journal is read back and audited (nothing lost,
-/// nothing trained twice, staleness bound held). Used by the chaos tests, <c>gipo chaos</c> and <c>gipo bench cluster</c>.
+/// nothing trained twice, staleness bound held). Used by the chaos tests, <c>gipo-bench chaos</c> and <c>gipo-bench cluster</c>.
 /// </summary>
 internal sealed class ClusterRun : IDisposable
 {

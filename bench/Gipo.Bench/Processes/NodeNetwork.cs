@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Npgsql;
 
-namespace Gipo.Cli.Processes;
+namespace Gipo.Bench.Processes;
 
 /// <summary>
 /// A private network for chaos nodes so that node-to-node traffic can really be cut: a Linux bridge in the root
@@ -43,7 +43,7 @@ internal sealed class NodeNetwork : IDisposable
             RemoveAll();
             throw;
         }
-        // A `gipo chaos` ended by SIGTERM or Ctrl+C runs no using blocks: remove the network on the way out then too.
+        // A `gipo-bench chaos` ended by SIGTERM or Ctrl+C runs no using blocks: remove the network on the way out then too.
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
         // The nodes reach the database at the bridge's address; the rest of the connection string is the caller's.
         NodePostgres = new NpgsqlConnectionStringBuilder(postgres) { Host = BridgeAddress, Port = database.Port }.ConnectionString;

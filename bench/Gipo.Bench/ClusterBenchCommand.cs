@@ -1,11 +1,12 @@
 using System.CommandLine;
 using System.Text.Json;
-using Gipo.Cli.Processes;
+using Gipo.Bench.Processes;
+using Gipo.Cli;
 
-namespace Gipo.Cli;
+namespace Gipo.Bench;
 
 /// <summary>
-/// <c>gipo bench cluster</c>: trajectories/s of the same run with 1, 2, 3… sampler processes (<c>gipo node</c> on
+/// <c>gipo-bench cluster</c>: trajectories/s of the same run with 1, 2, 3… sampler processes (<c>gipo node</c> on
 /// 127.0.0.1, one coordinator+learner node, PostgreSQL journal), one run after another in one invocation, so the rows
 /// are comparable. The window starts at step 2 (every node has joined and loaded weights) and ends at the last step.
 /// </summary>
@@ -40,9 +41,9 @@ internal static class ClusterBenchCommand
             var pg = r.GetValue(postgres) ?? GipoEnvironment.Get(GipoEnvironment.Postgres)
                      ?? throw new ArgumentException("--postgres (or GIPO_POSTGRES) is required: the nodes journal to PostgreSQL");
             var work = Path.GetFullPath(r.GetValue(workDir)!);
-            var settings = new ClusterRunSettings(typeof(ClusterBenchCommand).Assembly.Location, work, pg,
-                Path.GetFullPath(r.GetValue(baseCheckpoint) ?? BenchCommand.FindUp(DefaultBase) ?? throw new ArgumentException($"no --base given and {DefaultBase} not found from the working folder up")),
-                Path.GetFullPath(r.GetValue(config) ?? BenchCommand.FindUp(DefaultPreset) ?? throw new ArgumentException($"no --config given and {DefaultPreset} not found from the working folder up")),
+            var settings = new ClusterRunSettings(GipoProgram.Dll, work, pg,
+                Path.GetFullPath(r.GetValue(baseCheckpoint) ?? WorkingFolder.FindUp(DefaultBase) ?? throw new ArgumentException($"no --base given and {DefaultBase} not found from the working folder up")),
+                Path.GetFullPath(r.GetValue(config) ?? WorkingFolder.FindUp(DefaultPreset) ?? throw new ArgumentException($"no --config given and {DefaultPreset} not found from the working folder up")),
                 Path.Combine(AppContext.BaseDirectory, "hocon", "cluster.conf"), stepCount, 8, TimeSpan.FromSeconds(5),
                 ["run.eval-every=0", "run.eval-prompts=16", "run.eval-samples=1", "run.checkpoint-every=1000", .. r.GetValue(set) ?? []]);
             var rows = counts.Select(n => Measure(settings, n)).ToList();

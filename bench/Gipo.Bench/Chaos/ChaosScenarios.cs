@@ -1,6 +1,6 @@
-using Gipo.Cli.Processes;
+using Gipo.Bench.Processes;
 
-namespace Gipo.Cli.Chaos;
+namespace Gipo.Bench.Chaos;
 
 /// <summary>
 /// The chaos scenarios of the multi-node issue, each a whole training run across <c>gipo node</c> processes:
@@ -16,7 +16,7 @@ internal static class ChaosScenarios
     private const string SamplerRoles = "sampler,scorer";
     private static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(5);
 
-    /// <summary>The scenario names <c>gipo chaos --scenario</c> accepts.</summary>
+    /// <summary>The scenario names <c>gipo-bench chaos --scenario</c> accepts.</summary>
     public static IReadOnlyList<string> Names { get; } = ["add-samplers", "kill-sampler", "kill-learner", "random", "restart-first-seed", "freeze-learner", "partition"];
 
     private static ChaosReport Measured(ChaosReport report, string name, double value)

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Gipo.Cli.Processes;
+namespace Gipo.Bench.Processes;
 
 /// <summary>One <c>gipo node</c> child process and its log.</summary>
 internal sealed class NodeProcess(string name, string roles, string host, int port, string log, Process process)

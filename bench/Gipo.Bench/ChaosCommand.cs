@@ -1,12 +1,13 @@
 using System.CommandLine;
 using System.Text.Json;
-using Gipo.Cli.Chaos;
-using Gipo.Cli.Processes;
+using Gipo.Bench.Chaos;
+using Gipo.Bench.Processes;
+using Gipo.Cli;
 
-namespace Gipo.Cli;
+namespace Gipo.Bench;
 
 /// <summary>
-/// <c>gipo chaos</c>: the chaos scenarios as an explicit command, for the long randomized series that does not belong
+/// <c>gipo-bench chaos</c>: the chaos scenarios as an explicit command, for the long randomized series that does not belong
 /// in the default test run (the tests run short versions of the same code). Needs PostgreSQL; prints each kill and
 /// the journal audit after it, and writes <c>chaos-report.json</c> in the work folder.
 /// </summary>
@@ -37,7 +38,7 @@ internal static class ChaosCommand
             var pg = r.GetValue(postgres) ?? GipoEnvironment.Get(GipoEnvironment.Postgres)
                      ?? throw new ArgumentException("--postgres (or GIPO_POSTGRES) is required: chaos runs journal to PostgreSQL");
             var work = Path.GetFullPath(r.GetValue(workDir)!);
-            var settings = new ClusterRunSettings(typeof(ChaosCommand).Assembly.Location, work, pg, Path.GetFullPath(r.GetValue(baseCheckpoint)!),
+            var settings = new ClusterRunSettings(GipoProgram.Dll, work, pg, Path.GetFullPath(r.GetValue(baseCheckpoint)!),
                 Path.GetFullPath(r.GetValue(config)!), Path.Combine(AppContext.BaseDirectory, "hocon", "cluster.conf"), r.GetValue(steps), 4,
                 TimeSpan.FromSeconds(r.GetValue(stableAfter)), ClusterRunSettings.SmallRun);
             var randomSeed = r.GetValue(seed) ?? Environment.TickCount & 0x7fffffff;
