@@ -107,7 +107,8 @@ public sealed record PipelineBenchmarkResult(MailboxHopCost Hop, IReadOnlyList<P
 /// excludes start-up, the step-0 evaluation and the final evaluation: from the moment step 1's metrics line is
 /// written to the moment step N − 1's is (N = run.steps). In that window it reports end-to-end trajectories/s, the
 /// learner's idle fraction, and the messaging and serialization time: every mailbox enqueue is recorded by a
-/// <see cref="MessageTap"/> and every <see cref="GipoSerializer"/> call by a <see cref="SerializerProbe"/>; after the
+/// <see cref="MessageTap"/> and every <see cref="GipoSerializer"/> call by a <see cref="SerializerProbe"/> (through the
+/// <see cref="TimedGipoSerializer"/> that the bench's node registers in its place); after the
 /// run the recorded Gipo messages are encoded and decoded again to time the codec, and hops are priced by a ping-pong
 /// microbenchmark in the same process.
 /// </summary>
@@ -202,7 +203,7 @@ public static class PipelineBenchmark
         using (var tap = MessageTap.Start())
         using (var probe = SerializerProbe.Start())
         {
-            var options = new NodeOptions(ExtraConfig: MessageTap.MailboxConfig, Progress: p =>
+            var options = new NodeOptions(ExtraConfig: MessageTap.MailboxConfig.WithFallback(TimedGipoSerializer.Config), Progress: p =>
             {
                 var now = Stopwatch.GetTimestamp();
                 var line = new StepLine(now, p.Line, Process.GetCurrentProcess().TotalProcessorTime, MachineBusyTicks());
