@@ -1,9 +1,9 @@
 using System.Runtime.InteropServices;
-using Gipo.Cluster.Runtime;
+using Gipo.Bench.Soak;
 using Gipo.Model.Native;
 using static TorchSharp.torch;
 
-namespace Gipo.Cluster.Tests.Runtime;
+namespace Gipo.Bench.Tests.Soak;
 
 /// <summary>The soak's parts that can be checked in seconds: its error counter, its GC pressure and its settings.</summary>
 public sealed class NativeSoakTests

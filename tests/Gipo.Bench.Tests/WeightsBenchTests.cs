@@ -1,14 +1,14 @@
 using System.Text.Json;
 
-namespace Gipo.Cli.Tests;
+namespace Gipo.Bench.Tests;
 
-/// <summary><c>gipo bench weights</c> through the real process, with tiny blobs (about 15 s: two clusters form and leave).</summary>
+/// <summary><c>gipo-bench weights</c> through the real process, with tiny blobs (about 15 s: two clusters form and leave).</summary>
 public sealed class WeightsBenchTests
 {
     [Fact]
     public void Json_has_a_row_per_node_count_and_blob_with_verified_latencies()
     {
-        var r = GipoProcess.Run(["bench", "weights", "--nodes", "1,2", "--sizes", "64KiB,300KB", "--reps", "2", "--warmup", "1", "--json"], timeoutSeconds: 180);
+        var r = BenchProcess.Run(["weights", "--nodes", "1,2", "--sizes", "64KiB,300KB", "--reps", "2", "--warmup", "1", "--json"], timeoutSeconds: 180);
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var json = JsonDocument.Parse(r.LastLine);
         var root = json.RootElement;
@@ -30,7 +30,7 @@ public sealed class WeightsBenchTests
     [Fact]
     public void A_bad_size_is_refused_with_its_option()
     {
-        var r = GipoProcess.Run(["bench", "weights", "--sizes", "lots"]);
+        var r = BenchProcess.Run(["weights", "--sizes", "lots"]);
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("--sizes", r.Stderr);
     }

@@ -1,13 +1,13 @@
-using Gipo.Cli.Chaos;
-using Gipo.Cli.Processes;
+using Gipo.Bench.Chaos;
+using Gipo.Bench.Processes;
 using Gipo.Cluster.Coordination;
 using Xunit.Abstractions;
 
-namespace Gipo.Cli.Tests;
+namespace Gipo.Bench.Tests.Chaos;
 
 /// <summary>
 /// The multi-node chaos scenarios through real <c>gipo node</c> processes on 127.0.0.1 with a PostgreSQL journal
-/// (short versions; <c>gipo chaos --kills 20</c> runs the long series). Each asserts from the journal, after every kill
+/// (short versions; <c>gipo-bench chaos --kills 20</c> runs the long series). Each asserts from the journal, after every kill
 /// and at the end, that no group was lost, none trained twice, the staleness bound held, and the run ended at its step.
 /// PostgreSQL is required: <c>./test.sh</c> (the test command, also what <c>.ci/run</c> runs) starts a throwaway server
 /// and sets GIPO_TEST_POSTGRES; without one these tests fail with the reason.
@@ -95,7 +95,7 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
     public void Randomized_kills()
     {
         // Two kills with the cluster settling between them (about 20 s each with stable-after = 3 s) fit in 80 steps
-        // even when the machine is idle (about 2 steps/s); the long series is `gipo chaos --kills 22`.
+        // even when the machine is idle (about 2 steps/s); the long series is `gipo-bench chaos --kills 22`.
         const int steps = 80;
         var seed = Environment.TickCount & 0x7fffffff;
         output.WriteLine($"seed {seed}");

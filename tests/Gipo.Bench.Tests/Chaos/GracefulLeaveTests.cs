@@ -1,9 +1,9 @@
-using Gipo.Cli.Chaos;
-using Gipo.Cli.Processes;
+using Gipo.Bench.Chaos;
+using Gipo.Bench.Processes;
 using Gipo.Cluster.Coordination;
 using Xunit.Abstractions;
 
-namespace Gipo.Cli.Tests;
+namespace Gipo.Bench.Tests.Chaos;
 
 /// <summary>
 /// Issue 11, items 3 and 6, at process level: real <c>gipo node</c> processes with a PostgreSQL journal (as in

@@ -1,8 +1,8 @@
 using System.Text.Json;
 
-namespace Gipo.Cli.Tests;
+namespace Gipo.Bench.Tests;
 
-/// <summary><c>gipo bench pipeline</c> through the real process, on the committed small SFT checkpoint (about 25 s).</summary>
+/// <summary><c>gipo-bench pipeline</c> through the real process, on the committed small SFT checkpoint (about 25 s).</summary>
 public sealed class PipelineBenchTests : IDisposable
 {
     private static readonly string Base = Path.Combine(AppContext.BaseDirectory, "Fixtures", "sft-column-add-small");
@@ -18,7 +18,7 @@ public sealed class PipelineBenchTests : IDisposable
     [Fact]
     public void Json_has_a_synchronous_and_an_asynchronous_row_and_the_run_folders_are_removed()
     {
-        var r = GipoProcess.Run(["bench", "pipeline", "--base", Base, "--config", Preset, "--steps", "3", "--out", dir, "--json"], timeoutSeconds: 240);
+        var r = BenchProcess.Run(["pipeline", "--base", Base, "--config", Preset, "--steps", "3", "--out", dir, "--json"], timeoutSeconds: 240);
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var json = JsonDocument.Parse(r.LastLine);
         var root = json.RootElement;
@@ -32,6 +32,8 @@ public sealed class PipelineBenchTests : IDisposable
             var m = run.GetProperty("messaging");
             Assert.True(m.GetProperty("mailbox_messages").GetInt64() > 0, m.ToString());
             Assert.True(m.GetProperty("gipo_distinct").GetInt64() > 0, m.ToString());
+            // The coordinator journals every step: the bench's decorating serializer timed those calls.
+            Assert.True(m.GetProperty("persistence_calls").GetInt64() > 0, m.ToString());
             Assert.InRange(m.GetProperty("share_of_window").GetDouble(), 0, 1);
         }
         Assert.Equal(0, runs[0].GetProperty("staleness_max").GetDouble()); // η = 0 trains on-policy only
@@ -44,7 +46,7 @@ public sealed class PipelineBenchTests : IDisposable
     [Fact]
     public void Setting_the_compared_key_is_refused()
     {
-        var r = GipoProcess.Run(["bench", "pipeline", "--base", Base, "--config", Preset, "--out", dir, "--set", "algorithm.off-policy.max-staleness=1"]);
+        var r = BenchProcess.Run(["pipeline", "--base", Base, "--config", Preset, "--out", dir, "--set", "algorithm.off-policy.max-staleness=1"]);
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("max-staleness", r.Stderr);
     }

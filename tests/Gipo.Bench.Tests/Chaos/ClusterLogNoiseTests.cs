@@ -1,10 +1,10 @@
 using System.Text.RegularExpressions;
-using Gipo.Cli.Chaos;
-using Gipo.Cli.Processes;
+using Gipo.Bench.Chaos;
+using Gipo.Bench.Processes;
 using Gipo.Cluster.Coordination;
 using Xunit.Abstractions;
 
-namespace Gipo.Cli.Tests;
+namespace Gipo.Bench.Tests.Chaos;
 
 /// <summary>
 /// The standard error of a short 3-node cluster run (real <c>gipo node</c> processes, PostgreSQL journal) in which a
