@@ -34,12 +34,10 @@ public static class Program
             DatasetCommand.Create(),
             ExperimentCommand.Create(),
             NodeCommand.Create(),
-            ChaosCommand.Create(),
             StatusCommand.Create(),
             SetCommand.Create(),
             RolloutsCommand.Create(),
             ReplayCommand.Create(),
-            BenchCommand.Create(),
         };
 
     /// <summary>

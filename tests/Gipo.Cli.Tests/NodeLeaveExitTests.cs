@@ -7,7 +7,7 @@ namespace Gipo.Cli.Tests;
 
 /// <summary>
 /// Issue 11, item 6: the exit code and closing line of a <c>gipo node</c> that left on request, by what its learner
-/// answered, and when a shutdown hands the learner over at all (the process-level runs are in <see cref="GracefulLeaveTests"/>).
+/// answered, and when a shutdown hands the learner over at all (the process-level runs are in <c>GracefulLeaveTests</c>, tests/Gipo.Bench.Tests).
 /// </summary>
 public sealed class NodeLeaveExitTests
 {

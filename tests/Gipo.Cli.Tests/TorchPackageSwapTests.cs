@@ -16,7 +16,9 @@ public sealed class TorchPackageSwapTests
     public static TheoryData<string> NativeCarryingProjects =>
     [
         "src/Gipo.Cli/Gipo.Cli.csproj",
+        "bench/Gipo.Bench/Gipo.Bench.csproj",
         "tests/Gipo.Cli.Tests/Gipo.Cli.Tests.csproj",
+        "tests/Gipo.Bench.Tests/Gipo.Bench.Tests.csproj",
         "tests/Gipo.Cluster.Tests/Gipo.Cluster.Tests.csproj",
         "tests/Gipo.Model.Tests/Gipo.Model.Tests.csproj",
         "tests/Gipo.Core.Tests/Gipo.Core.Tests.csproj",
