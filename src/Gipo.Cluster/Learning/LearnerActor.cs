@@ -7,10 +7,8 @@ using Gipo.Cluster.Configuration;
 using Gipo.Cluster.Coordination;
 using Gipo.Cluster.Metrics;
 using Gipo.Cluster.Rollouts;
-using Gipo.Cluster.Scheduling;
 using Gipo.Cluster.Weights;
 using Gipo.Core.Algorithm;
-using Gipo.Core.Algorithm.Entropy;
 using Gipo.Core.Tasks;
 using Gipo.Core.Tokenization;
 using Gipo.Model;
@@ -74,13 +72,12 @@ public sealed record LearnerSetup(
 
 /// <summary>
 /// The learner (docs/architecture.md, "Actors"): takes each step's batch from the coordinator, runs one GIPO step
-/// (<see cref="GipoLearner.Train"/>, with the entropy coefficients of the persistent <see cref="EntropySchedulerActor"/>),
+/// (<see cref="GipoLearner.Train"/>, whose entropy scheduler lives inside it and is saved with every checkpoint),
 /// reports the step to the ledger, publishes the new policy version, evaluates and checkpoints on schedule.
 /// <para>
 /// It runs on the pinned torch dispatcher: TorchSharp's dispose scopes and grad mode are thread-local, and its long
-/// steps then block only this actor's thread. The few request/reply exchanges inside a step (scheduler coefficients,
-/// ledger acknowledgements) are synchronous asks for that reason: the step cannot go on without them, and nothing
-/// else runs on this thread.
+/// steps then block only this actor's thread. The few request/reply exchanges around a step (ledger acknowledgements)
+/// are synchronous asks for that reason: the step cannot go on without them, and nothing else runs on this thread.
 /// </para>
 /// <para>
 /// Its durable state is its checkpoints (files written to a staging folder and renamed into place) plus the ledger's
@@ -88,8 +85,8 @@ public sealed record LearnerSetup(
 /// of which checkpoint is current, so there is no second journal to disagree with. On start (first start, restart
 /// after a failure, or a resumed process) it loads the last committed checkpoint — or, when that one is missing or fails
 /// its hashes, the newest valid one the ledger can still roll back to (<see cref="CheckpointFallback"/>), or the one
-/// the operator chose (<see cref="LearnerSetup.FromCheckpoint"/>) — (or the base model), rolls the ledger
-/// and the scheduler back to it, cuts the metrics log to it, and publishes that version. A failure inside a step
+/// the operator chose (<see cref="LearnerSetup.FromCheckpoint"/>) — (or the base model) with the entropy scheduler's
+/// state it holds, rolls the ledger back to it, cuts the metrics log to it, and publishes that version. A failure inside a step
 /// therefore never touches the last checkpoint, and the next incarnation repeats the step from it — unless the failure
 /// would only repeat (<see cref="LearnerFailures"/>): then the run ends with <see cref="RunFailed"/> and the reason.
 /// </para>
@@ -102,7 +99,6 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter log = Context.GetLogger();
     private readonly LearnerSetup setup;
     private readonly IActorRef coordinator;
-    private readonly IActorRef? scheduler;
     private readonly IActorRef weightStore;
     private readonly IActorRef metrics;
     private readonly IActorRef host;
@@ -125,17 +121,15 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
     // changes. A new incarnation starts from these and re-derives them from its first batch, which lists every change.
     private int targetSteps;
     private int evalEvery;
-    private EntropySchedulerConfig? schedulerConfig;
     private int changesApplied;
     private JsonObject? settingsChangedNow;
 
     /// <summary>Use <see cref="Props"/>.</summary>
-    public LearnerActor(LearnerSetup setup, IActorRef coordinator, IActorRef? scheduler, IActorRef weightStore, IActorRef metrics, IActorRef host,
+    public LearnerActor(LearnerSetup setup, IActorRef coordinator, IActorRef weightStore, IActorRef metrics, IActorRef host,
         LearnerFailures? failures = null)
     {
         this.setup = setup;
         this.coordinator = coordinator;
-        this.scheduler = scheduler;
         this.weightStore = weightStore;
         this.metrics = metrics;
         this.host = host;
@@ -199,9 +193,9 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
     /// <summary>Props on the pinned torch dispatcher.</summary>
     /// <param name="failures">Shared by every incarnation the supervisor creates from these props, so a failure that
     /// repeats at the same step ends the run; null: each incarnation starts a history of its own.</param>
-    public static Props Props(LearnerSetup setup, IActorRef coordinator, IActorRef? scheduler, IActorRef weightStore, IActorRef metrics, IActorRef host,
+    public static Props Props(LearnerSetup setup, IActorRef coordinator, IActorRef weightStore, IActorRef metrics, IActorRef host,
         LearnerFailures? failures = null) =>
-        Akka.Actor.Props.Create(() => new LearnerActor(setup, coordinator, scheduler, weightStore, metrics, host, failures)).WithDispatcher(GipoDispatchers.Torch);
+        Akka.Actor.Props.Create(() => new LearnerActor(setup, coordinator, weightStore, metrics, host, failures)).WithDispatcher(GipoDispatchers.Torch);
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
@@ -226,7 +220,6 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         reference = setup.Algorithm.Loss.KlBeta > 0 ? HfCheckpoint.Load(setup.BaseCheckpoint, device) : null;
         (tokenizer, tokenizerJson) = CheckpointTokenizer.Load(setup.BaseCheckpoint, policy.Config);
         learner = new GipoLearner(policy, tokenizer, setup.Algorithm, reference, setup.Seed);
-        if (scheduler is not null && learner.Scheduler is not null) learner.ExternalScheduler = AskScheduler;
         // The rollout log records the advantages each step trained on (a host copy per step, only when it is on).
         if (setup.RolloutLog is not null) learner.AdvantageObserver = t => lastTrace = t;
 
@@ -240,10 +233,10 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         }
         if (target is { } checkpoint)
         {
-            var restored = LearnerCheckpoint.Load(CheckpointPath.Folder(RunRoot, checkpoint.Path), learner, policy, checkpoint.Sha256);
+            LearnerCheckpoint.Load(CheckpointPath.Folder(RunRoot, checkpoint.Path), learner, policy, checkpoint.Sha256);
             if (learner.Step != checkpoint.LearnerStep)
                 throw new InvalidDataException($"checkpoint {checkpoint.Path} holds learner step {learner.Step}, the ledger committed it as step {checkpoint.LearnerStep}");
-            Rewind(checkpoint.LearnerStep, restored.Scheduler, checkpoint.LearnerStep);
+            Rewind(checkpoint.LearnerStep, checkpoint.LearnerStep);
             setup.FromCheckpoint?.MarkApplied();
             if (why is not null)
                 log.Warning("rolled back to the checkpoint of step {0} ({1}) instead of the last committed one of step {2}: {3}; the steps after {0} are trained again",
@@ -253,7 +246,7 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         else if (status.LearnerStep > 0 || status.TotalIssued > 0)
         {
             // Steps were taken but none was checkpointed: start over from the base model (and its step-0 evaluation).
-            Rewind(0, learner.Scheduler?.State, metricsStep: -1);
+            Rewind(0, metricsStep: -1);
             log.Info("no checkpoint committed yet: restarting the run from the base model");
         }
 
@@ -314,20 +307,12 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         }
     }
 
-    /// <summary>Rolls the ledger, the scheduler and the metrics log back to learner step <paramref name="step"/>;
-    /// the log (and the evaluation samples) keep lines up to <paramref name="metricsStep"/>.</summary>
-    private void Rewind(long step, EntropySchedulerState? schedulerState, long metricsStep)
+    /// <summary>Rolls the ledger and the metrics log back to learner step <paramref name="step"/> (the learner itself,
+    /// its entropy scheduler included, is already there); the log (and the evaluation samples) keep lines up to
+    /// <paramref name="metricsStep"/>.</summary>
+    private void Rewind(long step, long metricsStep)
     {
         AskLedger(new RollbackToCheckpoint(step));
-        if (scheduler is not null && schedulerState is not null)
-        {
-            // The scheduler numbers updates by the learner's step count before the update (0-based), so the state after
-            // k learner steps is the one after scheduler step k − 1 (a fresh state counts as step 0).
-            var schedulerStep = Math.Max(0, step - 1);
-            var reply = scheduler.Ask<object>(new RestoreScheduler(schedulerStep, EntropySchedulerJson.Serialize(schedulerState)), AskTimeout).GetAwaiter().GetResult();
-            if (reply is not EntropySchedulerStatus)
-                throw new InvalidOperationException($"the entropy scheduler refused to restore step {step}: {reply}");
-        }
         metrics.Ask<MetricsRewound>(new RewindMetrics(metricsStep), AskTimeout).GetAwaiter().GetResult();
         if (setup.SamplesDirectory is not null) EvalSampleLog.Prune(setup.SamplesDirectory, metricsStep);
         setup.RolloutLog?.Rewind(step);
@@ -416,8 +401,8 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
 
     /// <summary>
     /// Puts the settings in force at the batch's step into effect before it trains: the learning rate, the IB trust
-    /// gate, B and η (the learner only reads them), the target steps and evaluation cadence, and the scheduler config the
-    /// next <see cref="UpdateEntropy"/> carries. The batch lists every journaled change effective by its step, so the
+    /// gate, the entropy scheduler's targets, B and η (the learner only reads them), and the target steps and evaluation
+    /// cadence. The batch lists every journaled change effective by its step, so the
     /// settings are recomputed from <c>run.conf</c> whenever that list grew; <see cref="settingsChangedNow"/> is what
     /// took effect at exactly this step, for its metrics line.
     /// </summary>
@@ -434,7 +419,6 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         learner!.Reconfigure(algorithm);
         targetSteps = run.Steps;
         evalEvery = run.EvalEvery;
-        schedulerConfig = EntropyScheduler.ConfigFor(algorithm.Entropy.Mode, algorithm.Scheduler);
         changesApplied = changes.Count;
         log.Info("settings in force from step {0}: {1}", batch.LearnerStep, string.Join(", ", SettingsInForce.Overrides(changes, batch.LearnerStep)));
     }
@@ -442,9 +426,6 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
     private string Checkpoint()
     {
         var l = learner!;
-        EntropySchedulerState? schedulerState = l.Scheduler?.State;
-        if (scheduler is not null && l.Scheduler is not null)
-            schedulerState = scheduler.Ask<EntropySchedulerStatus>(GetSchedulerState.Instance, AskTimeout).GetAwaiter().GetResult().State;
         var folder = Path.Combine(setup.CheckpointRoot, LearnerCheckpoint.DirectoryName(l.Step));
         var companions = HfCompanionFiles.Build(setup.BaseCheckpoint, policy!.Config, tokenizer!, tokenizerJson,
             new SamplingOptions(setup.Algorithm.Temperature, MaxNewTokens: setup.Algorithm.MaxNewTokens),
@@ -452,7 +433,7 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         string manifest, sha;
         try
         {
-            (manifest, sha) = LearnerCheckpoint.Save(folder, l, policy!, tokenizerJson, schedulerState, new Dictionary<string, string>
+            (manifest, sha) = LearnerCheckpoint.Save(folder, l, policy!, tokenizerJson, new Dictionary<string, string>
             {
                 ["run.json"] = JsonSerializer.Serialize(new { run_id = setup.RunId, step = l.Step, policy_version = l.PolicyVersion, seed = setup.Seed }),
             }, companions);
@@ -540,17 +521,6 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
     }
 
     // ------------------------------------------------------------------------------------------------ plumbing
-
-    private EntropyCoefficients AskScheduler(EntropyStats stats)
-    {
-        var reply = scheduler!.Ask<object>(new UpdateEntropy(stats, schedulerConfig), AskTimeout).GetAwaiter().GetResult();
-        return reply switch
-        {
-            EntropyCoefficientsReply r => r.Coefficients,
-            EntropyUpdateRejected r => throw new InvalidOperationException($"the entropy scheduler rejected step {r.LearnerStep}: {r.Reason}"),
-            _ => throw new InvalidOperationException($"unexpected entropy scheduler reply {reply}"),
-        };
-    }
 
     private RunStatus AskLedger(object command)
     {

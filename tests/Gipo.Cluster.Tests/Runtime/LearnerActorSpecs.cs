@@ -42,7 +42,7 @@ public sealed class LearnerActorSpecs(ITestOutputHelper output) : SqliteTestKit(
         var store = CreateTestProbe("store");
         var sink = CreateTestProbe("sink");
         var host = CreateTestProbe("host");
-        Sys.ActorOf(LearnerActor.Props(setup, coordinator.Ref, null, store.Ref, sink.Ref, host.Ref), "learner");
+        Sys.ActorOf(LearnerActor.Props(setup, coordinator.Ref, store.Ref, sink.Ref, host.Ref), "learner");
 
         await coordinator.ExpectMsgAsync<GetStatus>(TimeSpan.FromSeconds(30));
         var fresh = new RunLedger(RunSettings.Read(settings).Ledger(algorithm)).Status;
@@ -70,7 +70,7 @@ public sealed class LearnerActorSpecs(ITestOutputHelper output) : SqliteTestKit(
         var coordinator = CreateTestProbe("coordinator");
         var sink = CreateTestProbe("sink");
         var leaving = CreateTestProbe("shutdown-task");
-        var learner = Sys.ActorOf(LearnerActor.Props(setup, coordinator.Ref, null, CreateTestProbe().Ref, sink.Ref, CreateTestProbe().Ref), "learner");
+        var learner = Sys.ActorOf(LearnerActor.Props(setup, coordinator.Ref, CreateTestProbe().Ref, sink.Ref, CreateTestProbe().Ref), "learner");
         var fresh = new RunLedger(RunSettings.Read(settings).Ledger(algorithm)).Status;
         await coordinator.ExpectMsgAsync<GetStatus>(TimeSpan.FromSeconds(30));
         coordinator.Reply(new RunStatus("spec", fresh));
@@ -103,7 +103,7 @@ public sealed class LearnerActorSpecs(ITestOutputHelper output) : SqliteTestKit(
             task.Sample(Split.SftTest, 2, 1), TimeSpan.FromMilliseconds(100));
         var coordinator = CreateTestProbe("coordinator");
         var host = CreateTestProbe("host");
-        Sys.ActorOf(LearnerActor.Props(setup, coordinator.Ref, null, CreateTestProbe().Ref, CreateTestProbe().Ref, host.Ref), "learner");
+        Sys.ActorOf(LearnerActor.Props(setup, coordinator.Ref, CreateTestProbe().Ref, CreateTestProbe().Ref, host.Ref), "learner");
 
         await coordinator.ExpectMsgAsync<GetStatus>(TimeSpan.FromSeconds(30));
         coordinator.Reply(new CommandRejected(nameof(GetStatus), "journal written by another run"));
