@@ -29,12 +29,6 @@ public sealed record LearnerSetup(
     string Device, string BaseCheckpoint, string CheckpointRoot, IReasoningTask Task, IReadOnlyList<Problem> EvalProblems, TimeSpan Poll)
 {
     /// <summary>
-    /// Fault injection for supervision tests: called with the step about to be trained, after the batch is taken and
-    /// before the weights change; an exception it throws fails the step like a learner error would. Null in real runs.
-    /// </summary>
-    public Action<long>? BeforeStep { get; init; }
-
-    /// <summary>
     /// The fencing check run before every checkpoint commit (<see cref="Gipo.Cluster.Fencing.JournalLease.Fence"/>):
     /// null when this learner still holds its lease epoch, else why not. Null: no fencing (a single process).
     /// </summary>
@@ -365,7 +359,6 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers, IWithUnboundedStas
         var groups = batch.Groups.OrderBy(g => g.GroupId).ToList();
         var staleness = groups.Select(g => batch.PolicyVersion - g.MinVersion).ToList();
         ApplySettings(batch);
-        setup.BeforeStep?.Invoke(batch.LearnerStep);
         lastTrace = null;
         var m = l.Train(groups);
         var weights = PolicyWeights.Export(policy!, l.PolicyVersion);

@@ -34,13 +34,12 @@ public sealed record RunOutcome(bool Finished, long Step, long PolicyVersion, do
 /// <summary>Options of a node that are not run settings.</summary>
 /// <param name="ExtraConfig">HOCON on top of the node's (tests: <c>akka.actor.serialize-messages = on</c>).</param>
 /// <param name="Progress">Called with every metrics line (console progress) when this node hosts the metrics sink.</param>
-/// <param name="BeforeLearnerStep">Fault injection for tests (see <see cref="LearnerSetup.BeforeStep"/>).</param>
 /// <param name="Membership">Roles and addresses; null: <see cref="ClusterMembership.SingleProcess"/>.</param>
 /// <param name="Journal">The journal database; null: SQLite in the run folder.</param>
 /// <param name="Tls">TLS for remoting between nodes (<see cref="TransportSecurity"/>), or null for plain TCP.</param>
 /// <param name="Management">Cluster Bootstrap over discovery plus the health endpoint (<see cref="ClusterManagement"/>), instead of seeds.</param>
 public sealed record NodeOptions(
-    Config? ExtraConfig = null, Action<ProgressReport>? Progress = null, Action<long>? BeforeLearnerStep = null,
+    Config? ExtraConfig = null, Action<ProgressReport>? Progress = null,
     ClusterMembership? Membership = null, JournalDatabase? Journal = null, TlsOptions? Tls = null,
     ManagementOptions? Management = null)
 {
@@ -254,7 +253,7 @@ public sealed class TrainingNode : IAsyncDisposable
             var learnerSetup = new LearnerSetup(folder.Id, algorithm, run.Steps, run.Seed, run.CheckpointEvery, run.EvalEvery, run.EvalSamples,
                 run.Device, baseCheckpoint, folder.Checkpoints, task, evalProblems, run.Poll) 
             {
-                BeforeStep = options.BeforeLearnerStep, EvalSamplingSeed = run.EvalSamplingSeed, KeepCheckpoints = run.KeepCheckpoints,
+                EvalSamplingSeed = run.EvalSamplingSeed, KeepCheckpoints = run.KeepCheckpoints,
                 SamplesDirectory = run.EvalLogSamples > 0 ? folder.Samples : null, EvalLogSamples = run.EvalLogSamples, Health = node.health,
                 RolloutLog = new RolloutStore(folder.Rollouts, run.RolloutLogMaxBytes), Settings = settings,
                 FromCheckpoint = options.FromCheckpoint,
