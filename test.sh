@@ -146,7 +146,8 @@ elif ! { ip netns add "$probe" && ip netns del "$probe" && ip link add "gpbp$$" 
   ip netns del "$probe" 2>/dev/null || true
   export GIPO_TEST_NETNS_UNAVAILABLE="'ip netns add' or 'ip link add … type bridge' was refused (a container without CAP_SYS_ADMIN/CAP_NET_ADMIN?)"
 fi
-# The journal disk-full test (JournalDiskFullTests) mounts a 3 MB tmpfs as a runs folder: root and CAP_SYS_ADMIN.
+# The disk-full tests mount a small tmpfs (JournalDiskFullTests: 3 MB as a runs folder; DiskFullTests: 1 MB as a run's
+# checkpoint folder): root and CAP_SYS_ADMIN.
 mount_probe=$(mktemp -d "${TMPDIR:-/tmp}/gipo-mount-probe.XXXXXX")
 if [ -n "${GIPO_TEST_MOUNT_UNAVAILABLE:-}" ]; then :
 elif [ "$(id -u)" != 0 ]; then export GIPO_TEST_MOUNT_UNAVAILABLE="not root (mounting a tmpfs needs CAP_SYS_ADMIN)"
@@ -156,7 +157,7 @@ else umount "$mount_probe"; fi
 rmdir "$mount_probe" 2>/dev/null || true
 skip_warnings() {
   [ -z "${GIPO_TEST_NETNS_UNAVAILABLE:-}" ] || say "WARNING: the network-partition chaos test is SKIPPED here: $GIPO_TEST_NETNS_UNAVAILABLE"
-  [ -z "${GIPO_TEST_MOUNT_UNAVAILABLE:-}" ] || say "WARNING: the journal disk-full test is SKIPPED here: $GIPO_TEST_MOUNT_UNAVAILABLE"
+  [ -z "${GIPO_TEST_MOUNT_UNAVAILABLE:-}" ] || say "WARNING: the disk-full tests (journal, checkpoints) are SKIPPED here: $GIPO_TEST_MOUNT_UNAVAILABLE"
 }
 skip_warnings
 

@@ -28,7 +28,7 @@ public sealed class CheckpointFuzzTests : IDisposable
         using (var learner = new GipoLearner(model, Tok, Settings("gipo-preset.conf"), seed: 5))
         {
             learner.Train(Batch(model));
-            (_, sha) = LearnerCheckpoint.Save(original, learner, model, Tok.ToJson(), null, new Dictionary<string, string>());
+            (_, sha) = LearnerCheckpoint.Save(original, learner, model, Tok.ToJson(), new Dictionary<string, string>());
         }
         LearnerCheckpoint.Verify(original, sha);
         var files = Directory.GetFiles(original).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();

@@ -42,7 +42,7 @@ public sealed class LearnerCheckpointTests : IDisposable
         using var learner = new GipoLearner(model, Tok, settings, seed: Seed);
         for (var i = 0; i < steps; i++) learner.Train(batch);
         var dir = Path.Combine(root, LearnerCheckpoint.DirectoryName(learner.Step));
-        var (manifest, sha) = LearnerCheckpoint.Save(dir, learner, model, Tok.ToJson(), null, Extras);
+        var (manifest, sha) = LearnerCheckpoint.Save(dir, learner, model, Tok.ToJson(), Extras);
         Assert.Equal(Path.Combine(dir, LearnerCheckpoint.ManifestFile), manifest);
         return (dir, sha);
     }
@@ -61,7 +61,7 @@ public sealed class LearnerCheckpointTests : IDisposable
         var companions = HfCompanionFiles.Build(null, model.Config, Tok, Tok.ToJson(), new Gipo.Model.Sampling.SamplingOptions(MaxNewTokens: 24),
             new ModelCardFacts("r", "base", "column-add", "grpo", 0, 0, [], []));
         var dir = Path.Combine(root, LearnerCheckpoint.DirectoryName(0));
-        var (_, sha) = LearnerCheckpoint.Save(dir, learner, model, Tok.ToJson(), null, null, companions);
+        var (_, sha) = LearnerCheckpoint.Save(dir, learner, model, Tok.ToJson(), null, companions);
 
         var manifest = LearnerCheckpoint.Verify(dir, sha);
         foreach (var name in companions.Keys)
@@ -74,9 +74,9 @@ public sealed class LearnerCheckpointTests : IDisposable
         var e = Assert.Throws<InvalidDataException>(() => LearnerCheckpoint.Verify(dir, sha));
         Assert.Contains(HfCompanionFiles.ModelCardFile, e.Message);
 
-        Assert.Throws<ArgumentException>(() => LearnerCheckpoint.Save(Path.Combine(root, "x"), learner, model, Tok.ToJson(), null, null,
+        Assert.Throws<ArgumentException>(() => LearnerCheckpoint.Save(Path.Combine(root, "x"), learner, model, Tok.ToJson(), null,
             new Dictionary<string, string> { ["vocab.txt"] = "" }));
-        Assert.Throws<ArgumentException>(() => LearnerCheckpoint.Save(Path.Combine(root, "y"), learner, model, Tok.ToJson(), null,
+        Assert.Throws<ArgumentException>(() => LearnerCheckpoint.Save(Path.Combine(root, "y"), learner, model, Tok.ToJson(),
             new Dictionary<string, string> { [HfCompanionFiles.GenerationConfigFile] = "{}" }));
     }
 
@@ -94,7 +94,7 @@ public sealed class LearnerCheckpointTests : IDisposable
         saved.Train(batch);
         saved.Train(batch);
         var dir = Path.Combine(root, LearnerCheckpoint.DirectoryName(saved.Step));
-        var (_, sha) = LearnerCheckpoint.Save(dir, saved, model, Tok.ToJson(), null, Extras);
+        var (_, sha) = LearnerCheckpoint.Save(dir, saved, model, Tok.ToJson(), Extras);
 
         using var fresh = Policy();
         using var loaded = new GipoLearner(fresh, Tok, settings, seed: Seed);
@@ -254,9 +254,9 @@ public sealed class LearnerCheckpointTests : IDisposable
         Assert.Equal(2, LearnerCheckpoint.Verify(dir + "-2").Step);
         Assert.Equal(2, Directory.GetFileSystemEntries(root).Length); // no staging folder left behind
 
-        Assert.Throws<ArgumentException>(() => LearnerCheckpoint.Save(Path.Combine(root, "x"), learner, model, Tok.ToJson(), null,
+        Assert.Throws<ArgumentException>(() => LearnerCheckpoint.Save(Path.Combine(root, "x"), learner, model, Tok.ToJson(),
             new Dictionary<string, string> { ["learner.json"] = "{}" }));
-        Assert.Throws<ArgumentException>(() => LearnerCheckpoint.Save(Path.Combine(root, "y"), learner, model, Tok.ToJson(), null,
+        Assert.Throws<ArgumentException>(() => LearnerCheckpoint.Save(Path.Combine(root, "y"), learner, model, Tok.ToJson(),
             new Dictionary<string, string> { ["cursor.json"] = "{oops" }));
         Assert.Equal(2, Directory.GetFileSystemEntries(root).Length);
 
@@ -268,53 +268,50 @@ public sealed class LearnerCheckpointTests : IDisposable
     }
 
     [Fact]
-    public void An_external_scheduler_is_asked_once_per_step_and_its_coefficients_are_used()
+    public void The_scheduler_state_travels_with_the_checkpoint_and_must_fit_the_learner()
     {
-        // κ = 3 puts every target above the measured entropy, so the internal scheduler's α is > 0 from step 2 on.
+        // κ = 3 puts every target above the measured entropy, so the scheduler's α is > 0 from step 2 on: a scheduler
+        // restored wrongly (fresh, or of another step) would give other coefficients at step 3.
         string[] forced = ["algorithm.ib.enabled=off", "algorithm.gsec.calibration-steps=1", "algorithm.gsec.kappa0=3", "algorithm.gsec.kappa1=3"];
         var settings = Settings("gipo-preset.conf", forced);
         var batch = SharedBatch();
+        var dir = Path.Combine(root, LearnerCheckpoint.DirectoryName(2));
 
-        (Tensor Weights, List<LearnerStepMetrics> Metrics, EntropySchedulerState? Internal) Run(AlgorithmSettings s, Func<EntropyStats, EntropyCoefficients>? external)
+        Tensor straight;
+        LearnerStepMetrics straightLast;
+        using (var model = Policy())
+        using (var learner = new GipoLearner(model, Tok, settings, seed: Seed))
         {
-            using var model = Policy();
-            using var learner = new GipoLearner(model, Tok, s, seed: Seed) { ExternalScheduler = external };
-            var metrics = Enumerable.Range(0, 3).Select(_ => learner.Train(batch)).ToList();
-            return (learner.Optimizer.Parameters.detach().clone(), metrics, learner.Scheduler?.State);
+            learner.Train(batch);
+            learner.Train(batch);
+            LearnerCheckpoint.Save(dir, learner, model, Tok.ToJson());
+            Assert.Equal(1, learner.Scheduler!.State.LearnerStep); // the state after the update of learner step 2 (0-based 1)
+            straightLast = learner.Train(batch);
+            straight = learner.Optimizer.Parameters.detach().clone();
+        }
+        Assert.Contains(straightLast.BucketAlpha, alpha => alpha > 0);
+        Assert.True(File.Exists(Path.Combine(dir, LearnerCheckpoint.SchedulerFile)));
+
+        using (var model = Policy())
+        using (var resumed = new GipoLearner(model, Tok, settings, seed: Seed))
+        {
+            var contents = LearnerCheckpoint.Load(dir, resumed, model);
+            Assert.Equal(1, contents.Scheduler!.LearnerStep);
+            Assert.Equal(EntropySchedulerJson.Serialize(contents.Scheduler), EntropySchedulerJson.Serialize(resumed.Scheduler!.State));
+            var last = resumed.Train(batch);
+            Assert.Equal(straightLast.BucketAlpha, last.BucketAlpha);
+            Assert.True(Identical(straight, resumed.Optimizer.Parameters.detach().clone()));
         }
 
-        var calls = new List<EntropyStats>();
-        var (zero, zeroMetrics, untouched) = Run(settings, stats =>
-        {
-            calls.Add(stats);
-            return EntropyCoefficients.Zero(stats.LearnerStep, stats.BucketMean.Length);
-        });
-        Assert.Equal([0L, 1L, 2L], calls.Select(c => c.LearnerStep));
-        Assert.Equal([0L, 1L, 2L], calls.Select(c => c.PolicyVersion));
-        for (var i = 0; i < 3; i++)
-        {
-            Assert.Equal(zeroMetrics[i].BucketEntropy, calls[i].BucketMean);
-            Assert.Equal(zeroMetrics[i].TokenEntropy, calls[i].GlobalTokenMean);
-            Assert.All(zeroMetrics[i].BucketAlpha, alpha => Assert.Equal(0.0, alpha));
-        }
-        Assert.Equal(-1, untouched!.LearnerStep); // the internal scheduler was never updated
-
-        var (none, _, _) = Run(Settings("gipo-preset.conf", [.. forced, "algorithm.entropy.mode=none"]), null);
-        var (active, activeMetrics, _) = Run(settings, null);
-        Assert.True(Identical(none, zero));
-        Assert.Contains(activeMetrics[2].BucketAlpha, alpha => alpha > 0);
-        Assert.False(Identical(active, zero));
-
-        // A scheduler kept elsewhere (as the scheduler actor keeps it) gives the internal one's update exactly.
-        var elsewhere = EntropyScheduler.CreateFor(settings.Entropy.Mode, settings.Scheduler, settings.Buckets);
-        var (delegated, delegatedMetrics, _) = Run(settings, elsewhere.Update);
-        Assert.True(Identical(active, delegated));
-        Assert.Equal(activeMetrics[2].BucketAlpha, delegatedMetrics[2].BucketAlpha);
-
-        // A reply for another step is refused before anything changes.
-        using var model = Policy();
-        using var learner = new GipoLearner(model, Tok, settings, seed: Seed) { ExternalScheduler = s => EntropyCoefficients.Zero(s.LearnerStep + 1, settings.Buckets) };
-        Assert.Contains("step", Assert.Throws<InvalidOperationException>(() => learner.Train(batch)).Message);
-        Assert.Equal(0, learner.Step);
+        // A live change of a target keeps the state loadable; another structure (the calibration length) or K_B does not.
+        using (var model = Policy())
+        using (var live = new GipoLearner(model, Tok, Settings("gipo-preset.conf", [.. forced, "algorithm.gsec.kappa0=2"]), seed: Seed))
+            LearnerCheckpoint.Load(dir, live, model);
+        using (var model = Policy())
+        using (var other = new GipoLearner(model, Tok, Settings("gipo-preset.conf", [.. forced, "algorithm.gsec.calibration-steps=2"]), seed: Seed))
+            Assert.Contains("another scheduler config", Assert.Throws<InvalidDataException>(() => LearnerCheckpoint.Load(dir, other, model)).Message);
+        using (var model = Policy())
+        using (var buckets = new GipoLearner(model, Tok, Settings("gipo-preset.conf", [.. forced, "algorithm.gsec.buckets=3"]), seed: Seed))
+            Assert.Contains("K_B", Assert.Throws<InvalidDataException>(() => LearnerCheckpoint.Load(dir, buckets, model)).Message);
     }
 }

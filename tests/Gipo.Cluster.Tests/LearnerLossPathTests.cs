@@ -46,31 +46,17 @@ public sealed class LearnerLossPathTests
     [Fact]
     public void Adaptive_global_measures_one_bucket_whatever_gsec_buckets_says()
     {
-        // §B.7: adaptive_global is GSEC with K_B = 1, gated. The scheduler (in the learner, or the actor every runtime
-        // node builds from the same settings) holds one bucket, so the statistic must have one too, at the default
-        // gsec.buckets = 6 as well.
+        // §B.7: adaptive_global is GSEC with K_B = 1, gated. The learner's scheduler holds one bucket, so the statistic
+        // must have one too, at the default gsec.buckets = 6 as well.
         var settings = Settings("gipo-preset.conf", "algorithm.entropy.mode=adaptive_global", "algorithm.ib.enabled=off");
         Assert.Equal(6, settings.Buckets);
         using var model = Policy();
         var batch = Batch(model);
 
-        using (var local = new GipoLearner(model, Tok, settings, seed: 1))
-        {
-            Assert.Equal(1, local.Scheduler!.NumBuckets);
-            Assert.Single(local.Train(batch).BucketEntropy);
-        }
-
-        using var fresh = Policy();
-        using var remote = new GipoLearner(fresh, Tok, settings, seed: 1);
-        var actor = EntropyScheduler.CreateFor(settings.Entropy.Mode, settings.Scheduler, settings.Buckets);
-        var sent = new List<EntropyStats>();
-        remote.ExternalScheduler = stats =>
-        {
-            sent.Add(stats);
-            return actor.Update(stats);
-        };
-        remote.Train(batch);
-        Assert.Single(Assert.Single(sent).BucketMean);
+        using var local = new GipoLearner(model, Tok, settings, seed: 1);
+        Assert.Equal(1, local.Scheduler!.NumBuckets);
+        Assert.Single(local.Train(batch).BucketEntropy);
+        Assert.Equal(1, local.Scheduler.State.NumBuckets);
     }
 
     /// <summary>The weights after one learner step with a reference policy 10% smaller than the policy (so KL ≠ 0).</summary>

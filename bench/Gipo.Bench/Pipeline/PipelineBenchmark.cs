@@ -6,7 +6,6 @@ using Gipo.Cluster;
 using Gipo.Cluster.Configuration;
 using Gipo.Cluster.Coordination;
 using Gipo.Cluster.Metrics;
-using Gipo.Cluster.Scheduling;
 using Gipo.Cluster.Runtime;
 using Gipo.Cluster.Serialization;
 using Gipo.Core.Algorithm;
@@ -127,8 +126,7 @@ public static class PipelineBenchmark
 
     // Learner requests sent with Ask: each has one reply that completes a promise instead of entering a mailbox.
     private static readonly HashSet<Type> AskRequests =
-        [typeof(StepCompleted), typeof(CommitCheckpoint), typeof(GetStatus), typeof(RollbackToCheckpoint), typeof(UpdateEntropy), typeof(GetSchedulerState),
-         typeof(RestoreScheduler), typeof(RewindMetrics), typeof(FlushMetrics)];
+        [typeof(StepCompleted), typeof(CommitCheckpoint), typeof(GetStatus), typeof(RollbackToCheckpoint), typeof(RewindMetrics), typeof(FlushMetrics)];
 
     /// <summary>Keys the bench sets itself (options of the command), refused in <c>--set</c>.</summary>
     private static readonly string[] OwnKeys = ["algorithm.off-policy.max-staleness", "run.steps", "run.samplers", "run.base-checkpoint", "run.checkpoint-every"];

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using Akka.Actor;
 using Akka.Event;
@@ -7,10 +8,8 @@ using Gipo.Cluster.Configuration;
 using Gipo.Cluster.Coordination;
 using Gipo.Cluster.Metrics;
 using Gipo.Cluster.Rollouts;
-using Gipo.Cluster.Scheduling;
 using Gipo.Cluster.Weights;
 using Gipo.Core.Algorithm;
-using Gipo.Core.Algorithm.Entropy;
 using Gipo.Core.Tasks;
 using Gipo.Core.Tokenization;
 using Gipo.Model;
@@ -29,12 +28,6 @@ public sealed record LearnerSetup(
     string RunId, AlgorithmSettings Algorithm, int TargetSteps, int Seed, int CheckpointEvery, int EvalEvery, int EvalSamples,
     string Device, string BaseCheckpoint, string CheckpointRoot, IReasoningTask Task, IReadOnlyList<Problem> EvalProblems, TimeSpan Poll)
 {
-    /// <summary>
-    /// Fault injection for supervision tests: called with the step about to be trained, after the batch is taken and
-    /// before the weights change; an exception it throws fails the step like a learner error would. Null in real runs.
-    /// </summary>
-    public Action<long>? BeforeStep { get; init; }
-
     /// <summary>
     /// The fencing check run before every checkpoint commit (<see cref="Gipo.Cluster.Fencing.JournalLease.Fence"/>):
     /// null when this learner still holds its lease epoch, else why not. Null: no fencing (a single process).
@@ -74,13 +67,15 @@ public sealed record LearnerSetup(
 
 /// <summary>
 /// The learner (docs/architecture.md, "Actors"): takes each step's batch from the coordinator, runs one GIPO step
-/// (<see cref="GipoLearner.Train"/>, with the entropy coefficients of the persistent <see cref="EntropySchedulerActor"/>),
+/// (<see cref="GipoLearner.Train"/>, whose entropy scheduler lives inside it and is saved with every checkpoint),
 /// reports the step to the ledger, publishes the new policy version, evaluates and checkpoints on schedule.
 /// <para>
 /// It runs on the pinned torch dispatcher: TorchSharp's dispose scopes and grad mode are thread-local, and its long
-/// steps then block only this actor's thread. The few request/reply exchanges inside a step (scheduler coefficients,
-/// ledger acknowledgements) are synchronous asks for that reason: the step cannot go on without them, and nothing
-/// else runs on this thread.
+/// steps then block only this actor's thread while they compute. It never blocks waiting for a peer: each
+/// request/reply exchange (the ledger's status, rollback and acknowledgements, the metrics log's rewind and flush) is an
+/// ask piped back to itself (<see cref="Exchange"/>), and while one is outstanding the actor stashes every other message,
+/// so a request that arrives meanwhile (a hand-over, a batch) waits behind the exchange as it would behind a step. A
+/// reply that does not come within the ask's time-out (60 s) fails the start, step or hand-over it belongs to.
 /// </para>
 /// <para>
 /// Its durable state is its checkpoints (files written to a staging folder and renamed into place) plus the ledger's
@@ -88,13 +83,13 @@ public sealed record LearnerSetup(
 /// of which checkpoint is current, so there is no second journal to disagree with. On start (first start, restart
 /// after a failure, or a resumed process) it loads the last committed checkpoint — or, when that one is missing or fails
 /// its hashes, the newest valid one the ledger can still roll back to (<see cref="CheckpointFallback"/>), or the one
-/// the operator chose (<see cref="LearnerSetup.FromCheckpoint"/>) — (or the base model), rolls the ledger
-/// and the scheduler back to it, cuts the metrics log to it, and publishes that version. A failure inside a step
+/// the operator chose (<see cref="LearnerSetup.FromCheckpoint"/>) — (or the base model) with the entropy scheduler's
+/// state it holds, rolls the ledger back to it, cuts the metrics log to it, and publishes that version. A failure inside a step
 /// therefore never touches the last checkpoint, and the next incarnation repeats the step from it — unless the failure
 /// would only repeat (<see cref="LearnerFailures"/>): then the run ends with <see cref="RunFailed"/> and the reason.
 /// </para>
 /// </summary>
-public sealed class LearnerActor : ReceiveActor, IWithTimers
+public sealed class LearnerActor : ReceiveActor, IWithTimers, IWithUnboundedStash
 {
     private const string PollTimer = "poll";
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(60);
@@ -102,7 +97,6 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter log = Context.GetLogger();
     private readonly LearnerSetup setup;
     private readonly IActorRef coordinator;
-    private readonly IActorRef? scheduler;
     private readonly IActorRef weightStore;
     private readonly IActorRef metrics;
     private readonly IActorRef host;
@@ -125,17 +119,20 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
     // changes. A new incarnation starts from these and re-derives them from its first batch, which lists every change.
     private int targetSteps;
     private int evalEvery;
-    private EntropySchedulerConfig? schedulerConfig;
     private int changesApplied;
     private JsonObject? settingsChangedNow;
 
+    // Exchanges are numbered process-wide, so a reply can only ever complete the exchange that asked for it.
+    private static long exchanges;
+    // What a failure means depends on what the learner was doing when it came: a start, a step or a hand-over.
+    private Action<Exception> failed = _ => { };
+
     /// <summary>Use <see cref="Props"/>.</summary>
-    public LearnerActor(LearnerSetup setup, IActorRef coordinator, IActorRef? scheduler, IActorRef weightStore, IActorRef metrics, IActorRef host,
+    public LearnerActor(LearnerSetup setup, IActorRef coordinator, IActorRef weightStore, IActorRef metrics, IActorRef host,
         LearnerFailures? failures = null)
     {
         this.setup = setup;
         this.coordinator = coordinator;
-        this.scheduler = scheduler;
         this.weightStore = weightStore;
         this.metrics = metrics;
         this.host = host;
@@ -143,46 +140,39 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         targetSteps = setup.TargetSteps;
         evalEvery = setup.EvalEvery;
 
-        Receive<Start>(_ =>
-        {
-            try
-            {
-                OnStart();
-            }
-            catch (Exception e)
-            {
-                // A start that fails (bad checkpoint, a journal that does not fit the config) fails the same way on every
-                // retry: the run ends with the reason, said once on the command's error: line. Stopping (not throwing)
-                // keeps the supervisor from logging a stack trace before it; the trace stays at debug level.
-                host.Tell(new RunFailed($"the learner could not start: {e.GetBaseException().Message}"));
-                log.Debug("the learner could not start: {0}", e);
-                Context.Stop(Self);
-            }
-        });
+        Receive<Start>(_ => Run(StartFailed, OnStart));
         Receive<AskForBatch>(_ => coordinator.Tell(new NextBatch(learner!.Step + 1)));
-        Receive<TrainBatch>(batch =>
-        {
-            try
-            {
-                OnBatch(batch);
-            }
-            catch (Exception e)
-            {
-                if (this.failures.Record(batch.LearnerStep, e) is not { } reason) throw; // the supervisor retries after a back-off
-                log.Error(e, "{0}", reason);
-                host.Tell(new RunFailed(reason));
-                Context.Stop(Self);
-            }
-        });
+        Receive<TrainBatch>(batch => Run(StepFailed(batch.LearnerStep), () => OnBatch(batch)));
         Receive<NotEnoughGroups>(_ => Timers.StartSingleTimer(PollTimer, AskForBatch.Instance, setup.Poll));
         Receive<CommandRejected>(r => throw new InvalidOperationException($"the coordinator rejected {r.Command}: {r.Reason}"));
-        Receive<HandOverLearner>(m =>
-        {
-            var reply = HandOver(m.Checkpoint);
-            Sender.Tell(reply);
-            Become(() => HandedOver(reply));
-        });
+        Receive<HandOverLearner>(m => HandOver(m.Checkpoint, Sender));
+        Receive<Replied>(r => log.Debug("ignoring the reply of exchange {0}, which nobody waits for", r.Exchange));
     }
+
+    /// <summary>
+    /// A start that fails (bad checkpoint, a journal that does not fit the config) fails the same way on every retry: the
+    /// run ends with the reason, said once on the command's error: line. Stopping (not throwing) keeps the supervisor from
+    /// logging a stack trace before it; the trace stays at debug level.
+    /// </summary>
+    private void StartFailed(Exception e)
+    {
+        host.Tell(new RunFailed($"the learner could not start: {e.GetBaseException().Message}"));
+        log.Debug("the learner could not start: {0}", e);
+        Context.Stop(Self);
+    }
+
+    /// <summary>
+    /// A failed step: retried by the supervisor after a back-off (the exception is thrown on), unless it would only repeat
+    /// (<see cref="LearnerFailures"/>); then the run ends with the reason.
+    /// </summary>
+    private Action<Exception> StepFailed(long step) => e =>
+    {
+        var reason = failures.Record(step, e);
+        if (reason is null) ExceptionDispatchInfo.Throw(e); // the supervisor retries after a back-off
+        log.Error(e, "{0}", reason);
+        host.Tell(new RunFailed(reason));
+        Context.Stop(Self);
+    };
 
     /// <summary>
     /// After <see cref="HandOver"/>: the node is leaving and the standby continues from the hand-over's checkpoint, so
@@ -199,12 +189,15 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
     /// <summary>Props on the pinned torch dispatcher.</summary>
     /// <param name="failures">Shared by every incarnation the supervisor creates from these props, so a failure that
     /// repeats at the same step ends the run; null: each incarnation starts a history of its own.</param>
-    public static Props Props(LearnerSetup setup, IActorRef coordinator, IActorRef? scheduler, IActorRef weightStore, IActorRef metrics, IActorRef host,
+    public static Props Props(LearnerSetup setup, IActorRef coordinator, IActorRef weightStore, IActorRef metrics, IActorRef host,
         LearnerFailures? failures = null) =>
-        Akka.Actor.Props.Create(() => new LearnerActor(setup, coordinator, scheduler, weightStore, metrics, host, failures)).WithDispatcher(GipoDispatchers.Torch);
+        Akka.Actor.Props.Create(() => new LearnerActor(setup, coordinator, weightStore, metrics, host, failures)).WithDispatcher(GipoDispatchers.Torch);
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <inheritdoc />
+    public IStash Stash { get; set; } = null!;
 
     /// <inheritdoc />
     protected override void PreStart() => Self.Tell(Start.Instance);
@@ -226,11 +219,15 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         reference = setup.Algorithm.Loss.KlBeta > 0 ? HfCheckpoint.Load(setup.BaseCheckpoint, device) : null;
         (tokenizer, tokenizerJson) = CheckpointTokenizer.Load(setup.BaseCheckpoint, policy.Config);
         learner = new GipoLearner(policy, tokenizer, setup.Algorithm, reference, setup.Seed);
-        if (scheduler is not null && learner.Scheduler is not null) learner.ExternalScheduler = AskScheduler;
         // The rollout log records the advantages each step trained on (a host copy per step, only when it is on).
         if (setup.RolloutLog is not null) learner.AdvantageObserver = t => lastTrace = t;
+        AskLedger(GetStatus.Instance, Resume);
+    }
 
-        var status = AskLedger(GetStatus.Instance).Ledger;
+    /// <summary>The start, once the ledger's status is in: back to the checkpoint the run resumes from (or the base model).</summary>
+    private void Resume(LedgerStatus status)
+    {
+        var l = learner!;
         var target = RestoreTarget(status, out var why);
         if (status is { Complete: true, LastCheckpoint: { } final } && target == final)
         {
@@ -240,31 +237,51 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         }
         if (target is { } checkpoint)
         {
-            var restored = LearnerCheckpoint.Load(CheckpointPath.Folder(RunRoot, checkpoint.Path), learner, policy, checkpoint.Sha256);
-            if (learner.Step != checkpoint.LearnerStep)
-                throw new InvalidDataException($"checkpoint {checkpoint.Path} holds learner step {learner.Step}, the ledger committed it as step {checkpoint.LearnerStep}");
-            Rewind(checkpoint.LearnerStep, restored.Scheduler, checkpoint.LearnerStep);
-            setup.FromCheckpoint?.MarkApplied();
-            if (why is not null)
-                log.Warning("rolled back to the checkpoint of step {0} ({1}) instead of the last committed one of step {2}: {3}; the steps after {0} are trained again",
-                    checkpoint.LearnerStep, CheckpointPath.Folder(RunRoot, checkpoint.Path), status.LastCheckpoint!.LearnerStep, why);
-            else log.Info("resumed from checkpoint of step {0} ({1})", checkpoint.LearnerStep, checkpoint.Path);
+            LearnerCheckpoint.Load(CheckpointPath.Folder(RunRoot, checkpoint.Path), l, policy!, checkpoint.Sha256);
+            if (l.Step != checkpoint.LearnerStep)
+                throw new InvalidDataException($"checkpoint {checkpoint.Path} holds learner step {l.Step}, the ledger committed it as step {checkpoint.LearnerStep}");
+            Rewind(checkpoint.LearnerStep, checkpoint.LearnerStep, () =>
+            {
+                setup.FromCheckpoint?.MarkApplied();
+                if (why is not null)
+                    log.Warning("rolled back to the checkpoint of step {0} ({1}) instead of the last committed one of step {2}: {3}; the steps after {0} are trained again",
+                        checkpoint.LearnerStep, CheckpointPath.Folder(RunRoot, checkpoint.Path), status.LastCheckpoint!.LearnerStep, why);
+                else log.Info("resumed from checkpoint of step {0} ({1})", checkpoint.LearnerStep, checkpoint.Path);
+                Begin(status);
+            });
         }
         else if (status.LearnerStep > 0 || status.TotalIssued > 0)
         {
             // Steps were taken but none was checkpointed: start over from the base model (and its step-0 evaluation).
-            Rewind(0, learner.Scheduler?.State, metricsStep: -1);
-            log.Info("no checkpoint committed yet: restarting the run from the base model");
+            Rewind(0, metricsStep: -1, () =>
+            {
+                log.Info("no checkpoint committed yet: restarting the run from the base model");
+                Begin(status);
+            });
         }
+        else Begin(status);
+    }
 
+    /// <summary>The end of a start: publishes the version the learner is at, logs the step-0 evaluation of a fresh run, asks for a batch.</summary>
+    private void Begin(LedgerStatus status)
+    {
         Publish();
         wall.Start();
-        if (learner.Step == 0 && status.LastCheckpoint is null)
+        if (learner!.Step == 0 && status.LastCheckpoint is null)
         {
             // Step 0: the held-out pass@1 the run starts from.
             var eval = Evaluate();
-            Log(null, AskLedger(GetStatus.Instance).Ledger, eval, [], 0, 0);
+            AskLedger(GetStatus.Instance, now =>
+            {
+                Log(null, now, eval, [], 0, 0);
+                AskForNextBatch();
+            });
         }
+        else AskForNextBatch();
+    }
+
+    private void AskForNextBatch()
+    {
         StartWaiting();
         Self.Tell(AskForBatch.Instance);
     }
@@ -314,25 +331,17 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         }
     }
 
-    /// <summary>Rolls the ledger, the scheduler and the metrics log back to learner step <paramref name="step"/>;
-    /// the log (and the evaluation samples) keep lines up to <paramref name="metricsStep"/>.</summary>
-    private void Rewind(long step, EntropySchedulerState? schedulerState, long metricsStep)
-    {
-        AskLedger(new RollbackToCheckpoint(step));
-        if (scheduler is not null && schedulerState is not null)
+    /// <summary>Rolls the ledger and the metrics log back to learner step <paramref name="step"/> (the learner itself,
+    /// its entropy scheduler included, is already there), then goes on with <paramref name="then"/>; the log (and the
+    /// evaluation samples) keep lines up to <paramref name="metricsStep"/>.</summary>
+    private void Rewind(long step, long metricsStep, Action then) =>
+        AskLedger(new RollbackToCheckpoint(step), _ => AskMetrics<MetricsRewound>(new RewindMetrics(metricsStep), () =>
         {
-            // The scheduler numbers updates by the learner's step count before the update (0-based), so the state after
-            // k learner steps is the one after scheduler step k − 1 (a fresh state counts as step 0).
-            var schedulerStep = Math.Max(0, step - 1);
-            var reply = scheduler.Ask<object>(new RestoreScheduler(schedulerStep, EntropySchedulerJson.Serialize(schedulerState)), AskTimeout).GetAwaiter().GetResult();
-            if (reply is not EntropySchedulerStatus)
-                throw new InvalidOperationException($"the entropy scheduler refused to restore step {step}: {reply}");
-        }
-        metrics.Ask<MetricsRewound>(new RewindMetrics(metricsStep), AskTimeout).GetAwaiter().GetResult();
-        if (setup.SamplesDirectory is not null) EvalSampleLog.Prune(setup.SamplesDirectory, metricsStep);
-        setup.RolloutLog?.Rewind(step);
-        rolloutInterval = step + 1;
-    }
+            if (setup.SamplesDirectory is not null) EvalSampleLog.Prune(setup.SamplesDirectory, metricsStep);
+            setup.RolloutLog?.Rewind(step);
+            rolloutInterval = step + 1;
+            then();
+        }));
 
     // ------------------------------------------------------------------------------------------------ steps
 
@@ -350,33 +359,32 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         var groups = batch.Groups.OrderBy(g => g.GroupId).ToList();
         var staleness = groups.Select(g => batch.PolicyVersion - g.MinVersion).ToList();
         ApplySettings(batch);
-        setup.BeforeStep?.Invoke(batch.LearnerStep);
         lastTrace = null;
         var m = l.Train(groups);
         var weights = PolicyWeights.Export(policy!, l.PolicyVersion);
         // Recorded before the ledger hears of the step: a kill in between leaves lines of an unreported step, which the
         // resume's rollback cuts, never a reported step without its lines.
         if (setup.RolloutLog is { } rollouts) RecordRollouts(rollouts, batch, groups, m, weights.Sha256);
-        var status = AskLedger(new StepCompleted(l.Step, l.PolicyVersion)).Ledger;
-        setup.Health?.RecordStep(status, staleness);
-        Publish(weights);
-
-        var last = l.Step >= targetSteps;
-        double? eval = last || (evalEvery > 0 && l.Step % evalEvery == 0) ? Evaluate() : null;
-        Log(m, status, eval, staleness, wait, clock.Elapsed.TotalSeconds + wait);
-        if (last || l.Step % setup.CheckpointEvery == 0)
+        AskLedger(new StepCompleted(l.Step, l.PolicyVersion), status =>
         {
-            var folder = Checkpoint();
-            rolloutInterval = l.Step + 1;
-            if (last)
+            setup.Health?.RecordStep(status, staleness);
+            Publish(weights);
+
+            var last = l.Step >= targetSteps;
+            double? eval = last || (evalEvery > 0 && l.Step % evalEvery == 0) ? Evaluate() : null;
+            Log(m, status, eval, staleness, wait, clock.Elapsed.TotalSeconds + wait);
+            if (!last && l.Step % setup.CheckpointEvery != 0)
             {
-                metrics.Ask<MetricsFlushed>(FlushMetrics.Instance, AskTimeout).GetAwaiter().GetResult();
-                host.Tell(new RunFinished(l.Step, l.PolicyVersion, eval, folder));
+                AskForNextBatch();
                 return;
             }
-        }
-        StartWaiting();
-        Self.Tell(AskForBatch.Instance);
+            Checkpoint(folder =>
+            {
+                rolloutInterval = l.Step + 1;
+                if (!last) AskForNextBatch();
+                else AskMetrics<MetricsFlushed>(FlushMetrics.Instance, () => host.Tell(new RunFinished(l.Step, l.PolicyVersion, eval, folder)));
+            });
+        });
     }
 
     /// <summary>
@@ -386,38 +394,50 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
     /// (or, without <paramref name="checkpoint"/>, only the name of the last committed one). Failures are answered, not
     /// thrown: the node leaves either way, and the standby then resumes from the last checkpoint that was committed.
     /// </summary>
-    private LearnerHandedOver HandOver(bool checkpoint)
+    private void HandOver(bool checkpoint, IActorRef requester)
     {
         Timers.CancelAll(); // no more polls for a batch
-        if (learner is not { } l) return new LearnerHandedOver(-1, -1, null, false, null);
-        try
+        void Answer(LearnerHandedOver reply)
         {
-            var status = AskLedger(GetStatus.Instance).Ledger;
-            if (!checkpoint)
-                return status.LastCheckpoint is { } committed
-                    ? new LearnerHandedOver(committed.LearnerStep, committed.PolicyVersion, CheckpointPath.Folder(RunRoot, committed.Path), false, null)
-                    : new LearnerHandedOver(0, 0, null, false, null);
-            // Nothing trained yet: the standby starts from the base model, as this learner would.
-            if (l.Step == 0 && status.LastCheckpoint is null) return new LearnerHandedOver(0, 0, null, false, null);
-            if (status.LastCheckpoint is { } last && last.LearnerStep == l.Step)
-                return new LearnerHandedOver(l.Step, l.PolicyVersion, CheckpointPath.Folder(RunRoot, last.Path), false, null);
-            var folder = Checkpoint();
-            rolloutInterval = l.Step + 1;
-            metrics.Ask<MetricsFlushed>(FlushMetrics.Instance, AskTimeout).GetAwaiter().GetResult();
-            log.Info("handed over at step {0}: checkpoint {1} committed", l.Step, folder);
-            return new LearnerHandedOver(l.Step, l.PolicyVersion, folder, true, null);
+            requester.Tell(reply);
+            Become(() => HandedOver(reply));
         }
-        catch (Exception e)
+        if (learner is not { } l)
+        {
+            Answer(new LearnerHandedOver(-1, -1, null, false, null));
+            return;
+        }
+        Run(e =>
         {
             log.Warning("the hand-over checkpoint of step {0} failed: {1}", l.Step, e.GetBaseException().Message);
-            return new LearnerHandedOver(l.Step, l.PolicyVersion, null, false, e.GetBaseException().Message);
-        }
+            Answer(new LearnerHandedOver(l.Step, l.PolicyVersion, null, false, e.GetBaseException().Message));
+        }, () => AskLedger(GetStatus.Instance, status =>
+        {
+            if (!checkpoint)
+                Answer(status.LastCheckpoint is { } committed
+                    ? new LearnerHandedOver(committed.LearnerStep, committed.PolicyVersion, CheckpointPath.Folder(RunRoot, committed.Path), false, null)
+                    : new LearnerHandedOver(0, 0, null, false, null));
+            // Nothing trained yet: the standby starts from the base model, as this learner would.
+            else if (l.Step == 0 && status.LastCheckpoint is null) Answer(new LearnerHandedOver(0, 0, null, false, null));
+            else if (status.LastCheckpoint is { } last && last.LearnerStep == l.Step)
+                Answer(new LearnerHandedOver(l.Step, l.PolicyVersion, CheckpointPath.Folder(RunRoot, last.Path), false, null));
+            else
+                Checkpoint(folder =>
+                {
+                    rolloutInterval = l.Step + 1;
+                    AskMetrics<MetricsFlushed>(FlushMetrics.Instance, () =>
+                    {
+                        log.Info("handed over at step {0}: checkpoint {1} committed", l.Step, folder);
+                        Answer(new LearnerHandedOver(l.Step, l.PolicyVersion, folder, true, null));
+                    });
+                });
+        }));
     }
 
     /// <summary>
     /// Puts the settings in force at the batch's step into effect before it trains: the learning rate, the IB trust
-    /// gate, B and η (the learner only reads them), the target steps and evaluation cadence, and the scheduler config the
-    /// next <see cref="UpdateEntropy"/> carries. The batch lists every journaled change effective by its step, so the
+    /// gate, the entropy scheduler's targets, B and η (the learner only reads them), and the target steps and evaluation
+    /// cadence. The batch lists every journaled change effective by its step, so the
     /// settings are recomputed from <c>run.conf</c> whenever that list grew; <see cref="settingsChangedNow"/> is what
     /// took effect at exactly this step, for its metrics line.
     /// </summary>
@@ -434,17 +454,17 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         learner!.Reconfigure(algorithm);
         targetSteps = run.Steps;
         evalEvery = run.EvalEvery;
-        schedulerConfig = EntropyScheduler.ConfigFor(algorithm.Entropy.Mode, algorithm.Scheduler);
         changesApplied = changes.Count;
         log.Info("settings in force from step {0}: {1}", batch.LearnerStep, string.Join(", ", SettingsInForce.Overrides(changes, batch.LearnerStep)));
     }
 
-    private string Checkpoint()
+    /// <summary>
+    /// Writes a checkpoint of the current step, commits it to the ledger (after the fencing check), applies the retention,
+    /// then goes on with <paramref name="then"/> and the checkpoint's folder.
+    /// </summary>
+    private void Checkpoint(Action<string> then)
     {
         var l = learner!;
-        EntropySchedulerState? schedulerState = l.Scheduler?.State;
-        if (scheduler is not null && l.Scheduler is not null)
-            schedulerState = scheduler.Ask<EntropySchedulerStatus>(GetSchedulerState.Instance, AskTimeout).GetAwaiter().GetResult().State;
         var folder = Path.Combine(setup.CheckpointRoot, LearnerCheckpoint.DirectoryName(l.Step));
         var companions = HfCompanionFiles.Build(setup.BaseCheckpoint, policy!.Config, tokenizer!, tokenizerJson,
             new SamplingOptions(setup.Algorithm.Temperature, MaxNewTokens: setup.Algorithm.MaxNewTokens),
@@ -452,7 +472,7 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         string manifest, sha;
         try
         {
-            (manifest, sha) = LearnerCheckpoint.Save(folder, l, policy!, tokenizerJson, schedulerState, new Dictionary<string, string>
+            (manifest, sha) = LearnerCheckpoint.Save(folder, l, policy!, tokenizerJson, new Dictionary<string, string>
             {
                 ["run.json"] = JsonSerializer.Serialize(new { run_id = setup.RunId, step = l.Step, policy_version = l.PolicyVersion, seed = setup.Seed }),
             }, companions);
@@ -465,14 +485,16 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         // would become the run's current one behind the new learner's back.
         if (setup.Fence?.Invoke() is { } fenced) throw new InvalidOperationException($"learner fenced, checkpoint {folder} not committed: {fenced}");
         // Relative to the run folder, so that a moved or copied run folder resumes from its own checkpoints.
-        AskLedger(new CommitCheckpoint(l.Step, l.PolicyVersion, CheckpointPath.ForJournal(RunRoot, manifest), sha));
-        // Save never writes into an existing folder (a leftover of a save whose commit never happened): it picks a
-        // free name, so the manifest says where the checkpoint really is.
-        var saved = Path.GetDirectoryName(manifest)!;
-        // Only after the commit: the journal now names the new folder as current, the one a resume or rollback loads.
-        var deleted = CheckpointRetention.Apply(setup.CheckpointRoot, setup.KeepCheckpoints, saved);
-        if (deleted.Count > 0) log.Info("retention (keep {0}): deleted {1}", setup.KeepCheckpoints, string.Join(", ", deleted.Select(Path.GetFileName)));
-        return saved;
+        AskLedger(new CommitCheckpoint(l.Step, l.PolicyVersion, CheckpointPath.ForJournal(RunRoot, manifest), sha), _ =>
+        {
+            // Save never writes into an existing folder (a leftover of a save whose commit never happened): it picks a
+            // free name, so the manifest says where the checkpoint really is.
+            var saved = Path.GetDirectoryName(manifest)!;
+            // Only after the commit: the journal now names the new folder as current, the one a resume or rollback loads.
+            var deleted = CheckpointRetention.Apply(setup.CheckpointRoot, setup.KeepCheckpoints, saved);
+            if (deleted.Count > 0) log.Info("retention (keep {0}): deleted {1}", setup.KeepCheckpoints, string.Join(", ", deleted.Select(Path.GetFileName)));
+            then(saved);
+        });
     }
 
     /// <summary>A full disk during a checkpoint: where, how much the checkpoint needs (the last one's size, else the weights and Adam's two moments), how much is free.</summary>
@@ -541,27 +563,70 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
 
     // ------------------------------------------------------------------------------------------------ plumbing
 
-    private EntropyCoefficients AskScheduler(EntropyStats stats)
+    /// <summary>
+    /// Runs <paramref name="work"/> as part of what <paramref name="onFailure"/> stands for (a start, a step, a hand-over):
+    /// an exception it throws, or one of an exchange it waits for later on, goes there.
+    /// </summary>
+    private void Run(Action<Exception> onFailure, Action work)
     {
-        var reply = scheduler!.Ask<object>(new UpdateEntropy(stats, schedulerConfig), AskTimeout).GetAwaiter().GetResult();
-        return reply switch
+        failed = onFailure;
+        try
         {
-            EntropyCoefficientsReply r => r.Coefficients,
-            EntropyUpdateRejected r => throw new InvalidOperationException($"the entropy scheduler rejected step {r.LearnerStep}: {r.Reason}"),
-            _ => throw new InvalidOperationException($"unexpected entropy scheduler reply {reply}"),
-        };
+            work();
+        }
+        catch (Exception e)
+        {
+            onFailure(e);
+        }
     }
 
-    private RunStatus AskLedger(object command)
+    /// <summary>
+    /// One request/reply exchange with a peer, without blocking the thread: asks <paramref name="peer"/> (the ask's
+    /// time-out bounds the wait), pipes the answer back to this actor, and until it arrives stashes every other message.
+    /// Then the stash is replayed and <paramref name="then"/> goes on with the reply, as part of the same start, step or
+    /// hand-over; a time-out or failed ask fails that instead, with the ask's exception. Call it last: what follows it runs
+    /// in <paramref name="then"/>.
+    /// </summary>
+    private void Exchange(IActorRef peer, object request, Action<object> then)
     {
-        var reply = coordinator.Ask<object>(command, AskTimeout).GetAwaiter().GetResult();
-        return reply switch
+        var id = Interlocked.Increment(ref exchanges);
+        var onFailure = failed;
+        peer.Ask<object>(request, AskTimeout).PipeTo(Self, success: reply => new Replied(id, reply, null), failure: e => new Replied(id, null, e));
+        BecomeStacked(() =>
         {
-            RunStatus s => s,
-            CommandRejected r => throw new InvalidOperationException($"the coordinator rejected {r.Command}: {r.Reason}"),
-            _ => throw new InvalidOperationException($"unexpected coordinator reply {reply}"),
-        };
+            Receive<Replied>(r =>
+            {
+                if (r.Exchange != id)
+                {
+                    log.Debug("ignoring the reply of exchange {0} while waiting for exchange {1}", r.Exchange, id);
+                    return;
+                }
+                UnbecomeStacked();
+                Stash.UnstashAll();
+                Run(onFailure, () =>
+                {
+                    if (r.Error is { } error) ExceptionDispatchInfo.Throw(error);
+                    then(r.Reply!);
+                });
+            });
+            ReceiveAny(_ => Stash.Stash());
+        });
     }
+
+    /// <summary>An <see cref="Exchange"/> with the coordinator: its <see cref="RunStatus"/>, or the failure of a rejected command.</summary>
+    private void AskLedger(object command, Action<LedgerStatus> then) => Exchange(coordinator, command, reply => then(reply switch
+    {
+        RunStatus s => s.Ledger,
+        CommandRejected r => throw new InvalidOperationException($"the coordinator rejected {r.Command}: {r.Reason}"),
+        _ => throw new InvalidOperationException($"unexpected coordinator reply {reply}"),
+    }));
+
+    /// <summary>An <see cref="Exchange"/> with the metrics sink, whose answer must be a <typeparamref name="TReply"/>.</summary>
+    private void AskMetrics<TReply>(object request, Action then) => Exchange(metrics, request, reply =>
+    {
+        if (reply is not TReply) throw new InvalidOperationException($"unexpected metrics sink reply {reply} to {request.GetType().Name}");
+        then();
+    });
 
     private void StartWaiting() => waiting = Stopwatch.StartNew();
 
@@ -582,4 +647,7 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
     {
         public static AskForBatch Instance { get; } = new();
     }
+
+    /// <summary>The outcome of exchange <paramref name="Exchange"/>: the peer's reply, or why there is none.</summary>
+    private sealed record Replied(long Exchange, object? Reply, Exception? Error) : INoSerializationVerificationNeeded;
 }

@@ -11,13 +11,11 @@ using Gipo.Cluster.Learning;
 using Gipo.Cluster.Metrics;
 using Gipo.Cluster.Rollouts;
 using Gipo.Cluster.Sampling;
-using Gipo.Cluster.Scheduling;
 using Gipo.Cluster.Scoring;
 using Gipo.Cluster.Serialization;
 using Gipo.Cluster.Telemetry;
 using Gipo.Cluster.Weights;
 using Gipo.Core.Algorithm;
-using Gipo.Core.Algorithm.Entropy;
 using Gipo.Core.Tasks;
 using Gipo.Model;
 using Gipo.Model.Checkpoints;
@@ -36,13 +34,12 @@ public sealed record RunOutcome(bool Finished, long Step, long PolicyVersion, do
 /// <summary>Options of a node that are not run settings.</summary>
 /// <param name="ExtraConfig">HOCON on top of the node's (tests: <c>akka.actor.serialize-messages = on</c>).</param>
 /// <param name="Progress">Called with every metrics line (console progress) when this node hosts the metrics sink.</param>
-/// <param name="BeforeLearnerStep">Fault injection for tests (see <see cref="LearnerSetup.BeforeStep"/>).</param>
 /// <param name="Membership">Roles and addresses; null: <see cref="ClusterMembership.SingleProcess"/>.</param>
 /// <param name="Journal">The journal database; null: SQLite in the run folder.</param>
 /// <param name="Tls">TLS for remoting between nodes (<see cref="TransportSecurity"/>), or null for plain TCP.</param>
 /// <param name="Management">Cluster Bootstrap over discovery plus the health endpoint (<see cref="ClusterManagement"/>), instead of seeds.</param>
 public sealed record NodeOptions(
-    Config? ExtraConfig = null, Action<ProgressReport>? Progress = null, Action<long>? BeforeLearnerStep = null,
+    Config? ExtraConfig = null, Action<ProgressReport>? Progress = null,
     ClusterMembership? Membership = null, JournalDatabase? Journal = null, TlsOptions? Tls = null,
     ManagementOptions? Management = null)
 {
@@ -66,10 +63,10 @@ public sealed record NodeOptions(
 /// A Gipo cluster node. <see cref="StartAsync"/> with default options is the single-process default of
 /// docs/architecture.md, "Cluster": one process with every role, on loopback, joining itself, journaling to the run
 /// folder's SQLite file. With a <see cref="ClusterMembership"/> it is one member of a multi-node cluster
-/// (<c>gipo node</c>): the coordinator (run ledger) is a cluster singleton on the <c>coordinator</c> role; the learner,
-/// entropy scheduler, weight store and metrics sink are singletons on the <c>learner</c> role (so they live together
-/// on the oldest learner node, and a standby learner node takes them over when it dies); samplers and the scorer run
-/// on every node with those roles.
+/// (<c>gipo node</c>): the coordinator (run ledger) is a cluster singleton on the <c>coordinator</c> role; the learner
+/// (with its entropy scheduler inside), weight store and metrics sink are singletons on the <c>learner</c> role (so they
+/// live together on the oldest learner node, and a standby learner node takes them over when it dies); samplers and the
+/// scorer run on every node with those roles.
 /// Persistent singletons sit under back-off supervisors that bring them back after a journal failure stops them;
 /// samplers and the scorer under back-off supervisors that re-create them after a failure (so the coordinator's
 /// DeathWatch re-issues their leases at once).
@@ -218,17 +215,6 @@ public sealed class TrainingNode : IAsyncDisposable
             if (membership.Has(NodeRoles.Coordinator))
                 system.ActorOf(SettingsInbox.Props(SettingsRequestFolder.Of(folder), coordinator, TimeSpan.FromMilliseconds(250)), "settings-inbox");
 
-            IActorRef? scheduler = null;
-            if (algorithm.Entropy.Mode is EntropyMode.Gsec or EntropyMode.AdaptiveGlobal)
-            {
-                // The same scheduler GipoLearner would build (adaptive_global: one gated bucket), journaled.
-                var schedulerConfig = EntropyScheduler.ConfigFor(algorithm.Entropy.Mode, algorithm.Scheduler);
-                var buckets = algorithm.EntropyBuckets;
-                scheduler = Singleton(system, membership, "entropy-scheduler", NodeRoles.Learner,
-                    () => BackoffSupervisor.Props(Backoff.OnStop(EntropySchedulerActor.Props(folder.Id, schedulerConfig, buckets, run.SnapshotEvery),
-                        "scheduler", TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(10), 0.2, -1)));
-            }
-
             // The weight store and the metrics sink live beside the learner (same role: the oldest learner node hosts
             // all learner-role singletons), so the learner's whole-model PublishWeights and metrics.jsonl stay local;
             // only small notices and 256 KiB chunks cross nodes.
@@ -238,7 +224,7 @@ public sealed class TrainingNode : IAsyncDisposable
             var learnerSetup = new LearnerSetup(folder.Id, algorithm, run.Steps, run.Seed, run.CheckpointEvery, run.EvalEvery, run.EvalSamples,
                 run.Device, baseCheckpoint, folder.Checkpoints, task, evalProblems, run.Poll) 
             {
-                BeforeStep = options.BeforeLearnerStep, EvalSamplingSeed = run.EvalSamplingSeed, KeepCheckpoints = run.KeepCheckpoints,
+                EvalSamplingSeed = run.EvalSamplingSeed, KeepCheckpoints = run.KeepCheckpoints,
                 SamplesDirectory = run.EvalLogSamples > 0 ? folder.Samples : null, EvalLogSamples = run.EvalLogSamples, Health = node.health,
                 RolloutLog = new RolloutStore(folder.Rollouts, run.RolloutLogMaxBytes), Settings = settings,
                 FromCheckpoint = options.FromCheckpoint,
@@ -247,7 +233,7 @@ public sealed class TrainingNode : IAsyncDisposable
             // Transient learner failures are retried after a back-off; one that would only repeat ends the run (LearnerFailures).
             var learnerFailures = new LearnerFailures();
             Singleton(system, membership, LearnerName, NodeRoles.Learner, () => BackoffSupervisor.Props(Backoff.OnFailure(
-                LearnerActor.Props(learnerSetup, coordinator, scheduler, store, metrics, host, learnerFailures), LearnerName,
+                LearnerActor.Props(learnerSetup, coordinator, store, metrics, host, learnerFailures), LearnerName,
                 TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2, -1)));
             if (membership.Has(NodeRoles.Learner)) node.AddHandOverTask(cluster);
 

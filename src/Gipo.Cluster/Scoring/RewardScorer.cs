@@ -46,11 +46,7 @@ public sealed class RewardScorer : ReceiveActor, IWithTimers
             coordinator.Tell(new GenerationDone(m.GroupId));
             var problem = prompts[(int)m.PromptIndex];
             var members = m.Members;
-            var verify = Task.Run(() => OutcomeScoring.Score(task, tokenizer, problem, members));
-            Task.WhenAny(verify, Task.Delay(timeout)).ContinueWith(_ => new Verified(verify.IsCompletedSuccessfully
-                    ? verify.Result
-                    : TimedOut(problem, members, verify.Exception?.GetBaseException().Message ?? $"verifier exceeded {timeout.TotalSeconds:F1} s")),
-                TaskScheduler.Default).PipeTo(Self);
+            VerifyWithin(timeout, () => OutcomeScoring.Score(task, tokenizer, problem, members), problem, members).PipeTo(Self);
         });
         Receive<Verified>(v =>
         {
@@ -84,6 +80,18 @@ public sealed class RewardScorer : ReceiveActor, IWithTimers
     {
         var every = redelivery ?? DefaultRedelivery;
         return Akka.Actor.Props.Create(() => new RewardScorer(task, tokenizer, prompts, coordinator, timeout, every));
+    }
+
+    /// <summary>
+    /// Runs the verifier on the thread pool and waits for it asynchronously (never on the actor's thread): its scored
+    /// group, or, when it fails or takes longer than <paramref name="timeout"/>, the group scored as timed out.
+    /// </summary>
+    private static async Task<Verified> VerifyWithin(TimeSpan timeout, Func<ScoredGroup> score, Problem problem, IReadOnlyList<Trajectory> members)
+    {
+        var verify = Task.Run(score);
+        if (await Task.WhenAny(verify, Task.Delay(timeout)).ConfigureAwait(false) == verify && verify.IsCompletedSuccessfully)
+            return new Verified(await verify.ConfigureAwait(false));
+        return new Verified(TimedOut(problem, members, verify.Exception?.GetBaseException().Message ?? $"verifier exceeded {timeout.TotalSeconds:F1} s"));
     }
 
     private static ScoredGroup TimedOut(Problem problem, IReadOnlyList<Trajectory> members, string reason) =>

@@ -26,9 +26,13 @@ public static class GipoCodecs
     /// <summary>Every manifest this build writes, with its type.</summary>
     public static IReadOnlyDictionary<string, Type> Manifests => ByType.Values.ToDictionary(c => c.Manifest, c => c.Type);
 
-    /// <summary>Manifests of older layouts this build still reads (journals and snapshots written before), with their type.</summary>
+    /// <summary>
+    /// Manifests of older layouts this build still reads (journals and snapshots written before), with their type: older
+    /// layouts of types written under a newer manifest now, and retired types nothing writes any more.
+    /// </summary>
     public static IReadOnlyDictionary<string, Type> LegacyManifests =>
-        ByManifest.Where(kv => ByType[kv.Value.Type].Manifest != kv.Key).ToDictionary(kv => kv.Key, kv => kv.Value.Type);
+        ByManifest.Where(kv => !ByType.TryGetValue(kv.Value.Type, out var current) || current.Manifest != kv.Key)
+            .ToDictionary(kv => kv.Key, kv => kv.Value.Type);
 
     /// <summary>Whether <paramref name="type"/> has a codec.</summary>
     public static bool Handles(Type type) => ByType.ContainsKey(type);
@@ -82,8 +86,8 @@ public static class GipoCodecs
     }
 
     /// <summary>
-    /// Adds a reader of an older layout of a type that is written under a newer manifest now, so journals and snapshots
-    /// written before the change still recover.
+    /// Adds a reader of an older layout of a type that is written under a newer manifest now, or of a retired type that
+    /// nothing writes any more, so journals and snapshots written before the change still read.
     /// </summary>
     internal static void AddReader<T>(string manifest, Func<BinaryReader, T> read) where T : notnull
     {

@@ -33,7 +33,7 @@ public sealed record LearnerCheckpointContents(LearnerCheckpointManifest Manifes
 /// named <see cref="DirectoryName"/>: the Hugging Face model (<c>config.json</c>, <c>model.safetensors</c>,
 /// <c>tokenizer.json</c>, loadable by <c>gipo eval</c> and transformers), <c>optimizer.safetensors</c> (AdamW moments
 /// and step), the IB probe (<c>probe.safetensors</c>, <c>probe.json</c>) when the learner has one, <c>scheduler.json</c>
-/// (<see cref="EntropySchedulerJson"/>) when a scheduler state is given, <c>learner.json</c> (step, policy version,
+/// (<see cref="EntropySchedulerJson"/>) when the learner has an entropy scheduler (the one home of its state), <c>learner.json</c> (step, policy version,
 /// seed, learning rate, the ref-answer trust gate), the caller's extra JSON files, the Hugging Face companion files
 /// (<see cref="HfCompanionFiles"/>: tokenizer_config, special_tokens_map, generation_config, the model card), and last <c>manifest.json</c> with
 /// every file's SHA-256 and size.
@@ -95,14 +95,12 @@ public static class LearnerCheckpoint
     /// </summary>
     /// <param name="policy">The learner's policy (checked: the very model the learner trains).</param>
     /// <param name="tokenizerJson">The policy's <c>tokenizer.json</c> text.</param>
-    /// <param name="scheduler">The entropy-scheduler state to keep, e.g. the scheduler actor's. When null and the learner
-    /// runs its own scheduler (no <see cref="GipoLearner.ExternalScheduler"/>), the learner's is saved.</param>
     /// <param name="extraJsonFiles">More files by name (<c>name.json</c>, letters, digits, <c>._-</c>), each valid JSON.</param>
     /// <param name="companionFiles">The Hugging Face files beside the model (<see cref="HfCompanionFiles.Build"/>), by name;
     /// like every file, listed with their hashes in the manifest.</param>
     /// <returns>The manifest's path (its folder is the checkpoint) and the SHA-256 of its bytes.</returns>
     public static (string ManifestPath, string ManifestSha256) Save(string directory, GipoLearner learner, PolicyModel policy,
-        string tokenizerJson, EntropySchedulerState? scheduler = null, IReadOnlyDictionary<string, string>? extraJsonFiles = null,
+        string tokenizerJson, IReadOnlyDictionary<string, string>? extraJsonFiles = null,
         IReadOnlyDictionary<string, string>? companionFiles = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
@@ -120,7 +118,9 @@ public static class LearnerCheckpoint
                 throw new ArgumentException($"companion file '{name}' is not one of {string.Join(", ", HfCompanionFiles.Names)}");
             ArgumentNullException.ThrowIfNull(text);
         }
-        scheduler ??= learner.ExternalScheduler is null ? learner.Scheduler?.State : null;
+        // The learner's entropy-scheduler state, when it has a scheduler. The checkpoint is that state's one home: it is
+        // consistent with the weights it was computed with, and every resume and fail-over rolls back to a checkpoint.
+        var scheduler = learner.Scheduler?.State;
 
         var requested = Path.GetFullPath(directory.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar));
         var target = requested;
@@ -230,6 +230,8 @@ public static class LearnerCheckpoint
             {
                 throw new InvalidDataException($"{label}: {SchedulerFile} holds an invalid state ({e.Message})", e);
             }
+            if (scheduler is not null && learner.Scheduler is { } own && SchedulerMismatch(scheduler, own.State, state.Step) is { } mismatch)
+                throw new InvalidDataException($"{label}: {SchedulerFile} {mismatch}");
 
             // Restore. The weights loader checks every tensor's name and shape before it copies any.
             HfCheckpoint.LoadWeights(policy, root);
@@ -244,6 +246,23 @@ public static class LearnerCheckpoint
         {
             foreach (var t in optimizer.Values) t.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Why a saved scheduler state does not fit the scheduler this learner built from its settings, or null: the same
+    /// structure of config (a live change, <c>gipo set</c>, may have moved the targets, u, η_λ and λ_max since the start;
+    /// nothing else may differ), the same K_B, and the state of learner step <paramref name="step"/> (the scheduler numbers
+    /// its updates from 0, so the state after k steps is that of scheduler step k − 1; a fresh state, −1, counts as 0).
+    /// </summary>
+    private static string? SchedulerMismatch(EntropySchedulerState saved, EntropySchedulerState own, long step)
+    {
+        if (!saved.Config.SameStructure(own.Config))
+            return $"was saved under scheduler config hash {EntropySchedulerJson.ConfigHash(saved)}, this learner's is {EntropySchedulerJson.ConfigHash(own)}: the checkpoint was taken under another scheduler config";
+        if (saved.NumBuckets != own.NumBuckets)
+            return $"has K_B = {saved.NumBuckets}, this learner's scheduler K_B = {own.NumBuckets}";
+        var savedStep = Math.Max(0, saved.LearnerStep);
+        var expected = Math.Max(0, step - 1);
+        return savedStep == expected ? null : $"holds the scheduler state after scheduler step {saved.LearnerStep}, the checkpoint is of learner step {step} (expected scheduler step {expected})";
     }
 
     /// <summary>SHA-256 of a file's bytes, lowercase hex.</summary>

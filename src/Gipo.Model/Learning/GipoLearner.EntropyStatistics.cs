@@ -13,16 +13,9 @@ public sealed partial class GipoLearner
         return (statistic, Coefficients(statistic));
     }
 
-    /// <summary>Step 3's scheduler call: the external one when set, else the internal one; zero without a scheduler.</summary>
-    private EntropyCoefficients Coefficients(GroupSequentialStatistic statistic)
-    {
-        if (!regularizer.NeedsScheduler) return EntropyCoefficients.Zero(Step, settings.EntropyBuckets);
-        var stats = statistic.ToStats(Step, PolicyVersion);
-        if (ExternalScheduler is null) return Scheduler!.Update(stats);
-        var coefficients = ExternalScheduler(stats)
-            ?? throw new InvalidOperationException($"the external entropy scheduler returned no coefficients for learner step {Step}");
-        if (coefficients.LearnerStep != Step)
-            throw new InvalidOperationException($"the external entropy scheduler answered for learner step {coefficients.LearnerStep}, this is step {Step}");
-        return coefficients;
-    }
+    /// <summary>Step 3's scheduler update; zero coefficients for entropy modes without a scheduler.</summary>
+    private EntropyCoefficients Coefficients(GroupSequentialStatistic statistic) =>
+        regularizer.NeedsScheduler
+            ? Scheduler!.Update(statistic.ToStats(Step, PolicyVersion))
+            : EntropyCoefficients.Zero(Step, settings.EntropyBuckets);
 }

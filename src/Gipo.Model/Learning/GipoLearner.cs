@@ -23,8 +23,9 @@ namespace Gipo.Model.Learning;
 /// <see cref="Train"/> is the list of those steps; each lives in the partial file named after it
 /// (<c>GipoLearner.Rows.cs</c>, <c>.ProximalPass.cs</c>, <c>.EntropyStatistics.cs</c>, <c>.Advantages.cs</c>,
 /// <c>.PpoMinibatches.cs</c>, <c>.Probe.cs</c>) and hands the next step a small record of what it computed.
-/// Knows nothing of actors: an actor owns an instance and calls <see cref="Train"/>; it may route the scheduler
-/// through <see cref="ExternalScheduler"/>.
+/// Knows nothing of actors: an actor owns an instance and calls <see cref="Train"/>. The entropy scheduler lives
+/// in here (<see cref="Scheduler"/>), and its state is saved and restored with the learner's checkpoint, the one home
+/// of that state (docs/architecture.md, "Checkpoints").
 /// <para>Resumable: every random draw of a step is a pure function of (seed, step) — the PPO minibatch order, the
 /// Clip-Cov/KL-Cov token picks — or comes from the probe's own generators, whose state the probe checkpoints. A learner
 /// restored from a checkpoint written after step k (<see cref="Checkpoints.LearnerCheckpoint"/>) therefore repeats
@@ -63,15 +64,6 @@ public sealed partial class GipoLearner : IDisposable
     public long Seed { get; }
 
     /// <summary>
-    /// When set, step 2 of <see cref="Train"/> asks this function for the step's entropy coefficients instead of
-    /// updating <see cref="Scheduler"/> (which then stays untouched): an actor passes a function that asks the persistent
-    /// scheduler actor. It is called exactly once per step that needs a scheduler (none for entropy modes without
-    /// one), with the statistics of the full batch from the proximal forward, before anything in the learner changes,
-    /// so an exception it throws leaves the learner as it was. The reply must be for the same learner step.
-    /// </summary>
-    public Func<EntropyStats, EntropyCoefficients>? ExternalScheduler { get; set; }
-
-    /// <summary>
     /// When set, <see cref="Train"/> hands it the per-token advantages the step trained on, once the step is complete
     /// (a diagnostic: it is what shows the IB credit reaching the policy loss, or not). Null in real runs, where
     /// copying the advantages to the host would be wasted.
@@ -98,15 +90,14 @@ public sealed partial class GipoLearner : IDisposable
     /// Takes <paramref name="next"/> from the next <see cref="Train"/> on: a live change of a running run
     /// (<c>gipo set</c>). The caller guarantees that only the settings a run may change live differ (the learning rate,
     /// B, η, the entropy scheduler's targets, u, η_λ and λ_max, the IB trust gate's a₀ and a₁); everything built
-    /// from the others at construction (segmenter, regularizer, probe) stays as it is. The trust gates are retuned and a
-    /// scheduler this learner updates itself is reconfigured; a scheduler behind <see cref="ExternalScheduler"/> gets its
-    /// config from whoever answers there.
+    /// from the others at construction (segmenter, regularizer, probe) stays as it is. The trust gates are retuned and the
+    /// entropy scheduler takes the config in force (a no-op when it did not change).
     /// </summary>
     public void Reconfigure(AlgorithmSettings next)
     {
         ArgumentNullException.ThrowIfNull(next);
         next.Validate();
-        if (ExternalScheduler is null && Scheduler is not null)
+        if (Scheduler is not null)
             Scheduler.Reconfigure(EntropyScheduler.ConfigFor(next.Entropy.Mode, next.Scheduler));
         Ib?.Gate.Retune(next.Ib.AucLow, next.Ib.AucHigh);
         RefAnswer?.Gate.Retune(next.Ib.AucLow, next.Ib.AucHigh);

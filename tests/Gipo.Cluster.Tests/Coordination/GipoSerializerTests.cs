@@ -6,10 +6,8 @@ using Gipo.Cluster.Metrics;
 using Gipo.Cluster.Sampling;
 using Gipo.Cluster.Scoring;
 using Gipo.Cluster.Weights;
-using Gipo.Cluster.Scheduling;
 using Gipo.Cluster.Serialization;
 using Gipo.Core.Algorithm;
-using Gipo.Core.Algorithm.Entropy;
 using Xunit.Abstractions;
 using static Gipo.Cluster.Tests.Coordination.LedgerTestData;
 
@@ -138,7 +136,6 @@ public sealed class GipoSerializerTests(ITestOutputHelper output)
         [typeof(SettingsChangeAccepted)] = r => new SettingsChangeAccepted(SettingsChange(r)),
         [typeof(SettingsChangeRefused)] = r => new SettingsChangeRefused(Text(r), Text(r)),
         [typeof(SettingsChanged)] = SettingsChange,
-        [typeof(EntropySchedulerReconfigured)] = r => new EntropySchedulerReconfigured(Long(r), EntropySchedulerJson.SerializeConfig(SchedulerState(r).Config)),
         [typeof(NotEnoughGroups)] = r => new NotEnoughGroups(Long(r), Text(r)),
         [typeof(StepCompleted)] = r => new StepCompleted(Long(r), Long(r)),
         [typeof(CommitCheckpoint)] = r => new CommitCheckpoint(Long(r), Long(r), Text(r), Text(r)),
@@ -158,14 +155,6 @@ public sealed class GipoSerializerTests(ITestOutputHelper output)
             Long(r), Long(r), Long(r), Long(r), Long(r), Long(r), Long(r), Long(r), Drops(r), r.Next(2) == 0 ? null : Checkpoint(r),
             [.. Enumerable.Range(0, r.Next(0, 5)).Select(_ => Slot(r))], Entries(r), Entries(r), Entries(r),
             [.. Enumerable.Range(0, r.Next(0, 3)).Select(_ => SettingsChange(r))]) { Checkpoints = [.. Enumerable.Range(0, r.Next(0, 4)).Select(_ => Checkpoint(r))] },
-        [typeof(UpdateEntropy)] = r => new UpdateEntropy(Stats(r), r.Next(2) == 0 ? null : SchedulerState(r).Config),
-        [typeof(EntropyCoefficientsReply)] = r => new EntropyCoefficientsReply(Coefficients(r), r.Next(2) == 0),
-        [typeof(EntropyUpdateRejected)] = r => new EntropyUpdateRejected(Long(r), Text(r)),
-        [typeof(GetSchedulerState)] = _ => GetSchedulerState.Instance,
-        [typeof(EntropySchedulerStatus)] = r => new EntropySchedulerStatus(Text(r), SchedulerState(r), Text(r)),
-        [typeof(EntropyUpdated)] = r => new EntropyUpdated(Stats(r), Coefficients(r)),
-        [typeof(EntropySchedulerSnapshot)] = r => new EntropySchedulerSnapshot(
-            EntropySchedulerJson.Serialize(SchedulerState(r)), Text(r), r.Next(2) == 0 ? null : new EntropyUpdated(Stats(r), Coefficients(r))),
         // ---- runtime data path
         [typeof(PublishWeights)] = r => new PublishWeights(Weights(r)),
         [typeof(SubscribePolicy)] = _ => SubscribePolicy.Instance,
@@ -184,36 +173,7 @@ public sealed class GipoSerializerTests(ITestOutputHelper output)
         [typeof(MetricsFlushed)] = r => new MetricsFlushed([.. Enumerable.Range(0, r.Next(0, 4)).Select(_ => Text(r))]),
         [typeof(RunFinished)] = r => new RunFinished(Long(r), Long(r), r.Next(2) == 0 ? null : Double(r), Text(r)),
         [typeof(RunFailed)] = r => new RunFailed(Text(r)),
-        [typeof(RestoreScheduler)] = r => new RestoreScheduler(Long(r), r.Next(2) == 0 ? Text(r) : EntropySchedulerJson.Serialize(SchedulerState(r))),
-        [typeof(SchedulerRestoreRejected)] = r => new SchedulerRestoreRejected(Long(r), Text(r)),
-        [typeof(EntropySchedulerRestored)] = r => new EntropySchedulerRestored(Long(r), EntropySchedulerJson.Serialize(SchedulerState(r)), Text(r)),
     };
-
-    private static double[] Doubles(Random r, int n) => [.. Enumerable.Range(0, n).Select(_ => Double(r))];
-
-    private static EntropyStats Stats(Random r)
-    {
-        var k = r.Next(0, 6);
-        return new EntropyStats(Long(r), Long(r), Doubles(r, k), [.. Enumerable.Range(0, k).Select(_ => r.Next())],
-            [.. Enumerable.Range(0, k).Select(_ => Long(r))], Double(r), Double(r));
-    }
-
-    private static EntropyCoefficients Coefficients(Random r)
-    {
-        var k = r.Next(0, 6);
-        return new EntropyCoefficients(Long(r), Doubles(r, k), Doubles(r, k), Doubles(r, k), Doubles(r, k), r.Next(2) == 0);
-    }
-
-    /// <summary>A valid state (the JSON reader validates nothing, but the values must be finite to round-trip exactly).</summary>
-    private static EntropySchedulerState SchedulerState(Random r)
-    {
-        var k = r.Next(1, 5);
-        double[] Finite() => [.. Enumerable.Range(0, k).Select(_ => r.NextDouble() * Math.Pow(10, r.Next(-5, 5)))];
-        bool[] Flags() => [.. Enumerable.Range(0, k).Select(_ => r.Next(2) == 0)];
-        var config = EntropySchedulerConfig.TinyDefaults(r.Next(10, 1000)) with { Pid = r.Next(2) == 0, Ki = r.NextDouble() };
-        return new EntropySchedulerState(EntropyScheduler.SchemaVersion, k, config, Long(r), Long(r), r.Next(2) == 0, r.Next(),
-            Finite(), [.. Enumerable.Range(0, k).Select(_ => r.Next())], Finite(), Finite(), Flags(), Finite(), Finite(), Finite(), Finite(), Flags());
-    }
 
     private static long Long(Random r) => r.Next(4) switch { 0 => 0, 1 => long.MaxValue, 2 => long.MinValue, _ => r.NextInt64(long.MinValue, long.MaxValue) };
 

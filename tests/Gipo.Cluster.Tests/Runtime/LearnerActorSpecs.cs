@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Pattern;
 using Gipo.Cluster.Configuration;
 using Gipo.Cluster.Coordination;
 using Gipo.Cluster.Learning;
@@ -15,7 +16,8 @@ namespace Gipo.Cluster.Tests.Runtime;
 /// <summary>
 /// LearnerActor's protocol against probes for its peers (every message serialized): on a fresh run it reads the
 /// ledger, publishes version 0, logs the step-0 evaluation and asks for the first batch; it asks again after
-/// <see cref="NotEnoughGroups"/>; a coordinator that rejects its command is a learner failure.
+/// <see cref="NotEnoughGroups"/>; a coordinator that rejects its command is a learner failure; a step that fails with
+/// an error of a deterministic kind ends the run instead of being retried by the back-off supervisor.
 /// </summary>
 public sealed class LearnerActorSpecs(ITestOutputHelper output) : SqliteTestKit(output)
 {
@@ -42,7 +44,7 @@ public sealed class LearnerActorSpecs(ITestOutputHelper output) : SqliteTestKit(
         var store = CreateTestProbe("store");
         var sink = CreateTestProbe("sink");
         var host = CreateTestProbe("host");
-        Sys.ActorOf(LearnerActor.Props(setup, coordinator.Ref, null, store.Ref, sink.Ref, host.Ref), "learner");
+        Sys.ActorOf(LearnerActor.Props(setup, coordinator.Ref, store.Ref, sink.Ref, host.Ref), "learner");
 
         await coordinator.ExpectMsgAsync<GetStatus>(TimeSpan.FromSeconds(30));
         var fresh = new RunLedger(RunSettings.Read(settings).Ledger(algorithm)).Status;
@@ -70,7 +72,7 @@ public sealed class LearnerActorSpecs(ITestOutputHelper output) : SqliteTestKit(
         var coordinator = CreateTestProbe("coordinator");
         var sink = CreateTestProbe("sink");
         var leaving = CreateTestProbe("shutdown-task");
-        var learner = Sys.ActorOf(LearnerActor.Props(setup, coordinator.Ref, null, CreateTestProbe().Ref, sink.Ref, CreateTestProbe().Ref), "learner");
+        var learner = Sys.ActorOf(LearnerActor.Props(setup, coordinator.Ref, CreateTestProbe().Ref, sink.Ref, CreateTestProbe().Ref), "learner");
         var fresh = new RunLedger(RunSettings.Read(settings).Ledger(algorithm)).Status;
         await coordinator.ExpectMsgAsync<GetStatus>(TimeSpan.FromSeconds(30));
         coordinator.Reply(new RunStatus("spec", fresh));
@@ -103,11 +105,39 @@ public sealed class LearnerActorSpecs(ITestOutputHelper output) : SqliteTestKit(
             task.Sample(Split.SftTest, 2, 1), TimeSpan.FromMilliseconds(100));
         var coordinator = CreateTestProbe("coordinator");
         var host = CreateTestProbe("host");
-        Sys.ActorOf(LearnerActor.Props(setup, coordinator.Ref, null, CreateTestProbe().Ref, CreateTestProbe().Ref, host.Ref), "learner");
+        Sys.ActorOf(LearnerActor.Props(setup, coordinator.Ref, CreateTestProbe().Ref, CreateTestProbe().Ref, host.Ref), "learner");
 
         await coordinator.ExpectMsgAsync<GetStatus>(TimeSpan.FromSeconds(30));
         coordinator.Reply(new CommandRejected(nameof(GetStatus), "journal written by another run"));
         var failed = await host.ExpectMsgAsync<RunFailed>(TimeSpan.FromSeconds(30));
         Assert.Contains("journal written by another run", failed.Reason);
+    }
+
+    [Fact(DisplayName = "LearnerActor: a step failure of a deterministic kind (ArgumentException) ends the run with its reason; the back-off supervisor does not retry it")]
+    public async Task Deterministic_step_failure_ends_the_run()
+    {
+        var (settings, algorithm, root, setup) = Arrange();
+        var coordinator = CreateTestProbe("coordinator");
+        var host = CreateTestProbe("host");
+        // Supervised as TrainingNode supervises it: a failure that escapes the learner is retried after a back-off.
+        Sys.ActorOf(BackoffSupervisor.Props(Backoff.OnFailure(
+            LearnerActor.Props(setup, coordinator.Ref, CreateTestProbe().Ref, CreateTestProbe().Ref, host.Ref, new LearnerFailures()),
+            "learner", TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), 0.2, -1)), "supervisor");
+        var fresh = new RunLedger(RunSettings.Read(settings).Ledger(algorithm)).Status;
+        await coordinator.ExpectMsgAsync<GetStatus>(TimeSpan.FromSeconds(30));
+        coordinator.Reply(new RunStatus("spec", fresh));
+        await coordinator.ExpectMsgAsync<GetStatus>(TimeSpan.FromSeconds(60)); // the step-0 evaluation's line
+        coordinator.Reply(new RunStatus("spec", fresh));
+        Assert.Equal(1, (await coordinator.ExpectMsgAsync<NextBatch>(TimeSpan.FromSeconds(30))).LearnerStep);
+
+        // A batch the learner cannot use (no groups): GipoLearner refuses it with an ArgumentException, as it refuses any
+        // setting, shape or count it cannot use, and a retry would only fail the same way.
+        coordinator.Reply(new TrainBatch(1, 0, [], 0));
+        var failed = await host.ExpectMsgAsync<RunFailed>(TimeSpan.FromSeconds(30));
+        Assert.Contains("learner step 1 failed with an error that repeats on every retry", failed.Reason);
+        Assert.Contains("at least one group", failed.Reason);
+        // Not retried: no new incarnation asks the ledger for its status again.
+        await coordinator.ExpectNoMsgAsync(TimeSpan.FromSeconds(3));
+        Directory.Delete(root, true);
     }
 }
