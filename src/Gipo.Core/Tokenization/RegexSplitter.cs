@@ -47,9 +47,9 @@ internal sealed record SplitRule(Regex Pattern, SplitBehavior Behavior, bool Inv
 /// </remarks>
 internal sealed class RegexSplitter
 {
-    private readonly SplitRule[] _rules;
+    private readonly SplitRule[] rules;
 
-    public RegexSplitter(IEnumerable<SplitRule> rules) => _rules = [.. rules];
+    public RegexSplitter(IEnumerable<SplitRule> rules) => this.rules = [.. rules];
 
     /// <summary>Appends the (start, length) of each non-empty piece of <paramref name="text"/>.</summary>
     public void Split(string text, List<(int Start, int Length)> pieces)
@@ -67,7 +67,7 @@ internal sealed class RegexSplitter
         }
 
         List<(int Start, int Length)> current = [(0, subject.Length)];
-        foreach (var rule in _rules)
+        foreach (var rule in this.rules)
         {
             var next = new List<(int Start, int Length)>(current.Count * 2);
             foreach (var (start, length) in current)

@@ -9,13 +9,13 @@ namespace Gipo.Core.Tokenization;
 /// </summary>
 internal sealed class TokenDecoder
 {
-    private readonly IReadOnlyList<Step> _steps;
+    private readonly IReadOnlyList<Step> steps;
 
-    public TokenDecoder(IReadOnlyList<Step> steps) => _steps = steps;
+    public TokenDecoder(IReadOnlyList<Step> steps) => this.steps = steps;
 
     public string Decode(List<string> tokens)
     {
-        foreach (var step in _steps)
+        foreach (var step in this.steps)
         {
             tokens = step.Apply(tokens);
         }

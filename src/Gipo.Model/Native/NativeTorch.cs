@@ -27,10 +27,10 @@ public static class NativeTorch
 
     private const string WeakenedVersion = "GLIBCXX_3.4.32";
     private static readonly Lock Gate = new();
-    private static NativeTorchInfo? _info;
+    private static NativeTorchInfo? info;
 
     /// <summary>What was loaded, from where; null before <see cref="EnsureLoaded"/>.</summary>
-    public static NativeTorchInfo? Info => _info;
+    public static NativeTorchInfo? Info => info;
 
     /// <summary>
     /// Loads the natives once per process. Throws <see cref="NativeTorchException"/> with the cause and the fix
@@ -40,15 +40,15 @@ public static class NativeTorch
     {
         lock (Gate)
         {
-            if (_info is not null) return _info;
+            if (info is not null) return info;
             if (!OperatingSystem.IsLinux())
             {
                 // Elsewhere TorchSharp's own probing is right; nothing to patch.
-                _info = new NativeTorchInfo(null, null, false, torch.cuda.is_available());
-                return _info;
+                info = new NativeTorchInfo(null, null, false, torch.cuda.is_available());
+                return info;
             }
-            _info = LoadOnLinux();
-            return _info;
+            info = LoadOnLinux();
+            return info;
         }
     }
 

@@ -12,10 +12,10 @@ public sealed class EntropySchedulerTests
         EtaLambda: 0.1, LambdaMax: 0.05, EmaAlpha: 0, NCal: 3, Mode: EntropySchedulerConfig.Lagrangian,
         Position: EntropySchedulerConfig.Absolute);
 
-    private long _step;
+    private long step;
 
     private EntropyStats Stats(params double[] bucketMean) =>
-        new(_step++, PolicyVersion: _step, bucketMean,
+        new(this.step++, PolicyVersion: this.step, bucketMean,
             bucketMean.Select(h => double.IsNaN(h) ? 0 : 4).ToArray(),
             bucketMean.Select(h => double.IsNaN(h) ? 0L : 100).ToArray(),
             GlobalTokenMean: 0.7, AnswerStepMean: 0.3);
@@ -171,7 +171,7 @@ public sealed class EntropySchedulerTests
     public void Pid_with_only_an_integral_gain_of_eta_is_the_dual_ascent()
     {
         var dual = Calibrated(Plain, 1.0, 1.0);
-        _step = 0;
+        this.step = 0;
         var pid = Calibrated(Plain with { Pid = true, Ki = Plain.EtaLambda }, 1.0, 1.0);
 
         var sequence = new[] { 0.8, 0.85, 0.7, 0.7, 0.7, 0.95, 1.2, 0.88, 0.6, 1.0, 1.0, 1.0 };
