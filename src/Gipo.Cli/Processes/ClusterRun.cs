@@ -7,60 +7,6 @@ using Gipo.Cluster.Runtime;
 
 namespace Gipo.Cli.Processes;
 
-/// <summary>What a run across <c>gipo node</c> processes is made of.</summary>
-/// <param name="GipoDll">The <c>gipo.dll</c> the nodes run.</param>
-/// <param name="WorkDir">Logs, the shared runs folder and the cluster config go here.</param>
-/// <param name="Postgres">The journal database every node uses.</param>
-/// <param name="ClusterConfigFile">The nodes' Akka settings (hocon/cluster.conf); <paramref name="StableAfter"/> is laid over it.</param>
-/// <param name="StableAfter">The split-brain resolver's stable-after: how long until an unreachable node is downed.</param>
-/// <param name="Sets">Run settings (<c>--set key=value</c>) on top of <paramref name="Preset"/>.</param>
-internal sealed record ClusterRunSettings(
-    string GipoDll, string WorkDir, string Postgres, string BaseCheckpoint, string Preset, string ClusterConfigFile,
-    int Steps, int GroupsPerStep, TimeSpan StableAfter, IReadOnlyList<string> Sets)
-{
-    /// <summary>A small fast run for chaos tests: tiny evaluations, short answers, checkpoints every 2 steps.</summary>
-    public static IReadOnlyList<string> SmallRun { get; } =
-    [
-        "run.checkpoint-every=2", "run.eval-every=0", "run.eval-prompts=16", "run.eval-samples=1",
-        "algorithm.batch.group-size=6", "algorithm.batch.max-new-tokens=48",
-        "algorithm.optim.minibatches=2", "run.groups-per-lease=2",
-    ];
-
-    /// <summary>Akka settings (HOCON) laid over the cluster config after <see cref="StableAfter"/>: a scenario's own resolver, say.</summary>
-    public string ClusterOverrides { get; init; } = "";
-}
-
-/// <summary>One journal audit: what the ledger says at a moment of the run.</summary>
-internal sealed record AuditSummary(long Step, long PolicyVersion, bool Finished, long Consumed, long ConsumedTwice, long Lost, long StalenessViolations,
-    long Anomalies, long SamplerDiedReissued, long LeaseExpiredReissued, long Rollbacks, IReadOnlyList<string> Problems)
-{
-    public bool Clean => ConsumedTwice == 0 && Lost == 0 && StalenessViolations == 0 && Anomalies == 0;
-
-    public override string ToString() =>
-        $"step {Step} v{PolicyVersion}{(Finished ? " finished" : "")}, consumed {Consumed}, twice {ConsumedTwice}, lost {Lost}, stale {StalenessViolations}, " +
-        $"anomalies {Anomalies}, re-issued (died {SamplerDiedReissued}, expired {LeaseExpiredReissued}), rollbacks {Rollbacks}";
-}
-
-/// <summary>One SIGKILL of a chaos run and the journal audit after it.</summary>
-/// <param name="How">The fault: SIGKILL, SIGTERM (a graceful leave) or SIGSTOP (a freeze past the resolver, then SIGCONT).</param>
-internal sealed record KillRecord(int Index, string Node, string Roles, double AtSeconds, long LoggedStep, bool HeldLeases, AuditSummary Audit, string How = "SIGKILL");
-
-/// <summary>The result of a chaos run.</summary>
-internal sealed record ChaosReport(
-    string Scenario, string RunId, IReadOnlyList<KillRecord> Kills, AuditSummary Final, IReadOnlyDictionary<string, int?> ExitCodes,
-    double Seconds, IReadOnlyDictionary<string, long> GroupsIssuedByNode)
-{
-    /// <summary>Scenario-specific measurements (e.g. seconds from a kill to the re-issue of its leases).</summary>
-    public Dictionary<string, double> Measures { get; init; } = [];
-
-    /// <summary>
-    /// Every kill's audit and the final one are clean, the run ended at its target step, and where the scenario
-    /// measured them, the coordinator lease's epochs only rose and a restarted first seed refused to start.
-    /// </summary>
-    public bool Passed(int steps) => Kills.All(k => k.Audit.Clean) && Final.Clean && Final.Finished && Final.Step == steps
-        && Measures.GetValueOrDefault("epochs_increasing", 1) == 1 && Measures.GetValueOrDefault("restarted_refused", 1) == 1;
-}
-
 /// <summary>
 /// A training run across several <c>gipo node</c> processes (on 127.0.0.1, or each in a network namespace of a
 /// <see cref="NodeNetwork"/>) with a PostgreSQL journal, and what is done

@@ -14,10 +14,6 @@ using static TorchSharp.torch;
 
 namespace Gipo.Cluster.Replay;
 
-/// <summary>What to replay: the learner step, where to dump its batch and tensors (null: nowhere).</summary>
-/// <param name="Journal">The run's journal (a cluster's PostgreSQL); null: the run folder's SQLite file.</param>
-public sealed record ReplayOptions(long Step, string? DumpDirectory = null, JournalDatabase? Journal = null);
-
 /// <summary>
 /// Rebuilds learner step S of a run from its record and runs it again (<c>gipo replay</c>; docs/architecture.md,
 /// "Deterministic replay"): the last checkpoint the journal committed before S (the base model when none), the settings

@@ -14,12 +14,6 @@ using Gipo.Model.Sampling;
 
 namespace Gipo.Cluster.Sampling;
 
-/// <summary>What a sampler needs besides its peers: the model shape, the tokenizer, the run's prompts and sampling.</summary>
-/// <param name="GroupsPerLease">Leases collected before one batched generation (each lease is still one group).</param>
-public sealed record SamplerSetup(
-    ModelConfig Model, ITextTokenizer Tokenizer, IReasoningTask Task, IReadOnlyList<Problem> Prompts, int GroupSize,
-    SamplingOptions Sampling, int GroupsPerLease, string Device, TimeSpan Poll);
-
 /// <summary>
 /// Generates groups (docs/architecture.md, "Actors"). It holds a policy copy at a known version and pulls work: it asks
 /// the coordinator for a lease only once it has weights (the readiness gate), sending the version it holds so the

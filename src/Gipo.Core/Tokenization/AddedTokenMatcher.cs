@@ -2,9 +2,6 @@ using System.Text.RegularExpressions;
 
 namespace Gipo.Core.Tokenization;
 
-/// <summary>A run of input text: either an added token (with its id) or ordinary text.</summary>
-internal readonly record struct TextSegment(int Start, int Length, int? AddedTokenId);
-
 /// <summary>
 /// Cuts text around verbatim occurrences of added tokens, leftmost-longest first, which is how
 /// Hugging Face tokenizers extract them before normalization and pre-tokenization.

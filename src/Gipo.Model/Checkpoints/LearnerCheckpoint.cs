@@ -11,23 +11,6 @@ using static TorchSharp.torch;
 
 namespace Gipo.Model.Checkpoints;
 
-/// <summary>One file of a learner checkpoint as its manifest lists it: name in the folder, SHA-256 (lowercase hex), bytes.</summary>
-public sealed record CheckpointFileEntry(string Name, string Sha256, long Size);
-
-/// <summary>The <c>manifest.json</c> of a learner checkpoint, written last: every other file with its hash and size.</summary>
-/// <param name="ExtraFiles">The caller's JSON files (a data cursor, say), also listed in <paramref name="Files"/>.</param>
-public sealed record LearnerCheckpointManifest(string Format, long Step, long PolicyVersion, long Seed,
-    IReadOnlyList<CheckpointFileEntry> Files, IReadOnlyList<string> ExtraFiles);
-
-/// <summary>What <see cref="LearnerCheckpoint.Load"/> restored into the learner and what it hands back to the caller.</summary>
-/// <param name="ManifestSha256">SHA-256 of the manifest's bytes: the checkpoint's identity, for the run ledger.</param>
-/// <param name="Scheduler">The entropy-scheduler state saved with the checkpoint (also restored into
-/// <see cref="GipoLearner.Scheduler"/>); null when none was saved.</param>
-/// <param name="ExtraJsonFiles">The caller's JSON files by name, as saved.</param>
-/// <param name="TokenizerJson">The checkpoint's <c>tokenizer.json</c>.</param>
-public sealed record LearnerCheckpointContents(LearnerCheckpointManifest Manifest, string ManifestSha256,
-    EntropySchedulerState? Scheduler, IReadOnlyDictionary<string, string> ExtraJsonFiles, string TokenizerJson);
-
 /// <summary>
 /// A learner checkpoint: everything a <see cref="GipoLearner"/> needs to repeat its next step bit for bit, in one folder
 /// named <see cref="DirectoryName"/>: the Hugging Face model (<c>config.json</c>, <c>model.safetensors</c>,

@@ -184,17 +184,3 @@ public static class NativeTorch
 
     private static string FirstLine(string s) => s.Split('\n')[0].Trim();
 }
-
-/// <summary>Where the natives came from.</summary>
-/// <param name="LibTorchDir">Folder libtorch was loaded from.</param>
-/// <param name="LibTorchSharpPath">The LibTorchSharp file loaded (the patched copy when <paramref name="Patched"/>).</param>
-/// <param name="Patched">True when the weak-version copy was needed.</param>
-/// <param name="CudaAvailable">True when the loaded libtorch has CUDA and a device is present.</param>
-public sealed record NativeTorchInfo(string? LibTorchDir, string? LibTorchSharpPath, bool Patched, bool CudaAvailable);
-
-/// <summary>The natives could not be loaded; the message carries the cause and the fix.</summary>
-public sealed class NativeTorchException(string cause, string fix) : Exception($"{cause}\n  Fix: {fix}")
-{
-    public string Cause { get; } = cause;
-    public string Fix { get; } = fix;
-}

@@ -25,21 +25,3 @@ public sealed record SamplingOptions(double Temperature = 1.0, double TopP = 1.0
     /// <summary>The temperature log-probs are computed at.</summary>
     public double EffectiveTemperature => Greedy ? 1.0 : Temperature;
 }
-
-/// <summary>One prompt to complete, with the seed that fixes its random draws.</summary>
-public sealed record GenerationRequest(IReadOnlyList<int> PromptIds, ulong Seed);
-
-/// <summary>Final-norm hidden state after the token at <paramref name="Position"/> of the response (−1 = last prompt token).</summary>
-public sealed record HiddenState(int Position, float[] Vector);
-
-/// <summary>
-/// A completion: generated ids (EOS included when one was produced) with, per token, the behaviour log-prob at
-/// the sampling temperature and the entropy of the full next-token distribution.
-/// </summary>
-public sealed record GeneratedSequence(
-    IReadOnlyList<int> PromptIds,
-    int[] TokenIds,
-    float[] LogProbs,
-    float[] Entropies,
-    bool StoppedAtEos,
-    IReadOnlyList<HiddenState> Hidden);

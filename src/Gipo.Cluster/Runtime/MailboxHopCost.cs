@@ -1,0 +1,21 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Akka.Actor;
+using Akka.Configuration;
+using Gipo.Cluster.Configuration;
+using Gipo.Cluster.Coordination;
+using Gipo.Cluster.Metrics;
+using Gipo.Cluster.Scheduling;
+using Gipo.Cluster.Serialization;
+using Gipo.Core.Algorithm;
+
+namespace Gipo.Cluster.Runtime;
+
+/// <summary>The local cost of one mailbox hop (send, enqueue, schedule, dequeue), from ping-pong between two actors.</summary>
+/// <param name="DefaultSeconds">Both actors on the default dispatcher.</param>
+/// <param name="PinnedSeconds">One on the default dispatcher, one on the pinned torch dispatcher (samplers, learner).</param>
+public sealed record MailboxHopCost(double DefaultSeconds, double PinnedSeconds, int RoundTrips)
+{
+    /// <summary>The price of every hop in the estimate: the dearer of the two.</summary>
+    public double PerHopSeconds => Math.Max(DefaultSeconds, PinnedSeconds);
+}

@@ -1,0 +1,13 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Threading.Channels;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Configuration;
+using Gipo.Cluster.Serialization;
+using Gipo.Model.Checkpoints;
+
+namespace Gipo.Cluster.Weights;
+
+/// <summary>A blob to publish: its name in the report and its bytes (the same bytes go out at every repetition, under a new version).</summary>
+public sealed record WeightBlob(string Name, byte[] Data);
