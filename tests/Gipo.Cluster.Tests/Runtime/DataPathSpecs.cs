@@ -3,6 +3,7 @@ using Gipo.Cluster.Coordination;
 using Gipo.Cluster.Metrics;
 using Gipo.Cluster.Sampling;
 using Gipo.Cluster.Scoring;
+using Gipo.Cluster.Tests.Learning;
 using Gipo.Cluster.Weights;
 using Gipo.Core.Algorithm;
 using Gipo.Core.Tasks;

@@ -5,7 +5,7 @@ using Gipo.Core.Algorithm.Objective;
 using Gipo.Model.Learning;
 using static Gipo.Cluster.Tests.Coordination.LedgerTestData;
 
-namespace Gipo.Cluster.Tests;
+namespace Gipo.Cluster.Tests.Learning;
 
 /// <summary>The mechanism monitors of a learner step reach its <c>metrics.jsonl</c> line under their snake_case names.</summary>
 public sealed class LearnerMetricsLineTests

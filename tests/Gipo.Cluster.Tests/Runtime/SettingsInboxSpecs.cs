@@ -2,10 +2,11 @@ using Akka.Actor;
 using Gipo.Cluster.Configuration;
 using Gipo.Cluster.Coordination;
 using Gipo.Cluster.Runtime;
+using Gipo.Cluster.Tests.Coordination;
 using Xunit.Abstractions;
 using static Gipo.Cluster.Tests.Coordination.LedgerTestData;
 
-namespace Gipo.Cluster.Tests.Coordination;
+namespace Gipo.Cluster.Tests.Runtime;
 
 /// <summary>A <c>gipo set</c> request through the run folder, the inbox and the coordinator, on the real SQLite journal.</summary>
 public sealed class SettingsInboxSpecs : SqliteTestKit

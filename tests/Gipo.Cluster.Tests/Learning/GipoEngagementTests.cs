@@ -8,7 +8,7 @@ using Gipo.Model.Rollout;
 using Gipo.Model.Sampling;
 using Xunit.Abstractions;
 
-namespace Gipo.Cluster.Tests;
+namespace Gipo.Cluster.Tests.Learning;
 
 /// <summary>
 /// GIPO must not silently run as DAPO (issue 10 §2): on a short synchronous run from the committed ColumnAdd SFT

@@ -2,7 +2,7 @@ using Gipo.Model.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Gipo.Model.Tests;
+namespace Gipo.Model.Tests.Training;
 
 public sealed class FlatAdamWTests
 {

@@ -1,6 +1,6 @@
 using Gipo.Cluster.Metrics;
 
-namespace Gipo.Cluster.Tests;
+namespace Gipo.Cluster.Tests.Metrics;
 
 public sealed class MetricsPlotsTests : IDisposable
 {

@@ -2,7 +2,7 @@ using Gipo.Cluster.Configuration;
 using Gipo.Core.Datasets;
 using Gipo.Core.Tasks;
 
-namespace Gipo.Cluster.Tests;
+namespace Gipo.Cluster.Tests.Configuration;
 
 public sealed class DatasetSettingsTests : IDisposable
 {

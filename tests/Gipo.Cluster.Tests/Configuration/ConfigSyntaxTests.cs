@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Gipo.Cluster.Configuration;
 
-namespace Gipo.Cluster.Tests;
+namespace Gipo.Cluster.Tests.Configuration;
 
 /// <summary>Issue 11, items 7, 13 and 14: config text that does not parse is refused with file, line and column, quickly.</summary>
 public sealed class ConfigSyntaxTests : IDisposable

@@ -1,7 +1,7 @@
 using Akka.Actor;
 using Gipo.Cluster.Learning;
 
-namespace Gipo.Cluster.Tests.Runtime;
+namespace Gipo.Cluster.Tests.Learning;
 
 public sealed class LearnerFailuresTests
 {

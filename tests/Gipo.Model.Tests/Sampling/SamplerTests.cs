@@ -2,7 +2,7 @@ using Gipo.Model.Sampling;
 using Gipo.Model.Training;
 using static TorchSharp.torch;
 
-namespace Gipo.Model.Tests;
+namespace Gipo.Model.Tests.Sampling;
 
 public sealed class SamplerTests
 {

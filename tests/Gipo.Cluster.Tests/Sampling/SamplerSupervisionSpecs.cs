@@ -5,7 +5,7 @@ using Gipo.Cluster.Tests.Coordination;
 using Xunit.Abstractions;
 using static Gipo.Cluster.Tests.Coordination.LedgerTestData;
 
-namespace Gipo.Cluster.Tests.Runtime;
+namespace Gipo.Cluster.Tests.Sampling;
 
 /// <summary>
 /// A sampler that throws is stopped and re-created by its back-off supervisor, and the coordinator re-issues its

@@ -5,10 +5,10 @@ using Gipo.Core.Algorithm.Entropy;
 using Gipo.Model;
 using Gipo.Model.Checkpoints;
 using Gipo.Model.Learning;
-using static Gipo.Cluster.Tests.LearnerFixture;
+using static Gipo.Cluster.Tests.Learning.LearnerFixture;
 using static TorchSharp.torch;
 
-namespace Gipo.Cluster.Tests;
+namespace Gipo.Cluster.Tests.Learning;
 
 /// <summary>
 /// Learner checkpoints (<see cref="LearnerCheckpoint"/>) on whole learner steps from the real presets: a resumed learner

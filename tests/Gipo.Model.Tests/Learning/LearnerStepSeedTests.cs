@@ -1,6 +1,6 @@
 using Gipo.Model.Learning;
 
-namespace Gipo.Model.Tests;
+namespace Gipo.Model.Tests.Learning;
 
 /// <summary>The learner's per-step minibatch order is a pure, process-independent function of (seed, step).</summary>
 public sealed class LearnerStepSeedTests

@@ -1,6 +1,6 @@
 using Gipo.Cluster.Configuration;
 
-namespace Gipo.Cluster.Tests;
+namespace Gipo.Cluster.Tests.Configuration;
 
 public sealed class GipoSettingsTests
 {

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Gipo.Model.Checkpoints;
 using static TorchSharp.torch;
 
-namespace Gipo.Model.Tests;
+namespace Gipo.Model.Tests.Checkpoints;
 
 public sealed class HfCheckpointTests : IDisposable
 {

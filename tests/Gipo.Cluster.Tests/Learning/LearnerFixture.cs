@@ -8,7 +8,7 @@ using Gipo.Model.Rollout;
 using Gipo.Model.Sampling;
 using static TorchSharp.torch;
 
-namespace Gipo.Cluster.Tests;
+namespace Gipo.Cluster.Tests.Learning;
 
 /// <summary>
 /// A small random policy, a batch of scored ColumnAdd groups it sampled, and settings read from the real preset

@@ -3,7 +3,7 @@ using Gipo.Cluster.Coordination;
 using Gipo.Core.Algorithm.Entropy;
 using Gipo.Core.Algorithm.InformationBottleneck;
 
-namespace Gipo.Cluster.Tests;
+namespace Gipo.Cluster.Tests.Configuration;
 
 /// <summary>The pure parts of live reconfiguration: which keys may change, their validation, the settings in force at a step.</summary>
 public sealed class LiveSettingsTests

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Gipo.Cluster.Configuration;
 
-namespace Gipo.Cluster.Tests;
+namespace Gipo.Cluster.Tests.Configuration;
 
 /// <summary>
 /// Issue 11: random truncations and mutations of the shipped presets. Each mutant either loads (to the same settings

@@ -8,10 +8,10 @@ using Gipo.Model.Checkpoints;
 using Gipo.Model.Learning;
 using Gipo.Model.Native;
 using Gipo.Model.Probe;
-using static Gipo.Cluster.Tests.LearnerFixture;
+using static Gipo.Cluster.Tests.Learning.LearnerFixture;
 using static TorchSharp.torch;
 
-namespace Gipo.Cluster.Tests;
+namespace Gipo.Cluster.Tests.Learning;
 
 /// <summary>
 /// The §C.9 options on whole learner steps: <c>ib.phi-source = ref_answer_prob</c>, <c>ib.backprop-to-policy</c>

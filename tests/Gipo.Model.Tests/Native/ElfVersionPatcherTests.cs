@@ -1,6 +1,6 @@
 using Gipo.Model.Native;
 
-namespace Gipo.Model.Tests;
+namespace Gipo.Model.Tests.Native;
 
 public sealed class ElfVersionPatcherTests
 {

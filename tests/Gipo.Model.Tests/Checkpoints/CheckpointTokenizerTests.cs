@@ -1,6 +1,6 @@
 using Gipo.Model.Checkpoints;
 
-namespace Gipo.Model.Tests;
+namespace Gipo.Model.Tests.Checkpoints;
 
 /// <summary>The end-of-sequence id a checkpoint names (generation_config.json, then config.json) wins over guessing.</summary>
 public sealed class CheckpointTokenizerTests : IDisposable

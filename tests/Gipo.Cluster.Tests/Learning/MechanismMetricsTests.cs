@@ -1,9 +1,9 @@
 using Gipo.Core.Algorithm;
 using Gipo.Core.Algorithm.InformationBottleneck;
 using Gipo.Model.Learning;
-using static Gipo.Cluster.Tests.LearnerFixture;
+using static Gipo.Cluster.Tests.Learning.LearnerFixture;
 
-namespace Gipo.Cluster.Tests;
+namespace Gipo.Cluster.Tests.Learning;
 
 /// <summary>
 /// The mechanism monitors of <see cref="LearnerStepMetrics"/> on whole learner steps (fixture policy and batch): each is

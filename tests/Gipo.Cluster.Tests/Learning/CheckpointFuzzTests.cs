@@ -1,8 +1,8 @@
 using Gipo.Model.Checkpoints;
 using Gipo.Model.Learning;
-using static Gipo.Cluster.Tests.LearnerFixture;
+using static Gipo.Cluster.Tests.Learning.LearnerFixture;
 
-namespace Gipo.Cluster.Tests;
+namespace Gipo.Cluster.Tests.Learning;
 
 /// <summary>
 /// Issue 11: random truncations and byte flips of a learner checkpoint's files. Verifying it (what a resume, eval and

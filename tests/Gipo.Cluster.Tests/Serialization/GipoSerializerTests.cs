@@ -13,7 +13,7 @@ using Gipo.Core.Algorithm.Entropy;
 using Xunit.Abstractions;
 using static Gipo.Cluster.Tests.Coordination.LedgerTestData;
 
-namespace Gipo.Cluster.Tests.Coordination;
+namespace Gipo.Cluster.Tests.Serialization;
 
 public sealed class GipoSerializerTests(ITestOutputHelper output)
     : Akka.TestKit.Xunit2.TestKit(GipoSerializer.Config.WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING")), "gipo", output)

@@ -1,6 +1,6 @@
 using Gipo.Model.Training;
 
-namespace Gipo.Model.Tests;
+namespace Gipo.Model.Tests.Training;
 
 public sealed class SftScheduleTests
 {

@@ -2,10 +2,10 @@ using Gipo.Core.Algorithm;
 using Gipo.Core.Algorithm.Entropy;
 using Gipo.Model;
 using Gipo.Model.Learning;
-using static Gipo.Cluster.Tests.LearnerFixture;
+using static Gipo.Cluster.Tests.Learning.LearnerFixture;
 using static TorchSharp.torch;
 
-namespace Gipo.Cluster.Tests;
+namespace Gipo.Cluster.Tests.Learning;
 
 /// <summary>
 /// Whole learner steps, loaded from the real preset files, checked where a unit test of the parts cannot see how the

@@ -1,9 +1,9 @@
 using Gipo.Core.Algorithm;
 using Gipo.Model.Learning;
-using static Gipo.Cluster.Tests.LearnerFixture;
+using static Gipo.Cluster.Tests.Learning.LearnerFixture;
 using static TorchSharp.torch;
 
-namespace Gipo.Cluster.Tests;
+namespace Gipo.Cluster.Tests.Learning;
 
 /// <summary>
 /// The reductions of docs/algorithm.md §D.3, checked on whole learner steps loaded from the real preset files:

@@ -10,7 +10,7 @@ using Gipo.Core.Tasks;
 using Gipo.Model.Native;
 using Xunit.Abstractions;
 
-namespace Gipo.Cluster.Tests.Runtime;
+namespace Gipo.Cluster.Tests.Learning;
 
 /// <summary>
 /// LearnerActor's protocol against probes for its peers (every message serialized): on a fresh run it reads the

@@ -5,7 +5,7 @@ using Gipo.Model.Learning;
 using Gipo.Model.Native;
 using Xunit.Abstractions;
 
-namespace Gipo.Cluster.Tests;
+namespace Gipo.Cluster.Tests.Learning;
 
 /// <summary>
 /// Each preset, run synchronously for 30 learner steps from a ColumnAdd SFT checkpoint (a 0.6M-parameter
