@@ -23,7 +23,8 @@ public sealed record ScoredGroup(
             Members[i].Validate();
             if (Members[i].TrajectoryId != Scores[i].TrajectoryId)
                 throw new ArgumentException($"group {GroupId}: score {i} is for trajectory {Scores[i].TrajectoryId}, not {Members[i].TrajectoryId}");
-            if (!double.IsFinite(Scores[i].Reward)) throw new ArgumentException($"group {GroupId}: reward of trajectory {Scores[i].TrajectoryId} is not finite");
+            if (!double.IsFinite(Scores[i].Reward)) throw new ArgumentException($"group {GroupId}: " +
+                                                                                $"reward of trajectory {Scores[i].TrajectoryId} is not finite");
         }
         return this;
     }

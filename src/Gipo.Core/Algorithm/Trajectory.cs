@@ -12,7 +12,8 @@ public sealed record Trajectory(
     {
         if (PromptTokens.Length == 0) throw new ArgumentException($"trajectory {TrajectoryId}: empty prompt");
         if (ResponseTokens.Length != BehaviourLogProbs.Length)
-            throw new ArgumentException($"trajectory {TrajectoryId}: {ResponseTokens.Length} response tokens but {BehaviourLogProbs.Length} behaviour log-probs");
+            throw new ArgumentException($"trajectory {TrajectoryId}: {ResponseTokens.Length} response tokens but {BehaviourLogProbs.Length} " +
+                                        $"behaviour log-probs");
         if (BehaviourLogProbs.Any(lp => !float.IsFinite(lp) || lp > 1e-4f))
             throw new ArgumentException($"trajectory {TrajectoryId}: behaviour log-probs must be finite and <= 0");
         return this;

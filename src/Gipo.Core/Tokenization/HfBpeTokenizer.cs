@@ -93,7 +93,8 @@ public sealed class HfBpeTokenizer : ITextTokenizer
         }
 
         EosId = eosId ?? Resolve(eosToken, "eos") ?? EosCandidates.Select(Find).FirstOrDefault(id => id is not null)
-            ?? throw new InvalidDataException($"No end-of-sequence token found (looked for {string.Join(", ", EosCandidates)}); pass eosToken or eosId (a checkpoint's config.json eos_token_id does).");
+            ?? throw new InvalidDataException($"No end-of-sequence token found (looked for {string.Join(", ", EosCandidates)}); " +
+                                              $"pass eosToken or eosId (a checkpoint's config.json eos_token_id does).");
         BosId = Resolve(bosToken, "bos") ?? BosCandidates.Select(Find).FirstOrDefault(id => id is not null);
         PadId = Resolve(padToken, "pad") ?? file.PaddingId ?? PadCandidates.Select(Find).FirstOrDefault(id => id is not null) ?? EosId;
     }
@@ -112,10 +113,13 @@ public sealed class HfBpeTokenizer : ITextTokenizer
 
     /// <summary>Loads a <c>tokenizer.json</c> file.</summary>
     /// <param name="path">Path of the file.</param>
-    /// <param name="eosToken">The end-of-sequence token; by default the first of <c>&lt;|endoftext|&gt;</c>, <c>&lt;|end_of_text|&gt;</c>, <c>&lt;/s&gt;</c>, <c>&lt;|im_end|&gt;</c>, <c>&lt;|eot_id|&gt;</c>, <c>&lt;eos&gt;</c> that exists.</param>
+    /// <param name="eosToken">The end-of-sequence token; by default the first of <c>&lt;|endoftext|&gt;</c>, <c>&lt;|end_of_text|&gt;</c>,
+    /// <c>&lt;/s&gt;</c>, <c>&lt;|im_end|&gt;</c>, <c>&lt;|eot_id|&gt;</c>, <c>&lt;eos&gt;</c> that exists.</param>
     /// <param name="padToken">The padding token; see <see cref="PadId"/> for the default.</param>
-    /// <param name="bosToken">The beginning-of-sequence token; by default <c>&lt;|begin_of_text|&gt;</c>, <c>&lt;s&gt;</c>, <c>&lt;|startoftext|&gt;</c> or <c>&lt;bos&gt;</c> if present.</param>
-    /// <param name="eosId">The end-of-sequence id (e.g. a checkpoint's <c>eos_token_id</c>); wins over <paramref name="eosToken"/> and the guesses, so a vocabulary without any of the guessed names loads.</param>
+    /// <param name="bosToken">The beginning-of-sequence token; by default <c>&lt;|begin_of_text|&gt;</c>, <c>&lt;s&gt;</c>,
+    /// <c>&lt;|startoftext|&gt;</c> or <c>&lt;bos&gt;</c> if present.</param>
+    /// <param name="eosId">The end-of-sequence id (e.g. a checkpoint's <c>eos_token_id</c>); wins over <paramref name="eosToken"/> and the guesses,
+    /// so a vocabulary without any of the guessed names loads.</param>
     /// <exception cref="InvalidDataException">The file is malformed or uses an unsupported feature; the message names the file.</exception>
     public static HfBpeTokenizer FromFile(string path, string? eosToken = null, string? padToken = null, string? bosToken = null, int? eosId = null)
     {
@@ -132,7 +136,8 @@ public sealed class HfBpeTokenizer : ITextTokenizer
 
     /// <inheritdoc cref="FromFile"/>
     /// <param name="json">The content of a <c>tokenizer.json</c>.</param>
-    public static HfBpeTokenizer FromJson(string json, string? eosToken = null, string? padToken = null, string? bosToken = null, int? eosId = null) =>
+    public static HfBpeTokenizer FromJson(string json, string? eosToken = null, string? padToken = null, string? bosToken = null,
+                                          int? eosId = null) =>
         new(HfBpeTokenizerFile.Parse(json), eosToken, padToken, bosToken, eosId);
 
     /// <inheritdoc/>

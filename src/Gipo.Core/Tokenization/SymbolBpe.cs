@@ -17,7 +17,8 @@ internal sealed class SymbolBpe
     private readonly bool fuseUnk;
     private readonly bool ignoreMerges;
 
-    public SymbolBpe(IReadOnlyDictionary<string, int> vocab, IReadOnlyList<(string Left, string Right)> merges, bool byteFallback, string? unkToken, bool fuseUnk, bool ignoreMerges)
+    public SymbolBpe(IReadOnlyDictionary<string, int> vocab, IReadOnlyList<(string Left, string Right)> merges, bool byteFallback, string? unkToken,
+                     bool fuseUnk, bool ignoreMerges)
     {
         var lookup = new Dictionary<string, int>(vocab, StringComparer.Ordinal);
         this.vocab = lookup.GetAlternateLookup<ReadOnlySpan<char>>();

@@ -96,7 +96,8 @@ internal sealed class TokenDecoder
         public override List<string> Apply(List<string> tokens) => [string.Concat(tokens)];
     }
 
-    /// <summary><c>Strip</c>: up to <see cref="Start"/> leading and <see cref="Stop"/> trailing <see cref="Content"/> characters go from each token.</summary>
+    /// <summary><c>Strip</c>: up to <see cref="Start"/> leading and <see cref="Stop"/> trailing <see cref="Content"/> characters go from each
+    /// token.</summary>
     internal sealed record Strip(char Content, int Start, int Stop) : Step
     {
         public override List<string> Apply(List<string> tokens) => tokens.ConvertAll(token =>

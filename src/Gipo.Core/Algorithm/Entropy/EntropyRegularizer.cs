@@ -58,7 +58,8 @@ public sealed class EntropyRegularizer
                 }
                 if (Mode == EntropyMode.AdaptiveGlobal && weights.NumBuckets != 1)
                 {
-                    throw new ArgumentException($"Adaptive-global entropy control is GSEC with one bucket; the weights have {weights.NumBuckets}.", nameof(weights));
+                    throw new ArgumentException($"Adaptive-global entropy control is GSEC with one bucket; the weights have {weights.NumBuckets}.",
+                                                nameof(weights));
                 }
                 return GsecTerm(tokenEntropy, weights, coefficients);
             default:
@@ -156,7 +157,8 @@ public sealed class EntropyRegularizer
         if (coefficients.Alpha is null || coefficients.Nu is null
             || coefficients.Alpha.Length != numBuckets || coefficients.Nu.Length != numBuckets)
         {
-            throw new ArgumentException($"Coefficients for {coefficients.Alpha?.Length} buckets do not match the {numBuckets} buckets of the weights.", nameof(coefficients));
+            throw new ArgumentException($"Coefficients for {coefficients.Alpha?.Length} buckets do not match the {numBuckets} " +
+                                        $"buckets of the weights.", nameof(coefficients));
         }
         var bad = Array.FindIndex(coefficients.Alpha.Concat(coefficients.Nu).ToArray(), c => !double.IsFinite(c) || c < 0);
         if (bad >= 0)

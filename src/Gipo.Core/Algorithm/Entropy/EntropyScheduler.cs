@@ -60,7 +60,8 @@ public sealed class EntropyScheduler
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
         if (!config.SameStructure(this.config))
-            throw new ArgumentException("only the targets (κ₀, κ₁, T_anneal, d_min, H_floor), u, η_λ and λ_max of the entropy scheduler can change during a run");
+            throw new ArgumentException("only the targets (κ₀, κ₁, T_anneal, d_min, H_floor), u, " +
+                                        "η_λ and λ_max of the entropy scheduler can change during a run");
         this.config = config;
     }
 
@@ -102,7 +103,8 @@ public sealed class EntropyScheduler
     /// </summary>
     public static int BucketsFor(EntropyMode mode, int numBuckets) => mode == EntropyMode.AdaptiveGlobal ? 1 : numBuckets;
 
-    /// <summary>The scheduler configuration of <paramref name="mode"/>: <paramref name="config"/>, gated for <see cref="EntropyMode.AdaptiveGlobal"/>.</summary>
+    /// <summary>The scheduler configuration of <paramref name="mode"/>: <paramref name="config"/>, gated for
+    /// <see cref="EntropyMode.AdaptiveGlobal"/>.</summary>
     public static EntropySchedulerConfig ConfigFor(EntropyMode mode, EntropySchedulerConfig config) =>
         mode == EntropyMode.AdaptiveGlobal ? config with { Mode = EntropySchedulerConfig.Gated } : config;
 
@@ -261,13 +263,16 @@ public sealed class EntropyScheduler
     {
         ArgumentNullException.ThrowIfNull(stats);
         if (stats.BucketMean is null || stats.BucketGroups is null || stats.BucketTokens is null
-            || stats.BucketMean.Length != this.numBuckets || stats.BucketGroups.Length != this.numBuckets || stats.BucketTokens.Length != this.numBuckets)
+            || stats.BucketMean.Length != this.numBuckets || stats.BucketGroups.Length != this.numBuckets
+                || stats.BucketTokens.Length != this.numBuckets)
         {
-            throw new ArgumentException($"Entropy statistics must have {this.numBuckets} buckets (BucketMean, BucketGroups, BucketTokens).", nameof(stats));
+            throw new ArgumentException($"Entropy statistics must have {this.numBuckets} buckets (BucketMean, BucketGroups, BucketTokens).",
+                                        nameof(stats));
         }
         if (stats.LearnerStep <= this.learnerStep)
         {
-            throw new ArgumentException($"Learner step {stats.LearnerStep} is not after the last applied step {this.learnerStep} (a duplicate or out-of-order update).", nameof(stats));
+            throw new ArgumentException($"Learner step {stats.LearnerStep} is not after the last applied step {this.learnerStep} " +
+                                        $"(a duplicate or out-of-order update).", nameof(stats));
         }
         for (var b = 0; b < this.numBuckets; b++)
         {
@@ -277,12 +282,14 @@ public sealed class EntropyScheduler
             }
             if (stats.BucketGroups[b] > 0 && !double.IsFinite(stats.BucketMean[b]))
             {
-                throw new ArgumentException($"Bucket {b} is present ({stats.BucketGroups[b]} groups) but its mean entropy is {stats.BucketMean[b]}.", nameof(stats));
+                throw new ArgumentException($"Bucket {b} is present ({stats.BucketGroups[b]} groups) but its mean entropy is " +
+                                            $"{stats.BucketMean[b]}.", nameof(stats));
             }
         }
         if (!double.IsFinite(stats.GlobalTokenMean) || double.IsInfinity(stats.AnswerStepMean))
         {
-            throw new ArgumentException($"Non-finite entropy statistics: global {stats.GlobalTokenMean}, answer steps {stats.AnswerStepMean}.", nameof(stats));
+            throw new ArgumentException($"Non-finite entropy statistics: global {stats.GlobalTokenMean}, answer steps {stats.AnswerStepMean}.",
+                                        nameof(stats));
         }
     }
 

@@ -35,7 +35,8 @@ public static class StepBuckets
             var segmentation = segmentations[n];
             if (segmentation.Length > paddedLength)
             {
-                throw new ArgumentException($"Response {n} has {segmentation.Length} tokens, more than the padded length {paddedLength}.", nameof(segmentations));
+                throw new ArgumentException($"Response {n} has {segmentation.Length} tokens, more than the padded length {paddedLength}.",
+                                            nameof(segmentations));
             }
             AssignRow(segmentation, ids.AsSpan(n * paddedLength, paddedLength), numBuckets, position);
         }
@@ -46,7 +47,8 @@ public static class StepBuckets
     {
         if (segmentation.K < 1 || segmentation.Steps.Count != segmentation.K || segmentation.IsAnswer.Length != segmentation.K)
         {
-            throw new ArgumentException($"A segmentation with K = {segmentation.K} has {segmentation.Steps.Count} steps and {segmentation.IsAnswer.Length} answer flags.", nameof(segmentation));
+            throw new ArgumentException($"A segmentation with K = {segmentation.K} has {segmentation.Steps.Count} steps and " +
+                                        $"{segmentation.IsAnswer.Length} answer flags.", nameof(segmentation));
         }
         for (var k = 0; k < segmentation.K; k++)
         {

@@ -43,7 +43,8 @@ public static class TokenEntropy
         ArgumentNullException.ThrowIfNull(logits);
         if (logits.dim() < 1 || logits.shape[^1] < 1)
         {
-            throw new ArgumentException($"Logits need a non-empty last (vocabulary) dimension, got shape [{string.Join(", ", logits.shape)}].", nameof(logits));
+            throw new ArgumentException($"Logits need a non-empty last (vocabulary) dimension, got shape [{string.Join(", ", logits.shape)}].",
+                                        nameof(logits));
         }
         if (!(temperature > 0) || double.IsInfinity(temperature))
         {

@@ -109,7 +109,8 @@ public static class TokenLossShaping
         using var low = (-20).ToScalar();
         using var high = 20.ToScalar();
         using var c = coefficient.ToScalar();
-        var loss = (-advantages * logRatio.clamp(low, high).exp()).add(logRatio.abs().mul(c) * selectedTensor.to_type(logRatio.dtype), ConstantScalars.One);
+        var loss = (-advantages * logRatio.clamp(low, high).exp())
+            .add(logRatio.abs().mul(c) * selectedTensor.to_type(logRatio.dtype), ConstantScalars.One);
         return new KlCovSelection(selectedTensor.MoveToOuterDisposeScope(), loss.MoveToOuterDisposeScope(), top.Length);
     }
 
