@@ -8,4 +8,5 @@ using F = TorchSharp.torch.nn.functional;
 namespace Gipo.Model.Benchmarks;
 
 /// <summary>Measured throughput of one implementation.</summary>
-public sealed record ModelBenchmarkResult(long Parameters, double TrainTokensPerSecond, double TrainStepMs, IReadOnlyDictionary<int, double> DecodeTokensPerSecond);
+public sealed record ModelBenchmarkResult(long Parameters, double TrainTokensPerSecond, double TrainStepMs,
+                                          IReadOnlyDictionary<int, double> DecodeTokensPerSecond);

@@ -23,9 +23,9 @@ namespace Gipo.Model.Checkpoints;
 /// <para>Saving builds the folder beside the target and renames it into place, and never writes into an existing
 /// folder, so a learner error can never damage the last good checkpoint: if the target exists (say, the leftover of an
 /// attempt whose commit never happened), it is left alone and the checkpoint goes to the first free
-/// <c>&lt;target&gt;-2</c>, <c>&lt;target&gt;-3</c>, …; callers use the returned manifest path. Loading verifies the manifest (against an expected hash when given) and every file's
-/// size and hash before the learner is touched. The reference policy (kl.beta &gt; 0) is the fixed SFT checkpoint and
-/// is not saved here.</para>
+/// <c>&lt;target&gt;-2</c>, <c>&lt;target&gt;-3</c>, …; callers use the returned manifest path. Loading verifies the manifest (against an expected
+/// hash when given) and every file's size and hash before the learner is touched. The reference policy (kl.beta &gt; 0) is the fixed SFT checkpoint
+/// and is not saved here.</para>
 /// </summary>
 public static class LearnerCheckpoint
 {
@@ -129,7 +129,8 @@ public static class LearnerCheckpoint
 
             // Hashes of the bytes as they lie on disk, read back.
             var files = Directory.GetFiles(staging).Select(Path.GetFileName).Order(StringComparer.Ordinal)
-                .Select(name => new CheckpointFileEntry(name!, Sha256OfFile(Path.Combine(staging, name!)), new FileInfo(Path.Combine(staging, name!)).Length))
+                .Select(name =>
+                    new CheckpointFileEntry(name!, Sha256OfFile(Path.Combine(staging, name!)), new FileInfo(Path.Combine(staging, name!)).Length))
                 .ToList();
             var manifest = new LearnerCheckpointManifest(Format, learner.Step, learner.PolicyVersion, learner.Seed, files,
                 extras.Keys.Order(StringComparer.Ordinal).ToList());
@@ -175,13 +176,17 @@ public static class LearnerCheckpoint
         if (state.Format != LearnerFormat)
             throw new InvalidDataException($"{label}: {LearnerFile} has format '{state.Format}', expected '{LearnerFormat}'");
         if (state.Step != manifest.Step || state.PolicyVersion != manifest.PolicyVersion || state.Seed != manifest.Seed)
-            throw new InvalidDataException($"{label}: {LearnerFile} (step {state.Step}, seed {state.Seed}) disagrees with {ManifestFile} (step {manifest.Step}, seed {manifest.Seed})");
+            throw new InvalidDataException($"{label}: {LearnerFile} (step {state.Step}, seed {state.Seed}) disagrees with {ManifestFile} " +
+                                           $"(step {manifest.Step}, seed {manifest.Seed})");
         if (state.Seed != learner.Seed)
-            throw new InvalidDataException($"{label}: saved by a learner with seed {state.Seed}, this one has seed {learner.Seed}; the resumed run would not repeat its steps");
+            throw new InvalidDataException($"{label}: saved by a learner with seed {state.Seed}, this one has seed {learner.Seed}; " +
+                                           $"the resumed run would not repeat its steps");
         if (state.HasProbe != (learner.Ib is not null) || state.HasProbe != (Listed(IbScorer.WeightsFile) && Listed(IbScorer.StateFile)))
-            throw new InvalidDataException($"{label}: the checkpoint {(state.HasProbe ? "has" : "has no")} IB probe, this learner {(learner.Ib is not null ? "has" : "has none")}");
+            throw new InvalidDataException($"{label}: the checkpoint {(state.HasProbe ? "has" : "has no")} IB probe, " +
+                                           $"this learner {(learner.Ib is not null ? "has" : "has none")}");
         if ((state.RefAnswerGate is not null) != (learner.RefAnswer is not null))
-            throw new InvalidDataException($"{label}: the checkpoint {(state.RefAnswerGate is not null ? "has" : "has no")} ref_answer_prob gate, this learner {(learner.RefAnswer is not null ? "has" : "has none")}");
+            throw new InvalidDataException($"{label}: the checkpoint {(state.RefAnswerGate is not null ? "has" : "has no")} ref_answer_prob gate, " +
+                                           $"this learner {(learner.RefAnswer is not null ? "has" : "has none")}");
         var scheduler = Listed(SchedulerFile)
             ? ReadJson(PathOf(SchedulerFile), label, EntropySchedulerJson.Deserialize)
             : null;
@@ -197,12 +202,15 @@ public static class LearnerCheckpoint
         var optimizer = SafeTensors.Load(PathOf(OptimizerFile));
         try
         {
-            Tensor Get(string name) => optimizer.TryGetValue(name, out var t) ? t : throw new InvalidDataException($"{label}: {OptimizerFile} has no tensor '{name}'");
+            Tensor Get(string name) => optimizer.TryGetValue(name, out var t) ? t
+                : throw new InvalidDataException($"{label}: {OptimizerFile} has no tensor '{name}'");
             var (avg, avgSq, step) = (Get("exp_avg"), Get("exp_avg_sq"), Get("step"));
             if (avg.numel() != learner.Optimizer.ParameterCount || avgSq.numel() != learner.Optimizer.ParameterCount)
-                throw new InvalidDataException($"{label}: {OptimizerFile} holds {avg.numel()} values per moment, the policy has {learner.Optimizer.ParameterCount} parameters");
+                throw new InvalidDataException($"{label}: {OptimizerFile} holds {avg.numel()} values per moment, " +
+                                               $"the policy has {learner.Optimizer.ParameterCount} parameters");
             if (avg.dtype != learner.Optimizer.Parameters.dtype || avgSq.dtype != avg.dtype)
-                throw new InvalidDataException($"{label}: {OptimizerFile} holds {avg.dtype} moments, the optimizer keeps {learner.Optimizer.Parameters.dtype}");
+                throw new InvalidDataException($"{label}: {OptimizerFile} holds {avg.dtype} moments, " +
+                                               $"the optimizer keeps {learner.Optimizer.Parameters.dtype}");
             if (step.numel() != 1 || step.dtype != ScalarType.Int64 || step.item<long>() != state.OptimizerStep)
                 throw new InvalidDataException($"{label}: {OptimizerFile} step does not match {LearnerFile}'s optimizer step {state.OptimizerStep}");
             try
@@ -271,7 +279,8 @@ public static class LearnerCheckpoint
             if (!File.Exists(path)) throw new InvalidDataException($"{label}: {f.Name} is missing");
             var size = new FileInfo(path).Length;
             if (size != f.Size)
-                throw new InvalidDataException($"{label}: {f.Name} size mismatch (expected {f.Size} bytes, found {size}){(size < f.Size ? ": truncated" : "")}");
+                throw new InvalidDataException($"{label}: {f.Name} size mismatch (expected {f.Size} bytes, " +
+                                               $"found {size}){(size < f.Size ? ": truncated" : "")}");
             var hash = Sha256OfFile(path);
             if (!string.Equals(hash, f.Sha256, StringComparison.OrdinalIgnoreCase))
                 throw new InvalidDataException($"{label}: {f.Name} sha256 mismatch (expected {f.Sha256.ToLowerInvariant()}, found {hash})");
@@ -295,7 +304,8 @@ public static class LearnerCheckpoint
     private static void CheckExtra(string name, string text)
     {
         if (!ExtraName.IsMatch(name) || Reserved.Contains(name))
-            throw new ArgumentException($"extra checkpoint file '{name}': need a plain '<name>.json' (letters, digits, '._-') that is not one of the checkpoint's own files");
+            throw new ArgumentException($"extra checkpoint file '{name}': need a plain '<name>.json' (letters, digits, " +
+                                        $"'._-') that is not one of the checkpoint's own files");
         ArgumentNullException.ThrowIfNull(text);
         try
         {

@@ -66,10 +66,12 @@ public static class SafeTensors
                 if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] < offsets[0])
                     throw new InvalidDataException($"{path}: tensor '{name}' has bad data_offsets [{string.Join(", ", offsets)}]");
                 if (offsets[1] > dataLength)
-                    throw new InvalidDataException($"{path}: truncated: tensor '{name}' ends at byte {offsets[1]} of the data section, which has {dataLength} bytes");
+                    throw new InvalidDataException($"{path}: truncated: tensor '{name}' ends at byte {offsets[1]} of the data section, " +
+                                                   $"which has {dataLength} bytes");
                 var expected = shape.Aggregate(1L, (a, b) => a * b) * info.Size;
                 if (shape.Any(d => d < 0) || expected != offsets[1] - offsets[0])
-                    throw new InvalidDataException($"{path}: tensor '{name}' shape [{string.Join(", ", shape)}] × {dtype} needs {expected} bytes, offsets give {offsets[1] - offsets[0]}");
+                    throw new InvalidDataException($"{path}: tensor '{name}' shape [{string.Join(", ", shape)}] × {dtype} needs {expected} bytes, " +
+                                                   $"offsets give {offsets[1] - offsets[0]}");
                 entries[name] = new SafeTensorEntry(name, dtype, shape, offsets[0], offsets[1]);
             }
             catch (Exception e) when (e is InvalidOperationException or NullReferenceException or FormatException)

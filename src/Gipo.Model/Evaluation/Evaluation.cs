@@ -10,7 +10,8 @@ namespace Gipo.Model.Evaluation;
 /// <summary>Runs the §E.2 protocol: n samples at temperature T plus one greedy sample per prompt, and budgets.</summary>
 public static class Evaluation
 {
-    public static EvaluationReport Run(PolicyModel model, ITextTokenizer tokenizer, IReasoningTask task, EvaluationOptions o, Action<string>? log = null)
+    public static EvaluationReport Run(PolicyModel model, ITextTokenizer tokenizer, IReasoningTask task, EvaluationOptions o,
+                                       Action<string>? log = null)
     {
         if (o.Prompts < 1 || o.SamplesPerPrompt < 1) throw new ArgumentException("evaluation needs at least one prompt and one sample");
         var bad = o.Ks.Where(k => k < 1 || k > o.SamplesPerPrompt).ToList();
@@ -30,7 +31,8 @@ public static class Evaluation
 
         // L_ref: 95th percentile of solver solution lengths (tokens, EOS included) on this split.
         var rng = new Random(o.Seed);
-        var referenceLength = EvaluationMetrics.ReferenceLength(problems.Select(p => task.Solve(p, rng)[0]).Select(s => tokenizer.Encode(s).Count + 1));
+        var referenceLength =
+            EvaluationMetrics.ReferenceLength(problems.Select(p => task.Solve(p, rng)[0]).Select(s => tokenizer.Encode(s).Count + 1));
         var budgetRuns = new Dictionary<double, IReadOnlyList<PromptOutcome>>();
         foreach (var beta in o.Budgets)
         {
@@ -50,7 +52,8 @@ public static class Evaluation
         return new EvaluationReport(task.Name, o.Split.ToString(), o.Prompts, o.SamplesPerPrompt,
             TaskEvaluator.PassAt1(sampled), ks.ToDictionary(k => k, k => perPrompt.Average(p => p.PassAtK[k])), greedy.Average(p => p.CorrectCount),
             distinct, distinct / o.SamplesPerPrompt, distinctN, referenceLength,
-            budgetRuns.ToDictionary(kv => kv.Key, kv => kv.Value.Average(p => (double)p.CorrectCount)), BucketEntropy(sampled, tokenizer, o), perPrompt);
+            budgetRuns.ToDictionary(kv => kv.Key, kv => kv.Value.Average(p => (double)p.CorrectCount)),
+            BucketEntropy(sampled, tokenizer, o), perPrompt);
     }
 
     /// <summary>
@@ -61,7 +64,8 @@ public static class Evaluation
     {
         var segmenter = new StepSegmenter(new SegmentationConfig(StepSegmenter.DelimitersFor(tokenizer, o.StepDelimiter), 1,
             new Regex(o.AnswerMarker, RegexOptions.Multiline)));
-        var rows = sampled.SelectMany((p, g) => p.TokenIds.Select((ids, i) => (Group: g, Ids: ids, Entropy: p.Entropies[i]))).Where(r => r.Ids.Length > 0).ToList();
+        var rows = sampled.SelectMany((p, g) => p.TokenIds.Select((ids, i) => (Group: g, Ids: ids, Entropy: p.Entropies[i])))
+            .Where(r => r.Ids.Length > 0).ToList();
         var width = rows.Max(r => r.Ids.Length);
         var segmentations = rows.Select(r => segmenter.Segment(r.Ids, ids => tokenizer.Decode(ids, skipSpecial: false))).ToList();
         var buckets = StepBuckets.Assign(segmentations, width, o.Buckets, BucketPosition.Absolute);

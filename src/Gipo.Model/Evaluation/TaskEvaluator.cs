@@ -13,10 +13,12 @@ public sealed class TaskEvaluator(PolicyModel model, ITextTokenizer tokenizer, I
     /// Draws <paramref name="samplesPerPrompt"/> completions per problem (seeds derived from <paramref name="seed"/>,
     /// so an evaluation is reproducible), in batches of at most <paramref name="batchSize"/> sequences.
     /// </summary>
-    public IReadOnlyList<PromptOutcome> Run(IReadOnlyList<Problem> problems, int samplesPerPrompt, SamplingOptions options, ulong seed = 0, int batchSize = 256)
+    public IReadOnlyList<PromptOutcome> Run(IReadOnlyList<Problem> problems, int samplesPerPrompt, SamplingOptions options, ulong seed = 0,
+                                            int batchSize = 256)
     {
         var requests = problems.SelectMany((p, i) => Enumerable.Range(0, samplesPerPrompt)
-            .Select(s => (Prompt: i, Request: new GenerationRequest(tokenizer.Encode(p.Prompt), CounterRandom.Next(seed, (ulong)(i * samplesPerPrompt + s)))))).ToList();
+            .Select(s => (Prompt: i,
+                Request: new GenerationRequest(tokenizer.Encode(p.Prompt), CounterRandom.Next(seed, (ulong)(i * samplesPerPrompt + s)))))).ToList();
         var responses = new string[requests.Count];
         var tokens = new int[requests.Count][];
         var entropies = new float[requests.Count][];

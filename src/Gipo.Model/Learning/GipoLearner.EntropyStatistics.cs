@@ -7,7 +7,8 @@ namespace Gipo.Model.Learning;
 public sealed partial class GipoLearner
 {
     /// <summary>H̄_b over the full batch (§B.4) and the coefficients the scheduler gives for it (§B.6, §B.8).</summary>
-    private (GroupSequentialStatistic Statistic, EntropyCoefficients Coefficients) EntropyStatistics(Tensor proxEntropy, LearnerRows rows, TokenBucketIds buckets)
+    private (GroupSequentialStatistic Statistic, EntropyCoefficients Coefficients) EntropyStatistics(Tensor proxEntropy, LearnerRows rows,
+        TokenBucketIds buckets)
     {
         var statistic = GroupSequentialEntropy.Measure(proxEntropy, rows.Mask, buckets, rows.GroupIds);
         return (statistic, Coefficients(statistic));
@@ -22,7 +23,8 @@ public sealed partial class GipoLearner
         var coefficients = ExternalScheduler(stats)
             ?? throw new InvalidOperationException($"the external entropy scheduler returned no coefficients for learner step {Step}");
         if (coefficients.LearnerStep != Step)
-            throw new InvalidOperationException($"the external entropy scheduler answered for learner step {coefficients.LearnerStep}, this is step {Step}");
+            throw new InvalidOperationException($"the external entropy scheduler answered for learner step {coefficients.LearnerStep}, " +
+                                                $"this is step {Step}");
         return coefficients;
     }
 }

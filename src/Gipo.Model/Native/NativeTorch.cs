@@ -69,7 +69,8 @@ public static class NativeTorch
             ? Path.GetDirectoryName(FindPackagedNative("libtorch.so")
                 ?? throw new NativeTorchException(
                     "libtorch.so was not found beside the application.",
-                    $"Reference the 'libtorch-cpu-linux-x64' package from the executable (or 'TorchSharp-cuda-linux': build with -p:GipoTorch=cuda), or set {TorchLibVariable} to a PyTorch torch/lib folder."))!
+                    $"Reference the 'libtorch-cpu-linux-x64' package from the executable (or 'TorchSharp-cuda-linux': " +
+                    $"build with -p:GipoTorch=cuda), or set {TorchLibVariable} to a PyTorch torch/lib folder."))!
             : Path.GetFullPath(torchLib);
 
         // Preload libtorch (and its CUDA part) from the chosen folder: LibTorchSharp's DT_NEEDED entries are

@@ -109,7 +109,8 @@ public sealed class RefAnswerScorer
         foreach (var chunk in order.Chunk(Config.RefAnswerMicrobatch))
         {
             using var scope = NewDisposeScope();
-            using var batch = TokenBatch.Create(chunk.Select(i => ((IReadOnlyList<int>)queries[i].Context, (IReadOnlyList<int>)queries[i].Scored)).ToList(),
+            using var batch =
+                TokenBatch.Create(chunk.Select(i => ((IReadOnlyList<int>)queries[i].Context, (IReadOnlyList<int>)queries[i].Scored)).ToList(),
                 tokenizer.PadId, policy.Device, policy.Config.MaxPositionEmbeddings);
             var logits = policy.Forward(batch.InputIds, batch.KeyMask).Logits;
             var p = MeanTokenProbability(logits, batch.Targets, batch.LossMask, temperature).to(float64).cpu().data<double>().ToArray();

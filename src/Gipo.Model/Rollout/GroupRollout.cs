@@ -20,7 +20,8 @@ public sealed class GroupRollout(PolicyModel model, ITextTokenizer tokenizer, IR
     /// One scored group per problem, <paramref name="groupSize"/> samples each. Seeds derive from
     /// (<paramref name="seed"/>, group id), so a re-run of the same group reproduces its samples.
     /// </summary>
-    public IReadOnlyList<ScoredGroup> Run(IReadOnlyList<(long GroupId, Problem Problem)> groups, int groupSize, SamplingOptions options, long policyVersion, ulong seed)
+    public IReadOnlyList<ScoredGroup> Run(IReadOnlyList<(long GroupId, Problem Problem)> groups, int groupSize, SamplingOptions options,
+                                          long policyVersion, ulong seed)
     {
         var requests = groups.Select(g => new GroupRequest(g.GroupId, g.Problem, seed ^ (ulong)g.GroupId)).ToList();
         var generated = Generate(requests, groupSize, options, policyVersion);
@@ -31,7 +32,8 @@ public sealed class GroupRollout(PolicyModel model, ITextTokenizer tokenizer, IR
     /// Generates <paramref name="groupSize"/> trajectories per request in one batch, all at
     /// <paramref name="policyVersion"/> (the version of the weights this sampler holds).
     /// </summary>
-    public IReadOnlyList<IReadOnlyList<Trajectory>> Generate(IReadOnlyList<GroupRequest> groups, int groupSize, SamplingOptions options, long policyVersion)
+    public IReadOnlyList<IReadOnlyList<Trajectory>> Generate(IReadOnlyList<GroupRequest> groups, int groupSize, SamplingOptions options,
+                                                             long policyVersion)
     {
         if (groupSize < 2) throw new ArgumentException($"group size must be >= 2 (got {groupSize})");
         var requests = new List<GenerationRequest>();
@@ -50,7 +52,8 @@ public sealed class GroupRollout(PolicyModel model, ITextTokenizer tokenizer, IR
             {
                 var o = outputs[i * groupSize + j];
                 var finish = o.StoppedAtEos ? FinishReason.Eos : FinishReason.Length;
-                members.Add(new Trajectory(groupId * groupSize + j, groupId, problem.Id, j, prompts[i], o.TokenIds, o.LogProbs, policyVersion, finish));
+                members.Add(new Trajectory(groupId * groupSize + j, groupId, problem.Id, j, prompts[i], o.TokenIds, o.LogProbs,
+                                           policyVersion, finish));
             }
             result.Add(members);
         }

@@ -33,7 +33,8 @@ public sealed class Sampler
     /// hidden state at the last prompt token, after every generated token in that set (step boundaries), and after
     /// its final token.
     /// </summary>
-    public IReadOnlyList<GeneratedSequence> Generate(IReadOnlyList<GenerationRequest> requests, SamplingOptions options, IReadOnlySet<int>? captureHiddenAfter = null)
+    public IReadOnlyList<GeneratedSequence> Generate(IReadOnlyList<GenerationRequest> requests, SamplingOptions options,
+                                                     IReadOnlySet<int>? captureHiddenAfter = null)
     {
         options.Validate();
         if (requests.Count == 0) return [];
@@ -49,7 +50,8 @@ public sealed class Sampler
         var maxNew = options.MaxNewTokens;
         var total = promptLen + maxNew;
         if (total > model.Config.MaxPositionEmbeddings)
-            throw new ArgumentException($"prompt ({promptLen} tokens) + max new tokens ({maxNew}) exceed the model's {model.Config.MaxPositionEmbeddings} positions");
+            throw new ArgumentException($"prompt ({promptLen} tokens) + max new tokens ({maxNew}) exceed the model's " +
+                                        $"{model.Config.MaxPositionEmbeddings} positions");
         var device = model.Device;
         var capture = captureHiddenAfter is not null;
         var padded = requests.Any(r => r.PromptIds.Count < promptLen);

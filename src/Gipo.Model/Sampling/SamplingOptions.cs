@@ -10,7 +10,8 @@ namespace Gipo.Model.Sampling;
 /// <param name="MaxNewTokens">Generation stops after this many tokens if no EOS came.</param>
 /// <param name="Greedy">Arg-max decoding; log-probs and entropies are then reported at temperature 1.</param>
 /// <param name="IgnoreEos">Keep generating after EOS, to exactly <paramref name="MaxNewTokens"/> (benchmarks only, like vLLM's ignore_eos).</param>
-public sealed record SamplingOptions(double Temperature = 1.0, double TopP = 1.0, int TopK = 0, int MaxNewTokens = 64, bool Greedy = false, bool IgnoreEos = false)
+public sealed record SamplingOptions(double Temperature = 1.0, double TopP = 1.0, int TopK = 0, int MaxNewTokens = 64, bool Greedy = false,
+                                     bool IgnoreEos = false)
 {
     /// <summary>Throws naming the bad option.</summary>
     public SamplingOptions Validate()

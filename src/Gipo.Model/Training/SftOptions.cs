@@ -20,7 +20,8 @@ public sealed record SftOptions
     public double LearningRate { get; init; } = 1e-3;
     public double WeightDecay { get; init; } = 0.01;
     public int WarmupSteps { get; init; } = 30;
-    /// <summary>The cosine decays from <see cref="LearningRate"/> to this fraction of it at <see cref="MaxSteps"/>; 1 = constant after warm-up.</summary>
+    /// <summary>The cosine decays from <see cref="LearningRate"/> to this fraction of it at <see cref="MaxSteps"/>; 1 = constant after
+    /// warm-up.</summary>
     public double FinalLearningRateFraction { get; init; } = 0.1;
     public int MaxSteps { get; init; } = 2000;
     public int EvalEvery { get; init; } = 50;
@@ -51,11 +52,13 @@ public sealed record SftOptions
     {
         if (BatchSize < 1) throw new ArgumentException($"batch size must be >= 1 (got {BatchSize})");
         if (!(LearningRate > 0)) throw new ArgumentException($"learning rate must be > 0 (got {LearningRate})");
-        if (FinalLearningRateFraction is < 0 or > 1) throw new ArgumentException($"final learning-rate fraction must be in [0, 1] (got {FinalLearningRateFraction})");
+        if (FinalLearningRateFraction is < 0 or > 1) throw new ArgumentException($"final learning-rate fraction must be in [0, 1] " +
+                                                                                 $"(got {FinalLearningRateFraction})");
         if (MaxSteps < 1) throw new ArgumentException($"max steps must be >= 1 (got {MaxSteps})");
         if (EvalEvery < 1) throw new ArgumentException($"eval interval must be >= 1 (got {EvalEvery})");
         if (EvalPrompts < 1 || EvalSamplesPerPrompt < 1) throw new ArgumentException("evaluation needs at least one prompt and one sample");
-        if (EvalSplit is not (Split.SftTest or Split.RlTest or Split.Ood)) throw new ArgumentException($"SFT eval split must be sft-test, rl-test or ood (got {EvalSplit})");
+        if (EvalSplit is not (Split.SftTest or Split.RlTest or Split.Ood)) throw new ArgumentException($"SFT eval split must be sft-test, " +
+            $"rl-test or ood (got {EvalSplit})");
         if (TargetPassAt1 is < 0 or > 1) throw new ArgumentException($"target pass@1 must be in [0, 1] (got {TargetPassAt1})");
         return this;
     }

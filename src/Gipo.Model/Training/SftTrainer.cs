@@ -28,7 +28,8 @@ public sealed class SftTrainer(PolicyModel model, ITextTokenizer tokenizer, stri
     /// Runs the warm start on <paramref name="task"/> (a dataset task, for one): its training split's solutions are the
     /// targets, its held-out split decides when to stop. <see cref="SftOptions.Task"/> only labels the checkpoint.
     /// </summary>
-    public SftResult Run(IReasoningTask task, SftOptions options, string outputDir, IProgress<SftProgress>? progress = null, CancellationToken cancel = default)
+    public SftResult Run(IReasoningTask task, SftOptions options, string outputDir, IProgress<SftProgress>? progress = null,
+                         CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(task);
         options.ValidateSettings();
@@ -79,14 +80,17 @@ public sealed class SftTrainer(PolicyModel model, ITextTokenizer tokenizer, stri
 
         var checkpoint = Path.Combine(outputDir, "checkpoint");
         var invariant = System.Globalization.CultureInfo.InvariantCulture;
-        var card = new ModelCardFacts(Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(outputDir))), "a random initialisation", options.Task,
+        var card = new ModelCardFacts(Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(outputDir))), "a random initialisation",
+                                      options.Task,
             "supervised fine-tuning on the task's worked solutions (the RL warm start)", step, 0,
             [
                 new("sft.lr", options.LearningRate.ToString("G4", invariant)), new("sft.batch", options.BatchSize.ToString(invariant)),
-                new("sft.max-steps", options.MaxSteps.ToString(invariant)), new("sft.target-pass-at-1", options.TargetPassAt1.ToString("G4", invariant)),
+                new("sft.max-steps", options.MaxSteps.ToString(invariant)),
+                new("sft.target-pass-at-1", options.TargetPassAt1.ToString("G4", invariant)),
             ],
             [new($"eval_pass_at_1 (step {step})", passAt1.ToString("G4", invariant))]);
-        var companions = HfCompanionFiles.Build(null, model.Config, tokenizer, tokenizerJson, new SamplingOptions(MaxNewTokens: options.MaxNewTokens), card);
+        var companions =
+            HfCompanionFiles.Build(null, model.Config, tokenizer, tokenizerJson, new SamplingOptions(MaxNewTokens: options.MaxNewTokens), card);
         HfCheckpoint.Save(model, checkpoint, tokenizerJson, new Dictionary<string, string>
         {
             ["gipo.sft.task"] = options.Task, ["gipo.sft.steps"] = step.ToString(), ["gipo.sft.eval_pass_at_1"] = passAt1.ToString("R"),
