@@ -68,7 +68,8 @@ public sealed class GipoSettings
         var eq = o.IndexOf('=');
         if (eq <= 0) throw new ArgumentException($"--set '{o}': expected key=value");
         var key = FullKey(o[..eq]);
-        if (key.Any(c => char.IsWhiteSpace(c) || c is '"' or '{' or '}' or '[' or ']' or '=' or ':' or ',' or '#' or '$') || key.Contains("..", StringComparison.Ordinal) || key.EndsWith('.'))
+        if (key.Any(c => char.IsWhiteSpace(c) || c is '"' or '{' or '}' or '[' or ']' or '=' or ':' or ',' or '#' or '$')
+            || key.Contains("..", StringComparison.Ordinal) || key.EndsWith('.'))
             throw new ArgumentException($"--set {o}: '{key}' is not a key (keys are dotted names such as run.steps)");
         return (Parse($"{key} = {Quote(o[(eq + 1)..].Trim())}", $"--set {o}", null, 0), $"--set {o}");
     }
@@ -140,7 +141,8 @@ public sealed class GipoSettings
     {
         var includes = HoconSyntax.Check(text, source);
         if (includes.Count > 0 && directory is null) throw new ArgumentException($"{source}: include is only allowed in a config file");
-        if (depth > MaxIncludeDepth) throw new ArgumentException($"{source}: includes nested deeper than {MaxIncludeDepth} levels (an include cycle?)");
+        if (depth > MaxIncludeDepth) throw new ArgumentException($"{source}: includes nested deeper than {MaxIncludeDepth} levels " +
+                                                                 $"(an include cycle?)");
         var task = Task.Factory.StartNew(() =>
         {
             try
@@ -161,7 +163,8 @@ public sealed class GipoSettings
     {
         var path = Path.IsPathRooted(name) ? name : Path.Combine(directory, name);
         if (!File.Exists(path)) throw new ArgumentException($"{source}: included file '{name}' does not exist (looked for {path})");
-        return ParseFile(path, depth + 1).Root is { } root ? new Akka.Configuration.Hocon.HoconRoot(root) : throw new ArgumentException($"{source}: included file '{name}' is empty");
+        return ParseFile(path, depth + 1).Root is { } root ? new Akka.Configuration.Hocon.HoconRoot(root)
+            : throw new ArgumentException($"{source}: included file '{name}' is empty");
     }
 
     private static IEnumerable<string> Keys(Config c) =>

@@ -135,7 +135,8 @@ public sealed record RunSettings
         return new DatasetTask(dataset.Split, dataset.Options, format);
     }
 
-    /// <summary>Seed of the held-out prompt sample: <see cref="EvalSeed"/>, or <c>seed + 7919</c> when it is -1 (the seeds before eval-seed existed).</summary>
+    /// <summary>Seed of the held-out prompt sample: <see cref="EvalSeed"/>, or <c>seed + 7919</c> when it is -1 (the seeds before eval-seed
+    /// existed).</summary>
     public int EvalPromptSeed => EvalSeed >= 0 ? EvalSeed : Seed + 7919;
 
     /// <summary>Seed of the held-out evaluations' sampling: <see cref="EvalSeed"/>, or <see cref="Seed"/> when it is -1.</summary>

@@ -9,7 +9,8 @@ public static class DropReasons
     /// <summary>Every reason, in journal order.</summary>
     public static IReadOnlyList<DropReason> All { get; } = Enum.GetValues<DropReason>();
 
-    /// <summary>The kebab-case name: <c>stale</c>, <c>filtered</c>, <c>lease-expired-reissued</c>, <c>sampler-died-reissued</c>, <c>resumed-rollback</c>.</summary>
+    /// <summary>The kebab-case name: <c>stale</c>, <c>filtered</c>, <c>lease-expired-reissued</c>, <c>sampler-died-reissued</c>,
+    /// <c>resumed-rollback</c>.</summary>
     public static string Name(this DropReason reason) => reason switch
     {
         DropReason.Stale => "stale",

@@ -115,7 +115,8 @@ public static class LedgerAudit
                         if (d.Scored && d.Fate == Fate.Active) d.Fate = Fate.Filtered;
                         else
                         {
-                            d.Note = $"group {d.Id} was dropped as filtered while {(d.Fate == Fate.Active ? "not scored" : d.Fate.ToString().ToLowerInvariant())}: the slot was not re-queued";
+                            d.Note = $"group {d.Id} was dropped as filtered while " +
+                                     $"{(d.Fate == Fate.Active ? "not scored" : d.Fate.ToString().ToLowerInvariant())}: the slot was not re-queued";
                             d.Fate = Fate.DroppedNotRequeued;
                         }
                     }
@@ -143,8 +144,10 @@ public static class LedgerAudit
                     {
                         k.Undone = true;
                         k.Group.Fate = Fate.RolledBackNotRequeued;
-                        k.Group.Note = $"group {k.Group.Id}, consumed at step {k.Step}, was undone by the rollback to step {x.LearnerStep} but its slot was not re-queued";
-                        anomalies.Add($"event #{index}: the rollback to step {x.LearnerStep} left group {k.Group.Id}, consumed at step {k.Step}, in place");
+                        k.Group.Note = $"group {k.Group.Id}, consumed at step {k.Step}, " +
+                                       $"was undone by the rollback to step {x.LearnerStep} but its slot was not re-queued";
+                        anomalies.Add($"event #{index}: the rollback to step {x.LearnerStep} left group {k.Group.Id}, " +
+                                      $"consumed at step {k.Step}, in place");
                     }
                     learnerStep = x.LearnerStep;
                     policyVersion = x.PolicyVersion;
@@ -165,12 +168,14 @@ public static class LedgerAudit
             if (owned is { Count: > 0 })
             {
                 if (queued || owned.Count > 1)
-                    anomalies.Add($"slot {s} is in two places: {(queued ? "queued, " : "")}groups {string.Join(", ", owned.Select(g => $"{g.Id} ({g.Fate})"))}");
+                    anomalies.Add($"slot {s} is in two places: {(queued ? "queued, " : "")}groups " +
+                                  $"{string.Join(", ", owned.Select(g => $"{g.Id} ({g.Fate})"))}");
                 continue;
             }
             if (queued) continue;
             lost.Add(lastHolder.TryGetValue(s, out var last)
-                ? new LostSlot(s, last.Id, last.Note ?? $"group {last.Id} ended {last.Fate.ToString().ToLowerInvariant()} and the slot is neither queued nor owned")
+                ? new LostSlot(s, last.Id, last.Note ?? $"group {last.Id} ended {last.Fate.ToString().ToLowerInvariant()} and the slot is " +
+                                                        $"neither queued nor owned")
                 : new LostSlot(s, null, skipped.Contains(s) ? "the cursor skipped it: no group was ever issued for it" : "never issued"));
         }
 

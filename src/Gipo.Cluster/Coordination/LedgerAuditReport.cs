@@ -30,8 +30,10 @@ public sealed record LedgerAuditReport(
 
     /// <summary>One line per problem, for logs and status output.</summary>
     public IEnumerable<string> Problems() =>
-        ConsumedTwice.Select(d => $"slot {d.Sequence} consumed twice: " + string.Join(", ", d.Consumptions.Select(c => $"group {c.GroupId} at step {c.LearnerStep}")))
+        ConsumedTwice.Select(d =>
+            $"slot {d.Sequence} consumed twice: " + string.Join(", ", d.Consumptions.Select(c => $"group {c.GroupId} at step {c.LearnerStep}")))
             .Concat(Lost.Select(l => $"slot {l.Sequence} lost: {l.Why}"))
-            .Concat(StalenessViolations.Select(s => $"group {s.GroupId} consumed at step {s.LearnerStep} with Δ = {s.Staleness} > η = {s.MaxStaleness} (v{s.PolicyVersion} − v{s.MinVersion}){(s.Undone ? ", later undone" : "")}"))
+            .Concat(StalenessViolations.Select(s => $"group {s.GroupId} consumed at step {s.LearnerStep} with Δ = {s.Staleness} > η = " +
+                                                    $"{s.MaxStaleness} (v{s.PolicyVersion} − v{s.MinVersion}){(s.Undone ? ", later undone" : "")}"))
             .Concat(Anomalies);
 }

@@ -14,6 +14,7 @@ public sealed record LedgerSnapshot(
     IReadOnlyList<PromptSlot> Requeue, IReadOnlyList<GroupEntry> Active, IReadOnlyList<GroupEntry> RecentConsumed,
     IReadOnlyList<GroupEntry> RecentFiltered, IReadOnlyList<SettingsChanged>? SettingsChanges = null) : IGipoMessage
 {
-    /// <summary>The checkpoints a resume may roll back to, oldest first (<see cref="RunLedger.Checkpoints"/>); null in snapshots that predate it (sld1, sld2).</summary>
+    /// <summary>The checkpoints a resume may roll back to, oldest first (<see cref="RunLedger.Checkpoints"/>); null in snapshots that predate it
+    /// (sld1, sld2).</summary>
     public IReadOnlyList<CheckpointCommitted>? Checkpoints { get; init; }
 }

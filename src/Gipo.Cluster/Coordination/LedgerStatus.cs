@@ -32,5 +32,6 @@ public sealed record LedgerStatus(
         && LastCheckpoint == other.LastCheckpoint && Checkpoints.SequenceEqual(other.Checkpoints);
 
     /// <inheritdoc />
-    public override int GetHashCode() => HashCode.Combine(LearnerStep, PolicyVersion, Groups, Drops, Cursor, TotalIssued, LastCheckpoint, Checkpoints.Count);
+    public override int GetHashCode() =>
+        HashCode.Combine(LearnerStep, PolicyVersion, Groups, Drops, Cursor, TotalIssued, LastCheckpoint, Checkpoints.Count);
 }

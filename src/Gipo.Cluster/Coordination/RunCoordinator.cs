@@ -128,7 +128,8 @@ public sealed class RunCoordinator : ReceivePersistentActor, IWithTimers
         PersistThen([lease], () =>
         {
             Watch(lease.LeaseHolder, replyTo);
-            replyTo.Tell(new WorkLease(lease.GroupId, lease.PromptIndex, lease.Seed, ledger.Settings.GroupSize, lease.PolicyVersion, lease.DeadlineUtc));
+            replyTo.Tell(new WorkLease(lease.GroupId, lease.PromptIndex, lease.Seed, ledger.Settings.GroupSize, lease.PolicyVersion,
+                                       lease.DeadlineUtc));
         });
     }
 
@@ -291,7 +292,8 @@ public sealed class RunCoordinator : ReceivePersistentActor, IWithTimers
         var returned = decision.Events.Count(e => e is GroupDropped);
         return fromStep == to && returned == 0
             ? null
-            : $"learner on {learnerNode} took over the run at step {fromStep}: rolled back to the checkpoint of step {to}, {returned} group(s) returned to the pool";
+            : $"learner on {learnerNode} took over the run at step {fromStep}: rolled back to the checkpoint of step {to}, " +
+              $"{returned} group(s) returned to the pool";
     }
 
     private void OnCheckLeases()

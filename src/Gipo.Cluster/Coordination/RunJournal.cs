@@ -20,7 +20,8 @@ namespace Gipo.Cluster.Coordination;
 /// that covers the gap, and <see cref="Events"/> are the events after it.
 /// </param>
 /// <param name="SnapshotSequenceNr">The sequence number <paramref name="Snapshot"/> was taken at; 0 without one.</param>
-public sealed record RunJournal(string RunId, IReadOnlyList<ILedgerEvent> Events, long LastSequenceNr, LedgerSnapshot? Snapshot, long SnapshotSequenceNr)
+public sealed record RunJournal(string RunId, IReadOnlyList<ILedgerEvent> Events, long LastSequenceNr, LedgerSnapshot? Snapshot,
+                                long SnapshotSequenceNr)
 {
     /// <summary>Every event since the run began is in <see cref="Events"/> (what <see cref="LedgerAudit"/> needs).</summary>
     public bool IsComplete => Snapshot is null;

@@ -46,16 +46,19 @@ public sealed class RunJournalReader
         return ReadOnlyConfig(JournalDatabase.Sqlite(databaseFile));
     }
 
-    /// <summary>The persistence configuration of a status tool on <paramref name="database"/>: no table creation, read-only where the database allows it.</summary>
+    /// <summary>The persistence configuration of a status tool on <paramref name="database"/>: no table creation, read-only where the database
+    /// allows it.</summary>
     public static Config ReadOnlyConfig(JournalDatabase database) =>
-        ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(database.ReadOnlyConfig()).WithFallback(LedgerPersistence.ForRun(database));
+        ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(database.ReadOnlyConfig())
+            .WithFallback(LedgerPersistence.ForRun(database));
 
     /// <summary>
     /// Reads run <paramref name="runId"/>'s ledger status from <paramref name="databaseFile"/> in an actor system of
     /// its own (<see cref="ReadOnlyConfig(string)"/>), terminated before returning.
     /// </summary>
     /// <exception cref="FileNotFoundException">There is no such database file.</exception>
-    public static async Task<LedgerStatus> ReadStatusAsync(string databaseFile, string runId, LedgerSettings settings, CancellationToken cancellationToken = default)
+    public static async Task<LedgerStatus> ReadStatusAsync(string databaseFile, string runId, LedgerSettings settings,
+                                                           CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var journal = await ReadAsync(databaseFile, runId, cancellationToken).ConfigureAwait(false);
@@ -104,7 +107,8 @@ public sealed class RunJournalReader
     }
 
     /// <summary>Run <paramref name="runId"/>'s coordinator events as the journal has them now.</summary>
-    /// <exception cref="InvalidOperationException">The journal holds something other than ledger events, has a gap, or lost a prefix no snapshot covers.</exception>
+    /// <exception cref="InvalidOperationException">The journal holds something other than ledger events, has a gap, or lost a prefix no snapshot
+    /// covers.</exception>
     public async Task<RunJournal> ReadAsync(string runId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);
@@ -119,7 +123,8 @@ public sealed class RunJournalReader
         foreach (var envelope in envelopes)
         {
             if (envelope.Event is not ILedgerEvent e)
-                throw new InvalidOperationException($"'{persistenceId}' sequence {envelope.SequenceNr} holds a {envelope.Event?.GetType().Name ?? "null"}, not a ledger event");
+                throw new InvalidOperationException($"'{persistenceId}' sequence {envelope.SequenceNr} holds a " +
+                                                    $"{envelope.Event?.GetType().Name ?? "null"}, not a ledger event");
             if (events.Count > 0 && envelope.SequenceNr != events[^1].SequenceNr + 1)
                 throw new InvalidOperationException($"'{persistenceId}' has a gap: sequence {envelope.SequenceNr} follows {events[^1].SequenceNr}");
             events.Add((envelope.SequenceNr, e, WrittenUtc(envelope.Timestamp)));
@@ -134,13 +139,15 @@ public sealed class RunJournalReader
         {
             if (events.Count == 0) return new RunJournal(runId, [], 0, null, 0);
             throw new InvalidOperationException(
-                $"'{persistenceId}' starts at sequence {events[0].SequenceNr}: events 1..{events[0].SequenceNr - 1} were deleted and no snapshot covers them");
+                $"'{persistenceId}' starts at sequence {events[0].SequenceNr}: events 1..{events[0].SequenceNr - 1} were deleted and no " +
+                $"snapshot covers them");
         }
         var (snapshotSequenceNr, ledgerSnapshot) = snapshot.Value;
         if (events.Count > 0 && snapshotSequenceNr < events[0].SequenceNr - 1)
         {
             throw new InvalidOperationException(
-                $"'{persistenceId}' starts at sequence {events[0].SequenceNr} but its latest snapshot is of sequence {snapshotSequenceNr}: events in between are missing");
+                $"'{persistenceId}' starts at sequence {events[0].SequenceNr} but its latest snapshot is of sequence {snapshotSequenceNr}: " +
+                $"events in between are missing");
         }
         var kept = events.Where(x => x.SequenceNr > snapshotSequenceNr).ToList();
         return new RunJournal(runId, [.. kept.Select(x => x.Event)], Math.Max(last, snapshotSequenceNr), ledgerSnapshot, snapshotSequenceNr)
@@ -156,7 +163,8 @@ public sealed class RunJournalReader
     private async Task<(long SequenceNr, LedgerSnapshot Snapshot)?> LoadLatestSnapshotAsync(string persistenceId, CancellationToken cancellationToken)
     {
         var store = Persistence.Instance.Apply(system).SnapshotStoreFor(null);
-        var reply = await store.Ask(new LoadSnapshot(persistenceId, SnapshotSelectionCriteria.Latest, long.MaxValue), SnapshotTimeout, cancellationToken)
+        var reply =
+            await store.Ask(new LoadSnapshot(persistenceId, SnapshotSelectionCriteria.Latest, long.MaxValue), SnapshotTimeout, cancellationToken)
             .ConfigureAwait(false);
         return reply switch
         {
@@ -164,7 +172,8 @@ public sealed class RunJournalReader
             LoadSnapshotResult { Snapshot: { Snapshot: LedgerSnapshot s } selected } => (selected.Metadata.SequenceNr, s),
             LoadSnapshotResult { Snapshot: { } other } => throw new InvalidOperationException(
                 $"'{persistenceId}' snapshot {other.Metadata.SequenceNr} holds a {other.Snapshot?.GetType().Name ?? "null"}, not a ledger snapshot"),
-            LoadSnapshotFailed f => throw new InvalidOperationException($"loading the snapshot of '{persistenceId}' failed: {f.Cause.Message}", f.Cause),
+            LoadSnapshotFailed f =>
+                throw new InvalidOperationException($"loading the snapshot of '{persistenceId}' failed: {f.Cause.Message}", f.Cause),
             _ => throw new InvalidOperationException($"unexpected snapshot store reply {reply?.GetType().Name ?? "null"}"),
         };
     }

@@ -148,9 +148,11 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
     /// <summary>Props on the pinned torch dispatcher.</summary>
     /// <param name="failures">Shared by every incarnation the supervisor creates from these props, so a failure that
     /// repeats at the same step ends the run; null: each incarnation starts a history of its own.</param>
-    public static Props Props(LearnerSetup setup, IActorRef coordinator, IActorRef? scheduler, IActorRef weightStore, IActorRef metrics, IActorRef host,
+    public static Props Props(LearnerSetup setup, IActorRef coordinator, IActorRef? scheduler, IActorRef weightStore, IActorRef metrics,
+                              IActorRef host,
         LearnerFailures? failures = null) =>
-        Akka.Actor.Props.Create(() => new LearnerActor(setup, coordinator, scheduler, weightStore, metrics, host, failures)).WithDispatcher(GipoDispatchers.Torch);
+        Akka.Actor.Props.Create(() => new LearnerActor(setup, coordinator, scheduler, weightStore, metrics, host, failures))
+            .WithDispatcher(GipoDispatchers.Torch);
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
@@ -191,11 +193,13 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         {
             var restored = LearnerCheckpoint.Load(CheckpointPath.Folder(RunRoot, checkpoint.Path), learner, policy, checkpoint.Sha256);
             if (learner.Step != checkpoint.LearnerStep)
-                throw new InvalidDataException($"checkpoint {checkpoint.Path} holds learner step {learner.Step}, the ledger committed it as step {checkpoint.LearnerStep}");
+                throw new InvalidDataException($"checkpoint {checkpoint.Path} holds learner step {learner.Step}, " +
+                                               $"the ledger committed it as step {checkpoint.LearnerStep}");
             Rewind(checkpoint.LearnerStep, restored.Scheduler, checkpoint.LearnerStep);
             setup.FromCheckpoint?.MarkApplied();
             if (why is not null)
-                log.Warning("rolled back to the checkpoint of step {0} ({1}) instead of the last committed one of step {2}: {3}; the steps after {0} are trained again",
+                log.Warning("rolled back to the checkpoint of step {0} ({1}) instead of the last committed one of step {2}: {3}; " +
+                            "the steps after {0} are trained again",
                     checkpoint.LearnerStep, CheckpointPath.Folder(RunRoot, checkpoint.Path), status.LastCheckpoint!.LearnerStep, why);
             else log.Info("resumed from checkpoint of step {0} ({1})", checkpoint.LearnerStep, checkpoint.Path);
         }
@@ -240,16 +244,20 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         }
         var (valid, passedOver) = CheckpointFallback.Select(candidates, ProblemOf);
         foreach (var bad in passedOver)
-            log.Warning("the checkpoint of step {0} ({1}) is not valid: {2}", bad.Checkpoint.LearnerStep, CheckpointPath.Folder(RunRoot, bad.Checkpoint.Path), bad.Reason);
+            log.Warning("the checkpoint of step {0} ({1}) is not valid: {2}", bad.Checkpoint.LearnerStep,
+                        CheckpointPath.Folder(RunRoot, bad.Checkpoint.Path), bad.Reason);
         if (valid is null)
-            throw new InvalidDataException($"no committed checkpoint of the run is valid: {string.Join("; ", passedOver.Select(b => $"step {b.Checkpoint.LearnerStep}: {b.Reason}"))}");
+            throw new InvalidDataException($"no committed checkpoint of the run is valid: " +
+                                           $"{string.Join("; ", passedOver.Select(b => $"step {b.Checkpoint.LearnerStep}: {b.Reason}"))}");
         if (valid != last)
-            why = $"the newer checkpoint{(passedOver.Count > 1 ? "s" : "")} of step {string.Join(", ", passedOver.Select(b => b.Checkpoint.LearnerStep))} " +
+            why = $"the newer checkpoint{(passedOver.Count > 1 ? "s" : "")} of step " +
+                  $"{string.Join(", ", passedOver.Select(b => b.Checkpoint.LearnerStep))} " +
                   $"{(passedOver.Count > 1 ? "are" : "is")} not valid ({string.Join("; ", passedOver.Select(b => b.Reason))})";
         return valid;
     }
 
-    /// <summary>What is wrong with committed checkpoint <paramref name="c"/> on disk (missing, a hash or size mismatch, another step), or null.</summary>
+    /// <summary>What is wrong with committed checkpoint <paramref name="c"/> on disk (missing, a hash or size mismatch, another step), or
+    /// null.</summary>
     private string? ProblemOf(CheckpointCommitted c)
     {
         try
@@ -273,7 +281,8 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
             // The scheduler numbers updates by the learner's step count before the update (0-based), so the state after
             // k learner steps is the one after scheduler step k − 1 (a fresh state counts as step 0).
             var schedulerStep = Math.Max(0, step - 1);
-            var reply = scheduler.Ask<object>(new RestoreScheduler(schedulerStep, EntropySchedulerJson.Serialize(schedulerState)), AskTimeout).GetAwaiter().GetResult();
+            var reply = scheduler.Ask<object>(new RestoreScheduler(schedulerStep, EntropySchedulerJson.Serialize(schedulerState)), AskTimeout)
+                .GetAwaiter().GetResult();
             if (reply is not EntropySchedulerStatus)
                 throw new InvalidOperationException($"the entropy scheduler refused to restore step {step}: {reply}");
         }
@@ -344,7 +353,8 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
             var status = AskLedger(GetStatus.Instance).Ledger;
             if (!checkpoint)
                 return status.LastCheckpoint is { } committed
-                    ? new LearnerHandedOver(committed.LearnerStep, committed.PolicyVersion, CheckpointPath.Folder(RunRoot, committed.Path), false, null)
+                    ? new LearnerHandedOver(committed.LearnerStep, committed.PolicyVersion, CheckpointPath.Folder(RunRoot, committed.Path),
+                                            false, null)
                     : new LearnerHandedOver(0, 0, null, false, null);
             // Nothing trained yet: the standby starts from the base model, as this learner would.
             if (l.Step == 0 && status.LastCheckpoint is null) return new LearnerHandedOver(0, 0, null, false, null);
@@ -374,7 +384,8 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
     {
         var changes = batch.SettingsChanges ?? [];
         var now = changes.Where(c => c.EffectiveStep == batch.LearnerStep).SelectMany(c => c.Changes).ToList();
-        settingsChangedNow = now.Count == 0 ? null : new JsonObject(now.Select(c => KeyValuePair.Create(c.Key, (JsonNode?)JsonValue.Create(c.Value))));
+        settingsChangedNow = now.Count == 0 ? null
+            : new JsonObject(now.Select(c => KeyValuePair.Create(c.Key, (JsonNode?)JsonValue.Create(c.Value))));
         if (changes.Count == changesApplied) return;
         var settings = setup.Settings ?? throw new InvalidOperationException("the learner has no run settings to apply live settings changes to");
         var inForce = SettingsInForce.At(settings, changes, batch.LearnerStep);
@@ -403,7 +414,8 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         {
             (manifest, sha) = LearnerCheckpoint.Save(folder, l, policy!, tokenizerJson, schedulerState, new Dictionary<string, string>
             {
-                ["run.json"] = JsonSerializer.Serialize(new { run_id = setup.RunId, step = l.Step, policy_version = l.PolicyVersion, seed = setup.Seed }),
+                ["run.json"] =
+                    JsonSerializer.Serialize(new { run_id = setup.RunId, step = l.Step, policy_version = l.PolicyVersion, seed = setup.Seed }),
             }, companions);
         }
         catch (Exception e) when (DiskSpace.IsFull(e))
@@ -420,11 +432,13 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         var saved = Path.GetDirectoryName(manifest)!;
         // Only after the commit: the journal now names the new folder as current, the one a resume or rollback loads.
         var deleted = CheckpointRetention.Apply(setup.CheckpointRoot, setup.KeepCheckpoints, saved);
-        if (deleted.Count > 0) log.Info("retention (keep {0}): deleted {1}", setup.KeepCheckpoints, string.Join(", ", deleted.Select(Path.GetFileName)));
+        if (deleted.Count > 0) log.Info("retention (keep {0}): deleted {1}", setup.KeepCheckpoints,
+                                        string.Join(", ", deleted.Select(Path.GetFileName)));
         return saved;
     }
 
-    /// <summary>A full disk during a checkpoint: where, how much the checkpoint needs (the last one's size, else the weights and Adam's two moments), how much is free.</summary>
+    /// <summary>A full disk during a checkpoint: where, how much the checkpoint needs (the last one's size, else the weights and Adam's two
+    /// moments), how much is free.</summary>
     private DiskFullException DiskFull(string folder, Exception e)
     {
         var previous = Directory.Exists(setup.CheckpointRoot)
@@ -454,7 +468,8 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
         {
             RolloutRecords.Step(l.Step, batch.PolicyVersion, groups, dropped, m, paramsSha256, TorchSharp.torch.get_num_threads(), l.Seed),
         };
-        lines.AddRange(RolloutRecords.Groups(l.Step, groups, [.. groups.Select(g => promptIndex.GetValueOrDefault(g.GroupId, -1))], lastTrace, dropped,
+        lines.AddRange(RolloutRecords.Groups(l.Step, groups, [.. groups.Select(g => promptIndex.GetValueOrDefault(g.GroupId, -1))],
+                                             lastTrace, dropped,
             ids => tokenizer!.Decode(ids, skipSpecial: false)));
         rollouts.Append(rolloutInterval, l.Step, lines);
     }
@@ -463,7 +478,8 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers
     {
         policy!.eval();
         var sampling = new SamplingOptions(1.0, MaxNewTokens: setup.Algorithm.MaxNewTokens);
-        var outcomes = new TaskEvaluator(policy, tokenizer!, setup.Task).Run(setup.EvalProblems, setup.EvalSamples, sampling, (ulong)(setup.EvalSamplingSeed ?? setup.Seed));
+        var outcomes = new TaskEvaluator(policy, tokenizer!, setup.Task)
+            .Run(setup.EvalProblems, setup.EvalSamples, sampling, (ulong)(setup.EvalSamplingSeed ?? setup.Seed));
         var passAt1 = TaskEvaluator.PassAt1(outcomes);
         latestEval = (learner!.Step, passAt1);
         if (setup.SamplesDirectory is not null && setup.EvalLogSamples > 0)

@@ -41,7 +41,8 @@ public sealed record LearnerSetup(
     /// </summary>
     public Func<string?>? Fence { get; init; }
 
-    /// <summary>Seed of the held-out evaluations' sampling (<see cref="Gipo.Cluster.Configuration.RunSettings.EvalSamplingSeed"/>); null = <see cref="Seed"/>.</summary>
+    /// <summary>Seed of the held-out evaluations' sampling (<see cref="Gipo.Cluster.Configuration.RunSettings.EvalSamplingSeed"/>); null =
+    /// <see cref="Seed"/>.</summary>
     public int? EvalSamplingSeed { get; init; }
 
     /// <summary>Checkpoint folders kept after each commit (<see cref="CheckpointRetention"/>); 0 = all.</summary>

@@ -52,11 +52,13 @@ public static class RolloutAudit
             if (!recorded.TryGetValue(c.GroupId, out var steps))
                 problems.Add($"rollout log: group {c.GroupId}, consumed at step {c.LearnerStep}, is missing");
             else if (!steps.Contains(c.LearnerStep))
-                problems.Add($"rollout log: group {c.GroupId} was consumed at step {c.LearnerStep} but is recorded at step {string.Join(", ", steps)}");
+                problems.Add($"rollout log: group {c.GroupId} was consumed at step {c.LearnerStep} but is recorded at step " +
+                             $"{string.Join(", ", steps)}");
         }
         var consumed = live.Select(c => c.GroupId).ToHashSet();
         foreach (var id in recorded.Keys.Where(id => !consumed.Contains(id)).Order())
-            problems.Add($"rollout log: group {id} is recorded as trained at step {string.Join(", ", recorded[id])}, which the journal has no consumption of");
+            problems.Add($"rollout log: group {id} is recorded as trained at step {string.Join(", ", recorded[id])}, " +
+                         $"which the journal has no consumption of");
         return new RolloutAuditReport(checkedGroups, Math.Max(0, last - keptFrom + 1), keptFrom, pending, dropped, problems);
     }
 }

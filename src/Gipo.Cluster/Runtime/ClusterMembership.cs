@@ -33,7 +33,8 @@ public sealed record ClusterMembership(
         NodeRoles.Parse(string.Join(',', Roles));
         if (string.IsNullOrWhiteSpace(Hostname)) throw new ArgumentException("the node's hostname is empty");
         if (Hostname is "0.0.0.0" or "::" && string.IsNullOrWhiteSpace(PublicHostname))
-            throw new ArgumentException($"the node binds {Hostname}: set --public-hostname (GIPO_PUBLIC_HOSTNAME) to the address other nodes reach it at");
+            throw new ArgumentException($"the node binds {Hostname}: set --public-hostname " +
+                                        $"(GIPO_PUBLIC_HOSTNAME) to the address other nodes reach it at");
         if (Port is < 0 or > 65535) throw new ArgumentException($"port {Port} is outside 0..65535");
         if (string.IsNullOrWhiteSpace(ClusterName) || !ClusterName.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
             throw new ArgumentException($"cluster name '{ClusterName}' must be letters, digits, '-' or '_'");

@@ -52,7 +52,8 @@ public sealed class ManagementEndpoint : IAsyncDisposable
         {
             listener.Close();
             throw new InvalidOperationException(
-                $"The management endpoint could not listen on {string.Join(", ", Prefixes(o))} (--management-port / GIPO_MANAGEMENT_PORT): {e.Message}", e);
+                $"The management endpoint could not listen on {string.Join(", ", Prefixes(o))} " +
+                $"(--management-port / GIPO_MANAGEMENT_PORT): {e.Message}", e);
         }
         var endpoint = new ManagementEndpoint(system, listener, new Uri($"http://{UriHost(o.Hostname)}:{o.Port}/"));
         // Probes keep answering during coordinated shutdown (the node is leaving, not dead); stop with the system.

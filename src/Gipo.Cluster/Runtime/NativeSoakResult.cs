@@ -17,5 +17,6 @@ public sealed record NativeSoakResult(
 {
     /// <summary>The final line: every number, key=value.</summary>
     public string Line() => FormattableString.Invariant(
-        $"soak: minutes={Minutes:F1} runs={Runs} failed_runs={FailedRuns} steps={Steps} samples={SamplesGenerated} gcs_forced={GcsForced} gen0={Gen0Collections} native_errors={NativeErrors} scalar_errors={ScalarErrors}");
+        $"soak: minutes={Minutes:F1} runs={Runs} failed_runs={FailedRuns} steps={Steps} samples={SamplesGenerated} gcs_forced={GcsForced} " +
+        $"gen0={Gen0Collections} native_errors={NativeErrors} scalar_errors={ScalarErrors}");
 }

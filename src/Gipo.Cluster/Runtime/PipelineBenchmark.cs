@@ -37,14 +37,17 @@ public static class PipelineBenchmark
 
     // Learner requests sent with Ask: each has one reply that completes a promise instead of entering a mailbox.
     private static readonly HashSet<Type> AskRequests =
-        [typeof(StepCompleted), typeof(CommitCheckpoint), typeof(GetStatus), typeof(RollbackToCheckpoint), typeof(UpdateEntropy), typeof(GetSchedulerState),
+        [typeof(StepCompleted), typeof(CommitCheckpoint), typeof(GetStatus), typeof(RollbackToCheckpoint), typeof(UpdateEntropy),
+         typeof(GetSchedulerState),
          typeof(RestoreScheduler), typeof(RewindMetrics), typeof(FlushMetrics)];
 
     /// <summary>Keys the bench sets itself (options of the command), refused in <c>--set</c>.</summary>
-    private static readonly string[] OwnKeys = ["algorithm.off-policy.max-staleness", "run.steps", "run.samplers", "run.base-checkpoint", "run.checkpoint-every"];
+    private static readonly string[] OwnKeys =
+        ["algorithm.off-policy.max-staleness", "run.steps", "run.samplers", "run.base-checkpoint", "run.checkpoint-every"];
 
     /// <summary>Runs the benchmark; <paramref name="log"/> gets progress lines.</summary>
-    public static async Task<PipelineBenchmarkResult> RunAsync(PipelineBenchmarkOptions o, Action<string>? log = null, CancellationToken cancel = default)
+    public static async Task<PipelineBenchmarkResult> RunAsync(PipelineBenchmarkOptions o, Action<string>? log = null,
+                                                               CancellationToken cancel = default)
     {
         if (o.Steps < 3) throw new ArgumentException($"--steps must be >= 3 (got {o.Steps}): the window runs from step 1's line to step N - 1's");
         var overrides = o.Overrides ?? [];
@@ -97,7 +100,8 @@ public static class PipelineBenchmark
 
     private sealed record StepLine(long Timestamp, JsonObject Line, TimeSpan OwnCpu, long? MachineBusyTicks);
 
-    private static async Task<PipelineRunResult> RunOneAsync(PipelineBenchmarkOptions o, int eta, MailboxHopCost hop, Action<string>? log, CancellationToken cancel)
+    private static async Task<PipelineRunResult> RunOneAsync(PipelineBenchmarkOptions o, int eta, MailboxHopCost hop, Action<string>? log,
+                                                             CancellationToken cancel)
     {
         var settings = Settings(o, eta);
         var algorithm = AlgorithmSettingsReader.Read(settings);
@@ -105,7 +109,8 @@ public static class PipelineBenchmark
         folder.WriteConfig(settings);
         var lines = new Dictionary<long, StepLine>();
         var load = LoadAverage();
-        log?.Invoke($"η = {eta}: {o.Steps} steps, {algorithm.GroupsPerStep}×{algorithm.GroupSize} per step, {o.Samplers} sampler(s), load average {load:F2}, in {folder.Root}");
+        log?.Invoke($"η = {eta}: {o.Steps} steps, {algorithm.GroupsPerStep}×{algorithm.GroupSize} per step, {o.Samplers} sampler(s), " +
+                    $"load average {load:F2}, in {folder.Root}");
         var clock = Stopwatch.StartNew();
         RunOutcome outcome;
         List<TappedMessage> tapped;
@@ -129,7 +134,8 @@ public static class PipelineBenchmark
         if (!outcome.Finished) throw new InvalidOperationException($"the η = {eta} run failed: {outcome.Error}");
 
         var n = o.Steps;
-        StepLine Line(long step) => lines.TryGetValue(step, out var l) ? l : throw new InvalidDataException($"the η = {eta} run logged no line for step {step}");
+        StepLine Line(long step) => lines.TryGetValue(step, out var l) ? l
+            : throw new InvalidDataException($"the η = {eta} run logged no line for step {step}");
         var (first, last) = (Line(1), Line(n - 1));
         var inWindow = Enumerable.Range(2, n - 2).Select(s => Line(s).Line).ToList();
         double Sum(string key) => inWindow.Sum(l => Number(l, key) ?? 0);
@@ -144,7 +150,8 @@ public static class PipelineBenchmark
             eta, n, n - 2, window, total, Delta("samples_total"), Delta("groups_consumed") * algorithm.GroupSize, Delta("samples_generated"),
             Delta("tokens_generated"), wait, compute, Math.Max(0, stepSeconds - wait - compute),
             inWindow.Average(l => Number(l, "staleness_mean") ?? 0), inWindow.Max(l => Number(l, "staleness_max") ?? 0),
-            outcome.EvalPassAt1, load, OtherCpu(first, last, window), (last.OwnCpu - first.OwnCpu).TotalSeconds / (window * Environment.ProcessorCount),
+            outcome.EvalPassAt1, load, OtherCpu(first, last, window),
+            (last.OwnCpu - first.OwnCpu).TotalSeconds / (window * Environment.ProcessorCount),
             messaging, folder.Root);
     }
 
@@ -159,7 +166,8 @@ public static class PipelineBenchmark
     {
         var enqueues = tapped.ToList();
         var byType = enqueues.GroupBy(m => m.Type).ToList();
-        var distinct = enqueues.Where(m => m.Message is not null).Select(m => m.Message!).Distinct(ReferenceEqualityComparer.Instance).Cast<IGipoMessage>().ToList();
+        var distinct = enqueues.Where(m => m.Message is not null).Select(m => m.Message!).Distinct(ReferenceEqualityComparer.Instance)
+            .Cast<IGipoMessage>().ToList();
         var codec = TimeCodec(distinct);
         var askReplies = distinct.Count(m => AskRequests.Contains(m.GetType()));
         var small = codec.Values.Where(c => c.Bytes < 4096).Select(c => c.Seconds).Order().ToList();
@@ -182,7 +190,8 @@ public static class PipelineBenchmark
 
         var persisted = calls.ToList();
         return new MessagingReport(
-            enqueues.Count, enqueues.LongCount(m => m.Message is not null), distinct.Count, askReplies, (enqueues.Count + askReplies) * hop.PerHopSeconds,
+            enqueues.Count, enqueues.LongCount(m => m.Message is not null), distinct.Count, askReplies,
+            (enqueues.Count + askReplies) * hop.PerHopSeconds,
             codec.Values.Sum(c => (long)c.Bytes), codec.Values.Sum(c => c.Seconds) + replySeconds,
             persisted.Count, persisted.Sum(c => (long)c.Bytes), persisted.Sum(c => c.Seconds), types);
     }

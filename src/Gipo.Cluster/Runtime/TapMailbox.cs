@@ -8,7 +8,8 @@ using Gipo.Cluster.Serialization;
 
 namespace Gipo.Cluster.Runtime;
 
-/// <summary>An unbounded deque mailbox (what stashing actors need, and a superset of the default) that reports to the active <see cref="MessageTap"/>.</summary>
+/// <summary>An unbounded deque mailbox (what stashing actors need, and a superset of the default) that reports to the active
+/// <see cref="MessageTap"/>.</summary>
 public sealed class TapMailbox(Akka.Actor.Settings settings, Config config) : MailboxType(settings, config), IProducesMessageQueue<TapMessageQueue>
 {
     /// <inheritdoc />

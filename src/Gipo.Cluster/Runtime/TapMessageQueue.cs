@@ -9,7 +9,8 @@ using Gipo.Cluster.Serialization;
 namespace Gipo.Cluster.Runtime;
 
 /// <summary>The queue of a <see cref="TapMailbox"/>: Akka's unbounded deque plus one record per enqueued message.</summary>
-public sealed class TapMessageQueue() : DequeWrapperMessageQueue(new UnboundedMessageQueue()), IMessageQueue, IUnboundedDequeBasedMessageQueueSemantics
+public sealed class TapMessageQueue()
+    : DequeWrapperMessageQueue(new UnboundedMessageQueue()), IMessageQueue, IUnboundedDequeBasedMessageQueueSemantics
 {
     /// <inheritdoc />
     void IMessageQueue.Enqueue(IActorRef receiver, Envelope envelope)

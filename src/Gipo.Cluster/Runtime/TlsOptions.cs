@@ -49,5 +49,6 @@ public sealed record TlsOptions(string CertificatePath, string? Password = null,
 
     /// <summary>The record without the password, so that logging the options does not leak it.</summary>
     public override string ToString() =>
-        $"TlsOptions {{ CertificatePath = {CertificatePath}, Password = {(Password is null ? "(none)" : "***")}, CaCertificatePath = {CaCertificatePath ?? "(none)"} }}";
+        $"TlsOptions {{ CertificatePath = {CertificatePath}, Password = {(Password is null ? "(none)" : "***")}, " +
+        $"CaCertificatePath = {CaCertificatePath ?? "(none)"} }}";
 }

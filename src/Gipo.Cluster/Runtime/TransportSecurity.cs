@@ -145,7 +145,8 @@ public static class TransportSecurity
         }
         catch (CryptographicException e)
         {
-            throw new TlsConfigurationException($"TLS CA certificate '{path}' could not be loaded (expected one PEM or DER certificate): {e.Message}", e);
+            throw new TlsConfigurationException($"TLS CA certificate '{path}' could not be loaded " +
+                                                $"(expected one PEM or DER certificate): {e.Message}", e);
         }
     }
 
@@ -201,7 +202,8 @@ public static class TransportSecurity
             problem = "";
             return true;
         }
-        problem = string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Where(s => s.Length > 0).DefaultIfEmpty("chain does not lead to the cluster CA"));
+        problem = string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Where(s => s.Length > 0)
+            .DefaultIfEmpty("chain does not lead to the cluster CA"));
         return false;
     }
 }

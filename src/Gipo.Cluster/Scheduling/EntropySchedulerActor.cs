@@ -54,7 +54,8 @@ public sealed class EntropySchedulerActor : ReceivePersistentActor
         Command<RestoreScheduler>(OnRestore);
         Command<GetSchedulerState>(_ => Sender.Tell(new EntropySchedulerStatus(this.runId, scheduler.State, configHash)));
         Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
-        Command<SaveSnapshotFailure>(f => log.Warning(f.Cause, "entropy-scheduler snapshot at {0} failed; recovery replays more events", f.Metadata.SequenceNr));
+        Command<SaveSnapshotFailure>(f =>
+            log.Warning(f.Cause, "entropy-scheduler snapshot at {0} failed; recovery replays more events", f.Metadata.SequenceNr));
         Command<DeleteSnapshotsSuccess>(_ => { });
         Command<DeleteSnapshotsFailure>(f => log.Warning(f.Cause, "deleting old entropy-scheduler snapshots failed"));
     }
@@ -85,13 +86,15 @@ public sealed class EntropySchedulerActor : ReceivePersistentActor
         if (snapshot.ConfigHash != configHash)
         {
             throw new InvalidOperationException(
-                $"entropy scheduler of run '{runId}': the snapshot was taken under config hash {snapshot.ConfigHash}, this incarnation has config hash {configHash}; the scheduler config changed since the run started");
+                $"entropy scheduler of run '{runId}': the snapshot was taken under config hash {snapshot.ConfigHash}, " +
+                $"this incarnation has config hash {configHash}; the scheduler config changed since the run started");
         }
         var state = EntropySchedulerJson.Deserialize(snapshot.StateJson);
         if (state.NumBuckets != numBuckets)
         {
             throw new InvalidOperationException(
-                $"entropy scheduler of run '{runId}' (config hash {configHash}): the snapshot has K_B = {state.NumBuckets}, this incarnation K_B = {numBuckets}");
+                $"entropy scheduler of run '{runId}' (config hash {configHash}): the snapshot has K_B = {state.NumBuckets}, " +
+                $"this incarnation K_B = {numBuckets}");
         }
         scheduler = EntropyScheduler.FromState(state);
         last = snapshot.Last;
@@ -108,12 +111,14 @@ public sealed class EntropySchedulerActor : ReceivePersistentActor
         catch (ArgumentException ex)
         {
             throw new InvalidOperationException(
-                $"entropy scheduler of run '{runId}' (config hash {configHash}, K_B = {numBuckets}): journaled step {e.Stats.LearnerStep} no longer applies: {ex.Message}", ex);
+                $"entropy scheduler of run '{runId}' (config hash {configHash}, K_B = {numBuckets}): " +
+                $"journaled step {e.Stats.LearnerStep} no longer applies: {ex.Message}", ex);
         }
         if (!SameCoefficients(recomputed, e.Coefficients))
         {
             throw new InvalidOperationException(
-                $"entropy scheduler of run '{runId}': replaying step {e.Stats.LearnerStep} under config hash {configHash} gives other coefficients than the journaled ones; the scheduler config (or its code) changed since they were journaled");
+                $"entropy scheduler of run '{runId}': replaying step {e.Stats.LearnerStep} under config hash {configHash} gives other coefficients " +
+                $"than the journaled ones; the scheduler config (or its code) changed since they were journaled");
         }
         last = e;
         eventsSinceSnapshot++;
@@ -124,12 +129,14 @@ public sealed class EntropySchedulerActor : ReceivePersistentActor
         if (e.ConfigHash != configHash)
         {
             throw new InvalidOperationException(
-                $"entropy scheduler of run '{runId}': the restore to learner step {e.LearnerStep} was journaled under config hash {e.ConfigHash}, this incarnation has config hash {configHash}; the scheduler config changed since the run started");
+                $"entropy scheduler of run '{runId}': the restore to learner step {e.LearnerStep} was journaled under config hash {e.ConfigHash}, " +
+                $"this incarnation has config hash {configHash}; the scheduler config changed since the run started");
         }
         if (RestoredState(e.LearnerStep, e.StateJson, out var state) is { } problem)
         {
             throw new InvalidOperationException(
-                $"entropy scheduler of run '{runId}' (config hash {configHash}, K_B = {numBuckets}): the journaled restore no longer applies: {problem}");
+                $"entropy scheduler of run '{runId}' (config hash {configHash}, K_B = {numBuckets}): " +
+                $"the journaled restore no longer applies: {problem}");
         }
         scheduler = EntropyScheduler.FromState(state!);
         last = null;
@@ -145,7 +152,8 @@ public sealed class EntropySchedulerActor : ReceivePersistentActor
         catch (Exception ex) when (ex is ArgumentException or System.Text.Json.JsonException)
         {
             throw new InvalidOperationException(
-                $"entropy scheduler of run '{runId}' (config hash {configHash}): the live change journaled for learner step {e.LearnerStep} no longer applies: {ex.Message}", ex);
+                $"entropy scheduler of run '{runId}' (config hash {configHash}): the live change journaled for learner step {e.LearnerStep} no " +
+                $"longer applies: {ex.Message}", ex);
         }
         eventsSinceSnapshot++;
     }
@@ -162,7 +170,8 @@ public sealed class EntropySchedulerActor : ReceivePersistentActor
         }
         if (last is not null && m.LearnerStep > last.Stats.LearnerStep)
         {
-            log.Warning("restoring learner step {0}, after the last journaled step {1}: the checkpoint's state wins", m.LearnerStep, last.Stats.LearnerStep);
+            log.Warning("restoring learner step {0}, after the last journaled step {1}: the checkpoint's state wins", m.LearnerStep,
+                        last.Stats.LearnerStep);
         }
         Persist(new EntropySchedulerRestored(m.LearnerStep, m.StateJson, configHash), e =>
         {
@@ -199,7 +208,8 @@ public sealed class EntropySchedulerActor : ReceivePersistentActor
         }
         // A live change (gipo set) may have changed the targets, u, η_λ or λ_max since the start; nothing else may differ.
         if (!parsed.Config.SameStructure(baseConfig))
-            return $"the state's config hash is {EntropySchedulerJson.ConfigHash(parsed)}, this scheduler's config hash is {configHash}: the checkpoint was taken under another scheduler config";
+            return $"the state's config hash is {EntropySchedulerJson.ConfigHash(parsed)}, this scheduler's config hash is {configHash}: " +
+                   $"the checkpoint was taken under another scheduler config";
         if (parsed.NumBuckets != numBuckets)
             return $"the state has K_B = {parsed.NumBuckets}, this scheduler K_B = {numBuckets}";
         var stateStep = parsed.LearnerStep < 0 ? 0 : parsed.LearnerStep;
@@ -224,7 +234,8 @@ public sealed class EntropySchedulerActor : ReceivePersistentActor
             {
                 // The learner lost the reply and asks again: the journaled coefficients are the step's truth.
                 if (!SameStats(stats, last.Stats))
-                    log.Warning("learner step {0} retried with other statistics than the journaled ones; answering the journaled coefficients", stats.LearnerStep);
+                    log.Warning("learner step {0} retried with other statistics than the journaled ones; answering the journaled coefficients",
+                                stats.LearnerStep);
                 replyTo.Tell(new EntropyCoefficientsReply(last.Coefficients, Retry: true));
             }
             else

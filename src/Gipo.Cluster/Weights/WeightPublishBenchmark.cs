@@ -18,7 +18,8 @@ namespace Gipo.Cluster.Weights;
 /// </summary>
 public static class WeightPublishBenchmark
 {
-    /// <summary>The HOCON of a benchmark node: cluster on loopback, port 0, the Gipo serializer, default failure detector, <paramref name="transfer"/> with a frame that fits it.</summary>
+    /// <summary>The HOCON of a benchmark node: cluster on loopback, port 0, the Gipo serializer, default failure detector,
+    /// <paramref name="transfer"/> with a frame that fits it.</summary>
     public static Config NodeConfig(WeightTransferSettings transfer)
     {
         var frame = Math.Max(1 << 20, 4L * transfer.ChunkBytes);
@@ -55,7 +56,8 @@ public static class WeightPublishBenchmark
     }
 
     /// <summary>Runs every node count against every blob; <paramref name="log"/> gets one line per repetition.</summary>
-    public static async Task<IReadOnlyList<WeightPublishRow>> RunAsync(WeightBenchmarkOptions options, Action<string> log, CancellationToken cancel = default)
+    public static async Task<IReadOnlyList<WeightPublishRow>> RunAsync(WeightBenchmarkOptions options, Action<string> log,
+                                                                       CancellationToken cancel = default)
     {
         var rows = new List<WeightPublishRow>();
         foreach (var n in options.SamplerNodes)
@@ -118,7 +120,8 @@ public static class WeightPublishBenchmark
                 var deadline = Stopwatch.StartNew();
                 while (seed.State.Members.Count(m => m.Status == MemberStatus.Up) < samplerNodes + 1)
                 {
-                    if (deadline.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException($"the cluster of {samplerNodes + 1} nodes did not come up in 60 s");
+                    if (deadline.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException($"the cluster of {samplerNodes + 1} nodes did " +
+                                                                                                $"not come up in 60 s");
                     await Task.Delay(50, cancel);
                 }
                 var storePath = new RootActorPath(seed.SelfAddress) / "user" / "weight-store";
@@ -201,7 +204,8 @@ public static class WeightPublishBenchmark
         }
 
         protected override void PreStart() =>
-            Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.UnreachableMember));
+            Akka.Cluster.Cluster.Get(Context.System)
+                .Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.UnreachableMember));
 
         protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
     }

@@ -35,7 +35,8 @@ namespace Gipo.Cluster.Weights;
 /// </param>
 /// <param name="ChunkTimeout">A fetcher that got no chunk for this long re-requests the ones in flight (<c>chunk-timeout</c>).</param>
 /// <param name="MaxRetries">Timeouts in a row after which a transfer is abandoned until the next announcement (<c>max-retries</c>).</param>
-/// <param name="HashAttempts">Transfers of one version whose hash did not match before the fetcher gives that version up (<c>hash-attempts</c>).</param>
+/// <param name="HashAttempts">Transfers of one version whose hash did not match before the fetcher gives that version up
+/// (<c>hash-attempts</c>).</param>
 /// <param name="ResubscribeInterval">How often a fetcher whose store died re-sends its subscription (<c>resubscribe-interval</c>).</param>
 /// <param name="SupersedeBelow">
 /// A newer announcement replaces the transfer in progress while less than this fraction of it has arrived (or
@@ -149,7 +150,8 @@ public sealed record WeightTransferSettings(
         var threshold = GC.GetConfigurationVariables().TryGetValue("LOHThreshold", out var v) ? Convert.ToInt64(v) : 85_000;
         return (long)ChunkBytes + EnvelopeBytes < threshold
             ? null
-            : $"weight chunks of {ChunkBytes} bytes are large objects here (GC large-object threshold {threshold} bytes): every copy on the remoting " +
+            : $"weight chunks of {ChunkBytes} bytes are large objects here (GC large-object threshold {threshold} bytes): " +
+              $"every copy on the remoting " +
               "path goes to the large-object heap and transfers run several times slower. Set System.GC.LOHThreshold above chunk-size + 16KiB " +
               "(gipo's runtimeconfig sets 2 MiB) or lower 'gipo.weights.chunk-size' to 64KiB.";
     }
