@@ -68,7 +68,8 @@ internal static class LeaveScenarios
         var exited = process.WaitForExit(timeout);
         var seconds = exited ? Math.Round(clock.Elapsed.TotalSeconds, 1) : double.NaN;
         int? code = exited ? process.ExitCode : null;
-        log($"{run.Seconds,6:F1} s  {name} {(exited ? $"exited {code} {seconds} s after the signal" : $"still running {timeout.TotalSeconds:F0} s after the signal")}");
+        log($"{run.Seconds,6:F1} s  {name} " +
+            $"{(exited ? $"exited {code} {seconds} s after the signal" : $"still running {timeout.TotalSeconds:F0} s after the signal")}");
         if (exited) process.WaitForExit(); // the log's last lines are written by the output readers
         return new SignalledNode(name, step, code, seconds, ReadLog(run.Nodes[name].Log));
     }

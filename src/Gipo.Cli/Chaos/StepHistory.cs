@@ -10,7 +10,8 @@ namespace Gipo.Cli.Chaos;
 /// rollback past it: work lost.
 /// </summary>
 /// <param name="CompletedTwice">Learner steps with more than one <see cref="LearnerStepCompleted"/> event.</param>
-/// <param name="Rollbacks">Each <see cref="RolledBackToCheckpoint"/>: the step the ledger had reached, and the checkpoint's step it went back to.</param>
+/// <param name="Rollbacks">Each <see cref="RolledBackToCheckpoint"/>: the step the ledger had reached, and the checkpoint's step it went back
+/// to.</param>
 /// <param name="Checkpoints">The learner step of every <see cref="CheckpointCommitted"/>, in journal order.</param>
 internal sealed record StepHistory(IReadOnlyList<long> CompletedTwice, IReadOnlyList<(long From, long To)> Rollbacks, IReadOnlyList<long> Checkpoints)
 {

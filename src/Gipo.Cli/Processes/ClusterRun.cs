@@ -27,7 +27,8 @@ internal sealed class ClusterRun : IDisposable
     /// A run named <paramref name="runId"/> whose seed nodes will be <paramref name="seedNodes"/> (started first); with
     /// <paramref name="network"/> each node runs in its own network namespace of it (the caller disposes it).
     /// </summary>
-    public ClusterRun(ClusterRunSettings settings, string runId, IReadOnlyList<string> seedNodes, Action<string>? log = null, NodeNetwork? network = null)
+    public ClusterRun(ClusterRunSettings settings, string runId, IReadOnlyList<string> seedNodes, Action<string>? log = null,
+                      NodeNetwork? network = null)
     {
         this.settings = settings;
         this.network = network;
@@ -38,12 +39,15 @@ internal sealed class ClusterRun : IDisposable
         seeds = seedNodes.Select(n => $"{network?.Host(n) ?? "127.0.0.1"}:{ports[n]}").ToList();
         var clusterConfig = Path.Combine(settings.WorkDir, "cluster.conf");
         File.WriteAllText(clusterConfig, File.ReadAllText(settings.ClusterConfigFile) +
-            $"\n# chaos run: faster downing of killed nodes\nakka.cluster.split-brain-resolver.stable-after = {settings.StableAfter.TotalSeconds}s\n" +
+            $"\n# chaos run: faster downing of killed nodes\nakka.cluster.split-brain-resolver.stable-after = " +
+            $"{settings.StableAfter.TotalSeconds}s\n" +
             (settings.ClusterOverrides.Length > 0 ? $"# this scenario\n{settings.ClusterOverrides}\n" : ""));
         List<string> args =
         [
-            "--run-id", runId, "--runs-dir", Runs, "--config", settings.Preset, "--base", settings.BaseCheckpoint, "--postgres", network?.NodePostgres ?? settings.Postgres,
-            "--cluster-config", clusterConfig, "--set", $"run.steps={settings.Steps}", "--set", $"algorithm.batch.groups-per-step={settings.GroupsPerStep}",
+            "--run-id", runId, "--runs-dir", Runs, "--config", settings.Preset, "--base", settings.BaseCheckpoint, "--postgres",
+            network?.NodePostgres ?? settings.Postgres,
+            "--cluster-config", clusterConfig, "--set", $"run.steps={settings.Steps}", "--set",
+            $"algorithm.batch.groups-per-step={settings.GroupsPerStep}",
         ];
         foreach (var s in settings.Sets) args.AddRange(["--set", s]);
         foreach (var s in seeds) args.AddRange(["--seed", s]);
@@ -153,7 +157,8 @@ internal sealed class ClusterRun : IDisposable
                 if (!node.Process.WaitForExit(TimeSpan.FromSeconds(60))) Nodes.Kill(name);
                 break;
             case "partition":
-                if (network is null) throw new InvalidOperationException("a partition needs the nodes in network namespaces (a ClusterRun with a NodeNetwork)");
+                if (network is null) throw new InvalidOperationException("a partition needs the nodes in network namespaces " +
+                                                                         "(a ClusterRun with a NodeNetwork)");
                 network.Partition([name], [.. Nodes.All.Where(n => n.Name != name && !n.HasExited).Select(n => n.Name)]);
                 try { Thread.Sleep(frozenFor); }
                 finally { network.Heal(); }
@@ -166,7 +171,8 @@ internal sealed class ClusterRun : IDisposable
         var record = new KillRecord(kills.Count + 1, name, node.Roles, Math.Round(at, 1), step, held, audit, how);
         kills.Add(record);
         log($"{at,6:F1} s  {how} {name} ({node.Roles}) after step {step}{(held ? ", holding leases" : "")}" +
-            $"{(how == "SIGKILL" ? "" : $", exit {(node.HasExited ? node.Process.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture) : "none")}")}; journal: {audit}");
+            $"{(how == "SIGKILL" ? "" : $", exit {(node.HasExited
+                ? node.Process.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture) : "none")}")}; journal: {audit}");
         return record;
     }
 
@@ -185,9 +191,11 @@ internal sealed class ClusterRun : IDisposable
     }
 
     /// <summary>The journal lease row of singleton <paramref name="singleton"/> of this run (Akka's singleton lease name).</summary>
-    public string LeaseRow(string singleton) => JournalLease.RowName(RunId, $"{TrainingNode.SystemName}-singleton-akka://{TrainingNode.SystemName}/user/{singleton}");
+    public string LeaseRow(string singleton) =>
+        JournalLease.RowName(RunId, $"{TrainingNode.SystemName}-singleton-akka://{TrainingNode.SystemName}/user/{singleton}");
 
-    /// <summary>The current holder of <paramref name="singleton"/>'s lease as a node name (null: none, or not one of this run's nodes) and its epoch.</summary>
+    /// <summary>The current holder of <paramref name="singleton"/>'s lease as a node name (null: none, or not one of this run's nodes) and its
+    /// epoch.</summary>
     public (string? Node, long Epoch, bool Live) LeaseHolder(string singleton)
     {
         var (row, now) = new JournalLeaseTable(JournalDatabase.Postgres(settings.Postgres)).Read(LeaseRow(singleton));
@@ -209,8 +217,10 @@ internal sealed class ClusterRun : IDisposable
     {
         var exits = Nodes.WaitAllExit(timeout);
         var (_, events, audit) = Audit();
-        log($"{Seconds,6:F1} s  all nodes ended ({string.Join(", ", exits.Select(e => $"{e.Key}: {e.Value?.ToString() ?? "running"}"))}); journal: {audit}");
-        var byNode = Nodes.All.ToDictionary(n => n.Name, n => events.OfType<GroupIssued>().LongCount(g => g.LeaseHolder.Contains(n.HolderMarker, StringComparison.Ordinal)));
+        log($"{Seconds,6:F1} s  all nodes ended " +
+            $"({string.Join(", ", exits.Select(e => $"{e.Key}: {e.Value?.ToString() ?? "running"}"))}); journal: {audit}");
+        var byNode = Nodes.All.ToDictionary(n => n.Name,
+            n => events.OfType<GroupIssued>().LongCount(g => g.LeaseHolder.Contains(n.HolderMarker, StringComparison.Ordinal)));
         return new ChaosReport(scenario, RunId, kills, audit, exits, Math.Round(Seconds, 1), byNode);
     }
 

@@ -36,7 +36,8 @@ internal sealed class NodeProcesses(string gipoDll, string workDir, IReadOnlyLis
         var log = Path.Combine(workDir, $"{name}.{n}.log");
         var host = network?.Host(name) ?? "127.0.0.1";
         // `ip netns exec` execs dotnet in the namespace: the process id stays the node's, so signals reach it.
-        var psi = new ProcessStartInfo(network is null ? "dotnet" : "ip") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workDir };
+        var psi = new ProcessStartInfo(network is null ? "dotnet"
+            : "ip") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workDir };
         if (network is not null) foreach (var a in new[] { "netns", "exec", network.Namespace(name), "dotnet" }) psi.ArgumentList.Add(a);
         psi.ArgumentList.Add(gipoDll);
         psi.ArgumentList.Add("node");
@@ -79,7 +80,8 @@ internal sealed class NodeProcesses(string gipoDll, string workDir, IReadOnlyLis
         if (p.HasExited) throw new InvalidOperationException($"node {name} has exited");
         // Linux signal numbers (x86-64 and arm64 agree on these two).
         if (Kill(p.Id, freeze ? 19 : 18) != 0)
-            throw new InvalidOperationException($"{(freeze ? "SIGSTOP" : "SIGCONT")} to node {name} (pid {p.Id}) failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+            throw new InvalidOperationException($"{(freeze ? "SIGSTOP" : "SIGCONT")} to node {name} (pid {p.Id}) failed: " +
+                                                $"errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
     }
 
     /// <summary>SIGTERM: the node's graceful leave (coordinated shutdown hands its singletons over).</summary>
@@ -88,7 +90,8 @@ internal sealed class NodeProcesses(string gipoDll, string workDir, IReadOnlyLis
         var p = nodes[name].Process;
         if (p.HasExited) return;
         if (Kill(p.Id, 15) != 0)
-            throw new InvalidOperationException($"SIGTERM to node {name} (pid {p.Id}) failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+            throw new InvalidOperationException($"SIGTERM to node {name} (pid {p.Id}) failed: " +
+                                                $"errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
