@@ -18,7 +18,8 @@ public sealed class PipelineBenchTests : IDisposable
     [Fact]
     public void Json_has_a_synchronous_and_an_asynchronous_row_and_the_run_folders_are_removed()
     {
-        var r = GipoProcess.Run(["bench", "pipeline", "--base", Base, "--config", Preset, "--steps", "3", "--out", dir, "--json"], timeoutSeconds: 240);
+        var r = GipoProcess.Run(["bench", "pipeline", "--base", Base, "--config", Preset, "--steps", "3", "--out", dir, "--json"],
+                                timeoutSeconds: 240);
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var json = JsonDocument.Parse(r.LastLine);
         var root = json.RootElement;
@@ -44,7 +45,8 @@ public sealed class PipelineBenchTests : IDisposable
     [Fact]
     public void Setting_the_compared_key_is_refused()
     {
-        var r = GipoProcess.Run(["bench", "pipeline", "--base", Base, "--config", Preset, "--out", dir, "--set", "algorithm.off-policy.max-staleness=1"]);
+        var r = GipoProcess.Run(["bench", "pipeline", "--base", Base, "--config", Preset, "--out", dir, "--set",
+                                 "algorithm.off-policy.max-staleness=1"]);
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("max-staleness", r.Stderr);
     }

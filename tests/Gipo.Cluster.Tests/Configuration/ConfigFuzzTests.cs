@@ -67,7 +67,8 @@ public sealed class ConfigFuzzTests : IDisposable
                         Assert.InRange(syntax.Line, 1, text.Count(c => c == '\n') + 1);
                         refusedWithPosition++;
                         break;
-                    case ArgumentException named when named.Message.Contains("'gipo.", StringComparison.Ordinal) || named.Message.Contains("include", StringComparison.Ordinal):
+                    case ArgumentException named when named.Message.Contains("'gipo.", StringComparison.Ordinal)
+                        || named.Message.Contains("include", StringComparison.Ordinal):
                         refusedNamingKey++;
                         break;
                     default:
@@ -80,7 +81,8 @@ public sealed class ConfigFuzzTests : IDisposable
         Assert.True(refusedWithPosition > 100, $"only {refusedWithPosition} syntax refusals");
         Assert.True(accepted > 50, $"only {accepted} accepted mutants");
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(300), $"fuzzing took {clock.Elapsed.TotalSeconds:F0} s");
-        Console.WriteLine($"config fuzz: {accepted} accepted, {refusedWithPosition} refused with a position, {refusedNamingKey} refused naming a key");
+        Console.WriteLine($"config fuzz: {accepted} accepted, {refusedWithPosition} refused with a position, " +
+                          $"{refusedNamingKey} refused naming a key");
     }
 
     private static string Mutate(string text, Mutation kind, Random rng)

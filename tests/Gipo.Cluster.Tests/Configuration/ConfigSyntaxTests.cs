@@ -17,7 +17,8 @@ public sealed class ConfigSyntaxTests : IDisposable
         return path;
     }
 
-    /// <summary>Loads <paramref name="text"/> as a config file on a worker with a time limit (the old parser never returned on some of these).</summary>
+    /// <summary>Loads <paramref name="text"/> as a config file on a worker with a time limit (the old parser never returned on some of
+    /// these).</summary>
     private HoconSyntaxException Refused(string text)
     {
         var file = Write($"c{Guid.NewGuid():N}.conf", text);

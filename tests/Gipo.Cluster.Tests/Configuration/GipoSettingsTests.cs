@@ -41,7 +41,8 @@ public sealed class GipoSettingsTests
         Assert.Equal(1234, shared.EvalPromptSeed);
         Assert.Equal(1234, shared.EvalSamplingSeed);
         Assert.Equal(shared.EvalPromptSeed, RunSettings.Read(GipoSettings.Load(overrides: ["run.seed=4", "run.eval-seed=1234"])).EvalPromptSeed);
-        Assert.Contains("'gipo.run.eval-seed' = '-2'", Assert.Throws<ArgumentException>(() => RunSettings.Read(GipoSettings.Load(overrides: ["run.eval-seed=-2"]))).Message);
+        Assert.Contains("'gipo.run.eval-seed' = '-2'",
+                        Assert.Throws<ArgumentException>(() => RunSettings.Read(GipoSettings.Load(overrides: ["run.eval-seed=-2"]))).Message);
     }
 
     [Fact]
@@ -72,7 +73,8 @@ public sealed class GipoSettingsTests
         Assert.Contains("'gipo.algorithm.batch.group-size' = '1' must be an integer in [2,",
             Assert.Throws<ArgumentException>(() => s.Section("algorithm.batch").Int("group-size", min: 2)).Message);
         Assert.Contains("is not one of grpo, drgrpo",
-            Assert.Throws<ArgumentException>(() => s.Section("algorithm.advantage").Choice("norm", new Dictionary<string, int> { ["grpo"] = 0, ["drgrpo"] = 1 })).Message);
+            Assert.Throws<ArgumentException>(() => s.Section("algorithm.advantage")
+                .Choice("norm", new Dictionary<string, int> { ["grpo"] = 0, ["drgrpo"] = 1 })).Message);
         Assert.Contains("must be on or off", Assert.Throws<ArgumentException>(() => s.Section("algorithm.ib").Bool("enabled")).Message);
     }
 
@@ -81,16 +83,20 @@ public sealed class GipoSettingsTests
     {
         // §B.5: T_anneal = total steps − N_cal, so κ reaches κ₁ at the run's last step whatever its length.
         Assert.Equal(35, AlgorithmSettingsReader.Read(GipoSettings.Load(overrides: ["run.steps=40"])).Scheduler.TAnneal);
-        Assert.Equal(30, AlgorithmSettingsReader.Read(GipoSettings.Load(overrides: ["run.steps=40", "algorithm.gsec.calibration-steps=10"])).Scheduler.TAnneal);
+        Assert.Equal(30,
+            AlgorithmSettingsReader.Read(GipoSettings.Load(overrides: ["run.steps=40", "algorithm.gsec.calibration-steps=10"])).Scheduler.TAnneal);
         Assert.Equal(1, AlgorithmSettingsReader.Read(GipoSettings.Load(overrides: ["run.steps=3"])).Scheduler.TAnneal); // all calibration: at least 1
-        Assert.Equal(12, AlgorithmSettingsReader.Read(GipoSettings.Load(overrides: ["run.steps=40", "algorithm.gsec.anneal-steps=12"])).Scheduler.TAnneal);
+        Assert.Equal(12,
+            AlgorithmSettingsReader.Read(GipoSettings.Load(overrides: ["run.steps=40", "algorithm.gsec.anneal-steps=12"])).Scheduler.TAnneal);
     }
 
     [Fact]
     public void Anneal_steps_past_the_run_are_refused_naming_the_key()
     {
-        Assert.Equal(40, AlgorithmSettingsReader.Read(GipoSettings.Load(overrides: ["run.steps=40", "algorithm.gsec.anneal-steps=40"])).Scheduler.TAnneal);
-        var e = Assert.Throws<ArgumentException>(() => AlgorithmSettingsReader.Read(GipoSettings.Load(overrides: ["run.steps=40", "algorithm.gsec.anneal-steps=41"])));
+        Assert.Equal(40,
+            AlgorithmSettingsReader.Read(GipoSettings.Load(overrides: ["run.steps=40", "algorithm.gsec.anneal-steps=40"])).Scheduler.TAnneal);
+        var e = Assert.Throws<ArgumentException>(() =>
+            AlgorithmSettingsReader.Read(GipoSettings.Load(overrides: ["run.steps=40", "algorithm.gsec.anneal-steps=41"])));
         Assert.Contains("'gipo.algorithm.gsec.anneal-steps' = '41'", e.Message);
         Assert.Contains("run.steps", e.Message);
         Assert.Contains("auto", e.Message);

@@ -62,7 +62,8 @@ public sealed class LiveSettingsTests
     public void Anneal_follows_steps()
     {
         var before = AlgorithmSettingsReader.Read(Base).Scheduler;
-        var after = AlgorithmSettingsReader.Read(LiveSettings.Validate(Base, [], LiveSettings.Parse(["run.steps=40", "algorithm.gsec.lambda-max=0.2"]), 3)).Scheduler;
+        var after = AlgorithmSettingsReader.Read(LiveSettings.Validate(Base, [],
+            LiveSettings.Parse(["run.steps=40", "algorithm.gsec.lambda-max=0.2"]), 3)).Scheduler;
         Assert.Equal(15, before.TAnneal);
         Assert.Equal(35, after.TAnneal);
         Assert.True(after.SameStructure(before));

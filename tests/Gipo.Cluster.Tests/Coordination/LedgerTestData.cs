@@ -14,7 +14,8 @@ internal static class LedgerTestData
         int groupsPerStep = 2, int groupSize = 4, int maxStaleness = 1, int maxConcurrent = 8, long promptCount = 5,
         ulong runSeed = 42, double leaseSeconds = 30, bool dynamicSampling = false, long targetSteps = 0, int maxGenRounds = 0,
         int maxEmptyRounds = 0) =>
-        new(groupsPerStep, groupSize, maxStaleness, maxConcurrent, promptCount, runSeed, TimeSpan.FromSeconds(leaseSeconds), dynamicSampling, targetSteps,
+        new(groupsPerStep, groupSize, maxStaleness, maxConcurrent, promptCount, runSeed, TimeSpan.FromSeconds(leaseSeconds), dynamicSampling,
+            targetSteps,
             maxGenRounds, maxEmptyRounds);
 
     /// <summary>A valid scored group of <paramref name="rewards"/>.Length samples generated at <paramref name="version"/>.</summary>
@@ -32,7 +33,8 @@ internal static class LedgerTestData
     }
 
     /// <summary>An informative outcome of G samples at <paramref name="version"/>.</summary>
-    public static GroupOutcome Outcome(long version, int samples = 4, bool informative = true) => new(version, informative, samples, informative ? 0.5 : 0.0);
+    public static GroupOutcome Outcome(long version, int samples = 4, bool informative = true) =>
+        new(version, informative, samples, informative ? 0.5 : 0.0);
 
     /// <summary>Structural JSON of a value, for deep equality of records holding lists.</summary>
     public static string Json(object? value) => JsonSerializer.Serialize(value, value?.GetType() ?? typeof(object), JsonOptions);

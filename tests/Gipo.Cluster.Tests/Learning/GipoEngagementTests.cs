@@ -51,8 +51,10 @@ public sealed class GipoEngagementTests(ITestOutputHelper output)
             Steps = 2, TrainSplit = Split.SftTrain, EvalSplit = Split.SftTest, EvalEvery = 0, EvalPrompts = 1, EvalSamplesPerPrompt = 1, Seed = 0,
         }).Select(s => s.Learner).OfType<LearnerStepMetrics>().ToList();
         foreach (var m in steps)
-            output.WriteLine($"step {m.Step}: calibrating {m.Calibrating}, H̄ [{Join(m.BucketEntropy)}], H* [{Join(m.BucketTarget)}], α [{Join(m.BucketAlpha)}], " +
-                             $"grad share {m.EntropyGradShare:F4}, AUROC {m.IbBatchAuroc:F3} (within group {m.IbWithinGroupAuroc:F3}), AUC_ema {m.IbAucEma:F4}, ρ {m.IbRho:F4}");
+            output.WriteLine($"step {m.Step}: calibrating {m.Calibrating}, H̄ [{Join(m.BucketEntropy)}], H* [{Join(m.BucketTarget)}], " +
+                             $"α [{Join(m.BucketAlpha)}], " +
+                             $"grad share {m.EntropyGradShare:F4}, AUROC {m.IbBatchAuroc:F3} (within group {m.IbWithinGroupAuroc:F3}), " +
+                             $"AUC_ema {m.IbAucEma:F4}, ρ {m.IbRho:F4}");
 
         Assert.Equal(2, steps.Count);
         Assert.True(steps[0].Calibrating && steps[0].BucketAlpha.All(a => a == 0), "step 1 calibrates with λ ≡ 0");

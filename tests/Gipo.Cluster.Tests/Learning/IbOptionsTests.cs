@@ -71,7 +71,8 @@ public sealed class IbOptionsTests
         var batch = Batch(model);
         Assert.All(batch, g => Assert.Matches("^[0-9]+$", g.ReferenceAnswer!)); // GroupRollout carries Problem.Answer
         // Computed outside the learner, on the same weights the learner's π_prox forward sees.
-        var trajectories = batch.SelectMany(g => g.Members.Select(t => new RefAnswerTrajectory(t.PromptTokens, t.ResponseTokens, StepIndex(t, settings), g.ReferenceAnswer!))).ToList();
+        var trajectories = batch.SelectMany(g =>
+            g.Members.Select(t => new RefAnswerTrajectory(t.PromptTokens, t.ResponseTokens, StepIndex(t, settings), g.ReferenceAnswer!))).ToList();
         var labels = batch.SelectMany(g => g.Scores.Select(s => s.Success)).ToList();
         var phi = new RefAnswerScorer(settings.Ib, Tok).Potentials(model, trajectories);
         var expected = IbScoreResult.Judge(phi, labels, new TrustGate(settings.Ib), 0);
@@ -113,7 +114,8 @@ public sealed class IbOptionsTests
 
         var e = Assert.Throws<ArgumentException>(() => learner.Train(unknown));
         Assert.Contains($"group {batch[2].GroupId} has no reference answer", e.Message);
-        Assert.Contains("empty reference answer", Assert.Throws<ArgumentException>(() => learner.Train([batch[0] with { ReferenceAnswer = "" }])).Message);
+        Assert.Contains("empty reference answer",
+                        Assert.Throws<ArgumentException>(() => learner.Train([batch[0] with { ReferenceAnswer = "" }])).Message);
         Assert.Equal(0, learner.Step);
     }
 
@@ -180,7 +182,8 @@ public sealed class IbOptionsTests
         var step = steps[^1];
         // Measured: the RL split's longer sums defeat this SFT policy often enough that 8 of the 10 groups examined
         // over three rounds fail uniformly.
-        Assert.True(step.GroupsFiltered > 0 && step.Learner is not null, $"{step.GroupsFiltered} filtered, learner {(step.Learner is null ? "skipped" : "ran")}");
+        Assert.True(step.GroupsFiltered > 0 && step.Learner is not null, $"{step.GroupsFiltered} filtered, " +
+                                                                         $"learner {(step.Learner is null ? "skipped" : "ran")}");
         Assert.Equal(step.GroupsFiltered, step.Learner!.IbFilteredGroups);
     }
 
@@ -188,12 +191,14 @@ public sealed class IbOptionsTests
     public void The_option_keys_map_onto_the_settings()
     {
         var defaults = Settings(Gipo).Ib;
-        Assert.Equal((PhiSource.Probe, "A:", "\n", 256), (defaults.PhiSource, defaults.RefAnswerPrefix, defaults.RefAnswerSuffix, defaults.RefAnswerMicrobatch));
+        Assert.Equal((PhiSource.Probe, "A:", "\n", 256),
+                     (defaults.PhiSource, defaults.RefAnswerPrefix, defaults.RefAnswerSuffix, defaults.RefAnswerMicrobatch));
         Assert.Equal((false, 1e-3, false), (defaults.BackpropToPolicy, defaults.BackpropCoefficient, defaults.TrainOnFiltered));
 
         var set = Settings(Gipo, "algorithm.ib.phi-source=ref_answer_prob", "algorithm.ib.ref-answer-prefix=Answer:",
             "algorithm.ib.ref-answer-suffix=\\n\\n", "algorithm.ib.ref-answer-microbatch=32").Ib;
-        Assert.Equal((PhiSource.RefAnswerProb, "Answer:", "\n\n", 32), (set.PhiSource, set.RefAnswerPrefix, set.RefAnswerSuffix, set.RefAnswerMicrobatch));
+        Assert.Equal((PhiSource.RefAnswerProb, "Answer:", "\n\n", 32),
+                     (set.PhiSource, set.RefAnswerPrefix, set.RefAnswerSuffix, set.RefAnswerMicrobatch));
 
         var probe = Settings(Gipo, "algorithm.ib.backprop-to-policy=on", "algorithm.ib.backprop-coef=0.01", "algorithm.ib.train-on-filtered=on").Ib;
         Assert.Equal((true, 0.01, true), (probe.BackpropToPolicy, probe.BackpropCoefficient, probe.TrainOnFiltered));

@@ -25,7 +25,8 @@ public sealed class LearnerActorSpecs(ITestOutputHelper output) : SqliteTestKit(
     private static (GipoSettings Settings, AlgorithmSettings Algorithm, string Root, LearnerSetup Setup) Arrange()
     {
         NativeTorch.EnsureLoaded();
-        var settings = GipoSettings.Load(Path.Combine(AppContext.BaseDirectory, "hocon", "dapo.conf"), ["algorithm.batch.groups-per-step=2", "algorithm.optim.minibatches=1"]);
+        var settings = GipoSettings.Load(Path.Combine(AppContext.BaseDirectory, "hocon", "dapo.conf"),
+                                         ["algorithm.batch.groups-per-step=2", "algorithm.optim.minibatches=1"]);
         var algorithm = AlgorithmSettingsReader.Read(settings);
         var task = ReasoningTasks.Get("column-add");
         var root = Directory.CreateTempSubdirectory("gipo-learner-").FullName;
@@ -34,7 +35,8 @@ public sealed class LearnerActorSpecs(ITestOutputHelper output) : SqliteTestKit(
         return (settings, algorithm, root, setup);
     }
 
-    [Fact(DisplayName = "LearnerActor: fresh start reads the ledger, publishes v0, logs step 0, asks for batch 1, and asks again after NotEnoughGroups")]
+    [Fact(DisplayName = "LearnerActor: fresh start reads the ledger, publishes v0, logs step 0, asks for batch 1, " +
+                        "and asks again after NotEnoughGroups")]
     public async Task Fresh_start_protocol()
     {
         var (settings, algorithm, root, setup) = Arrange();
@@ -70,7 +72,8 @@ public sealed class LearnerActorSpecs(ITestOutputHelper output) : SqliteTestKit(
         var coordinator = CreateTestProbe("coordinator");
         var sink = CreateTestProbe("sink");
         var leaving = CreateTestProbe("shutdown-task");
-        var learner = Sys.ActorOf(LearnerActor.Props(setup, coordinator.Ref, null, CreateTestProbe().Ref, sink.Ref, CreateTestProbe().Ref), "learner");
+        var learner =
+            Sys.ActorOf(LearnerActor.Props(setup, coordinator.Ref, null, CreateTestProbe().Ref, sink.Ref, CreateTestProbe().Ref), "learner");
         var fresh = new RunLedger(RunSettings.Read(settings).Ledger(algorithm)).Status;
         await coordinator.ExpectMsgAsync<GetStatus>(TimeSpan.FromSeconds(30));
         coordinator.Reply(new RunStatus("spec", fresh));

@@ -29,7 +29,8 @@ public sealed class LearnerCheckpointTests : IDisposable
     private static AlgorithmSettings GipoSettings() =>
         Settings("gipo-preset.conf", "algorithm.gsec.calibration-steps=1", "algorithm.ib.backprop-to-policy=on", "algorithm.ib.warmup-steps=1");
 
-    private static readonly IReadOnlyDictionary<string, string> Extras = new Dictionary<string, string> { ["data_cursor.json"] = """{"next_group": 12}""" };
+    private static readonly IReadOnlyDictionary<string, string> Extras =
+        new Dictionary<string, string> { ["data_cursor.json"] = """{"next_group": 12}""" };
 
     /// <summary>Metrics as JSON without the timings, so two steps can be compared exactly.</summary>
     private static string Comparable(LearnerStepMetrics m) =>
@@ -209,10 +210,12 @@ public sealed class LearnerCheckpointTests : IDisposable
         Assert.Equal(1, LearnerCheckpoint.Verify(dir, sha).Step);
 
         File.Delete(Path.Combine(dir, "probe.json"));
-        Assert.Equal("checkpoint step-000001: probe.json is missing", Assert.Throws<InvalidDataException>(() => LearnerCheckpoint.Verify(dir)).Message);
+        Assert.Equal("checkpoint step-000001: probe.json is missing",
+                     Assert.Throws<InvalidDataException>(() => LearnerCheckpoint.Verify(dir)).Message);
 
         File.Delete(Path.Combine(dir, LearnerCheckpoint.ManifestFile));
-        Assert.StartsWith("checkpoint step-000001: no manifest.json", Assert.Throws<InvalidDataException>(() => LearnerCheckpoint.Verify(dir)).Message);
+        Assert.StartsWith("checkpoint step-000001: no manifest.json",
+                          Assert.Throws<InvalidDataException>(() => LearnerCheckpoint.Verify(dir)).Message);
         Assert.IsType<DirectoryNotFoundException>(Record.Exception(() => LearnerCheckpoint.Verify(Path.Combine(root, "nowhere"))));
     }
 
@@ -275,7 +278,8 @@ public sealed class LearnerCheckpointTests : IDisposable
         var settings = Settings("gipo-preset.conf", forced);
         var batch = SharedBatch();
 
-        (Tensor Weights, List<LearnerStepMetrics> Metrics, EntropySchedulerState? Internal) Run(AlgorithmSettings s, Func<EntropyStats, EntropyCoefficients>? external)
+        (Tensor Weights, List<LearnerStepMetrics> Metrics, EntropySchedulerState? Internal) Run(AlgorithmSettings s,
+                                                                                                Func<EntropyStats, EntropyCoefficients>? external)
         {
             using var model = Policy();
             using var learner = new GipoLearner(model, Tok, s, seed: Seed) { ExternalScheduler = external };
@@ -313,7 +317,8 @@ public sealed class LearnerCheckpointTests : IDisposable
 
         // A reply for another step is refused before anything changes.
         using var model = Policy();
-        using var learner = new GipoLearner(model, Tok, settings, seed: Seed) { ExternalScheduler = s => EntropyCoefficients.Zero(s.LearnerStep + 1, settings.Buckets) };
+        using var learner = new GipoLearner(model, Tok, settings,
+                                            seed: Seed) { ExternalScheduler = s => EntropyCoefficients.Zero(s.LearnerStep + 1, settings.Buckets) };
         Assert.Contains("step", Assert.Throws<InvalidOperationException>(() => learner.Train(batch)).Message);
         Assert.Equal(0, learner.Step);
     }

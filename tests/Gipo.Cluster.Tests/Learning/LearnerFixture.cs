@@ -22,7 +22,8 @@ internal static class LearnerFixture
 
     /// <summary>A preset with 4 groups per step in 2 minibatches, plus <paramref name="overrides"/>.</summary>
     public static AlgorithmSettings Settings(string preset, params string[] overrides) =>
-        AlgorithmSettingsReader.Read(GipoSettings.Load(Preset(preset), ["algorithm.batch.groups-per-step=4", "algorithm.optim.minibatches=2", .. overrides]));
+        AlgorithmSettingsReader.Read(GipoSettings.Load(Preset(preset),
+                                                       ["algorithm.batch.groups-per-step=4", "algorithm.optim.minibatches=2", .. overrides]));
 
     /// <summary>A 1-layer, d = 32 policy over the character vocabulary with fixed random weights.</summary>
     public static PolicyModel Policy()

@@ -44,7 +44,8 @@ public sealed class LearnerMetricsLineTests
     {
         var line = Line(new LearnerStepMetrics { Loss = Loss });
 
-        string[] keys = ["entropy_grad_share", "kl_loss", "cov_selected_tokens", "ib_auroc_within_group", "ib_credit_failing", "ib_credit_succeeding", "ib_kl_rate"];
+        string[] keys = ["entropy_grad_share", "kl_loss", "cov_selected_tokens", "ib_auroc_within_group", "ib_credit_failing",
+                         "ib_credit_succeeding", "ib_kl_rate"];
         Assert.All(keys, k => Assert.True(line.ContainsKey(k) && line[k] is null, k));
         Assert.Equal("[]", line["ib_auroc_by_step"]!.ToJsonString());
     }

@@ -39,7 +39,8 @@ public sealed class LearningTests(ITestOutputHelper output)
         }).ToList();
         var before = steps[0].EvalPassAt1!.Value;
         var after = steps[^1].EvalPassAt1!.Value;
-        output.WriteLine($"{preset}: held-out pass@1 {before:F3} -> {after:F3} ({after - before:+0.000;-0.000}) after {learner.Step} learner steps, " +
+        output.WriteLine($"{preset}: held-out pass@1 {before:F3} -> {after:F3} ({after - before:+0.000;-0.000}) after " +
+                         $"{learner.Step} learner steps, " +
                          $"{steps[^1].SamplesTotal} samples, {steps.Sum(s => s.Seconds):F0} s");
         Assert.Equal(30, steps.Count(s => s.Learner is not null) + steps.Count(s => s.Learner is null && s.GroupsExamined > 0));
         Assert.True(after > before + 0.02, $"{preset}: pass@1 {before:F3} -> {after:F3}");

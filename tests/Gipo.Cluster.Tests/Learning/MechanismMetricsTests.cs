@@ -12,9 +12,11 @@ namespace Gipo.Cluster.Tests.Learning;
 public sealed class MechanismMetricsTests
 {
     /// <summary>GSEC out of calibration after one step with floors above the measured entropy (λ rises at step 2); no IB.</summary>
-    private static readonly string[] ForcedGsec = ["algorithm.ib.enabled=off", "algorithm.gsec.calibration-steps=1", "algorithm.gsec.kappa0=3", "algorithm.gsec.kappa1=3"];
+    private static readonly string[] ForcedGsec =
+        ["algorithm.ib.enabled=off", "algorithm.gsec.calibration-steps=1", "algorithm.gsec.kappa0=3", "algorithm.gsec.kappa1=3"];
 
-    private static List<LearnerStepMetrics> Train(AlgorithmSettings settings, int steps, Func<IReadOnlyList<ScoredGroup>, IReadOnlyList<ScoredGroup>>? edit = null,
+    private static List<LearnerStepMetrics> Train(AlgorithmSettings settings, int steps,
+                                                  Func<IReadOnlyList<ScoredGroup>, IReadOnlyList<ScoredGroup>>? edit = null,
         Action<AdvantageTrace>? observer = null, bool withReference = false)
     {
         using var model = Policy();

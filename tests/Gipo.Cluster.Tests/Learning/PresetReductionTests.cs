@@ -29,7 +29,8 @@ public sealed class PresetReductionTests
         Assert.True(Identical(dapo, gipoOff));
         Assert.Equal(dapoMetrics.Loss, gipoMetrics.Loss);
 
-        var (gipo, _) = TrainSteps(Settings("gipo-preset.conf", "algorithm.gsec.calibration-steps=1", "algorithm.gsec.kappa0=3", "algorithm.gsec.kappa1=3"), 3);
+        var (gipo, _) = TrainSteps(Settings("gipo-preset.conf", "algorithm.gsec.calibration-steps=1", "algorithm.gsec.kappa0=3",
+                                            "algorithm.gsec.kappa1=3"), 3);
         Assert.False(Identical(dapo, gipo)); // and the comparison can fail: GIPO on does change the update
     }
 
@@ -77,11 +78,13 @@ public sealed class PresetReductionTests
         var group = Batch(model)[0];
         var single = group with { Members = group.Members.Take(1).ToList(), Scores = group.Scores.Take(1).ToList() };
         Assert.Contains("at least 2 samples", Assert.Throws<ArgumentException>(() => learner.Train([single])).Message);
-        var nan = group with { Members = group.Members.Select((m, i) => i == 0 ? m with { BehaviourLogProbs = m.BehaviourLogProbs.Select(_ => float.NaN).ToArray() } : m).ToList() };
+        var nan = group with { Members = group.Members.Select((m, i) => i == 0
+            ? m with { BehaviourLogProbs = m.BehaviourLogProbs.Select(_ => float.NaN).ToArray() } : m).ToList() };
         Assert.Contains("finite", Assert.Throws<ArgumentException>(() => learner.Train([nan])).Message);
         var mismatched = group with { Scores = group.Scores.Take(3).ToList() };
         Assert.Contains("scores", Assert.Throws<ArgumentException>(() => learner.Train([mismatched])).Message);
-        var empty = group with { Members = group.Members.Select((m, i) => i == 0 ? m with { ResponseTokens = [], BehaviourLogProbs = [] } : m).ToList() };
+        var empty =
+            group with { Members = group.Members.Select((m, i) => i == 0 ? m with { ResponseTokens = [], BehaviourLogProbs = [] } : m).ToList() };
         Assert.Contains("at least one token", Assert.Throws<ArgumentException>(() => learner.Train([empty])).Message); // K = 0 steps
         Assert.Equal(0, learner.Step); // nothing was half-applied
     }

@@ -25,7 +25,8 @@ public sealed class SettingsInboxSpecs : SqliteTestKit
         catch (IOException) { } // best effort
     }
 
-    [Fact(DisplayName = "A request is journaled and answered with its effective step, batches carry it, a new incarnation recovers it; a refusal journals nothing and leaves no file")]
+    [Fact(DisplayName = "A request is journaled and answered with its effective step, batches carry it, a new incarnation recovers it; " +
+                        "a refusal journals nothing and leaves no file")]
     public async Task Request_through_the_folder()
     {
         var options = new RunCoordinatorOptions
@@ -63,7 +64,8 @@ public sealed class SettingsInboxSpecs : SqliteTestKit
         await ExpectTerminatedAsync(coordinator);
         var second = Sys.ActorOf(props, "second");
         second.Tell(new ChangeSettings("r1", [new SettingChange(LiveSettings.MaxStaleness, "0")]), TestActor);
-        Assert.Equal(change, (await ExpectMsgAsync<SettingsChangeAccepted>()).Change); // recovered, not journaled twice: the change and the group's issue, score and consumption
+        // recovered, not journaled twice: the change and the group's issue, score and consumption
+        Assert.Equal(change, (await ExpectMsgAsync<SettingsChangeAccepted>()).Change);
         Assert.Equal(1 + 3, SqliteTestDatabase.Scalar(Database, "SELECT COUNT(*) FROM journal WHERE persistence_id = 'run-inbox-coordinator'"));
     }
 

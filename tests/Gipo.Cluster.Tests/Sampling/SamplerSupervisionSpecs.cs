@@ -13,7 +13,8 @@ namespace Gipo.Cluster.Tests.Sampling;
 /// </summary>
 public sealed class SamplerSupervisionSpecs(ITestOutputHelper output) : SqliteTestKit(output)
 {
-    [Fact(DisplayName = "A sampler that throws mid-lease: its lease is re-issued at once (sampler-died-reissued) and its next incarnation gets the same prompt and seed")]
+    [Fact(DisplayName = "A sampler that throws mid-lease: its lease is re-issued at once " +
+                        "(sampler-died-reissued) and its next incarnation gets the same prompt and seed")]
     public async Task Failed_sampler_lease_is_reissued_at_once()
     {
         // A 10-minute lease: only DeathWatch can explain a re-issue within the test.
@@ -29,7 +30,8 @@ public sealed class SamplerSupervisionSpecs(ITestOutputHelper output) : SqliteTe
         var status = (await coordinator.Ask<RunStatus>(GetStatus.Instance)).Ledger;
         Assert.True(first.GroupId != second.GroupId && (first.PromptIndex, first.Seed) == (second.PromptIndex, second.Seed),
             $"first {first}, second {second}, drops {status.Drops}");
-        Assert.True(status.Drops.SamplerDiedReissued == 1, $"drops {status.Drops}, counts {status.Groups}, incarnations {incarnations.Count}, first {first}, second {second}");
+        Assert.True(status.Drops.SamplerDiedReissued == 1, $"drops {status.Drops}, counts {status.Groups}, incarnations {incarnations.Count}, " +
+                                                           $"first {first}, second {second}");
         Assert.Equal(0, status.Drops.LeaseExpiredReissued);
         Assert.Equal(2, incarnations.Count);
     }

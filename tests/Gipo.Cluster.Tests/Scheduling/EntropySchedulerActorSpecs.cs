@@ -91,7 +91,8 @@ public sealed class EntropySchedulerActorSpecs : SqliteTestKit
         Assert.Equal(EntropySchedulerJson.Serialize(plain.State), EntropySchedulerJson.Serialize(final.State));
     }
 
-    [Fact(DisplayName = "Live change: a config carried by UpdateEntropy takes effect at that step, a new incarnation recovers it, and a structural change is rejected")]
+    [Fact(DisplayName = "Live change: a config carried by UpdateEntropy takes effect at that step, a new incarnation recovers it, " +
+                        "and a structural change is rejected")]
     public async Task Live_config_change_is_journaled_and_recovered()
     {
         var props = EntropySchedulerActor.Props("live", Config, Buckets, snapshotEvery: 1000);
@@ -191,7 +192,8 @@ public sealed class EntropySchedulerActorSpecs : SqliteTestKit
         await errors.FishForMessageAsync<Error>(e => e.Cause is InvalidOperationException ex && ex.Message.Contains(hash, StringComparison.Ordinal));
     }
 
-    [Theory(DisplayName = "Resume: restore to the state after step 3 of 5, step 4 is accepted again with the same coefficients, and a new incarnation recovers the restored run")]
+    [Theory(DisplayName = "Resume: restore to the state after step 3 of 5, step 4 is accepted again with the same coefficients, " +
+                          "and a new incarnation recovers the restored run")]
     [InlineData(1000)] // recovery replays every event, the restore included
     [InlineData(2)] // recovery starts from a snapshot (taken before or after the restore) and replays the rest
     public async Task Restore_for_resume_then_recovery(int snapshotEvery)
@@ -207,7 +209,8 @@ public sealed class EntropySchedulerActorSpecs : SqliteTestKit
         {
             first.Tell(new UpdateEntropy(stats), learner.Ref);
             replies.Add(await learner.ExpectMsgAsync<EntropyCoefficientsReply>());
-            if (stats.LearnerStep == 3) afterStep3 = EntropySchedulerJson.Serialize((await first.Ask<EntropySchedulerStatus>(GetSchedulerState.Instance)).State);
+            if (stats.LearnerStep == 3)
+                afterStep3 = EntropySchedulerJson.Serialize((await first.Ask<EntropySchedulerStatus>(GetSchedulerState.Instance)).State);
         }
         var plain = EntropyScheduler.Create(Config, Buckets);
         foreach (var stats in all.Take(3)) plain.Update(stats);
@@ -250,7 +253,8 @@ public sealed class EntropySchedulerActorSpecs : SqliteTestKit
         Assert.False(step5.Retry);
         Assert.Equal(Json(replies[4].Coefficients), Json(step5.Coefficients));
         Assert.Equal(8, SqliteTestDatabase.Scalar(Database, $"SELECT COUNT(*) FROM journal WHERE persistence_id = '{persistenceId}'"));
-        Assert.Equal(snapshotEvery <= 8, SqliteTestDatabase.Scalar(Database, $"SELECT COUNT(*) FROM snapshot WHERE persistence_id = '{persistenceId}'") > 0);
+        Assert.Equal(snapshotEvery <= 8, SqliteTestDatabase.Scalar(Database, $"SELECT COUNT(*) FROM snapshot WHERE persistence_id " +
+                                                                             $"= '{persistenceId}'") > 0);
 
         // A third incarnation, recovering after the restore with nothing pending, ends where the plain scheduler does.
         plain.Update(all[4]);
@@ -262,7 +266,8 @@ public sealed class EntropySchedulerActorSpecs : SqliteTestKit
             EntropySchedulerJson.Serialize((await third.Ask<EntropySchedulerStatus>(GetSchedulerState.Instance)).State));
     }
 
-    [Fact(DisplayName = "A restore is rejected, naming the problem, for another config hash, another K_B, another learner step or a malformed state; nothing is journaled")]
+    [Fact(DisplayName = "A restore is rejected, naming the problem, for another config hash, another K_B, " +
+                        "another learner step or a malformed state; nothing is journaled")]
     public async Task Restore_rejections()
     {
         var actor = Sys.ActorOf(EntropySchedulerActor.Props("badrestore", Config, Buckets, snapshotEvery: 100));
@@ -301,7 +306,8 @@ public sealed class EntropySchedulerActorSpecs : SqliteTestKit
         Assert.Contains("no state", (await learner.ExpectMsgAsync<SchedulerRestoreRejected>()).Reason);
 
         Assert.Equal(state, EntropySchedulerJson.Serialize((await actor.Ask<EntropySchedulerStatus>(GetSchedulerState.Instance)).State));
-        Assert.Equal(4, SqliteTestDatabase.Scalar(Database, "SELECT COUNT(*) FROM journal WHERE persistence_id = 'run-badrestore-entropy-scheduler'"));
+        Assert.Equal(4, SqliteTestDatabase.Scalar(Database, "SELECT COUNT(*) FROM journal WHERE persistence_id = " +
+                                                            "'run-badrestore-entropy-scheduler'"));
 
         // Step 0 with a fresh state: the resume of a run that had no checkpoint yet.
         actor.Tell(new RestoreScheduler(0, EntropySchedulerJson.Serialize(EntropyScheduler.Create(Config, Buckets).State)), learner.Ref);
@@ -343,7 +349,8 @@ public sealed class EntropySchedulerActorSpecs : SqliteTestKit
         Assert.Same(GetSchedulerState.Instance, GipoCodecs.Decode([], "gq1"));
         var restored = new EntropySchedulerRestored(4, EntropySchedulerJson.Serialize(plain.State), "h");
         Assert.Equal(restored, GipoCodecs.Decode(GipoCodecs.Encode(restored), "esr1"));
-        Assert.Equal(("rsc1", "srr1", "esr1"), (GipoCodecs.ManifestOf(new RestoreScheduler(0, "")), GipoCodecs.ManifestOf(new SchedulerRestoreRejected(0, "")), GipoCodecs.ManifestOf(restored)));
+        Assert.Equal(("rsc1", "srr1", "esr1"), (GipoCodecs.ManifestOf(new RestoreScheduler(0, "")),
+                                                GipoCodecs.ManifestOf(new SchedulerRestoreRejected(0, "")), GipoCodecs.ManifestOf(restored)));
     }
 
     // ------------------------------------------------------------------------------------------------ data

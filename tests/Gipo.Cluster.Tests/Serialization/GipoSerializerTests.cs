@@ -50,7 +50,8 @@ public sealed class GipoSerializerTests(ITestOutputHelper output)
     public void Value_equality_where_records_have_it()
     {
         var rng = new Random(7);
-        foreach (var type in new[] { typeof(WorkLease), typeof(GroupIssued), typeof(GroupScored), typeof(RunStatus), typeof(CheckpointCommitted), typeof(GroupDropped) })
+        foreach (var type in new[] { typeof(WorkLease), typeof(GroupIssued), typeof(GroupScored), typeof(RunStatus), typeof(CheckpointCommitted),
+                                    typeof(GroupDropped) })
         {
             var original = Generators[type](rng);
             Assert.Equal(original, GipoCodecs.Decode(GipoCodecs.Encode(original), GipoCodecs.ManifestOf(original)));
@@ -89,7 +90,8 @@ public sealed class GipoSerializerTests(ITestOutputHelper output)
         Assert.Throws<ArgumentException>(() => GipoCodecs.Encode("not ours"));
     }
 
-    [Fact(DisplayName = "Ledger snapshots of the sld1 and sld2 layouts (journals from before live settings changes, before the checkpoint fallback) still load")]
+    [Fact(DisplayName = "Ledger snapshots of the sld1 and sld2 layouts (journals from before live settings changes, " +
+                        "before the checkpoint fallback) still load")]
     public void Legacy_ledger_snapshot_loads()
     {
         var rng = new Random(11);
@@ -134,11 +136,13 @@ public sealed class GipoSerializerTests(ITestOutputHelper output)
                 SettingsChanges = [.. Enumerable.Range(0, r.Next(0, 3)).Select(_ => SettingsChange(r))],
             };
         },
-        [typeof(ChangeSettings)] = r => new ChangeSettings(Text(r), [.. Enumerable.Range(0, r.Next(0, 4)).Select(_ => new SettingChange(Text(r), Text(r)))]),
+        [typeof(ChangeSettings)] = r =>
+            new ChangeSettings(Text(r), [.. Enumerable.Range(0, r.Next(0, 4)).Select(_ => new SettingChange(Text(r), Text(r)))]),
         [typeof(SettingsChangeAccepted)] = r => new SettingsChangeAccepted(SettingsChange(r)),
         [typeof(SettingsChangeRefused)] = r => new SettingsChangeRefused(Text(r), Text(r)),
         [typeof(SettingsChanged)] = SettingsChange,
-        [typeof(EntropySchedulerReconfigured)] = r => new EntropySchedulerReconfigured(Long(r), EntropySchedulerJson.SerializeConfig(SchedulerState(r).Config)),
+        [typeof(EntropySchedulerReconfigured)] = r =>
+            new EntropySchedulerReconfigured(Long(r), EntropySchedulerJson.SerializeConfig(SchedulerState(r).Config)),
         [typeof(NotEnoughGroups)] = r => new NotEnoughGroups(Long(r), Text(r)),
         [typeof(StepCompleted)] = r => new StepCompleted(Long(r), Long(r)),
         [typeof(CommitCheckpoint)] = r => new CommitCheckpoint(Long(r), Long(r), Text(r), Text(r)),
@@ -157,7 +161,8 @@ public sealed class GipoSerializerTests(ITestOutputHelper output)
         [typeof(LedgerSnapshot)] = r => new LedgerSnapshot(
             Long(r), Long(r), Long(r), Long(r), Long(r), Long(r), Long(r), Long(r), Drops(r), r.Next(2) == 0 ? null : Checkpoint(r),
             [.. Enumerable.Range(0, r.Next(0, 5)).Select(_ => Slot(r))], Entries(r), Entries(r), Entries(r),
-            [.. Enumerable.Range(0, r.Next(0, 3)).Select(_ => SettingsChange(r))]) { Checkpoints = [.. Enumerable.Range(0, r.Next(0, 4)).Select(_ => Checkpoint(r))] },
+            [.. Enumerable.Range(0, r.Next(0, 3)).Select(_ => SettingsChange(r))]) { Checkpoints = [.. Enumerable.Range(0, r.Next(0, 4))
+                .Select(_ => Checkpoint(r))] },
         [typeof(UpdateEntropy)] = r => new UpdateEntropy(Stats(r), r.Next(2) == 0 ? null : SchedulerState(r).Config),
         [typeof(EntropyCoefficientsReply)] = r => new EntropyCoefficientsReply(Coefficients(r), r.Next(2) == 0),
         [typeof(EntropyUpdateRejected)] = r => new EntropyUpdateRejected(Long(r), Text(r)),
@@ -212,10 +217,12 @@ public sealed class GipoSerializerTests(ITestOutputHelper output)
         bool[] Flags() => [.. Enumerable.Range(0, k).Select(_ => r.Next(2) == 0)];
         var config = EntropySchedulerConfig.TinyDefaults(r.Next(10, 1000)) with { Pid = r.Next(2) == 0, Ki = r.NextDouble() };
         return new EntropySchedulerState(EntropyScheduler.SchemaVersion, k, config, Long(r), Long(r), r.Next(2) == 0, r.Next(),
-            Finite(), [.. Enumerable.Range(0, k).Select(_ => r.Next())], Finite(), Finite(), Flags(), Finite(), Finite(), Finite(), Finite(), Flags());
+            Finite(), [.. Enumerable.Range(0, k).Select(_ => r.Next())], Finite(), Finite(), Flags(), Finite(), Finite(), Finite(),
+            Finite(), Flags());
     }
 
-    private static long Long(Random r) => r.Next(4) switch { 0 => 0, 1 => long.MaxValue, 2 => long.MinValue, _ => r.NextInt64(long.MinValue, long.MaxValue) };
+    private static long Long(Random r) =>
+        r.Next(4) switch { 0 => 0, 1 => long.MaxValue, 2 => long.MinValue, _ => r.NextInt64(long.MinValue, long.MaxValue) };
 
     private static ulong ULong(Random r) => (ulong)r.NextInt64(long.MinValue, long.MaxValue);
 

@@ -26,7 +26,8 @@ public sealed class WeightTransferSettingsTests
     [Fact(DisplayName = "gipo.weights: --set weights.* is accepted, and reaches the store and fetchers through the actor system's config")]
     public void Set_reaches_the_actor_system()
     {
-        var settings = GipoSettings.Load(null, ["weights.window=8", "weights.chunk-size=64KiB", "weights.chunk-timeout=750ms", "gipo.weights.supersede-below=0.25"]);
+        var settings = GipoSettings.Load(null,
+            ["weights.window=8", "weights.chunk-size=64KiB", "weights.chunk-timeout=750ms", "gipo.weights.supersede-below=0.25"]);
         var read = WeightTransferSettings.Read(settings);
         Assert.Equal(8, read.Window);
         Assert.Equal(64 * 1024, read.ChunkBytes);

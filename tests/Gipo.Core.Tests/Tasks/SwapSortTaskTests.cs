@@ -119,7 +119,8 @@ public class SwapSortTaskTests
         var rng = new Random(8);
         var longer = task.Sample(Split.SftTrain, 200, seed: 9)
             .SelectMany(p => task.Solve(p, rng).Select(s => (Problem: p, Solution: s)))
-            .Count(x => x.Solution.Count(c => c == 'S') > SwapDistance.MinimumSwaps(x.Problem.Data!["values"].Split(' ').Select(int.Parse).ToArray()));
+            .Count(x =>
+                x.Solution.Count(c => c == 'S') > SwapDistance.MinimumSwaps(x.Problem.Data!["values"].Split(' ').Select(int.Parse).ToArray()));
 
         Assert.True(longer > 20, $"only {longer} non-minimal demonstrations");
     }

@@ -11,7 +11,8 @@ public sealed class CheckpointTokenizerTests : IDisposable
          "added_tokens":[{"id":1,"content":"<|stop|>","special":true,"normalized":false}],
          "normalizer":{"type":"Sequence","normalizers":[{"type":"Prepend","prepend":"▁"},{"type":"Replace","pattern":{"String":" "},"content":"▁"}]},
          "pre_tokenizer":null,
-         "decoder":{"type":"Sequence","decoders":[{"type":"Replace","pattern":{"String":"▁"},"content":" "},{"type":"Fuse"},{"type":"Strip","content":" ","start":1,"stop":0}]}}
+         "decoder":{"type":"Sequence","decoders":[{"type":"Replace","pattern":{"String":"▁"},"content":" "},{"type":"Fuse"},
+                                                  {"type":"Strip","content":" ","start":1,"stop":0}]}}
         """;
 
     private readonly string dir = Directory.CreateTempSubdirectory("gipo-ckpt-tok-").FullName;

@@ -75,7 +75,8 @@ public sealed class HfCheckpointTests : IDisposable
             foreach (var n in shards[i]) map[n] = shard;
         }
         File.Move(file, Path.Combine(dir, "single.safetensors"));
-        File.WriteAllText(Path.Combine(target, "model.safetensors.index.json"), new System.Text.Json.Nodes.JsonObject { ["weight_map"] = map }.ToJsonString());
+        File.WriteAllText(Path.Combine(target, "model.safetensors.index.json"),
+                          new System.Text.Json.Nodes.JsonObject { ["weight_map"] = map }.ToJsonString());
 
         using var sharded = HfCheckpoint.Load(target);
         using var single = HfCheckpoint.Load(Fixture("tiny-qwen2"));
@@ -84,7 +85,8 @@ public sealed class HfCheckpointTests : IDisposable
         Assert.True(single.Forward(ids).Logits.eq(sharded.Forward(ids).Logits).all().item<bool>());
 
         File.Delete(Path.Combine(target, "model-00002-of-00002.safetensors"));
-        Assert.Contains("shard 'model-00002-of-00002.safetensors' is missing", Assert.Throws<InvalidDataException>(() => HfCheckpoint.Load(target)).Message);
+        Assert.Contains("shard 'model-00002-of-00002.safetensors' is missing",
+                        Assert.Throws<InvalidDataException>(() => HfCheckpoint.Load(target)).Message);
     }
 
     [Fact]
@@ -202,7 +204,8 @@ public sealed class HfCheckpointTests : IDisposable
     {
         var x = e.EnumerateArray().Select(Float2).ToArray();
         var a = new float[x.Length, x[0].GetLength(0), x[0].GetLength(1)];
-        for (var i = 0; i < x.Length; i++) for (var j = 0; j < x[0].GetLength(0); j++) for (var k = 0; k < x[0].GetLength(1); k++) a[i, j, k] = x[i][j, k];
+        for (var i = 0; i < x.Length; i++) for (var j = 0; j < x[0].GetLength(0); j++) for (var k = 0; k < x[0].GetLength(1); k++) a[i, j,
+            k] = x[i][j, k];
         return a;
     }
 }

@@ -152,8 +152,10 @@ public sealed class SamplerTests
         using var model = TestModels.Random(TestModels.Config());
         var sampler = new Sampler(model, [Eos], Pad);
         Assert.Contains("at least one token", Assert.Throws<ArgumentException>(() => sampler.Generate([Req(1)], new SamplingOptions())).Message);
-        Assert.Contains("outside the vocabulary", Assert.Throws<ArgumentException>(() => sampler.Generate([Req(1, 500)], new SamplingOptions())).Message);
-        Assert.Contains("temperature", Assert.Throws<ArgumentException>(() => sampler.Generate([Req(1, 5)], new SamplingOptions(Temperature: 0))).Message);
+        Assert.Contains("outside the vocabulary",
+                        Assert.Throws<ArgumentException>(() => sampler.Generate([Req(1, 500)], new SamplingOptions())).Message);
+        Assert.Contains("temperature",
+                        Assert.Throws<ArgumentException>(() => sampler.Generate([Req(1, 5)], new SamplingOptions(Temperature: 0))).Message);
         Assert.Empty(sampler.Generate([], new SamplingOptions()));
     }
 
