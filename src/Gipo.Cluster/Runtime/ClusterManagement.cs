@@ -94,14 +94,14 @@ public static class ClusterManagement
         ArgumentNullException.ThrowIfNull(o);
         o.Validate();
         if (((ExtendedActorSystem)system).Provider is not IClusterActorRefProvider)
-            throw new InvalidOperationException("Cluster Bootstrap needs akka.actor.provider = cluster.");
+            throw new InvalidOperationException("Cluster Bootstrap needs akka.actor.provider = cluster");
         var seeds = Akka.Cluster.Cluster.Get(system).Settings.SeedNodes;
         if (!seeds.IsEmpty)
             throw new InvalidOperationException(
                 $"Both seed nodes ({string.Join(", ", seeds)}) and discovery '{o.Discovery}' are set: use --seed or --discovery, not both.");
         var config = system.Settings.Config;
         if (config.GetInt("akka.management.http.port", 0) != o.Port || config.GetString("akka.discovery.method", "") != o.Discovery)
-            throw new InvalidOperationException("The actor system was not created with ClusterManagement.Config for these options.");
+            throw new InvalidOperationException("the actor system was not created with ClusterManagement.Config for these options");
 
         var endpoint = ManagementEndpoint.Start(system, o);
         try

@@ -57,35 +57,35 @@ public sealed record ManagementOptions(
     {
         if (string.IsNullOrWhiteSpace(Hostname) || Hostname is "0.0.0.0" or "::" or "[::]")
             throw new ArgumentException(
-                $"Management hostname '{Hostname}' is not an address other nodes can reach: set --public-hostname / GIPO_PUBLIC_HOSTNAME " +
-                "(container name or pod IP) when binding to all interfaces.");
+                $"management hostname '{Hostname}' is not an address other nodes can reach: set --public-hostname / GIPO_PUBLIC_HOSTNAME " +
+                "(container name or pod IP) when binding to all interfaces");
         // Port 0 would bind a random port, but bootstrap identifies itself by the configured one: it could never self-join.
         if (Port is < 1 or > 65535)
-            throw new ArgumentException($"Management port {Port} must be 1-65535 (--management-port / GIPO_MANAGEMENT_PORT).");
+            throw new ArgumentException($"management port {Port} must be 1-65535 (--management-port / GIPO_MANAGEMENT_PORT)");
         if (Discovery is not (ConfigDiscovery or KubernetesDiscovery))
             throw new ArgumentException(
-                $"Discovery method '{Discovery}' is not known: use '{ConfigDiscovery}' or '{KubernetesDiscovery}' (--discovery / GIPO_DISCOVERY).");
+                $"discovery method '{Discovery}' is not known: use '{ConfigDiscovery}' or '{KubernetesDiscovery}' (--discovery / GIPO_DISCOVERY)");
         if (string.IsNullOrWhiteSpace(ServiceName) || ServiceName.Any(c => char.IsWhiteSpace(c) || c is '"' or '\\' or '.'))
-            throw new ArgumentException($"Discovery service name '{ServiceName}' must be a plain name like 'gipo' (GIPO_DISCOVERY_SERVICE).");
+            throw new ArgumentException($"discovery service name '{ServiceName}' must be a plain name like 'gipo' (GIPO_DISCOVERY_SERVICE)");
         if (RequiredContactPoints < 1)
             throw new ArgumentException(
-                $"Required contact points {RequiredContactPoints} must be at least 1 (GIPO_REQUIRED_CONTACT_POINTS).");
+                $"required contact points {RequiredContactPoints} must be at least 1 (GIPO_REQUIRED_CONTACT_POINTS)");
 
         if (Discovery == ConfigDiscovery)
         {
             if (ConfigEndpoints.Count == 0)
                 throw new ArgumentException(
-                    "Config discovery needs the contact points' management endpoints: GIPO_DISCOVERY_ENDPOINTS=host1:8558,host2:8558.");
+                    "config discovery needs the contact points' management endpoints: GIPO_DISCOVERY_ENDPOINTS=host1:8558,host2:8558");
             foreach (var endpoint in ConfigEndpoints) ParseEndpoint(endpoint);
             if (ConfigEndpoints.Count < RequiredContactPoints)
                 throw new ArgumentException(
                     $"GIPO_REQUIRED_CONTACT_POINTS={RequiredContactPoints} but GIPO_DISCOVERY_ENDPOINTS lists only {ConfigEndpoints.Count}: " +
-                    "a new cluster could never form.");
+                    "a new cluster could never form");
         }
         else if (ConfigEndpoints.Count > 0)
         {
             throw new ArgumentException(
-                $"GIPO_DISCOVERY_ENDPOINTS is for '{ConfigDiscovery}' discovery only; '{KubernetesDiscovery}' finds the pods by label.");
+                $"GIPO_DISCOVERY_ENDPOINTS is for '{ConfigDiscovery}' discovery only; '{KubernetesDiscovery}' finds the pods by label");
         }
     }
 
@@ -99,6 +99,6 @@ public sealed record ManagementOptions(
             && !endpoint[..colon].Any(char.IsWhiteSpace)
             && (!endpoint[..colon].Contains(':') || (endpoint[0] == '[' && endpoint[colon - 1] == ']')))
             return (endpoint[..colon], port);
-        throw new ArgumentException($"Discovery endpoint '{endpoint}' is not host:managementPort (GIPO_DISCOVERY_ENDPOINTS).");
+        throw new ArgumentException($"discovery endpoint '{endpoint}' is not host:managementPort (GIPO_DISCOVERY_ENDPOINTS)");
     }
 }

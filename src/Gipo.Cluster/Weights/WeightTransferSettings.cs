@@ -164,6 +164,6 @@ public sealed record WeightTransferSettings(
             throw new ConfigurationException(
                 $"'gipo.weights.chunk-size' = {ChunkBytes} bytes does not fit '{FrameSizeKey}' = {frameBytes} bytes with {EnvelopeBytes} bytes " +
                 $"for the envelope: every weight chunk would be dropped by remoting. Raise the frame size (e.g. 1MiB for 256KiB chunks; " +
-                "WeightTransferSettings.Config sets it) or lower the chunk size.");
+                "WeightTransferSettings.Config sets it) or lower the chunk size");
     }
 }

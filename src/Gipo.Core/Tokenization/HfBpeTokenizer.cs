@@ -85,7 +85,7 @@ public sealed class HfBpeTokenizer : ITextTokenizer
         int? Find(string token) => addedIds.TryGetValue(token, out var id) || file.Vocab.TryGetValue(token, out id) ? id : null;
         int? Resolve(string? requested, string role) => requested is null
             ? null
-            : Find(requested) ?? throw new ArgumentException($"The {role} token \"{requested}\" is not in the vocabulary.", $"{role}Token");
+            : Find(requested) ?? throw new ArgumentException($"the {role} token \"{requested}\" is not in the vocabulary", $"{role}Token");
 
         if (eosId is { } explicitEos && !IsAssigned(explicitEos))
         {

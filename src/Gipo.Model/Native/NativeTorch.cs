@@ -57,18 +57,18 @@ public static class NativeTorch
         var torchLib = Environment.GetEnvironmentVariable(TorchLibVariable);
         if (!string.IsNullOrWhiteSpace(torchLib) && !File.Exists(Path.Combine(torchLib, "libtorch.so")))
             throw new NativeTorchException(
-                $"{TorchLibVariable}={torchLib} has no libtorch.so.",
+                $"{TorchLibVariable}={torchLib} has no libtorch.so",
                 $"Point {TorchLibVariable} at PyTorch's lib folder, e.g. " +
                 "$(python3 -c \"import torch,os;print(os.path.join(os.path.dirname(torch.__file__),'lib'))\"), or unset it to use the CPU libtorch.");
 
         var sharpSource = FindPackagedNative("libLibTorchSharp.so")
             ?? throw new NativeTorchException(
-                "libLibTorchSharp.so was not found beside the application.",
+                "libLibTorchSharp.so was not found beside the application",
                 "Reference the TorchSharp package from the executable (it ships the native library) and rebuild.");
         var libtorchDir = string.IsNullOrWhiteSpace(torchLib)
             ? Path.GetDirectoryName(FindPackagedNative("libtorch.so")
                 ?? throw new NativeTorchException(
-                    "libtorch.so was not found beside the application.",
+                    "libtorch.so was not found beside the application",
                     $"Reference the 'libtorch-cpu-linux-x64' package from the executable (or 'TorchSharp-cuda-linux': " +
                     $"build with -p:GipoTorch=cuda), or set {TorchLibVariable} to a PyTorch torch/lib folder."))!
             : Path.GetFullPath(torchLib);

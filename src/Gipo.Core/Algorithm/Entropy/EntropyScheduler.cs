@@ -73,7 +73,7 @@ public sealed class EntropyScheduler
         config.Validate();
         if (numBuckets < 1)
         {
-            throw new ArgumentException($"The number of buckets K_B must be at least 1, got {numBuckets}.", nameof(numBuckets));
+            throw new ArgumentException($"the number of buckets K_B must be at least 1, got {numBuckets}", nameof(numBuckets));
         }
         double[] Zeros() => new double[numBuckets];
         return new EntropyScheduler(new EntropySchedulerState(
@@ -92,7 +92,7 @@ public sealed class EntropyScheduler
     {
         ArgumentNullException.ThrowIfNull(config);
         if (mode is not (EntropyMode.Gsec or EntropyMode.AdaptiveGlobal))
-            throw new ArgumentException($"Entropy mode {mode} has no scheduler.", nameof(mode));
+            throw new ArgumentException($"entropy mode {mode} has no scheduler", nameof(mode));
         return Create(ConfigFor(mode, config), BucketsFor(mode, numBuckets));
     }
 
@@ -266,29 +266,29 @@ public sealed class EntropyScheduler
             || stats.BucketMean.Length != this.numBuckets || stats.BucketGroups.Length != this.numBuckets
                 || stats.BucketTokens.Length != this.numBuckets)
         {
-            throw new ArgumentException($"Entropy statistics must have {this.numBuckets} buckets (BucketMean, BucketGroups, BucketTokens).",
+            throw new ArgumentException($"entropy statistics must have {this.numBuckets} buckets (BucketMean, BucketGroups, BucketTokens)",
                                         nameof(stats));
         }
         if (stats.LearnerStep <= this.learnerStep)
         {
-            throw new ArgumentException($"Learner step {stats.LearnerStep} is not after the last applied step {this.learnerStep} " +
-                                        $"(a duplicate or out-of-order update).", nameof(stats));
+            throw new ArgumentException($"learner step {stats.LearnerStep} is not after the last applied step {this.learnerStep} " +
+                                        $"(a duplicate or out-of-order update)", nameof(stats));
         }
         for (var b = 0; b < this.numBuckets; b++)
         {
             if (stats.BucketGroups[b] < 0 || stats.BucketTokens[b] < 0)
             {
-                throw new ArgumentException($"Bucket {b} has a negative count.", nameof(stats));
+                throw new ArgumentException($"bucket {b} has a negative count", nameof(stats));
             }
             if (stats.BucketGroups[b] > 0 && !double.IsFinite(stats.BucketMean[b]))
             {
-                throw new ArgumentException($"Bucket {b} is present ({stats.BucketGroups[b]} groups) but its mean entropy is " +
-                                            $"{stats.BucketMean[b]}.", nameof(stats));
+                throw new ArgumentException($"bucket {b} is present ({stats.BucketGroups[b]} groups) but its mean entropy is " +
+                                            $"{stats.BucketMean[b]}", nameof(stats));
             }
         }
         if (!double.IsFinite(stats.GlobalTokenMean) || double.IsInfinity(stats.AnswerStepMean))
         {
-            throw new ArgumentException($"Non-finite entropy statistics: global {stats.GlobalTokenMean}, answer steps {stats.AnswerStepMean}.",
+            throw new ArgumentException($"non-finite entropy statistics: global {stats.GlobalTokenMean}, answer steps {stats.AnswerStepMean}",
                                         nameof(stats));
         }
     }
@@ -302,7 +302,7 @@ public sealed class EntropyScheduler
         {
             if (!condition)
             {
-                throw new ArgumentException($"Invalid entropy-scheduler state: {message}.", nameof(state));
+                throw new ArgumentException($"invalid entropy-scheduler state: {message}", nameof(state));
             }
         }
 

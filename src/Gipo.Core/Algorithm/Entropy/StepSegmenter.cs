@@ -17,7 +17,7 @@ public sealed class StepSegmenter
         ArgumentNullException.ThrowIfNull(config.Delimiters);
         if (config.MinStepLength < 1)
         {
-            throw new ArgumentException($"MinStepLength must be at least 1 (1 = no merging), got {config.MinStepLength}.", nameof(config));
+            throw new ArgumentException($"MinStepLength must be at least 1 (1 = no merging), got {config.MinStepLength}", nameof(config));
         }
         this.config = config;
     }
@@ -52,7 +52,7 @@ public sealed class StepSegmenter
         ArgumentNullException.ThrowIfNull(decode);
         if (tokens.Count == 0)
         {
-            throw new ArgumentException("A response has at least one token (its EOS or a truncated first token).", nameof(tokens));
+            throw new ArgumentException("A response has at least one token (its EOS or a truncated first token)", nameof(tokens));
         }
 
         var ends = MergeShortSteps(DelimitedStepEnds(tokens));

@@ -22,16 +22,16 @@ public sealed class TokenBucketIds
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         if (numBuckets < 1)
         {
-            throw new ArgumentException($"The number of buckets K_B must be at least 1, got {numBuckets}.", nameof(numBuckets));
+            throw new ArgumentException($"the number of buckets K_B must be at least 1, got {numBuckets}", nameof(numBuckets));
         }
         if (ids.Length != (long)rows * length)
         {
-            throw new ArgumentException($"{ids.Length} bucket ids do not fill [{rows}, {length}].", nameof(ids));
+            throw new ArgumentException($"{ids.Length} bucket ids do not fill [{rows}, {length}]", nameof(ids));
         }
         var bad = Array.FindIndex(ids, id => id < None || id >= numBuckets);
         if (bad >= 0)
         {
-            throw new ArgumentException($"Bucket id {ids[bad]} at flat index {bad} is outside [-1, {numBuckets}).", nameof(ids));
+            throw new ArgumentException($"bucket id {ids[bad]} at flat index {bad} is outside [-1, {numBuckets})", nameof(ids));
         }
         this.ids = [.. ids]; // a copy: the caller may reuse its buffer
         Rows = rows;
@@ -67,7 +67,7 @@ public sealed class TokenBucketIds
         {
             if ((uint)rows[r] >= (uint)Rows)
             {
-                throw new ArgumentException($"Row {rows[r]} is outside [0, {Rows}).", nameof(rows));
+                throw new ArgumentException($"row {rows[r]} is outside [0, {Rows})", nameof(rows));
             }
             Row(rows[r]).CopyTo(ids.AsSpan(r * Length, Length));
         }

@@ -48,7 +48,7 @@ public static class TokenEntropy
         }
         if (!(temperature > 0) || double.IsInfinity(temperature))
         {
-            throw new ArgumentException($"The temperature must be finite and > 0, got {temperature}.", nameof(temperature));
+            throw new ArgumentException($"the temperature must be finite and > 0, got {temperature}", nameof(temperature));
         }
 
         using var scope = NewDisposeScope();
