@@ -66,9 +66,11 @@ public static class NativeSoak
                     log?.Invoke($"run {runs}: did not finish: {outcome.Error}");
                 }
                 TryDelete(folder.Root);
-                log?.Invoke(FormattableString.Invariant(
-                    $"{clock.Elapsed.TotalMinutes:F1} min: run {runs} {(outcome.Finished ? "finished" : "FAILED")} at step {outcome.Step}; " +
-                    $"steps {steps}, gcs forced {pressure.Forced}, native errors {errors.Native} (scalar {errors.Scalar})"));
+                log?.Invoke(
+                    FormattableString.Invariant(
+                        $"{clock.Elapsed.TotalMinutes:F1} min: run {runs} {(outcome.Finished ? "finished" : "FAILED")} at step {outcome.Step}; ") +
+                    FormattableString.Invariant(
+                        $"steps {steps}, gcs forced {pressure.Forced}, native errors {errors.Native} (scalar {errors.Scalar})"));
             }
             return new NativeSoakResult(clock.Elapsed.TotalMinutes, runs, failed, steps, samples, pressure.Forced,
                 GC.CollectionCount(0) - gen0Before, errors.Native, errors.Scalar, errors.First);
