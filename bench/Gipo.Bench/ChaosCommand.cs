@@ -15,18 +15,25 @@ internal static class ChaosCommand
 {
     public static Command Create()
     {
-        var scenario = new Option<string>("--scenario") { Description = $"one of {string.Join(", ", ChaosScenarios.Names)}, or all", DefaultValueFactory = _ => "random" };
+        var scenario = new Option<string>("--scenario") { Description = $"one of " +
+                                                                        $"{string.Join(", ", ChaosScenarios.Names)}, or all",
+                                                                        DefaultValueFactory = _ => "random" };
         var kills = new Option<int>("--kills") { Description = "SIGKILLs of the random series", DefaultValueFactory = _ => 20 };
         var steps = new Option<int>("--steps") { Description = "learner steps of each run", DefaultValueFactory = _ => 40 };
         var seed = new Option<int?>("--seed") { Description = "seed of the random series (default: from the clock; printed)" };
         var postgres = new Option<string?>("--postgres") { Description = "Npgsql connection string of the journal database [GIPO_POSTGRES]" };
         var baseCheckpoint = new Option<string>("--base") { Description = "HF checkpoint the runs start from", Required = true };
-        var config = new Option<string>("--config") { Description = "preset of the runs", DefaultValueFactory = _ => Path.Combine("hocon", "quickstart.conf") };
-        var workDir = new Option<string>("--work-dir") { Description = "logs, run folders and the report", DefaultValueFactory = _ => Path.Combine("runs", $"chaos-{DateTime.UtcNow:yyyyMMdd-HHmmss}") };
-        var stableAfter = new Option<double>("--stable-after") { Description = "split-brain resolver stable-after, seconds (how soon a killed node is downed)", DefaultValueFactory = _ => 5 };
+        var config = new Option<string>("--config") { Description = "preset of the runs",
+                                                     DefaultValueFactory = _ => Path.Combine("hocon", "quickstart.conf") };
+        var workDir = new Option<string>("--work-dir") { Description = "logs, run " +
+            "folders and the report", DefaultValueFactory = _ => Path.Combine("runs", $"chaos-{DateTime.UtcNow:yyyyMMdd-HHmmss}") };
+        var stableAfter = new Option<double>("--stable-after") { Description = "split-brain resolver stable-after, seconds " +
+                                                                               "(how soon a killed node is downed)", DefaultValueFactory = _ => 5 };
         var json = new Option<bool>("--json") { Description = "print the reports as JSON" };
-        var mix = new Option<bool>("--mix") { Description = "random series: mix graceful leaves (SIGTERM) and freezes (SIGSTOP past the resolver and the lease, then SIGCONT) into the SIGKILLs" };
-        var command = new Command("chaos", "Chaos runs across gipo node processes on 127.0.0.1 (PostgreSQL journal): add nodes, SIGKILL them, audit the journal after each kill.")
+        var mix = new Option<bool>("--mix") { Description = "random series: mix graceful leaves (SIGTERM) and freezes " +
+                                                            "(SIGSTOP past the resolver and the lease, then SIGCONT) into the SIGKILLs" };
+        var command = new Command("chaos", "Chaos runs across gipo node processes on 127.0.0.1 (PostgreSQL journal): add nodes, SIGKILL them, " +
+                                           "audit the journal after each kill.")
         {
             scenario, kills, steps, seed, postgres, baseCheckpoint, config, workDir, stableAfter, json, mix,
         };
@@ -68,14 +75,17 @@ internal static class ChaosCommand
                     failed.Add(name);
                 }
             }
-            var text = JsonSerializer.Serialize(reports, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
+            var text = JsonSerializer.Serialize(reports,
+                new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
             File.WriteAllText(Path.Combine(work, "chaos-report.json"), text);
             foreach (var report in reports)
             {
                 var passed = report.Passed(settings.Steps);
-                Console.Error.WriteLine($"chaos: {report.Scenario}: {(passed ? "PASSED" : "FAILED")} in {report.Seconds:F0} s; {report.Kills.Count} kill(s), " +
+                Console.Error.WriteLine($"chaos: {report.Scenario}: {(passed ? "PASSED" : "FAILED")} in {report.Seconds:F0} s; " +
+                                        $"{report.Kills.Count} kill(s), " +
                                         $"{report.Kills.Count(k => k.Audit.Clean)} clean audit(s) after kills; final: {report.Final}");
-                foreach (var problem in report.Kills.SelectMany(k => k.Audit.Problems).Concat(report.Final.Problems)) Console.Error.WriteLine($"  {problem}");
+                foreach (var problem in report.Kills.SelectMany(k => k.Audit.Problems)
+                    .Concat(report.Final.Problems)) Console.Error.WriteLine($"  {problem}");
             }
             if (r.GetValue(json)) Console.WriteLine(text);
             return failed.Count == 0 && reports.All(rep => rep.Passed(settings.Steps)) ? 0 : 5;

@@ -14,7 +14,8 @@ internal static class ModelBenchCommand
 {
     public static Command Create()
     {
-        var threads = new Option<int>("--threads") { Description = "CPU threads for both implementations (0 = one per core)", DefaultValueFactory = _ => 0 };
+        var threads = new Option<int>("--threads") { Description = "CPU threads for both implementations " +
+                                                                   "(0 = one per core)", DefaultValueFactory = _ => 0 };
         var device = new Option<string>("--device") { Description = "auto | cpu | cuda", DefaultValueFactory = _ => "auto" };
         var dtype = new Option<string>("--dtype") { Description = "float32 | bfloat16", DefaultValueFactory = _ => "float32" };
         var trainSteps = new Option<int>("--train-steps") { Description = "timed train steps (median reported)", DefaultValueFactory = _ => 10 };
@@ -27,15 +28,18 @@ internal static class ModelBenchCommand
         var vocab = new Option<int>("--vocab") { DefaultValueFactory = _ => 128 };
         var trainBatch = new Option<int>("--train-batch") { DefaultValueFactory = _ => 32 };
         var trainSeq = new Option<int>("--train-seq") { DefaultValueFactory = _ => 128 };
-        var decodeBatches = new Option<string>("--decode-batches") { Description = "comma-separated decode batch sizes", DefaultValueFactory = _ => "1,64" };
+        var decodeBatches = new Option<string>("--decode-batches") { Description = "comma-separated " +
+                                                                                   "decode batch sizes", DefaultValueFactory = _ => "1,64" };
         var newTokens = new Option<int>("--new-tokens") { Description = "decoded tokens per sequence", DefaultValueFactory = _ => 64 };
         var python = new Option<string>("--python") { Description = "Python with torch for the baseline (default /usr/bin/python3, else python3)" };
         var script = new Option<FileInfo?>("--baseline-script") { Description = "default: bench/torch_baseline.py found from the working folder up" };
         var noBaseline = new Option<bool>("--no-baseline") { Description = "measure ours only" };
         var json = new Option<bool>("--json") { Description = "last output line: one JSON object with both results" };
-        var command = new Command("model", "Train-step and decode (batch 1 and 64) tokens/s: Gipo's TorchSharp model vs the same model in PyTorch eager.")
+        var command = new Command("model", "Train-step and decode (batch 1 and 64) tokens/s: " +
+                                           "Gipo's TorchSharp model vs the same model in PyTorch eager.")
         {
-            threads, device, dtype, trainSteps, warmup, hidden, layers, heads, kvHeads, intermediate, vocab, trainBatch, trainSeq, decodeBatches, newTokens,
+            threads, device, dtype, trainSteps, warmup, hidden, layers, heads, kvHeads, intermediate, vocab, trainBatch, trainSeq,
+            decodeBatches, newTokens,
             python, script, noBaseline, json,
         };
         command.SetAction(r => CommandErrors.Run(() =>
@@ -49,16 +53,19 @@ internal static class ModelBenchCommand
                 Intermediate = r.GetValue(intermediate), Vocab = r.GetValue(vocab), Dtype = r.GetValue(dtype)!,
                 TrainBatch = r.GetValue(trainBatch), TrainSeq = r.GetValue(trainSeq), TrainSteps = r.GetValue(trainSteps),
                 Warmup = r.GetValue(warmup), NewTokens = r.GetValue(newTokens),
-                DecodeBatches = r.GetValue(decodeBatches)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToArray(),
+                DecodeBatches = r.GetValue(decodeBatches)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(int.Parse).ToArray(),
             };
-            Console.Error.WriteLine($"bench model: d={o.Hidden} L={o.Layers} H={o.Heads}/{o.KvHeads} ffn={o.Intermediate} V={o.Vocab} {o.Dtype} on {dev}, {n} threads");
+            Console.Error.WriteLine($"bench model: d={o.Hidden} L={o.Layers} H={o.Heads}/{o.KvHeads} ffn={o.Intermediate} V={o.Vocab} {o.Dtype} on " +
+                                    $"{dev}, {n} threads");
             var ours = ModelBenchmark.Run(o, dev, Console.Error.WriteLine);
 
             JsonNode? baseline = null;
             if (!r.GetValue(noBaseline))
             {
                 var path = r.GetValue(script)?.FullName ?? WorkingFolder.FindUp(Path.Combine("bench", "torch_baseline.py"))
-                    ?? throw new FileNotFoundException("bench/torch_baseline.py not found from the working folder up; pass --baseline-script or --no-baseline");
+                    ?? throw new FileNotFoundException("bench/torch_baseline.py not found from the working folder up; " +
+                                                       "pass --baseline-script or --no-baseline");
                 var py = r.GetValue(python) ?? (File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3");
                 baseline = RunBaseline(py, path, o, n, dev.type == TorchSharp.DeviceType.CUDA ? "cuda" : "cpu");
             }
@@ -89,7 +96,8 @@ internal static class ModelBenchCommand
         process.WaitForExit();
         var last = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault();
         if (process.ExitCode != 0 || last is null)
-            throw new IOException($"the PyTorch baseline failed (exit {process.ExitCode}); is torch installed for {python}? (apt-get install python3-torch libopenblas0-pthread)");
+            throw new IOException($"the PyTorch baseline failed (exit {process.ExitCode}); is torch installed for {python}? " +
+                                  $"(apt-get install python3-torch libopenblas0-pthread)");
         return JsonNode.Parse(last) ?? throw new InvalidDataException("the PyTorch baseline printed no JSON");
     }
 
@@ -103,7 +111,8 @@ internal static class ModelBenchCommand
             Row($"decode tokens/s (batch {batch})", tps, baseline?["decode"]?[batch.ToString()]?.GetValue<double>());
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(json ? Console.Error : Console.Out) });
         console.Write(table);
-        console.WriteLine($"{ours.Parameters:N0} parameters, {o.Dtype}, {device}, {threads} threads; baseline: {baseline?["torch"]} {baseline?["blas"]}");
+        console.WriteLine($"{ours.Parameters:N0} parameters, {o.Dtype}, {device}, {threads} threads; baseline: " +
+                          $"{baseline?["torch"]} {baseline?["blas"]}");
         if (json)
             Console.WriteLine(new JsonObject
             {
@@ -111,7 +120,8 @@ internal static class ModelBenchCommand
                 ["gipo"] = new JsonObject
                 {
                     ["train_tokens_per_s"] = Math.Round(ours.TrainTokensPerSecond, 1), ["train_step_ms"] = Math.Round(ours.TrainStepMs, 2),
-                    ["decode"] = new JsonObject(ours.DecodeTokensPerSecond.Select(kv => KeyValuePair.Create(kv.Key.ToString(), (JsonNode?)Math.Round(kv.Value, 1)))),
+                    ["decode"] = new JsonObject(ours.DecodeTokensPerSecond.Select(kv =>
+                        KeyValuePair.Create(kv.Key.ToString(), (JsonNode?)Math.Round(kv.Value, 1)))),
                 },
                 ["pytorch"] = baseline?.DeepClone(),
             }.ToJsonString());

@@ -19,16 +19,21 @@ internal static class PipelineBenchCommand
 
     public static Command Create()
     {
-        var baseCheckpoint = new Option<DirectoryInfo?>("--base") { Description = $"SFT checkpoint both runs start from (default: {DefaultBase} found from the working folder up)" };
-        var config = new Option<FileInfo?>("--config") { Description = $"preset of both runs (default: {DefaultPreset} found from the working folder up)" };
-        var steps = new Option<int>("--steps") { Description = "learner steps per run; the window is step 1's line to step N-1's (>= 3)", DefaultValueFactory = _ => 12 };
+        var baseCheckpoint = new Option<DirectoryInfo?>("--base") { Description = $"SFT checkpoint both runs start from (default: " +
+                                                                                  $"{DefaultBase} found from the working folder up)" };
+        var config = new Option<FileInfo?>("--config") { Description = $"preset of both runs (default: " +
+                                                                       $"{DefaultPreset} found from the working folder up)" };
+        var steps = new Option<int>("--steps") { Description = "learner steps per run; the window is step 1's line " +
+                                                               "to step N-1's (>= 3)", DefaultValueFactory = _ => 12 };
         var samplers = new Option<int>("--samplers") { Description = "sampler actors (the same for both runs)", DefaultValueFactory = _ => 1 };
-        var set = new Option<string[]>("--set") { Description = "override a key for both runs: --set run.torch-threads=1 (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var set = new Option<string[]>("--set") { Description = "override a key for both runs: " +
+                                                                "--set run.torch-threads=1 (repeatable)", AllowMultipleArgumentsPerToken = false };
         var output = new Option<string?>("--out") { Description = "folder for the run folders eta0/ and eta2/ (default: a temp folder)" };
         var keep = new Option<bool>("--keep") { Description = "keep the run folders (default: deleted afterwards)" };
         var json = new Option<bool>("--json") { Description = "last output line: one JSON object with both runs" };
         var command = new Command("pipeline",
-            "Synchronous (η = 0) vs asynchronous (η = 2) training with the same samplers and settings: trajectories/s, learner idle fraction, messaging share.")
+            "Synchronous (η = 0) vs asynchronous (η = 2) training with the same samplers and settings: trajectories/s, " +
+            "learner idle fraction, messaging share.")
         {
             baseCheckpoint, config, steps, samplers, set, output, keep, json,
         };
@@ -43,7 +48,8 @@ internal static class PipelineBenchCommand
             var root = temp ? Directory.CreateTempSubdirectory("gipo-bench-pipeline-").FullName : Path.GetFullPath(r.GetValue(output)!);
             var options = new PipelineBenchmarkOptions(basePath, preset, root, r.GetValue(steps), r.GetValue(samplers), r.GetValue(set) ?? []);
             NativeTorch.EnsureLoaded();
-            Console.Error.WriteLine($"bench pipeline: {Path.GetFileName(preset)} from {basePath}, {options.Steps} steps, {options.Samplers} sampler(s), " +
+            Console.Error.WriteLine($"bench pipeline: {Path.GetFileName(preset)} from {basePath}, {options.Steps} steps, " +
+                                    $"{options.Samplers} sampler(s), " +
                                     $"{Environment.ProcessorCount} cores; η = {string.Join(" vs ", options.EtaList)}");
             using var cancel = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
@@ -154,7 +160,8 @@ internal static class PipelineBenchCommand
         if (runs.Count == 2 && runs[0].LedgerSamplesPerSecond > 0)
         {
             obj["speedup_trajectories_per_s"] = Math.Round(runs[1].LedgerSamplesPerSecond / runs[0].LedgerSamplesPerSecond, 3);
-            obj["speedup_generated_per_s"] = runs[0].GeneratedSamplesPerSecond > 0 ? Math.Round(runs[1].GeneratedSamplesPerSecond / runs[0].GeneratedSamplesPerSecond, 3) : null;
+            obj["speedup_generated_per_s"] = runs[0].GeneratedSamplesPerSecond > 0
+                ? Math.Round(runs[1].GeneratedSamplesPerSecond / runs[0].GeneratedSamplesPerSecond, 3) : null;
         }
         Console.WriteLine(obj.ToJsonString());
     }
@@ -166,7 +173,8 @@ internal static class PipelineBenchCommand
         foreach (var t in m.Types.Where(t => t.Gipo))
             types.Add(new JsonObject
             {
-                ["type"] = t.Type, ["enqueued"] = t.Enqueued, ["distinct"] = t.Distinct, ["bytes"] = t.Bytes, ["codec_ms"] = Math.Round(t.CodecSeconds * 1e3, 3),
+                ["type"] = t.Type, ["enqueued"] = t.Enqueued, ["distinct"] = t.Distinct, ["bytes"] = t.Bytes,
+                ["codec_ms"] = Math.Round(t.CodecSeconds * 1e3, 3),
             });
         var others = new JsonObject();
         foreach (var t in m.Types.Where(t => !t.Gipo).Take(12)) others[t.Type] = t.Enqueued;

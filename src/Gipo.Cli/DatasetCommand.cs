@@ -19,11 +19,14 @@ internal static class DatasetCommand
 
     private static Command Example()
     {
-        var output = new Option<DirectoryInfo>("--out") { Description = "folder for train.jsonl and test.jsonl", DefaultValueFactory = _ => new DirectoryInfo("examples/word-problems") };
+        var output = new Option<DirectoryInfo>("--out") { Description = "folder for train.jsonl and test.jsonl",
+                                                         DefaultValueFactory = _ => new DirectoryInfo("examples/word-problems") };
         var train = new Option<int>("--train") { Description = "training rows", DefaultValueFactory = _ => WordProblemGenerator.DefaultTrainCount };
         var test = new Option<int>("--test") { Description = "held-out rows", DefaultValueFactory = _ => WordProblemGenerator.DefaultTestCount };
-        var seed = new Option<int>("--seed") { Description = "generator seed (the shipped files use the default)", DefaultValueFactory = _ => WordProblemGenerator.DefaultSeed };
-        var command = new Command("example", "Write the example dataset: GSM8K-format word problems (one or two additions / subtractions of small numbers).")
+        var seed = new Option<int>("--seed") { Description = "generator seed (the shipped files use the default)",
+                                              DefaultValueFactory = _ => WordProblemGenerator.DefaultSeed };
+        var command = new Command("example", "Write the example dataset: GSM8K-format word problems " +
+                                             "(one or two additions / subtractions of small numbers).")
         {
             output, train, test, seed,
         };
@@ -44,8 +47,10 @@ internal static class DatasetCommand
     private static Command Check()
     {
         var config = new Option<FileInfo?>("--config") { Description = "preset naming the dataset, e.g. hocon/dataset-example.conf" };
-        var set = new Option<string[]>("--set") { Description = "override a key: --set dataset.train=data/train.jsonl (repeatable)", AllowMultipleArgumentsPerToken = false };
-        var baseCheckpoint = new Option<DirectoryInfo?>("--base") { Description = "the base checkpoint (chat-format auto reads its tokenizer_config.json)" };
+        var set = new Option<string[]>("--set") { Description = "override a key: --set dataset.train=data/train.jsonl (repeatable)",
+                                                 AllowMultipleArgumentsPerToken = false };
+        var baseCheckpoint = new Option<DirectoryInfo?>("--base") { Description = "the base checkpoint " +
+                                                                                  "(chat-format auto reads its tokenizer_config.json)" };
         var command = new Command("check", "Read and check a config's dataset as gipo train would; print row counts and the first rendered prompt.")
         {
             config, set, baseCheckpoint,
@@ -55,13 +60,15 @@ internal static class DatasetCommand
             var overrides = new List<string>(r.GetValue(set) ?? []);
             if (r.GetValue(baseCheckpoint) is { } b) overrides.Add($"run.base-checkpoint={b.FullName}");
             var run = RunSettings.Read(GipoSettings.Load(r.GetValue(config)?.FullName, overrides));
-            if (run.Dataset is null) throw new ArgumentException($"'gipo.run.task' = '{run.Task}' is a built-in task, not a dataset (set run.task = dataset)");
+            if (run.Dataset is null) throw new ArgumentException($"'gipo.run.task' = '{run.Task}' is a built-in task, not a dataset " +
+                                                                 $"(set run.task = dataset)");
             var task = (DatasetTask)run.CreateTask(run.BaseCheckpoint.Length > 0 ? Path.GetFullPath(run.BaseCheckpoint) : null);
             var first = task.Train[0];
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 train_rows = task.Train.Count, test_rows = task.Test.Count, prompt_count = run.PromptCount,
-                chat_format = task.Format.ToString().ToLowerInvariant(), verifier = run.Dataset.Value.Options.Verifier.Kind.ToString().ToLowerInvariant(),
+                chat_format = task.Format.ToString().ToLowerInvariant(),
+                verifier = run.Dataset.Value.Options.Verifier.Kind.ToString().ToLowerInvariant(),
                 first_prompt = first.Prompt, first_gold = first.Answer, first_solution = task.Solve(first, new Random(0))[0],
             }, new JsonSerializerOptions { WriteIndented = true }));
             return 0;

@@ -21,17 +21,21 @@ internal static class EvalCommand
         var prompts = new Option<int>("--prompts") { Description = "held-out prompts", DefaultValueFactory = _ => 200 };
         var samples = new Option<int>("--samples") { Description = "samples per prompt (n)", DefaultValueFactory = _ => 16 };
         var ks = new Option<string>("--k") { Description = "pass@k values, comma-separated (each <= n)", DefaultValueFactory = _ => "1,2,4,8,16" };
-        var budgets = new Option<string>("--budgets") { Description = "token-budget multipliers of L_ref ('' = skip)", DefaultValueFactory = _ => "0.5,0.75,1,1.5" };
+        var budgets = new Option<string>("--budgets") { Description = "token-budget multipliers of L_ref ('' = skip)",
+                                                       DefaultValueFactory = _ => "0.5,0.75,1,1.5" };
         var maxNew = new Option<int>("--max-new-tokens") { DefaultValueFactory = _ => 160 };
         var temperature = new Option<double>("--temperature") { DefaultValueFactory = _ => 1.0 };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0 };
         var device = new Option<string>("--device") { Description = "auto | cpu | cuda | cuda:N", DefaultValueFactory = _ => "auto" };
         var threads = new Option<int>("--threads") { Description = "CPU threads (0 = one per core)", DefaultValueFactory = _ => 0 };
-        var json = new Option<bool>("--json") { Description = "print one JSON object (pass_at_1, pass_at_k, greedy_accuracy, distinct_correct, n_prompts, n_samples, …)" };
+        var json = new Option<bool>("--json") { Description = "print one JSON object (pass_at_1, pass_at_k, greedy_accuracy, distinct_correct, " +
+                                                              "n_prompts, n_samples, …)" };
         var perPrompt = new Option<FileInfo?>("--per-prompt")
         {
-            Description = "also write FILE: one JSON line per prompt, in prompt order {prompt_index, prompt, n, correct, pass_at_k, distinct_correct, " +
-                          "greedy_correct, budget_correct, response_tokens_mean}, for paired comparisons of checkpoints evaluated with the same --seed",
+            Description = "also write FILE: one JSON line per prompt, in prompt order {prompt_index, prompt, n, correct, pass_at_k, " +
+                          "distinct_correct, " +
+                          "greedy_correct, budget_correct, response_tokens_mean}, for paired comparisons of checkpoints evaluated " +
+                          "with the same --seed",
         };
         var command = new Command("eval", "Evaluate a checkpoint: pass@k, greedy accuracy, diversity and token budgets.")
         {
@@ -84,8 +88,10 @@ internal static class EvalCommand
             table.AddRow("greedy accuracy", report.GreedyAccuracy.ToString("F3"));
             table.AddRow($"distinct-correct@{report.SamplesPerPrompt}", $"{report.DistinctCorrect:F2} ({report.DistinctCorrectFraction:F3})");
             foreach (var (n, v) in report.DistinctN) table.AddRow($"distinct-{n}", double.IsFinite(v) ? v.ToString("F3") : "–");
-            foreach (var (beta, v) in report.BudgetAccuracy) table.AddRow($"greedy acc @ {beta}·L_ref ({Math.Round(beta * report.ReferenceLength)} tok)", v.ToString("F3"));
-            table.AddRow("entropy per step bucket (nats)", string.Join("  ", report.BucketEntropy.Select((v, b) => $"b{b}: {(double.IsFinite(v) ? v.ToString("F3") : "–")}")));
+            foreach (var (beta, v) in report.BudgetAccuracy) table.AddRow($"greedy acc @ {beta}·L_ref " +
+                                                                          $"({Math.Round(beta * report.ReferenceLength)} tok)", v.ToString("F3"));
+            table.AddRow("entropy per step bucket (nats)",
+                         string.Join("  ", report.BucketEntropy.Select((v, b) => $"b{b}: {(double.IsFinite(v) ? v.ToString("F3") : "–")}")));
             AnsiConsole.Write(table);
             return 0;
         }));

@@ -32,7 +32,8 @@ internal static class ExitCodes
     /// <summary><c>gipo node</c>: the cluster downed this node (unreachable for too long) without it asking to leave.</summary>
     public const int Downed = 6;
 
-    /// <summary>The exit code of a run that ended with <paramref name="ending"/> (<c>gipo node</c> maps a leave on request by its hand-over).</summary>
+    /// <summary>The exit code of a run that ended with <paramref name="ending"/> (<c>gipo node</c> maps a leave on request by its
+    /// hand-over).</summary>
     public static int For(RunEnding ending) => ending switch
     {
         RunEnding.Finished => Ok,

@@ -13,12 +13,16 @@ internal static class ExperimentCommand
     public static Command Create()
     {
         var plan = new Option<FileInfo>("--plan") { Description = "the plan, e.g. experiments/countdown.conf", Required = true };
-        var parallel = new Option<int>("--parallel") { Description = "runs at once (each uses the plan's threads-per-run)", DefaultValueFactory = _ => 1 };
-        var only = new Option<string?>("--only") { Description = "only the runs whose id (<task>.<method>.s<seed>) matches this glob, e.g. 'countdown.dapo.*' (comma = or)" };
+        var parallel =
+            new Option<int>("--parallel") { Description = "runs at once (each uses the plan's threads-per-run)", DefaultValueFactory = _ => 1 };
+        var only = new Option<string?>("--only") { Description = "only the runs whose id (<task>.<method>.s<seed>) matches this glob, " +
+                                                                 "e.g. 'countdown.dapo.*' (comma = or)" };
         var dryRun = new Option<bool>("--dry-run") { Description = "list the runs with their status (finished, partial, failed, pending) and exit" };
         var reportOnly = new Option<bool>("--report-only") { Description = "only write the report (tables and plots) from the results on disk" };
-        var resultsDir = new Option<string>("--results-dir") { Description = "where experiments live: <results-dir>/<plan name>/", DefaultValueFactory = _ => "results" };
-        var command = new Command("experiment", "Run an experiment plan: SFT warm starts, RL runs, final evaluations, manifest and report; resumable (run it again to continue).")
+        var resultsDir = new Option<string>("--results-dir") { Description = "where experiments live: <results-dir>/<plan name>/",
+                                                              DefaultValueFactory = _ => "results" };
+        var command = new Command("experiment", "Run an experiment plan: SFT warm starts, RL runs, final evaluations, manifest and report; " +
+                                                "resumable (run it again to continue).")
         {
             plan, parallel, only, dryRun, reportOnly, resultsDir,
         };
@@ -59,7 +63,8 @@ internal static class ExperimentCommand
     private static int DryRun(ExperimentPlan plan, ExperimentLayout layout, ExperimentRunner runner)
     {
         var selected = runner.Selected();
-        Console.WriteLine($"plan {plan.Name} ({plan.Sha256[..12]}): {plan.Tasks.Count} task(s) × {plan.Methods.Count} method(s), {plan.Runs.Count} run(s) of {plan.Steps} steps; results in {layout.Root}");
+        Console.WriteLine($"plan {plan.Name} ({plan.Sha256[..12]}): {plan.Tasks.Count} task(s) × {plan.Methods.Count} method(s), " +
+                          $"{plan.Runs.Count} run(s) of {plan.Steps} steps; results in {layout.Root}");
         foreach (var task in plan.Tasks)
         {
             var hash = task.Sft.Checkpoint is { } c ? CheckpointDigest.Compute(c) : task.Sft.SettingsHash(task.ReasoningTask);
@@ -74,20 +79,23 @@ internal static class ExperimentCommand
             var record = ExperimentRunRecord.Read(layout.Run(run.Id));
             var detail = status switch
             {
-                RunStatus.Failed => $"exit code {record?.ExitCode}: {record?.Error?.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault()}",
+                RunStatus.Failed => $"exit code {record?.ExitCode}: " +
+                                    $"{record?.Error?.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault()}",
                 RunStatus.Partial => next == RunNextStep.Evaluate ? "trained, evaluation to do" : "training to resume",
                 RunStatus.Finished => $"{record?.WallSeconds:F0} s",
                 _ => "",
             };
             Console.WriteLine($"{run.Id.PadRight(width)}  {status.ToString().ToLowerInvariant(),-8}  {detail}".TrimEnd());
         }
-        Console.WriteLine(string.Join(", ", selected.GroupBy(s => s.Status).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}")));
+        Console.WriteLine(string.Join(", ",
+            selected.GroupBy(s => s.Status).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}")));
         return 0;
     }
 
     private static int Report(ExperimentPlan plan, ExperimentLayout layout)
     {
-        if (!Directory.Exists(layout.Runs)) throw new ArgumentException($"no results of plan '{plan.Name}' in {layout.Root}: run gipo experiment --plan … first");
+        if (!Directory.Exists(layout.Runs)) throw new ArgumentException($"no results of plan '{plan.Name}' in {layout.Root}: " +
+                                                                        $"run gipo experiment --plan … first");
         var files = ExperimentReport.Write(layout.Root, ExperimentReportOptions.Of(plan));
         Console.Error.WriteLine($"experiment: report: {string.Join(", ", files.Select(f => Path.GetRelativePath(layout.Root, f)))}");
         return 0;

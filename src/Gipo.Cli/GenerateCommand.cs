@@ -18,7 +18,8 @@ internal static class GenerateCommand
         var topP = new Option<double>("--top-p") { Description = "nucleus mass kept (1 = off)", DefaultValueFactory = _ => 1.0 };
         var topK = new Option<int>("--top-k") { Description = "most likely tokens kept (0 = off)", DefaultValueFactory = _ => 0 };
         var maxNew = new Option<int>("--max-new-tokens") { Description = "generation limit", DefaultValueFactory = _ => 128 };
-        var seed = new Option<ulong>("--seed") { Description = "random seed (same seed + same weights = same tokens)", DefaultValueFactory = _ => 0UL };
+        var seed =
+            new Option<ulong>("--seed") { Description = "random seed (same seed + same weights = same tokens)", DefaultValueFactory = _ => 0UL };
         var device = new Option<string>("--device") { Description = "auto | cpu | cuda | cuda:N", DefaultValueFactory = _ => "auto" };
         var json = new Option<bool>("--json") { Description = "print one JSON object: prompt_token_ids, token_ids, logprobs, text" };
         var command = new Command("generate", "Complete a prompt with a checkpoint.")

@@ -21,21 +21,36 @@ internal static class NodeCommand
         var runId = new Option<string?>("--run-id") { Description = "the run every node of the cluster works on [GIPO_RUN_ID]" };
         var roles = new Option<string?>("--roles") { Description = "comma list of coordinator, learner, sampler, scorer [GIPO_ROLES]" };
         var hostname = new Option<string?>("--hostname") { Description = "address remoting binds to (default 127.0.0.1) [GIPO_HOSTNAME]" };
-        var publicHostname = new Option<string?>("--public-hostname") { Description = "address other nodes reach this one at (default: --hostname) [GIPO_PUBLIC_HOSTNAME]" };
+        var publicHostname = new Option<string?>("--public-hostname") { Description = "address other nodes reach this one at (default: " +
+                                                                                      "--hostname) [GIPO_PUBLIC_HOSTNAME]" };
         var port = new Option<int?>("--port") { Description = "remoting port (default 4053) [GIPO_PORT]" };
-        var seed = new Option<string[]>("--seed") { Description = "seed node host:port, repeatable; give at least two in a cluster that must outlive one node [GIPO_SEEDS, comma list]", AllowMultipleArgumentsPerToken = false };
-        var clusterName = new Option<string?>("--cluster-name") { Description = "actor system name; nodes with different names never join (default gipo) [GIPO_CLUSTER_NAME]" };
+        var seed = new Option<string[]>("--seed") { Description = "seed node host:port, repeatable; " +
+            "give at least two in a cluster that must outlive one node [GIPO_SEEDS, comma list]", AllowMultipleArgumentsPerToken = false };
+        var clusterName = new Option<string?>("--cluster-name") { Description = "actor system name; nodes with different names never join " +
+                                                                                "(default gipo) [GIPO_CLUSTER_NAME]" };
         var config = new Option<string?>("--config") { Description = "preset, e.g. hocon/gipo-preset.conf [GIPO_CONFIG]" };
         var set = new Option<string[]>("--set") { Description = "override a key, repeatable", AllowMultipleArgumentsPerToken = false };
-        var baseCheckpoint = new Option<string?>("--base") { Description = "HF checkpoint the run starts from; every node reads its config and tokenizer [GIPO_BASE]" };
-        var runsDir = new Option<string?>("--runs-dir") { Description = "where run folders live; coordinator/learner nodes must share it (default runs) [GIPO_RUNS_DIR]" };
-        var postgres = new Option<string?>("--postgres") { Description = "Npgsql connection string of the cluster's journal (default: SQLite in the run folder, one coordinator node only) [GIPO_POSTGRES]" };
-        var tlsCertificate = new Option<string?>("--tls-certificate") { Description = "PKCS#12 file: TLS for remoting, peers must present the cluster's certificate (or one signed by --tls-ca) [GIPO_TLS_CERTIFICATE]" };
-        var tlsPassword = new Option<string?>("--tls-certificate-password") { Description = "password of the PKCS#12 file [GIPO_TLS_CERTIFICATE_PASSWORD]" };
-        var tlsCa = new Option<string?>("--tls-ca") { Description = "the cluster CA's certificate (PEM or DER): accept any peer it signed instead of only this node's own certificate [GIPO_TLS_CA]" };
-        var discovery = new Option<string?>("--discovery") { Description = "find the cluster by Cluster Bootstrap instead of seeds: config or kubernetes-api [GIPO_DISCOVERY; also GIPO_DISCOVERY_SERVICE, GIPO_REQUIRED_CONTACT_POINTS, GIPO_DISCOVERY_ENDPOINTS]" };
-        var managementPort = new Option<int?>("--management-port") { Description = "HTTP port of bootstrap and the /alive and /ready probes (default 8558; with --discovery) [GIPO_MANAGEMENT_PORT]" };
-        var clusterConfig = new Option<string?>("--cluster-config") { Description = "HOCON file of Akka settings laid over the built-in hocon/akka-node.conf and hocon/cluster.conf (only the keys it sets change) [GIPO_CLUSTER_CONFIG]" };
+        var baseCheckpoint = new Option<string?>("--base") { Description = "HF checkpoint the run starts from; " +
+                                                                           "every node reads its config and tokenizer [GIPO_BASE]" };
+        var runsDir = new Option<string?>("--runs-dir") { Description = "where run folders live; coordinator/learner nodes must share it " +
+                                                                        "(default runs) [GIPO_RUNS_DIR]" };
+        var postgres = new Option<string?>("--postgres") { Description = "Npgsql connection string of the cluster's journal (default: " +
+                                                                         "SQLite in the run folder, one coordinator node only) [GIPO_POSTGRES]" };
+        var tlsCertificate = new Option<string?>("--tls-certificate") { Description = "PKCS#12 file: TLS for remoting, " +
+                                                                                      "peers must present the cluster's certificate " +
+                                                                                      "(or one signed by --tls-ca) [GIPO_TLS_CERTIFICATE]" };
+        var tlsPassword = new Option<string?>("--tls-certificate-password") { Description = "password of the PKCS#12 file " +
+                                                                                            "[GIPO_TLS_CERTIFICATE_PASSWORD]" };
+        var tlsCa = new Option<string?>("--tls-ca") { Description = "the cluster CA's certificate (PEM or DER): " +
+                                                                    "accept any peer it signed instead of only this node's own " +
+                                                                    "certificate [GIPO_TLS_CA]" };
+        var discovery = new Option<string?>("--discovery") { Description = "find the cluster by Cluster Bootstrap instead of seeds: " +
+            "config or kubernetes-api [GIPO_DISCOVERY; also GIPO_DISCOVERY_SERVICE, GIPO_REQUIRED_CONTACT_POINTS, GIPO_DISCOVERY_ENDPOINTS]" };
+        var managementPort = new Option<int?>("--management-port") { Description = "HTTP port of bootstrap and the /alive and /ready probes " +
+                                                                                   "(default 8558; with --discovery) [GIPO_MANAGEMENT_PORT]" };
+        var clusterConfig = new Option<string?>("--cluster-config") { Description = "HOCON file of Akka settings laid over the built-in " +
+                                                                                    "hocon/akka-node.conf and hocon/cluster.conf " +
+                                                                                    "(only the keys it sets change) [GIPO_CLUSTER_CONFIG]" };
         var command = new Command("node", "Run one node of a training cluster (Akka.Cluster) with the given roles.")
         {
             runId, roles, hostname, publicHostname, port, seed, clusterName, config, set, baseCheckpoint, runsDir, postgres, clusterConfig,
@@ -44,47 +59,58 @@ internal static class NodeCommand
         command.SetAction(r => CommandErrors.Run(() =>
         {
             string? Value(Option<string?> option, string env) => r.GetValue(option) ?? GipoEnvironment.Get(env);
-            var id = Value(runId, "GIPO_RUN_ID") ?? throw new ArgumentException("--run-id (or GIPO_RUN_ID) is required: every node of a run names it");
+            var id = Value(runId, "GIPO_RUN_ID") ?? throw new ArgumentException("--run-id (or GIPO_RUN_ID) is required: " +
+                                                                                "every node of a run names it");
             var seeds = r.GetValue(seed) is { Length: > 0 } s ? s
                 : (GipoEnvironment.Get("GIPO_SEEDS") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var portValue = r.GetValue(port) ?? IntFromEnvironment("GIPO_PORT", 4053);
             var membership = new ClusterMembership(
-                NodeRoles.Parse(Value(roles, "GIPO_ROLES") ?? throw new ArgumentException($"--roles (or GIPO_ROLES) is required: {string.Join(", ", NodeRoles.All)}")),
+                NodeRoles.Parse(Value(roles, "GIPO_ROLES") ?? throw new ArgumentException($"--roles (or GIPO_ROLES) is required: " +
+                                                                                          $"{string.Join(", ", NodeRoles.All)}")),
                 Value(hostname, "GIPO_HOSTNAME") ?? "127.0.0.1", portValue, Value(publicHostname, "GIPO_PUBLIC_HOSTNAME"), seeds,
                 Value(clusterName, "GIPO_CLUSTER_NAME") ?? ClusterMembership.DefaultName).Validate();
 
             var folder = RunFolder.Resolve(id, Value(runsDir, "GIPO_RUNS_DIR") ?? "runs");
             var hostsRunState = membership.Has(NodeRoles.Coordinator) || membership.Has(NodeRoles.Learner);
             var journalKind = Value(postgres, GipoEnvironment.Postgres) is not null ? "postgres" : "sqlite";
-            var settings = RunSettingsFor(folder, Value(config, "GIPO_CONFIG"), r.GetValue(set) ?? [], Value(baseCheckpoint, "GIPO_BASE"), hostsRunState, journalKind);
+            var settings = RunSettingsFor(folder, Value(config, "GIPO_CONFIG"), r.GetValue(set)
+                ?? [], Value(baseCheckpoint, "GIPO_BASE"), hostsRunState, journalKind);
             var run = RunSettings.Read(settings);
             if (run.BaseCheckpoint.Length == 0)
-                throw new ArgumentException("gipo node needs a base checkpoint (--base, GIPO_BASE or run.base-checkpoint): make one with `gipo sft` first");
-            var journal = Value(postgres, GipoEnvironment.Postgres) is { } cs ? JournalDatabase.Postgres(cs) : JournalDatabase.Sqlite(folder.Database);
+                throw new ArgumentException("gipo node needs a base checkpoint (--base, GIPO_BASE or run.base-checkpoint): " +
+                                            "make one with `gipo sft` first");
+            var journal = Value(postgres, GipoEnvironment.Postgres) is { } cs ? JournalDatabase.Postgres(cs)
+                : JournalDatabase.Sqlite(folder.Database);
             if (hostsRunState && seeds.Length > 0 && Value(postgres, GipoEnvironment.Postgres) is null)
-                Console.Error.WriteLine("node: warning: the journal is SQLite in the run folder; a standby coordinator/learner node needs --postgres to take over");
+                Console.Error.WriteLine("node: warning: the journal is SQLite in the run folder; " +
+                                        "a standby coordinator/learner node needs --postgres to take over");
 
             // hocon/cluster.conf is embedded (TrainingNode lays it under every cluster member's config); a file given
             // here changes only the keys it sets.
-            var akka = Value(clusterConfig, "GIPO_CLUSTER_CONFIG") is { } clusterFile ? ReadClusterConfig(clusterFile) : Akka.Configuration.Config.Empty;
+            var akka = Value(clusterConfig, "GIPO_CLUSTER_CONFIG") is { } clusterFile ? ReadClusterConfig(clusterFile)
+                : Akka.Configuration.Config.Empty;
             var tls = r.GetValue(tlsCertificate) is { } certificate
                 ? new TlsOptions(certificate, Value(tlsPassword, TlsOptions.PasswordVariable), Value(tlsCa, TlsOptions.CaVariable))
                 : TlsOptions.FromEnvironment();
             ManagementOptions? management = null;
             if (Value(discovery, "GIPO_DISCOVERY") is { } method)
             {
-                if (seeds.Length > 0) throw new ArgumentException("--seed (GIPO_SEEDS) and --discovery (GIPO_DISCOVERY) exclude each other: a cluster is found one way");
+                if (seeds.Length > 0) throw new ArgumentException("--seed (GIPO_SEEDS) and --discovery (GIPO_DISCOVERY) exclude each other: " +
+                                                                  "a cluster is found one way");
                 management = new ManagementOptions(membership.PublicHostname ?? membership.Hostname,
                     r.GetValue(managementPort) ?? IntFromEnvironment("GIPO_MANAGEMENT_PORT", ManagementOptions.DefaultPort), method,
                     GipoEnvironment.Get("GIPO_DISCOVERY_SERVICE") ?? "gipo", IntFromEnvironment("GIPO_REQUIRED_CONTACT_POINTS", 2),
-                    (GipoEnvironment.Get("GIPO_DISCOVERY_ENDPOINTS") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                    (GipoEnvironment.Get("GIPO_DISCOVERY_ENDPOINTS") ?? "")
+                        .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                     BindHostname: membership.Hostname);
                 management.Validate();
             }
             // The command handles SIGTERM and Ctrl+C itself (the graceful leave below; hocon/akka-node.conf turns Akka's process-exit hook off).
             // The run's gipo.weights (with --set) win over any in the cluster config: every node of the run must agree on them.
             akka = WeightTransferSettings.ConfigOf(settings).WithFallback(akka);
-            var options = new NodeOptions(akka, p => Console.Error.WriteLine($"node: step {p.Step} {Describe(p.Line)}"), Membership: membership, Journal: journal, Tls: tls, Management: management)
+            var options = new NodeOptions(
+                akka, p => Console.Error.WriteLine($"node: step {p.Step} {Describe(p.Line)}"),
+                Membership: membership, Journal: journal, Tls: tls, Management: management)
             {
                 // Stay long enough after the learner's last step for every other node's poll to see the end.
                 FinishLinger = TimeSpan.FromSeconds(6),
@@ -101,11 +127,13 @@ internal static class NodeCommand
             }
             catch (TimeoutException)
             {
-                Console.Error.WriteLine($"error: node did not become a cluster member within 60 s (seeds: {string.Join(", ", seeds)}); check the seeds, the cluster name and TLS settings");
+                Console.Error.WriteLine($"error: node did not become a cluster member within 60 s (seeds: {string.Join(", ", seeds)}); " +
+                                        $"check the seeds, the cluster name and TLS settings");
                 return 2;
             }
             var self = Akka.Cluster.Cluster.Get(node.System).SelfAddress;
-            Console.Error.WriteLine($"node: {self} up with roles {string.Join(",", membership.Roles)}, run {folder.Id}, journal {journal.Describe()}");
+            Console.Error.WriteLine($"node: {self} up with roles {string.Join(",", membership.Roles)}, run {folder.Id}, " +
+                                    $"journal {journal.Describe()}");
             // SIGTERM (docker stop, a Kubernetes rolling update) and Ctrl+C are a graceful leave: the learner hosted here
             // hands over (LearnerHandOver), then the node leaves and its singletons move to the standby.
             using var signals = new StopSignals();
@@ -113,7 +141,8 @@ internal static class NodeCommand
             try
             {
                 outcome = node.RunAsync(signals.Token).GetAwaiter().GetResult();
-                if (signals.Signal is not null && !outcome.Finished && outcome.Ending != RunEnding.Failed) outcome = outcome with { Ending = RunEnding.LeftOnRequest };
+                if (signals.Signal is not null && !outcome.Finished
+                    && outcome.Ending != RunEnding.Failed) outcome = outcome with { Ending = RunEnding.LeftOnRequest };
             }
             catch (OperationCanceledException) when (node.Completion is { IsCompletedSuccessfully: true, Result.Finished: true })
             {
@@ -161,7 +190,8 @@ internal static class NodeCommand
             { Checkpoint: { } checkpoint } h => (ExitCodes.Ok,
                 $"{left}; handed the learner over at step {h.Step}, policy version {h.PolicyVersion}: checkpoint {checkpoint} " +
                 $"{(h.Written ? "committed" : "was the last one committed")}; {next}"),
-            { } h => (ExitCodes.Ok, $"{left}; handed the learner over at step {Math.Max(0, h.Step)}: nothing trained yet, the next learner starts from the base model"),
+            { } h => (ExitCodes.Ok, $"{left}; handed the learner over at step {Math.Max(0, h.Step)}: nothing trained yet, " +
+                                    $"the next learner starts from the base model"),
         };
     }
 
@@ -170,9 +200,11 @@ internal static class NodeCommand
     /// afterwards holds every node to it: settings must not change mid-run. A sampler or scorer node uses the shared
     /// <c>run.conf</c> when it can see it, else its own <c>--config/--set</c> (which must then be the run's).
     /// </summary>
-    private static GipoSettings RunSettingsFor(RunFolder folder, string? preset, string[] overrides, string? baseCheckpoint, bool hostsRunState, string journalKind)
+    private static GipoSettings RunSettingsFor(RunFolder folder, string? preset, string[] overrides, string? baseCheckpoint, bool hostsRunState,
+                                               string journalKind)
     {
-        string[] all = [.. overrides, .. baseCheckpoint is not null ? [$"run.base-checkpoint={Path.GetFullPath(baseCheckpoint)}"] : Array.Empty<string>()];
+        string[] all =
+            [.. overrides, .. baseCheckpoint is not null ? [$"run.base-checkpoint={Path.GetFullPath(baseCheckpoint)}"] : Array.Empty<string>()];
         // run.conf records where the journal is (not the connection string), so that gipo status knows what it needs.
         var given = preset is not null || all.Length > 0 ? GipoSettings.Load(preset, [.. all, $"run.journal={journalKind}"]) : null;
         if (folder.Exists)
@@ -180,8 +212,10 @@ internal static class NodeCommand
             var stored = folder.ReadConfig();
             if (given is not null && !given.Flatten().OrderBy(kv => kv.Key).SequenceEqual(stored.Flatten().OrderBy(kv => kv.Key)))
             {
-                var diff = given.Flatten().Where(kv => !stored.Flatten().TryGetValue(kv.Key, out var v) || v != kv.Value).Select(kv => kv.Key).Take(5);
-                throw new ArgumentException($"run '{folder.Id}' already has other settings in {folder.ConfigFile} (differs at {string.Join(", ", diff)}); " +
+                var diff = given.Flatten().Where(kv => !stored.Flatten().TryGetValue(kv.Key, out var v) || v != kv.Value)
+                    .Select(kv => kv.Key).Take(5);
+                throw new ArgumentException($"run '{folder.Id}' already has other settings in {folder.ConfigFile} " +
+                                            $"(differs at {string.Join(", ", diff)}); " +
                                             "start every node with the run's settings, or with no --config/--set to use run.conf");
             }
             return stored;
@@ -195,7 +229,8 @@ internal static class NodeCommand
     /// <summary>The operator's Akka settings file (<c>--cluster-config</c>); a missing or malformed file is an error naming it.</summary>
     private static Akka.Configuration.Config ReadClusterConfig(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"cluster config '{Path.GetFullPath(path)}' does not exist (--cluster-config / GIPO_CLUSTER_CONFIG)");
+        if (!File.Exists(path)) throw new FileNotFoundException($"cluster config '{Path.GetFullPath(path)}' does not exist " +
+                                                                $"(--cluster-config / GIPO_CLUSTER_CONFIG)");
         try
         {
             var text = File.ReadAllText(path);

@@ -18,14 +18,17 @@ internal static class RolloutsCommand
         var step = new Option<long?>("--step") { Description = "only this learner step" };
         var failed = new Option<bool>("--failed") { Description = "only responses the verifier failed (groups without one are left out)" };
         var dropped = new Option<bool>("--dropped") { Description = "only groups the ledger dropped (stale, filtered), with the reason" };
-        var json = new Option<bool>("--json") { Description = "one JSON object per group: step, group_id, prompt_index, behaviour_version, rewards, status, drop_reason, members, …" };
-        var command = new Command("rollouts", "Print a run's rollout log: the groups each learner step trained on or dropped.") { run, runsDir, step, failed, dropped, json };
+        var json = new Option<bool>("--json") { Description = "one JSON object per group: step, group_id, prompt_index, behaviour_version, " +
+                                                              "rewards, status, drop_reason, members, …" };
+        var command = new Command("rollouts", "Print a run's rollout log: the groups each learner step trained on or dropped.") { run, runsDir,
+            step, failed, dropped, json };
         command.SetAction(r => CommandErrors.Run(() =>
         {
             var folder = RunFolder.Resolve(r.GetValue(run)!, r.GetValue(runsDir)!);
             if (!folder.Exists) throw new ArgumentException($"'{folder.Root}' is not a run folder: it has no run.conf");
             var store = new RolloutStore(folder.Rollouts);
-            if (store.Files().Count == 0) throw new ArgumentException($"run {folder.Id} has no rollout log yet ({folder.Rollouts} holds no steps-*.jsonl.gz)");
+            if (store.Files().Count == 0) throw new ArgumentException($"run {folder.Id} has no rollout log yet " +
+                                                                      $"({folder.Rollouts} holds no steps-*.jsonl.gz)");
             var only = r.GetValue(step);
             var shown = 0;
             foreach (var (line, _, _) in store.Read())
@@ -38,7 +41,9 @@ internal static class RolloutsCommand
                 if (r.GetValue(json)) Console.WriteLine(line.ToJsonString());
                 else Print(line);
             }
-            if (!r.GetValue(json)) Console.WriteLine($"{shown} group(s){(store.KeptFromStep > 1 ? $"; steps before {store.KeptFromStep} were pruned by run.rollout-log-max-mb" : "")}");
+            if (!r.GetValue(json)) Console.WriteLine($"{shown} " +
+                                                     $"group(s){(store.KeptFromStep > 1
+                                                         ? $"; steps before {store.KeptFromStep} were pruned by run.rollout-log-max-mb" : "")}");
             return 0;
         }));
         return command;
@@ -57,13 +62,16 @@ internal static class RolloutsCommand
     {
         var status = g["status"]!.GetValue<string>();
         var reason = g["drop_reason"]?.GetValue<string>();
-        Console.WriteLine($"step {g["step"]} group {g["group_id"]} prompt {g["prompt_index"]} ({g["prompt_id"]}) behaviour v{g["behaviour_version"]} " +
-                          $"{status}{(reason is null ? "" : $" ({reason})")} rewards [{string.Join(", ", g["rewards"]!.AsArray().Select(x => x!.GetValue<double>().ToString("0.###")))}]");
+        Console.WriteLine($"step {g["step"]} group {g["group_id"]} prompt {g["prompt_index"]} " +
+                          $"({g["prompt_id"]}) behaviour v{g["behaviour_version"]} " +
+                          $"{status}{(reason is null ? "" : $" ({reason})")} rewards " +
+                          $"[{string.Join(", ", g["rewards"]!.AsArray().Select(x => x!.GetValue<double>().ToString("0.###")))}]");
         Console.WriteLine($"  prompt: {OneLine(g["prompt_text"]!.GetValue<string>())}");
         foreach (var m in g["members"]!.AsArray())
         {
             var adv = m!["advantage"] is JsonValue a ? $" A={a.GetValue<double>():+0.000;-0.000}" : "";
-            Console.WriteLine($"  [{m["index"]}] reward {m["reward"]!.GetValue<double>():0.###}{(m["success"]!.GetValue<bool>() ? " ok  " : " FAIL")}{adv} " +
+            Console.WriteLine($"  [{m["index"]}] reward " +
+                              $"{m["reward"]!.GetValue<double>():0.###}{(m["success"]!.GetValue<bool>() ? " ok  " : " FAIL")}{adv} " +
                               $"{m["response_tokens"]!.AsArray().Count} tok, {m["finish"]}: {OneLine(m["response_text"]!.GetValue<string>())}");
         }
     }

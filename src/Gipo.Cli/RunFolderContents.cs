@@ -43,13 +43,16 @@ internal static class RunFolderContents
     // anything else is one InvalidDataException naming the file, never a page of SQLite errors.
     private static RunJournal Failed(RunFolder folder, Exception e, RunJournal empty)
     {
-        if (e.GetBaseException() is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 1 } missing && missing.Message.Contains("no such table", StringComparison.Ordinal))
+        if (e.GetBaseException() is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 1 } missing
+            && missing.Message.Contains("no such table", StringComparison.Ordinal))
             return empty;
         if (e.GetBaseException() is Microsoft.Data.Sqlite.SqliteException sql)
-            throw new InvalidDataException($"the run's journal {folder.Database} cannot be read: {sql.Message.TrimEnd('.')} (SQLite error {sql.SqliteErrorCode}). " +
+            throw new InvalidDataException($"the run's journal {folder.Database} cannot be read: {sql.Message.TrimEnd('.')} " +
+                                           $"(SQLite error {sql.SqliteErrorCode}). " +
                                            $"It is damaged or not a journal; checkpoints: {Describe(Checkpoints(folder))}", e);
         // Anything else a damaged file can raise while its events are decoded (a truncated payload, a bad length).
-        throw new InvalidDataException($"the run's journal {folder.Database} cannot be read: an event cannot be decoded ({e.GetBaseException().GetType().Name}: {e.GetBaseException().Message})", e);
+        throw new InvalidDataException($"the run's journal {folder.Database} cannot be read: an event cannot be decoded " +
+                                       $"({e.GetBaseException().GetType().Name}: {e.GetBaseException().Message})", e);
     }
 
     /// <summary>The ledger <paramref name="journal"/> describes; events that do not fit together are an <see cref="InvalidDataException"/>.</summary>
@@ -68,7 +71,8 @@ internal static class RunFolderContents
     /// <summary>The run's checkpoint folders that have a manifest (committed or not), oldest first.</summary>
     public static IReadOnlyList<string> Checkpoints(RunFolder folder) =>
         Directory.Exists(folder.Checkpoints)
-            ? [.. Directory.EnumerateDirectories(folder.Checkpoints, "step-*").Where(d => File.Exists(Path.Combine(d, LearnerCheckpoint.ManifestFile))).Order(StringComparer.Ordinal)]
+            ? [.. Directory.EnumerateDirectories(folder.Checkpoints, "step-*")
+                .Where(d => File.Exists(Path.Combine(d, LearnerCheckpoint.ManifestFile))).Order(StringComparer.Ordinal)]
             : [];
 
     /// <summary>Checkpoints as "N (newest …)" for messages.</summary>

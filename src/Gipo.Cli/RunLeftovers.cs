@@ -13,7 +13,8 @@ namespace Gipo.Cli;
 /// </summary>
 internal static partial class RunLeftovers
 {
-    /// <summary>Removes the leftovers of <paramref name="folder"/> given the journal's <paramref name="committed"/> checkpoint; returns what it removed.</summary>
+    /// <summary>Removes the leftovers of <paramref name="folder"/> given the journal's <paramref name="committed"/> checkpoint; returns what it
+    /// removed.</summary>
     public static IReadOnlyList<string> Remove(RunFolder folder, CheckpointCommitted? committed)
     {
         var removed = new List<string>();

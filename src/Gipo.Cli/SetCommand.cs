@@ -20,9 +20,14 @@ internal static class SetCommand
         var run = new Option<string>("--run") { Description = "run id (folder under --runs-dir) or run folder", Required = true };
         var runsDir = new Option<string>("--runs-dir") { Description = "where run folders live", DefaultValueFactory = _ => "runs" };
         var json = new Option<bool>("--json") { Description = "one JSON object: run_id, request_id, effective_step, changes" };
-        var postgres = new Option<string?>("--postgres") { Description = "the cluster's journal (Npgsql connection string) instead of the run folder's SQLite file [GIPO_POSTGRES]" };
-        var timeout = new Option<int>("--timeout") { Description = "seconds to wait for the run's coordinator to answer", DefaultValueFactory = _ => 60 };
-        var changes = new Argument<string[]>("key=value") { Description = $"settings to change, e.g. algorithm.optim.lr=5e-5 (live: {string.Join(", ", LiveSettings.Keys.Keys)})", Arity = ArgumentArity.OneOrMore };
+        var postgres = new Option<string?>("--postgres") { Description = "the cluster's journal " +
+                                                                         "(Npgsql connection string) instead of the run folder's SQLite " +
+                                                                         "file [GIPO_POSTGRES]" };
+        var timeout =
+            new Option<int>("--timeout") { Description = "seconds to wait for the run's coordinator to answer", DefaultValueFactory = _ => 60 };
+        var changes = new Argument<string[]>("key=value") { Description = $"settings to change, e.g. algorithm.optim.lr=5e-5 (live: " +
+                                                                          $"{string.Join(", ", LiveSettings.Keys.Keys)})",
+                                                                          Arity = ArgumentArity.OneOrMore };
         var command = new Command("set", "Change a running run's settings; the change is journaled and takes effect at the next learner step.")
         {
             run, runsDir, json, postgres, timeout, changes,
@@ -59,7 +64,8 @@ internal static class SetCommand
             }
             else
             {
-                Console.WriteLine($"run {folder.Id}: from step {reply.EffectiveStep}: {string.Join(", ", accepted.Select(c => $"{c.Key} = {c.Value}"))}");
+                Console.WriteLine($"run {folder.Id}: from step {reply.EffectiveStep}: " +
+                                  $"{string.Join(", ", accepted.Select(c => $"{c.Key} = {c.Value}"))}");
             }
             return 0;
         }));
@@ -94,10 +100,12 @@ internal static class SetCommand
             {
                 withdrawAttempted = true;
                 if (inbox.TryWithdraw(requestId))
-                    throw new TimeoutException($"run {runId}: no coordinator took the change within {timeout.TotalSeconds:F0} s (is the run going?); it was withdrawn and nothing changed");
+                    throw new TimeoutException($"run {runId}: no coordinator took the change within {timeout.TotalSeconds:F0} s " +
+                                               $"(is the run going?); it was withdrawn and nothing changed");
             }
             if (clock.Elapsed > 2 * timeout)
-                throw new TimeoutException($"run {runId}: the coordinator took request {requestId} but did not answer within {2 * timeout.TotalSeconds:F0} s; see gipo status --run {runId} for whether it was journaled");
+                throw new TimeoutException($"run {runId}: the coordinator took request {requestId} but did not answer within " +
+                                           $"{2 * timeout.TotalSeconds:F0} s; see gipo status --run {runId} for whether it was journaled");
             Thread.Sleep(100);
         }
     }

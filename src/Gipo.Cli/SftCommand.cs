@@ -13,16 +13,21 @@ internal static class SftCommand
 {
     public static Command Create()
     {
-        var task = new Option<string>("--task") { Description = "column-add | countdown | swap-sort | mod-chain", DefaultValueFactory = _ => "column-add" };
-        var output = new Option<DirectoryInfo?>("--out") { Description = "run folder (default runs/sft-<task>-<time>); the checkpoint goes to <out>/checkpoint" };
-        var target = new Option<double>("--target-pass-at-1") { Description = "stop when held-out sampled pass@1 reaches this", DefaultValueFactory = _ => 0.3 };
+        var task =
+            new Option<string>("--task") { Description = "column-add | countdown | swap-sort | mod-chain", DefaultValueFactory = _ => "column-add" };
+        var output = new Option<DirectoryInfo?>("--out") { Description = "run folder (default runs/sft-<task>-<time>); " +
+                                                                         "the checkpoint goes to <out>/checkpoint" };
+        var target = new Option<double>("--target-pass-at-1") { Description = "stop when held-out sampled pass@1 reaches this",
+                                                               DefaultValueFactory = _ => 0.3 };
         var maxSteps = new Option<int>("--max-steps") { Description = "step limit", DefaultValueFactory = _ => 2000 };
         var batch = new Option<int>("--batch-size") { Description = "sequences per step", DefaultValueFactory = _ => 64 };
         var lr = new Option<double>("--lr") { Description = "peak AdamW learning rate (cosine schedule)", DefaultValueFactory = _ => 1e-3 };
-        var finalLr = new Option<double>("--final-lr-fraction") { Description = "the cosine ends at this fraction of --lr (1 = constant after warm-up)", DefaultValueFactory = _ => 0.1 };
+        var finalLr = new Option<double>("--final-lr-fraction") { Description = "the cosine ends at this fraction of --lr " +
+                                                                                "(1 = constant after warm-up)", DefaultValueFactory = _ => 0.1 };
         var evalEvery = new Option<int>("--eval-every") { Description = "steps between held-out evaluations", DefaultValueFactory = _ => 50 };
         var evalPrompts = new Option<int>("--eval-prompts") { Description = "held-out prompts per evaluation", DefaultValueFactory = _ => 200 };
-        var evalSplit = new Option<string>("--eval-split") { Description = "held-out split of the evaluations that stop the run: sft-test | rl-test | ood", DefaultValueFactory = _ => "sft-test" };
+        var evalSplit = new Option<string>("--eval-split") { Description = "held-out split of the evaluations that stop the run: " +
+                                                                           "sft-test | rl-test | ood", DefaultValueFactory = _ => "sft-test" };
         var minutes = new Option<double?>("--time-budget-minutes") { Description = "wall-clock limit; evaluates and saves when reached" };
         var seed = new Option<int>("--seed") { Description = "seed of data, initialisation and evaluation", DefaultValueFactory = _ => 0 };
         var device = new Option<string>("--device") { Description = "auto | cpu | cuda | cuda:N", DefaultValueFactory = _ => "auto" };
@@ -34,7 +39,8 @@ internal static class SftCommand
         var json = new Option<bool>("--json") { Description = "last output line: {eval_pass_at_1, steps, seconds, checkpoint}" };
         var command = new Command("sft", "Supervised warm-start on solver solutions; writes a Hugging Face-layout checkpoint.")
         {
-            task, output, target, maxSteps, batch, lr, finalLr, evalEvery, evalPrompts, evalSplit, minutes, seed, device, threads, hidden, layers, heads, intermediate, json,
+            task, output, target, maxSteps, batch, lr, finalLr, evalEvery, evalPrompts, evalSplit, minutes, seed, device, threads, hidden, layers,
+            heads, intermediate, json,
         };
         command.SetAction(r => CommandErrors.Run(() =>
         {
@@ -65,7 +71,8 @@ internal static class SftCommand
                 HeadDim = r.GetValue(hidden) / Math.Max(1, r.GetValue(heads)), IntermediateSize = r.GetValue(intermediate),
             };
             using var model = new PolicyModel(shape.Validate(), dev);
-            Console.Error.WriteLine($"sft: {options.Task}, {model.Config.ParameterCount():N0} parameters on {dev}, log {Path.Combine(outDir, "sft.jsonl")}");
+            Console.Error.WriteLine($"sft: {options.Task}, {model.Config.ParameterCount():N0} parameters on {dev}, " +
+                                    $"log {Path.Combine(outDir, "sft.jsonl")}");
 
             var log = Path.Combine(outDir, "sft.jsonl");
             var result = ConsoleProgress.Run("sft", options.MaxSteps, update =>

@@ -25,18 +25,26 @@ internal static class TrainCommand
 {
     public static Command Create()
     {
-        var config = new Option<FileInfo?>("--config") { Description = "preset, e.g. hocon/gipo-preset.conf or hocon/quickstart.conf (default: hocon/gipo.conf values)" };
-        var set = new Option<string[]>("--set") { Description = "override a key: --set algorithm.optim.lr=3e-4, --set run.steps=50 (repeatable)", AllowMultipleArgumentsPerToken = false };
-        var baseCheckpoint = new Option<DirectoryInfo?>("--base") { Description = "HF checkpoint to start from (same as --set run.base-checkpoint=DIR); none: SFT warm start first" };
+        var config = new Option<FileInfo?>("--config") { Description = "preset, e.g. hocon/gipo-preset.conf or hocon/quickstart.conf (default: " +
+                                                                       "hocon/gipo.conf values)" };
+        var set = new Option<string[]>("--set") { Description = "override a key: --set algorithm.optim.lr=3e-4, " +
+                                                                "--set run.steps=50 (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var baseCheckpoint = new Option<DirectoryInfo?>("--base") { Description = "HF checkpoint to start from " +
+                                                                                  "(same as --set run.base-checkpoint=DIR); none: " +
+                                                                                  "SFT warm start first" };
         var runId = new Option<string?>("--run-id") { Description = "name of the run folder under --runs-dir (default <task>-<time>)" };
-        var resume = new Option<string?>("--resume") { Description = "continue run ID (or run folder) from its last checkpoint, with its own settings" };
+        var resume = new Option<string?>("--resume") { Description = "continue run ID (or run folder) from its last checkpoint, " +
+                                                                     "with its own settings" };
         var fromCheckpoint = new Option<string?>("--from-checkpoint")
         {
-            Description = "with --resume: start from this committed checkpoint of the run (a learner step, or its folder) instead of the newest valid one; the steps after it are trained again",
+            Description = "with --resume: start from this committed checkpoint of the run (a learner step, " +
+                          "or its folder) instead of the newest valid one; the steps after it are trained again",
         };
         var runsDir = new Option<string>("--runs-dir") { Description = "where run folders live", DefaultValueFactory = _ => "runs" };
-        var json = new Option<bool>("--json") { Description = "last line: {run_id, eval_pass_at_1_start, eval_pass_at_1, steps, policy_version, seconds, checkpoint}" };
-        var printConfig = new Option<bool>("--print-config") { Description = "print the resolved settings (what run.conf would hold, after --config, --set and --base; with --resume the run's own) and exit without starting or creating a run" };
+        var json = new Option<bool>("--json") { Description = "last line: {run_id, eval_pass_at_1_start, eval_pass_at_1, steps, policy_version, " +
+                                                              "seconds, checkpoint}" };
+        var printConfig = new Option<bool>("--print-config") { Description = "print the resolved settings (what run.conf would hold, " +
+            "after --config, --set and --base; with --resume the run's own) and exit without starting or creating a run" };
         var command = new Command("train", "RL training (GIPO, DAPO, GRPO, Dr. GRPO presets) on the actor system, with persistence and resume.")
         {
             config, set, baseCheckpoint, runId, resume, fromCheckpoint, runsDir, json, printConfig,
@@ -48,7 +56,8 @@ internal static class TrainCommand
                 // A resumed run's own settings, read without taking its lock (printing them is harmless while it runs).
                 var overridden = r.GetValue(config) is not null || (r.GetValue(set)?.Length ?? 0) > 0 || r.GetValue(baseCheckpoint) is not null;
                 if (r.GetValue(resume) is not null && overridden)
-                    throw new ArgumentException("--resume continues a run with its own settings (run.conf): --config, --set and --base are not allowed with it");
+                    throw new ArgumentException("--resume continues a run with its own settings (run.conf): --config, " +
+                                                "--set and --base are not allowed with it");
                 var resolved = r.GetValue(resume) is { } id
                     ? RunFolder.Resolve(id, r.GetValue(runsDir)!).ReadConfig()
                     : Resolve(r.GetValue(config)?.FullName, Overrides(r.GetValue(set), r.GetValue(baseCheckpoint)));
@@ -60,15 +69,19 @@ internal static class TrainCommand
             var choice = r.GetValue(fromCheckpoint) is { } chosen ? new CheckpointChoice(chosen) : null;
             var clock = Stopwatch.StartNew();
             var (folder, settings, runLock) = r.GetValue(resume) is { } resumeId
-                ? Resumed(resumeId, r.GetValue(runsDir)!, r.GetValue(config) is not null || (r.GetValue(set)?.Length ?? 0) > 0 || r.GetValue(baseCheckpoint) is not null)
-                : Fresh(r.GetValue(config)?.FullName, Overrides(r.GetValue(set), r.GetValue(baseCheckpoint)), r.GetValue(runId), r.GetValue(runsDir)!);
+                ? Resumed(resumeId, r.GetValue(runsDir)!, r.GetValue(config) is not null || (r.GetValue(set)?.Length ?? 0) > 0
+                    || r.GetValue(baseCheckpoint) is not null)
+                : Fresh(r.GetValue(config)?.FullName, Overrides(r.GetValue(set), r.GetValue(baseCheckpoint)), r.GetValue(runId),
+                        r.GetValue(runsDir)!);
             using var held = runLock; // one process per run folder, for this process's whole life
             var run = RunSettings.Read(settings);
             var algorithm = AlgorithmSettingsReader.Read(settings);
             NativeTorch.EnsureLoaded();
             var baseDir = run.BaseCheckpoint.Length > 0 ? Path.GetFullPath(run.BaseCheckpoint) : WarmStart(folder, settings, run);
-            Console.Error.WriteLine($"train: run {folder.Id} in {folder.Root}: {run.Task}, entropy {algorithm.Entropy.Mode}, ib {(algorithm.IbEnabled ? "on" : "off")}, " +
-                                    $"{algorithm.GroupsPerStep}×{algorithm.GroupSize} per step, η = {algorithm.MaxStaleness}, {run.Samplers} sampler(s), {run.Steps} steps");
+            Console.Error.WriteLine($"train: run {folder.Id} in {folder.Root}: {run.Task}, entropy {algorithm.Entropy.Mode}, " +
+                                    $"ib {(algorithm.IbEnabled ? "on" : "off")}, " +
+                                    $"{algorithm.GroupsPerStep}×{algorithm.GroupSize} per step, η = {algorithm.MaxStaleness}, " +
+                                    $"{run.Samplers} sampler(s), {run.Steps} steps");
 
             // SIGTERM and Ctrl+C stop the run the same way: the learner finishes the message it is in (a step, or a
             // checkpoint and its commit), the actor system ends at once (no cluster hand-over in one process), and the
@@ -81,7 +94,8 @@ internal static class TrainCommand
                     // The run's gipo.weights (with --set) go into the actor system's config, where the weight store and fetchers read them.
                     // (The command handles SIGTERM itself: hocon/akka-node.conf turns Akka's process-exit hook off.)
                     var extra = WeightTransferSettings.ConfigOf(settings);
-                    var node = TrainingNode.StartAsync(folder, settings, baseDir, new NodeOptions(extra, Progress: p => update(p.Step, Describe(p.Line), p.Evaluation)) { FromCheckpoint = choice })
+                    var node = TrainingNode.StartAsync(folder, settings, baseDir,
+                        new NodeOptions(extra, Progress: p => update(p.Step, Describe(p.Line), p.Evaluation)) { FromCheckpoint = choice })
                         .GetAwaiter().GetResult();
                     var result = node.RunAsync(signals.Token).GetAwaiter().GetResult();
                     return signals.Signal is not null && !result.Finished ? result with { Ending = RunEnding.LeftOnRequest } : result;
@@ -96,7 +110,9 @@ internal static class TrainCommand
                 if (outcome.Ending == RunEnding.LeftOnRequest)
                 {
                     Console.Error.WriteLine($"train: stopped on request ({signals.Signal ?? "shutdown"}); {Where(folder, settings)}");
-                    Console.Error.WriteLine($"continue with: gipo train --resume {folder.Id}{(folder.Root == Path.GetFullPath(Path.Combine(r.GetValue(runsDir)!, folder.Id)) ? "" : $" --runs-dir {Path.GetDirectoryName(folder.Root)}")}");
+                    Console.Error.WriteLine($"continue with: gipo train --resume " +
+                        $"{folder.Id}{(folder.Root == Path.GetFullPath(Path.Combine(r.GetValue(runsDir)!, folder.Id)) ? ""
+                            : $" --runs-dir {Path.GetDirectoryName(folder.Root)}")}");
                     return ExitCodes.Stopped;
                 }
                 Console.Error.WriteLine($"error: {outcome.Error}");
@@ -110,7 +126,8 @@ internal static class TrainCommand
                     policy_version = outcome.PolicyVersion, seconds = Math.Round(clock.Elapsed.TotalSeconds, 1), checkpoint = outcome.Checkpoint,
                 }));
             else
-                Console.WriteLine($"run {folder.Id}: held-out pass@1 {start:F3} → {last:F3} after {outcome.Step} steps; checkpoint: {outcome.Checkpoint}");
+                Console.WriteLine($"run {folder.Id}: held-out pass@1 {start:F3} → {last:F3} after {outcome.Step} steps; checkpoint: " +
+                                  $"{outcome.Checkpoint}");
             return 0;
         }));
         return command;
@@ -136,7 +153,8 @@ internal static class TrainCommand
     {
         var settings = Resolve(preset, overrides);
         var run = RunSettings.Read(settings);
-        if (run.Journal != "sqlite") throw new ArgumentException($"'gipo.run.journal' = '{run.Journal}': gipo train journals to the run folder (sqlite); a PostgreSQL journal is for gipo node --postgres");
+        if (run.Journal != "sqlite") throw new ArgumentException($"'gipo.run.journal' = '{run.Journal}': gipo train journals to the run folder " +
+                                                                 $"(sqlite); a PostgreSQL journal is for gipo node --postgres");
         if (run.BaseCheckpoint.Length > 0) CheckBase(run);
         var folder = RunFolder.Resolve(id ?? $"{run.Task}-{DateTime.UtcNow:yyyyMMdd-HHmmss}", runsDir);
         var runLock = RunLock.Acquire(folder.Root);
@@ -145,8 +163,10 @@ internal static class TrainCommand
             if (folder.Exists || File.Exists(folder.Database))
             {
                 if (!RunFolderContents.NeverStarted(folder))
-                    throw new ArgumentException($"run '{folder.Id}' already exists in {folder.Root}; continue it with: gipo train --resume {folder.Id}");
-                Console.Error.WriteLine($"train: run '{folder.Id}' was created but never started (no journal, checkpoint or metrics): starting it with these settings");
+                    throw new ArgumentException($"run '{folder.Id}' already exists in {folder.Root}; continue it with: " +
+                                                $"gipo train --resume {folder.Id}");
+                Console.Error.WriteLine($"train: run '{folder.Id}' was created but never started (no journal, checkpoint or metrics): " +
+                                        $"starting it with these settings");
             }
             folder.WriteConfig(settings);
             return (folder, settings, runLock);
@@ -160,7 +180,8 @@ internal static class TrainCommand
 
     private static (RunFolder, GipoSettings, RunLock) Resumed(string id, string runsDir, bool overrides)
     {
-        if (overrides) throw new ArgumentException("--resume continues a run with its own settings (run.conf): --config, --set and --base are not allowed with it");
+        if (overrides) throw new ArgumentException("--resume continues a run with its own settings (run.conf): --config, " +
+                                                   "--set and --base are not allowed with it");
         var folder = RunFolder.Resolve(id, runsDir);
         var settings = folder.ReadConfig();
         var runLock = RunLock.Acquire(folder.Root);
@@ -172,12 +193,17 @@ internal static class TrainCommand
             var checkpoints = RunFolderContents.Checkpoints(folder);
             if (journal.IsEmpty && checkpoints.Count > 0)
                 throw new InvalidDataException(
-                    $"run '{folder.Id}' has checkpoints ({RunFolderContents.Describe(checkpoints)}) but {(File.Exists(folder.Database) ? "an empty journal" : "no journal")} " +
-                    $"({folder.Database}), which records which checkpoint is current and which groups were trained: resuming would start the run over. " +
-                    $"Restore journal.db, or continue the newest checkpoint's policy as a new run: gipo train --config {folder.ConfigFile} --base {checkpoints[^1]} --run-id {folder.Id}-continued");
-            var committed = journal.IsEmpty ? null : RunFolderContents.Replay(folder, journal, RunSettings.Read(settings).Ledger(AlgorithmSettingsReader.Read(settings))).LastCheckpoint;
+                    $"run '{folder.Id}' has checkpoints ({RunFolderContents.Describe(checkpoints)}) but " +
+                    $"{(File.Exists(folder.Database) ? "an empty journal" : "no journal")} " +
+                    $"({folder.Database}), which records which checkpoint is current and which groups were trained: " +
+                    $"resuming would start the run over. " +
+                    $"Restore journal.db, or continue the newest checkpoint's policy as a new run: " +
+                    $"gipo train --config {folder.ConfigFile} --base {checkpoints[^1]} --run-id {folder.Id}-continued");
+            var committed = journal.IsEmpty ? null
+                : RunFolderContents.Replay(folder, journal, RunSettings.Read(settings).Ledger(AlgorithmSettingsReader.Read(settings))).LastCheckpoint;
             foreach (var leftover in RunLeftovers.Remove(folder, committed))
-                Console.Error.WriteLine($"train: removed {Path.GetRelativePath(folder.Root, leftover)}, left by an interrupted run (not in the journal)");
+                Console.Error.WriteLine($"train: removed {Path.GetRelativePath(folder.Root, leftover)}, left by an interrupted run " +
+                                        $"(not in the journal)");
             return (folder, settings, runLock);
         }
         catch
@@ -194,7 +220,8 @@ internal static class TrainCommand
         {
             var status = RunFolderContents.Journal(folder).Replay(RunSettings.Read(settings).Ledger(AlgorithmSettingsReader.Read(settings))).Status;
             return status.LastCheckpoint is { } c
-                ? $"learner at step {status.LearnerStep}; a resume starts from the checkpoint of step {c.LearnerStep} ({Gipo.Cluster.Coordination.CheckpointPath.Folder(folder.Root, c.Path)})"
+                ? $"learner at step {status.LearnerStep}; a resume starts from the checkpoint of step {c.LearnerStep} " +
+                  $"({Gipo.Cluster.Coordination.CheckpointPath.Folder(folder.Root, c.Path)})"
                 : $"learner at step {status.LearnerStep}; no checkpoint yet, a resume starts from the base model";
         }
         catch (Exception e) when (e is InvalidDataException or IOException or InvalidOperationException)
@@ -207,11 +234,13 @@ internal static class TrainCommand
     private static void CheckBase(RunSettings run)
     {
         var dir = Path.GetFullPath(run.BaseCheckpoint);
-        if (!Directory.Exists(dir)) throw new ArgumentException($"base checkpoint '{run.BaseCheckpoint}' does not exist ('gipo.run.base-checkpoint' / --base)");
+        if (!Directory.Exists(dir)) throw new ArgumentException($"base checkpoint '{run.BaseCheckpoint}' does not exist " +
+                                                                $"('gipo.run.base-checkpoint' / --base)");
         var config = HfCheckpoint.ReadConfig(dir);
         var (tokenizer, _) = CheckpointTokenizer.Load(dir, config);
         var task = run.CreateTask(dir); // a built-in task or the run's dataset
-        TokenizerAlphabet.Require(tokenizer, task.Sample(run.TrainSplit, Math.Min(run.PromptCount, 256), run.Seed).SelectMany(p => new[] { p.Prompt, p.Answer }),
+        TokenizerAlphabet.Require(tokenizer,
+                                  task.Sample(run.TrainSplit, Math.Min(run.PromptCount, 256), run.Seed).SelectMany(p => new[] { p.Prompt, p.Answer }),
             $"base checkpoint {dir}");
     }
 
@@ -244,7 +273,8 @@ internal static class TrainCommand
             IntermediateSize = sft.Intermediate,
         };
         using var model = new PolicyModel(shape.Validate(), TorchRuntime.ResolveDevice(run.Device));
-        Console.Error.WriteLine($"train: SFT warm start of {model.Config.ParameterCount():N0} parameters (no base checkpoint in the config), log {Path.Combine(folder.Sft, "sft.jsonl")}");
+        Console.Error.WriteLine($"train: SFT warm start of {model.Config.ParameterCount():N0} parameters (no base checkpoint in the config), " +
+                                $"log {Path.Combine(folder.Sft, "sft.jsonl")}");
         var result = ConsoleProgress.Run("sft", options.MaxSteps, update =>
             new SftTrainer(model, tokenizer, tokenizer.ToJson()).Run(task, options, folder.Sft, new SftProgressLines(update)));
         MetricsPlots.RenderSft(Path.Combine(folder.Sft, "sft.jsonl"), folder.Sft);
@@ -255,7 +285,8 @@ internal static class TrainCommand
     private static string Describe(JsonObject line)
     {
         string F(string key, string format) => line[key] is JsonValue v && v.TryGetValue<double>(out var d) ? d.ToString(format) : "–";
-        var buckets = line["bucket_entropy"] is JsonArray a ? string.Join(" ", a.Select(x => x is JsonValue v && v.TryGetValue<double>(out var d) ? d.ToString("F2") : "–")) : "";
+        var buckets = line["bucket_entropy"] is JsonArray a
+            ? string.Join(" ", a.Select(x => x is JsonValue v && v.TryGetValue<double>(out var d) ? d.ToString("F2") : "–")) : "";
         return $"v{line["policy_version"]} reward {F("reward_mean", "F2")} pass@1 {F("eval_pass_at_1", "F3")} H[{buckets}] " +
                $"stale {F("staleness_mean", "F2")} {F("samples_per_second", "F1")} samples/s idle {F("learner_idle_fraction", "P0")}";
     }
@@ -285,18 +316,5 @@ internal static class TrainCommand
             }
         }
         return (first, last);
-    }
-}
-
-/// <summary>SFT progress as console progress updates (synchronous; System.Progress would reorder lines).</summary>
-internal sealed class SftProgressLines(Action<double, string, bool> update) : IProgress<SftProgress>
-{
-    private double lastEval = double.NaN;
-
-    public void Report(SftProgress p)
-    {
-        if (p.EvalPassAt1 is { } e) lastEval = e;
-        var eval = double.IsNaN(lastEval) ? "–" : lastEval.ToString("F3");
-        update(p.Step, $"loss {p.Loss:F3} lr {p.LearningRate:E1} {p.TokensPerSecond:F0} tok/s pass@1 {eval}", p.EvalPassAt1 is not null);
     }
 }

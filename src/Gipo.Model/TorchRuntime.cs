@@ -24,7 +24,8 @@ public static class TorchRuntime
                 if (!name.StartsWith("cuda", StringComparison.Ordinal))
                     throw new ArgumentException($"unknown device '{name}' (auto, cpu, cuda, cuda:N)");
                 if (!info.CudaAvailable)
-                    throw new ArgumentException($"device '{name}' asked for, but this libtorch has no CUDA device; set {NativeTorch.TorchLibVariable} to a CUDA PyTorch's torch/lib, or use --device cpu");
+                    throw new ArgumentException($"device '{name}' asked for, but this libtorch has no CUDA device; " +
+                                                $"set {NativeTorch.TorchLibVariable} to a CUDA PyTorch's torch/lib, or use --device cpu");
                 return torch.device(name);
         }
     }

@@ -10,10 +10,12 @@ internal static class BenchProcess
         public string LastLine => Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "";
     }
 
-    public static Result Run(IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null, string? workingDirectory = null, int timeoutSeconds = 300)
+    public static Result Run(IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null, string? workingDirectory = null,
+                             int timeoutSeconds = 300)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "gipo-bench.dll");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory };
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory
+            ?? AppContext.BaseDirectory };
         psi.ArgumentList.Add(dll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;

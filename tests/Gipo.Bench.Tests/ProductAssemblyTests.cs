@@ -22,7 +22,8 @@ public sealed class ProductAssemblyTests
             typeof(Gipo.Cluster.Serialization.GipoSerializer).Assembly, typeof(Gipo.Cli.Program).Assembly,
         ];
         var harness = product.SelectMany(a => a.GetTypes())
-            .Where(t => HarnessWords.Any(w => t.Name.Contains(w, StringComparison.Ordinal)) && !t.IsDefined(typeof(System.Runtime.CompilerServices.CompilerGeneratedAttribute)))
+            .Where(t => HarnessWords.Any(w => t.Name.Contains(w, StringComparison.Ordinal))
+                && !t.IsDefined(typeof(System.Runtime.CompilerServices.CompilerGeneratedAttribute)))
             .Select(t => $"{t.Assembly.GetName().Name}: {t.FullName}")
             .ToList();
         Assert.Empty(harness);

@@ -8,7 +8,8 @@ public sealed class WeightsBenchTests
     [Fact]
     public void Json_has_a_row_per_node_count_and_blob_with_verified_latencies()
     {
-        var r = BenchProcess.Run(["weights", "--nodes", "1,2", "--sizes", "64KiB,300KB", "--reps", "2", "--warmup", "1", "--json"], timeoutSeconds: 180);
+        var r = BenchProcess.Run(["weights", "--nodes", "1,2", "--sizes", "64KiB,300KB", "--reps", "2", "--warmup", "1", "--json"],
+                                 timeoutSeconds: 180);
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var json = JsonDocument.Parse(r.LastLine);
         var root = json.RootElement;

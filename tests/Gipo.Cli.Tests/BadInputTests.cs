@@ -38,7 +38,8 @@ public sealed class BadInputTests(ITestOutputHelper output) : IDisposable
         Assert.True(r.ExitCode == exitCode, $"exit {r.ExitCode}, expected {exitCode}:\n{r.Stderr}");
         Assert.Contains(contains, r.Stderr);
         Assert.DoesNotContain("   at ", r.Stderr); // no stack trace
-        Assert.StartsWith("error: ", r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last(l => l.StartsWith("error: ", StringComparison.Ordinal)));
+        Assert.StartsWith("error: ",
+                          r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last(l => l.StartsWith("error: ", StringComparison.Ordinal)));
     }
 
     [Fact(DisplayName = "a malformed config is refused at once with file:line:column (it used to spin forever)")]
@@ -57,7 +58,8 @@ public sealed class BadInputTests(ITestOutputHelper output) : IDisposable
         r = GipoProcess.Run(["train", "--config", conf, "--base", Fixture, "--run-id", "x", "--runs-dir", runs], timeoutSeconds: 60);
         AssertOneErrorLine(r, 1, "'gipo.run.steps' = '0' must be an integer"); // the include was read (it threw a NullReferenceException)
 
-        r = GipoProcess.Run(["train", "--config", Preset, "--set", "run.steps=ten", "--base", Fixture, "--run-id", "x", "--runs-dir", runs], timeoutSeconds: 60);
+        r = GipoProcess.Run(["train", "--config", Preset, "--set", "run.steps=ten", "--base", Fixture, "--run-id", "x", "--runs-dir", runs],
+                            timeoutSeconds: 60);
         AssertOneErrorLine(r, 1, "error: --set run.steps=ten: 'gipo.run.steps' = 'ten'");
     }
 
@@ -91,7 +93,8 @@ public sealed class BadInputTests(ITestOutputHelper output) : IDisposable
         }
     }
 
-    [Fact(DisplayName = "a finished run: checkpoint path is a folder, the journal's paths are relative (a moved folder resumes), no journal or a damaged one is refused clearly")]
+    [Fact(DisplayName = "a finished run: checkpoint path is a folder, the journal's paths are relative (a moved folder resumes), " +
+                        "no journal or a damaged one is refused clearly")]
     public void Moved_run_resumes_and_a_missing_or_damaged_journal_is_refused()
     {
         var first = GipoProcess.Run([.. Tiny("done"), "--json"], timeoutSeconds: 600);
@@ -120,9 +123,11 @@ public sealed class BadInputTests(ITestOutputHelper output) : IDisposable
         var bytes = File.ReadAllBytes(weights);
         bytes[^3] ^= 0x5a;
         File.WriteAllBytes(weights, bytes);
-        var eval = GipoProcess.Run(["eval", "--checkpoint", corrupt, "--task", "column-add", "--prompts", "2", "--samples", "1", "--k", "1", "--max-new-tokens", "8"], timeoutSeconds: 120);
+        var eval = GipoProcess.Run(["eval", "--checkpoint", corrupt, "--task", "column-add", "--prompts", "2", "--samples", "1", "--k", "1",
+                                    "--max-new-tokens", "8"], timeoutSeconds: 120);
         AssertOneErrorLine(eval, 1, "model.safetensors sha256 mismatch");
-        var generate = GipoProcess.Run(["generate", "--checkpoint", corrupt, "--prompt", "Q:ADD 1 2\\n", "--max-new-tokens", "4"], timeoutSeconds: 120);
+        var generate =
+            GipoProcess.Run(["generate", "--checkpoint", corrupt, "--prompt", "Q:ADD 1 2\\n", "--max-new-tokens", "4"], timeoutSeconds: 120);
         AssertOneErrorLine(generate, 1, "model.safetensors sha256 mismatch");
 
         // No journal beside checkpoints: refused, saying what is there, nothing written.
@@ -192,8 +197,10 @@ public sealed class BadInputTests(ITestOutputHelper output) : IDisposable
     [Fact(DisplayName = "status of a cluster run without --postgres says it cannot see the journal and exits non-zero")]
     public void Status_of_a_postgres_run_without_postgres_is_an_error()
     {
-        new RunFolder(Path.Combine(runs, "cluster")).WriteConfig(GipoSettings.Load(Preset, [$"run.base-checkpoint={Fixture}", "run.journal=postgres"]));
-        var r = GipoProcess.Run(["status", "--run", "cluster", "--runs-dir", runs], env: new Dictionary<string, string> { ["GIPO_POSTGRES"] = "" }, timeoutSeconds: 60);
+        new RunFolder(Path.Combine(runs, "cluster"))
+            .WriteConfig(GipoSettings.Load(Preset, [$"run.base-checkpoint={Fixture}", "run.journal=postgres"]));
+        var r = GipoProcess.Run(["status", "--run", "cluster", "--runs-dir", runs], env: new Dictionary<string, string> { ["GIPO_POSTGRES"] = "" },
+                                timeoutSeconds: 60);
         AssertOneErrorLine(r, 1, "journals to PostgreSQL");
         Assert.DoesNotContain("audit clean", r.Stdout);
     }

@@ -55,7 +55,8 @@ public sealed class CheckpointFallbackTests(ITestOutputHelper output) : IDisposa
         Assert.DoesNotContain("   at ", r.Stderr); // no stack trace
     }
 
-    [Fact(DisplayName = "a damaged newest checkpoint: --resume rolls back to the newest valid one, finishes, audit clean; --from-checkpoint picks an older one or is refused clearly")]
+    [Fact(DisplayName = "a damaged newest checkpoint: --resume rolls back to the newest valid one, finishes, audit clean; " +
+                        "--from-checkpoint picks an older one or is refused clearly")]
     public void Resume_falls_back_past_a_damaged_checkpoint()
     {
         var first = GipoProcess.Run([.. Short("fb"), "--json"], timeoutSeconds: 600);
@@ -97,7 +98,8 @@ public sealed class CheckpointFallbackTests(ITestOutputHelper output) : IDisposa
         AssertRefused(GipoProcess.Run(["train", "--resume", "fb", "--runs-dir", runs, "--from-checkpoint", Fixture], timeoutSeconds: 300),
             "not a checkpoint of this run");
         Corrupt(Path.Combine(checkpoints, "step-000002"));
-        AssertRefused(GipoProcess.Run(["train", "--resume", "fb", "--runs-dir", runs, "--from-checkpoint", Path.Combine(checkpoints, "step-000002")], timeoutSeconds: 300),
+        AssertRefused(GipoProcess.Run(["train", "--resume", "fb", "--runs-dir", runs, "--from-checkpoint",
+                                       Path.Combine(checkpoints, "step-000002")], timeoutSeconds: 300),
             "the checkpoint of step 2 is not valid");
         AssertRefused(GipoProcess.Run([.. Short("other"), "--from-checkpoint", "2"], timeoutSeconds: 120), "use it with --resume");
         // The refusals changed nothing: still finished at step 4 with a clean audit.

@@ -17,7 +17,8 @@ public sealed class CliTests : IDisposable
         NativeTorch.EnsureLoaded();
         TorchSharp.torch.manual_seed(1);
         var tok = CharTokenizer.Default;
-        using var model = new PolicyModel(ModelConfig.Tiny(tok.VocabSize, tok.EosId, tok.PadId, tok.BosId) with { NumLayers = 1, HiddenSize = 64, HeadDim = 16, IntermediateSize = 128 });
+        using var model = new PolicyModel(ModelConfig.Tiny(tok.VocabSize, tok.EosId, tok.PadId, tok.BosId) with { NumLayers = 1, HiddenSize = 64,
+            HeadDim = 16, IntermediateSize = 128 });
         var path = Path.Combine(dir, "ckpt");
         HfCheckpoint.Save(model, path, tok.ToJson());
         return path;
@@ -87,7 +88,8 @@ public sealed class CliTests : IDisposable
         for (var i = 0; i < lines.Count; i++)
         {
             var line = lines[i];
-            Assert.Equal(["prompt_index", "prompt", "n", "correct", "pass_at_k", "distinct_correct", "greedy_correct", "budget_correct", "response_tokens_mean"],
+            Assert.Equal(["prompt_index", "prompt", "n", "correct", "pass_at_k", "distinct_correct", "greedy_correct", "budget_correct",
+                          "response_tokens_mean"],
                 line.EnumerateObject().Select(p => p.Name));
             Assert.Equal(i, line.GetProperty("prompt_index").GetInt32());
             Assert.Equal(prompts[i].Prompt, line.GetProperty("prompt").GetString()); // the seeded sample, in order
@@ -105,10 +107,12 @@ public sealed class CliTests : IDisposable
         // The summary is the mean of the lines.
         var root = summary.RootElement;
         foreach (var k in new[] { "1", "2", "4" })
-            Assert.Equal(root.GetProperty("pass_at_k").GetProperty(k).GetDouble(), lines.Average(l => l.GetProperty("pass_at_k").GetProperty(k).GetDouble()), 12);
+            Assert.Equal(root.GetProperty("pass_at_k").GetProperty(k).GetDouble(),
+                         lines.Average(l => l.GetProperty("pass_at_k").GetProperty(k).GetDouble()), 12);
         Assert.Equal(root.GetProperty("greedy_accuracy").GetDouble(), lines.Average(l => l.GetProperty("greedy_correct").GetInt32()), 12);
         Assert.Equal(root.GetProperty("distinct_correct").GetDouble(), lines.Average(l => l.GetProperty("distinct_correct").GetInt32()), 12);
-        Assert.Equal(root.GetProperty("budget_accuracy").GetProperty("0.5").GetDouble(), lines.Average(l => l.GetProperty("budget_correct").GetProperty("0.5").GetInt32()), 12);
+        Assert.Equal(root.GetProperty("budget_accuracy").GetProperty("0.5").GetDouble(),
+                     lines.Average(l => l.GetProperty("budget_correct").GetProperty("0.5").GetInt32()), 12);
 
         // Same seed, same prompts and same draws: a second evaluation writes the same file.
         var first = File.ReadAllText(file);
@@ -148,7 +152,8 @@ public sealed class CliTests : IDisposable
     {
         var cache = Path.Combine(dir, "native");
         var ckpt = TinyCheckpoint();
-        var r = GipoProcess.Run(["generate", "--checkpoint", ckpt, "--prompt", "Q:", "--max-new-tokens", "2"], new Dictionary<string, string> { ["GIPO_NATIVE_DIR"] = cache });
+        var r = GipoProcess.Run(["generate", "--checkpoint", ckpt, "--prompt", "Q:", "--max-new-tokens", "2"],
+                                new Dictionary<string, string> { ["GIPO_NATIVE_DIR"] = cache });
         Assert.True(r.ExitCode == 0, r.Stderr);
         if (NativeTorch.Info!.Patched) Assert.Single(Directory.GetFiles(cache, "libLibTorchSharp.so", SearchOption.AllDirectories));
     }

@@ -63,15 +63,18 @@ public sealed partial class DeployManifestTests
         Assert.Equal(present, listed);
     }
 
-    [Fact(DisplayName = "Kubernetes: gipo pods match the discovery selector and the Service, expose remoting/management, probe the management routes, and reference what exists")]
+    [Fact(DisplayName = "Kubernetes: gipo pods match the discovery selector and the Service, expose remoting/management, " +
+                        "probe the management routes, and reference what exists")]
     public void Kubernetes_pods_are_discoverable_and_wired()
     {
         var docs = KubernetesDocuments().Select(d => d.Doc).ToList();
         YamlMappingNode Find(string kind, string name) =>
-            docs.SingleOrDefault(d => Str(d, "kind") == kind && Str(d, "metadata.name") == name) ?? throw new Xunit.Sdk.XunitException($"no {kind} {name}");
+            docs.SingleOrDefault(d => Str(d, "kind") == kind && Str(d, "metadata.name") == name)
+                ?? throw new Xunit.Sdk.XunitException($"no {kind} {name}");
 
         var configMaps = docs.Where(d => Str(d, "kind") == "ConfigMap").ToList();
-        var nodeConfig = Assert.Single(configMaps, c => Map(c, "data")?.Children.Keys.Any(k => k.ToString().StartsWith("GIPO_", StringComparison.Ordinal)) == true);
+        var nodeConfig = Assert.Single(configMaps,
+            c => Map(c, "data")?.Children.Keys.Any(k => k.ToString().StartsWith("GIPO_", StringComparison.Ordinal)) == true);
         string Setting(string key) => Str(nodeConfig, $"data.{key}") ?? throw new Xunit.Sdk.XunitException($"ConfigMap lacks {key}");
         Assert.Equal(ManagementOptions.KubernetesDiscovery, Setting("GIPO_DISCOVERY"));
         var discoveryLabel = ("app", Setting("GIPO_DISCOVERY_SERVICE")); // pod-label-selector app={0}
@@ -105,29 +108,35 @@ public sealed partial class DeployManifestTests
             Assert.NotEmpty(roleRules);
 
             var container = Assert.Single(Seq(pod, "containers").OfType<YamlMappingNode>());
-            var ports = Seq(container, "ports").OfType<YamlMappingNode>().ToDictionary(p => Str(p, "name")!, p => int.Parse(Str(p, "containerPort")!));
+            var ports = Seq(container, "ports").OfType<YamlMappingNode>()
+                .ToDictionary(p => Str(p, "name")!, p => int.Parse(Str(p, "containerPort")!));
             Assert.Equal(RemotingPort, ports.GetValueOrDefault("remoting"));
             Assert.Equal(managementPort, ports.GetValueOrDefault(ManagementOptions.KubernetesPortName)); // discovery picks the port by this name
             Assert.Equal(ClusterManagement.AlivePath, Str(container, "livenessProbe.httpGet.path"));
             Assert.Equal(ClusterManagement.ReadyPath, Str(container, "readinessProbe.httpGet.path"));
             foreach (var probe in new[] { "livenessProbe", "readinessProbe", "startupProbe" })
                 if (Map(container, probe) is { } p)
-                    Assert.True(Str(p, "httpGet.port") is { } port && (port == ManagementOptions.KubernetesPortName || port == managementPort.ToString()), $"{name}: {probe} not on the management port");
+                    Assert.True(Str(p, "httpGet.port") is { } port && (port == ManagementOptions.KubernetesPortName
+                        || port == managementPort.ToString()), $"{name}: {probe} not on the management port");
 
             var env = Seq(container, "env").OfType<YamlMappingNode>().ToDictionary(e => Str(e, "name")!);
             Assert.All(env.Keys, k => Assert.Contains(k, NodeEnvironment));
             Assert.Equal("status.podIP", Str(env["GIPO_PUBLIC_HOSTNAME"], "valueFrom.fieldRef.fieldPath"));
             Assert.All(RoleList(Str(env["GIPO_ROLES"], "value")), r => Assert.Contains(r, Roles));
-            Assert.Contains(Seq(container, "envFrom").OfType<YamlMappingNode>(), e => Str(e, "configMapRef.name") == Str(nodeConfig, "metadata.name"));
+            Assert.Contains(Seq(container, "envFrom").OfType<YamlMappingNode>(),
+                            e => Str(e, "configMapRef.name") == Str(nodeConfig, "metadata.name"));
             foreach (var secretRef in env.Values.Select(e => Map(e, "valueFrom.secretKeyRef")).OfType<YamlMappingNode>())
-                Assert.NotNull(Str(Find("Secret", Str(secretRef, "name")!), $"stringData.{Str(secretRef, "key")}") ?? Str(Find("Secret", Str(secretRef, "name")!), $"data.{Str(secretRef, "key")}"));
+                Assert.NotNull(Str(Find("Secret", Str(secretRef, "name")!), $"stringData.{Str(secretRef, "key")}")
+                    ?? Str(Find("Secret", Str(secretRef, "name")!), $"data.{Str(secretRef, "key")}"));
 
             // The run folder is shared storage: one ReadWriteMany claim, mounted by every node.
-            var claims = Seq(pod, "volumes").OfType<YamlMappingNode>().Select(v => Str(v, "persistentVolumeClaim.claimName")).OfType<string>().ToList();
+            var claims = Seq(pod, "volumes").OfType<YamlMappingNode>().Select(v => Str(v, "persistentVolumeClaim.claimName"))
+                .OfType<string>().ToList();
             var runsClaim = Assert.Single(claims);
             Assert.Contains("ReadWriteMany", Seq(Find("PersistentVolumeClaim", runsClaim), "spec.accessModes").Select(x => x.ToString()));
             var runsDir = Setting("GIPO_RUNS_DIR");
-            Assert.Contains(Seq(container, "volumeMounts").OfType<YamlMappingNode>(), m => runsDir.StartsWith(Str(m, "mountPath")!, StringComparison.Ordinal));
+            Assert.Contains(Seq(container, "volumeMounts").OfType<YamlMappingNode>(),
+                            m => runsDir.StartsWith(Str(m, "mountPath")!, StringComparison.Ordinal));
         }
 
         var learner = Assert.Single(gipo, w => Str(w, "kind") == "StatefulSet");
@@ -143,13 +152,15 @@ public sealed partial class DeployManifestTests
         var service = Find("Service", Str(learner, "spec.serviceName")!);
         Assert.Equal("None", Str(service, "spec.clusterIP"));
         foreach (var s in docs.Where(d => Str(d, "kind") == "Service" && Labels(d, "spec.selector").Contains(discoveryLabel)))
-            Assert.All(gipo, w => Assert.True(Labels(s, "spec.selector").IsSubsetOf(Labels(w, "spec.template.metadata.labels")), $"Service {Str(s, "metadata.name")} misses {Str(w, "metadata.name")}"));
+            Assert.All(gipo, w => Assert.True(Labels(s, "spec.selector").IsSubsetOf(Labels(w, "spec.template.metadata.labels")),
+                                              $"Service {Str(s, "metadata.name")} misses {Str(w, "metadata.name")}"));
 
         // Anything else (PostgreSQL) must not carry the discovery label, or bootstrap would probe it as a node.
         Assert.All(workloads.Except(gipo), w => Assert.DoesNotContain(discoveryLabel, Labels(w, "spec.template.metadata.labels")));
     }
 
-    [Fact(DisplayName = "Compose: PostgreSQL with a health check, two learners whose contact points match their names, a scalable sampler, declared volumes")]
+    [Fact(DisplayName = "Compose: PostgreSQL with a health check, two learners whose contact points match their names, " +
+                        "a scalable sampler, declared volumes")]
     public void Compose_file_is_wired()
     {
         var compose = Single(Load(Path.Combine(Deploy, "docker-compose.yml")));
@@ -205,10 +216,12 @@ public sealed partial class DeployManifestTests
         Assert.Equal(["sampler", "scorer"], RoleList(Env(sampler)["GIPO_ROLES"]).Order());
     }
 
-    [Fact(DisplayName = "Dockerfile: build and runtime stages, restores every src project, runs the CLI assembly as a non-root user, exposes 4053/8558")]
+    [Fact(DisplayName = "Dockerfile: build and runtime stages, restores every src project, " +
+                        "runs the CLI assembly as a non-root user, exposes 4053/8558")]
     public void Dockerfile_builds_and_runs_gipo()
     {
-        var lines = File.ReadAllLines(Path.Combine(Deploy, "Dockerfile")).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
+        var lines = File.ReadAllLines(Path.Combine(Deploy, "Dockerfile")).Select(l => l.Trim())
+            .Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
         Assert.True(lines.Count(l => l.StartsWith("FROM ", StringComparison.Ordinal)) >= 2, "multi-stage: build and runtime");
 
         var entrypoint = Assert.Single(lines, l => l.StartsWith("ENTRYPOINT ", StringComparison.Ordinal));

@@ -47,7 +47,8 @@ public sealed class JournalDiskFullTests(ITestOutputHelper output) : IDisposable
         return path;
     }
 
-    [SkippableFact(DisplayName = "a disk that fills under the journal ends the run with the cause, where and how much is free, exit 2 (needs root: mounts a 3 MB tmpfs)")]
+    [SkippableFact(DisplayName = "a disk that fills under the journal ends the run with the cause, where and how much is free, exit 2 (needs root: " +
+                                 "mounts a 3 MB tmpfs)")]
     public void Full_journal_disk_ends_the_run()
     {
         // ./test.sh probes whether a tmpfs can be mounted and names what is missing; this test then says it was skipped

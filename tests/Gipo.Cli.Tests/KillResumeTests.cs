@@ -47,8 +47,11 @@ public sealed class KillResumeTests(ITestOutputHelper output) : IDisposable
             var delay = TimeSpan.FromSeconds(rng.NextDouble() * 1.5);
             var survived = KillAfter(trial == 0 ? start : resume, points[trial], delay);
             var status = Status();
-            output.WriteLine($"trial {trial}: SIGKILL {delay.TotalSeconds:F1} s after step {points[trial]} was logged{(survived ? " (it had already finished)" : "")}: " +
-                             $"step {status.GetProperty("step")}, checkpoint step {(status.GetProperty("last_checkpoint").ValueKind == JsonValueKind.Null ? "none" : status.GetProperty("last_checkpoint").GetProperty("step").ToString())}, " +
+            output.WriteLine($"trial {trial}: SIGKILL {delay.TotalSeconds:F1} s after step {points[trial]} was " +
+                             $"logged{(survived ? " (it had already finished)" : "")}: " +
+                             $"step {status.GetProperty("step")}, checkpoint step " +
+                                 $"{(status.GetProperty("last_checkpoint").ValueKind == JsonValueKind.Null ? "none"
+                                     : status.GetProperty("last_checkpoint").GetProperty("step").ToString())}, " +
                              $"audit {status.GetProperty("audit")}");
             Assert.True(status.GetProperty("audit").GetProperty("clean").GetBoolean(), status.ToString());
         }
@@ -79,7 +82,8 @@ public sealed class KillResumeTests(ITestOutputHelper output) : IDisposable
     /// </summary>
     private bool KillAfter(IEnumerable<string> args, long afterStep, TimeSpan delay)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true,
+                                                  WorkingDirectory = AppContext.BaseDirectory };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "gipo.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;

@@ -24,7 +24,8 @@ public sealed class LiveSettingsTests(ITestOutputHelper output) : IDisposable
 
     private string Folder => Path.Combine(runs, Run);
 
-    [Fact(DisplayName = "gipo set changes η and lr mid-run; after SIGKILL and --resume the journal, metrics.jsonl and the audit agree on the step; refusals leave nothing")]
+    [Fact(DisplayName = "gipo set changes η and lr mid-run; after SIGKILL and --resume the journal, metrics.jsonl and the audit agree on the step; " +
+                        "refusals leave nothing")]
     public void Live_change_survives_kill_and_resume()
     {
         string[] start =
@@ -130,7 +131,8 @@ public sealed class LiveSettingsTests(ITestOutputHelper output) : IDisposable
 
     private static Process Start(IEnumerable<string> args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true,
+                                                  WorkingDirectory = AppContext.BaseDirectory };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "gipo.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         var p = Process.Start(psi)!;

@@ -14,12 +14,14 @@ public sealed class NodeLeaveExitTests
     [Fact(DisplayName = "A clean hand-over exits 0 and names the step and checkpoint the standby continues from")]
     public void Clean_hand_over_exits_0()
     {
-        var (code, message) = NodeCommand.LeftOnRequest("SIGTERM", new LearnerHandedOver(7, 7, "/runs/r/checkpoints/step-000007", true, null), standbyLearners: 1);
+        var (code, message) = NodeCommand.LeftOnRequest("SIGTERM", new LearnerHandedOver(7, 7, "/runs/r/checkpoints/step-000007", true, null),
+                                                        standbyLearners: 1);
         Assert.Equal(ExitCodes.Ok, code);
         Assert.Equal("node: left the cluster on request (SIGTERM); handed the learner over at step 7, policy version 7: " +
                      "checkpoint /runs/r/checkpoints/step-000007 committed; the standby continues from it", message);
         // Without a standby the checkpoint is just as safe, and the line says who continues from it.
-        var alone = NodeCommand.LeftOnRequest("SIGTERM", new LearnerHandedOver(7, 7, "/runs/r/checkpoints/step-000007", false, null), standbyLearners: 0);
+        var alone =
+            NodeCommand.LeftOnRequest("SIGTERM", new LearnerHandedOver(7, 7, "/runs/r/checkpoints/step-000007", false, null), standbyLearners: 0);
         Assert.Equal(ExitCodes.Ok, alone.Code);
         Assert.Contains("was the last one committed; no standby learner node is up", alone.Message);
     }
@@ -34,7 +36,8 @@ public sealed class NodeLeaveExitTests
         Assert.Equal(ExitCodes.Stopped, failed.Code);
         Assert.Contains("not handed over: the learner did not hand over within 29 s", failed.Message);
         // The codes of the other endings stay distinct from these.
-        Assert.Equal([0, 2, 5, 6], new[] { RunEnding.Finished, RunEnding.Failed, RunEnding.LeftOnRequest, RunEnding.Downed }.Select(ExitCodes.For).Order());
+        Assert.Equal([0, 2, 5, 6],
+                     new[] { RunEnding.Finished, RunEnding.Failed, RunEnding.LeftOnRequest, RunEnding.Downed }.Select(ExitCodes.For).Order());
     }
 
     [Fact(DisplayName = "Only a requested leave of a node that is still Up and has other members hands the learner over")]

@@ -28,12 +28,15 @@ public sealed class RolloutReplayTests(ITestOutputHelper output) : IDisposable
     [
         "train", "--config", Path.Combine(AppContext.BaseDirectory, "hocon", "quickstart.conf"),
         "--base", Path.Combine(AppContext.BaseDirectory, "Fixtures", "sft-column-add-small"), "--run-id", id, "--runs-dir", runs,
-        "--set", $"run.steps={steps}", "--set", $"run.checkpoint-every={checkpointEvery}", "--set", $"run.eval-every={steps}", "--set", "run.eval-prompts=8",
-        "--set", "run.eval-samples=1", "--set", $"algorithm.batch.groups-per-step={GroupsPerStep}", "--set", $"algorithm.batch.group-size={GroupSize}",
+        "--set", $"run.steps={steps}", "--set", $"run.checkpoint-every={checkpointEvery}", "--set", $"run.eval-every={steps}", "--set",
+        "run.eval-prompts=8",
+        "--set", "run.eval-samples=1", "--set", $"algorithm.batch.groups-per-step={GroupsPerStep}", "--set",
+        $"algorithm.batch.group-size={GroupSize}",
         "--set", "algorithm.batch.max-new-tokens=48", "--set", $"algorithm.off-policy.max-staleness={staleness}",
     ];
 
-    [Fact(DisplayName = "Synchronous run: every consumed group is in the rollout log once, a mid-run step replays bit for bit, a corrupted token does not")]
+    [Fact(DisplayName = "Synchronous run: every consumed group is in the rollout log once, a mid-run step replays bit for bit, " +
+                        "a corrupted token does not")]
     public void Synchronous_run_logs_every_group_once_and_replays_bit_for_bit()
     {
         const int steps = 6;
@@ -82,7 +85,8 @@ public sealed class RolloutReplayTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(3, r.GetProperty("from_checkpoint_step").GetInt64());
         Assert.Equal([4L, 5L], r.GetProperty("steps_replayed").EnumerateArray().Select(x => x.GetInt64()));
         Assert.True(r.GetProperty("metrics_compared").GetInt32() > 20);
-        Assert.True(File.Exists(Path.Combine(dump, "batch.jsonl")) && File.Exists(Path.Combine(dump, "tensors.safetensors")) && File.Exists(Path.Combine(dump, "replay.json")));
+        Assert.True(File.Exists(Path.Combine(dump, "batch.jsonl")) && File.Exists(Path.Combine(dump, "tensors.safetensors"))
+            && File.Exists(Path.Combine(dump, "replay.json")));
 
         // One stored token of step 5 changed: the replay trains on another batch and says so.
         CorruptOneToken(Path.Combine(runs, "sync", "rollouts", "steps-000004.jsonl.gz"), step: 5);
@@ -95,7 +99,8 @@ public sealed class RolloutReplayTests(ITestOutputHelper output) : IDisposable
         Assert.NotEqual(c.GetProperty("params_sha256_original").GetString(), c.GetProperty("params_sha256_replayed").GetString());
     }
 
-    [Fact(DisplayName = "Asynchronous run (η = 2) killed with SIGKILL and resumed: no group twice or missing in the rollout log, steps after the resume replay bit for bit")]
+    [Fact(DisplayName = "Asynchronous run (η = 2) killed with SIGKILL and resumed: no group twice or missing in the rollout log, " +
+                        "steps after the resume replay bit for bit")]
     public void Killed_asynchronous_run_keeps_its_log_and_replays_after_the_resume()
     {
         const int steps = 8;
@@ -103,7 +108,8 @@ public sealed class RolloutReplayTests(ITestOutputHelper output) : IDisposable
         var killed = Status("async");
         output.WriteLine($"after the kill{(survived ? " (it had finished)" : "")}: {killed}");
         Assert.True(killed.GetProperty("audit").GetProperty("clean").GetBoolean(), killed.ToString());
-        var resumedFrom = killed.GetProperty("last_checkpoint").ValueKind == JsonValueKind.Null ? 0 : killed.GetProperty("last_checkpoint").GetProperty("step").GetInt64();
+        var resumedFrom = killed.GetProperty("last_checkpoint").ValueKind == JsonValueKind.Null ? 0
+            : killed.GetProperty("last_checkpoint").GetProperty("step").GetInt64();
 
         var resume = GipoProcess.Run(["train", "--resume", "async", "--runs-dir", runs], timeoutSeconds: 600);
         Assert.True(resume.ExitCode == 0, resume.Stderr);
@@ -120,7 +126,8 @@ public sealed class RolloutReplayTests(ITestOutputHelper output) : IDisposable
         var consumed = Rollouts("async").Where(g => g.GetProperty("status").GetString() == "consumed").ToList();
         Assert.Equal(journalConsumed, consumed.Count);
         Assert.Equal(consumed.Count, consumed.Select(g => g.GetProperty("group_id").GetInt64()).Distinct().Count());
-        Assert.Contains(consumed, g => g.GetProperty("step").GetInt64() - 1 > g.GetProperty("behaviour_version").GetInt64()); // off-policy groups were trained
+        // off-policy groups were trained
+        Assert.Contains(consumed, g => g.GetProperty("step").GetInt64() - 1 > g.GetProperty("behaviour_version").GetInt64());
 
         // Steps the resumed process trained: the first after its checkpoint, and one further on (replayed from the
         // checkpoint before it, through the steps in between).
@@ -141,7 +148,8 @@ public sealed class RolloutReplayTests(ITestOutputHelper output) : IDisposable
         List<JsonObject> lines;
         using (var reader = new StreamReader(new GZipStream(File.OpenRead(path), CompressionMode.Decompress)))
             lines = [.. reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!.AsObject())];
-        var group = lines.First(l => l["kind"]!.GetValue<string>() == "group" && l["step"]!.GetValue<long>() == step && l["status"]!.GetValue<string>() == "consumed");
+        var group = lines.First(l => l["kind"]!.GetValue<string>() == "group" && l["step"]!.GetValue<long>() == step
+            && l["status"]!.GetValue<string>() == "consumed");
         var tokens = group["members"]![0]!["response_tokens"]!.AsArray();
         tokens[2] = (tokens[2]!.GetValue<int>() + 1) % 20;
         using var gzip = new GZipStream(File.Create(path), CompressionLevel.Fastest);
@@ -165,10 +173,12 @@ public sealed class RolloutReplayTests(ITestOutputHelper output) : IDisposable
         return JsonDocument.Parse(r.LastLine).RootElement.Clone();
     }
 
-    /// <summary>Runs gipo and SIGKILLs it <paramref name="delay"/> after its metrics log shows <paramref name="afterStep"/>; true if it ended first.</summary>
+    /// <summary>Runs gipo and SIGKILLs it <paramref name="delay"/> after its metrics log shows <paramref name="afterStep"/>; true if it ended
+    /// first.</summary>
     private bool KillAfter(IEnumerable<string> args, string id, long afterStep, TimeSpan delay)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true,
+                                                  WorkingDirectory = AppContext.BaseDirectory };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "gipo.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;

@@ -14,7 +14,8 @@ public sealed class SftLearningTests
         NativeTorch.EnsureLoaded();
         TorchSharp.torch.manual_seed(3);
         var tok = CharTokenizer.Default;
-        using var model = new PolicyModel(ModelConfig.Tiny(tok.VocabSize, tok.EosId, tok.PadId, tok.BosId) with { NumLayers = 2, HiddenSize = 128, HeadDim = 32, IntermediateSize = 256 });
+        using var model = new PolicyModel(ModelConfig.Tiny(tok.VocabSize, tok.EosId, tok.PadId, tok.BosId) with { NumLayers = 2, HiddenSize = 128,
+            HeadDim = 32, IntermediateSize = 256 });
         var losses = new List<double>();
         var dir = Directory.CreateTempSubdirectory("gipo-sft-").FullName;
         try

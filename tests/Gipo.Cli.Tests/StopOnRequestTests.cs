@@ -19,7 +19,8 @@ public sealed class StopOnRequestTests(ITestOutputHelper output) : IDisposable
         catch (IOException) { } // best effort
     }
 
-    [Fact(DisplayName = "SIGTERM on gipo train: exit 5 within seconds, 'continue with' printed, status not finished, resume cleans leftovers and finishes")]
+    [Fact(DisplayName = "SIGTERM on gipo train: exit 5 within seconds, 'continue with' printed, status not finished, " +
+                        "resume cleans leftovers and finishes")]
     public async Task Sigterm_stops_quickly_and_the_run_resumes()
     {
         // Enough steps that the SIGTERM (sent once step 1 is logged) lands mid-run: 4 steps took 1.5 s on an idle machine.
@@ -32,7 +33,8 @@ public sealed class StopOnRequestTests(ITestOutputHelper output) : IDisposable
             "--set", "run.eval-samples=1", "--set", "algorithm.batch.groups-per-step=2", "--set", "algorithm.batch.group-size=4",
             "--set", "algorithm.batch.max-new-tokens=24", "--set", "algorithm.optim.minibatches=1", "--set", "algorithm.dynamic-sampling.enabled=off",
         ];
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true,
+                                                  WorkingDirectory = AppContext.BaseDirectory };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "gipo.dll"));
         foreach (var a in start) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
@@ -70,7 +72,8 @@ public sealed class StopOnRequestTests(ITestOutputHelper output) : IDisposable
         var committed = json.GetProperty("last_checkpoint") is { ValueKind: JsonValueKind.Object } c ? c.GetProperty("step").GetInt64() : 0;
         var checkpoints = Path.Combine(runs, "stopped", "checkpoints");
         Assert.DoesNotContain(Directory.Exists(checkpoints) ? Directory.GetFileSystemEntries(checkpoints).Select(Path.GetFileName) : [],
-            n => n!.StartsWith('.') || (n.StartsWith("step-", StringComparison.Ordinal) && long.Parse(n[5..11], System.Globalization.CultureInfo.InvariantCulture) > committed));
+            n => n!.StartsWith('.') || (n.StartsWith("step-", StringComparison.Ordinal)
+                && long.Parse(n[5..11], System.Globalization.CultureInfo.InvariantCulture) > committed));
 
         var resumed = GipoProcess.Run(["train", "--resume", "stopped", "--runs-dir", runs, "--json"], timeoutSeconds: 600);
         Assert.True(resumed.ExitCode == 0, resumed.Stderr);

@@ -49,7 +49,8 @@ public sealed class WatchRunTests : IDisposable
 
         // Samples: three generations of each evaluation.
         var samples = Path.Combine(folder, "samples");
-        Assert.Equal(["step-000000.jsonl", "step-000002.jsonl", "step-000004.jsonl"], Directory.GetFiles(samples).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(["step-000000.jsonl", "step-000002.jsonl", "step-000004.jsonl"],
+                     Directory.GetFiles(samples).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         foreach (var file in Directory.GetFiles(samples))
         {
             var lines = File.ReadAllLines(file).Select(l => (JsonObject)JsonNode.Parse(l)!).ToList();
@@ -62,7 +63,8 @@ public sealed class WatchRunTests : IDisposable
         Assert.Equal(["step-000003", "step-000004"], Directory.GetDirectories(checkpoints).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         var last = Path.Combine(checkpoints, "step-000004");
         var manifest = LearnerCheckpoint.Verify(last);
-        foreach (var name in new[] { "config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json", "README.md" })
+        foreach (var name in new[] { "config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+                                    "generation_config.json", "README.md" })
             Assert.Contains(manifest.Files, f => f.Name == name);
         var generation = JsonNode.Parse(File.ReadAllText(Path.Combine(last, "generation_config.json")))!;
         Assert.Equal(CharTokenizer.Default.EosId, (int)generation["eos_token_id"]!);

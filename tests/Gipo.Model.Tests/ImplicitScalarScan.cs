@@ -31,7 +31,8 @@ internal static class ImplicitScalarScan
         var assembly = typeof(Scalar).Assembly;
         var implicitOps = ImplicitConversions().ToHashSet<MethodBase>();
         var callees = new Dictionary<MethodBase, List<MethodBase>>();
-        const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
+        const BindingFlags all =
+            BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
         foreach (var type in SafeTypes(assembly))
         {
             foreach (var method in type.GetMethods(all).Cast<MethodBase>().Concat(type.GetConstructors(all)))
@@ -130,7 +131,8 @@ internal static class ImplicitScalarScan
     {
         // The analyzer matches a property by its own ID, not its accessors'.
         var property = method.IsSpecialName && method.DeclaringType is { } owner
-            ? owner.GetProperties(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly)
+            ? owner.GetProperties(
+                    BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly)
                 .FirstOrDefault(p => p.GetMethod == method || p.SetMethod == method)
             : null;
         if (property is not null)
@@ -174,7 +176,8 @@ internal static class ImplicitScalarScan
         if (!type.IsGenericType)
             return outer + simple;
         var own = type.GetGenericArguments().Skip(type.DeclaringType?.GetGenericArguments().Length ?? 0).ToArray();
-        if (topLevel || type.IsGenericTypeDefinition && type.ContainsGenericParameters && own.All(a => a.IsGenericParameter && a.DeclaringType == type))
+        if (topLevel || type.IsGenericTypeDefinition && type.ContainsGenericParameters
+            && own.All(a => a.IsGenericParameter && a.DeclaringType == type))
             return outer + simple + (topLevel && own.Length > 0 ? "`" + own.Length : "");
         return own.Length == 0 ? outer + simple : outer + simple + "{" + string.Join(",", own.Select(a => TypeId(a, topLevel: false))) + "}";
     }

@@ -97,10 +97,13 @@ public sealed class PolicyModelTests
     }
 
     [Theory]
-    [InlineData("""{"model_type":"gpt2","vocab_size":10,"hidden_size":8,"intermediate_size":8,"num_hidden_layers":1,"num_attention_heads":2}""", "model_type")]
+    [InlineData("""{"model_type":"gpt2","vocab_size":10,"hidden_size":8,"intermediate_size":8,"num_hidden_layers":1,"num_attention_heads":2}""",
+                "model_type")]
     [InlineData("""{"model_type":"llama","hidden_size":8,"intermediate_size":8,"num_hidden_layers":1,"num_attention_heads":2}""", "vocab_size")]
-    [InlineData("""{"model_type":"llama","vocab_size":10,"hidden_size":8,"intermediate_size":8,"num_hidden_layers":1,"num_attention_heads":2,"num_key_value_heads":3}""", "num_key_value_heads")]
-    [InlineData("""{"model_type":"llama","vocab_size":10,"hidden_size":8,"intermediate_size":8,"num_hidden_layers":1,"num_attention_heads":2,"rope_parameters":{"rope_type":"yarn"}}""", "rope_type")]
+    [InlineData("""{"model_type":"llama","vocab_size":10,"hidden_size":8,"intermediate_size":8,"num_hidden_layers":1,"num_attention_heads":""" +
+                """2,"num_key_value_heads":3}""", "num_key_value_heads")]
+    [InlineData("""{"model_type":"llama","vocab_size":10,"hidden_size":8,"intermediate_size":8,"num_hidden_layers":1,"num_attention_heads":""" +
+                """2,"rope_parameters":{"rope_type":"yarn"}}""", "rope_type")]
     [InlineData("""{"model_type": """, "not valid JSON")]
     public void Bad_config_names_the_problem(string json, string expected)
     {
@@ -113,7 +116,8 @@ public sealed class PolicyModelTests
     {
         var config = TestModels.Config(qwen: true, tied: true, kvHeads: 1);
         Assert.Equal(config with { }, ModelConfig.FromHfJson(config.ToHfJson()) with { EosTokenIds = config.EosTokenIds });
-        var v4 = """{"model_type":"llama","vocab_size":10,"hidden_size":8,"intermediate_size":8,"num_hidden_layers":1,"num_attention_heads":2,"rope_theta":500000.0,"torch_dtype":"bfloat16","eos_token_id":[1,2]}""";
+        var v4 = """{"model_type":"llama","vocab_size":10,"hidden_size":8,"intermediate_size":8,"num_hidden_layers":1,"num_attention_heads":""" +
+                 """2,"rope_theta":500000.0,"torch_dtype":"bfloat16","eos_token_id":[1,2]}""";
         var parsed = ModelConfig.FromHfJson(v4);
         Assert.Equal(500000.0, parsed.RopeTheta);
         Assert.Equal("bfloat16", parsed.Dtype);

@@ -8,7 +8,8 @@ namespace Gipo.Bench.Chaos;
 /// coordinator and learner is SIGKILLed while a standby of those roles runs, (d) a series of randomized SIGKILLs
 /// across roles, each victim restarted, (e) a restarted first seed that forms a cluster of its own while the run lives
 /// in another one, a frozen (SIGSTOP) coordinator+learner node that wakes up after its standby took over, and a real
-/// network partition whose halves both carry on: the journal lease must keep each to one writer. Every kill is followed by a journal audit; the run must end at its step.
+/// network partition whose halves both carry on: the journal lease must keep each to one writer. Every kill is followed by a journal audit; the run
+/// must end at its step.
 /// </summary>
 internal static class ChaosScenarios
 {
@@ -17,7 +18,8 @@ internal static class ChaosScenarios
     private static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(5);
 
     /// <summary>The scenario names <c>gipo-bench chaos --scenario</c> accepts.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["add-samplers", "kill-sampler", "kill-learner", "random", "restart-first-seed", "freeze-learner", "partition"];
+    public static IReadOnlyList<string> Names { get; } =
+        ["add-samplers", "kill-sampler", "kill-learner", "random", "restart-first-seed", "freeze-learner", "partition"];
 
     private static ChaosReport Measured(ChaosReport report, string name, double value)
     {
@@ -39,7 +41,8 @@ internal static class ChaosScenarios
         run.Start("sampler-2", SamplerRoles, wait: false);
         run.Start("sampler-3", "sampler", wait: false);
         foreach (var name in new[] { "sampler-2", "sampler-3" })
-            if (!run.Nodes.WaitUp(name, TimeSpan.FromSeconds(90))) throw new InvalidOperationException($"{name} did not join:\n{run.Nodes.Tail(name)}");
+            if (!run.Nodes.WaitUp(name,
+                                  TimeSpan.FromSeconds(90))) throw new InvalidOperationException($"{name} did not join:\n{run.Nodes.Tail(name)}");
         var joinedAtStep = run.LoggedStep();
         return Measured(run.Finish("add-samplers", TimeSpan.FromMinutes(10)), "joined_after_step", joinedAtStep);
     }
@@ -117,7 +120,8 @@ internal static class ChaosScenarios
         using var run = new ClusterRun(settings, NewRunId("random"), ["learner-1", "learner-2"], log, network);
         string[] faults = network is null ? ["SIGKILL", "SIGTERM", "SIGSTOP"] : ["SIGKILL", "SIGTERM", "SIGSTOP", "partition"];
         log($"random {(mixed ? $"faults ({string.Join(", ", faults)})" : "kills")}: {kills}, seed {seed}");
-        (string Name, string Roles)[] nodes = [("learner-1", LearnerRoles), ("learner-2", LearnerRoles), ("sampler-1", SamplerRoles), ("sampler-2", SamplerRoles)];
+        (string Name, string Roles)[] nodes = [("learner-1", LearnerRoles), ("learner-2", LearnerRoles), ("sampler-1", SamplerRoles),
+                                               ("sampler-2", SamplerRoles)];
         foreach (var (name, roles) in nodes) run.Start(name, roles);
         run.WaitForStep(1, StepTimeout);
         // One failure at a time: before the next kill the cluster must have settled (the restarted node's old
@@ -169,15 +173,18 @@ internal static class ChaosScenarios
         log($"{run.Seconds,6:F1} s  learner-2 trains; coordinator lease: {holder.Node ?? "none"} (epoch {holder.Epoch})");
         run.Kill("sampler-1");
         Thread.Sleep(settings.StableAfter * 2 + TimeSpan.FromSeconds(2));
-        if (run.Audit().Audit.Finished) throw new InvalidOperationException("the run finished before the first seed was restarted: give it more steps");
+        if (run.Audit().Audit.Finished) throw new InvalidOperationException("the run finished before the first seed was restarted: " +
+                                                                            "give it more steps");
         var restarted = run.Start("learner-1", LearnerRoles, wait: false);
         var exited = restarted.Process.WaitForExit(TimeSpan.FromSeconds(120));
         var tail = run.Nodes.Tail("learner-1", 30);
-        var refused = exited && tail.Contains("is live in another cluster", StringComparison.Ordinal) && tail.Contains($"{run.Nodes["learner-2"].Host}:{run.Nodes["learner-2"].Port}", StringComparison.Ordinal);
+        var refused = exited && tail.Contains("is live in another cluster", StringComparison.Ordinal)
+            && tail.Contains($"{run.Nodes["learner-2"].Host}:{run.Nodes["learner-2"].Port}", StringComparison.Ordinal);
         log($"{run.Seconds,6:F1} s  restarted learner-1 {(exited ? $"exited {restarted.Process.ExitCode}" : "still runs")}: " +
             (tail.Split('\n').LastOrDefault(l => l.StartsWith("error:", StringComparison.Ordinal)) ?? "(no error line)"));
         var report = run.Finish("restart-first-seed", TimeSpan.FromMinutes(10));
-        return WithEpochs(run, Measured(Measured(report, "restarted_exit", exited ? restarted.Process.ExitCode : -1), "restarted_refused", refused ? 1 : 0), log);
+        return WithEpochs(run,
+            Measured(Measured(report, "restarted_exit", exited ? restarted.Process.ExitCode : -1), "restarted_refused", refused ? 1 : 0), log);
     }
 
     /// <summary>
@@ -197,7 +204,8 @@ internal static class ChaosScenarios
         run.Start("sampler-2", SamplerRoles);
         run.WaitForStep(2, StepTimeout);
         var before = run.LeaseHolder("coordinator");
-        if (before.Node != "learner-1") throw new InvalidOperationException($"expected learner-1 to hold the coordinator lease, found {before.Node ?? "none"}");
+        if (before.Node != "learner-1") throw new InvalidOperationException($"expected learner-1 to hold the coordinator lease, " +
+                                                                            $"found {before.Node ?? "none"}");
         run.Freeze("learner-1");
         var (takeover, epoch) = WaitForLeaseHolder(run, "coordinator", "learner-2", TimeSpan.FromMinutes(2));
         log($"{run.Seconds,6:F1} s  learner-2 holds the coordinator lease (epoch {epoch}) {takeover:F1} s after the freeze");
@@ -205,10 +213,13 @@ internal static class ChaosScenarios
         run.Resume("learner-1");
         var zombie = run.Nodes["learner-1"];
         var exited = zombie.Process.WaitForExit(TimeSpan.FromSeconds(90));
-        var fenced = File.ReadAllLines(zombie.Log).Count(l => l.Contains(" fenced", StringComparison.Ordinal) || l.Contains("lease ", StringComparison.Ordinal) && l.Contains(" lost by ", StringComparison.Ordinal));
-        log($"{run.Seconds,6:F1} s  learner-1 woke up: {(exited ? $"exited {zombie.Process.ExitCode}" : "still runs")}, {fenced} fenced write(s) or lost lease(s) logged");
+        var fenced = File.ReadAllLines(zombie.Log).Count(l => l.Contains(" fenced", StringComparison.Ordinal)
+            || l.Contains("lease ", StringComparison.Ordinal) && l.Contains(" lost by ", StringComparison.Ordinal));
+        log($"{run.Seconds,6:F1} s  learner-1 woke up: {(exited ? $"exited {zombie.Process.ExitCode}" : "still runs")}, " +
+            $"{fenced} fenced write(s) or lost lease(s) logged");
         var report = run.Finish("freeze-learner", TimeSpan.FromMinutes(10));
-        report = Measured(Measured(Measured(report, "zombie_exit", exited ? zombie.Process.ExitCode : -1), "zombie_fenced", fenced), "takeover_seconds", takeover);
+        report = Measured(Measured(Measured(report, "zombie_exit", exited ? zombie.Process.ExitCode : -1), "zombie_fenced", fenced),
+                          "takeover_seconds", takeover);
         return WithEpochs(run, report, log);
     }
 
@@ -223,8 +234,8 @@ internal static class ChaosScenarios
     /// started again, and the run must end at its step. Measures: partition_seconds, partition_steps (steps learner-1's
     /// half logged while cut off), partition_takeovers (learner take-overs learner-2 logged while cut off: a second
     /// writer), partition_coordinator_lines (lines a coordinator singleton on learner-2 logged while cut off: a second
-    /// coordinator started; 0 when the lease held it back), partition_epochs (coordinator lease epochs granted while cut off), restarts, epochs_increasing,
-    /// coordinator_epochs.
+    /// coordinator started; 0 when the lease held it back), partition_epochs (coordinator lease epochs granted while cut off), restarts,
+    /// epochs_increasing, coordinator_epochs.
     /// </summary>
     public static ChaosReport Partition(ClusterRunSettings settings, Action<string> log)
     {
@@ -267,7 +278,8 @@ internal static class ChaosScenarios
         var partitionSteps = run.LoggedStep() - stepBefore;
         var partitionEpochs = run.LeaseEpochs("coordinator").Count - epochsBefore;
         var seconds = Math.Round(run.Seconds - cutAt, 1);
-        log($"{run.Seconds,6:F1} s  healed after {seconds:F0} s: {partitionSteps} step(s) logged meanwhile, {takeovers} take-over(s) by learner-2, {coordinatorLines} line(s) of a coordinator on learner-2, " +
+        log($"{run.Seconds,6:F1} s  healed after {seconds:F0} s: {partitionSteps} step(s) logged meanwhile, {takeovers} take-over(s) by learner-2, " +
+            $"{coordinatorLines} line(s) of a coordinator on learner-2, " +
             $"{partitionEpochs} coordinator lease epoch(s) granted; journal: {run.Audit().Audit}");
         // Each half downed the other: on meeting again a node may learn it was quarantined and end; start it again.
         var restarts = 0;
@@ -329,7 +341,9 @@ internal static class ChaosScenarios
         {
             var now = run.LeaseHolder(singleton);
             if (now.Node == holder && now.Live) return (Math.Round(run.Seconds - start, 1), now.Epoch);
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{holder} did not acquire the {singleton} lease within {timeout.TotalSeconds:F0} s (held by {now.Node ?? "nobody"}, epoch {now.Epoch})");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{holder} did not acquire the {singleton} lease within " +
+                                                                       $"{timeout.TotalSeconds:F0} s (held by {now.Node ?? "nobody"}, " +
+                                                                       $"epoch {now.Epoch})");
             Thread.Sleep(250);
         }
     }

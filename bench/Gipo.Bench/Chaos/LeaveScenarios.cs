@@ -4,62 +4,6 @@ using Gipo.Cluster.Coordination;
 
 namespace Gipo.Bench.Chaos;
 
-/// <summary>What became of one node that was signalled (SIGTERM, or SIGSTOP then SIGCONT) during a cluster run.</summary>
-/// <param name="Node">The node's name in the run.</param>
-/// <param name="SignalledAfterStep">The last learner step in the metrics log when the signal was sent.</param>
-/// <param name="ExitCode">The node's exit code, or null when it had not exited by the deadline.</param>
-/// <param name="ExitSeconds">Seconds from the (last) signal to the node's exit; NaN when it did not exit.</param>
-/// <param name="Log">The node's log (its standard output and error), for its closing messages.</param>
-internal sealed record SignalledNode(string Node, long SignalledAfterStep, int? ExitCode, double ExitSeconds, string Log);
-
-/// <summary>
-/// The journal's account of the learner's steps over a whole run: how often each step was completed and every
-/// rollback with the step the ledger was at when it happened. A step completed twice was trained again after a
-/// rollback past it: work lost.
-/// </summary>
-/// <param name="CompletedTwice">Learner steps with more than one <see cref="LearnerStepCompleted"/> event.</param>
-/// <param name="Rollbacks">Each <see cref="RolledBackToCheckpoint"/>: the step the ledger had reached, and the checkpoint's step it went back to.</param>
-/// <param name="Checkpoints">The learner step of every <see cref="CheckpointCommitted"/>, in journal order.</param>
-internal sealed record StepHistory(IReadOnlyList<long> CompletedTwice, IReadOnlyList<(long From, long To)> Rollbacks, IReadOnlyList<long> Checkpoints)
-{
-    /// <summary>The history of <paramref name="events"/>, a run's journal in order.</summary>
-    public static StepHistory Of(IEnumerable<ILedgerEvent> events)
-    {
-        var completions = new Dictionary<long, int>();
-        var rollbacks = new List<(long, long)>();
-        var checkpoints = new List<long>();
-        long step = 0;
-        foreach (var e in events)
-        {
-            switch (e)
-            {
-                case LearnerStepCompleted c:
-                    completions[c.LearnerStep] = completions.GetValueOrDefault(c.LearnerStep) + 1;
-                    step = c.LearnerStep;
-                    break;
-                case RolledBackToCheckpoint r:
-                    rollbacks.Add((step, r.LearnerStep));
-                    step = r.LearnerStep;
-                    break;
-                case CheckpointCommitted k:
-                    checkpoints.Add(k.LearnerStep);
-                    break;
-            }
-        }
-        return new StepHistory([.. completions.Where(kv => kv.Value > 1).Select(kv => kv.Key).Order()], rollbacks, checkpoints);
-    }
-
-    /// <summary>Learner steps undone by rollbacks (each retrained later).</summary>
-    public long StepsUndone => Rollbacks.Sum(r => r.From - r.To);
-
-    public override string ToString() =>
-        $"steps completed twice [{string.Join(", ", CompletedTwice)}], rollbacks [{string.Join(", ", Rollbacks.Select(r => $"{r.From}→{r.To}"))}], " +
-        $"checkpoints [{string.Join(", ", Checkpoints)}]";
-}
-
-/// <summary>A cluster run in which one node was signalled, and how the run ended.</summary>
-internal sealed record SignalReport(ChaosReport Run, SignalledNode Signalled, StepHistory Steps);
-
 /// <summary>
 /// Process-level scenarios of a node that leaves or is downed (issue 11, items 3 and 6), across real <c>gipo node</c>
 /// processes on 127.0.0.1 with a PostgreSQL journal, like <see cref="ChaosScenarios"/>:
@@ -124,7 +68,8 @@ internal static class LeaveScenarios
         var exited = process.WaitForExit(timeout);
         var seconds = exited ? Math.Round(clock.Elapsed.TotalSeconds, 1) : double.NaN;
         int? code = exited ? process.ExitCode : null;
-        log($"{run.Seconds,6:F1} s  {name} {(exited ? $"exited {code} {seconds} s after the signal" : $"still running {timeout.TotalSeconds:F0} s after the signal")}");
+        log($"{run.Seconds,6:F1} s  {name} " +
+            $"{(exited ? $"exited {code} {seconds} s after the signal" : $"still running {timeout.TotalSeconds:F0} s after the signal")}");
         if (exited) process.WaitForExit(); // the log's last lines are written by the output readers
         return new SignalledNode(name, step, code, seconds, ReadLog(run.Nodes[name].Log));
     }

@@ -67,24 +67,3 @@ public sealed class MessageTap : IDisposable
         }
     }
 }
-
-/// <summary>One enqueued message: when (<see cref="Stopwatch.GetTimestamp"/>), its type, and the message itself if it is a Gipo message.</summary>
-public readonly record struct TappedMessage(long Timestamp, Type Type, IGipoMessage? Message);
-
-/// <summary>An unbounded deque mailbox (what stashing actors need, and a superset of the default) that reports to the active <see cref="MessageTap"/>.</summary>
-public sealed class TapMailbox(Akka.Actor.Settings settings, Config config) : MailboxType(settings, config), IProducesMessageQueue<TapMessageQueue>
-{
-    /// <inheritdoc />
-    public override IMessageQueue Create(IActorRef owner, ActorSystem system) => new TapMessageQueue();
-}
-
-/// <summary>The queue of a <see cref="TapMailbox"/>: Akka's unbounded deque plus one record per enqueued message.</summary>
-public sealed class TapMessageQueue() : DequeWrapperMessageQueue(new UnboundedMessageQueue()), IMessageQueue, IUnboundedDequeBasedMessageQueueSemantics
-{
-    /// <inheritdoc />
-    void IMessageQueue.Enqueue(IActorRef receiver, Envelope envelope)
-    {
-        MessageTap.Active?.Record(envelope.Message);
-        Enqueue(receiver, envelope);
-    }
-}

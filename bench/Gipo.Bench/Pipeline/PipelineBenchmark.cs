@@ -12,93 +12,6 @@ using Gipo.Core.Algorithm;
 
 namespace Gipo.Bench.Pipeline;
 
-/// <summary>What <c>gipo-bench pipeline</c> runs: the same training run at each η, one after the other.</summary>
-/// <param name="BaseCheckpoint">The SFT checkpoint every run starts from.</param>
-/// <param name="Preset">The preset (HOCON file) of every run; null: the defaults.</param>
-/// <param name="OutRoot">Where the run folders go (<c>eta0/</c>, <c>eta2/</c>, …); they must not exist yet.</param>
-/// <param name="Overrides"><c>--set</c> keys on top of the bench's own (<see cref="PipelineBenchmark.BenchDefaults"/>), the same for every η.</param>
-public sealed record PipelineBenchmarkOptions(
-    string BaseCheckpoint, string? Preset, string OutRoot, int Steps = 12, int Samplers = 1, IReadOnlyList<string>? Overrides = null,
-    IReadOnlyList<int>? Etas = null)
-{
-    /// <summary>The staleness bounds compared: η = 0 (synchronous) and η = 2 unless set.</summary>
-    public IReadOnlyList<int> EtaList => Etas ?? [0, 2];
-}
-
-/// <summary>The local cost of one mailbox hop (send, enqueue, schedule, dequeue), from ping-pong between two actors.</summary>
-/// <param name="DefaultSeconds">Both actors on the default dispatcher.</param>
-/// <param name="PinnedSeconds">One on the default dispatcher, one on the pinned torch dispatcher (samplers, learner).</param>
-public sealed record MailboxHopCost(double DefaultSeconds, double PinnedSeconds, int RoundTrips)
-{
-    /// <summary>The price of every hop in the estimate: the dearer of the two.</summary>
-    public double PerHopSeconds => Math.Max(DefaultSeconds, PinnedSeconds);
-}
-
-/// <summary>Messages of one type inside the measured window.</summary>
-/// <param name="Enqueued">Mailbox enqueues (a message through a singleton proxy counts twice).</param>
-/// <param name="Distinct">Distinct message objects among them (what would be serialized once per send across nodes).</param>
-/// <param name="Bytes">Encoded size of the distinct objects (Gipo messages only).</param>
-/// <param name="CodecSeconds">Encode + decode of the distinct objects, timed after the run (Gipo messages only).</param>
-public sealed record MessageTypeCount(string Type, bool Gipo, long Enqueued, long Distinct, long Bytes, double CodecSeconds);
-
-/// <summary>Messaging and serialization inside the window, counted and priced (see docs/benchmarks.md for the method).</summary>
-/// <param name="MailboxMessages">Every message enqueued into any actor's mailbox (Gipo protocol, actor-internal, Akka cluster/persistence plumbing).</param>
-/// <param name="GipoMessages">Enqueues of Gipo protocol messages (<see cref="IGipoMessage"/>).</param>
-/// <param name="AskReplies">Replies to the learner's asks (one per ask request); they complete a promise and are not enqueued, so they are added.</param>
-/// <param name="HopSeconds">(<paramref name="MailboxMessages"/> + <paramref name="AskReplies"/>) × the measured hop cost.</param>
-/// <param name="WireBytes">Encoded bytes of the distinct Gipo messages: what would cross the network if every actor ran on its own node.</param>
-/// <param name="WireCodecSeconds">Encode + decode of those messages (measured after the run on the real objects) plus the ask replies priced at the median small-message codec time.</param>
-/// <param name="PersistenceCalls">GipoSerializer calls during the window (journal events and snapshots of the coordinator and scheduler).</param>
-/// <param name="PersistenceSeconds">Their measured time (inside the run).</param>
-public sealed record MessagingReport(
-    long MailboxMessages, long GipoMessages, long DistinctGipoMessages, long AskReplies, double HopSeconds, long WireBytes, double WireCodecSeconds,
-    long PersistenceCalls, long PersistenceBytes, double PersistenceSeconds, IReadOnlyList<MessageTypeCount> Types)
-{
-    /// <summary>What this one-process run pays: hops + persistence serialization (local sends pass references, nothing else is encoded).</summary>
-    public double InProcessSeconds => HopSeconds + PersistenceSeconds;
-
-    /// <summary>Hops + persistence serialization + the wire codec: the estimate for a run whose every message crosses a node.</summary>
-    public double TotalSeconds => HopSeconds + WireCodecSeconds + PersistenceSeconds;
-}
-
-/// <summary>One run of the pipeline benchmark, measured over the window from step 1's metrics line to step N − 1's.</summary>
-/// <param name="WindowSteps">Learner steps inside the window (2 … N − 1).</param>
-/// <param name="LedgerSamples">Samples the ledger counted in the window: consumed by the learner plus filtered by dynamic sampling.</param>
-/// <param name="TrainedSamples">Samples of the groups the learner consumed in the window.</param>
-/// <param name="GeneratedSamples">Samples the samplers generated in the window (some are still in flight at its end).</param>
-/// <param name="LearnerWaitSeconds">Time the learner waited for its batches in the window.</param>
-/// <param name="LearnerComputeSeconds">The learner's own step time (π_prox forward, PPO updates) in the window.</param>
-/// <param name="LearnerOtherSeconds">The rest of the learner's steps: ledger and scheduler asks (with their journal writes), weight export and hash, metrics.</param>
-/// <param name="LoadAverage">The 1-minute load average when the run started (it still counts a run that just ended).</param>
-/// <param name="OtherCpuFraction">CPU time of other processes during the window over (cores × window): other work on the machine.</param>
-/// <param name="OwnCpuFraction">This process's CPU time during the window over (cores × window).</param>
-public sealed record PipelineRunResult(
-    int Eta, int Steps, int WindowSteps, double WindowSeconds, double TotalSeconds, long LedgerSamples, long TrainedSamples, long GeneratedSamples,
-    long GeneratedTokens, double LearnerWaitSeconds, double LearnerComputeSeconds, double LearnerOtherSeconds, double StalenessMean, double StalenessMax,
-    double? FinalPassAt1, double? LoadAverage, double? OtherCpuFraction, double OwnCpuFraction, MessagingReport Messaging, string Folder)
-{
-    /// <summary>End-to-end trajectories per second: the ledger's samples (consumed + filtered) over the window.</summary>
-    public double LedgerSamplesPerSecond => WindowSeconds > 0 ? LedgerSamples / WindowSeconds : 0;
-
-    /// <summary>Generated trajectories per second over the window.</summary>
-    public double GeneratedSamplesPerSecond => WindowSeconds > 0 ? GeneratedSamples / WindowSeconds : 0;
-
-    /// <summary>Window seconds per learner step.</summary>
-    public double SecondsPerStep => WindowSteps > 0 ? WindowSeconds / WindowSteps : 0;
-
-    /// <summary>The learner's waiting time over the window.</summary>
-    public double LearnerIdleFraction => WindowSeconds > 0 ? LearnerWaitSeconds / WindowSeconds : 0;
-
-    /// <summary>Messaging + serialization seconds of this one-process run (<see cref="MessagingReport.InProcessSeconds"/>) over the window.</summary>
-    public double MessagingShareInProcess => WindowSeconds > 0 ? Messaging.InProcessSeconds / WindowSeconds : 0;
-
-    /// <summary>Messaging + serialization seconds if every message crossed a node (<see cref="MessagingReport.TotalSeconds"/>) over the window.</summary>
-    public double MessagingShare => WindowSeconds > 0 ? Messaging.TotalSeconds / WindowSeconds : 0;
-}
-
-/// <summary>The result of <c>gipo-bench pipeline</c>.</summary>
-public sealed record PipelineBenchmarkResult(MailboxHopCost Hop, IReadOnlyList<PipelineRunResult> Runs, IReadOnlyList<string> Overrides);
-
 /// <summary>
 /// <c>gipo-bench pipeline</c>: the same training run (same preset, base checkpoint, samplers and settings) with
 /// max-staleness η = 0 (synchronous) and η = 2 (asynchronous), one after the other in this process, each in its own
@@ -126,13 +39,16 @@ public static class PipelineBenchmark
 
     // Learner requests sent with Ask: each has one reply that completes a promise instead of entering a mailbox.
     private static readonly HashSet<Type> AskRequests =
-        [typeof(StepCompleted), typeof(CommitCheckpoint), typeof(GetStatus), typeof(RollbackToCheckpoint), typeof(RewindMetrics), typeof(FlushMetrics)];
+        [typeof(StepCompleted), typeof(CommitCheckpoint), typeof(GetStatus), typeof(RollbackToCheckpoint), typeof(RewindMetrics),
+         typeof(FlushMetrics)];
 
     /// <summary>Keys the bench sets itself (options of the command), refused in <c>--set</c>.</summary>
-    private static readonly string[] OwnKeys = ["algorithm.off-policy.max-staleness", "run.steps", "run.samplers", "run.base-checkpoint", "run.checkpoint-every"];
+    private static readonly string[] OwnKeys =
+        ["algorithm.off-policy.max-staleness", "run.steps", "run.samplers", "run.base-checkpoint", "run.checkpoint-every"];
 
     /// <summary>Runs the benchmark; <paramref name="log"/> gets progress lines.</summary>
-    public static async Task<PipelineBenchmarkResult> RunAsync(PipelineBenchmarkOptions o, Action<string>? log = null, CancellationToken cancel = default)
+    public static async Task<PipelineBenchmarkResult> RunAsync(PipelineBenchmarkOptions o, Action<string>? log = null,
+                                                               CancellationToken cancel = default)
     {
         if (o.Steps < 3) throw new ArgumentException($"--steps must be >= 3 (got {o.Steps}): the window runs from step 1's line to step N - 1's");
         var overrides = o.Overrides ?? [];
@@ -185,7 +101,8 @@ public static class PipelineBenchmark
 
     private sealed record StepLine(long Timestamp, JsonObject Line, TimeSpan OwnCpu, long? MachineBusyTicks);
 
-    private static async Task<PipelineRunResult> RunOneAsync(PipelineBenchmarkOptions o, int eta, MailboxHopCost hop, Action<string>? log, CancellationToken cancel)
+    private static async Task<PipelineRunResult> RunOneAsync(PipelineBenchmarkOptions o, int eta, MailboxHopCost hop, Action<string>? log,
+                                                             CancellationToken cancel)
     {
         var settings = Settings(o, eta);
         var algorithm = AlgorithmSettingsReader.Read(settings);
@@ -193,7 +110,8 @@ public static class PipelineBenchmark
         folder.WriteConfig(settings);
         var lines = new Dictionary<long, StepLine>();
         var load = LoadAverage();
-        log?.Invoke($"η = {eta}: {o.Steps} steps, {algorithm.GroupsPerStep}×{algorithm.GroupSize} per step, {o.Samplers} sampler(s), load average {load:F2}, in {folder.Root}");
+        log?.Invoke($"η = {eta}: {o.Steps} steps, {algorithm.GroupsPerStep}×{algorithm.GroupSize} per step, {o.Samplers} sampler(s), " +
+                    $"load average {load:F2}, in {folder.Root}");
         var clock = Stopwatch.StartNew();
         RunOutcome outcome;
         List<TappedMessage> tapped;
@@ -217,7 +135,8 @@ public static class PipelineBenchmark
         if (!outcome.Finished) throw new InvalidOperationException($"the η = {eta} run failed: {outcome.Error}");
 
         var n = o.Steps;
-        StepLine Line(long step) => lines.TryGetValue(step, out var l) ? l : throw new InvalidDataException($"the η = {eta} run logged no line for step {step}");
+        StepLine Line(long step) => lines.TryGetValue(step, out var l) ? l
+            : throw new InvalidDataException($"the η = {eta} run logged no line for step {step}");
         var (first, last) = (Line(1), Line(n - 1));
         var inWindow = Enumerable.Range(2, n - 2).Select(s => Line(s).Line).ToList();
         double Sum(string key) => inWindow.Sum(l => Number(l, key) ?? 0);
@@ -232,7 +151,8 @@ public static class PipelineBenchmark
             eta, n, n - 2, window, total, Delta("samples_total"), Delta("groups_consumed") * algorithm.GroupSize, Delta("samples_generated"),
             Delta("tokens_generated"), wait, compute, Math.Max(0, stepSeconds - wait - compute),
             inWindow.Average(l => Number(l, "staleness_mean") ?? 0), inWindow.Max(l => Number(l, "staleness_max") ?? 0),
-            outcome.EvalPassAt1, load, OtherCpu(first, last, window), (last.OwnCpu - first.OwnCpu).TotalSeconds / (window * Environment.ProcessorCount),
+            outcome.EvalPassAt1, load, OtherCpu(first, last, window),
+            (last.OwnCpu - first.OwnCpu).TotalSeconds / (window * Environment.ProcessorCount),
             messaging, folder.Root);
     }
 
@@ -247,7 +167,8 @@ public static class PipelineBenchmark
     {
         var enqueues = tapped.ToList();
         var byType = enqueues.GroupBy(m => m.Type).ToList();
-        var distinct = enqueues.Where(m => m.Message is not null).Select(m => m.Message!).Distinct(ReferenceEqualityComparer.Instance).Cast<IGipoMessage>().ToList();
+        var distinct = enqueues.Where(m => m.Message is not null).Select(m => m.Message!).Distinct(ReferenceEqualityComparer.Instance)
+            .Cast<IGipoMessage>().ToList();
         var codec = TimeCodec(distinct);
         var askReplies = distinct.Count(m => AskRequests.Contains(m.GetType()));
         var small = codec.Values.Where(c => c.Bytes < 4096).Select(c => c.Seconds).Order().ToList();
@@ -270,7 +191,8 @@ public static class PipelineBenchmark
 
         var persisted = calls.ToList();
         return new MessagingReport(
-            enqueues.Count, enqueues.LongCount(m => m.Message is not null), distinct.Count, askReplies, (enqueues.Count + askReplies) * hop.PerHopSeconds,
+            enqueues.Count, enqueues.LongCount(m => m.Message is not null), distinct.Count, askReplies,
+            (enqueues.Count + askReplies) * hop.PerHopSeconds,
             codec.Values.Sum(c => (long)c.Bytes), codec.Values.Sum(c => c.Seconds) + replySeconds,
             persisted.Count, persisted.Sum(c => (long)c.Bytes), persisted.Sum(c => c.Seconds), types);
     }

@@ -35,7 +35,8 @@ public sealed class SerializerProbe : IDisposable
     /// <summary>Every call so far, in no particular order.</summary>
     public IReadOnlyList<SerializerCall> Calls => [.. calls];
 
-    internal void Record(long start, long end, Type type, int bytes, bool encode) => calls.Enqueue(new SerializerCall(start, end, type, bytes, encode));
+    internal void Record(long start, long end, Type type, int bytes, bool encode) =>
+        calls.Enqueue(new SerializerCall(start, end, type, bytes, encode));
 
     /// <inheritdoc />
     public void Dispose()

@@ -7,60 +7,6 @@ using Gipo.Cluster.Runtime;
 
 namespace Gipo.Bench.Processes;
 
-/// <summary>What a run across <c>gipo node</c> processes is made of.</summary>
-/// <param name="GipoDll">The <c>gipo.dll</c> the nodes run.</param>
-/// <param name="WorkDir">Logs, the shared runs folder and the cluster config go here.</param>
-/// <param name="Postgres">The journal database every node uses.</param>
-/// <param name="ClusterConfigFile">The nodes' Akka settings (hocon/cluster.conf); <paramref name="StableAfter"/> is laid over it.</param>
-/// <param name="StableAfter">The split-brain resolver's stable-after: how long until an unreachable node is downed.</param>
-/// <param name="Sets">Run settings (<c>--set key=value</c>) on top of <paramref name="Preset"/>.</param>
-internal sealed record ClusterRunSettings(
-    string GipoDll, string WorkDir, string Postgres, string BaseCheckpoint, string Preset, string ClusterConfigFile,
-    int Steps, int GroupsPerStep, TimeSpan StableAfter, IReadOnlyList<string> Sets)
-{
-    /// <summary>A small fast run for chaos tests: tiny evaluations, short answers, checkpoints every 2 steps.</summary>
-    public static IReadOnlyList<string> SmallRun { get; } =
-    [
-        "run.checkpoint-every=2", "run.eval-every=0", "run.eval-prompts=16", "run.eval-samples=1",
-        "algorithm.batch.group-size=6", "algorithm.batch.max-new-tokens=48",
-        "algorithm.optim.minibatches=2", "run.groups-per-lease=2",
-    ];
-
-    /// <summary>Akka settings (HOCON) laid over the cluster config after <see cref="StableAfter"/>: a scenario's own resolver, say.</summary>
-    public string ClusterOverrides { get; init; } = "";
-}
-
-/// <summary>One journal audit: what the ledger says at a moment of the run.</summary>
-internal sealed record AuditSummary(long Step, long PolicyVersion, bool Finished, long Consumed, long ConsumedTwice, long Lost, long StalenessViolations,
-    long Anomalies, long SamplerDiedReissued, long LeaseExpiredReissued, long Rollbacks, IReadOnlyList<string> Problems)
-{
-    public bool Clean => ConsumedTwice == 0 && Lost == 0 && StalenessViolations == 0 && Anomalies == 0;
-
-    public override string ToString() =>
-        $"step {Step} v{PolicyVersion}{(Finished ? " finished" : "")}, consumed {Consumed}, twice {ConsumedTwice}, lost {Lost}, stale {StalenessViolations}, " +
-        $"anomalies {Anomalies}, re-issued (died {SamplerDiedReissued}, expired {LeaseExpiredReissued}), rollbacks {Rollbacks}";
-}
-
-/// <summary>One SIGKILL of a chaos run and the journal audit after it.</summary>
-/// <param name="How">The fault: SIGKILL, SIGTERM (a graceful leave) or SIGSTOP (a freeze past the resolver, then SIGCONT).</param>
-internal sealed record KillRecord(int Index, string Node, string Roles, double AtSeconds, long LoggedStep, bool HeldLeases, AuditSummary Audit, string How = "SIGKILL");
-
-/// <summary>The result of a chaos run.</summary>
-internal sealed record ChaosReport(
-    string Scenario, string RunId, IReadOnlyList<KillRecord> Kills, AuditSummary Final, IReadOnlyDictionary<string, int?> ExitCodes,
-    double Seconds, IReadOnlyDictionary<string, long> GroupsIssuedByNode)
-{
-    /// <summary>Scenario-specific measurements (e.g. seconds from a kill to the re-issue of its leases).</summary>
-    public Dictionary<string, double> Measures { get; init; } = [];
-
-    /// <summary>
-    /// Every kill's audit and the final one are clean, the run ended at its target step, and where the scenario
-    /// measured them, the coordinator lease's epochs only rose and a restarted first seed refused to start.
-    /// </summary>
-    public bool Passed(int steps) => Kills.All(k => k.Audit.Clean) && Final.Clean && Final.Finished && Final.Step == steps
-        && Measures.GetValueOrDefault("epochs_increasing", 1) == 1 && Measures.GetValueOrDefault("restarted_refused", 1) == 1;
-}
-
 /// <summary>
 /// A training run across several <c>gipo node</c> processes (on 127.0.0.1, or each in a network namespace of a
 /// <see cref="NodeNetwork"/>) with a PostgreSQL journal, and what is done
@@ -81,7 +27,8 @@ internal sealed class ClusterRun : IDisposable
     /// A run named <paramref name="runId"/> whose seed nodes will be <paramref name="seedNodes"/> (started first); with
     /// <paramref name="network"/> each node runs in its own network namespace of it (the caller disposes it).
     /// </summary>
-    public ClusterRun(ClusterRunSettings settings, string runId, IReadOnlyList<string> seedNodes, Action<string>? log = null, NodeNetwork? network = null)
+    public ClusterRun(ClusterRunSettings settings, string runId, IReadOnlyList<string> seedNodes, Action<string>? log = null,
+                      NodeNetwork? network = null)
     {
         this.settings = settings;
         this.network = network;
@@ -92,12 +39,15 @@ internal sealed class ClusterRun : IDisposable
         seeds = seedNodes.Select(n => $"{network?.Host(n) ?? "127.0.0.1"}:{ports[n]}").ToList();
         var clusterConfig = Path.Combine(settings.WorkDir, "cluster.conf");
         File.WriteAllText(clusterConfig, File.ReadAllText(settings.ClusterConfigFile) +
-            $"\n# chaos run: faster downing of killed nodes\nakka.cluster.split-brain-resolver.stable-after = {settings.StableAfter.TotalSeconds}s\n" +
+            $"\n# chaos run: faster downing of killed nodes\nakka.cluster.split-brain-resolver.stable-after = " +
+            $"{settings.StableAfter.TotalSeconds}s\n" +
             (settings.ClusterOverrides.Length > 0 ? $"# this scenario\n{settings.ClusterOverrides}\n" : ""));
         List<string> args =
         [
-            "--run-id", runId, "--runs-dir", Runs, "--config", settings.Preset, "--base", settings.BaseCheckpoint, "--postgres", network?.NodePostgres ?? settings.Postgres,
-            "--cluster-config", clusterConfig, "--set", $"run.steps={settings.Steps}", "--set", $"algorithm.batch.groups-per-step={settings.GroupsPerStep}",
+            "--run-id", runId, "--runs-dir", Runs, "--config", settings.Preset, "--base", settings.BaseCheckpoint, "--postgres",
+            network?.NodePostgres ?? settings.Postgres,
+            "--cluster-config", clusterConfig, "--set", $"run.steps={settings.Steps}", "--set",
+            $"algorithm.batch.groups-per-step={settings.GroupsPerStep}",
         ];
         foreach (var s in settings.Sets) args.AddRange(["--set", s]);
         foreach (var s in seeds) args.AddRange(["--seed", s]);
@@ -207,7 +157,8 @@ internal sealed class ClusterRun : IDisposable
                 if (!node.Process.WaitForExit(TimeSpan.FromSeconds(60))) Nodes.Kill(name);
                 break;
             case "partition":
-                if (network is null) throw new InvalidOperationException("a partition needs the nodes in network namespaces (a ClusterRun with a NodeNetwork)");
+                if (network is null) throw new InvalidOperationException("a partition needs the nodes in network namespaces " +
+                                                                         "(a ClusterRun with a NodeNetwork)");
                 network.Partition([name], [.. Nodes.All.Where(n => n.Name != name && !n.HasExited).Select(n => n.Name)]);
                 try { Thread.Sleep(frozenFor); }
                 finally { network.Heal(); }
@@ -220,7 +171,8 @@ internal sealed class ClusterRun : IDisposable
         var record = new KillRecord(kills.Count + 1, name, node.Roles, Math.Round(at, 1), step, held, audit, how);
         kills.Add(record);
         log($"{at,6:F1} s  {how} {name} ({node.Roles}) after step {step}{(held ? ", holding leases" : "")}" +
-            $"{(how == "SIGKILL" ? "" : $", exit {(node.HasExited ? node.Process.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture) : "none")}")}; journal: {audit}");
+            $"{(how == "SIGKILL" ? "" : $", exit {(node.HasExited
+                ? node.Process.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture) : "none")}")}; journal: {audit}");
         return record;
     }
 
@@ -239,9 +191,11 @@ internal sealed class ClusterRun : IDisposable
     }
 
     /// <summary>The journal lease row of singleton <paramref name="singleton"/> of this run (Akka's singleton lease name).</summary>
-    public string LeaseRow(string singleton) => JournalLease.RowName(RunId, $"{TrainingNode.SystemName}-singleton-akka://{TrainingNode.SystemName}/user/{singleton}");
+    public string LeaseRow(string singleton) =>
+        JournalLease.RowName(RunId, $"{TrainingNode.SystemName}-singleton-akka://{TrainingNode.SystemName}/user/{singleton}");
 
-    /// <summary>The current holder of <paramref name="singleton"/>'s lease as a node name (null: none, or not one of this run's nodes) and its epoch.</summary>
+    /// <summary>The current holder of <paramref name="singleton"/>'s lease as a node name (null: none, or not one of this run's nodes) and its
+    /// epoch.</summary>
     public (string? Node, long Epoch, bool Live) LeaseHolder(string singleton)
     {
         var (row, now) = new JournalLeaseTable(JournalDatabase.Postgres(settings.Postgres)).Read(LeaseRow(singleton));
@@ -263,8 +217,10 @@ internal sealed class ClusterRun : IDisposable
     {
         var exits = Nodes.WaitAllExit(timeout);
         var (_, events, audit) = Audit();
-        log($"{Seconds,6:F1} s  all nodes ended ({string.Join(", ", exits.Select(e => $"{e.Key}: {e.Value?.ToString() ?? "running"}"))}); journal: {audit}");
-        var byNode = Nodes.All.ToDictionary(n => n.Name, n => events.OfType<GroupIssued>().LongCount(g => g.LeaseHolder.Contains(n.HolderMarker, StringComparison.Ordinal)));
+        log($"{Seconds,6:F1} s  all nodes ended " +
+            $"({string.Join(", ", exits.Select(e => $"{e.Key}: {e.Value?.ToString() ?? "running"}"))}); journal: {audit}");
+        var byNode = Nodes.All.ToDictionary(n => n.Name,
+            n => events.OfType<GroupIssued>().LongCount(g => g.LeaseHolder.Contains(n.HolderMarker, StringComparison.Ordinal)));
         return new ChaosReport(scenario, RunId, kills, audit, exits, Math.Round(Seconds, 1), byNode);
     }
 

@@ -67,7 +67,8 @@ internal sealed class NodeNetwork : IDisposable
         var id = Random.Shared.Next(0x10000, 0xfffff).ToString("x5", CultureInfo.InvariantCulture);
         // A /24 no interface uses yet (another test's network, or a leftover).
         var used = Run("ip", ["-4", "-o", "addr", "show"]).Output;
-        var free = Enumerable.Range(0, 256).OrderBy(_ => Random.Shared.Next()).FirstOrDefault(s => !used.Contains($" 10.203.{s}.", StringComparison.Ordinal), -1);
+        var free = Enumerable.Range(0, 256).OrderBy(_ => Random.Shared.Next())
+            .FirstOrDefault(s => !used.Contains($" 10.203.{s}.", StringComparison.Ordinal), -1);
         if (free < 0) throw new InvalidOperationException("every 10.203.S.0/24 subnet is in use on this machine: delete leftover gpb* bridges");
         return new NodeNetwork(id, free, postgres);
     }
@@ -94,7 +95,8 @@ internal sealed class NodeNetwork : IDisposable
     }
 
     /// <summary>The network namespace node <paramref name="name"/> runs in.</summary>
-    public string Namespace(string name) => $"gipo-{id}-{(hosts.TryGetValue(name, out var n) ? n : throw new ArgumentException($"no namespace for node {name}"))}";
+    public string Namespace(string name) =>
+        $"gipo-{id}-{(hosts.TryGetValue(name, out var n) ? n : throw new ArgumentException($"no namespace for node {name}"))}";
 
     /// <summary>
     /// Cuts all traffic between the nodes of <paramref name="left"/> and those of <paramref name="right"/>, both

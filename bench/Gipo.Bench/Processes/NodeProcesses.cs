@@ -4,31 +4,6 @@ using System.Net.Sockets;
 
 namespace Gipo.Bench.Processes;
 
-/// <summary>One <c>gipo node</c> child process and its log.</summary>
-internal sealed class NodeProcess(string name, string roles, string host, int port, string log, Process process)
-{
-    private volatile bool up;
-
-    public string Name { get; } = name;
-    public string Roles { get; } = roles;
-    public int Port { get; } = port;
-
-    /// <summary>The address the node binds and advertises (127.0.0.1, or its network namespace's address).</summary>
-    public string Host { get; } = host;
-    public string Log { get; } = log;
-    public Process Process { get; } = process;
-
-    /// <summary>The node printed that it is a cluster member.</summary>
-    public bool IsUp => up;
-
-    public bool HasExited => Process.HasExited;
-
-    /// <summary>How the ledger names this node's samplers (their actor paths carry the node's address).</summary>
-    public string HolderMarker => $"@{Host}:{Port}/";
-
-    internal void MarkUp() => up = true;
-}
-
 /// <summary>
 /// <c>gipo node</c> processes on 127.0.0.1 for chaos runs: start with roles and a port, SIGKILL, restart on the same
 /// port. Each node's standard output and error go to <c>&lt;name&gt;.N.log</c> in the work folder.
@@ -61,7 +36,8 @@ internal sealed class NodeProcesses(string gipoDll, string workDir, IReadOnlyLis
         var log = Path.Combine(workDir, $"{name}.{n}.log");
         var host = network?.Host(name) ?? "127.0.0.1";
         // `ip netns exec` execs dotnet in the namespace: the process id stays the node's, so signals reach it.
-        var psi = new ProcessStartInfo(network is null ? "dotnet" : "ip") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workDir };
+        var psi = new ProcessStartInfo(network is null ? "dotnet"
+            : "ip") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workDir };
         if (network is not null) foreach (var a in new[] { "netns", "exec", network.Namespace(name), "dotnet" }) psi.ArgumentList.Add(a);
         psi.ArgumentList.Add(gipoDll);
         psi.ArgumentList.Add("node");
@@ -104,7 +80,8 @@ internal sealed class NodeProcesses(string gipoDll, string workDir, IReadOnlyLis
         if (p.HasExited) throw new InvalidOperationException($"node {name} has exited");
         // Linux signal numbers (x86-64 and arm64 agree on these two).
         if (Kill(p.Id, freeze ? 19 : 18) != 0)
-            throw new InvalidOperationException($"{(freeze ? "SIGSTOP" : "SIGCONT")} to node {name} (pid {p.Id}) failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+            throw new InvalidOperationException($"{(freeze ? "SIGSTOP" : "SIGCONT")} to node {name} (pid {p.Id}) failed: " +
+                                                $"errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
     }
 
     /// <summary>SIGTERM: the node's graceful leave (coordinated shutdown hands its singletons over).</summary>
@@ -113,7 +90,8 @@ internal sealed class NodeProcesses(string gipoDll, string workDir, IReadOnlyLis
         var p = nodes[name].Process;
         if (p.HasExited) return;
         if (Kill(p.Id, 15) != 0)
-            throw new InvalidOperationException($"SIGTERM to node {name} (pid {p.Id}) failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+            throw new InvalidOperationException($"SIGTERM to node {name} (pid {p.Id}) failed: " +
+                                                $"errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]

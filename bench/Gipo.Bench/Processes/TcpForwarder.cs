@@ -16,7 +16,8 @@ internal sealed class TcpForwarder : IDisposable
     private readonly int targetPort;
     private readonly CancellationTokenSource stop = new();
 
-    /// <summary>Listens on <paramref name="address"/> (a free port) and forwards to <paramref name="targetHost"/>:<paramref name="targetPort"/>.</summary>
+    /// <summary>Listens on <paramref name="address"/> (a free port) and forwards to
+    /// <paramref name="targetHost"/>:<paramref name="targetPort"/>.</summary>
     public TcpForwarder(IPAddress address, string targetHost, int targetPort)
     {
         this.targetHost = targetHost;

@@ -20,9 +20,11 @@ public static class NativeSoak
 
     /// <summary>The settings of every run: the preset, <see cref="SoakDefaults"/>, the user's keys, then the soak's own.</summary>
     public static GipoSettings Settings(NativeSoakOptions o) => GipoSettings.Load(o.Preset,
-        [.. SoakDefaults, .. o.Overrides ?? [], $"run.steps={o.StepsPerRun}", $"run.checkpoint-every={o.StepsPerRun}", $"run.base-checkpoint={o.BaseCheckpoint}"]);
+        [.. SoakDefaults, .. o.Overrides
+            ?? [], $"run.steps={o.StepsPerRun}", $"run.checkpoint-every={o.StepsPerRun}", $"run.base-checkpoint={o.BaseCheckpoint}"]);
 
-    /// <summary>Runs until <see cref="NativeSoakOptions.Duration"/> has passed (or <paramref name="cancel"/>); <paramref name="log"/> gets progress lines.</summary>
+    /// <summary>Runs until <see cref="NativeSoakOptions.Duration"/> has passed (or <paramref name="cancel"/>); <paramref name="log"/> gets progress
+    /// lines.</summary>
     public static async Task<NativeSoakResult> RunAsync(NativeSoakOptions o, Action<string>? log = null, CancellationToken cancel = default)
     {
         if (o.StepsPerRun < 1) throw new ArgumentException($"steps per run must be >= 1 (got {o.StepsPerRun})");
@@ -43,7 +45,8 @@ public static class NativeSoak
                 long generated = 0;
                 var progress = new NodeOptions(Progress: p =>
                 {
-                    if (p.Line["samples_generated"] is JsonValue v && long.TryParse(v.ToJsonString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n))
+                    if (p.Line["samples_generated"] is JsonValue v
+                        && long.TryParse(v.ToJsonString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n))
                         Interlocked.Exchange(ref generated, n);
                 });
                 RunOutcome outcome;
@@ -64,8 +67,11 @@ public static class NativeSoak
                     log?.Invoke($"run {runs}: did not finish: {outcome.Error}");
                 }
                 TryDelete(folder.Root);
-                log?.Invoke(FormattableString.Invariant(
-                    $"{clock.Elapsed.TotalMinutes:F1} min: run {runs} {(outcome.Finished ? "finished" : "FAILED")} at step {outcome.Step}; steps {steps}, gcs forced {pressure.Forced}, native errors {errors.Native} (scalar {errors.Scalar})"));
+                log?.Invoke(
+                    FormattableString.Invariant(
+                        $"{clock.Elapsed.TotalMinutes:F1} min: run {runs} {(outcome.Finished ? "finished" : "FAILED")} at step {outcome.Step}; ") +
+                    FormattableString.Invariant(
+                        $"steps {steps}, gcs forced {pressure.Forced}, native errors {errors.Native} (scalar {errors.Scalar})"));
             }
             return new NativeSoakResult(clock.Elapsed.TotalMinutes, runs, failed, steps, samples, pressure.Forced,
                 GC.CollectionCount(0) - gen0Before, errors.Native, errors.Scalar, errors.First);

@@ -16,6 +16,8 @@ public sealed record NativeSoakResult(
     long NativeErrors, long ScalarErrors, string? FirstNativeError)
 {
     /// <summary>The final line: every number, key=value.</summary>
-    public string Line() => FormattableString.Invariant(
-        $"soak: minutes={Minutes:F1} runs={Runs} failed_runs={FailedRuns} steps={Steps} samples={SamplesGenerated} gcs_forced={GcsForced} gen0={Gen0Collections} native_errors={NativeErrors} scalar_errors={ScalarErrors}");
+    public string Line() =>
+        FormattableString.Invariant(
+            $"soak: minutes={Minutes:F1} runs={Runs} failed_runs={FailedRuns} steps={Steps} samples={SamplesGenerated} gcs_forced={GcsForced} ") +
+        FormattableString.Invariant($"gen0={Gen0Collections} native_errors={NativeErrors} scalar_errors={ScalarErrors}");
 }

@@ -10,40 +10,6 @@ using Gipo.Model.Checkpoints;
 
 namespace Gipo.Bench.Weights;
 
-/// <summary>A blob to publish: its name in the report and its bytes (the same bytes go out at every repetition, under a new version).</summary>
-public sealed record WeightBlob(string Name, byte[] Data);
-
-/// <summary>What <c>gipo-bench weights</c> measures.</summary>
-/// <param name="SamplerNodes">Sampler node counts, one cluster each (e.g. 1, 2, 4).</param>
-/// <param name="Repetitions">Timed publishes per node count and blob.</param>
-/// <param name="Warmup">Untimed publishes before them (JIT, first allocations, connection set-up).</param>
-public sealed record WeightBenchmarkOptions(IReadOnlyList<int> SamplerNodes, IReadOnlyList<WeightBlob> Blobs, int Repetitions, int Warmup, WeightTransferSettings Transfer);
-
-/// <summary>One node count and blob: the latency of each timed publish.</summary>
-/// <param name="Seconds">Per repetition: <see cref="PublishWeights"/> told to the store → the last sampler node's fetcher verified the blob.</param>
-/// <param name="Unreachable">UnreachableMember events any node saw while this row ran (a stalled heartbeat would show here).</param>
-public sealed record WeightPublishRow(int SamplerNodes, string Blob, long Bytes, IReadOnlyList<double> Seconds, int Unreachable)
-{
-    /// <summary>Median latency.</summary>
-    public double MedianSeconds => Median(Seconds);
-
-    /// <summary>Worst latency.</summary>
-    public double MaxSeconds => Seconds.Count > 0 ? Seconds.Max() : double.NaN;
-
-    /// <summary>Bytes delivered to all samplers per second, at the median.</summary>
-    public double AggregateMegabytesPerSecond => MedianSeconds > 0 ? Bytes * (double)SamplerNodes / MedianSeconds / 1e6 : 0;
-
-    /// <summary>One sampler's blob over the median latency.</summary>
-    public double PerSamplerMegabytesPerSecond => MedianSeconds > 0 ? Bytes / MedianSeconds / 1e6 : 0;
-
-    private static double Median(IReadOnlyList<double> xs)
-    {
-        if (xs.Count == 0) return double.NaN;
-        var s = xs.Order().ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
-    }
-}
-
 /// <summary>
 /// Publish-to-all-samplers latency of weights across real remoting: per sampler-node count, one learner node
 /// (the <see cref="WeightStore"/>) and N sampler nodes (a <see cref="WeightFetcher"/> each), every node its own
@@ -53,7 +19,10 @@ public sealed record WeightPublishRow(int SamplerNodes, string Blob, long Bytes,
 /// </summary>
 public static class WeightPublishBenchmark
 {
-    /// <summary>The HOCON of a benchmark node: cluster on loopback, port 0, the Gipo serializer, default failure detector, <paramref name="transfer"/> with a frame that fits it.</summary>
+    private static readonly Type LoggerType = typeof(Gipo.Cluster.Runtime.StandardErrorLogger);
+
+    /// <summary>The HOCON of a benchmark node: cluster on loopback, port 0, the Gipo serializer, default failure detector,
+    /// <paramref name="transfer"/> with a frame that fits it.</summary>
     public static Config NodeConfig(WeightTransferSettings transfer)
     {
         var frame = Math.Max(1 << 20, 4L * transfer.ChunkBytes);
@@ -61,7 +30,7 @@ public static class WeightPublishBenchmark
             akka {
               loglevel = WARNING
               # The log goes to standard error: standard output carries the command's results (--json).
-              loggers = ["{{typeof(Gipo.Cluster.Runtime.StandardErrorLogger).FullName}}, {{typeof(Gipo.Cluster.Runtime.StandardErrorLogger).Assembly.GetName().Name}}"]
+              loggers = ["{{LoggerType.FullName}}, {{LoggerType.Assembly.GetName().Name}}"]
               stdout-loglevel = OFF
               log-dead-letters = off
               log-dead-letters-during-shutdown = off
@@ -90,7 +59,8 @@ public static class WeightPublishBenchmark
     }
 
     /// <summary>Runs every node count against every blob; <paramref name="log"/> gets one line per repetition.</summary>
-    public static async Task<IReadOnlyList<WeightPublishRow>> RunAsync(WeightBenchmarkOptions options, Action<string> log, CancellationToken cancel = default)
+    public static async Task<IReadOnlyList<WeightPublishRow>> RunAsync(WeightBenchmarkOptions options, Action<string> log,
+                                                                       CancellationToken cancel = default)
     {
         var rows = new List<WeightPublishRow>();
         foreach (var n in options.SamplerNodes)
@@ -153,7 +123,8 @@ public static class WeightPublishBenchmark
                 var deadline = Stopwatch.StartNew();
                 while (seed.State.Members.Count(m => m.Status == MemberStatus.Up) < samplerNodes + 1)
                 {
-                    if (deadline.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException($"the cluster of {samplerNodes + 1} nodes did not come up in 60 s");
+                    if (deadline.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException($"the cluster of {samplerNodes + 1} nodes did " +
+                                                                                                $"not come up in 60 s");
                     await Task.Delay(50, cancel);
                 }
                 var storePath = new RootActorPath(seed.SelfAddress) / "user" / "weight-store";
@@ -236,7 +207,8 @@ public static class WeightPublishBenchmark
         }
 
         protected override void PreStart() =>
-            Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.UnreachableMember));
+            Akka.Cluster.Cluster.Get(Context.System)
+                .Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.UnreachableMember));
 
         protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
     }

@@ -7,7 +7,8 @@ namespace Gipo.Cli.Experiments;
 /// </summary>
 public sealed record ExperimentLayout(string Root)
 {
-    public static ExperimentLayout For(string resultsDirectory, string experimentName) => new(Path.GetFullPath(Path.Combine(resultsDirectory, experimentName)));
+    public static ExperimentLayout For(string resultsDirectory, string experimentName) =>
+        new(Path.GetFullPath(Path.Combine(resultsDirectory, experimentName)));
 
     public string PlanCopy => Path.Combine(Root, "plan.conf");
     public string Manifest => Path.Combine(Root, "manifest.json");
@@ -29,7 +30,8 @@ public sealed record ExperimentLayout(string Root)
     public string EvalPerPrompt(string id, string split) => Path.Combine(Run(id), $"eval-{split}.jsonl");
 
     /// <summary>Whether the final evaluation of <paramref name="id"/> on every split in <paramref name="splits"/> is on disk.</summary>
-    public bool Evaluated(string id, IEnumerable<string> splits) => splits.All(s => File.Exists(EvalSummary(id, s)) && File.Exists(EvalPerPrompt(id, s)));
+    public bool Evaluated(string id, IEnumerable<string> splits) =>
+        splits.All(s => File.Exists(EvalSummary(id, s)) && File.Exists(EvalPerPrompt(id, s)));
 
     /// <summary>The status of <paramref name="id"/> as its folder shows it.</summary>
     public RunStatus Status(string id, IEnumerable<string> splits) =>

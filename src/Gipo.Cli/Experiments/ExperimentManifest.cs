@@ -78,7 +78,8 @@ public sealed class ExperimentManifest
                 ["baselines"] = new JsonArray([.. plan.Baselines.Select(m => (JsonNode?)m)]),
                 ["git"] = git?.DeepClone(), ["machine"] = machine.DeepClone(),
                 ["sft"] = new JsonArray([.. plan.Tasks.Select(t => sft.TryGetValue(t.Name, out var s)
-                        ? new JsonObject { ["task"] = s.Task, ["hash"] = s.Hash, ["folder"] = Path.GetRelativePath(layout.Root, s.Folder), ["pass_at_1"] = s.PassAt1 }
+                        ? new JsonObject { ["task"] = s.Task, ["hash"] = s.Hash, ["folder"] = Path.GetRelativePath(layout.Root, s.Folder),
+                                          ["pass_at_1"] = s.PassAt1 }
                         : earlierSft.GetValueOrDefault(t.Name)?.DeepClone())
                     .Where(e => e is not null)]),
                 ["runs"] = runs,
@@ -122,7 +123,8 @@ public sealed class ExperimentManifest
     {
         try
         {
-            using var p = Process.Start(new ProcessStartInfo("git", arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false });
+            using var p = Process.Start(new ProcessStartInfo("git", arguments) { RedirectStandardOutput = true, RedirectStandardError = true,
+                                                                                UseShellExecute = false });
             if (p is null) return null;
             var output = p.StandardOutput.ReadToEnd();
             p.StandardError.ReadToEnd();

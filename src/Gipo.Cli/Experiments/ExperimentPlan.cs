@@ -58,14 +58,16 @@ public sealed partial record ExperimentPlan
     private IReadOnlyList<string> TaskOverrides(PlanTask task) =>
         [.. ReasoningTasks.Names.Contains(task.Name) ? [$"run.task={task.Name}"] : Array.Empty<string>(), .. Set, .. task.Set];
 
-    /// <summary>Reads and validates the plan file at <paramref name="path"/>; relative paths in it are resolved against the working directory, then the plan's folder.</summary>
+    /// <summary>Reads and validates the plan file at <paramref name="path"/>; relative paths in it are resolved against the working directory, then
+    /// the plan's folder.</summary>
     public static ExperimentPlan Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"plan '{path}' does not exist");
         return Parse(File.ReadAllText(path), path, Path.GetDirectoryName(Path.GetFullPath(path))!);
     }
 
-    /// <summary>Parses and validates plan text; <paramref name="source"/> names it in errors, <paramref name="planDirectory"/> is the second place relative paths are looked up.</summary>
+    /// <summary>Parses and validates plan text; <paramref name="source"/> names it in errors, <paramref name="planDirectory"/> is the second place
+    /// relative paths are looked up.</summary>
     public static ExperimentPlan Parse(string text, string source, string planDirectory)
     {
         Config config;
@@ -81,7 +83,8 @@ public sealed partial record ExperimentPlan
         }
         var top = new PlanSection(config.Root.IsObject() ? config.Root.GetObject() : new Akka.Configuration.Hocon.HoconObject(), "", source);
         if (!top.Has("experiment") && top.Names.Count > 0)
-            throw new ArgumentException($"{source}: unknown key(s) {string.Join(", ", top.Names.Select(n => $"'{n}'"))} (a plan is one object: experiment {{ … }})");
+            throw new ArgumentException($"{source}: unknown key(s) {string.Join(", ", top.Names.Select(n => $"'{n}'"))} (a plan is one object: " +
+                                        $"experiment {{ … }})");
         var e = top.Section("experiment", required: true);
         top.RejectUnknownKeys();
 
@@ -142,7 +145,8 @@ public sealed partial record ExperimentPlan
                     var resolved = RunSettings.Read(settings);
                     AlgorithmSettingsReader.Read(settings);
                     if (resolved.Task != task.ReasoningTask)
-                        throw new ArgumentException($"method '{method.Name}' changes run.task to '{resolved.Task}' (task '{task.Name}' trains on '{task.ReasoningTask}'); set run.task in the task's overrides");
+                        throw new ArgumentException($"method '{method.Name}' changes run.task to '{resolved.Task}' " +
+                                                    $"(task '{task.Name}' trains on '{task.ReasoningTask}'); set run.task in the task's overrides");
                 }
                 catch (ArgumentException x)
                 {
@@ -184,8 +188,10 @@ public sealed partial record ExperimentPlan
         {
             throw t.Error("set", x.Message);
         }
-        if (!ReasoningTasks.Names.Contains(name) && !set.Any(o => o.TrimStart().StartsWith("run.task", StringComparison.Ordinal) || o.TrimStart().StartsWith("gipo.run.task", StringComparison.Ordinal)))
-            throw tasks.Error(name, $"is not a task name ({string.Join(", ", ReasoningTasks.Names)}): say which task it trains on with set = [\"run.task=…\"]");
+        if (!ReasoningTasks.Names.Contains(name) && !set.Any(o => o.TrimStart().StartsWith("run.task", StringComparison.Ordinal)
+            || o.TrimStart().StartsWith("gipo.run.task", StringComparison.Ordinal)))
+            throw tasks.Error(name, $"is not a task name ({string.Join(", ", ReasoningTasks.Names)}): " +
+                                    $"say which task it trains on with set = [\"run.task=…\"]");
         return new PlanTask(name, reasoningTask, set, sft);
     }
 
@@ -237,7 +243,8 @@ public sealed partial record ExperimentPlan
 
     /// <summary>Names become folder names and parts of run ids (<c>task.method.sN</c>), so they may not contain dots or separators.</summary>
     private static string Identifier(PlanSection s, string key, string name) =>
-        IdentifierPattern().IsMatch(name) ? name : throw s.Error(key, $"= '{name}' must be letters, digits, '-' or '_' (it names folders and run ids)");
+        IdentifierPattern().IsMatch(name) ? name : throw s.Error(key, $"= '{name}' must be letters, digits, '-' or '_' " +
+                                                                      $"(it names folders and run ids)");
 
     /// <summary>A path that exists, as given (relative to the working directory) or relative to the plan's folder.</summary>
     private static string ExistingPath(PlanSection s, string key, string path, string planDirectory, bool directory)
@@ -245,7 +252,8 @@ public sealed partial record ExperimentPlan
         bool Exists(string p) => directory ? Directory.Exists(p) : File.Exists(p);
         foreach (var candidate in new[] { Path.GetFullPath(path), Path.GetFullPath(Path.Combine(planDirectory, path)) })
             if (Exists(candidate)) return candidate;
-        throw s.Error(key, $"= '{path}': no such {(directory ? "folder" : "file")} (looked in {Directory.GetCurrentDirectory()} and {planDirectory})");
+        throw s.Error(key, $"= '{path}': no such {(directory ? "folder" : "file")} (looked in {Directory.GetCurrentDirectory()} " +
+                           $"and {planDirectory})");
     }
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]*$")]

@@ -24,7 +24,8 @@ public static class ExperimentReport
         var warnings = new List<string>();
         var runsDir = Path.Combine(resultsDir, "runs");
         var runs = Directory.Exists(runsDir)
-            ? Directory.GetDirectories(runsDir).Order(StringComparer.Ordinal).Select(d => RunOutputs.Load(d, options.Splits, warnings)).OfType<RunOutputs>().ToList()
+            ? Directory.GetDirectories(runsDir).Order(StringComparer.Ordinal).Select(d => RunOutputs.Load(d, options.Splits, warnings))
+                .OfType<RunOutputs>().ToList()
             : [];
         if (!Directory.Exists(runsDir)) warnings.Add($"{runsDir} does not exist: no runs yet");
 
@@ -36,13 +37,15 @@ public static class ExperimentReport
 
         // "Planned" is the plan's seeds per method; without them, the seeds any run record names.
         var seeds = inPlan.Select(r => r.Record.Seed).Distinct().Order().ToList();
-        var planned = options.Methods.ToDictionary(m => m, m => options.MethodSeeds?.GetValueOrDefault(m)?.Count ?? seeds.Count, StringComparer.Ordinal);
+        var planned =
+            options.Methods.ToDictionary(m => m, m => options.MethodSeeds?.GetValueOrDefault(m)?.Count ?? seeds.Count, StringComparer.Ordinal);
         var tasks = options.Tasks.Select(t => TaskResults.Build(t, inPlan.Where(r => r.Record.Task == t).ToList(), options, planned)).ToList();
 
         var measured = tasks.SelectMany(t => t.Metrics).Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
         var primary = options.PrimaryMetrics.Select(ReportMetric.Canonical).ToHashSet(StringComparer.Ordinal);
         foreach (var p in primary.Where(p => !measured.Contains(p)))
-            warnings.Add($"primary metric {p} is not a metric of this report (names: <split>/pass@<k>, <split>/distinct_correct, <split>/greedy, <split>/budget@<beta>, {ReportMetric.AreaName}, entropy_last10/b<k>, …)");
+            warnings.Add($"primary metric {p} is not a metric of this report (names: <split>/pass@<k>, <split>/distinct_correct, <split>/greedy, " +
+                         $"<split>/budget@<beta>, {ReportMetric.AreaName}, entropy_last10/b<k>, …)");
 
         Directory.CreateDirectory(resultsDir);
         var written = new List<string>();
@@ -76,7 +79,8 @@ public static class ExperimentReport
             throw new ArgumentException($"experiment report: pass@k needs k >= 1 (got {k})");
         foreach (var beta in o.Budgets.Where(b => !(b > 0) || !double.IsFinite(b)))
             throw new ArgumentException($"experiment report: token-budget multipliers must be positive (got {beta})");
-        if (o.BootstrapResamples < 1) throw new ArgumentException($"experiment report: bootstrap resamples must be >= 1 (got {o.BootstrapResamples})");
+        if (o.BootstrapResamples < 1) throw new ArgumentException($"experiment report: bootstrap resamples must be >= 1 " +
+                                                                  $"(got {o.BootstrapResamples})");
     }
 
     private static List<string> Header(ExperimentReportOptions o, IReadOnlyList<RunOutputs> inPlan, IReadOnlyList<int> seeds,
@@ -91,9 +95,11 @@ public static class ExperimentReport
             (o.MethodSeeds is null ? $"{o.Methods.Count} methods × {seeds.Count} seeds [{string.Join(", ", seeds)}], the seeds named by run records"
                 : $"the plan's seeds per method: {string.Join(", ", o.Methods.Select(m => $"{m} {plannedSeeds[m]}"))}") +
             $"); {Count("failed")} failed, {Count("running")} running, " +
-            $"{Math.Max(0, planned - started)} without a run record. Only finished runs are aggregated; a cell's count is seeds with the metric / planned.",
+            $"{Math.Max(0, planned - started)} without a run record. Only finished runs are aggregated; " +
+            $"a cell's count is seeds with the metric / planned.",
             $"Statistics: mean over seeds and prompts [95% percentile bootstrap CI], hierarchical: resample seeds with replacement, then prompts " +
-            $"within each drawn seed; {o.BootstrapResamples} resamples, RNG seed {o.BootstrapSeed}. Run-level metrics (training group) resample seeds only. " +
+            $"within each drawn seed; {o.BootstrapResamples} resamples, RNG seed {o.BootstrapSeed}. Run-level metrics " +
+            $"(training group) resample seeds only. " +
             "Std over seeds is in table.csv.",
             "Paired Δ = method − baseline: same seed, same prompt; each resample applies one seed and prompt draw to both sides; " +
             $"p = fraction of resamples with Δ ≤ 0 (one-sided; resolution 1/{o.BootstrapResamples}). For trajectories-to-reach lower is better, " +

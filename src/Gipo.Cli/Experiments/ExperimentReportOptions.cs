@@ -5,7 +5,8 @@ namespace Gipo.Cli.Experiments;
 /// baselines of the paired comparisons, pre-registered primary metrics, evaluation splits, pass@k values, token-budget
 /// multipliers and the bootstrap's resample count and seed.
 /// </summary>
-/// <param name="MethodSeeds">The seeds the plan names per method (the "planned" counts); null: the seeds any run record names, for every method.</param>
+/// <param name="MethodSeeds">The seeds the plan names per method (the "planned" counts); null: the seeds any run record names, for every
+/// method.</param>
 /// <param name="PrimaryMetrics">
 /// Metric names: <c>&lt;split&gt;/pass@1</c>, <c>&lt;split&gt;/pass@&lt;k&gt;</c>, <c>&lt;split&gt;/distinct_correct</c>,
 /// <c>&lt;split&gt;/greedy</c>, <c>&lt;split&gt;/budget@&lt;beta&gt;</c>, <c>auc_pass@1_vs_trajectories</c>,

@@ -58,14 +58,18 @@ public sealed class ExperimentRunner(ExperimentPlan plan, ExperimentLayout layou
         manifest.Write(sft);
 
         var todo = selected.Where(s => s.Next != RunNextStep.Skip).ToList();
-        Console.Error.WriteLine($"experiment {plan.Name}: {selected.Count} run(s) selected of {plan.Runs.Count}: {selected.Count - todo.Count} finished, " +
-                                $"{todo.Count(s => s.Next == RunNextStep.Resume)} to resume, {todo.Count(s => s.Next == RunNextStep.Evaluate)} to evaluate, " +
-                                $"{todo.Count(s => s.Next == RunNextStep.Start)} to start; {parallel} at a time, {plan.ThreadsPerRun} thread(s) each; results in {layout.Root}");
+        Console.Error.WriteLine($"experiment {plan.Name}: {selected.Count} run(s) selected of {plan.Runs.Count}: " +
+                                $"{selected.Count - todo.Count} finished, " +
+                                $"{todo.Count(s => s.Next == RunNextStep.Resume)} to resume, " +
+                                $"{todo.Count(s => s.Next == RunNextStep.Evaluate)} to evaluate, " +
+                                $"{todo.Count(s => s.Next == RunNextStep.Start)} to start; {parallel} at a time, " +
+                                $"{plan.ThreadsPerRun} thread(s) each; results in {layout.Root}");
         using var heartbeat = new CancellationTokenSource();
         var beats = Heartbeat(todo.Count, heartbeat.Token);
         try
         {
-            await Parallel.ForEachAsync(todo, new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = cancel }, async (item, ct) =>
+            await Parallel.ForEachAsync(todo, new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = cancel },
+                                        async (item, ct) =>
             {
                 var number = Interlocked.Increment(ref started);
                 var ok = await RunOneAsync(item.Run, item.Next, sft.GetValueOrDefault(item.Run.Task.Name), number, todo.Count, ct);
@@ -81,7 +85,8 @@ public sealed class ExperimentRunner(ExperimentPlan plan, ExperimentLayout layou
             manifest.Write(sft);
         }
         Console.Error.WriteLine($"experiment {plan.Name}: {todo.Count - failed} of {todo.Count} run(s) done in {Duration(clock.Elapsed)}" +
-                                (failed > 0 ? $"; {failed} FAILED (see experiment-run.json and train.log in their folders; run the same command again to retry them)" : ""));
+                                (failed > 0 ? $"; {failed} FAILED (see experiment-run.json and train.log in their folders; " +
+                                              $"run the same command again to retry them)" : ""));
         return failed > 0 ? 2 : 0;
     }
 
@@ -105,7 +110,8 @@ public sealed class ExperimentRunner(ExperimentPlan plan, ExperimentLayout layou
 
         ExperimentRunRecord Failed(int exitCode, string error) => record with
         {
-            Status = ExperimentRunRecord.Failed, ExitCode = exitCode, Error = error, WallSeconds = Math.Round(record.WallSeconds + attempt.Elapsed.TotalSeconds, 1),
+            Status = ExperimentRunRecord.Failed, ExitCode = exitCode, Error = error,
+            WallSeconds = Math.Round(record.WallSeconds + attempt.Elapsed.TotalSeconds, 1),
             ConfigSha256 = File.Exists(layout.RunConfig(id)) ? ExperimentManifest.FileSha256(layout.RunConfig(id)) : record.ConfigSha256,
         };
         try
@@ -119,13 +125,15 @@ public sealed class ExperimentRunner(ExperimentPlan plan, ExperimentLayout layou
                 var train = await GipoChildProcess.RunAsync(args, layout.TrainLog(id), plan.ThreadsPerRun, cancel);
                 var result = train.ExitCode == 0 ? ParseObject(train.LastOutputLine) : null;
                 if (result is null)
-                    return Fail(Failed(train.ExitCode == 0 ? -1 : train.ExitCode, train.ExitCode == 0 ? "gipo train printed no JSON result line" : Tail(train.ErrorTail)), number, total, "training");
+                    return Fail(Failed(train.ExitCode == 0 ? -1 : train.ExitCode, train.ExitCode == 0 ? "gipo train printed no JSON result line"
+                        : Tail(train.ErrorTail)), number, total, "training");
                 record = record with { TrainResult = result, ConfigSha256 = ExperimentManifest.FileSha256(layout.RunConfig(id)) };
                 record.Write(folder);
             }
 
             var checkpoint = LastCheckpoint(id, record.TrainResult);
-            if (checkpoint is null) return Fail(Failed(-1, $"no checkpoint to evaluate in {Path.Combine(folder, "checkpoints")}"), number, total, "evaluation");
+            if (checkpoint is null) return Fail(Failed(-1, $"no checkpoint to evaluate in {Path.Combine(folder, "checkpoints")}"), number, total,
+                                                "evaluation");
             foreach (var split in plan.Evaluation.Splits)
             {
                 if (File.Exists(layout.EvalSummary(id, split)) && File.Exists(layout.EvalPerPrompt(id, split))) continue;
@@ -133,7 +141,8 @@ public sealed class ExperimentRunner(ExperimentPlan plan, ExperimentLayout layou
                 var eval = await GipoChildProcess.RunAsync(EvalArguments(run, checkpoint, split), layout.TrainLog(id), plan.ThreadsPerRun, cancel);
                 var summary = eval.ExitCode == 0 ? ParseObject(eval.LastOutputLine) : null;
                 if (summary is null || !File.Exists(layout.EvalPerPrompt(id, split)))
-                    return Fail(Failed(eval.ExitCode == 0 ? -1 : eval.ExitCode, eval.ExitCode == 0 ? "gipo eval printed no JSON result" : Tail(eval.ErrorTail)), number, total, $"evaluation on {split}");
+                    return Fail(Failed(eval.ExitCode == 0 ? -1 : eval.ExitCode, eval.ExitCode == 0 ? "gipo eval printed no JSON result"
+                        : Tail(eval.ErrorTail)), number, total, $"evaluation on {split}");
                 AtomicFile.WriteText(layout.EvalSummary(id, split), summary.ToJsonString() + "\n");
             }
             record = record with
@@ -143,7 +152,8 @@ public sealed class ExperimentRunner(ExperimentPlan plan, ExperimentLayout layou
             };
             record.Write(folder);
             durations.Add(attempt.Elapsed.TotalSeconds);
-            Console.Error.WriteLine($"experiment: [{number}/{total}] finished {id} in {Duration(attempt.Elapsed)}: {Scores(id, record.TrainResult)}; {Outlook(total)}");
+            Console.Error.WriteLine($"experiment: [{number}/{total}] finished {id} in {Duration(attempt.Elapsed)}: " +
+                                    $"{Scores(id, record.TrainResult)}; {Outlook(total)}");
             return true;
         }
         catch (OperationCanceledException)
@@ -163,7 +173,8 @@ public sealed class ExperimentRunner(ExperimentPlan plan, ExperimentLayout layou
     {
         record.Write(layout.Run(record.Id));
         var last = record.Error?.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "";
-        Console.Error.WriteLine($"experiment: [{number}/{total}] FAILED {record.Id} in {stage} (exit code {record.ExitCode}): {last}; log {layout.TrainLog(record.Id)}; {Outlook(total)}");
+        Console.Error.WriteLine($"experiment: [{number}/{total}] FAILED {record.Id} in {stage} (exit code {record.ExitCode}): {last}; " +
+                                $"log {layout.TrainLog(record.Id)}; {Outlook(total)}");
         return false;
     }
 
@@ -200,7 +211,8 @@ public sealed class ExperimentRunner(ExperimentPlan plan, ExperimentLayout layou
         }
         var root = Path.Combine(layout.Run(id), "checkpoints");
         return Directory.Exists(root)
-            ? Directory.EnumerateDirectories(root, "step-*").Where(d => File.Exists(Path.Combine(d, LearnerCheckpoint.ManifestFile))).Order(StringComparer.Ordinal).LastOrDefault()
+            ? Directory.EnumerateDirectories(root, "step-*").Where(d => File.Exists(Path.Combine(d, LearnerCheckpoint.ManifestFile)))
+                .Order(StringComparer.Ordinal).LastOrDefault()
             : null;
     }
 
@@ -215,7 +227,9 @@ public sealed class ExperimentRunner(ExperimentPlan plan, ExperimentLayout layou
     private string Outlook(int total)
     {
         var left = total - Volatile.Read(ref ended) - 1; // this run is not counted as ended yet
-        var eta = durations.IsEmpty || left <= 0 ? "" : $", ETA {Duration(TimeSpan.FromSeconds(durations.Average() * Math.Ceiling((double)left / parallel)))}";
+        var eta = durations.IsEmpty || left <= 0
+            ? ""
+            : $", ETA {Duration(TimeSpan.FromSeconds(durations.Average() * Math.Ceiling((double)left / parallel)))}";
         return $"{Math.Max(0, left)} left, elapsed {Duration(clock.Elapsed)}{eta}";
     }
 
@@ -230,7 +244,8 @@ public sealed class ExperimentRunner(ExperimentPlan plan, ExperimentLayout layou
                 var running = active.OrderBy(kv => kv.Key, StringComparer.Ordinal)
                     .Select(kv => kv.Value == "training" ? $"{kv.Key} (step {LastStep(kv.Key)}/{plan.Steps})" : $"{kv.Key} ({kv.Value})").ToList();
                 if (running.Count > 0)
-                    Console.Error.WriteLine($"experiment: running {string.Join(", ", running)}; {Volatile.Read(ref ended)}/{total} done, elapsed {Duration(clock.Elapsed)}");
+                    Console.Error.WriteLine($"experiment: running {string.Join(", ", running)}; " +
+                                            $"{Volatile.Read(ref ended)}/{total} done, elapsed {Duration(clock.Elapsed)}");
             }
         }
         catch (OperationCanceledException)
@@ -296,5 +311,7 @@ public sealed class ExperimentRunner(ExperimentPlan plan, ExperimentLayout layou
 
     /// <summary>A duration as 1h02m, 4m12s or 35s.</summary>
     public static string Duration(TimeSpan t) =>
-        t.TotalHours >= 1 ? $"{(int)t.TotalHours}h{t.Minutes:D2}m" : t.TotalMinutes >= 1 ? $"{(int)t.TotalMinutes}m{t.Seconds:D2}s" : $"{t.TotalSeconds:F0}s";
+        t.TotalHours >= 1 ? $"{(int)t.TotalHours}h{t.Minutes:D2}m"
+        : t.TotalMinutes >= 1 ? $"{(int)t.TotalMinutes}m{t.Seconds:D2}s"
+        : $"{t.TotalSeconds:F0}s";
 }

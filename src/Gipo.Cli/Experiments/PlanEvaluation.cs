@@ -13,5 +13,6 @@ namespace Gipo.Cli.Experiments;
 /// <param name="MaxNewTokens">Response limit of the final evaluation.</param>
 /// <param name="TrainingSamples">Samples per prompt of the evaluations during training (<c>run.eval-samples</c>): the
 /// pass@1 curve needs fewer than the final pass@k evaluation, and those evaluations are a large share of a short run.</param>
-public sealed record PlanEvaluation(int Seed, int Prompts, int Samples, IReadOnlyList<int> Ks, IReadOnlyList<double> Budgets, IReadOnlyList<string> Splits, int MaxNewTokens,
+public sealed record PlanEvaluation(int Seed, int Prompts, int Samples, IReadOnlyList<int> Ks, IReadOnlyList<double> Budgets,
+                                    IReadOnlyList<string> Splits, int MaxNewTokens,
     int TrainingSamples);

@@ -51,14 +51,16 @@ internal sealed class PlanSection(HoconObject obj, string path, string source)
     {
         var items = Array(name, fallback is not null);
         if (items is null) return fallback!;
-        return [.. items.Select(v => ParseInt(v.GetString(), min, max) ?? throw Error(name, $"item '{v.GetString()}' must be an integer in [{min}, {max}]"))];
+        return [.. items.Select(v => ParseInt(v.GetString(), min, max) ?? throw Error(name, $"item '{v.GetString()}' must be an " +
+                                                                                            $"integer in [{min}, {max}]"))];
     }
 
     public IReadOnlyList<double> Doubles(string name, double min, double max, IReadOnlyList<double>? fallback = null)
     {
         var items = Array(name, fallback is not null);
         if (items is null) return fallback!;
-        return [.. items.Select(v => ParseDouble(v.GetString(), min, max) ?? throw Error(name, $"item '{v.GetString()}' must be a number in [{min}, {max}]"))];
+        return [.. items.Select(v => ParseDouble(v.GetString(), min, max) ?? throw Error(name, $"item '{v.GetString()}' must be a " +
+                                                                                               $"number in [{min}, {max}]"))];
     }
 
     /// <summary>The object under <paramref name="name"/>; an empty section when it is absent and optional.</summary>

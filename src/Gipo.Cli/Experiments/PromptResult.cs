@@ -26,10 +26,12 @@ internal sealed record PromptResult(
         if (n < 1 || correct < 0 || correct > n) throw new InvalidDataException($"{where}: correct = {correct} of n = {n} is impossible");
         var passAtK = new Dictionary<int, double>();
         foreach (var (key, value) in Entries(o, "pass_at_k", where))
-            passAtK[int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out var k) ? k : throw new InvalidDataException($"{where}: pass_at_k key '{key}' is not an integer k")] = value;
+            passAtK[int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out var k) ? k
+                : throw new InvalidDataException($"{where}: pass_at_k key '{key}' is not an integer k")] = value;
         var budgets = new Dictionary<double, double>();
         foreach (var (key, value) in Entries(o, "budget_correct", where))
-            budgets[double.TryParse(key, NumberStyles.Float, CultureInfo.InvariantCulture, out var b) ? b : throw new InvalidDataException($"{where}: budget_correct key '{key}' is not a number β")] = value;
+            budgets[double.TryParse(key, NumberStyles.Float, CultureInfo.InvariantCulture, out var b) ? b
+                : throw new InvalidDataException($"{where}: budget_correct key '{key}' is not a number β")] = value;
         return new PromptResult(
             JsonFields.RequiredInt(o, "prompt_index", where), JsonFields.OptionalString(o, "prompt", where) ?? "", n, correct, passAtK,
             JsonFields.OptionalDouble(o, "distinct_correct", where), JsonFields.OptionalDouble(o, "greedy_correct", where), budgets,

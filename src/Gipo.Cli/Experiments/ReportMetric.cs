@@ -31,7 +31,8 @@ internal sealed record ReportMetric(string Name, string Group, string Label, Fun
         {
             metrics.Add(PerPrompt(split, "pass@1", "pass@1", p => (double)p.Correct / p.Samples));
             foreach (var k in options.Ks.Where(k => k > 1).Distinct().Order())
-                metrics.Add(PerPrompt(split, $"pass@{k}", $"pass@{k}", p => p.PassAtK.TryGetValue(k, out var v) ? v : k <= p.Samples ? EvaluationMetrics.PassAtK(p.Samples, p.Correct, k) : null));
+                metrics.Add(PerPrompt(split, $"pass@{k}", $"pass@{k}", p => p.PassAtK.TryGetValue(k, out var v) ? v : k <= p.Samples
+                    ? EvaluationMetrics.PassAtK(p.Samples, p.Correct, k) : null));
             metrics.Add(PerPrompt(split, "distinct_correct", "distinct-correct", p => p.DistinctCorrect));
             metrics.Add(PerPrompt(split, "greedy", "greedy", p => p.GreedyCorrect));
             foreach (var beta in options.Budgets.Distinct().Order())
@@ -44,7 +45,8 @@ internal sealed record ReportMetric(string Name, string Group, string Label, Fun
         for (var b = 0; b < buckets; b++)
         {
             var bucket = b;
-            metrics.Add(PerRun($"entropy_last10/b{b}", $"H last10% b{b}", c => c.EntropyLastTenPercent() is var h && bucket < h.Length ? h[bucket] : null));
+            metrics.Add(PerRun($"entropy_last10/b{b}", $"H last10% b{b}", c => c.EntropyLastTenPercent() is var h && bucket < h.Length
+                ? h[bucket] : null));
         }
         return metrics;
     }

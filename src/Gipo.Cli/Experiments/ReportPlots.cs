@@ -32,13 +32,15 @@ internal static class ReportPlots
 
     private static IEnumerable<string> PassAt1VsTrajectories(TaskResults task, string path)
     {
-        var plot = NewPlot($"{task.Task}: evaluation pass@1 against trajectories generated (band: min–max over seeds)", "trajectories generated (samples_total)", "pass@1");
+        var plot = NewPlot($"{task.Task}: evaluation pass@1 against trajectories generated (band: min–max over seeds)",
+                           "trajectories generated (samples_total)", "pass@1");
         var any = false;
         foreach (var (method, color) in MethodColors(task, plot))
         {
             var points = task.Finished(method).Where(r => r.Curve is not null)
                 .SelectMany(r => r.Curve!.EvaluationPoints).GroupBy(p => p.Step).OrderBy(g => g.Key)
-                .Select(g => (X: g.Average(p => p.Trajectories), Y: g.Average(p => p.PassAt1), Lo: g.Min(p => p.PassAt1), Hi: g.Max(p => p.PassAt1))).ToList();
+                .Select(g =>
+                    (X: g.Average(p => p.Trajectories), Y: g.Average(p => p.PassAt1), Lo: g.Min(p => p.PassAt1), Hi: g.Max(p => p.PassAt1))).ToList();
             if (points.Count == 0) continue;
             any = true;
             Band(plot, points.Select(p => p.X), points.Select(p => p.Lo), points.Select(p => p.Hi), color);
@@ -72,7 +74,8 @@ internal static class ReportPlots
         var runs = task.Finished(method).Where(r => r.Curve is not null).ToList();
         var buckets = runs.Select(r => r.Curve!.Buckets).DefaultIfEmpty(0).Max();
         if (buckets == 0) return [];
-        var plot = NewPlot($"{task.Task} / {method}: entropy per step bucket (solid, mean over seeds), GSEC targets (dashed), upper bounds (dotted)", "learner step", "nats");
+        var plot = NewPlot($"{task.Task} / {method}: entropy per step bucket (solid, mean over seeds), GSEC targets (dashed), " +
+                           $"upper bounds (dotted)", "learner step", "nats");
         for (var b = 0; b < buckets; b++)
         {
             var color = plot.Add.Palette.GetColor(b);
@@ -114,8 +117,10 @@ internal static class ReportPlots
         foreach (var (method, color) in MethodColors(task, plot))
         {
             var runs = task.Finished(method).Where(r => r.Curve is not null).ToList();
-            var aurocKeys = runs.SelectMany(r => r.Curve!.MechanismScalarKeys).Where(k => k.Contains("auroc", StringComparison.Ordinal)).Distinct().Order(StringComparer.Ordinal).ToList();
-            foreach (var (key, pattern) in aurocKeys.Select((k, i) => (k, i == 0 ? LinePattern.Solid : LinePattern.Dotted)).Append(("ib_rho", LinePattern.Dashed)))
+            var aurocKeys = runs.SelectMany(r => r.Curve!.MechanismScalarKeys).Where(k => k.Contains("auroc", StringComparison.Ordinal)).Distinct()
+                .Order(StringComparer.Ordinal).ToList();
+            foreach (var (key, pattern) in aurocKeys.Select((k, i) => (k, i == 0 ? LinePattern.Solid : LinePattern.Dotted))
+                .Append(("ib_rho", LinePattern.Dashed)))
             {
                 var series = MeanOverSeeds(runs, key, null);
                 if (series.Steps.Length == 0) continue;

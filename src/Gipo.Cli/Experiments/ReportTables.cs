@@ -24,13 +24,15 @@ internal static class ReportTables
                 Row(csv, "method", t.Task, groups[a.Metric], a.Metric, primary.Contains(a.Metric), a.Method, "", a.Seeds, a.Planned,
                     a.Interval?.Estimate, a.Summary?.Std, a.Interval?.Lower, a.Interval?.Upper, null);
             foreach (var d in t.Deltas)
-                Row(csv, "delta", t.Task, groups[d.Metric], d.Metric, primary.Contains(d.Metric), d.Method, d.Baseline, d.Pairs, Math.Min(t.PlannedSeeds[d.Method], t.PlannedSeeds[d.Baseline]),
+                Row(csv, "delta", t.Task, groups[d.Metric], d.Metric, primary.Contains(d.Metric), d.Method, d.Baseline, d.Pairs,
+                    Math.Min(t.PlannedSeeds[d.Method], t.PlannedSeeds[d.Baseline]),
                     d.Difference?.Delta.Estimate, null, d.Difference?.Delta.Lower, d.Difference?.Delta.Upper, d.Difference?.FractionAtOrBelowZero);
         }
         return csv.ToString();
     }
 
-    public static string Markdown(ExperimentReportOptions options, IReadOnlyList<TaskResults> tasks, ISet<string> primary, IReadOnlyList<string> header)
+    public static string Markdown(ExperimentReportOptions options, IReadOnlyList<TaskResults> tasks, ISet<string> primary,
+                                  IReadOnlyList<string> header)
     {
         var md = new StringBuilder($"# Experiment `{options.Name}`\n\n");
         foreach (var line in header) md.Append("- ").Append(line).Append('\n');
@@ -38,14 +40,17 @@ internal static class ReportTables
         {
             md.Append($"\n## Task `{t.Task}`\n\n");
             md.Append(t.ReferenceLevel is { } level
-                ? $"Trajectories-to-reach level: {Number(level)} = {ReportMetric.ReferenceFraction:0%} of `{t.ReferenceMethod}`'s mean final training pass@1.\n"
-                : $"Trajectories-to-reach level: none (no finished run of {(t.ReferenceMethod is null ? "a reference method" : $"`{t.ReferenceMethod}`")} with an evaluation).\n");
+                ? $"Trajectories-to-reach level: {Number(level)} = {ReportMetric.ReferenceFraction:0%} of `{t.ReferenceMethod}`'s mean final " +
+                  $"training pass@1.\n"
+                : $"Trajectories-to-reach level: none (no finished run of " +
+                  $"{(t.ReferenceMethod is null ? "a reference method" : $"`{t.ReferenceMethod}`")} with an evaluation).\n");
             foreach (var group in t.Metrics.Select(m => m.Group).Distinct())
             {
                 var metrics = t.Metrics.Where(m => m.Group == group).ToList();
                 var columns = metrics.Select(m => m.Label + (primary.Contains(m.Name) ? " ★" : "")).ToList();
                 md.Append($"\n### {group}\n\n");
-                md.Append("| method | runs | ").AppendJoin(" | ", columns).Append(" |\n|---|---|").Append(string.Concat(columns.Select(_ => "---|"))).Append('\n');
+                md.Append("| method | runs | ").AppendJoin(" | ", columns).Append(" |\n|---|---|").Append(string.Concat(columns.Select(_ => "---|")))
+                    .Append('\n');
                 foreach (var method in t.Methods)
                 {
                     var finished = t.Finished(method).Count;
@@ -55,10 +60,12 @@ internal static class ReportTables
                 foreach (var baseline in t.Deltas.Select(d => d.Baseline).Distinct())
                 {
                     md.Append($"\nPaired Δ = method − `{baseline}`: Δ [95% CI] p, p = P(Δ ≤ 0) over resamples.\n\n");
-                    md.Append("| method | pairs | ").AppendJoin(" | ", columns).Append(" |\n|---|---|").Append(string.Concat(columns.Select(_ => "---|"))).Append('\n');
+                    md.Append("| method | pairs | ").AppendJoin(" | ", columns).Append(" |\n|---|---|")
+                        .Append(string.Concat(columns.Select(_ => "---|"))).Append('\n');
                     foreach (var method in t.Methods.Where(m => m != baseline))
                     {
-                        var cells = metrics.Select(m => t.Deltas.First(d => d.Baseline == baseline && d.Method == method && d.Metric == m.Name)).ToList();
+                        var cells =
+                            metrics.Select(m => t.Deltas.First(d => d.Baseline == baseline && d.Method == method && d.Metric == m.Name)).ToList();
                         var pairs = cells.Max(c => c.Pairs);
                         md.Append($"| {method} | {pairs} | ").AppendJoin(" | ", cells.Select(c => DeltaCell(c, pairs))).Append(" |\n");
                     }

@@ -2,7 +2,8 @@ using System.Text.RegularExpressions;
 
 namespace Gipo.Cli.Experiments;
 
-/// <summary>The <c>--only</c> glob on run ids: <c>*</c> any text, <c>?</c> one character, e.g. <c>countdown.dapo.*</c>; comma-separated globs are alternatives.</summary>
+/// <summary>The <c>--only</c> glob on run ids: <c>*</c> any text, <c>?</c> one character, e.g. <c>countdown.dapo.*</c>; comma-separated globs are
+/// alternatives.</summary>
 public sealed class RunFilter
 {
     private readonly Regex? pattern;

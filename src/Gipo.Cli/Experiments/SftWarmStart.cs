@@ -18,7 +18,8 @@ public static class SftWarmStart
 {
     public const string SummaryFile = "sft.json";
 
-    /// <summary>The warm start of <paramref name="task"/>: reused when its folder has a summary, else built (with <paramref name="threads"/> CPU threads).</summary>
+    /// <summary>The warm start of <paramref name="task"/>: reused when its folder has a summary, else built (with <paramref name="threads"/> CPU
+    /// threads).</summary>
     /// <exception cref="InvalidDataException">The warm start ended outside its band, or its checkpoint no longer matches its summary.</exception>
     public static SftWarmStartResult Prepare(PlanTask task, ExperimentLayout layout, int threads)
     {
@@ -55,16 +56,19 @@ public static class SftWarmStart
         };
         using var model = new PolicyModel(shape.Validate(), TorchRuntime.ResolveDevice("auto"));
         Console.Error.WriteLine($"experiment: task {task.Name}: building the SFT warm start ({model.Config.ParameterCount():N0} parameters, " +
-                                $"stop when {sft.EvalSplit} pass@1 enters [{sft.Band.Low}, {sft.Band.High}], at most {sft.MaxSteps} steps) in {folder}");
+                                $"stop when {sft.EvalSplit} pass@1 enters [{sft.Band.Low}, {sft.Band.High}], " +
+                                $"at most {sft.MaxSteps} steps) in {folder}");
         var result = ConsoleProgress.Run($"sft {task.Name}", options.MaxSteps, update =>
             new SftTrainer(model, tokenizer, tokenizer.ToJson()).Run(options, folder, new SftProgressLines(update)));
         MetricsPlots.RenderSft(Path.Combine(folder, "sft.jsonl"), folder);
         var error = sft.Band.Check(task.Name, result.EvalPassAt1, result.Steps, sft.MaxSteps, sft.EvalSplit);
         // The summary is written in or out of the band: a rerun with the same settings would end the same way, so it
         // reports the recorded result instead of training again.
-        WriteSummary(folder, task, hash, result.EvalPassAt1, result.Steps, result.Seconds, CheckpointDigest.Compute(result.Checkpoint), result.Checkpoint, error is null);
+        WriteSummary(folder, task, hash, result.EvalPassAt1, result.Steps, result.Seconds, CheckpointDigest.Compute(result.Checkpoint),
+                     result.Checkpoint, error is null);
         if (error is not null) throw new InvalidDataException($"{error}; its log is {Path.Combine(folder, "sft.jsonl")}");
-        Console.Error.WriteLine($"experiment: task {task.Name}: SFT {sft.EvalSplit} pass@1 {result.EvalPassAt1:F3} after {result.Steps} steps in {result.Seconds:F0} s");
+        Console.Error.WriteLine($"experiment: task {task.Name}: SFT {sft.EvalSplit} pass@1 {result.EvalPassAt1:F3} after {result.Steps} steps in " +
+                                $"{result.Seconds:F0} s");
         return new SftWarmStartResult(task.Name, hash, folder, result.Checkpoint, result.EvalPassAt1);
     }
 
@@ -80,12 +84,15 @@ public static class SftWarmStart
         var recorded = summary["checkpoint_sha256"]?.GetValue<string>();
         var actual = CheckpointDigest.Compute(checkpoint);
         if (recorded != actual)
-            throw new InvalidDataException($"the SFT checkpoint {checkpoint} changed since it was built (sha256 {actual[..12]}, recorded {recorded?[..Math.Min(12, recorded.Length)]}); delete {folder} to build it again");
-        Console.Error.WriteLine($"experiment: task {task.Name}: SFT warm start {hash[..12]} already built ({sft.EvalSplit} pass@1 {passAt1:F3} after {steps} steps)");
+            throw new InvalidDataException($"the SFT checkpoint {checkpoint} changed since it was built (sha256 {actual[..12]}, " +
+                                           $"recorded {recorded?[..Math.Min(12, recorded.Length)]}); delete {folder} to build it again");
+        Console.Error.WriteLine($"experiment: task {task.Name}: SFT warm start {hash[..12]} already built " +
+                                $"({sft.EvalSplit} pass@1 {passAt1:F3} after {steps} steps)");
         return new SftWarmStartResult(task.Name, hash, folder, checkpoint, passAt1);
     }
 
-    private static void WriteSummary(string folder, PlanTask task, string hash, double? passAt1, int? steps, double seconds, string checkpointSha256, string checkpoint, bool? inBand)
+    private static void WriteSummary(string folder, PlanTask task, string hash, double? passAt1, int? steps, double seconds,
+                                     string checkpointSha256, string checkpoint, bool? inBand)
     {
         var summary = new JsonObject
         {

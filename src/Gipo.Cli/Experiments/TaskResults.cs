@@ -34,12 +34,15 @@ internal sealed class TaskResults
     /// Paired comparisons check that both sides evaluated the same prompts in the same order and throw naming both files
     /// if not, since pairing different prompts would give a wrong Δ silently.
     /// </summary>
-    public static TaskResults Build(string task, IReadOnlyList<RunOutputs> runs, ExperimentReportOptions options, IReadOnlyDictionary<string, int> plannedSeeds)
+    public static TaskResults Build(string task, IReadOnlyList<RunOutputs> runs, ExperimentReportOptions options,
+                                    IReadOnlyDictionary<string, int> plannedSeeds)
     {
-        var byMethod = options.Methods.ToDictionary(m => m, m => (IReadOnlyList<RunOutputs>)runs.Where(r => r.Record.Method == m).OrderBy(r => r.Record.Seed).ToList(), StringComparer.Ordinal);
+        var byMethod = options.Methods.ToDictionary(m => m,
+            m => (IReadOnlyList<RunOutputs>)runs.Where(r => r.Record.Method == m).OrderBy(r => r.Record.Seed).ToList(), StringComparer.Ordinal);
         foreach (var (method, list) in byMethod)
             foreach (var duplicate in list.Where(r => r.Record.Finished).GroupBy(r => r.Record.Seed).Where(g => g.Count() > 1))
-                throw new InvalidDataException($"task {task}, method {method}, seed {duplicate.Key}: several finished runs ({string.Join(", ", duplicate.Select(r => r.Folder))}); keep one");
+                throw new InvalidDataException($"task {task}, method {method}, seed {duplicate.Key}: several finished runs " +
+                                               $"({string.Join(", ", duplicate.Select(r => r.Folder))}); keep one");
 
         var reference = options.Methods.FirstOrDefault(m => string.Equals(m, "grpo", StringComparison.OrdinalIgnoreCase))
                         ?? options.Baselines.FirstOrDefault(options.Methods.Contains);
@@ -59,7 +62,8 @@ internal sealed class TaskResults
                 var values = finished.Select(metric.Values).OfType<IReadOnlyList<double>>().ToList();
                 aggregates.Add(values.Count == 0
                     ? new MetricAggregate(metric.Name, method, 0, plannedSeeds[method], null, null)
-                    : new MetricAggregate(metric.Name, method, values.Count, plannedSeeds[method], SeedSummary.Of(values), HierarchicalBootstrap.Mean(values, settings)));
+                    : new MetricAggregate(metric.Name, method, values.Count, plannedSeeds[method], SeedSummary.Of(values),
+                                          HierarchicalBootstrap.Mean(values, settings)));
             }
         }
 
@@ -69,11 +73,13 @@ internal sealed class TaskResults
             var baseRuns = Finished(byMethod, baseline).ToDictionary(r => r.Record.Seed);
             foreach (var method in options.Methods.Where(m => m != baseline))
             {
-                var pairs = Finished(byMethod, method).Where(r => baseRuns.ContainsKey(r.Record.Seed)).Select(r => (Method: r, Baseline: baseRuns[r.Record.Seed])).ToList();
+                var pairs = Finished(byMethod, method).Where(r => baseRuns.ContainsKey(r.Record.Seed))
+                    .Select(r => (Method: r, Baseline: baseRuns[r.Record.Seed])).ToList();
                 foreach (var (m, b) in pairs) CheckSamePrompts(m, b, options.Splits);
                 foreach (var metric in metrics)
                 {
-                    var paired = pairs.Select(p => (M: metric.Values(p.Method), B: metric.Values(p.Baseline))).Where(p => p.M is not null && p.B is not null).ToList();
+                    var paired = pairs.Select(p => (M: metric.Values(p.Method), B: metric.Values(p.Baseline)))
+                        .Where(p => p.M is not null && p.B is not null).ToList();
                     deltas.Add(new DeltaAggregate(metric.Name, method, baseline, paired.Count, paired.Count == 0 ? null
                         : HierarchicalBootstrap.Paired(paired.Select(p => p.M!).ToList(), paired.Select(p => p.B!).ToList(), settings)));
                 }

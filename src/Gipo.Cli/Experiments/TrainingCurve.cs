@@ -51,7 +51,8 @@ internal sealed class TrainingCurve
 
     /// <summary>Evaluation points (step 0 included): step, cumulative trajectories and pass@1, in step order.</summary>
     public IReadOnlyList<(double Step, double Trajectories, double PassAt1)> EvaluationPoints =>
-        rows.Select(r => (Step: r.GetProperty("step").GetDouble(), X: JsonFields.NumberOrNull(r, "samples_total"), Y: JsonFields.NumberOrNull(r, "eval_pass_at_1")))
+        rows.Select(r => (Step: r.GetProperty("step").GetDouble(), X: JsonFields.NumberOrNull(r, "samples_total"),
+                          Y: JsonFields.NumberOrNull(r, "eval_pass_at_1")))
             .Where(p => p.X is not null && p.Y is not null)
             .Select(p => (p.Step, p.X!.Value, p.Y!.Value)).ToList();
 
@@ -104,7 +105,8 @@ internal sealed class TrainingCurve
         foreach (var r in rows)
         {
             if (!r.TryGetProperty(key, out var v)) continue;
-            double? value = index is { } i ? v.ValueKind == JsonValueKind.Array ? Element(v, i) : null : v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
+            double? value = index is { } i ? v.ValueKind == JsonValueKind.Array ? Element(v, i) : null : v.ValueKind == JsonValueKind.Number
+                ? v.GetDouble() : null;
             if (value is not { } d || !double.IsFinite(d)) continue;
             steps.Add(r.GetProperty("step").GetDouble());
             values.Add(d);
@@ -113,7 +115,8 @@ internal sealed class TrainingCurve
     }
 
     /// <summary>Per-bucket array keys other than entropy and target, i.e. multipliers (<c>bucket_alpha</c>, λ, ν, …).</summary>
-    public IReadOnlyList<string> MultiplierKeys => ArrayKeys().Where(k => k.StartsWith("bucket_", StringComparison.Ordinal) && !BucketStatistics.Contains(k)).ToList();
+    public IReadOnlyList<string> MultiplierKeys => ArrayKeys()
+        .Where(k => k.StartsWith("bucket_", StringComparison.Ordinal) && !BucketStatistics.Contains(k)).ToList();
 
     /// <summary>Scalar mechanism keys present in the log (IB probe AUROC, gate ρ, sign flips, …).</summary>
     public IReadOnlyList<string> MechanismScalarKeys =>
@@ -147,8 +150,10 @@ internal sealed class TrainingCurve
     }
 
     private IEnumerable<string> ArrayKeys() =>
-        rows.SelectMany(r => r.EnumerateObject()).Where(p => p.Value.ValueKind == JsonValueKind.Array).Select(p => p.Name).Distinct().Order(StringComparer.Ordinal);
+        rows.SelectMany(r => r.EnumerateObject()).Where(p => p.Value.ValueKind == JsonValueKind.Array).Select(p => p.Name).Distinct()
+            .Order(StringComparer.Ordinal);
 
     private static double? Element(JsonElement array, int index) =>
-        index < array.GetArrayLength() && array[index].ValueKind == JsonValueKind.Number && double.IsFinite(array[index].GetDouble()) ? array[index].GetDouble() : null;
+        index < array.GetArrayLength() && array[index].ValueKind == JsonValueKind.Number && double.IsFinite(array[index].GetDouble())
+            ? array[index].GetDouble() : null;
 }

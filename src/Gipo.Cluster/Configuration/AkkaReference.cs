@@ -10,13 +10,16 @@ namespace Gipo.Cluster.Configuration;
 /// </summary>
 public static class AkkaReference
 {
-    /// <summary><c>hocon/akka-node.conf</c>: every node of a run (<c>gipo train</c> and <c>gipo node</c>): logging, remoting, cluster basics, shutdown.</summary>
+    /// <summary><c>hocon/akka-node.conf</c>: every node of a run (<c>gipo train</c> and <c>gipo node</c>): logging, remoting, cluster basics,
+    /// shutdown.</summary>
     public static Config Node { get; } = Load("akka-node.conf");
 
-    /// <summary><c>hocon/akka-actors.conf</c>: what any actor system running Gipo's actors or reading its journal needs (serializer, torch dispatcher).</summary>
+    /// <summary><c>hocon/akka-actors.conf</c>: what any actor system running Gipo's actors or reading its journal needs (serializer, torch
+    /// dispatcher).</summary>
     public static Config Actors { get; } = Load("akka-actors.conf");
 
-    /// <summary><c>hocon/cluster.conf</c>: a member of a multi-node cluster (<c>gipo node</c>): failure detection, downing, singleton fencing.</summary>
+    /// <summary><c>hocon/cluster.conf</c>: a member of a multi-node cluster (<c>gipo node</c>): failure detection, downing, singleton
+    /// fencing.</summary>
     public static Config Cluster { get; } = Load("cluster.conf");
 
     /// <summary><c>hocon/akka-persistence.conf</c>: the journal and snapshot plugins (Akka.Persistence.Sql).</summary>

@@ -28,7 +28,8 @@ public static class AlgorithmSettingsReader
             ["clip_cov"] = EntropyMode.ClipCov, ["kl_cov"] = EntropyMode.KlCov, ["forking"] = EntropyMode.Forking, ["gsec"] = EntropyMode.Gsec,
         });
         var calibration = gsec.Int("calibration-steps", 1);
-        var importance = off.Choice("is-mode", new Dictionary<string, ImportanceMode> { ["truncate"] = ImportanceMode.Truncate, ["mask"] = ImportanceMode.Mask });
+        var importance =
+            off.Choice("is-mode", new Dictionary<string, ImportanceMode> { ["truncate"] = ImportanceMode.Truncate, ["mask"] = ImportanceMode.Mask });
         return new AlgorithmSettings
         {
             GroupsPerStep = batch.Int("groups-per-step", 1),
@@ -37,7 +38,8 @@ public static class AlgorithmSettingsReader
             Temperature = batch.Double("temperature", 1e-6),
             AdvantageNorm = settings.Section("algorithm.advantage").Choice("norm", new Dictionary<string, AdvantageNorm>
             {
-                ["grpo"] = AdvantageNorm.Grpo, ["drgrpo"] = AdvantageNorm.DrGrpo, ["rloo"] = AdvantageNorm.Rloo, ["batchstd"] = AdvantageNorm.BatchStd,
+                ["grpo"] = AdvantageNorm.Grpo, ["drgrpo"] = AdvantageNorm.DrGrpo, ["rloo"] = AdvantageNorm.Rloo,
+                ["batchstd"] = AdvantageNorm.BatchStd,
             }),
             Loss = new PolicyLossConfig(
                 EpsLow: clip.Double("eps-low", 0, 1), EpsHigh: clip.Double("eps-high", 0, 10), DualClipC: clip.Double("dual-c", 1.000001),
@@ -49,12 +51,15 @@ public static class AlgorithmSettingsReader
                 }),
                 MaxResponseLength: maxNew,
                 KlBeta: kl.Double("beta", 0),
-                KlEstimator: kl.Choice("estimator", new Dictionary<string, KlEstimator> { ["k1"] = KlEstimator.K1, ["k2"] = KlEstimator.K2, ["k3"] = KlEstimator.K3 })),
+                KlEstimator: kl.Choice("estimator",
+                    new Dictionary<string, KlEstimator> { ["k1"] = KlEstimator.K1, ["k2"] = KlEstimator.K2, ["k3"] = KlEstimator.K3 })),
             DynamicSampling = ds.Bool("enabled"),
             MaxGenRounds = ds.Int("max-gen-rounds", 1),
             MaxEmptyRounds = ds.Int("max-empty-rounds", 0),
-            Overlong = overlong.Bool("enabled") ? new OverlongShaping(maxNew, overlong.Int("buffer", 1, maxNew), overlong.Double("penalty", 0)) : null,
-            Prox = off.Choice("prox", new Dictionary<string, ProxMode> { ["recompute"] = ProxMode.Recompute, ["behave"] = ProxMode.Behave, ["loglinear"] = ProxMode.LogLinear }),
+            Overlong = overlong.Bool("enabled")
+                ? new OverlongShaping(maxNew, overlong.Int("buffer", 1, maxNew), overlong.Double("penalty", 0)) : null,
+            Prox = off.Choice("prox", new Dictionary<string, ProxMode> { ["recompute"] = ProxMode.Recompute, ["behave"] = ProxMode.Behave,
+                                                                        ["loglinear"] = ProxMode.LogLinear }),
             MaxStaleness = off.Int("max-staleness", 0),
             LearningRate = optim.Double("lr", 0),
             WarmupSteps = optim.Int("warmup-steps", 0),
@@ -63,18 +68,22 @@ public static class AlgorithmSettingsReader
             PpoEpochs = optim.Int("ppo-epochs", 1),
             Minibatches = optim.Int("minibatches", 1),
             Entropy = new EntropyRegularizerOptions(mode, entropy.Double("bonus-coef", 0), entropy.Double("cov-ratio", 0, 1),
-                entropy.Double("clip-cov-lb"), entropy.Double("clip-cov-ub"), entropy.Double("kl-cov-coef", 0), entropy.Double("forking-quantile", 0, 1)),
+                entropy.Double("clip-cov-lb"), entropy.Double("clip-cov-ub"), entropy.Double("kl-cov-coef", 0),
+                entropy.Double("forking-quantile", 0, 1)),
             StepDelimiter = gsec.EscapedString("delimiter"),
             MinStepLength = gsec.Int("min-step-length", 1),
             AnswerMarker = gsec.String("answer-marker"),
             Buckets = gsec.Int("buckets", 1),
             Scheduler = new EntropySchedulerConfig(
-                Kappa0: gsec.Double("kappa0", 0), Kappa1: gsec.Double("kappa1", 0), TAnneal: AnnealSteps(gsec, settings.Section("run").Int("steps", 1), calibration),
+                Kappa0: gsec.Double("kappa0", 0), Kappa1: gsec.Double("kappa1", 0),
+                TAnneal: AnnealSteps(gsec, settings.Section("run").Int("steps", 1), calibration),
                 DMin: gsec.Double("d-min", 0, 1), HFloor: gsec.Double("h-floor", 0), UpperMult: gsec.Double("upper-mult", 0),
                 EtaLambda: gsec.Double("eta-lambda", 0), LambdaMax: gsec.Double("lambda-max", 0), EmaAlpha: gsec.Double("ema-alpha", 0, 0.999999),
                 NCal: calibration,
-                Mode: gsec.Choice("mode", new Dictionary<string, string> { ["lagrangian"] = EntropySchedulerConfig.Lagrangian, ["gated"] = EntropySchedulerConfig.Gated }),
-                Position: gsec.Choice("position", new Dictionary<string, string> { ["absolute"] = EntropySchedulerConfig.Absolute, ["relative"] = EntropySchedulerConfig.Relative }),
+                Mode: gsec.Choice("mode",
+                    new Dictionary<string, string> { ["lagrangian"] = EntropySchedulerConfig.Lagrangian, ["gated"] = EntropySchedulerConfig.Gated }),
+                Position: gsec.Choice("position", new Dictionary<string, string> { ["absolute"] = EntropySchedulerConfig.Absolute,
+                                                                                  ["relative"] = EntropySchedulerConfig.Relative }),
                 Pid: gsec.Bool("pid"), Kp: gsec.Double("kp", 0), Ki: gsec.Double("ki", 0), Kd: gsec.Double("kd", 0)),
             IbEnabled = ib.Bool("enabled"),
             Ib = new IbConfig

@@ -136,7 +136,8 @@ public static class HoconSyntax
                 Includes.Add(t.Text);
                 return;
             }
-            if (t.Kind == Kind.Unquoted && (t.Text.StartsWith("file(", StringComparison.Ordinal) || t.Text.StartsWith("required(", StringComparison.Ordinal)))
+            if (t.Kind == Kind.Unquoted
+                && (t.Text.StartsWith("file(", StringComparison.Ordinal) || t.Text.StartsWith("required(", StringComparison.Ordinal)))
                 throw Error(t, "only the form include \"file\" is supported");
             throw Error(t.Kind == Kind.End ? keyword : t, $"include needs a quoted file name, found {Describe(t)}");
         }
@@ -335,7 +336,8 @@ public static class HoconSyntax
             pos++;
             while (true)
             {
-                if (pos >= text.Length || text[pos] == '\n') throw Error(l, col, "string is never closed (a \" is missing before the end of the line)");
+                if (pos >= text.Length || text[pos] == '\n') throw Error(l, col, "string is never closed " +
+                                                                                 "(a \" is missing before the end of the line)");
                 var c = text[pos];
                 if (c == '"')
                 {

@@ -68,8 +68,10 @@ public static class LiveSettings
     /// started with <paramref name="baseSettings"/> (its <c>run.conf</c>) and already changed by
     /// <paramref name="journaled"/>, and returns the settings in force once it applies.
     /// </summary>
-    /// <exception cref="ArgumentException">The reason, naming the key: not live, given twice, or a value a start-up setting could not have.</exception>
-    public static GipoSettings Validate(GipoSettings baseSettings, IReadOnlyList<SettingsChanged> journaled, IReadOnlyList<SettingChange> changes, long effectiveStep)
+    /// <exception cref="ArgumentException">The reason, naming the key: not live, given twice, or a value a start-up setting could not
+    /// have.</exception>
+    public static GipoSettings Validate(GipoSettings baseSettings, IReadOnlyList<SettingsChanged> journaled, IReadOnlyList<SettingChange> changes,
+                                        long effectiveStep)
     {
         ArgumentNullException.ThrowIfNull(baseSettings);
         ArgumentNullException.ThrowIfNull(journaled);
@@ -80,7 +82,8 @@ public static class LiveSettings
         var run = RunSettings.Read(settings);
         AlgorithmSettingsReader.Read(settings);
         if (run.Steps < effectiveStep)
-            throw new ArgumentException($"gipo set: '{Steps}' = {run.Steps} would end the run before step {effectiveStep}, where the change takes effect (steps before it have started already)");
+            throw new ArgumentException($"gipo set: '{Steps}' = {run.Steps} would end the run before step {effectiveStep}, " +
+                                        $"where the change takes effect (steps before it have started already)");
         return settings;
     }
 

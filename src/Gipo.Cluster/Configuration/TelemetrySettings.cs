@@ -15,7 +15,8 @@ public sealed record TelemetrySettings(Uri? OtlpEndpoint, OtlpExportProtocol Otl
         var raw = s.String("otlp-endpoint").Trim();
         Uri? endpoint = null;
         if (raw.Length > 0 && (!Uri.TryCreate(raw, UriKind.Absolute, out endpoint) || endpoint.Scheme is not ("http" or "https")))
-            throw new ArgumentException($"'gipo.telemetry.otlp-endpoint' = '{raw}' must be \"\" (off) or an http:// or https:// address such as http://localhost:4317");
+            throw new ArgumentException($"'gipo.telemetry.otlp-endpoint' = '{raw}' must be \"\" " +
+                                        $"(off) or an http:// or https:// address such as http://localhost:4317");
         var protocol = s.Choice("otlp-protocol", new Dictionary<string, OtlpExportProtocol>
         {
             ["grpc"] = OtlpExportProtocol.Grpc, ["http/protobuf"] = OtlpExportProtocol.HttpProtobuf,

@@ -13,7 +13,8 @@ public static class CheckpointPath
     {
         var relative = Path.GetRelativePath(Path.GetFullPath(runRoot), Path.GetFullPath(manifest));
         // A checkpoint outside the run folder (tests with their own layout) keeps its absolute path.
-        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? Path.GetFullPath(manifest) : relative.Replace('\\', '/');
+        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? Path.GetFullPath(manifest)
+            : relative.Replace('\\', '/');
     }
 
     /// <summary>The manifest file a journal entry <paramref name="recorded"/> means for the run in <paramref name="runRoot"/>.</summary>

@@ -40,7 +40,8 @@ public abstract record JournalDatabase
     /// <summary>Whether the database is PostgreSQL (else SQLite): the few statements whose dialects differ ask.</summary>
     public bool IsPostgres => this is PostgresJournal;
 
-    /// <summary>The database a journal plugin's <paramref name="providerName"/> and <paramref name="connectionString"/> name (as <see cref="Config"/> writes them).</summary>
+    /// <summary>The database a journal plugin's <paramref name="providerName"/> and <paramref name="connectionString"/> name (as
+    /// <see cref="Config"/> writes them).</summary>
     public static JournalDatabase FromPlugin(string providerName, string connectionString) => providerName switch
     {
         "SQLite.MS" => Sqlite(new SqliteConnectionStringBuilder(connectionString).DataSource),
@@ -51,7 +52,8 @@ public abstract record JournalDatabase
     /// <summary>The persistence HOCON of a run's actor system (journal and snapshots, tables created on first use).</summary>
     public Config Config() => PluginConfig(readOnly: false, ConnectionString);
 
-    /// <summary>The persistence HOCON of a read-only tool (<c>gipo status</c>, <c>hocon/akka-read-only.conf</c>): no table creation; SQLite opened read-only.</summary>
+    /// <summary>The persistence HOCON of a read-only tool (<c>gipo status</c>, <c>hocon/akka-read-only.conf</c>): no table creation; SQLite opened
+    /// read-only.</summary>
     public abstract Config ReadOnlyConfig();
 
     /// <summary>A SQLite file (created and switched to WAL by <see cref="Prepare"/>).</summary>
@@ -66,8 +68,10 @@ public abstract record JournalDatabase
     {
         var connection = ComputedConfig.Of(
             ("akka.persistence.journal.sql.connection-string", connectionString), ("akka.persistence.journal.sql.provider-name", ProviderName),
-            ("akka.persistence.query.journal.sql.connection-string", connectionString), ("akka.persistence.query.journal.sql.provider-name", ProviderName),
-            ("akka.persistence.snapshot-store.sql.connection-string", connectionString), ("akka.persistence.snapshot-store.sql.provider-name", ProviderName));
+            ("akka.persistence.query.journal.sql.connection-string", connectionString),
+            ("akka.persistence.query.journal.sql.provider-name", ProviderName),
+            ("akka.persistence.snapshot-store.sql.connection-string", connectionString),
+            ("akka.persistence.snapshot-store.sql.provider-name", ProviderName));
         return (readOnly ? connection.WithFallback(AkkaReference.ReadOnly) : connection)
             .WithFallback(AkkaReference.Persistence).WithFallback(SqlPersistence.DefaultConfiguration);
     }
@@ -123,10 +127,12 @@ public abstract record JournalDatabase
             }
             catch (ArgumentException e)
             {
-                throw new ArgumentException($"the PostgreSQL connection string is not valid: {e.Message} (expected e.g. Host=127.0.0.1;Port=5432;Database=gipo;Username=gipo;Password=…)", e);
+                throw new ArgumentException($"the PostgreSQL connection string is not valid: {e.Message} " +
+                                            $"(expected e.g. Host=127.0.0.1;Port=5432;Database=gipo;Username=gipo;Password=…)", e);
             }
             if (string.IsNullOrEmpty(parsed.Host) || string.IsNullOrEmpty(parsed.Database))
-                throw new ArgumentException("the PostgreSQL connection string must name Host and Database (e.g. Host=127.0.0.1;Port=5432;Database=gipo;Username=gipo;Password=…)");
+                throw new ArgumentException("the PostgreSQL connection string must name Host and Database " +
+                                            "(e.g. Host=127.0.0.1;Port=5432;Database=gipo;Username=gipo;Password=…)");
             // A node frozen in the middle of a journal transaction (SIGSTOP, a suspended VM, a long GC pause) would hold
             // its row and table locks forever, and the standby that took over its lease could not write (or even start
             // its journal: table creation waits for those locks). The server ends such a session instead; the write of

@@ -22,6 +22,7 @@ public static class JournalFaults
         if (!DiskSpace.IsFull(cause)) return null;
         var free = freeBytes is { } f ? $"{f / 1e6:F1} MB are free there" : "the free space there is unknown (a database server's own disk)";
         return $"the journal's disk is full: writing {what} to {journal} failed ({cause.GetBaseException().Message}); {free}, and every " +
-               "retry would fail the same write again. The journal needs room to grow (a few MB beyond its current size); free space, then continue with --resume";
+               "retry would fail the same write again. The journal needs room to grow (a few MB beyond its current size); free space, " +
+               "then continue with --resume";
     }
 }

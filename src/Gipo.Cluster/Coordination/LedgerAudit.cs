@@ -1,77 +1,5 @@
 namespace Gipo.Cluster.Coordination;
 
-/// <summary>One consumption of a group at a learner step, as the journal records it.</summary>
-/// <param name="EventIndex">Position of the <see cref="GroupConsumed"/> in the audited event list.</param>
-/// <param name="Sequence">The group's prompt slot.</param>
-/// <param name="PolicyVersion">The learner's version when the batch was taken: the version the consumption guard measures against.</param>
-/// <param name="MinVersion">The group's oldest behaviour version (<see cref="GroupScored.MinVersion"/>); −1 when the group was never scored.</param>
-/// <param name="Undone">A <see cref="DropReason.ResumedRollback"/> drop of the group (or a rollback past its step) undid it later.</param>
-public sealed record Consumption(int EventIndex, long GroupId, long Sequence, long LearnerStep, long PolicyVersion, long MinVersion, bool Undone);
-
-/// <summary>A prompt slot trained more than once: two or more consumptions still in effect after every rollback.</summary>
-public sealed record DoubleConsumption(long Sequence, IReadOnlyList<Consumption> Consumptions);
-
-/// <summary>A prompt slot that was drawn and is nowhere: not queued, in no active group, and no finished group's fate.</summary>
-/// <param name="LastGroupId">The last group that held the slot; null when none ever did (the cursor skipped it).</param>
-/// <param name="Why">What became of it.</param>
-public sealed record LostSlot(long Sequence, long? LastGroupId, string Why);
-
-/// <summary>A group consumed with Δ = <paramref name="PolicyVersion"/> − <paramref name="MinVersion"/> &gt; η (§A.8 guard).</summary>
-/// <param name="MaxStaleness">The bound η in force at <paramref name="LearnerStep"/> (live changes included).</param>
-public sealed record StalenessViolation(long GroupId, long LearnerStep, long PolicyVersion, long MinVersion, long Staleness, int MaxStaleness, bool Undone);
-
-/// <summary>What the audited events add up to.</summary>
-/// <param name="Events">Events audited.</param>
-/// <param name="GroupsIssued">Groups issued (re-issues count: each is a new group).</param>
-/// <param name="SlotsDrawn">Prompt slots drawn: the cursor's next sequence.</param>
-/// <param name="Consumed">Consumptions still in effect.</param>
-/// <param name="ConsumptionsUndone">Consumptions undone by rollbacks (and re-assembled batches).</param>
-/// <param name="Filtered">Groups whose fate is "filtered" (not rolled back).</param>
-/// <param name="Requeued">Slots waiting in the re-issue queue at the end.</param>
-/// <param name="Active">Groups issued, generated or scored at the end.</param>
-/// <param name="StepsCompleted"><see cref="LearnerStepCompleted"/> events (steps redone after a rollback count again).</param>
-/// <param name="Rollbacks"><see cref="RolledBackToCheckpoint"/> events.</param>
-/// <param name="Checkpoints"><see cref="CheckpointCommitted"/> events.</param>
-public readonly record struct LedgerAuditCounts(
-    long Events, long GroupsIssued, long SlotsDrawn, long Consumed, long ConsumptionsUndone, long Filtered, long Requeued,
-    long Active, long StepsCompleted, long Rollbacks, long Checkpoints);
-
-/// <summary>The verdict of <see cref="LedgerAudit.Run"/>.</summary>
-/// <param name="ConsumedTwice">Slots (hence also group ids) consumed more than once with both consumptions in effect.</param>
-/// <param name="Lost">Slots drawn that are nowhere.</param>
-/// <param name="StalenessViolations">Consumptions that broke Δ ≤ η (undone ones included: the guard was still broken).</param>
-/// <param name="Anomalies">
-/// Everything else that is wrong: the first event <see cref="RunLedger"/> refused to apply (the ledger is not fed after
-/// it), a slot in two places at once, and any difference between the ledger's own accounting and this audit's.
-/// </param>
-/// <param name="Ledger">The status of the <see cref="RunLedger"/> the events were applied to; null if it refused one.</param>
-/// <param name="Consumptions">Every consumption, in journal order.</param>
-/// <param name="SettingsChanges">The live settings changes (<c>gipo set</c>) the journal holds, in journal order.</param>
-public sealed record LedgerAuditReport(
-    LedgerAuditCounts Counts, long FinalLearnerStep, long FinalPolicyVersion,
-    IReadOnlyList<DoubleConsumption> ConsumedTwice, IReadOnlyList<LostSlot> Lost, IReadOnlyList<StalenessViolation> StalenessViolations,
-    IReadOnlyList<string> Anomalies, LedgerStatus? Ledger, IReadOnlyList<Consumption> Consumptions,
-    IReadOnlyList<SettingsChanged>? SettingsChanges = null)
-{
-    /// <summary>Nothing trained twice, nothing lost, no staleness violation, no anomaly.</summary>
-    public bool Clean => ConsumedTwice.Count == 0 && Lost.Count == 0 && StalenessViolations.Count == 0 && Anomalies.Count == 0;
-
-    /// <summary>
-    /// The clean verdict in words: <see cref="LedgerAuditCounts.Consumed"/> already leaves out the consumptions that
-    /// rollbacks undid (subtracting them again under-counted: "1560 trained" for 1600, "0" after a resume).
-    /// </summary>
-    public string CleanSummary() =>
-        $"{Counts.Consumed} groups trained once each ({Counts.ConsumptionsUndone} consumption(s) undone by rollbacks and trained again), " +
-        $"none lost, staleness ≤ η, {Counts.Rollbacks} rollback(s)";
-
-    /// <summary>One line per problem, for logs and status output.</summary>
-    public IEnumerable<string> Problems() =>
-        ConsumedTwice.Select(d => $"slot {d.Sequence} consumed twice: " + string.Join(", ", d.Consumptions.Select(c => $"group {c.GroupId} at step {c.LearnerStep}")))
-            .Concat(Lost.Select(l => $"slot {l.Sequence} lost: {l.Why}"))
-            .Concat(StalenessViolations.Select(s => $"group {s.GroupId} consumed at step {s.LearnerStep} with Δ = {s.Staleness} > η = {s.MaxStaleness} (v{s.PolicyVersion} − v{s.MinVersion}){(s.Undone ? ", later undone" : "")}"))
-            .Concat(Anomalies);
-}
-
 /// <summary>
 /// An offline audit of a run coordinator's complete event log (e.g. <see cref="RunJournal.Events"/>), with no Akka in it.
 /// <para>
@@ -187,7 +115,8 @@ public static class LedgerAudit
                         if (d.Scored && d.Fate == Fate.Active) d.Fate = Fate.Filtered;
                         else
                         {
-                            d.Note = $"group {d.Id} was dropped as filtered while {(d.Fate == Fate.Active ? "not scored" : d.Fate.ToString().ToLowerInvariant())}: the slot was not re-queued";
+                            d.Note = $"group {d.Id} was dropped as filtered while " +
+                                     $"{(d.Fate == Fate.Active ? "not scored" : d.Fate.ToString().ToLowerInvariant())}: the slot was not re-queued";
                             d.Fate = Fate.DroppedNotRequeued;
                         }
                     }
@@ -215,8 +144,10 @@ public static class LedgerAudit
                     {
                         k.Undone = true;
                         k.Group.Fate = Fate.RolledBackNotRequeued;
-                        k.Group.Note = $"group {k.Group.Id}, consumed at step {k.Step}, was undone by the rollback to step {x.LearnerStep} but its slot was not re-queued";
-                        anomalies.Add($"event #{index}: the rollback to step {x.LearnerStep} left group {k.Group.Id}, consumed at step {k.Step}, in place");
+                        k.Group.Note = $"group {k.Group.Id}, consumed at step {k.Step}, " +
+                                       $"was undone by the rollback to step {x.LearnerStep} but its slot was not re-queued";
+                        anomalies.Add($"event #{index}: the rollback to step {x.LearnerStep} left group {k.Group.Id}, " +
+                                      $"consumed at step {k.Step}, in place");
                     }
                     learnerStep = x.LearnerStep;
                     policyVersion = x.PolicyVersion;
@@ -237,12 +168,14 @@ public static class LedgerAudit
             if (owned is { Count: > 0 })
             {
                 if (queued || owned.Count > 1)
-                    anomalies.Add($"slot {s} is in two places: {(queued ? "queued, " : "")}groups {string.Join(", ", owned.Select(g => $"{g.Id} ({g.Fate})"))}");
+                    anomalies.Add($"slot {s} is in two places: {(queued ? "queued, " : "")}groups " +
+                                  $"{string.Join(", ", owned.Select(g => $"{g.Id} ({g.Fate})"))}");
                 continue;
             }
             if (queued) continue;
             lost.Add(lastHolder.TryGetValue(s, out var last)
-                ? new LostSlot(s, last.Id, last.Note ?? $"group {last.Id} ended {last.Fate.ToString().ToLowerInvariant()} and the slot is neither queued nor owned")
+                ? new LostSlot(s, last.Id, last.Note ?? $"group {last.Id} ended {last.Fate.ToString().ToLowerInvariant()} and the slot is " +
+                                                        $"neither queued nor owned")
                 : new LostSlot(s, null, skipped.Contains(s) ? "the cursor skipped it: no group was ever issued for it" : "never issued"));
         }
 

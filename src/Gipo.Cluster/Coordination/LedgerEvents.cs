@@ -21,7 +21,8 @@ public sealed record GroupIssued(
     long GroupId, long Sequence, long PromptIndex, ulong Seed, long PolicyVersion, long SamplerVersion,
     string LeaseHolder, DateTime DeadlineUtc) : ILedgerEvent;
 
-/// <summary>The G completions exist; <paramref name="Holder"/> (typically the scorer) now holds the lease until <paramref name="DeadlineUtc"/>.</summary>
+/// <summary>The G completions exist; <paramref name="Holder"/> (typically the scorer) now holds the lease until
+/// <paramref name="DeadlineUtc"/>.</summary>
 public sealed record GroupGenerated(long GroupId, string Holder, DateTime DeadlineUtc) : ILedgerEvent;
 
 /// <summary>The group was scored. Only its summary is journaled: trajectories never go into events.</summary>

@@ -32,7 +32,8 @@ public sealed record LedgerSettings(
         if (LeaseDuration <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(LeaseDuration), LeaseDuration, "a lease must last > 0");
         if (TargetSteps < 0) throw new ArgumentOutOfRangeException(nameof(TargetSteps), TargetSteps, "target steps must be >= 0 (0 = unbounded)");
         if (MaxGenRounds < 0) throw new ArgumentOutOfRangeException(nameof(MaxGenRounds), MaxGenRounds, "max-gen-rounds must be >= 0 (0 = no cap)");
-        if (MaxEmptyRounds < 0) throw new ArgumentOutOfRangeException(nameof(MaxEmptyRounds), MaxEmptyRounds, "max-empty-rounds must be >= 0 (0 = never)");
+        if (MaxEmptyRounds < 0) throw new ArgumentOutOfRangeException(nameof(MaxEmptyRounds), MaxEmptyRounds,
+                                                                      "max-empty-rounds must be >= 0 (0 = never)");
         return this;
     }
 

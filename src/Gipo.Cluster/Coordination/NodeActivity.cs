@@ -14,4 +14,5 @@ namespace Gipo.Cluster.Coordination;
 /// the journal's last event, per second of that window; null when the journal has no times.</param>
 /// <param name="LastSeenUtc">The time of the last journal event that names the node or one of its groups; null without times.</param>
 public sealed record NodeActivity(
-    string Node, long LeasesIssued, long LeasesCompleted, long LeasesReissued, long SamplesDelivered, double? SamplesPerSecond, DateTime? LastSeenUtc);
+    string Node, long LeasesIssued, long LeasesCompleted, long LeasesReissued, long SamplesDelivered, double? SamplesPerSecond,
+    DateTime? LastSeenUtc);

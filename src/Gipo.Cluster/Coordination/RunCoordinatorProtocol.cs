@@ -14,7 +14,8 @@ namespace Gipo.Cluster.Coordination;
 /// <param name="PolicyVersion">The version of the weights the sampler holds (the readiness gate checks it).</param>
 public sealed record RequestWork(string SamplerId, long PolicyVersion) : IGipoMessage;
 
-/// <summary>A lease on group <paramref name="GroupId"/>: generate <paramref name="GroupSize"/> completions of the prompt with <paramref name="Seed"/> before <paramref name="DeadlineUtc"/>.</summary>
+/// <summary>A lease on group <paramref name="GroupId"/>: generate <paramref name="GroupSize"/> completions of the prompt with
+/// <paramref name="Seed"/> before <paramref name="DeadlineUtc"/>.</summary>
 /// <param name="PolicyVersion">The learner's version when the lease was granted.</param>
 public sealed record WorkLease(long GroupId, long PromptIndex, ulong Seed, int GroupSize, long PolicyVersion, DateTime DeadlineUtc) : IGipoMessage;
 
@@ -33,7 +34,8 @@ public sealed record GroupResult(ScoredGroup Group) : IGipoMessage;
 /// <summary>What the ledger did with a <see cref="GroupResult"/>.</summary>
 public sealed record ResultAck(long GroupId, ResultOutcome Outcome, string Reason) : IGipoMessage;
 
-/// <summary>The learner asks for the batch of <paramref name="LearnerStep"/> (the next step). Answered by <see cref="TrainBatch"/>, <see cref="NotEnoughGroups"/> or <see cref="CommandRejected"/>.</summary>
+/// <summary>The learner asks for the batch of <paramref name="LearnerStep"/> (the next step). Answered by <see cref="TrainBatch"/>,
+/// <see cref="NotEnoughGroups"/> or <see cref="CommandRejected"/>.</summary>
 public sealed record NextBatch(long LearnerStep) : IGipoMessage;
 
 /// <summary>The B groups of a learner step (§S <c>TrainBatch</c>), with the live settings changes in force at it.</summary>
@@ -67,7 +69,8 @@ public sealed record DroppedGroup(ScoredGroup Group, long PromptIndex, DropReaso
 /// <summary>Fewer than B usable groups are scored for <paramref name="LearnerStep"/>; ask again later.</summary>
 public sealed record NotEnoughGroups(long LearnerStep, string Reason) : IGipoMessage;
 
-/// <summary>The learner finished <paramref name="LearnerStep"/> and published <paramref name="PolicyVersion"/>. Answered by <see cref="RunStatus"/> or <see cref="CommandRejected"/>.</summary>
+/// <summary>The learner finished <paramref name="LearnerStep"/> and published <paramref name="PolicyVersion"/>. Answered by <see cref="RunStatus"/>
+/// or <see cref="CommandRejected"/>.</summary>
 public sealed record StepCompleted(long LearnerStep, long PolicyVersion) : IGipoMessage;
 
 /// <summary>The learner's checkpoint is on disk (renamed into place). Answered by <see cref="RunStatus"/> or <see cref="CommandRejected"/>.</summary>

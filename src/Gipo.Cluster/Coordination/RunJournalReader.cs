@@ -9,36 +9,6 @@ using Akka.Streams.Dsl;
 namespace Gipo.Cluster.Coordination;
 
 /// <summary>
-/// What the journal holds of one run's coordinator, in journal order.
-/// </summary>
-/// <param name="RunId">The run.</param>
-/// <param name="Events">The ledger events after <paramref name="SnapshotSequenceNr"/> (all of them when there is no snapshot).</param>
-/// <param name="LastSequenceNr">The journal sequence number of the last event read; 0 for an empty journal.</param>
-/// <param name="Snapshot">
-/// Null whenever the journal still holds every event from sequence number 1 (the coordinator deletes old snapshots,
-/// never events, so this is the normal case). Set only when a prefix of the events is gone: then the latest snapshot
-/// that covers the gap, and <see cref="Events"/> are the events after it.
-/// </param>
-/// <param name="SnapshotSequenceNr">The sequence number <paramref name="Snapshot"/> was taken at; 0 without one.</param>
-public sealed record RunJournal(string RunId, IReadOnlyList<ILedgerEvent> Events, long LastSequenceNr, LedgerSnapshot? Snapshot, long SnapshotSequenceNr)
-{
-    /// <summary>Every event since the run began is in <see cref="Events"/> (what <see cref="LedgerAudit"/> needs).</summary>
-    public bool IsComplete => Snapshot is null;
-
-    /// <summary>Nothing was ever journaled for this run (wrong run id or database, or the run has not started).</summary>
-    public bool IsEmpty => LastSequenceNr == 0;
-
-    /// <summary>
-    /// When each of <see cref="Events"/> was written (the journal's own timestamp, UTC; null where a row has none), index by index; null when the
-    /// journal was not read from a database (an in-memory journal). Only <see cref="NodeActivityTally"/> uses them.
-    /// </summary>
-    public IReadOnlyList<DateTime?>? EventTimesUtc { get; init; }
-
-    /// <summary>The ledger these events (on top of the snapshot, if any) describe.</summary>
-    public RunLedger Replay(LedgerSettings settings) => RunLedger.Replay(settings, Events, Snapshot);
-}
-
-/// <summary>
 /// The read model behind <c>gipo status</c>: replays a run coordinator's journal with Akka.Persistence.Query
 /// (<see cref="SqlReadJournal"/>) into a fresh <see cref="RunLedger"/>, without starting the run's actors and without
 /// writing. It works while the run is going (SQLite in WAL mode lets a reader see every committed write while the
@@ -76,7 +46,8 @@ public sealed class RunJournalReader
         return ReadOnlyConfig(JournalDatabase.Sqlite(databaseFile));
     }
 
-    /// <summary>The persistence configuration of a status tool on <paramref name="database"/>: no table creation, read-only where the database allows it.</summary>
+    /// <summary>The persistence configuration of a status tool on <paramref name="database"/>: no table creation, read-only where the database
+    /// allows it.</summary>
     public static Config ReadOnlyConfig(JournalDatabase database) =>
         database.ReadOnlyConfig().WithFallback(LedgerPersistence.ForRun(database));
 
@@ -85,7 +56,8 @@ public sealed class RunJournalReader
     /// its own (<see cref="ReadOnlyConfig(string)"/>), terminated before returning.
     /// </summary>
     /// <exception cref="FileNotFoundException">There is no such database file.</exception>
-    public static async Task<LedgerStatus> ReadStatusAsync(string databaseFile, string runId, LedgerSettings settings, CancellationToken cancellationToken = default)
+    public static async Task<LedgerStatus> ReadStatusAsync(string databaseFile, string runId, LedgerSettings settings,
+                                                           CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var journal = await ReadAsync(databaseFile, runId, cancellationToken).ConfigureAwait(false);
@@ -134,7 +106,8 @@ public sealed class RunJournalReader
     }
 
     /// <summary>Run <paramref name="runId"/>'s coordinator events as the journal has them now.</summary>
-    /// <exception cref="InvalidOperationException">The journal holds something other than ledger events, has a gap, or lost a prefix no snapshot covers.</exception>
+    /// <exception cref="InvalidOperationException">The journal holds something other than ledger events, has a gap, or lost a prefix no snapshot
+    /// covers.</exception>
     public async Task<RunJournal> ReadAsync(string runId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);
@@ -149,7 +122,8 @@ public sealed class RunJournalReader
         foreach (var envelope in envelopes)
         {
             if (envelope.Event is not ILedgerEvent e)
-                throw new InvalidOperationException($"'{persistenceId}' sequence {envelope.SequenceNr} holds a {envelope.Event?.GetType().Name ?? "null"}, not a ledger event");
+                throw new InvalidOperationException($"'{persistenceId}' sequence {envelope.SequenceNr} holds a " +
+                                                    $"{envelope.Event?.GetType().Name ?? "null"}, not a ledger event");
             if (events.Count > 0 && envelope.SequenceNr != events[^1].SequenceNr + 1)
                 throw new InvalidOperationException($"'{persistenceId}' has a gap: sequence {envelope.SequenceNr} follows {events[^1].SequenceNr}");
             events.Add((envelope.SequenceNr, e, WrittenUtc(envelope.Timestamp)));
@@ -164,13 +138,15 @@ public sealed class RunJournalReader
         {
             if (events.Count == 0) return new RunJournal(runId, [], 0, null, 0);
             throw new InvalidOperationException(
-                $"'{persistenceId}' starts at sequence {events[0].SequenceNr}: events 1..{events[0].SequenceNr - 1} were deleted and no snapshot covers them");
+                $"'{persistenceId}' starts at sequence {events[0].SequenceNr}: events 1..{events[0].SequenceNr - 1} were deleted and no " +
+                $"snapshot covers them");
         }
         var (snapshotSequenceNr, ledgerSnapshot) = snapshot.Value;
         if (events.Count > 0 && snapshotSequenceNr < events[0].SequenceNr - 1)
         {
             throw new InvalidOperationException(
-                $"'{persistenceId}' starts at sequence {events[0].SequenceNr} but its latest snapshot is of sequence {snapshotSequenceNr}: events in between are missing");
+                $"'{persistenceId}' starts at sequence {events[0].SequenceNr} but its latest snapshot is of sequence {snapshotSequenceNr}: " +
+                $"events in between are missing");
         }
         var kept = events.Where(x => x.SequenceNr > snapshotSequenceNr).ToList();
         return new RunJournal(runId, [.. kept.Select(x => x.Event)], Math.Max(last, snapshotSequenceNr), ledgerSnapshot, snapshotSequenceNr)
@@ -186,7 +162,8 @@ public sealed class RunJournalReader
     private async Task<(long SequenceNr, LedgerSnapshot Snapshot)?> LoadLatestSnapshotAsync(string persistenceId, CancellationToken cancellationToken)
     {
         var store = Persistence.Instance.Apply(system).SnapshotStoreFor(null);
-        var reply = await store.Ask(new LoadSnapshot(persistenceId, SnapshotSelectionCriteria.Latest, long.MaxValue), SnapshotTimeout, cancellationToken)
+        var reply =
+            await store.Ask(new LoadSnapshot(persistenceId, SnapshotSelectionCriteria.Latest, long.MaxValue), SnapshotTimeout, cancellationToken)
             .ConfigureAwait(false);
         return reply switch
         {
@@ -194,7 +171,8 @@ public sealed class RunJournalReader
             LoadSnapshotResult { Snapshot: { Snapshot: LedgerSnapshot s } selected } => (selected.Metadata.SequenceNr, s),
             LoadSnapshotResult { Snapshot: { } other } => throw new InvalidOperationException(
                 $"'{persistenceId}' snapshot {other.Metadata.SequenceNr} holds a {other.Snapshot?.GetType().Name ?? "null"}, not a ledger snapshot"),
-            LoadSnapshotFailed f => throw new InvalidOperationException($"loading the snapshot of '{persistenceId}' failed: {f.Cause.Message}", f.Cause),
+            LoadSnapshotFailed f => throw new InvalidOperationException($"loading the snapshot of '{persistenceId}' " +
+                                                                        $"failed: {f.Cause.Message}", f.Cause),
             _ => throw new InvalidOperationException($"unexpected snapshot store reply {reply?.GetType().Name ?? "null"}"),
         };
     }

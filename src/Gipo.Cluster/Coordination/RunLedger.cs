@@ -210,17 +210,20 @@ public sealed class RunLedger
         ArgumentException.ThrowIfNullOrEmpty(holder);
         if (Finished) return Refuse($"run finished at learner step {LearnerStep}");
         if (samplerVersion > PolicyVersion)
-            return Refuse($"sampler weights v{samplerVersion} are ahead of the learner's v{PolicyVersion} (a resume rolled back): load v{PolicyVersion}");
+            return Refuse($"sampler weights v{samplerVersion} are ahead of the learner's v{PolicyVersion} (a resume rolled back): " +
+                          $"load v{PolicyVersion}");
         var now = SettingsAt(NextBoundary);
         var oldestAllowed = PolicyVersion - now.MaxStaleness;
         if (samplerVersion < oldestAllowed)
             return Refuse($"sampler weights v{samplerVersion} are staler than η={now.MaxStaleness} allows: load v{oldestAllowed} or newer");
         if (Capacity <= 0)
-            return Refuse($"admission control: N_accepted={Accepted} + N_running={Running} has reached the limit of v={PolicyVersion}, η={now.MaxStaleness}, B={now.GroupsPerStep}, max_concurrent={now.MaxConcurrent}");
+            return Refuse($"admission control: N_accepted={Accepted} + N_running={Running} has reached the limit of v={PolicyVersion}, " +
+                          $"η={now.MaxStaleness}, B={now.GroupsPerStep}, max_concurrent={now.MaxConcurrent}");
 
         var slot = NextSlot();
         return new WorkDecision(
-            new GroupIssued(nextGroupId, slot.Sequence, slot.PromptIndex, slot.Seed, PolicyVersion, samplerVersion, holder, nowUtc + settings.LeaseDuration),
+            new GroupIssued(nextGroupId, slot.Sequence, slot.PromptIndex, slot.Seed, PolicyVersion, samplerVersion, holder,
+                            nowUtc + settings.LeaseDuration),
             null);
 
         static WorkDecision Refuse(string reason) => new(null, reason);
@@ -254,15 +257,18 @@ public sealed class RunLedger
         }
         if (g.State == GroupState.Scored) return new ResultDecision(ResultOutcome.Ignored, $"group {groupId} is already scored", []);
         if (outcome.Samples != settings.GroupSize)
-            return new ResultDecision(ResultOutcome.Rejected, $"group {groupId} has {outcome.Samples} samples; the run's group size is {settings.GroupSize}", []);
+            return new ResultDecision(ResultOutcome.Rejected, $"group {groupId} has {outcome.Samples} samples; " +
+                                                              $"the run's group size is {settings.GroupSize}", []);
         if (outcome.MinVersion < 0 || outcome.MinVersion > PolicyVersion)
-            return new ResultDecision(ResultOutcome.Rejected, $"group {groupId} claims behaviour version {outcome.MinVersion}; the learner is at v{PolicyVersion}", []);
+            return new ResultDecision(ResultOutcome.Rejected, $"group {groupId} claims behaviour version {outcome.MinVersion}; " +
+                                                              $"the learner is at v{PolicyVersion}", []);
         if (!double.IsFinite(outcome.RewardMean))
             return new ResultDecision(ResultOutcome.Rejected, $"group {groupId} has a non-finite reward mean", []);
 
         var scored = new GroupScored(groupId, outcome.MinVersion, outcome.Informative, outcome.Samples, outcome.RewardMean);
         return settings.DynamicSampling && !outcome.Informative
-            ? new ResultDecision(ResultOutcome.Filtered, $"group {groupId} is not informative (dynamic sampling)", [scored, new GroupDropped(groupId, DropReason.Filtered)])
+            ? new ResultDecision(ResultOutcome.Filtered, $"group {groupId} is not informative (dynamic sampling)",
+                                 [scored, new GroupDropped(groupId, DropReason.Filtered)])
             : new ResultDecision(ResultOutcome.Accepted, $"group {groupId} scored", [scored]);
     }
 
@@ -329,13 +335,15 @@ public sealed class RunLedger
         if (emptyRounds > 0)
         {
             var none = $"no group kept for step {learnerStep}: dynamic sampling filtered all {examined} groups scored since step {LearnerStep} " +
-                       $"({emptyRounds} round{(emptyRounds > 1 ? "s" : "")} of B = {b}); every group's rewards were equal (all 0 or all 1: a verifier " +
+                       $"({emptyRounds} round{(emptyRounds > 1 ? "s" : "")} of B = {b}); every group's rewards were equal " +
+                       $"(all 0 or all 1: a verifier " +
                        "that never matches, answers the model cannot produce, a task far too hard or too easy for it)" +
                        (capReached ? $"; max-gen-rounds = {settings.MaxGenRounds} reached with none accepted" : "");
             var exhausted = settings.MaxEmptyRounds > 0 && emptyRounds >= settings.MaxEmptyRounds;
             var why = exhausted
                 ? $"{none}; max-empty-rounds = {settings.MaxEmptyRounds} reached, the run ends (gipo.algorithm.dynamic-sampling.max-empty-rounds)"
-                : $"{none}; still generating{(settings.MaxEmptyRounds > 0 ? $", the run ends after max-empty-rounds = {settings.MaxEmptyRounds}" : "")}";
+                : $"{none}; still " +
+                  $"generating{(settings.MaxEmptyRounds > 0 ? $", the run ends after max-empty-rounds = {settings.MaxEmptyRounds}" : "")}";
             return new BatchDecision(BatchOutcome.NotEnough, [], events, why)
             {
                 Examined = examined, CapReached = capReached, EmptyRounds = emptyRounds, Exhausted = exhausted,
@@ -345,7 +353,8 @@ public sealed class RunLedger
         {
             events.AddRange(taken.Select(id => new GroupConsumed(id, learnerStep)));
             return capReached
-                ? new BatchDecision(BatchOutcome.Ready, taken, events, $"{counts}: max-gen-rounds = {settings.MaxGenRounds} reached, training on those")
+                ? new BatchDecision(BatchOutcome.Ready, taken, events, $"{counts}: max-gen-rounds = {settings.MaxGenRounds} " +
+                                                                       $"reached, training on those")
                 {
                     Examined = examined, CapReached = true,
                 }
@@ -357,7 +366,8 @@ public sealed class RunLedger
         return new BatchDecision(BatchOutcome.NotEnough, [], events, reason) { Examined = examined, CapReached = capReached };
     }
 
-    /// <summary>The learner finished <paramref name="learnerStep"/> (whose batch it got) at <paramref name="policyVersion"/>. A repeat is a no-op.</summary>
+    /// <summary>The learner finished <paramref name="learnerStep"/> (whose batch it got) at <paramref name="policyVersion"/>. A repeat is a
+    /// no-op.</summary>
     public CommandDecision CompleteStep(long learnerStep, long policyVersion)
     {
         if (learnerStep == LearnerStep && policyVersion == PolicyVersion) return new CommandDecision([], null);
@@ -404,7 +414,8 @@ public sealed class RunLedger
         var checkpoint = checkpoints.LastOrDefault(c => c.LearnerStep == learnerStep);
         if (checkpoints.Count > 0 && checkpoint is null)
             return Reject($"the last committed checkpoint is of step {LastCheckpoint!.LearnerStep}, not {learnerStep}" +
-                          (checkpoints.Count > 1 ? $" (the run can roll back to the checkpoints of steps {string.Join(", ", checkpoints.Select(c => c.LearnerStep))})" : ""));
+                          (checkpoints.Count > 1 ? $" (the run can roll back to the checkpoints of steps " +
+                                                   $"{string.Join(", ", checkpoints.Select(c => c.LearnerStep))})" : ""));
         var target = checkpoint?.LearnerStep ?? 0;
 
         var undone = active.Values
@@ -446,7 +457,8 @@ public sealed class RunLedger
             return SettingsDecision.Refused(e.Message);
         }
         if (next.TargetSteps > 0 && next.TargetSteps < effective)
-            return SettingsDecision.Refused($"run.steps = {next.TargetSteps} would end the run before step {effective}, where the change takes effect");
+            return SettingsDecision.Refused($"run.steps = {next.TargetSteps} would end the run before step {effective}, " +
+                                            $"where the change takes effect");
         if (validate?.Invoke(settingsChanges, candidate) is { } reason) return SettingsDecision.Refused(reason);
         return new SettingsDecision(candidate, false, null);
     }
@@ -517,7 +529,8 @@ public sealed class RunLedger
             case SettingsChanged x:
                 if (settingsChanges.Any(c => c.RequestId == x.RequestId)) throw Corrupt($"settings request {x.RequestId} journaled twice");
                 if (settingsChanges.Count > 0 && x.EffectiveStep < settingsChanges[^1].EffectiveStep)
-                    throw Corrupt($"settings change effective at step {x.EffectiveStep} after one effective at step {settingsChanges[^1].EffectiveStep}");
+                    throw Corrupt($"settings change effective at step {x.EffectiveStep} after one effective at step " +
+                                  $"{settingsChanges[^1].EffectiveStep}");
                 settingsChanges.Add(x);
                 break;
             case RolledBackToCheckpoint x:
@@ -634,7 +647,8 @@ public sealed class RunLedger
         if (requeue.Count > 0) requeue.Remove(expected.Sequence);
         else nextSequence++;
         nextGroupId++;
-        active[x.GroupId] = new GroupEntry(x.GroupId, expected, GroupState.Issued, x.PolicyVersion, x.SamplerVersion, x.LeaseHolder, x.DeadlineUtc, null, 0, 0);
+        active[x.GroupId] =
+            new GroupEntry(x.GroupId, expected, GroupState.Issued, x.PolicyVersion, x.SamplerVersion, x.LeaseHolder, x.DeadlineUtc, null, 0, 0);
     }
 
     private void ApplyDropped(GroupDropped x)

@@ -42,13 +42,15 @@ public sealed class JournalLease : Lease
         ttlMs = (long)settings.TimeoutSettings.HeartbeatTimeout.TotalMilliseconds;
         interval = settings.TimeoutSettings.HeartbeatInterval;
         if (interval <= TimeSpan.Zero || interval.TotalMilliseconds * 2 > ttlMs)
-            throw new ArgumentException($"lease '{settings.LeaseName}': heartbeat-interval ({interval.TotalSeconds} s) must be > 0 and at most half of heartbeat-timeout ({ttlMs / 1000.0} s)");
+            throw new ArgumentException($"lease '{settings.LeaseName}': heartbeat-interval " +
+                                        $"({interval.TotalSeconds} s) must be > 0 and at most half of heartbeat-timeout ({ttlMs / 1000.0} s)");
         // A write must finish before the lease could pass to someone else: refuse writes in the last renewal interval.
         marginMs = (long)interval.TotalMilliseconds;
         Holder = LeaseHolderId.Of(settings.OwnerName, Guid.NewGuid().ToString("N")[..12]);
         log = Logging.GetLogger(system, typeof(JournalLease));
         Instances[(system, settings.LeaseName)] = this;
-        system.WhenTerminated.ContinueWith(terminated => { StopHeartbeat(); Instances.TryRemove((system, settings.LeaseName), out _); }, TaskScheduler.Default);
+        system.WhenTerminated.ContinueWith(terminated => { StopHeartbeat(); Instances.TryRemove((system, settings.LeaseName), out _); },
+                                           TaskScheduler.Default);
     }
 
     /// <summary>This process's holder identity (<see cref="LeaseHolderId"/>).</summary>
@@ -57,11 +59,13 @@ public sealed class JournalLease : Lease
     /// <summary>The epoch this holder acquired, 0 while it holds none.</summary>
     public long Epoch => Interlocked.Read(ref epoch);
 
-    /// <summary>The row name of lease <paramref name="leaseName"/> of run <paramref name="runId"/>: one journal database can serve many runs.</summary>
+    /// <summary>The row name of lease <paramref name="leaseName"/> of run <paramref name="runId"/>: one journal database can serve many
+    /// runs.</summary>
     public static string RowName(string runId, string leaseName) => $"{runId}/{leaseName}";
 
     /// <summary>The lease named <paramref name="leaseName"/> that <paramref name="system"/> created, or null (none yet, or leases are off).</summary>
-    public static JournalLease? Find(ActorSystem system, string leaseName) => Instances.TryGetValue((system, leaseName), out var lease) ? lease : null;
+    public static JournalLease? Find(ActorSystem system, string leaseName) => Instances.TryGetValue((system, leaseName), out var lease)
+        ? lease : null;
 
     /// <inheritdoc />
     public override Task<bool> Acquire() => Acquire(null);
@@ -74,7 +78,8 @@ public sealed class JournalLease : Lease
         {
             var (current, now) = table.Read(rowName);
             if (current is not null)
-                log.Info("lease {0} is held by {1} (epoch {2}) for {3:F1} s more", rowName, current.Holder, current.Epoch, (current.ExpiresMs - now) / 1000.0);
+                log.Info("lease {0} is held by {1} (epoch {2}) for {3:F1} s more", rowName, current.Holder, current.Epoch,
+                         (current.ExpiresMs - now) / 1000.0);
             return false;
         }
         lock (gate)

@@ -29,13 +29,15 @@ public sealed class JournalLeaseTable(JournalDatabase database)
     {
         using var connection = OpenReady();
         var now = Now(connection, null);
-        using var command = Command(connection, null, "SELECT name, holder, expires_ms, epoch FROM gipo_leases WHERE expires_ms > @now ORDER BY name", ("now", now));
+        using var command = Command(connection, null, "SELECT name, holder, expires_ms, " +
+                                                      "epoch FROM gipo_leases WHERE expires_ms > @now ORDER BY name", ("now", now));
         using var reader = command.ExecuteReader();
         var live = new List<(string, LeaseRecord)>();
         while (reader.Read())
         {
             var name = reader.GetString(0);
-            if (name.StartsWith(prefix, StringComparison.Ordinal)) live.Add((name, new LeaseRecord(reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3))));
+            if (name.StartsWith(prefix, StringComparison.Ordinal)) live.Add((name,
+                new LeaseRecord(reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3))));
         }
         return (live, now);
     }
@@ -44,7 +46,8 @@ public sealed class JournalLeaseTable(JournalDatabase database)
     public IReadOnlyList<(long Epoch, string Holder, long AcquiredMs)> Epochs(string name)
     {
         using var connection = OpenReady();
-        using var command = Command(connection, null, "SELECT epoch, holder, acquired_ms FROM gipo_lease_epochs WHERE name = @name ORDER BY acquired_ms, epoch", ("name", name));
+        using var command = Command(connection, null, "SELECT epoch, holder, acquired_ms FROM gipo_lease_epochs WHERE name = @name ORDER BY " +
+                                                      "acquired_ms, epoch", ("name", name));
         using var reader = command.ExecuteReader();
         var rows = new List<(long, string, long)>();
         while (reader.Read()) rows.Add((reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2)));
@@ -75,14 +78,17 @@ public sealed class JournalLeaseTable(JournalDatabase database)
         else
         {
             using var update = Command(connection, transaction,
-                "UPDATE gipo_leases SET holder = @holder, expires_ms = @expires, epoch = @epoch WHERE name = @name AND holder = @was AND epoch = @wasEpoch",
-                ("name", name), ("holder", next.Holder), ("expires", next.ExpiresMs), ("epoch", next.Epoch), ("was", current.Holder), ("wasEpoch", current.Epoch));
+                "UPDATE gipo_leases SET holder = @holder, expires_ms = @expires, epoch = @epoch WHERE name = @name AND holder = @was " +
+                "AND epoch = @wasEpoch",
+                ("name", name), ("holder", next.Holder), ("expires", next.ExpiresMs), ("epoch", next.Epoch), ("was", current.Holder),
+                ("wasEpoch", current.Epoch));
             changed = update.ExecuteNonQuery();
         }
         if (changed != 1) return null;
         if (current is null || current.Epoch != next.Epoch)
         {
-            using var log = Command(connection, transaction, "INSERT INTO gipo_lease_epochs (name, epoch, holder, acquired_ms) VALUES (@name, @epoch, @holder, @now)",
+            using var log = Command(connection, transaction, "INSERT INTO gipo_lease_epochs (name, epoch, holder, acquired_ms) VALUES (@name, " +
+                                                             "@epoch, @holder, @now)",
                 ("name", name), ("epoch", next.Epoch), ("holder", next.Holder), ("now", now));
             log.ExecuteNonQuery();
         }
@@ -103,8 +109,10 @@ public sealed class JournalLeaseTable(JournalDatabase database)
         try
         {
             using var command = Command(connection, null, """
-                CREATE TABLE IF NOT EXISTS gipo_leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_ms BIGINT NOT NULL, epoch BIGINT NOT NULL);
-                CREATE TABLE IF NOT EXISTS gipo_lease_epochs (name TEXT NOT NULL, epoch BIGINT NOT NULL, holder TEXT NOT NULL, acquired_ms BIGINT NOT NULL, PRIMARY KEY (name, epoch));
+                CREATE TABLE IF NOT EXISTS gipo_leases (
+                    name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_ms BIGINT NOT NULL, epoch BIGINT NOT NULL);
+                CREATE TABLE IF NOT EXISTS gipo_lease_epochs (
+                    name TEXT NOT NULL, epoch BIGINT NOT NULL, holder TEXT NOT NULL, acquired_ms BIGINT NOT NULL, PRIMARY KEY (name, epoch));
                 """);
             command.ExecuteNonQuery();
         }

@@ -33,7 +33,8 @@ public static class LeaseRules
 
     /// <summary>The row after <paramref name="me"/> releases its lease (expired now, epoch kept), or null when it holds none.</summary>
     public static LeaseRecord? Release(LeaseRecord? current, string me, long epoch, long nowMs) =>
-        current is not null && current.Holder == me && current.Epoch == epoch ? current with { ExpiresMs = Math.Min(current.ExpiresMs, nowMs) } : null;
+        current is not null && current.Holder == me && current.Epoch == epoch
+            ? current with { ExpiresMs = Math.Min(current.ExpiresMs, nowMs) } : null;
 
     /// <summary>
     /// Why a write by <paramref name="me"/> under epoch <paramref name="epoch"/> must not land now, or null when it may:
@@ -52,5 +53,6 @@ public static class LeaseRules
     }
 
     /// <summary>A Unix-epoch millisecond time as ISO 8601 UTC, for messages.</summary>
-    public static string Describe(long unixMs) => DateTimeOffset.FromUnixTimeMilliseconds(unixMs).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+    public static string Describe(long unixMs) => DateTimeOffset.FromUnixTimeMilliseconds(unixMs).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff'Z'",
+        System.Globalization.CultureInfo.InvariantCulture);
 }

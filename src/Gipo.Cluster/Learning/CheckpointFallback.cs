@@ -46,7 +46,8 @@ public static class CheckpointFallback
         ArgumentNullException.ThrowIfNull(candidates);
         var listed = candidates.Count == 0
             ? "the journal lists no committed checkpoint"
-            : $"the run can roll back to the checkpoints of step {string.Join(", ", candidates.Select(c => $"{c.LearnerStep} ({CheckpointPath.Folder(runRoot, c.Path)})"))}";
+            : $"the run can roll back to the checkpoints of step " +
+              $"{string.Join(", ", candidates.Select(c => $"{c.LearnerStep} ({CheckpointPath.Folder(runRoot, c.Path)})"))}";
         if (long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var step))
         {
             return candidates.LastOrDefault(c => c.LearnerStep == step)
@@ -58,6 +59,8 @@ public static class CheckpointFallback
             var match = candidates.LastOrDefault(c => string.Equals(CheckpointPath.Resolve(runRoot, c.Path), manifest, StringComparison.Ordinal));
             if (match is not null) return match;
         }
-        throw new ArgumentException($"--from-checkpoint {value}: not a checkpoint of this run ({(Directory.Exists(value) || File.Exists(value) ? "the journal does not list it" : "no such step or path")}); {listed}");
+        throw new ArgumentException($"--from-checkpoint {value}: not a checkpoint of this run " +
+                                    $"({(Directory.Exists(value) || File.Exists(value) ? "the journal does not list it"
+                                        : "no such step or path")}); {listed}");
     }
 }

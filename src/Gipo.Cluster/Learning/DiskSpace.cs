@@ -28,7 +28,8 @@ public static partial class DiskSpace
                 return true;
             // SqliteException keeps SQLite's result code in SqliteErrorCode; DbException.ErrorCode is only an HRESULT.
             if (e is Microsoft.Data.Sqlite.SqliteException sqlite && sqlite.SqliteErrorCode is SqliteFull) return true;
-            if (e is System.Data.Common.DbException pg && (pg.SqlState == PostgresDiskFull || pg.Message.Contains("could not extend file", StringComparison.Ordinal)))
+            if (e is System.Data.Common.DbException pg
+                && (pg.SqlState == PostgresDiskFull || pg.Message.Contains("could not extend file", StringComparison.Ordinal)))
                 return true;
             if (e is AggregateException agg && agg.InnerExceptions.Any(IsFull)) return true;
         }

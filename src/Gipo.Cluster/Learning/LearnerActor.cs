@@ -20,51 +20,6 @@ using Gipo.Model.Sampling;
 
 namespace Gipo.Cluster.Learning;
 
-/// <summary>What the learner needs to (re)build its state: the run's settings and where things live.</summary>
-/// <param name="BaseCheckpoint">The HF checkpoint the run starts from (version 0).</param>
-/// <param name="CheckpointRoot">Folder of the run's checkpoints (<c>step-000010/</c>, …).</param>
-/// <param name="EvalProblems">The held-out prompts of every evaluation (fixed for the run).</param>
-public sealed record LearnerSetup(
-    string RunId, AlgorithmSettings Algorithm, int TargetSteps, int Seed, int CheckpointEvery, int EvalEvery, int EvalSamples,
-    string Device, string BaseCheckpoint, string CheckpointRoot, IReasoningTask Task, IReadOnlyList<Problem> EvalProblems, TimeSpan Poll)
-{
-    /// <summary>
-    /// The fencing check run before every checkpoint commit (<see cref="Gipo.Cluster.Fencing.JournalLease.Fence"/>):
-    /// null when this learner still holds its lease epoch, else why not. Null: no fencing (a single process).
-    /// </summary>
-    public Func<string?>? Fence { get; init; }
-
-    /// <summary>Seed of the held-out evaluations' sampling (<see cref="Gipo.Cluster.Configuration.RunSettings.EvalSamplingSeed"/>); null = <see cref="Seed"/>.</summary>
-    public int? EvalSamplingSeed { get; init; }
-
-    /// <summary>Checkpoint folders kept after each commit (<see cref="CheckpointRetention"/>); 0 = all.</summary>
-    public int KeepCheckpoints { get; init; }
-
-    /// <summary>Where each evaluation's sample generations go (<see cref="EvalSampleLog"/>); null = nowhere.</summary>
-    public string? SamplesDirectory { get; init; }
-
-    /// <summary>Generations per evaluation written to <see cref="SamplesDirectory"/>.</summary>
-    public int EvalLogSamples { get; init; }
-
-    /// <summary>The process's cluster-health instruments, fed after each step; null = not measured.</summary>
-    public Gipo.Cluster.Telemetry.ClusterHealthMetrics? Health { get; init; }
-
-    /// <summary>
-    /// The run's rollout log: each step's groups (trained and dropped) are appended before the step is reported, and
-    /// the log is cut back with the metrics log on every rollback. Null: no rollout log (tests of other parts).
-    /// </summary>
-    public RolloutStore? RolloutLog { get; init; }
-
-    /// <summary>
-    /// The run's start-up settings (<c>run.conf</c>): with the live changes a batch carries they give the settings in
-    /// force at its step (<see cref="SettingsInForce"/>). Null only where no live change can arrive (tests).
-    /// </summary>
-    public GipoSettings? Settings { get; init; }
-
-    /// <summary>The checkpoint the operator asked the resume to start from (<c>--from-checkpoint</c>); null: the newest valid one.</summary>
-    public CheckpointChoice? FromCheckpoint { get; init; }
-}
-
 /// <summary>
 /// The learner (docs/architecture.md, "Actors"): takes each step's batch from the coordinator, runs one GIPO step
 /// (<see cref="GipoLearner.Train"/>, whose entropy scheduler lives inside it and is saved with every checkpoint),
@@ -191,7 +146,8 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers, IWithUnboundedStas
     /// repeats at the same step ends the run; null: each incarnation starts a history of its own.</param>
     public static Props Props(LearnerSetup setup, IActorRef coordinator, IActorRef weightStore, IActorRef metrics, IActorRef host,
         LearnerFailures? failures = null) =>
-        Akka.Actor.Props.Create(() => new LearnerActor(setup, coordinator, weightStore, metrics, host, failures)).WithDispatcher(GipoDispatchers.Torch);
+        Akka.Actor.Props.Create(() => new LearnerActor(setup, coordinator, weightStore, metrics, host, failures))
+            .WithDispatcher(GipoDispatchers.Torch);
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
@@ -239,12 +195,14 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers, IWithUnboundedStas
         {
             LearnerCheckpoint.Load(CheckpointPath.Folder(RunRoot, checkpoint.Path), l, policy!, checkpoint.Sha256);
             if (l.Step != checkpoint.LearnerStep)
-                throw new InvalidDataException($"checkpoint {checkpoint.Path} holds learner step {l.Step}, the ledger committed it as step {checkpoint.LearnerStep}");
+                throw new InvalidDataException($"checkpoint {checkpoint.Path} holds learner step {l.Step}, " +
+                                               $"the ledger committed it as step {checkpoint.LearnerStep}");
             Rewind(checkpoint.LearnerStep, checkpoint.LearnerStep, () =>
             {
                 setup.FromCheckpoint?.MarkApplied();
                 if (why is not null)
-                    log.Warning("rolled back to the checkpoint of step {0} ({1}) instead of the last committed one of step {2}: {3}; the steps after {0} are trained again",
+                    log.Warning("rolled back to the checkpoint of step {0} ({1}) instead of the last committed one of step {2}: {3}; " +
+                                "the steps after {0} are trained again",
                         checkpoint.LearnerStep, CheckpointPath.Folder(RunRoot, checkpoint.Path), status.LastCheckpoint!.LearnerStep, why);
                 else log.Info("resumed from checkpoint of step {0} ({1})", checkpoint.LearnerStep, checkpoint.Path);
                 Begin(status);
@@ -308,16 +266,20 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers, IWithUnboundedStas
         }
         var (valid, passedOver) = CheckpointFallback.Select(candidates, ProblemOf);
         foreach (var bad in passedOver)
-            log.Warning("the checkpoint of step {0} ({1}) is not valid: {2}", bad.Checkpoint.LearnerStep, CheckpointPath.Folder(RunRoot, bad.Checkpoint.Path), bad.Reason);
+            log.Warning("the checkpoint of step {0} " +
+                        "({1}) is not valid: {2}", bad.Checkpoint.LearnerStep, CheckpointPath.Folder(RunRoot, bad.Checkpoint.Path), bad.Reason);
         if (valid is null)
-            throw new InvalidDataException($"no committed checkpoint of the run is valid: {string.Join("; ", passedOver.Select(b => $"step {b.Checkpoint.LearnerStep}: {b.Reason}"))}");
+            throw new InvalidDataException($"no committed checkpoint of the run is valid: " +
+                                           $"{string.Join("; ", passedOver.Select(b => $"step {b.Checkpoint.LearnerStep}: {b.Reason}"))}");
         if (valid != last)
-            why = $"the newer checkpoint{(passedOver.Count > 1 ? "s" : "")} of step {string.Join(", ", passedOver.Select(b => b.Checkpoint.LearnerStep))} " +
+            why = $"the newer checkpoint{(passedOver.Count > 1 ? "s" : "")} of step " +
+                  $"{string.Join(", ", passedOver.Select(b => b.Checkpoint.LearnerStep))} " +
                   $"{(passedOver.Count > 1 ? "are" : "is")} not valid ({string.Join("; ", passedOver.Select(b => b.Reason))})";
         return valid;
     }
 
-    /// <summary>What is wrong with committed checkpoint <paramref name="c"/> on disk (missing, a hash or size mismatch, another step), or null.</summary>
+    /// <summary>What is wrong with committed checkpoint <paramref name="c"/> on disk (missing, a hash or size mismatch, another step), or
+    /// null.</summary>
     private string? ProblemOf(CheckpointCommitted c)
     {
         try
@@ -415,7 +377,8 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers, IWithUnboundedStas
         {
             if (!checkpoint)
                 Answer(status.LastCheckpoint is { } committed
-                    ? new LearnerHandedOver(committed.LearnerStep, committed.PolicyVersion, CheckpointPath.Folder(RunRoot, committed.Path), false, null)
+                    ? new LearnerHandedOver(committed.LearnerStep, committed.PolicyVersion, CheckpointPath.Folder(RunRoot, committed.Path),
+                                            false, null)
                     : new LearnerHandedOver(0, 0, null, false, null));
             // Nothing trained yet: the standby starts from the base model, as this learner would.
             else if (l.Step == 0 && status.LastCheckpoint is null) Answer(new LearnerHandedOver(0, 0, null, false, null));
@@ -445,7 +408,8 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers, IWithUnboundedStas
     {
         var changes = batch.SettingsChanges ?? [];
         var now = changes.Where(c => c.EffectiveStep == batch.LearnerStep).SelectMany(c => c.Changes).ToList();
-        settingsChangedNow = now.Count == 0 ? null : new JsonObject(now.Select(c => KeyValuePair.Create(c.Key, (JsonNode?)JsonValue.Create(c.Value))));
+        settingsChangedNow = now.Count == 0 ? null
+            : new JsonObject(now.Select(c => KeyValuePair.Create(c.Key, (JsonNode?)JsonValue.Create(c.Value))));
         if (changes.Count == changesApplied) return;
         var settings = setup.Settings ?? throw new InvalidOperationException("the learner has no run settings to apply live settings changes to");
         var inForce = SettingsInForce.At(settings, changes, batch.LearnerStep);
@@ -474,7 +438,8 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers, IWithUnboundedStas
         {
             (manifest, sha) = LearnerCheckpoint.Save(folder, l, policy!, tokenizerJson, new Dictionary<string, string>
             {
-                ["run.json"] = JsonSerializer.Serialize(new { run_id = setup.RunId, step = l.Step, policy_version = l.PolicyVersion, seed = setup.Seed }),
+                ["run.json"] =
+                    JsonSerializer.Serialize(new { run_id = setup.RunId, step = l.Step, policy_version = l.PolicyVersion, seed = setup.Seed }),
             }, companions);
         }
         catch (Exception e) when (DiskSpace.IsFull(e))
@@ -492,12 +457,14 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers, IWithUnboundedStas
             var saved = Path.GetDirectoryName(manifest)!;
             // Only after the commit: the journal now names the new folder as current, the one a resume or rollback loads.
             var deleted = CheckpointRetention.Apply(setup.CheckpointRoot, setup.KeepCheckpoints, saved);
-            if (deleted.Count > 0) log.Info("retention (keep {0}): deleted {1}", setup.KeepCheckpoints, string.Join(", ", deleted.Select(Path.GetFileName)));
+            if (deleted.Count > 0) log.Info("retention " +
+                                            "(keep {0}): deleted {1}", setup.KeepCheckpoints, string.Join(", ", deleted.Select(Path.GetFileName)));
             then(saved);
         });
     }
 
-    /// <summary>A full disk during a checkpoint: where, how much the checkpoint needs (the last one's size, else the weights and Adam's two moments), how much is free.</summary>
+    /// <summary>A full disk during a checkpoint: where, how much the checkpoint needs (the last one's size, else the weights and Adam's two
+    /// moments), how much is free.</summary>
     private DiskFullException DiskFull(string folder, Exception e)
     {
         var previous = Directory.Exists(setup.CheckpointRoot)
@@ -527,7 +494,8 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers, IWithUnboundedStas
         {
             RolloutRecords.Step(l.Step, batch.PolicyVersion, groups, dropped, m, paramsSha256, TorchSharp.torch.get_num_threads(), l.Seed),
         };
-        lines.AddRange(RolloutRecords.Groups(l.Step, groups, [.. groups.Select(g => promptIndex.GetValueOrDefault(g.GroupId, -1))], lastTrace, dropped,
+        lines.AddRange(RolloutRecords.Groups(l.Step, groups, [.. groups.Select(g => promptIndex.GetValueOrDefault(g.GroupId, -1))],
+                                             lastTrace, dropped,
             ids => tokenizer!.Decode(ids, skipSpecial: false)));
         rollouts.Append(rolloutInterval, l.Step, lines);
     }
@@ -536,7 +504,8 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers, IWithUnboundedStas
     {
         policy!.eval();
         var sampling = new SamplingOptions(1.0, MaxNewTokens: setup.Algorithm.MaxNewTokens);
-        var outcomes = new TaskEvaluator(policy, tokenizer!, setup.Task).Run(setup.EvalProblems, setup.EvalSamples, sampling, (ulong)(setup.EvalSamplingSeed ?? setup.Seed));
+        var outcomes = new TaskEvaluator(policy, tokenizer!, setup.Task)
+            .Run(setup.EvalProblems, setup.EvalSamples, sampling, (ulong)(setup.EvalSamplingSeed ?? setup.Seed));
         var passAt1 = TaskEvaluator.PassAt1(outcomes);
         latestEval = (learner!.Step, passAt1);
         if (setup.SamplesDirectory is not null && setup.EvalLogSamples > 0)

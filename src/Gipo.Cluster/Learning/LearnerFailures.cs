@@ -12,7 +12,8 @@ namespace Gipo.Cluster.Learning;
 /// <item>the same failure (type and message) at the same learner step a second time;</item>
 /// <item>a full disk (<see cref="DiskSpace.IsFull"/>): it does not free itself, and the retry fails the same write.</item>
 /// </list>
-/// Anything else is retried by the learner's back-off supervisor: a peer that was away, a timeout. Timeouts never count as a repeat, since a slow fail-over can time out twice in a row.
+/// Anything else is retried by the learner's back-off supervisor: a peer that was away, a timeout. Timeouts never count as a repeat, since a slow
+/// fail-over can time out twice in a row.
 /// <para>One instance serves every incarnation of a node's learner (the supervisor re-creates the actor), so it
 /// remembers failures across restarts. Thread-safe.</para>
 /// </summary>

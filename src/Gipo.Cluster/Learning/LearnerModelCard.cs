@@ -5,12 +5,14 @@ using Gipo.Model.Checkpoints;
 
 namespace Gipo.Cluster.Learning;
 
-/// <summary>The model-card facts of a learner checkpoint (<see cref="HfCompanionFiles.ModelCard"/>): the run's algorithm, key settings and latest metrics.</summary>
+/// <summary>The model-card facts of a learner checkpoint (<see cref="HfCompanionFiles.ModelCard"/>): the run's algorithm, key settings and latest
+/// metrics.</summary>
 public static class LearnerModelCard
 {
     /// <summary>Keys of the metrics line shown in the card, in order (those present and not null).</summary>
     private static readonly string[] MetricKeys =
-        ["reward_mean", "success_rate", "response_length", "pg_loss", "token_entropy", "kl_loss", "grad_norm", "ib_auc_ema", "ib_rho", "staleness_mean"];
+        ["reward_mean", "success_rate", "response_length", "pg_loss", "token_entropy", "kl_loss", "grad_norm", "ib_auc_ema", "ib_rho",
+         "staleness_mean"];
 
     /// <summary>
     /// The facts of the checkpoint after learner step <paramref name="step"/>: <paramref name="line"/> is that step's

@@ -26,9 +26,11 @@ public sealed record RunFailed(string Reason) : IGipoMessage;
 public sealed record HandOverLearner(bool Checkpoint) : Akka.Actor.INoSerializationVerificationNeeded;
 
 /// <summary>The learner's answer to <see cref="HandOverLearner"/> (local only, like the request).</summary>
-/// <param name="Step">The learner step whoever continues starts from (the step of <paramref name="Checkpoint"/>, 0 without one); −1 when the learner had not started.</param>
+/// <param name="Step">The learner step whoever continues starts from (the step of <paramref name="Checkpoint"/>, 0 without one); −1 when the learner
+/// had not started.</param>
 /// <param name="PolicyVersion">The policy version at <paramref name="Step"/>.</param>
 /// <param name="Checkpoint">The committed checkpoint's folder, or null when none is committed (the standby starts from the base model).</param>
 /// <param name="Written">True when the hand-over wrote and committed this checkpoint; false when it names the last one committed before.</param>
 /// <param name="Error">Why the hand-over failed (the checkpoint could not be written or committed); null when it succeeded.</param>
-public sealed record LearnerHandedOver(long Step, long PolicyVersion, string? Checkpoint, bool Written, string? Error) : Akka.Actor.INoSerializationVerificationNeeded;
+public sealed record LearnerHandedOver(long Step, long PolicyVersion, string? Checkpoint, bool Written, string? Error)
+    : Akka.Actor.INoSerializationVerificationNeeded;

@@ -7,9 +7,6 @@ using Gipo.Model.Checkpoints;
 
 namespace Gipo.Cluster.Metrics;
 
-/// <summary>A step's headline numbers for console progress.</summary>
-public sealed record ProgressReport(long Step, JsonObject Line, bool Evaluation);
-
 /// <summary>
 /// Where a run's metrics go (docs/architecture.md, "Actors"): the learner's per-step lines, enriched with the samplers'
 /// throughput, are appended to <c>metrics.jsonl</c> (one JSON object per line, flushed each time); console progress

@@ -31,7 +31,8 @@ public static class TensorBoardTags
 
     private static readonly HashSet<string> SystemKeys = new(StringComparer.Ordinal)
     {
-        "samples_per_second", "samples_per_second_recent", "run_seconds", "sampler_busy_fraction", "learner_wait_seconds", "learner_idle_fraction", "learner_seconds",
+        "samples_per_second", "samples_per_second_recent", "run_seconds", "sampler_busy_fraction", "learner_wait_seconds", "learner_idle_fraction",
+        "learner_seconds",
         "prox_seconds", "ppo_seconds", "seconds",
     };
 
@@ -66,7 +67,8 @@ public static class TensorBoardTags
     internal static double? Number(JsonNode? node) => node is JsonValue v
         ? v.GetValueKind() switch
         {
-            JsonValueKind.Number when double.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) => d,
+            JsonValueKind.Number when double.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d)
+                && double.IsFinite(d) => d,
             JsonValueKind.True => 1,
             JsonValueKind.False => 0,
             _ => null,

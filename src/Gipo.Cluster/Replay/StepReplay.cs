@@ -14,10 +14,6 @@ using static TorchSharp.torch;
 
 namespace Gipo.Cluster.Replay;
 
-/// <summary>What to replay: the learner step, where to dump its batch and tensors (null: nowhere).</summary>
-/// <param name="Journal">The run's journal (a cluster's PostgreSQL); null: the run folder's SQLite file.</param>
-public sealed record ReplayOptions(long Step, string? DumpDirectory = null, JournalDatabase? Journal = null);
-
 /// <summary>
 /// Rebuilds learner step S of a run from its record and runs it again (<c>gipo replay</c>; docs/architecture.md,
 /// "Deterministic replay"): the last checkpoint the journal committed before S (the base model when none), the settings
@@ -62,7 +58,8 @@ public static class StepReplay
         var checkpoints = CommittedCheckpoints(journal, folder.Root);
         var from = checkpoints.Keys.Where(k => k <= target - 1).DefaultIfEmpty(0).Max();
         if (from + 1 < store.KeptFromStep)
-            throw new ArgumentException($"step {target} needs the batches of steps {from + 1}…{target}, but the rollout log keeps steps from {store.KeptFromStep} on (run.rollout-log-max-mb pruned the rest)");
+            throw new ArgumentException($"step {target} needs the batches of steps {from + 1}…{target}, " +
+                                        $"but the rollout log keeps steps from {store.KeptFromStep} on (run.rollout-log-max-mb pruned the rest)");
         var steps = ReadSteps(store, from + 1, target);
         for (var k = from + 1; k <= target; k++)
         {
@@ -81,9 +78,11 @@ public static class StepReplay
         {
             var (manifest, sha) = checkpoints[from];
             LearnerCheckpoint.Load(Path.GetDirectoryName(manifest)!, learner, policy, sha);
-            log?.Invoke($"replay: from the checkpoint of step {from} ({Path.GetDirectoryName(manifest)}), replaying steps {from + 1}…{target} from the rollout log");
+            log?.Invoke($"replay: from the checkpoint of step {from} ({Path.GetDirectoryName(manifest)}), " +
+                        $"replaying steps {from + 1}…{target} from the rollout log");
         }
-        else log?.Invoke($"replay: no checkpoint before step {target}: from the base model ({baseDir}), replaying steps 1…{target} from the rollout log");
+        else log?.Invoke($"replay: no checkpoint before step {target}: from the base model ({baseDir}), " +
+                         $"replaying steps 1…{target} from the rollout log");
 
         var differences = new List<MetricDifference>();
         LearnerStepMetrics? last = null;
@@ -94,7 +93,8 @@ public static class StepReplay
         for (var k = from + 1; k <= target; k++)
         {
             var (stepLine, groups, _) = steps[k];
-            threads = stepLine["torch_threads"]?.GetValue<int>() ?? throw new InvalidDataException($"{store.Directory}: the step line of step {k} has no torch_threads");
+            threads = stepLine["torch_threads"]?.GetValue<int>() ?? throw new InvalidDataException($"{store.Directory}: " +
+                                                                                                   $"the step line of step {k} has no torch_threads");
             if (device.type == TorchSharp.DeviceType.CPU) TorchRuntime.SetThreads(threads);
             var overrides = SettingsInForce.Overrides(changes, k);
             if (!overrides.SequenceEqual(inForce))
@@ -105,7 +105,8 @@ public static class StepReplay
             }
             learner.AdvantageObserver = k == target && options.DumpDirectory is not null ? t => trace = t : null;
             last = learner.Train(groups);
-            if (learner.Step != k) throw new InvalidDataException($"the learner is at step {learner.Step} after replaying step {k}: the checkpoint of step {from} does not fit");
+            if (learner.Step != k) throw new InvalidDataException($"the learner is at step {learner.Step} after replaying step {k}: " +
+                                                                  $"the checkpoint of step {from} does not fit");
             replayedSha = PolicyWeights.Export(policy, learner.PolicyVersion).Sha256;
             var recordedSha = stepLine["params_sha256"]?.GetValue<string>() ?? "";
             if (!string.Equals(recordedSha, replayedSha, StringComparison.Ordinal))
@@ -130,7 +131,8 @@ public static class StepReplay
     }
 
     private static RunJournal ReadJournal(RunFolder folder, JournalDatabase? database) =>
-        (database is null ? RunJournalReader.ReadAsync(folder.Database, folder.Id) : RunJournalReader.ReadAsync(database, folder.Id)).GetAwaiter().GetResult();
+        (database is null ? RunJournalReader.ReadAsync(folder.Database, folder.Id) : RunJournalReader.ReadAsync(database, folder.Id)).GetAwaiter()
+            .GetResult();
 
     /// <summary>Committed checkpoints by learner step (the last commit of a step wins), from the run's journal.</summary>
     private static Dictionary<long, (string Manifest, string Sha256)> CommittedCheckpoints(RunJournal journal, string root)
@@ -143,7 +145,8 @@ public static class StepReplay
     }
 
     /// <summary>The step line and the trained groups (in training order) of steps <paramref name="first"/>…<paramref name="last"/>.</summary>
-    private static Dictionary<long, (JsonObject StepLine, List<ScoredGroup> Groups, List<JsonObject> GroupLines)> ReadSteps(RolloutStore store, long first, long last)
+    private static Dictionary<long, (JsonObject StepLine, List<ScoredGroup> Groups, List<JsonObject> GroupLines)> ReadSteps(RolloutStore store,
+        long first, long last)
     {
         var steps = new Dictionary<long, (JsonObject, List<ScoredGroup>, List<JsonObject>)>();
         foreach (var (line, file, number) in store.Read())
@@ -158,7 +161,8 @@ public static class StepReplay
             }
             else if (kind == "group" && line["status"]?.GetValue<string>() == RolloutRecords.Consumed)
             {
-                if (!steps.TryGetValue(step, out var s)) throw new InvalidDataException($"{file}, line {number}: a group of step {step} before the step's own line");
+                if (!steps.TryGetValue(step, out var s)) throw new InvalidDataException($"{file}, line {number}: " +
+                                                                                        $"a group of step {step} before the step's own line");
                 s.Item2.Add(RolloutRecords.ToScoredGroup(line, $"{file}, line {number}"));
                 s.Item3.Add(line);
             }
@@ -167,7 +171,8 @@ public static class StepReplay
         {
             var ids = line["groups"]!.AsArray().Select(x => x!.GetValue<long>()).ToList();
             if (!ids.SequenceEqual(groups.Select(g => g.GroupId)))
-                throw new InvalidDataException($"{store.Directory}: step {step} lists groups [{string.Join(", ", ids)}] but records [{string.Join(", ", groups.Select(g => g.GroupId))}]");
+                throw new InvalidDataException($"{store.Directory}: step {step} lists groups [{string.Join(", ", ids)}] but records " +
+                                               $"[{string.Join(", ", groups.Select(g => g.GroupId))}]");
         }
         return steps;
     }
@@ -204,7 +209,8 @@ public static class StepReplay
             var n = Math.Max(ra.Count, oa?.Count ?? 0);
             var count = 0;
             for (var i = 0; i < n; i++)
-                count += Compare(step, $"{key}[{i}]", oa is not null && i < oa.Count ? oa[i] : null, i < ra.Count ? ra[i] : null, differences, ref maxAbs);
+                count += Compare(step, $"{key}[{i}]", oa is not null && i < oa.Count ? oa[i] : null, i < ra.Count ? ra[i]
+                    : null, differences, ref maxAbs);
             if (oa is null) differences.Add(new MetricDifference(step, key, Text(original), Text(replayed), double.PositiveInfinity));
             return count;
         }
@@ -218,14 +224,16 @@ public static class StepReplay
             differences.Add(new MetricDifference(step, key, Text(original), Text(replayed), diff));
             return 1;
         }
-        if (Text(original) != Text(replayed)) differences.Add(new MetricDifference(step, key, Text(original), Text(replayed), double.PositiveInfinity));
+        if (Text(original) != Text(replayed)) differences.Add(new MetricDifference(step, key, Text(original), Text(replayed),
+                                                                                   double.PositiveInfinity));
         return 1;
     }
 
     private static double? Number(JsonNode? node) => node is JsonValue v && v.TryGetValue<double>(out var d) ? d : null;
 
     // Numbers in their shortest round-trip form on both sides, so equal values print equal.
-    private static string Text(JsonNode? node) => node is null ? "null" : Number(node) is { } d ? d.ToString("R", CultureInfo.InvariantCulture) : node.ToJsonString();
+    private static string Text(JsonNode? node) => node is null ? "null" : Number(node) is { } d ? d.ToString("R", CultureInfo.InvariantCulture)
+        : node.ToJsonString();
 
     /// <summary>max |θ_original − θ_replayed| against the checkpoint written after the step; adds the largest as a difference.</summary>
     private static double ParameterDifference(PolicyModel replayed, string checkpoint, long step, List<MetricDifference> differences)
@@ -247,7 +255,8 @@ public static class StepReplay
     }
 
     /// <summary>Writes the batch of the step, its per-token tensors and the report into <paramref name="directory"/>.</summary>
-    private static void Dump(string directory, (JsonObject StepLine, List<ScoredGroup> Groups, List<JsonObject> GroupLines) step, AdvantageTrace? trace, ReplayReport report)
+    private static void Dump(string directory, (JsonObject StepLine, List<ScoredGroup> Groups, List<JsonObject> GroupLines) step,
+                             AdvantageTrace? trace, ReplayReport report)
     {
         Directory.CreateDirectory(directory);
         AtomicFile.WriteText(Path.Combine(directory, DumpBatch),

@@ -2,19 +2,6 @@ using Gipo.Cluster.Coordination;
 
 namespace Gipo.Cluster.Rollouts;
 
-/// <summary>The verdict of <see cref="RolloutAudit.Run"/>.</summary>
-/// <param name="GroupsChecked">Consumed-group lines of audited steps in the log.</param>
-/// <param name="Steps">Audited learner steps (from <paramref name="KeptFromStep"/> to the journal's learner step).</param>
-/// <param name="KeptFromStep">The first step the log's size cap kept; older steps are not audited.</param>
-/// <param name="Pending">Lines of steps after the journal's learner step: written by a step whose completion was not journaled yet (a resume cuts them).</param>
-/// <param name="Dropped">Dropped-group lines of audited steps.</param>
-/// <param name="Problems">A group recorded twice, a consumed group missing, a recorded group the journal never consumed at that step.</param>
-public sealed record RolloutAuditReport(long GroupsChecked, long Steps, long KeptFromStep, long Pending, long Dropped, IReadOnlyList<string> Problems)
-{
-    /// <summary>No problem.</summary>
-    public bool Clean => Problems.Count == 0;
-}
-
 /// <summary>
 /// Checks the rollout log against the journal (what <c>gipo status</c> runs after <see cref="LedgerAudit"/>): every
 /// consumption the journal holds for a completed learner step, and not undone by a rollback, is in the log once, at
@@ -65,11 +52,13 @@ public static class RolloutAudit
             if (!recorded.TryGetValue(c.GroupId, out var steps))
                 problems.Add($"rollout log: group {c.GroupId}, consumed at step {c.LearnerStep}, is missing");
             else if (!steps.Contains(c.LearnerStep))
-                problems.Add($"rollout log: group {c.GroupId} was consumed at step {c.LearnerStep} but is recorded at step {string.Join(", ", steps)}");
+                problems.Add($"rollout log: group {c.GroupId} was consumed at step {c.LearnerStep} but is recorded at step " +
+                             $"{string.Join(", ", steps)}");
         }
         var consumed = live.Select(c => c.GroupId).ToHashSet();
         foreach (var id in recorded.Keys.Where(id => !consumed.Contains(id)).Order())
-            problems.Add($"rollout log: group {id} is recorded as trained at step {string.Join(", ", recorded[id])}, which the journal has no consumption of");
+            problems.Add($"rollout log: group {id} is recorded as trained at step {string.Join(", ", recorded[id])}, " +
+                         $"which the journal has no consumption of");
         return new RolloutAuditReport(checkedGroups, Math.Max(0, last - keptFrom + 1), keptFrom, pending, dropped, problems);
     }
 }

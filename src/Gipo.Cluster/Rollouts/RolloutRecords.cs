@@ -141,7 +141,8 @@ public static class RolloutRecords
                     IntArray(m["response_tokens"]!),
                     [.. m["behaviour_logprobs"]!.AsArray().Select(x => x!.GetValue<float>())],
                     m["behaviour_version"]!.GetValue<long>(), finish));
-                scores.Add(new OutcomeScore(id, m["reward"]!.GetValue<double>(), m["success"]!.GetValue<bool>(), m["verdict"]?.GetValue<string>() ?? ""));
+                scores.Add(new OutcomeScore(id, m["reward"]!.GetValue<double>(), m["success"]!.GetValue<bool>(),
+                                            m["verdict"]?.GetValue<string>() ?? ""));
             }
             var group = new ScoredGroup(groupId, promptId, members, scores, line["reference_answer"]?.GetValue<string>());
             return group.Validate();

@@ -25,7 +25,8 @@ public sealed partial class ClusterLogFilter
         "EndpointDisassociatedException", "ShutDownAssociation", "InvalidAssociation", "InvalidAssociationException",
     };
 
-    /// <summary>The lines to write for <paramref name="e"/>: none, its own text, or one <c>lost peer</c> line per peer it reports for the first time.</summary>
+    /// <summary>The lines to write for <paramref name="e"/>: none, its own text, or one <c>lost peer</c> line per peer it reports for the first
+    /// time.</summary>
     public IReadOnlyList<string> Lines(LogEvent e)
     {
         ArgumentNullException.ThrowIfNull(e);
@@ -47,7 +48,8 @@ public sealed partial class ClusterLogFilter
             return lines;
         }
         if (DownUnreachable().Match(message) is { Success: true } down
-            && down.Groups["addresses"].Value.Split(", ", StringSplitOptions.RemoveEmptyEntries).All(a => reported.Any(r => r.StartsWith(a.Trim('[', ']') + "#", StringComparison.Ordinal))))
+            && down.Groups["addresses"].Value.Split(", ", StringSplitOptions.RemoveEmptyEntries)
+                .All(a => reported.Any(r => r.StartsWith(a.Trim('[', ']') + "#", StringComparison.Ordinal))))
             return [];
         return [e.ToString()];
     }

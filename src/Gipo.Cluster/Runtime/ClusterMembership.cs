@@ -1,35 +1,5 @@
 namespace Gipo.Cluster.Runtime;
 
-/// <summary>The roles a Gipo node can take (docs/architecture.md, "Cluster").</summary>
-public static class NodeRoles
-{
-    /// <summary>Hosts the run ledger singleton (<c>RunCoordinator</c>).</summary>
-    public const string Coordinator = "coordinator";
-
-    /// <summary>Hosts the learner, entropy scheduler, weight store and metrics sink singletons.</summary>
-    public const string Learner = "learner";
-
-    /// <summary>Runs samplers that generate groups.</summary>
-    public const string Sampler = "sampler";
-
-    /// <summary>Runs a reward scorer (outcome verifier).</summary>
-    public const string Scorer = "scorer";
-
-    /// <summary>Every role: the single-process default.</summary>
-    public static IReadOnlyList<string> All { get; } = [Coordinator, Learner, Sampler, Scorer];
-
-    /// <summary>Parses a comma list such as <c>coordinator,learner</c>; an unknown or empty role is an error naming the allowed ones.</summary>
-    public static IReadOnlyList<string> Parse(string roles)
-    {
-        var parsed = roles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(r => r.ToLowerInvariant()).Distinct().ToList();
-        if (parsed.Count == 0) throw new ArgumentException($"no roles given; allowed: {string.Join(", ", All)}");
-        foreach (var r in parsed)
-            if (!All.Contains(r)) throw new ArgumentException($"unknown role '{r}'; allowed: {string.Join(", ", All)}");
-        return parsed;
-    }
-}
-
 /// <summary>
 /// How a node joins the cluster: its roles, where it listens, what it advertises, and whom it joins. The default
 /// (<see cref="SingleProcess"/>) is every role on 127.0.0.1 with an ephemeral port, joining itself.
@@ -63,7 +33,8 @@ public sealed record ClusterMembership(
         NodeRoles.Parse(string.Join(',', Roles));
         if (string.IsNullOrWhiteSpace(Hostname)) throw new ArgumentException("the node's hostname is empty");
         if (Hostname is "0.0.0.0" or "::" && string.IsNullOrWhiteSpace(PublicHostname))
-            throw new ArgumentException($"the node binds {Hostname}: set --public-hostname (GIPO_PUBLIC_HOSTNAME) to the address other nodes reach it at");
+            throw new ArgumentException($"the node binds {Hostname}: set --public-hostname " +
+                                        $"(GIPO_PUBLIC_HOSTNAME) to the address other nodes reach it at");
         if (Port is < 0 or > 65535) throw new ArgumentException($"port {Port} is outside 0..65535");
         if (string.IsNullOrWhiteSpace(ClusterName) || !ClusterName.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
             throw new ArgumentException($"cluster name '{ClusterName}' must be letters, digits, '-' or '_'");

@@ -12,6 +12,7 @@ public static class GipoDispatchers
     /// </summary>
     public const string Torch = "gipo-torch-dispatcher";
 
-    /// <summary>The HOCON that defines them: <c>hocon/akka-actors.conf</c> (<see cref="AkkaReference.Actors"/>, which also binds the serializer).</summary>
+    /// <summary>The HOCON that defines them: <c>hocon/akka-actors.conf</c> (<see cref="AkkaReference.Actors"/>, which also binds the
+    /// serializer).</summary>
     public static Config Config => AkkaReference.Actors;
 }

@@ -7,7 +7,8 @@ namespace Gipo.Cluster.Runtime;
 
 /// <summary>
 /// The files of one run, <c>runs/&lt;id&gt;/</c>: the resolved configuration (<c>run.conf</c>, what a resume reads),
-/// the journal and snapshots (<c>journal.db</c>, SQLite), checkpoints, the SFT warm start, the metrics log and plots, TensorBoard events (<c>tb/</c>) and sample generations (<c>samples/</c>).
+/// the journal and snapshots (<c>journal.db</c>, SQLite), checkpoints, the SFT warm start, the metrics log and plots, TensorBoard events
+/// (<c>tb/</c>) and sample generations (<c>samples/</c>).
 /// </summary>
 public sealed record RunFolder(string Root)
 {
@@ -41,7 +42,8 @@ public sealed record RunFolder(string Root)
     /// <summary>Whether a run was started here (its configuration is written first).</summary>
     public bool Exists => File.Exists(ConfigFile);
 
-    /// <summary>The run folder <paramref name="idOrPath"/>: a path if it names an existing folder or contains a separator, else <c>runsDir/id</c>.</summary>
+    /// <summary>The run folder <paramref name="idOrPath"/>: a path if it names an existing folder or contains a separator, else
+    /// <c>runsDir/id</c>.</summary>
     public static RunFolder Resolve(string idOrPath, string runsDir = "runs")
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(idOrPath);
@@ -63,12 +65,14 @@ public sealed record RunFolder(string Root)
     public static string ConfigText(GipoSettings settings)
     {
         var text = new StringBuilder("# The resolved settings of this run (written at its start; `gipo train --resume` reads them).\n");
-        foreach (var (key, value) in settings.Flatten()) text.Append(key).Append(" = ").Append(JsonSerializer.Serialize(value, HoconString)).Append('\n');
+        foreach (var (key, value) in settings.Flatten()) text.Append(key).Append(" = ").Append(JsonSerializer.Serialize(value, HoconString))
+            .Append('\n');
         return text.ToString();
     }
 
     // A JSON string literal is a valid HOCON quoted string; relaxed escaping keeps '+', '<' and the like readable.
-    private static readonly JsonSerializerOptions HoconString = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonSerializerOptions HoconString =
+        new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>The run's configuration, validated like any config file.</summary>
     public GipoSettings ReadConfig()

@@ -72,7 +72,8 @@ public sealed class SettingsRequestFolder(string root)
                 // Withdrawn or claimed by another inbox in the meantime.
             }
         }
-        return [.. Directory.EnumerateFiles(Root, "*" + ClaimedSuffix).Select(f => Path.GetFileName(f)[..^ClaimedSuffix.Length]).Order(StringComparer.Ordinal)];
+        return [.. Directory.EnumerateFiles(Root, "*" + ClaimedSuffix).Select(f => Path.GetFileName(f)[..^ClaimedSuffix.Length])
+            .Order(StringComparer.Ordinal)];
     }
 
     /// <summary>A claimed request; a malformed one is an <see cref="InvalidDataException"/> naming the file.</summary>

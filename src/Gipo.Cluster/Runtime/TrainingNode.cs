@@ -24,41 +24,6 @@ using Gipo.Model.Sampling;
 
 namespace Gipo.Cluster.Runtime;
 
-/// <summary>How a training run ended.</summary>
-public sealed record RunOutcome(bool Finished, long Step, long PolicyVersion, double? EvalPassAt1, string? Checkpoint, string? Error)
-{
-    /// <summary>Why it ended; <see cref="RunEnding.Finished"/> whenever <see cref="Finished"/>.</summary>
-    public RunEnding Ending { get; init; } = Finished ? RunEnding.Finished : RunEnding.Failed;
-}
-
-/// <summary>Options of a node that are not run settings.</summary>
-/// <param name="ExtraConfig">HOCON on top of the node's (tests: <c>akka.actor.serialize-messages = on</c>).</param>
-/// <param name="Progress">Called with every metrics line (console progress) when this node hosts the metrics sink.</param>
-/// <param name="Membership">Roles and addresses; null: <see cref="ClusterMembership.SingleProcess"/>.</param>
-/// <param name="Journal">The journal database; null: SQLite in the run folder.</param>
-/// <param name="Tls">TLS for remoting between nodes (<see cref="TransportSecurity"/>), or null for plain TCP.</param>
-/// <param name="Management">Cluster Bootstrap over discovery plus the health endpoint (<see cref="ClusterManagement"/>), instead of seeds.</param>
-public sealed record NodeOptions(
-    Config? ExtraConfig = null, Action<ProgressReport>? Progress = null,
-    ClusterMembership? Membership = null, JournalDatabase? Journal = null, TlsOptions? Tls = null,
-    ManagementOptions? Management = null)
-{
-    /// <summary>How often a node that does not host the learner asks the coordinator whether the run has finished.</summary>
-    public TimeSpan FinishPoll { get; init; } = TimeSpan.FromSeconds(2);
-
-    /// <summary>
-    /// How long a node whose learner finished the run stays in the cluster before leaving, so that the other nodes
-    /// (polling every <see cref="FinishPoll"/>) still find the coordinator and learn that the run is over.
-    /// </summary>
-    public TimeSpan FinishLinger { get; init; } = TimeSpan.Zero;
-
-    /// <summary>How long a node waits in a cluster without any coordinator node (after having seen one) before it ends.</summary>
-    public TimeSpan OrphanTimeout { get; init; } = TimeSpan.FromSeconds(60);
-
-    /// <summary>The checkpoint a resumed run starts from (<c>gipo train --from-checkpoint</c>); null: the newest valid one.</summary>
-    public CheckpointChoice? FromCheckpoint { get; init; }
-}
-
 /// <summary>
 /// A Gipo cluster node. <see cref="StartAsync"/> with default options is the single-process default of
 /// docs/architecture.md, "Cluster": one process with every role, on loopback, joining itself, journaling to the run
@@ -148,14 +113,16 @@ public sealed class TrainingNode : IAsyncDisposable
         var run = RunSettings.Read(settings);
         var telemetrySettings = TelemetrySettings.Read(settings);
         if (algorithm.Ib.TrainOnFiltered)
-            throw new ArgumentException("'gipo.algorithm.ib.train-on-filtered' = on is not supported by the actor runtime: filtered groups are dropped by the coordinator and never reach the learner");
+            throw new ArgumentException("'gipo.algorithm.ib.train-on-filtered' = on is not supported by the actor runtime: " +
+                                        "filtered groups are dropped by the coordinator and never reach the learner");
         var ledger = run.Ledger(algorithm);
         var task = run.CreateTask(baseCheckpoint);
         var modelConfig = HfCheckpoint.ReadConfig(baseCheckpoint);
         var (tokenizer, _) = CheckpointTokenizer.Load(baseCheckpoint, modelConfig);
         var prompts = task.Sample(run.TrainSplit, run.PromptCount, run.Seed);
         // Characters the tokenizer lacks become unknown tokens: every reward 0 and dynamic sampling filtering forever.
-        Gipo.Core.Tokenization.TokenizerAlphabet.Require(tokenizer, prompts.SelectMany(p => new[] { p.Prompt, p.Answer }), $"base checkpoint {baseCheckpoint}");
+        Gipo.Core.Tokenization.TokenizerAlphabet.Require(tokenizer, prompts.SelectMany(p => new[] { p.Prompt, p.Answer }),
+                                                         $"base checkpoint {baseCheckpoint}");
         var evalProblems = task.Sample(run.EvalSplit, run.EvalPrompts, run.EvalPromptSeed);
         var learnerNode = membership.Has(NodeRoles.Learner);
         if (learnerNode) Directory.CreateDirectory(folder.Checkpoints);
@@ -183,7 +150,8 @@ public sealed class TrainingNode : IAsyncDisposable
             node.health = new ClusterHealthMetrics(() =>
             {
                 var state = cluster.State;
-                return (state.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up && !state.Unreachable.Contains(m)), state.Unreachable.Count);
+                return (state.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up && !state.Unreachable.Contains(m)),
+                        state.Unreachable.Count);
             });
             node.telemetry = OtlpMetricsExport.Start(telemetrySettings, folder.Id, cluster.SelfAddress.ToString());
             var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -219,7 +187,8 @@ public sealed class TrainingNode : IAsyncDisposable
             // all learner-role singletons), so the learner's whole-model PublishWeights and metrics.jsonl stay local;
             // only small notices and 256 KiB chunks cross nodes.
             var store = Singleton(system, membership, "weight-store", NodeRoles.Learner, () => WeightStore.Props());
-            var metrics = Singleton(system, membership, "metrics", NodeRoles.Learner, () => MetricsSink.Props(folder.Metrics, folder.Root, options.Progress,
+            var metrics =
+                Singleton(system, membership, "metrics", NodeRoles.Learner, () => MetricsSink.Props(folder.Metrics, folder.Root, options.Progress,
                 run.TensorBoard ? folder.TensorBoard : null));
             var learnerSetup = new LearnerSetup(folder.Id, algorithm, run.Steps, run.Seed, run.CheckpointEvery, run.EvalEvery, run.EvalSamples,
                 run.Device, baseCheckpoint, folder.Checkpoints, task, evalProblems, run.Poll) 
@@ -248,10 +217,12 @@ public sealed class TrainingNode : IAsyncDisposable
             {
                 // A sampler node without the scorer role sends its groups to the scorers of other nodes, round robin.
                 scorer ??= system.ActorOf(new ClusterRouterGroup(new RoundRobinGroup([$"/user/{ScorerName}"]),
-                    new ClusterRouterGroupSettings(1000, [$"/user/{ScorerName}"], allowLocalRoutees: false, useRole: NodeRoles.Scorer)).Props(), "scorers");
+                    new ClusterRouterGroupSettings(1000, [$"/user/{ScorerName}"], allowLocalRoutees: false, useRole: NodeRoles.Scorer))
+                        .Props(), "scorers");
                 var samplerSetup = new SamplerSetup(modelConfig, tokenizer, task, prompts, algorithm.GroupSize,
                     new SamplingOptions(algorithm.Temperature, MaxNewTokens: algorithm.MaxNewTokens), run.GroupsPerLease, run.Device, run.Poll);
-                system.ActorOf(SamplerSupervisor.Props(run.Samplers, _ => SamplerActor.Props(samplerSetup, coordinator, scorer, store, metrics)), "samplers");
+                system.ActorOf(SamplerSupervisor.Props(run.Samplers, _ => SamplerActor.Props(samplerSetup, coordinator, scorer, store, metrics)),
+                               "samplers");
             }
             // Nodes that do not host the learner learn of the run's end from the coordinator. A single process hosts the
             // learner, which reports the end itself; a watcher there would race it when a resumed run that had ended is
@@ -361,7 +332,8 @@ public sealed class TrainingNode : IAsyncDisposable
             // would find no one to commit it to. So the learner hands over first, while the coordinator is there:
             // gipo train only lets it finish the message it is in (a quick stop); a gipo node, the last of its
             // cluster, also commits a checkpoint of its step for the node that continues the run.
-            HandOver = await LearnerHandOver.RunAsync(System, LearnerPath, clusterNode ? HandOverTimeout : TimeSpan.FromSeconds(10), checkpoint: clusterNode);
+            HandOver = await LearnerHandOver.RunAsync(System, LearnerPath, clusterNode ? HandOverTimeout
+                : TimeSpan.FromSeconds(10), checkpoint: clusterNode);
         }
         var shutdown = CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
         if (alone && await Task.WhenAny(shutdown, Task.Delay(TimeSpan.FromSeconds(2))) != shutdown)
@@ -388,12 +360,14 @@ public sealed class TrainingNode : IAsyncDisposable
         var shutdown = CoordinatedShutdown.Get(System);
         shutdown.AddTask(LearnerHandOver.Phase, "gipo-learner-hand-over", async () =>
         {
-            var others = cluster.State.Members.Count(m => m.Status != Akka.Cluster.MemberStatus.Removed && !m.UniqueAddress.Equals(cluster.SelfUniqueAddress));
+            var others =
+                cluster.State.Members.Count(m => m.Status != Akka.Cluster.MemberStatus.Removed && !m.UniqueAddress.Equals(cluster.SelfUniqueAddress));
             if (!LearnerHandOver.Applies(shutdown.ShutdownReason, cluster.SelfMember.Status, others)) return Akka.Done.Instance;
             // The run finished (its last checkpoint is committed) or failed here: nothing left to hand over, and the
             // coordinator the learner would ask may be gone already.
             if (outcome.Task.IsCompleted) return Akka.Done.Instance;
-            StandbyLearners = cluster.State.Members.Count(m => m.HasRole(NodeRoles.Learner) && m.Status is Akka.Cluster.MemberStatus.Up or Akka.Cluster.MemberStatus.WeaklyUp
+            StandbyLearners = cluster.State.Members.Count(m => m.HasRole(NodeRoles.Learner)
+                && m.Status is Akka.Cluster.MemberStatus.Up or Akka.Cluster.MemberStatus.WeaklyUp
                                                                 && !m.UniqueAddress.Equals(cluster.SelfUniqueAddress));
             HandOver = await LearnerHandOver.RunAsync(System, LearnerPath, HandOverTimeout);
             return Akka.Done.Instance;
@@ -418,8 +392,10 @@ public sealed class TrainingNode : IAsyncDisposable
         var reason = CoordinatedShutdown.Get(System).ShutdownReason;
         var requested = stopRequested || reason is CoordinatedShutdown.ClrExitReason or CoordinatedShutdown.ActorSystemTerminateReason;
         return requested
-            ? new RunOutcome(false, -1, -1, null, null, "this node left the cluster on request (SIGTERM or shutdown)") { Ending = RunEnding.LeftOnRequest }
-            : new RunOutcome(false, -1, -1, null, null, "this node was downed by the cluster (unreachable for too long, or removed by another member)") { Ending = RunEnding.Downed };
+            ? new RunOutcome(false, -1, -1, null, null, "this node left the cluster on request " +
+                                                        "(SIGTERM or shutdown)") { Ending = RunEnding.LeftOnRequest }
+            : new RunOutcome(false, -1, -1, null, null, "this node was downed by the cluster (unreachable for too long, " +
+                                                        "or removed by another member)") { Ending = RunEnding.Downed };
     }
 
     /// <summary>
@@ -429,7 +405,9 @@ public sealed class TrainingNode : IAsyncDisposable
     private static IActorRef Singleton(ActorSystem system, ClusterMembership membership, string name, string role, Func<Props> props)
     {
         if (membership.Has(role))
-            system.ActorOf(ClusterSingletonManager.Props(props(), PoisonPill.Instance, ClusterSingletonManagerSettings.Create(system).WithRole(role)), name);
-        return system.ActorOf(ClusterSingletonProxy.Props($"/user/{name}", ClusterSingletonProxySettings.Create(system).WithRole(role)), $"{name}-proxy");
+            system.ActorOf(ClusterSingletonManager.Props(props(), PoisonPill.Instance,
+                                                         ClusterSingletonManagerSettings.Create(system).WithRole(role)), name);
+        return system.ActorOf(ClusterSingletonProxy.Props($"/user/{name}", ClusterSingletonProxySettings.Create(system).WithRole(role)),
+                              $"{name}-proxy");
     }
 }

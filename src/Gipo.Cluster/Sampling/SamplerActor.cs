@@ -14,12 +14,6 @@ using Gipo.Model.Sampling;
 
 namespace Gipo.Cluster.Sampling;
 
-/// <summary>What a sampler needs besides its peers: the model shape, the tokenizer, the run's prompts and sampling.</summary>
-/// <param name="GroupsPerLease">Leases collected before one batched generation (each lease is still one group).</param>
-public sealed record SamplerSetup(
-    ModelConfig Model, ITextTokenizer Tokenizer, IReasoningTask Task, IReadOnlyList<Problem> Prompts, int GroupSize,
-    SamplingOptions Sampling, int GroupsPerLease, string Device, TimeSpan Poll);
-
 /// <summary>
 /// Generates groups (docs/architecture.md, "Actors"). It holds a policy copy at a known version and pulls work: it asks
 /// the coordinator for a lease only once it has weights (the readiness gate), sending the version it holds so the
@@ -112,7 +106,8 @@ public sealed class SamplerActor : ReceiveActor, IWithTimers
         if (lease.GroupSize != setup.GroupSize)
             throw new InvalidOperationException($"lease {lease.GroupId} asks for {lease.GroupSize} samples, this run's G is {setup.GroupSize}");
         if (lease.PromptIndex < 0 || lease.PromptIndex >= setup.Prompts.Count)
-            throw new InvalidOperationException($"lease {lease.GroupId}: prompt {lease.PromptIndex} is outside the run's {setup.Prompts.Count} prompts");
+            throw new InvalidOperationException($"lease {lease.GroupId}: prompt {lease.PromptIndex} is outside the run's " +
+                                                $"{setup.Prompts.Count} prompts");
         pending.Add(lease);
         if (pending.Count >= setup.GroupsPerLease) GeneratePending();
         else Ask();
@@ -138,7 +133,8 @@ public sealed class SamplerActor : ReceiveActor, IWithTimers
             tokens += groups[i].Sum(t => (long)t.ResponseTokens.Length);
         }
         metrics?.Tell(new SamplerProgress(Name, pending.Count, pending.Count * setup.GroupSize, tokens, clock.Elapsed.TotalSeconds));
-        if (log.IsDebugEnabled) log.Debug("{0}: generated {1} group(s) at v{2} in {3:F2} s", Name, pending.Count, version, clock.Elapsed.TotalSeconds);
+        if (log.IsDebugEnabled) log.Debug("{0}: generated {1} group(s) at v{2} in {3:F2} s", Name, pending.Count, version,
+                                          clock.Elapsed.TotalSeconds);
         pending.Clear();
         Ask();
     }

@@ -28,5 +28,6 @@ public sealed class SamplerSupervisor : ReceiveActor
 
     /// <summary>Props of <paramref name="count"/> samplers made by <paramref name="sampler"/> (given the sampler's index).</summary>
     public static Props Props(int count, Func<int, Props> sampler, TimeSpan? minBackoff = null, TimeSpan? maxBackoff = null) =>
-        Akka.Actor.Props.Create(() => new SamplerSupervisor(count, sampler, minBackoff ?? TimeSpan.FromMilliseconds(200), maxBackoff ?? TimeSpan.FromSeconds(10)));
+        Akka.Actor.Props.Create(() =>
+            new SamplerSupervisor(count, sampler, minBackoff ?? TimeSpan.FromMilliseconds(200), maxBackoff ?? TimeSpan.FromSeconds(10)));
 }

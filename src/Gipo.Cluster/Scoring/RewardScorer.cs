@@ -34,7 +34,8 @@ public sealed class RewardScorer : ReceiveActor, IWithTimers
     private readonly Dictionary<long, GroupResult> unacknowledged = [];
 
     /// <summary>Use <see cref="Props"/>.</summary>
-    public RewardScorer(IReasoningTask task, ITextTokenizer tokenizer, IReadOnlyList<Problem> prompts, IActorRef coordinator, TimeSpan timeout, TimeSpan redelivery)
+    public RewardScorer(IReasoningTask task, ITextTokenizer tokenizer, IReadOnlyList<Problem> prompts, IActorRef coordinator, TimeSpan timeout,
+                        TimeSpan redelivery)
     {
         Receive<ScoreGroup>(m =>
         {
@@ -75,8 +76,10 @@ public sealed class RewardScorer : ReceiveActor, IWithTimers
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>Props of a scorer reporting to <paramref name="coordinator"/>; unacknowledged results are sent again every <paramref name="redelivery"/> (default 5 s).</summary>
-    public static Props Props(IReasoningTask task, ITextTokenizer tokenizer, IReadOnlyList<Problem> prompts, IActorRef coordinator, TimeSpan timeout, TimeSpan? redelivery = null)
+    /// <summary>Props of a scorer reporting to <paramref name="coordinator"/>; unacknowledged results are sent again every
+    /// <paramref name="redelivery"/> (default 5 s).</summary>
+    public static Props Props(IReasoningTask task, ITextTokenizer tokenizer, IReadOnlyList<Problem> prompts, IActorRef coordinator,
+                              TimeSpan timeout, TimeSpan? redelivery = null)
     {
         var every = redelivery ?? DefaultRedelivery;
         return Akka.Actor.Props.Create(() => new RewardScorer(task, tokenizer, prompts, coordinator, timeout, every));
@@ -91,11 +94,13 @@ public sealed class RewardScorer : ReceiveActor, IWithTimers
         var verify = Task.Run(score);
         if (await Task.WhenAny(verify, Task.Delay(timeout)).ConfigureAwait(false) == verify && verify.IsCompletedSuccessfully)
             return new Verified(await verify.ConfigureAwait(false));
-        return new Verified(TimedOut(problem, members, verify.Exception?.GetBaseException().Message ?? $"verifier exceeded {timeout.TotalSeconds:F1} s"));
+        return new Verified(TimedOut(problem, members, verify.Exception?.GetBaseException().Message
+            ?? $"verifier exceeded {timeout.TotalSeconds:F1} s"));
     }
 
     private static ScoredGroup TimedOut(Problem problem, IReadOnlyList<Trajectory> members, string reason) =>
-        new(members[0].GroupId, problem.Id, members, [.. members.Select(t => new OutcomeScore(t.TrajectoryId, 0, false, $"not verified: {reason}"))], problem.Answer);
+        new(members[0].GroupId, problem.Id, members,
+            [.. members.Select(t => new OutcomeScore(t.TrajectoryId, 0, false, $"not verified: {reason}"))], problem.Answer);
 
     /// <summary>The redelivery timer's tick; local only.</summary>
     private sealed class Redeliver : INoSerializationVerificationNeeded

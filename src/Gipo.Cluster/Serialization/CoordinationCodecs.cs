@@ -16,7 +16,11 @@ internal static class CoordinationCodecs
         GipoCodecs.Add<RequestWork>("rw1", (w, m) => { w.WriteString(m.SamplerId); w.Write(m.PolicyVersion); },
             r => new RequestWork(r.ReadString(), r.ReadInt64()));
         GipoCodecs.Add<WorkLease>("wl1",
-            (w, m) => { w.Write(m.GroupId); w.Write(m.PromptIndex); w.Write(m.Seed); w.Write(m.GroupSize); w.Write(m.PolicyVersion); w.WriteUtc(m.DeadlineUtc); },
+            (w, m) =>
+            {
+                w.Write(m.GroupId); w.Write(m.PromptIndex); w.Write(m.Seed); w.Write(m.GroupSize); w.Write(m.PolicyVersion);
+                w.WriteUtc(m.DeadlineUtc);
+            },
             r => new WorkLease(r.ReadInt64(), r.ReadInt64(), r.ReadUInt64(), r.ReadInt32(), r.ReadInt64(), r.ReadUtc()));
         GipoCodecs.Add<NoWorkYet>("nw1", (w, m) => w.WriteString(m.Reason), r => new NoWorkYet(r.ReadString()));
         GipoCodecs.Add<GenerationDone>("gd1", (w, m) => w.Write(m.GroupId), r => new GenerationDone(r.ReadInt64()));
@@ -42,7 +46,8 @@ internal static class CoordinationCodecs
             });
         GipoCodecs.Add<ChangeSettings>("cs1", (w, m) => { w.WriteString(m.RequestId); w.WriteList(m.Changes, WriteSettingChange); },
             r => new ChangeSettings(r.ReadString(), r.ReadList(ReadSettingChange)));
-        GipoCodecs.Add<SettingsChangeAccepted>("sa1", (w, m) => WriteSettingsChanged(w, m.Change), r => new SettingsChangeAccepted(ReadSettingsChanged(r)));
+        GipoCodecs.Add<SettingsChangeAccepted>("sa1", (w, m) => WriteSettingsChanged(w, m.Change),
+            r => new SettingsChangeAccepted(ReadSettingsChanged(r)));
         GipoCodecs.Add<SettingsChangeRefused>("sf1", (w, m) => { w.WriteString(m.RequestId); w.WriteString(m.Reason); },
             r => new SettingsChangeRefused(r.ReadString(), r.ReadString()));
         GipoCodecs.Add<NotEnoughGroups>("ne1", (w, m) => { w.Write(m.LearnerStep); w.WriteString(m.Reason); },
@@ -55,8 +60,11 @@ internal static class CoordinationCodecs
         GipoCodecs.Add<RollbackToCheckpoint>("rb1", (w, m) => w.Write(m.LearnerStep), r => new RollbackToCheckpoint(r.ReadInt64()));
         GipoCodecs.Add<GetStatus>("gs1", (_, _) => { }, _ => GetStatus.Instance);
         // rs2: rs1 plus the checkpoints a resume may roll back to.
-        GipoCodecs.Add<RunStatus>("rs2", (w, m) => { w.WriteString(m.RunId); WriteLedgerStatus(w, m.Ledger); w.WriteList(m.Ledger.Checkpoints, WriteCheckpoint); },
-            r => new RunStatus(r.ReadString(), ReadLedgerStatus(r)) is var m ? m with { Ledger = m.Ledger with { Checkpoints = r.ReadList(ReadCheckpoint) } } : null!);
+        GipoCodecs.Add<RunStatus>("rs2",
+            (w, m) => { w.WriteString(m.RunId); WriteLedgerStatus(w, m.Ledger); w.WriteList(m.Ledger.Checkpoints, WriteCheckpoint); },
+            r => new RunStatus(r.ReadString(), ReadLedgerStatus(r)) is var m
+                ? m with { Ledger = m.Ledger with { Checkpoints = r.ReadList(ReadCheckpoint) } }
+                : null!);
         GipoCodecs.AddReader("rs1", r => new RunStatus(r.ReadString(), ReadLedgerStatus(r)));
         GipoCodecs.Add<CommandRejected>("cr1", (w, m) => { w.WriteString(m.Command); w.WriteString(m.Reason); },
             r => new CommandRejected(r.ReadString(), r.ReadString()));
@@ -68,7 +76,8 @@ internal static class CoordinationCodecs
                 w.Write(e.GroupId); w.Write(e.Sequence); w.Write(e.PromptIndex); w.Write(e.Seed);
                 w.Write(e.PolicyVersion); w.Write(e.SamplerVersion); w.WriteString(e.LeaseHolder); w.WriteUtc(e.DeadlineUtc);
             },
-            r => new GroupIssued(r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadUInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadString(), r.ReadUtc()));
+            r => new GroupIssued(
+                r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadUInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadString(), r.ReadUtc()));
         GipoCodecs.Add<GroupGenerated>("egg1", (w, e) => { w.Write(e.GroupId); w.WriteString(e.Holder); w.WriteUtc(e.DeadlineUtc); },
             r => new GroupGenerated(r.ReadInt64(), r.ReadString(), r.ReadUtc()));
         GipoCodecs.Add<GroupScored>("egs1",

@@ -10,7 +10,8 @@ namespace Gipo.Cluster.Serialization;
 /// </summary>
 public static class GipoCodecs
 {
-    private sealed record Codec(Type Type, string Manifest, Action<BinaryWriter, object> Write, Func<BinaryReader, object> Read, Func<object, int>? Size);
+    private sealed record Codec(Type Type, string Manifest, Action<BinaryWriter, object> Write, Func<BinaryReader, object> Read,
+                                Func<object, int>? Size);
 
     private static readonly Dictionary<Type, Codec> ByType = [];
     private static readonly Dictionary<string, Codec> ByManifest = new(StringComparer.Ordinal);
@@ -71,7 +72,8 @@ public static class GipoCodecs
                 throw new SerializationException($"'{manifest}': {stream.Length - stream.Position} bytes left after the message");
             return message;
         }
-        catch (Exception e) when (e is EndOfStreamException or IOException or DecoderFallbackException or ArgumentException or InvalidOperationException or OverflowException)
+        catch (Exception e) when (e is EndOfStreamException or IOException or DecoderFallbackException or ArgumentException
+                                      or InvalidOperationException or OverflowException)
         {
             throw new SerializationException($"'{manifest}': malformed {codec.Type.Name} ({bytes.Length} bytes): {e.Message}", e);
         }
@@ -99,7 +101,8 @@ public static class GipoCodecs
     /// Adds one codec; called once per type by the codec groups. <paramref name="size"/>, for types that carry large
     /// blocks, is the exact encoded size (or a lower bound): the buffer is allocated once instead of grown by doubling.
     /// </summary>
-    internal static void Add<T>(string manifest, Action<BinaryWriter, T> write, Func<BinaryReader, T> read, Func<T, int>? size = null) where T : notnull
+    internal static void Add<T>(string manifest, Action<BinaryWriter, T> write, Func<BinaryReader, T> read, Func<T, int>? size = null)
+        where T : notnull
     {
         var codec = new Codec(typeof(T), manifest, (w, o) => write(w, (T)o), r => read(r), size is null ? null : o => size((T)o));
         if (!ByType.TryAdd(typeof(T), codec)) throw new InvalidOperationException($"{typeof(T).Name} has two codecs");

@@ -42,9 +42,3 @@ public sealed class GipoSerializer(ExtendedActorSystem system) : SerializerWithS
     /// <exception cref="SerializationException">Unknown manifest or malformed bytes.</exception>
     public override object FromBinary(byte[] bytes, string manifest) => GipoCodecs.Decode(bytes, manifest);
 }
-
-internal static class TypeNames
-{
-    /// <summary>"Namespace.Type, Assembly": what HOCON bindings expect, without a version that would change every build.</summary>
-    public static string AssemblyQualifiedNameWithoutVersion(this Type type) => $"{type.FullName}, {type.Assembly.GetName().Name}";
-}

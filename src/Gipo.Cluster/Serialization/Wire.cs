@@ -25,7 +25,8 @@ internal static class Wire
         return n;
     }
 
-    public static void WriteString(this BinaryWriter w, string value) => w.Write(value ?? throw new SerializationException("null string where one is required"));
+    public static void WriteString(this BinaryWriter w, string value) =>
+        w.Write(value ?? throw new SerializationException("null string where one is required"));
 
     public static void WriteNullableString(this BinaryWriter w, string? value)
     {

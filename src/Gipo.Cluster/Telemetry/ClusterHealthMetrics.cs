@@ -47,7 +47,8 @@ public sealed class ClusterHealthMetrics : IDisposable
         staleness = meter.CreateHistogram<long>("gipo.batch.staleness", "{version}", "staleness of each group a learner step trained on");
         meter.CreateObservableGauge("gipo.learner.step", () => Read(s => s is null ? [] : new[] { new Measurement<long>(s.LearnerStep) }),
             "{step}", "the learner's step");
-        meter.CreateObservableGauge("gipo.learner.step_rate", () => Read(_ => double.IsNaN(stepRate) ? [] : new[] { new Measurement<double>(stepRate) }),
+        meter.CreateObservableGauge("gipo.learner.step_rate",
+                                    () => Read(_ => double.IsNaN(stepRate) ? [] : new[] { new Measurement<double>(stepRate) }),
             "{step}/s", $"learner steps per second over the last {RateWindow} steps");
         meter.CreateObservableGauge("gipo.groups", () => Read(s => s is null ? [] : new[]
         {

@@ -62,7 +62,8 @@ public sealed class WeightFetcher : ReceiveActor, IWithTimers
     {
     }
 
-    /// <summary>Use <see cref="Props(IActorRef, WeightTransferSettings?)"/>; <paramref name="storeGoneWarning"/> replaces <see cref="StoreGoneWarning"/>.</summary>
+    /// <summary>Use <see cref="Props(IActorRef, WeightTransferSettings?)"/>; <paramref name="storeGoneWarning"/> replaces
+    /// <see cref="StoreGoneWarning"/>.</summary>
     public WeightFetcher(IActorRef store, WeightTransferSettings? settings, TimeSpan storeGoneWarning)
     {
         this.store = store;
@@ -86,7 +87,8 @@ public sealed class WeightFetcher : ReceiveActor, IWithTimers
 
     /// <summary>Props with another <see cref="StoreGoneWarning"/> (tests).</summary>
     internal static Props Props(IActorRef store, WeightTransferSettings? settings, TimeSpan storeGoneWarning) =>
-        Akka.Actor.Props.Create(() => new WeightFetcher(store, settings, storeGoneWarning)).WithDispatcher(Akka.Dispatch.Dispatchers.DefaultDispatcherId);
+        Akka.Actor.Props.Create(() => new WeightFetcher(store, settings, storeGoneWarning))
+            .WithDispatcher(Akka.Dispatch.Dispatchers.DefaultDispatcherId);
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
@@ -143,7 +145,8 @@ public sealed class WeightFetcher : ReceiveActor, IWithTimers
             }
             else
             {
-                if (log.IsDebugEnabled) log.Debug("weights v{0} announced: fetched after v{1} ({2:P0} done)", m.Version, running.Notice.Version, running.Progress);
+                if (log.IsDebugEnabled) log.Debug("weights v{0} announced: fetched after v{1} ({2:P0} done)", m.Version, running.Notice.Version,
+                                                  running.Progress);
                 next = m;
             }
             return;
@@ -157,9 +160,11 @@ public sealed class WeightFetcher : ReceiveActor, IWithTimers
         if (current is not { } t || c.Version != t.Notice.Version) return;
         Track(Sender);
         var index = c.Offset / settings.ChunkBytes;
-        if (c.Total != t.Notice.Bytes || c.Offset < 0 || c.Offset % settings.ChunkBytes != 0 || index >= t.Chunks || c.Data.Length != t.LengthOf((int)index))
+        if (c.Total != t.Notice.Bytes || c.Offset < 0 || c.Offset % settings.ChunkBytes != 0 || index >= t.Chunks
+            || c.Data.Length != t.LengthOf((int)index))
         {
-            Reject(t, $"chunk of {c.Data.Length} bytes at {c.Offset} of {c.Total} does not fit the announced {t.Notice.Bytes} bytes in {settings.ChunkBytes}-byte chunks");
+            Reject(t, $"chunk of {c.Data.Length} bytes at {c.Offset} of {c.Total} does not fit the announced {t.Notice.Bytes} bytes in " +
+                      $"{settings.ChunkBytes}-byte chunks");
             return;
         }
         var i = (int)index;
@@ -216,7 +221,8 @@ public sealed class WeightFetcher : ReceiveActor, IWithTimers
         source = null;
         storeGone ??= System.Diagnostics.Stopwatch.StartNew();
         log.Info("weight store {0} stopped{1}; re-subscribing every {2}", m.ActorRef.Path,
-            current is { } t ? $" during the transfer of v{t.Notice.Version} ({t.Progress:P0} done): pulls go to {t.Notice.Location}" : "", settings.ResubscribeInterval);
+            current is { } t ? $" during the transfer of v{t.Notice.Version} ({t.Progress:P0} done): pulls go to {t.Notice.Location}"
+                : "", settings.ResubscribeInterval);
         if (current is { } running) Resend(running);
         Resubscribe();
     }
@@ -225,7 +231,8 @@ public sealed class WeightFetcher : ReceiveActor, IWithTimers
     {
         var t = new Transfer(m, settings.ChunkBytes);
         current = t;
-        if (log.IsDebugEnabled) log.Debug("fetching weights v{0}: {1} bytes in {2} chunks from {3}", m.Version, m.Bytes, t.Chunks, source?.Path.ToString() ?? m.Location);
+        if (log.IsDebugEnabled) log.Debug("fetching weights v{0}: {1} bytes in {2} chunks from {3}", m.Version, m.Bytes, t.Chunks,
+                                          source?.Path.ToString() ?? m.Location);
         if (t.Chunks == 0)
         {
             Finish(t);
@@ -278,11 +285,13 @@ public sealed class WeightFetcher : ReceiveActor, IWithTimers
         Timers.Cancel(ChunkTimer);
         var elapsed = Stopwatch.GetElapsedTime(t.Started);
         Context.Parent.Tell(new WeightsFetched(new PolicyWeights(t.Notice.Version, t.Buffer, t.Notice.Sha256), elapsed, t.ChunksSeen));
-        if (log.IsDebugEnabled) log.Debug("fetched weights v{0}: {1} bytes in {2} chunks, {3:F3} s", t.Notice.Version, t.Notice.Bytes, t.ChunksSeen, elapsed.TotalSeconds);
+        if (log.IsDebugEnabled) log.Debug("fetched weights v{0}: {1} bytes in {2} chunks, {3:F3} s", t.Notice.Version, t.Notice.Bytes, t.ChunksSeen,
+                                          elapsed.TotalSeconds);
         delivered = (t.Notice.Version, t.Notice.Sha256);
         t.Dispose();
         current = null;
-        if (next is { } n && n.Version == t.Notice.Version && string.Equals(n.Sha256, t.Notice.Sha256, StringComparison.OrdinalIgnoreCase)) next = null;
+        if (next is { } n && n.Version == t.Notice.Version
+            && string.Equals(n.Sha256, t.Notice.Sha256, StringComparison.OrdinalIgnoreCase)) next = null;
         StartNext();
     }
 
@@ -317,7 +326,8 @@ public sealed class WeightFetcher : ReceiveActor, IWithTimers
         if (storeGone is { } gone && !storeGoneWarned && gone.Elapsed >= storeGoneWarning)
         {
             storeGoneWarned = true;
-            log.Warning("no weight store for {0:F0} s: still re-subscribing every {1} (is a learner node up?)", gone.Elapsed.TotalSeconds, settings.ResubscribeInterval);
+            log.Warning("no weight store for {0:F0} s: still re-subscribing every {1} (is a learner node up?)", gone.Elapsed.TotalSeconds,
+                        settings.ResubscribeInterval);
         }
         store.Tell(SubscribePolicy.Instance);
     }

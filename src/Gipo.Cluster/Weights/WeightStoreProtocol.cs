@@ -7,7 +7,8 @@ namespace Gipo.Cluster.Weights;
 // carries a whole model, and it goes from the learner to the store on the same node; what crosses nodes is the
 // small notice and chunks of at most gipo.weights.chunk-size bytes (WeightTransferSettings).
 
-/// <summary>The learner stores version <c>Weights.Version</c> and announces it to every subscriber. No answer. Local only: it carries the whole model.</summary>
+/// <summary>The learner stores version <c>Weights.Version</c> and announces it to every subscriber. No answer. Local only: it carries the whole
+/// model.</summary>
 public sealed record PublishWeights(PolicyWeights Weights) : IGipoMessage;
 
 /// <summary>
@@ -40,7 +41,8 @@ public sealed record PolicyPublished(long Version, string Location, string Sha25
 /// </summary>
 public sealed record PullWeightChunk(long Version, string Sha256, long Offset, int Length) : IGipoMessage;
 
-/// <summary>Bytes <c>[Offset, Offset + Data.Length)</c> of the weights of <paramref name="Version"/>, which are <paramref name="Total"/> bytes long.</summary>
+/// <summary>Bytes <c>[Offset, Offset + Data.Length)</c> of the weights of <paramref name="Version"/>, which are <paramref name="Total"/> bytes
+/// long.</summary>
 /// <param name="Data">A slice of the store's blob (no copy on one node); decoded from the wire as a fresh array.</param>
 public sealed record WeightChunk(long Version, long Offset, long Total, ReadOnlyMemory<byte> Data) : IGipoMessage;
 

@@ -11,8 +11,8 @@ namespace Gipo.Cluster.Weights;
 /// <see cref="ConfigOf"/>). Every node must use the same chunk size.
 /// <para>
 /// Chunks and frames: every remote message is one frame of at most
-/// <c>akka.remote.dot-netty.tcp.maximum-frame-size</c> bytes (Gipo's nodes: 4MiB, <c>hocon/akka-node.conf</c>; Akka's default is 128000b), and a frame in flight
-/// holds up everything behind it on the node pair's single TCP connection, cluster heartbeats included. So weights
+/// <c>akka.remote.dot-netty.tcp.maximum-frame-size</c> bytes (Gipo's nodes: 4MiB, <c>hocon/akka-node.conf</c>; Akka's default is 128000b), and a
+/// frame in flight holds up everything behind it on the node pair's single TCP connection, cluster heartbeats included. So weights
 /// go as chunks that fit a frame with room for the envelope (<see cref="EnvelopeBytes"/>), and only
 /// <see cref="Window"/> of them are in flight per puller: with the defaults (256 KiB chunks, 4 in flight, 1 MiB
 /// frames of hocon/akka-node.conf) a heartbeat waits behind at most about 1 MiB.
@@ -35,7 +35,8 @@ namespace Gipo.Cluster.Weights;
 /// </param>
 /// <param name="ChunkTimeout">A fetcher that got no chunk for this long re-requests the ones in flight (<c>chunk-timeout</c>).</param>
 /// <param name="MaxRetries">Timeouts in a row after which a transfer is abandoned until the next announcement (<c>max-retries</c>).</param>
-/// <param name="HashAttempts">Transfers of one version whose hash did not match before the fetcher gives that version up (<c>hash-attempts</c>).</param>
+/// <param name="HashAttempts">Transfers of one version whose hash did not match before the fetcher gives that version up
+/// (<c>hash-attempts</c>).</param>
 /// <param name="ResubscribeInterval">How often a fetcher whose store died re-sends its subscription (<c>resubscribe-interval</c>).</param>
 /// <param name="SupersedeBelow">
 /// A newer announcement replaces the transfer in progress while less than this fraction of it has arrived (or
@@ -148,7 +149,8 @@ public sealed record WeightTransferSettings(
         var threshold = GC.GetConfigurationVariables().TryGetValue("LOHThreshold", out var v) ? Convert.ToInt64(v) : 85_000;
         return (long)ChunkBytes + EnvelopeBytes < threshold
             ? null
-            : $"weight chunks of {ChunkBytes} bytes are large objects here (GC large-object threshold {threshold} bytes): every copy on the remoting " +
+            : $"weight chunks of {ChunkBytes} bytes are large objects here (GC large-object threshold {threshold} bytes): " +
+              $"every copy on the remoting " +
               "path goes to the large-object heap and transfers run several times slower. Set System.GC.LOHThreshold above chunk-size + 16KiB " +
               "(gipo's runtimeconfig sets 2 MiB) or lower 'gipo.weights.chunk-size' to 64KiB.";
     }
@@ -161,6 +163,6 @@ public sealed record WeightTransferSettings(
             throw new ConfigurationException(
                 $"'gipo.weights.chunk-size' = {ChunkBytes} bytes does not fit '{FrameSizeKey}' = {frameBytes} bytes with {EnvelopeBytes} bytes " +
                 $"for the envelope: every weight chunk would be dropped by remoting. Raise the frame size (hocon/akka-node.conf sets " +
-                "4MiB) or lower the chunk size.");
+                "4MiB) or lower the chunk size");
     }
 }

@@ -66,14 +66,16 @@ public sealed record AlgorithmSettings
         if (MaxNewTokens < 1) throw new ArgumentException($"batch.max-new-tokens must be >= 1 (got {MaxNewTokens})");
         if (!(Temperature > 0)) throw new ArgumentException($"batch.temperature must be > 0 (got {Temperature})");
         if (Minibatches < 1 || Minibatches > GroupsPerStep)
-            throw new ArgumentException($"optim.minibatches must be in 1..groups-per-step ({GroupsPerStep}); minibatches hold whole groups (got {Minibatches})");
+            throw new ArgumentException($"optim.minibatches must be in 1..groups-per-step ({GroupsPerStep}); minibatches hold whole groups " +
+                                        $"(got {Minibatches})");
         if (PpoEpochs < 1) throw new ArgumentException($"optim.ppo-epochs must be >= 1 (got {PpoEpochs})");
         if (!(LearningRate > 0)) throw new ArgumentException($"optim.lr must be > 0 (got {LearningRate})");
         if (WarmupSteps < 0) throw new ArgumentException($"optim.warmup-steps must be >= 0 (got {WarmupSteps})");
         if (MaxStaleness < 0) throw new ArgumentException($"off-policy.max-staleness must be >= 0 (got {MaxStaleness})");
         if (Buckets < 1) throw new ArgumentException($"gsec.buckets must be >= 1 (got {Buckets})");
         if (MaxGenRounds < 1) throw new ArgumentException($"dynamic-sampling.max-gen-rounds must be >= 1 (got {MaxGenRounds})");
-        if (MaxEmptyRounds < 0) throw new ArgumentException($"dynamic-sampling.max-empty-rounds must be >= 0 (0 = never end the run; got {MaxEmptyRounds})");
+        if (MaxEmptyRounds < 0) throw new ArgumentException($"dynamic-sampling.max-empty-rounds must be >= 0 (0 = never end the run; " +
+                                                            $"got {MaxEmptyRounds})");
         Loss.Validate();
         Scheduler.Validate();
         Ib.Validate();

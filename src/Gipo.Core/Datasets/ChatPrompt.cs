@@ -13,7 +13,8 @@ public static class ChatPrompt
     public static IReadOnlyList<string> Roles { get; } = ["system", "user", "assistant"];
 
     /// <summary>The prompt text of <paramref name="messages"/> in <paramref name="format"/>.</summary>
-    /// <exception cref="ArgumentException"><paramref name="format"/> is <see cref="ChatFormat.None"/> or <see cref="ChatFormat.Auto"/> (resolve it first).</exception>
+    /// <exception cref="ArgumentException"><paramref name="format"/> is <see cref="ChatFormat.None"/> or <see cref="ChatFormat.Auto"/> (resolve it
+    /// first).</exception>
     public static string Render(ChatFormat format, IReadOnlyList<ChatMessage> messages)
     {
         ArgumentNullException.ThrowIfNull(messages);

@@ -57,7 +57,8 @@ public static class ChatTemplateFamily
         {
             JsonValueKind.String => t.GetString(),
             JsonValueKind.Array => t.EnumerateArray()
-                .Where(e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String && n.GetString() == "default")
+                .Where(e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String
+                    && n.GetString() == "default")
                 .Select(e => e.TryGetProperty("template", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null)
                 .FirstOrDefault(),
             _ => null,

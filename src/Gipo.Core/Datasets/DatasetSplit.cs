@@ -21,9 +21,11 @@ public sealed record DatasetSplit(IReadOnlyList<DatasetRow> Train, IReadOnlyList
         if (options.Test.Length > 0) return new DatasetSplit(train, Distinct(ReadRows(Existing(options.Test, "test"), options)));
 
         if (options.TestFraction is <= 0 or >= 1)
-            throw new ArgumentException($"'gipo.dataset.test-fraction' = {options.TestFraction} must be in (0, 1) when 'gipo.dataset.test' is empty (the held-out rows come from the training file)");
+            throw new ArgumentException($"'gipo.dataset.test-fraction' = {options.TestFraction} must be in (0, " +
+                                        $"1) when 'gipo.dataset.test' is empty (the held-out rows come from the training file)");
         if (train.Count < 2)
-            throw new DatasetFormatException(options.Train, 0, $"{train.Count} distinct prompt(s): a split by gipo.dataset.test-fraction needs at least 2 (or set gipo.dataset.test)");
+            throw new DatasetFormatException(options.Train, 0, $"{train.Count} distinct prompt(s): " +
+                                                               $"a split by gipo.dataset.test-fraction needs at least 2 (or set gipo.dataset.test)");
         var order = Enumerable.Range(0, train.Count).ToArray();
         new Random(options.SplitSeed).Shuffle(order);
         var testCount = Math.Clamp((int)Math.Round(train.Count * options.TestFraction), 1, train.Count - 1);
@@ -44,8 +46,10 @@ public sealed record DatasetSplit(IReadOnlyList<DatasetRow> Train, IReadOnlyList
 
     private static string Existing(string path, string key)
     {
-        if (path.Length == 0) throw new ArgumentException($"'gipo.dataset.{key}' is empty: name a JSONL or Parquet file of rows (run.task = dataset)");
-        if (!File.Exists(path)) throw new ArgumentException($"'gipo.dataset.{key}' = '{path}': no such file (relative paths are from the working directory {Environment.CurrentDirectory})");
+        if (path.Length == 0) throw new ArgumentException($"'gipo.dataset.{key}' is empty: name a JSONL or Parquet file of rows " +
+                                                          $"(run.task = dataset)");
+        if (!File.Exists(path)) throw new ArgumentException($"'gipo.dataset.{key}' = '{path}': no such file " +
+                                                            $"(relative paths are from the working directory {Environment.CurrentDirectory})");
         return path;
     }
 

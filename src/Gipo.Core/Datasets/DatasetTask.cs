@@ -19,7 +19,8 @@ public sealed class DatasetTask : IReasoningTask
     private readonly Dictionary<string, string> solutions = new(StringComparer.Ordinal);
     private readonly DatasetVerifier verifier;
 
-    /// <summary>Renders the rows of <paramref name="split"/> in <paramref name="format"/> (already resolved from <see cref="ChatFormat.Auto"/>).</summary>
+    /// <summary>Renders the rows of <paramref name="split"/> in <paramref name="format"/> (already resolved from
+    /// <see cref="ChatFormat.Auto"/>).</summary>
     /// <exception cref="DatasetFormatException">A row has chat messages and <paramref name="format"/> is <see cref="ChatFormat.None"/>.</exception>
     public DatasetTask(DatasetSplit split, DatasetOptions options, ChatFormat format)
     {
@@ -57,7 +58,8 @@ public sealed class DatasetTask : IReasoningTask
 
         if (format == ChatFormat.None)
             throw new DatasetFormatException(row.File, row.Line,
-                $"prompt field '{options.PromptField}' holds chat messages, but the base checkpoint has no chat template; set gipo.dataset.chat-format = chatml or llama3");
+                $"prompt field '{options.PromptField}' holds chat messages, but the base checkpoint has no chat template; " +
+                $"set gipo.dataset.chat-format = chatml or llama3");
         return ChatPrompt.Render(format, WithSystem(row.Messages!, options));
     }
 

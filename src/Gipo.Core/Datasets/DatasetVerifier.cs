@@ -25,7 +25,8 @@ public sealed class DatasetVerifier(
     public const string DefaultAnswerPattern = "#### (.*)";
 
     /// <summary>The verifier names of the settings, in the order of <see cref="DatasetVerifierKind"/>.</summary>
-    public static IReadOnlyDictionary<string, DatasetVerifierKind> Names { get; } = new Dictionary<string, DatasetVerifierKind>(StringComparer.Ordinal)
+    public static IReadOnlyDictionary<string, DatasetVerifierKind> Names { get; } =
+        new Dictionary<string, DatasetVerifierKind>(StringComparer.Ordinal)
     {
         ["gsm8k"] = DatasetVerifierKind.Gsm8k, ["math"] = DatasetVerifierKind.Math, ["exact"] = DatasetVerifierKind.Exact,
         ["numeric"] = DatasetVerifierKind.Numeric, ["regex"] = DatasetVerifierKind.Regex,
@@ -55,7 +56,8 @@ public sealed class DatasetVerifier(
     /// <summary>Checks the settings: the tolerance and a pattern that compiles; throws naming the problem.</summary>
     public DatasetVerifier Validate()
     {
-        if (!(Tolerance >= 0) || !double.IsFinite(Tolerance)) throw new ArgumentException($"numeric tolerance must be a finite number >= 0 (got {Tolerance})");
+        if (!(Tolerance >= 0) || !double.IsFinite(Tolerance)) throw new ArgumentException($"numeric tolerance must be a finite number >= " +
+                                                                                          $"0 (got {Tolerance})");
         if (FormatScore is < 0 or > 1) throw new ArgumentException($"format score must be in [0, 1] (got {FormatScore})");
         _ = AnswerRegex();
         return this;

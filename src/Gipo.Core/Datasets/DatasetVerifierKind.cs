@@ -12,7 +12,8 @@ public enum DatasetVerifierKind
     /// <summary>The extracted answer equals the reference exactly (after trimming).</summary>
     Exact,
 
-    /// <summary>The extracted answer is numerically equal to the reference within a relative tolerance (<see cref="Verification.NumericAnswer"/>).</summary>
+    /// <summary>The extracted answer is numerically equal to the reference within a relative tolerance
+    /// (<see cref="Verification.NumericAnswer"/>).</summary>
     Numeric,
 
     /// <summary>The reference is a regular expression the whole extracted answer must match.</summary>

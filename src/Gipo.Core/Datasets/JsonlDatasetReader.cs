@@ -67,14 +67,16 @@ public static class JsonlDatasetReader
             case JsonValueKind.Array:
                 messages = Messages(prompt, options.PromptField, Bad);
                 if (options.ChatFormat == ChatFormat.None)
-                    throw Bad($"prompt field '{options.PromptField}' holds chat messages, which need gipo.dataset.chat-format = auto, chatml or llama3 (it is none)");
+                    throw Bad($"prompt field '{options.PromptField}' holds chat messages, which need gipo.dataset.chat-format = auto, " +
+                              $"chatml or llama3 (it is none)");
                 break;
             default:
                 throw Bad($"prompt field '{options.PromptField}' must be a string or a list of chat messages, not {Kind(prompt)}");
         }
 
         var reference = Text(row, options.AnswerField, "answer", "gipo.dataset.answer-field", Bad);
-        var solution = options.SolutionField.Length == 0 ? reference : Text(row, options.SolutionField, "solution", "gipo.dataset.solution-field", Bad);
+        var solution = options.SolutionField.Length == 0 ? reference
+            : Text(row, options.SolutionField, "solution", "gipo.dataset.solution-field", Bad);
         string gold;
         try
         {
@@ -117,7 +119,8 @@ public static class JsonlDatasetReader
         }
 
         if (messages.Count == 0) throw bad($"prompt field '{field}' has no messages");
-        if (messages[^1].Role != "user") throw bad($"prompt field '{field}': the last message must be the user's (the model answers it), not '{messages[^1].Role}'");
+        if (messages[^1].Role != "user") throw bad($"prompt field '{field}': the last message must be the user's (the model answers it), " +
+                                                   $"not '{messages[^1].Role}'");
         return messages;
     }
 

@@ -73,7 +73,8 @@ public static class ParquetDatasetReader
 
         var prompt = Find(options.PromptField, "prompt", "gipo.dataset.prompt-field");
         if (!IsString(prompt) && !IsChatMessages(prompt))
-            throw Bad($"prompt column '{prompt.Name}' is {TypeName(prompt)}: it must be a string column or a list of {{role, content}} string structs (chat messages)");
+            throw Bad($"prompt column '{prompt.Name}' is {TypeName(prompt)}: it must be a string column or a list of {{role, " +
+                      $"content}} string structs (chat messages)");
 
         var columns = new List<string> { prompt.Name };
         foreach (var (name, what, key) in new[]
@@ -135,7 +136,9 @@ public static class ParquetDatasetReader
             case float f when float.IsFinite(f): json.WriteNumberValue(f); break;
             case double d when double.IsFinite(d): json.WriteNumberValue(d); break;
             case float or double:
-                throw new DatasetFormatException(file, rowNumber, $"column '{column}' holds {Convert.ToString(value, CultureInfo.InvariantCulture)}, which is not a finite number");
+                throw new DatasetFormatException(file, rowNumber, $"column '{column}' holds " +
+                                                                  $"{Convert.ToString(value, CultureInfo.InvariantCulture)}, " +
+                                                                  $"which is not a finite number");
             case IEnumerable<KeyValuePair<string, object>> record:
                 json.WriteStartObject();
                 foreach (var (key, item) in record)
@@ -153,7 +156,8 @@ public static class ParquetDatasetReader
                 break;
             default:
                 // The schema check admits strings, numbers and chat messages only, so this is a reader surprise.
-                throw new DatasetFormatException(file, rowNumber, $"column '{column}' holds a {value.GetType().Name}, which a dataset row cannot use");
+                throw new DatasetFormatException(file, rowNumber, $"column '{column}' holds a {value.GetType().Name}, " +
+                                                                  $"which a dataset row cannot use");
         }
     }
 

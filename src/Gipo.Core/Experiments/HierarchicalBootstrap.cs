@@ -33,12 +33,14 @@ public static class HierarchicalBootstrap
         Validate(method, nameof(method));
         Validate(baseline, nameof(baseline));
         if (method.Count != baseline.Count)
-            throw new ArgumentException($"paired bootstrap needs the same seeds on both sides (method has {method.Count}, baseline {baseline.Count})");
+            throw new ArgumentException($"paired bootstrap needs the same seeds on both sides (method has {method.Count}, " +
+                                        $"baseline {baseline.Count})");
         var differences = new IReadOnlyList<double>[method.Count];
         for (var s = 0; s < method.Count; s++)
         {
             if (method[s].Count != baseline[s].Count)
-                throw new ArgumentException($"paired bootstrap: seed {s} has {method[s].Count} method values and {baseline[s].Count} baseline values");
+                throw new ArgumentException($"paired bootstrap: seed {s} has {method[s].Count} method values and " +
+                                            $"{baseline[s].Count} baseline values");
             differences[s] = method[s].Zip(baseline[s], (m, b) => m - b).ToArray();
         }
         var distribution = Distribution(differences, settings);

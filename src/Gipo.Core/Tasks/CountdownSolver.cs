@@ -48,18 +48,18 @@ public static class CountdownSolver
 
     private sealed class Search(long target, Random rng, int maxSolutions, int nodeBudget)
     {
-        private readonly List<CountdownStep> _path = [];
-        private readonly List<(int, int)> _inputs = [];
-        private readonly HashSet<string> _canonical = new(StringComparer.Ordinal);
-        private int _nodes;
+        private readonly List<CountdownStep> path = [];
+        private readonly List<(int, int)> inputs = [];
+        private readonly HashSet<string> canonical = new(StringComparer.Ordinal);
+        private int nodes;
 
         public List<IReadOnlyList<CountdownStep>> Solutions { get; } = [];
 
-        public bool Done => Solutions.Count >= maxSolutions || (_nodes >= nodeBudget && Solutions.Count > 0);
+        public bool Done => Solutions.Count >= maxSolutions || (this.nodes >= nodeBudget && Solutions.Count > 0);
 
         public void Visit(List<Entry> pool, int depth)
         {
-            _nodes++;
+            this.nodes++;
             foreach (var (i, j, step) in Moves(pool))
             {
                 if (Done)
@@ -68,9 +68,9 @@ public static class CountdownSolver
                 }
 
                 var hitsTarget = step.Result == target;
-                _path.Add(step);
-                _inputs.Add((pool[i].Step, pool[j].Step));
-                if (_path.Count == depth)
+                this.path.Add(step);
+                inputs.Add((pool[i].Step, pool[j].Step));
+                if (this.path.Count == depth)
                 {
                     if (hitsTarget)
                     {
@@ -80,11 +80,11 @@ public static class CountdownSolver
                 else if (!hitsTarget)
                 {
                     // A path that hits the target earlier was already recorded by a shallower pass.
-                    Visit(Apply(pool, i, j, new Entry(step.Result, _path.Count - 1)), depth);
+                    Visit(Apply(pool, i, j, new Entry(step.Result, this.path.Count - 1)), depth);
                 }
 
-                _path.RemoveAt(_path.Count - 1);
-                _inputs.RemoveAt(_inputs.Count - 1);
+                this.path.RemoveAt(this.path.Count - 1);
+                inputs.RemoveAt(inputs.Count - 1);
             }
         }
 
@@ -92,8 +92,8 @@ public static class CountdownSolver
         // demonstration that would also count as a spurious "distinct" solution.
         private void Record()
         {
-            var used = new bool[_path.Count];
-            foreach (var (a, b) in _inputs)
+            var used = new bool[this.path.Count];
+            foreach (var (a, b) in inputs)
             {
                 if (a >= 0)
                 {
@@ -106,9 +106,9 @@ public static class CountdownSolver
                 }
             }
 
-            if (used[..^1].All(u => u) && _canonical.Add(CanonicalForm(_path)))
+            if (used[..^1].All(u => u) && this.canonical.Add(CanonicalForm(this.path)))
             {
-                Solutions.Add([.. _path]);
+                Solutions.Add([.. this.path]);
             }
         }
 

@@ -5,7 +5,8 @@ namespace Gipo.Core.Tasks;
 
 /// <summary>
 /// Verifier for single-path tasks (ColumnAdd, ModChain): the score depends only on the last <c>A:(\d+)</c>,
-/// so any correct derivation scores (docs/algorithm.md §E.1), but the reason also names the first wrong intermediate line so failures can be diagnosed.
+/// so any correct derivation scores (docs/algorithm.md §E.1), but the reason also names the first wrong intermediate line so failures can be
+/// diagnosed.
 /// </summary>
 public static partial class SinglePathVerifier
 {

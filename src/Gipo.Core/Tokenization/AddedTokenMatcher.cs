@@ -2,17 +2,14 @@ using System.Text.RegularExpressions;
 
 namespace Gipo.Core.Tokenization;
 
-/// <summary>A run of input text: either an added token (with its id) or ordinary text.</summary>
-internal readonly record struct TextSegment(int Start, int Length, int? AddedTokenId);
-
 /// <summary>
 /// Cuts text around verbatim occurrences of added tokens, leftmost-longest first, which is how
 /// Hugging Face tokenizers extract them before normalization and pre-tokenization.
 /// </summary>
 internal sealed class AddedTokenMatcher
 {
-    private readonly Regex? _pattern;
-    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _ids;
+    private readonly Regex? pattern;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> ids;
 
     public AddedTokenMatcher(IEnumerable<AddedToken> tokens)
     {
@@ -22,13 +19,13 @@ internal sealed class AddedTokenMatcher
             ids.TryAdd(token.Content, token.Id);
         }
 
-        _ids = ids.GetAlternateLookup<ReadOnlySpan<char>>();
+        this.ids = ids.GetAlternateLookup<ReadOnlySpan<char>>();
         if (ids.Count > 0)
         {
             // Regex alternation takes the first alternative that matches, so longest-first ordering
             // yields the longest token at the leftmost position.
             var alternatives = ids.Keys.OrderByDescending(k => k.Length).ThenBy(k => k, StringComparer.Ordinal).Select(Regex.Escape);
-            _pattern = new Regex(string.Join('|', alternatives), RegexOptions.CultureInvariant);
+            pattern = new Regex(string.Join('|', alternatives), RegexOptions.CultureInvariant);
         }
     }
 
@@ -36,16 +33,16 @@ internal sealed class AddedTokenMatcher
     {
         var segments = new List<TextSegment>();
         var position = 0;
-        if (_pattern is not null)
+        if (pattern is not null)
         {
-            foreach (var match in _pattern.EnumerateMatches(text))
+            foreach (var match in pattern.EnumerateMatches(text))
             {
                 if (match.Index > position)
                 {
                     segments.Add(new TextSegment(position, match.Index - position, null));
                 }
 
-                segments.Add(new TextSegment(match.Index, match.Length, _ids[text.AsSpan(match.Index, match.Length)]));
+                segments.Add(new TextSegment(match.Index, match.Length, this.ids[text.AsSpan(match.Index, match.Length)]));
                 position = match.Index + match.Length;
             }
         }

@@ -27,22 +27,22 @@ public sealed class CharTokenizer : ITextTokenizer
     // Matches any single code point, newline included; Oniguruma's '.' would skip "\n".
     private const string OneCharacterPattern = @"[\s\S]";
 
-    private readonly string[] _tokens;
-    private readonly Dictionary<int, int> _idsByCodePoint;
-    private readonly AddedToken[] _specials;
-    private readonly AddedTokenMatcher _specialMatcher;
+    private readonly string[] tokens;
+    private readonly Dictionary<int, int> idsByCodePoint;
+    private readonly AddedToken[] specials;
+    private readonly AddedTokenMatcher specialMatcher;
 
     private CharTokenizer(string[] tokens, AddedToken[] specials)
     {
-        _tokens = tokens;
-        _specials = specials;
-        _specialMatcher = new AddedTokenMatcher(specials);
-        _idsByCodePoint = [];
+        this.tokens = tokens;
+        this.specials = specials;
+        specialMatcher = new AddedTokenMatcher(specials);
+        idsByCodePoint = [];
         for (var id = 0; id < tokens.Length; id++)
         {
             if (!specials.Any(s => s.Id == id))
             {
-                _idsByCodePoint[Rune.GetRuneAt(tokens[id], 0).Value] = id;
+                idsByCodePoint[Rune.GetRuneAt(tokens[id], 0).Value] = id;
             }
         }
 
@@ -56,7 +56,7 @@ public sealed class CharTokenizer : ITextTokenizer
     /// <summary>The standard 100-token vocabulary described on the type.</summary>
     public static CharTokenizer Default { get; } = CreateDefault();
 
-    public int VocabSize => _tokens.Length;
+    public int VocabSize => this.tokens.Length;
 
     public int EosId { get; }
 
@@ -67,13 +67,13 @@ public sealed class CharTokenizer : ITextTokenizer
     public int UnkId { get; }
 
     /// <summary>Token text by id.</summary>
-    public IReadOnlyList<string> Tokens => _tokens;
+    public IReadOnlyList<string> Tokens => this.tokens;
 
     public IReadOnlyList<int> Encode(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         var ids = new List<int>(text.Length);
-        foreach (var segment in _specialMatcher.Split(text))
+        foreach (var segment in specialMatcher.Split(text))
         {
             if (segment.AddedTokenId is { } specialId)
             {
@@ -83,7 +83,7 @@ public sealed class CharTokenizer : ITextTokenizer
 
             foreach (var rune in text.AsSpan(segment.Start, segment.Length).EnumerateRunes())
             {
-                ids.Add(_idsByCodePoint.GetValueOrDefault(rune.Value, UnkId));
+                ids.Add(idsByCodePoint.GetValueOrDefault(rune.Value, UnkId));
             }
         }
 
@@ -96,9 +96,9 @@ public sealed class CharTokenizer : ITextTokenizer
         var text = new StringBuilder();
         foreach (var id in ids)
         {
-            if ((uint)id < (uint)_tokens.Length && !(skipSpecial && IsSpecial(id)))
+            if ((uint)id < (uint)this.tokens.Length && !(skipSpecial && IsSpecial(id)))
             {
-                text.Append(_tokens[id]);
+                text.Append(this.tokens[id]);
             }
         }
 
@@ -106,7 +106,7 @@ public sealed class CharTokenizer : ITextTokenizer
     }
 
     public string TokenText(int id) =>
-        (uint)id < (uint)_tokens.Length ? _tokens[id] : throw new ArgumentOutOfRangeException(nameof(id), id, "No token has this id.");
+        (uint)id < (uint)this.tokens.Length ? this.tokens[id] : throw new ArgumentOutOfRangeException(nameof(id), id, "No token has this id.");
 
     /// <summary>Serializes to a Hugging Face <c>tokenizer.json</c> (deterministic: same tokenizer, same bytes).</summary>
     public string ToJson()
@@ -124,7 +124,7 @@ public sealed class CharTokenizer : ITextTokenizer
             json.WriteNull("truncation");
             json.WriteNull("padding");
             json.WriteStartArray("added_tokens");
-            foreach (var special in _specials)
+            foreach (var special in this.specials)
             {
                 json.WriteStartObject();
                 json.WriteNumber("id", special.Id);
@@ -154,9 +154,9 @@ public sealed class CharTokenizer : ITextTokenizer
             json.WriteStartObject("model");
             json.WriteString("type", "WordLevel");
             json.WriteStartObject("vocab");
-            for (var id = 0; id < _tokens.Length; id++)
+            for (var id = 0; id < this.tokens.Length; id++)
             {
-                json.WriteNumber(_tokens[id], id);
+                json.WriteNumber(this.tokens[id], id);
             }
 
             json.WriteEndObject();
@@ -234,7 +234,7 @@ public sealed class CharTokenizer : ITextTokenizer
         return new CharTokenizer(tokens!, specials);
     }
 
-    private bool IsSpecial(int id) => Array.Exists(_specials, s => s.Id == id);
+    private bool IsSpecial(int id) => Array.Exists(this.specials, s => s.Id == id);
 
     private static bool IsOneCodePoint(string text) =>
         Rune.DecodeFromUtf16(text, out _, out var consumed) == System.Buffers.OperationStatus.Done && consumed == text.Length;

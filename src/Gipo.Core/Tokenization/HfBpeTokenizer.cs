@@ -27,18 +27,18 @@ public sealed class HfBpeTokenizer : ITextTokenizer
     private static readonly string[] BosCandidates = ["<|begin_of_text|>", "<s>", "<|startoftext|>", "<bos>"];
     private static readonly string[] PadCandidates = ["<|pad|>", "<pad>"];
 
-    private readonly BpeTokenizer? _byteLevelBpe;
-    private readonly SymbolBpe? _symbolBpe;
-    private readonly TokenDecoder? _decoder;
-    private readonly MetaspaceSplitter? _metaspace;
-    private readonly string?[] _tokenStrings;
-    private readonly AddedTokenMatcher _rawAddedTokens;
-    private readonly AddedTokenMatcher _normalizedAddedTokens;
-    private readonly RegexSplitter _splitter;
-    private readonly TextNormalizer _normalizer;
-    private readonly FrozenDictionary<string, int>? _wholePieces;
-    private readonly FrozenSet<int> _specialIds;
-    private readonly bool[] _assigned;
+    private readonly BpeTokenizer? byteLevelBpe;
+    private readonly SymbolBpe? symbolBpe;
+    private readonly TokenDecoder? decoder;
+    private readonly MetaspaceSplitter? metaspace;
+    private readonly string?[] tokenStrings;
+    private readonly AddedTokenMatcher rawAddedTokens;
+    private readonly AddedTokenMatcher normalizedAddedTokens;
+    private readonly RegexSplitter splitter;
+    private readonly TextNormalizer normalizer;
+    private readonly FrozenDictionary<string, int>? wholePieces;
+    private readonly FrozenSet<int> specialIds;
+    private readonly bool[] assigned;
 
     private HfBpeTokenizer(HfBpeTokenizerFile file, string? eosToken, string? padToken, string? bosToken, int? eosId)
     {
@@ -46,46 +46,46 @@ public sealed class HfBpeTokenizer : ITextTokenizer
         var addedIds = file.AddedTokens.ToDictionary(t => t.Content, t => t.Id, StringComparer.Ordinal);
         if (file.ByteLevel)
         {
-            _byteLevelBpe = BpeTokenizer.Create(new BpeOptions(file.Vocab)
+            byteLevelBpe = BpeTokenizer.Create(new BpeOptions(file.Vocab)
             {
                 Merges = file.Merges.Select(m => $"{m.Left} {m.Right}"),
                 ByteLevel = true,
                 SpecialTokens = addedIds,
             });
-            _wholePieces = file.IgnoreMerges ? file.Vocab.ToFrozenDictionary(StringComparer.Ordinal) : null;
+            wholePieces = file.IgnoreMerges ? file.Vocab.ToFrozenDictionary(StringComparer.Ordinal) : null;
         }
         else
         {
-            _symbolBpe = new SymbolBpe(file.Vocab, file.Merges, file.ByteFallback, file.UnkToken, file.FuseUnk, file.IgnoreMerges);
-            _decoder = file.Decoder;
-            _metaspace = file.Metaspace;
+            symbolBpe = new SymbolBpe(file.Vocab, file.Merges, file.ByteFallback, file.UnkToken, file.FuseUnk, file.IgnoreMerges);
+            this.decoder = file.Decoder;
+            metaspace = file.Metaspace;
         }
 
-        _rawAddedTokens = new AddedTokenMatcher(file.AddedTokens.Where(t => !t.Normalized));
-        _normalizedAddedTokens = new AddedTokenMatcher(file.AddedTokens.Where(t => t.Normalized));
-        _splitter = new RegexSplitter(file.SplitRules);
-        _normalizer = file.Normalizer;
-        _specialIds = file.AddedTokens.Where(t => t.Special).Select(t => t.Id).ToFrozenSet();
+        rawAddedTokens = new AddedTokenMatcher(file.AddedTokens.Where(t => !t.Normalized));
+        normalizedAddedTokens = new AddedTokenMatcher(file.AddedTokens.Where(t => t.Normalized));
+        splitter = new RegexSplitter(file.SplitRules);
+        normalizer = file.Normalizer;
+        specialIds = file.AddedTokens.Where(t => t.Special).Select(t => t.Id).ToFrozenSet();
 
         VocabSize = file.Vocab.Values.Concat(addedIds.Values).Max() + 1;
-        _assigned = new bool[VocabSize];
-        _tokenStrings = new string?[VocabSize];
+        assigned = new bool[VocabSize];
+        tokenStrings = new string?[VocabSize];
         foreach (var (token, id) in file.Vocab)
         {
-            _assigned[id] = true;
-            _tokenStrings[id] = token;
+            assigned[id] = true;
+            tokenStrings[id] = token;
         }
 
         foreach (var token in file.AddedTokens)
         {
-            _assigned[token.Id] = true;
-            _tokenStrings[token.Id] = token.Content; // an added token's text wins over a vocabulary entry with its id
+            assigned[token.Id] = true;
+            tokenStrings[token.Id] = token.Content; // an added token's text wins over a vocabulary entry with its id
         }
 
         int? Find(string token) => addedIds.TryGetValue(token, out var id) || file.Vocab.TryGetValue(token, out id) ? id : null;
         int? Resolve(string? requested, string role) => requested is null
             ? null
-            : Find(requested) ?? throw new ArgumentException($"The {role} token \"{requested}\" is not in the vocabulary.", $"{role}Token");
+            : Find(requested) ?? throw new ArgumentException($"the {role} token \"{requested}\" is not in the vocabulary", $"{role}Token");
 
         if (eosId is { } explicitEos && !IsAssigned(explicitEos))
         {
@@ -93,7 +93,8 @@ public sealed class HfBpeTokenizer : ITextTokenizer
         }
 
         EosId = eosId ?? Resolve(eosToken, "eos") ?? EosCandidates.Select(Find).FirstOrDefault(id => id is not null)
-            ?? throw new InvalidDataException($"No end-of-sequence token found (looked for {string.Join(", ", EosCandidates)}); pass eosToken or eosId (a checkpoint's config.json eos_token_id does).");
+            ?? throw new InvalidDataException($"No end-of-sequence token found (looked for {string.Join(", ", EosCandidates)}); " +
+                                              $"pass eosToken or eosId (a checkpoint's config.json eos_token_id does).");
         BosId = Resolve(bosToken, "bos") ?? BosCandidates.Select(Find).FirstOrDefault(id => id is not null);
         PadId = Resolve(padToken, "pad") ?? file.PaddingId ?? PadCandidates.Select(Find).FirstOrDefault(id => id is not null) ?? EosId;
     }
@@ -112,10 +113,13 @@ public sealed class HfBpeTokenizer : ITextTokenizer
 
     /// <summary>Loads a <c>tokenizer.json</c> file.</summary>
     /// <param name="path">Path of the file.</param>
-    /// <param name="eosToken">The end-of-sequence token; by default the first of <c>&lt;|endoftext|&gt;</c>, <c>&lt;|end_of_text|&gt;</c>, <c>&lt;/s&gt;</c>, <c>&lt;|im_end|&gt;</c>, <c>&lt;|eot_id|&gt;</c>, <c>&lt;eos&gt;</c> that exists.</param>
+    /// <param name="eosToken">The end-of-sequence token; by default the first of <c>&lt;|endoftext|&gt;</c>, <c>&lt;|end_of_text|&gt;</c>,
+    /// <c>&lt;/s&gt;</c>, <c>&lt;|im_end|&gt;</c>, <c>&lt;|eot_id|&gt;</c>, <c>&lt;eos&gt;</c> that exists.</param>
     /// <param name="padToken">The padding token; see <see cref="PadId"/> for the default.</param>
-    /// <param name="bosToken">The beginning-of-sequence token; by default <c>&lt;|begin_of_text|&gt;</c>, <c>&lt;s&gt;</c>, <c>&lt;|startoftext|&gt;</c> or <c>&lt;bos&gt;</c> if present.</param>
-    /// <param name="eosId">The end-of-sequence id (e.g. a checkpoint's <c>eos_token_id</c>); wins over <paramref name="eosToken"/> and the guesses, so a vocabulary without any of the guessed names loads.</param>
+    /// <param name="bosToken">The beginning-of-sequence token; by default <c>&lt;|begin_of_text|&gt;</c>, <c>&lt;s&gt;</c>,
+    /// <c>&lt;|startoftext|&gt;</c> or <c>&lt;bos&gt;</c> if present.</param>
+    /// <param name="eosId">The end-of-sequence id (e.g. a checkpoint's <c>eos_token_id</c>); wins over <paramref name="eosToken"/> and the guesses,
+    /// so a vocabulary without any of the guessed names loads.</param>
     /// <exception cref="InvalidDataException">The file is malformed or uses an unsupported feature; the message names the file.</exception>
     public static HfBpeTokenizer FromFile(string path, string? eosToken = null, string? padToken = null, string? bosToken = null, int? eosId = null)
     {
@@ -132,7 +136,8 @@ public sealed class HfBpeTokenizer : ITextTokenizer
 
     /// <inheritdoc cref="FromFile"/>
     /// <param name="json">The content of a <c>tokenizer.json</c>.</param>
-    public static HfBpeTokenizer FromJson(string json, string? eosToken = null, string? padToken = null, string? bosToken = null, int? eosId = null) =>
+    public static HfBpeTokenizer FromJson(string json, string? eosToken = null, string? padToken = null, string? bosToken = null,
+                                          int? eosId = null) =>
         new(HfBpeTokenizerFile.Parse(json), eosToken, padToken, bosToken, eosId);
 
     /// <inheritdoc/>
@@ -143,7 +148,7 @@ public sealed class HfBpeTokenizer : ITextTokenizer
     {
         ArgumentNullException.ThrowIfNull(text);
         var ids = new List<int>();
-        foreach (var segment in _rawAddedTokens.Split(text))
+        foreach (var segment in rawAddedTokens.Split(text))
         {
             if (segment.AddedTokenId is { } addedId)
             {
@@ -151,8 +156,8 @@ public sealed class HfBpeTokenizer : ITextTokenizer
                 continue;
             }
 
-            var normalized = _normalizer.Apply(text.Substring(segment.Start, segment.Length));
-            foreach (var part in _normalizedAddedTokens.Split(normalized))
+            var normalized = normalizer.Apply(text.Substring(segment.Start, segment.Length));
+            foreach (var part in normalizedAddedTokens.Split(normalized))
             {
                 if (part.AddedTokenId is { } normalizedId)
                 {
@@ -171,10 +176,10 @@ public sealed class HfBpeTokenizer : ITextTokenizer
     public string Decode(IEnumerable<int> ids, bool skipSpecial = true)
     {
         ArgumentNullException.ThrowIfNull(ids);
-        var kept = ids.Where(id => IsAssigned(id) && !(skipSpecial && _specialIds.Contains(id)));
-        return _byteLevelBpe is not null
-            ? _byteLevelBpe.Decode(kept, considerSpecialTokens: true)
-            : _decoder!.Decode([.. kept.Select(id => _tokenStrings[id]!)]);
+        var kept = ids.Where(id => IsAssigned(id) && !(skipSpecial && specialIds.Contains(id)));
+        return byteLevelBpe is not null
+            ? byteLevelBpe.Decode(kept, considerSpecialTokens: true)
+            : this.decoder!.Decode([.. kept.Select(id => tokenStrings[id]!)]);
     }
 
     /// <remarks>
@@ -184,7 +189,7 @@ public sealed class HfBpeTokenizer : ITextTokenizer
     public string TokenText(int id) =>
         IsAssigned(id) ? Decode([id], skipSpecial: false) : throw new ArgumentOutOfRangeException(nameof(id), id, "No token has this id.");
 
-    private bool IsAssigned(int id) => (uint)id < (uint)_assigned.Length && _assigned[id];
+    private bool IsAssigned(int id) => (uint)id < (uint)assigned.Length && assigned[id];
 
     private void EncodePlain(string plain, bool startsInput, List<int> ids)
     {
@@ -194,26 +199,26 @@ public sealed class HfBpeTokenizer : ITextTokenizer
         }
 
         var pieces = new List<(int Start, int Length)>();
-        _splitter.Split(plain, pieces);
-        if (_symbolBpe is not null)
+        splitter.Split(plain, pieces);
+        if (symbolBpe is not null)
         {
             var words = new List<string>();
             foreach (var (start, length) in pieces)
             {
                 var piece = plain.Substring(start, length);
-                if (_metaspace is null)
+                if (metaspace is null)
                 {
                     words.Add(piece);
                 }
                 else
                 {
-                    _metaspace.Apply(piece, startsInput && start == 0, words);
+                    metaspace.Apply(piece, startsInput && start == 0, words);
                 }
             }
 
             foreach (var word in words)
             {
-                _symbolBpe.Encode(word, ids);
+                symbolBpe.Encode(word, ids);
             }
 
             return;
@@ -229,12 +234,12 @@ public sealed class HfBpeTokenizer : ITextTokenizer
     {
         // ignore_merges (Llama-3): a piece that is itself a vocabulary entry is taken whole, even
         // where the merges would split it differently.
-        if (_wholePieces is not null && _wholePieces.TryGetValue(ByteLevelAlphabet.Encode(piece), out var id))
+        if (wholePieces is not null && wholePieces.TryGetValue(ByteLevelAlphabet.Encode(piece), out var id))
         {
             ids.Add(id);
             return;
         }
 
-        ids.AddRange(_byteLevelBpe!.EncodeToIds(piece, considerPreTokenization: false, considerNormalization: false));
+        ids.AddRange(byteLevelBpe!.EncodeToIds(piece, considerPreTokenization: false, considerNormalization: false));
     }
 }

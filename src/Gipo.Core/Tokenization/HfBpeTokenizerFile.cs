@@ -75,7 +75,8 @@ internal sealed record HfBpeTokenizerFile(
             {
                 if (left.Contains(' ') || right.Contains(' '))
                 {
-                    throw Unsupported($"'model.merges' has a token containing a space (\"{left}\" \"{right}\"), which a byte-level vocabulary never has");
+                    throw Unsupported($"'model.merges' has a token containing a space (\"{left}\" \"{right}\"), " +
+                                      $"which a byte-level vocabulary never has");
                 }
             }
         }
@@ -88,7 +89,8 @@ internal sealed record HfBpeTokenizerFile(
         if (normalizer.RewritesText && addedTokens.FirstOrDefault(t => t.Normalized) is { } normalizedToken)
         {
             // Hugging Face versions differ on whether such a token is matched as written or as normalized.
-            throw Unsupported($"added token \"{normalizedToken.Content}\" has \"normalized\": true and the normalizer rewrites text (Prepend/Replace); set \"normalized\": false");
+            throw Unsupported($"added token \"{normalizedToken.Content}\" has \"normalized\": true and the normalizer rewrites text " +
+                              $"(Prepend/Replace); set \"normalized\": false");
         }
 
         return new HfBpeTokenizerFile(
@@ -140,7 +142,8 @@ internal sealed record HfBpeTokenizerFile(
         {
             if (!vocab.ContainsKey(ByteLevelAlphabet.ForByte((byte)b).ToString()))
             {
-                throw Unsupported($"'model.vocab' has no entry for byte 0x{b:X2} ('{ByteLevelAlphabet.ForByte((byte)b)}'); a byte-level BPE vocabulary covers all 256 bytes");
+                throw Unsupported($"'model.vocab' has no entry for byte 0x{b:X2} ('{ByteLevelAlphabet.ForByte((byte)b)}'); " +
+                                  $"a byte-level BPE vocabulary covers all 256 bytes");
             }
         }
     }
@@ -216,7 +219,8 @@ internal sealed record HfBpeTokenizerFile(
                 case "Metaspace":
                     throw Unsupported($"'{path}' is a Metaspace step that is not the last pre-tokenizer");
                 case var other:
-                    throw Unsupported($"pre-tokenizer type \"{other}\" at '{path}'; supported: Split, then ByteLevel (byte-level BPE) or Metaspace or nothing (SentencePiece-style BPE)");
+                    throw Unsupported($"pre-tokenizer type \"{other}\" at '{path}'; supported: Split, then ByteLevel " +
+                                      $"(byte-level BPE) or Metaspace or nothing (SentencePiece-style BPE)");
             }
         }
 
@@ -253,7 +257,8 @@ internal sealed record HfBpeTokenizerFile(
             "MergedWithPrevious" => SplitBehavior.MergedWithPrevious,
             "MergedWithNext" => SplitBehavior.MergedWithNext,
             "Contiguous" => SplitBehavior.Contiguous,
-            var other => throw Unsupported($"'{path}' splits with behavior \"{other}\"; expected Isolated, Removed, MergedWithPrevious, MergedWithNext or Contiguous"),
+            var other => throw Unsupported($"'{path}' splits with behavior \"{other}\"; expected Isolated, Removed, MergedWithPrevious, " +
+                                           $"MergedWithNext or Contiguous"),
         };
 
         return new SplitRule(ReadPattern(step, path), behavior, OptionalBool(step, "invert", $"{path}.invert", false));
@@ -349,7 +354,8 @@ internal sealed record HfBpeTokenizerFile(
     private static TokenDecoder ReadSentencePieceDecoder(JsonElement root)
     {
         var decoder = Optional(root, "decoder")
-            ?? throw Unsupported("'decoder' is null in a SentencePiece-style file; expected Metaspace or a Sequence of Replace, ByteFallback, Fuse and Strip");
+            ?? throw Unsupported("'decoder' is null in a SentencePiece-style file; expected Metaspace or a Sequence of Replace, " +
+                                 "ByteFallback, Fuse and Strip");
         var steps = new List<(JsonElement Step, string Path)>();
         Flatten(decoder, "decoder", "decoders", steps);
         return new TokenDecoder([.. steps.Select(s => ReadDecoderStep(s.Step, s.Path))]);
@@ -369,7 +375,8 @@ internal sealed record HfBpeTokenizerFile(
                 RequiredCount(step, "stop", path)),
             "Metaspace" => new TokenDecoder.Metaspace(ReadReplacement(step, path), ReadPrependScheme(step, path) != PrependScheme.Never),
             "ByteLevel" => throw Unsupported($"decoder ByteLevel at '{path}' in a SentencePiece-style file (its pre-tokenizer is not ByteLevel)"),
-            var other => throw Unsupported($"decoder type \"{other}\" at '{path}'; supported in SentencePiece-style files: Replace, ByteFallback, Fuse, Strip, Metaspace, Sequence"),
+            var other => throw Unsupported($"decoder type \"{other}\" at '{path}'; supported in SentencePiece-style files: Replace, ByteFallback, " +
+                                           $"Fuse, Strip, Metaspace, Sequence"),
         };
 
     private static int RequiredCount(JsonElement step, string name, string path) =>

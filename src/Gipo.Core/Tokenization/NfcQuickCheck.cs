@@ -26,8 +26,8 @@ internal static partial class NfcQuickCheck
         return IsKnownNormalized(text)
             ? text
             : throw new NotSupportedException(
-                "This text needs Unicode NFC normalization (it has combining marks or other characters NFC may change), " +
-                "which .NET cannot do with InvariantGlobalization enabled. Normalize it before encoding, or run with ICU.");
+                "this text needs Unicode NFC normalization (it has combining marks or other characters NFC may change), " +
+                "which .NET cannot do with InvariantGlobalization enabled. Normalize it before encoding, or run with ICU");
     }
 
     /// <summary>True when no code point of <paramref name="text"/> can be changed by NFC.</summary>

@@ -3,37 +3,6 @@ using System.Text.RegularExpressions;
 
 namespace Gipo.Core.Tokenization;
 
-/// <summary>The <c>behavior</c> of a Hugging Face <c>Split</c> pre-tokenizer: what becomes of the marked parts.</summary>
-internal enum SplitBehavior
-{
-    /// <summary>Every part is its own piece.</summary>
-    Isolated,
-
-    /// <summary>Marked parts are dropped.</summary>
-    Removed,
-
-    /// <summary>A marked part is glued to the piece before it.</summary>
-    MergedWithPrevious,
-
-    /// <summary>A marked part is glued to the piece after it.</summary>
-    MergedWithNext,
-
-    /// <summary>Neighbouring parts with the same mark become one piece.</summary>
-    Contiguous,
-}
-
-/// <summary>One Hugging Face <c>Split</c> pre-tokenizer.</summary>
-/// <remarks>
-/// As in Hugging Face (<c>tokenizer/pattern.rs</c>, <c>NormalizedString::split</c>): the text is cut into matches
-/// (marked) and the gaps between them (unmarked), <c>invert</c> flips the marks, and the behavior decides. So
-/// <c>Isolated</c> ignores <c>invert</c>, and <c>Removed</c> + <c>invert</c> keeps only the matches: for a pattern that
-/// leaves no gaps (the GPT-2, Qwen and Llama-3 patterns) that is the same as <c>Isolated</c>.
-/// </remarks>
-/// <param name="Pattern">The compiled pattern.</param>
-/// <param name="Behavior">What becomes of the marked parts.</param>
-/// <param name="Invert">Whether the gaps, not the matches, are the marked parts.</param>
-internal sealed record SplitRule(Regex Pattern, SplitBehavior Behavior, bool Invert = false);
-
 /// <summary>
 /// A chain of Hugging Face <c>Split</c> pre-tokenizers: each rule cuts the pieces of the previous
 /// one into matches and gaps and keeps those its <see cref="SplitRule"/> says.
@@ -47,9 +16,9 @@ internal sealed record SplitRule(Regex Pattern, SplitBehavior Behavior, bool Inv
 /// </remarks>
 internal sealed class RegexSplitter
 {
-    private readonly SplitRule[] _rules;
+    private readonly SplitRule[] rules;
 
-    public RegexSplitter(IEnumerable<SplitRule> rules) => _rules = [.. rules];
+    public RegexSplitter(IEnumerable<SplitRule> rules) => this.rules = [.. rules];
 
     /// <summary>Appends the (start, length) of each non-empty piece of <paramref name="text"/>.</summary>
     public void Split(string text, List<(int Start, int Length)> pieces)
@@ -67,7 +36,7 @@ internal sealed class RegexSplitter
         }
 
         List<(int Start, int Length)> current = [(0, subject.Length)];
-        foreach (var rule in _rules)
+        foreach (var rule in this.rules)
         {
             var next = new List<(int Start, int Length)>(current.Count * 2);
             foreach (var (start, length) in current)

@@ -10,37 +10,38 @@ namespace Gipo.Core.Tokenization;
 /// </summary>
 internal sealed class SymbolBpe
 {
-    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _vocab;
-    private readonly Dictionary<(int Left, int Right), (int Rank, int Merged)> _merges;
-    private readonly int[]? _byteIds;
-    private readonly int? _unkId;
-    private readonly bool _fuseUnk;
-    private readonly bool _ignoreMerges;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> vocab;
+    private readonly Dictionary<(int Left, int Right), (int Rank, int Merged)> merges;
+    private readonly int[]? byteIds;
+    private readonly int? unkId;
+    private readonly bool fuseUnk;
+    private readonly bool ignoreMerges;
 
-    public SymbolBpe(IReadOnlyDictionary<string, int> vocab, IReadOnlyList<(string Left, string Right)> merges, bool byteFallback, string? unkToken, bool fuseUnk, bool ignoreMerges)
+    public SymbolBpe(IReadOnlyDictionary<string, int> vocab, IReadOnlyList<(string Left, string Right)> merges, bool byteFallback, string? unkToken,
+                     bool fuseUnk, bool ignoreMerges)
     {
         var lookup = new Dictionary<string, int>(vocab, StringComparer.Ordinal);
-        _vocab = lookup.GetAlternateLookup<ReadOnlySpan<char>>();
-        _merges = new Dictionary<(int, int), (int, int)>(merges.Count);
+        this.vocab = lookup.GetAlternateLookup<ReadOnlySpan<char>>();
+        this.merges = new Dictionary<(int, int), (int, int)>(merges.Count);
         for (var rank = 0; rank < merges.Count; rank++)
         {
             var (left, right) = merges[rank];
             // Later duplicates replace earlier ones, as when Hugging Face collects the merges into a map.
-            _merges[(lookup[left], lookup[right])] = (rank, lookup[left + right]);
+            this.merges[(lookup[left], lookup[right])] = (rank, lookup[left + right]);
         }
 
         if (byteFallback)
         {
-            _byteIds = new int[256];
+            byteIds = new int[256];
             for (var b = 0; b < 256; b++)
             {
-                _byteIds[b] = lookup.TryGetValue(ByteToken((byte)b), out var id) ? id : -1;
+                byteIds[b] = lookup.TryGetValue(ByteToken((byte)b), out var id) ? id : -1;
             }
         }
 
-        _unkId = unkToken is null ? null : lookup[unkToken];
-        _fuseUnk = fuseUnk;
-        _ignoreMerges = ignoreMerges;
+        unkId = unkToken is null ? null : lookup[unkToken];
+        this.fuseUnk = fuseUnk;
+        this.ignoreMerges = ignoreMerges;
     }
 
     /// <summary>The vocabulary entry of a fallback byte: <c>&lt;0x0A&gt;</c> for a newline.</summary>
@@ -54,7 +55,7 @@ internal sealed class SymbolBpe
             return;
         }
 
-        if (_ignoreMerges && _vocab.TryGetValue(word, out var whole))
+        if (this.ignoreMerges && this.vocab.TryGetValue(word, out var whole))
         {
             ids.Add(whole);
             return;
@@ -83,28 +84,28 @@ internal sealed class SymbolBpe
             var length = char.IsHighSurrogate(word[i]) && i + 1 < word.Length && char.IsLowSurrogate(word[i + 1]) ? 2 : 1;
             var character = word.Slice(i, length);
             i += length;
-            if (_vocab.TryGetValue(character, out var id))
+            if (this.vocab.TryGetValue(character, out var id))
             {
                 pendingUnk = false;
                 symbols.Add(id);
                 continue;
             }
 
-            if (_byteIds is not null && TryBytes(character, utf8, out var byteCount) && AllBytesKnown(utf8[..byteCount]))
+            if (byteIds is not null && TryBytes(character, utf8, out var byteCount) && AllBytesKnown(utf8[..byteCount]))
             {
                 foreach (var b in utf8[..byteCount])
                 {
-                    symbols.Add(_byteIds[b]);
+                    symbols.Add(byteIds[b]);
                 }
 
                 pendingUnk = false;
                 continue;
             }
 
-            if (_unkId is { } unk)
+            if (unkId is { } unk)
             {
                 // fuse_unk folds a run of unknown characters into one unknown token.
-                if (!(_fuseUnk && pendingUnk))
+                if (!(this.fuseUnk && pendingUnk))
                 {
                     symbols.Add(unk);
                 }
@@ -135,7 +136,7 @@ internal sealed class SymbolBpe
     {
         foreach (var b in bytes)
         {
-            if (_byteIds![b] < 0)
+            if (byteIds![b] < 0)
             {
                 return false;
             }
@@ -168,7 +169,7 @@ internal sealed class SymbolBpe
         void Offer(int left)
         {
             var right = next[left];
-            if (right >= 0 && _merges.TryGetValue((symbols[left], symbols[right]), out var merge))
+            if (right >= 0 && this.merges.TryGetValue((symbols[left], symbols[right]), out var merge))
             {
                 queue.Enqueue((left, merge.Merged), (merge.Rank, left));
             }
@@ -185,7 +186,7 @@ internal sealed class SymbolBpe
             var right = next[left];
             // Entries go stale when a neighbour merged since they were queued: check the pair still makes this token.
             if (symbols[left] == Removed || right < 0
-                || !_merges.TryGetValue((symbols[left], symbols[right]), out var merge) || merge.Merged != top.Merged)
+                || !this.merges.TryGetValue((symbols[left], symbols[right]), out var merge) || merge.Merged != top.Merged)
             {
                 continue;
             }

@@ -9,18 +9,18 @@ namespace Gipo.Core.Tokenization;
 /// </summary>
 internal sealed class TextNormalizer
 {
-    private readonly IReadOnlyList<Step> _steps;
+    private readonly IReadOnlyList<Step> steps;
 
-    public TextNormalizer(IReadOnlyList<Step> steps) => _steps = steps;
+    public TextNormalizer(IReadOnlyList<Step> steps) => this.steps = steps;
 
     public static TextNormalizer Identity { get; } = new([]);
 
     /// <summary>Whether some step rewrites text beyond canonical composition (Prepend or Replace).</summary>
-    public bool RewritesText => _steps.Any(s => s is not Nfc);
+    public bool RewritesText => this.steps.Any(s => s is not Nfc);
 
     public string Apply(string text)
     {
-        foreach (var step in _steps)
+        foreach (var step in this.steps)
         {
             text = step.Apply(text);
         }

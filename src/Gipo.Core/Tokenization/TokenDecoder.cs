@@ -9,13 +9,13 @@ namespace Gipo.Core.Tokenization;
 /// </summary>
 internal sealed class TokenDecoder
 {
-    private readonly IReadOnlyList<Step> _steps;
+    private readonly IReadOnlyList<Step> steps;
 
-    public TokenDecoder(IReadOnlyList<Step> steps) => _steps = steps;
+    public TokenDecoder(IReadOnlyList<Step> steps) => this.steps = steps;
 
     public string Decode(List<string> tokens)
     {
-        foreach (var step in _steps)
+        foreach (var step in this.steps)
         {
             tokens = step.Apply(tokens);
         }
@@ -96,7 +96,8 @@ internal sealed class TokenDecoder
         public override List<string> Apply(List<string> tokens) => [string.Concat(tokens)];
     }
 
-    /// <summary><c>Strip</c>: up to <see cref="Start"/> leading and <see cref="Stop"/> trailing <see cref="Content"/> characters go from each token.</summary>
+    /// <summary><c>Strip</c>: up to <see cref="Start"/> leading and <see cref="Stop"/> trailing <see cref="Content"/> characters go from each
+    /// token.</summary>
     internal sealed record Strip(char Content, int Start, int Stop) : Step
     {
         public override List<string> Apply(List<string> tokens) => tokens.ConvertAll(token =>

@@ -20,8 +20,12 @@ public static partial class NumericAnswer
     [GeneratedRegex(@"\\(?:text|textbf|mathrm|mbox)\{([^{}]*)\}", RegexOptions.CultureInvariant)]
     private static partial Regex TextCommand();
 
+    // Optional "x=" label, sign, then a decimal, a fraction a/b or \frac{a}{b}, then an optional unit or degree/percent sign.
     [GeneratedRegex(
-        @"^(?:[A-Za-z]=)?(?<sign>[-+]?)(?:(?<num>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:/(?<den>[0-9]+))?|\\frac\{(?<fnum>[0-9]+(?:\.[0-9]+)?)\}\{(?<fden>[0-9]+(?:\.[0-9]+)?)\})(?:[A-Za-z]+|\^\\circ|\^\{\\circ\}|\\%|%)?$",
+        @"^(?:[A-Za-z]=)?(?<sign>[-+]?)" +
+        @"(?:(?<num>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:/(?<den>[0-9]+))?" +
+        @"|\\frac\{(?<fnum>[0-9]+(?:\.[0-9]+)?)\}\{(?<fden>[0-9]+(?:\.[0-9]+)?)\})" +
+        @"(?:[A-Za-z]+|\^\\circ|\^\{\\circ\}|\\%|%)?$",
         RegexOptions.CultureInvariant)]
     private static partial Regex NumberPattern();
 

@@ -87,7 +87,8 @@ public static class CheckpointTokenizer
         static int Id(JsonNode? node, string path) =>
             node is JsonValue value && value.TryGetValue<int>(out var id) && id >= 0
                 ? id
-                : throw new InvalidDataException($"{path}: 'eos_token_id' must be a non-negative integer or a list of them, got {node?.ToJsonString() ?? "null"}");
+                : throw new InvalidDataException($"{path}: 'eos_token_id' must be a non-negative integer or a list of them, " +
+                                                 $"got {node?.ToJsonString() ?? "null"}");
 
         return (root as JsonObject)?["eos_token_id"] switch
         {

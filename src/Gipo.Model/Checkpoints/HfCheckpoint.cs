@@ -91,10 +91,12 @@ public static class HfCheckpoint
             {
                 if (entry.Name == "lm_head.weight" && model.Config.TieWordEmbeddings) continue;
                 if (entry.Name.EndsWith("rotary_emb.inv_freq", StringComparison.Ordinal)) continue; // derived, not learned
-                throw new InvalidDataException($"{file}: unexpected tensor '{entry.Name}' for a {model.Config.ModelType} model with {model.Config.NumLayers} layers");
+                throw new InvalidDataException($"{file}: unexpected tensor '{entry.Name}' for a {model.Config.ModelType} model with " +
+                                               $"{model.Config.NumLayers} layers");
             }
             if (!entry.Shape.SequenceEqual(view.shape))
-                throw new InvalidDataException($"{file}: tensor '{entry.Name}' has shape [{string.Join(", ", entry.Shape)}], the config needs [{string.Join(", ", view.shape)}]");
+                throw new InvalidDataException($"{file}: tensor '{entry.Name}' has shape [{string.Join(", ", entry.Shape)}], " +
+                                               $"the config needs [{string.Join(", ", view.shape)}]");
             if (entry.Dtype is not ("F32" or "BF16" or "F16" or "F64"))
                 throw new InvalidDataException($"{file}: tensor '{entry.Name}' has dtype {entry.Dtype}; weights must be floating point");
             if (!seen.Add(entry.Name)) throw new InvalidDataException($"{file}: tensor '{entry.Name}' appears in more than one shard");

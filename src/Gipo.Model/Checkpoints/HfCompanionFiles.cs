@@ -31,7 +31,8 @@ public static class HfCompanionFiles
     public const string ModelCardFile = "README.md";
 
     /// <summary>Every name <see cref="Build"/> may return.</summary>
-    public static IReadOnlyList<string> Names { get; } = [TokenizerConfigFile, SpecialTokensMapFile, GenerationConfigFile, ChatTemplateFile, ModelCardFile];
+    public static IReadOnlyList<string> Names { get; } =
+        [TokenizerConfigFile, SpecialTokensMapFile, GenerationConfigFile, ChatTemplateFile, ModelCardFile];
 
     private static readonly JsonSerializerOptions Indented = new()
     {

@@ -11,38 +11,21 @@ using static TorchSharp.torch;
 
 namespace Gipo.Model.Checkpoints;
 
-/// <summary>One file of a learner checkpoint as its manifest lists it: name in the folder, SHA-256 (lowercase hex), bytes.</summary>
-public sealed record CheckpointFileEntry(string Name, string Sha256, long Size);
-
-/// <summary>The <c>manifest.json</c> of a learner checkpoint, written last: every other file with its hash and size.</summary>
-/// <param name="ExtraFiles">The caller's JSON files (a data cursor, say), also listed in <paramref name="Files"/>.</param>
-public sealed record LearnerCheckpointManifest(string Format, long Step, long PolicyVersion, long Seed,
-    IReadOnlyList<CheckpointFileEntry> Files, IReadOnlyList<string> ExtraFiles);
-
-/// <summary>What <see cref="LearnerCheckpoint.Load"/> restored into the learner and what it hands back to the caller.</summary>
-/// <param name="ManifestSha256">SHA-256 of the manifest's bytes: the checkpoint's identity, for the run ledger.</param>
-/// <param name="Scheduler">The entropy-scheduler state saved with the checkpoint (also restored into
-/// <see cref="GipoLearner.Scheduler"/>); null when none was saved.</param>
-/// <param name="ExtraJsonFiles">The caller's JSON files by name, as saved.</param>
-/// <param name="TokenizerJson">The checkpoint's <c>tokenizer.json</c>.</param>
-public sealed record LearnerCheckpointContents(LearnerCheckpointManifest Manifest, string ManifestSha256,
-    EntropySchedulerState? Scheduler, IReadOnlyDictionary<string, string> ExtraJsonFiles, string TokenizerJson);
-
 /// <summary>
 /// A learner checkpoint: everything a <see cref="GipoLearner"/> needs to repeat its next step bit for bit, in one folder
 /// named <see cref="DirectoryName"/>: the Hugging Face model (<c>config.json</c>, <c>model.safetensors</c>,
 /// <c>tokenizer.json</c>, loadable by <c>gipo eval</c> and transformers), <c>optimizer.safetensors</c> (AdamW moments
 /// and step), the IB probe (<c>probe.safetensors</c>, <c>probe.json</c>) when the learner has one, <c>scheduler.json</c>
-/// (<see cref="EntropySchedulerJson"/>) when the learner has an entropy scheduler (the one home of its state), <c>learner.json</c> (step, policy version,
-/// seed, learning rate, the ref-answer trust gate), the caller's extra JSON files, the Hugging Face companion files
+/// (<see cref="EntropySchedulerJson"/>) when the learner has an entropy scheduler (the one home of its state), <c>learner.json</c> (step, policy
+/// version, seed, learning rate, the ref-answer trust gate), the caller's extra JSON files, the Hugging Face companion files
 /// (<see cref="HfCompanionFiles"/>: tokenizer_config, special_tokens_map, generation_config, the model card), and last <c>manifest.json</c> with
 /// every file's SHA-256 and size.
 /// <para>Saving builds the folder beside the target and renames it into place, and never writes into an existing
 /// folder, so a learner error can never damage the last good checkpoint: if the target exists (say, the leftover of an
 /// attempt whose commit never happened), it is left alone and the checkpoint goes to the first free
-/// <c>&lt;target&gt;-2</c>, <c>&lt;target&gt;-3</c>, …; callers use the returned manifest path. Loading verifies the manifest (against an expected hash when given) and every file's
-/// size and hash before the learner is touched. The reference policy (kl.beta &gt; 0) is the fixed SFT checkpoint and
-/// is not saved here.</para>
+/// <c>&lt;target&gt;-2</c>, <c>&lt;target&gt;-3</c>, …; callers use the returned manifest path. Loading verifies the manifest (against an expected
+/// hash when given) and every file's size and hash before the learner is touched. The reference policy (kl.beta &gt; 0) is the fixed SFT checkpoint
+/// and is not saved here.</para>
 /// </summary>
 public static class LearnerCheckpoint
 {
@@ -146,7 +129,8 @@ public static class LearnerCheckpoint
 
             // Hashes of the bytes as they lie on disk, read back.
             var files = Directory.GetFiles(staging).Select(Path.GetFileName).Order(StringComparer.Ordinal)
-                .Select(name => new CheckpointFileEntry(name!, Sha256OfFile(Path.Combine(staging, name!)), new FileInfo(Path.Combine(staging, name!)).Length))
+                .Select(name =>
+                    new CheckpointFileEntry(name!, Sha256OfFile(Path.Combine(staging, name!)), new FileInfo(Path.Combine(staging, name!)).Length))
                 .ToList();
             var manifest = new LearnerCheckpointManifest(Format, learner.Step, learner.PolicyVersion, learner.Seed, files,
                 extras.Keys.Order(StringComparer.Ordinal).ToList());
@@ -192,13 +176,17 @@ public static class LearnerCheckpoint
         if (state.Format != LearnerFormat)
             throw new InvalidDataException($"{label}: {LearnerFile} has format '{state.Format}', expected '{LearnerFormat}'");
         if (state.Step != manifest.Step || state.PolicyVersion != manifest.PolicyVersion || state.Seed != manifest.Seed)
-            throw new InvalidDataException($"{label}: {LearnerFile} (step {state.Step}, seed {state.Seed}) disagrees with {ManifestFile} (step {manifest.Step}, seed {manifest.Seed})");
+            throw new InvalidDataException($"{label}: {LearnerFile} (step {state.Step}, seed {state.Seed}) disagrees with {ManifestFile} " +
+                                           $"(step {manifest.Step}, seed {manifest.Seed})");
         if (state.Seed != learner.Seed)
-            throw new InvalidDataException($"{label}: saved by a learner with seed {state.Seed}, this one has seed {learner.Seed}; the resumed run would not repeat its steps");
+            throw new InvalidDataException($"{label}: saved by a learner with seed {state.Seed}, this one has seed {learner.Seed}; " +
+                                           $"the resumed run would not repeat its steps");
         if (state.HasProbe != (learner.Ib is not null) || state.HasProbe != (Listed(IbScorer.WeightsFile) && Listed(IbScorer.StateFile)))
-            throw new InvalidDataException($"{label}: the checkpoint {(state.HasProbe ? "has" : "has no")} IB probe, this learner {(learner.Ib is not null ? "has" : "has none")}");
+            throw new InvalidDataException($"{label}: the checkpoint {(state.HasProbe ? "has" : "has no")} IB probe, " +
+                                           $"this learner {(learner.Ib is not null ? "has" : "has none")}");
         if ((state.RefAnswerGate is not null) != (learner.RefAnswer is not null))
-            throw new InvalidDataException($"{label}: the checkpoint {(state.RefAnswerGate is not null ? "has" : "has no")} ref_answer_prob gate, this learner {(learner.RefAnswer is not null ? "has" : "has none")}");
+            throw new InvalidDataException($"{label}: the checkpoint {(state.RefAnswerGate is not null ? "has" : "has no")} ref_answer_prob gate, " +
+                                           $"this learner {(learner.RefAnswer is not null ? "has" : "has none")}");
         var scheduler = Listed(SchedulerFile)
             ? ReadJson(PathOf(SchedulerFile), label, EntropySchedulerJson.Deserialize)
             : null;
@@ -214,12 +202,15 @@ public static class LearnerCheckpoint
         var optimizer = SafeTensors.Load(PathOf(OptimizerFile));
         try
         {
-            Tensor Get(string name) => optimizer.TryGetValue(name, out var t) ? t : throw new InvalidDataException($"{label}: {OptimizerFile} has no tensor '{name}'");
+            Tensor Get(string name) => optimizer.TryGetValue(name, out var t) ? t
+                : throw new InvalidDataException($"{label}: {OptimizerFile} has no tensor '{name}'");
             var (avg, avgSq, step) = (Get("exp_avg"), Get("exp_avg_sq"), Get("step"));
             if (avg.numel() != learner.Optimizer.ParameterCount || avgSq.numel() != learner.Optimizer.ParameterCount)
-                throw new InvalidDataException($"{label}: {OptimizerFile} holds {avg.numel()} values per moment, the policy has {learner.Optimizer.ParameterCount} parameters");
+                throw new InvalidDataException($"{label}: {OptimizerFile} holds {avg.numel()} values per moment, " +
+                                               $"the policy has {learner.Optimizer.ParameterCount} parameters");
             if (avg.dtype != learner.Optimizer.Parameters.dtype || avgSq.dtype != avg.dtype)
-                throw new InvalidDataException($"{label}: {OptimizerFile} holds {avg.dtype} moments, the optimizer keeps {learner.Optimizer.Parameters.dtype}");
+                throw new InvalidDataException($"{label}: {OptimizerFile} holds {avg.dtype} moments, " +
+                                               $"the optimizer keeps {learner.Optimizer.Parameters.dtype}");
             if (step.numel() != 1 || step.dtype != ScalarType.Int64 || step.item<long>() != state.OptimizerStep)
                 throw new InvalidDataException($"{label}: {OptimizerFile} step does not match {LearnerFile}'s optimizer step {state.OptimizerStep}");
             try
@@ -257,12 +248,14 @@ public static class LearnerCheckpoint
     private static string? SchedulerMismatch(EntropySchedulerState saved, EntropySchedulerState own, long step)
     {
         if (!saved.Config.SameStructure(own.Config))
-            return $"was saved under scheduler config hash {EntropySchedulerJson.ConfigHash(saved)}, this learner's is {EntropySchedulerJson.ConfigHash(own)}: the checkpoint was taken under another scheduler config";
+            return $"was saved under scheduler config hash {EntropySchedulerJson.ConfigHash(saved)}, " +
+                   $"this learner's is {EntropySchedulerJson.ConfigHash(own)}: the checkpoint was taken under another scheduler config";
         if (saved.NumBuckets != own.NumBuckets)
             return $"has K_B = {saved.NumBuckets}, this learner's scheduler K_B = {own.NumBuckets}";
         var savedStep = Math.Max(0, saved.LearnerStep);
         var expected = Math.Max(0, step - 1);
-        return savedStep == expected ? null : $"holds the scheduler state after scheduler step {saved.LearnerStep}, the checkpoint is of learner step {step} (expected scheduler step {expected})";
+        return savedStep == expected ? null : $"holds the scheduler state after scheduler step {saved.LearnerStep}, " +
+                                              $"the checkpoint is of learner step {step} (expected scheduler step {expected})";
     }
 
     /// <summary>SHA-256 of a file's bytes, lowercase hex.</summary>
@@ -307,7 +300,8 @@ public static class LearnerCheckpoint
             if (!File.Exists(path)) throw new InvalidDataException($"{label}: {f.Name} is missing");
             var size = new FileInfo(path).Length;
             if (size != f.Size)
-                throw new InvalidDataException($"{label}: {f.Name} size mismatch (expected {f.Size} bytes, found {size}){(size < f.Size ? ": truncated" : "")}");
+                throw new InvalidDataException($"{label}: {f.Name} size mismatch (expected {f.Size} bytes, " +
+                                               $"found {size}){(size < f.Size ? ": truncated" : "")}");
             var hash = Sha256OfFile(path);
             if (!string.Equals(hash, f.Sha256, StringComparison.OrdinalIgnoreCase))
                 throw new InvalidDataException($"{label}: {f.Name} sha256 mismatch (expected {f.Sha256.ToLowerInvariant()}, found {hash})");
@@ -331,7 +325,8 @@ public static class LearnerCheckpoint
     private static void CheckExtra(string name, string text)
     {
         if (!ExtraName.IsMatch(name) || Reserved.Contains(name))
-            throw new ArgumentException($"extra checkpoint file '{name}': need a plain '<name>.json' (letters, digits, '._-') that is not one of the checkpoint's own files");
+            throw new ArgumentException($"extra checkpoint file '{name}': need a plain '<name>.json' (letters, digits, " +
+                                        $"'._-') that is not one of the checkpoint's own files");
         ArgumentNullException.ThrowIfNull(text);
         try
         {

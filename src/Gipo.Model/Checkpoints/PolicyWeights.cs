@@ -44,7 +44,8 @@ public sealed record PolicyWeights(long Version, byte[] Data, string Sha256)
         var parameters = model.named_parameters().ToList();
         var expected = parameters.Sum(p => p.parameter.NumberOfElements * p.parameter.ElementSize);
         if (expected != Data.Length)
-            throw new InvalidDataException($"policy weights v{Version}: {Data.Length} bytes but the model needs {expected}; the sampler's model config differs from the learner's");
+            throw new InvalidDataException($"policy weights v{Version}: {Data.Length} bytes but the model needs {expected}; " +
+                                           $"the sampler's model config differs from the learner's");
         using var _ = NewDisposeScope();
         using var __ = no_grad();
         long offset = 0;

@@ -6,9 +6,6 @@ using static TorchSharp.torch;
 
 namespace Gipo.Model.Checkpoints;
 
-/// <summary>Name, dtype, shape and byte range of one tensor in a safetensors file.</summary>
-public sealed record SafeTensorEntry(string Name, string Dtype, long[] Shape, long Begin, long End);
-
 /// <summary>
 /// Reader and writer of the <c>safetensors</c> format: an 8-byte little-endian header length, a JSON header
 /// (<c>dtype</c>, <c>shape</c>, <c>data_offsets</c> per tensor, optional <c>__metadata__</c>), then raw
@@ -69,10 +66,12 @@ public static class SafeTensors
                 if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] < offsets[0])
                     throw new InvalidDataException($"{path}: tensor '{name}' has bad data_offsets [{string.Join(", ", offsets)}]");
                 if (offsets[1] > dataLength)
-                    throw new InvalidDataException($"{path}: truncated: tensor '{name}' ends at byte {offsets[1]} of the data section, which has {dataLength} bytes");
+                    throw new InvalidDataException($"{path}: truncated: tensor '{name}' ends at byte {offsets[1]} of the data section, " +
+                                                   $"which has {dataLength} bytes");
                 var expected = shape.Aggregate(1L, (a, b) => a * b) * info.Size;
                 if (shape.Any(d => d < 0) || expected != offsets[1] - offsets[0])
-                    throw new InvalidDataException($"{path}: tensor '{name}' shape [{string.Join(", ", shape)}] × {dtype} needs {expected} bytes, offsets give {offsets[1] - offsets[0]}");
+                    throw new InvalidDataException($"{path}: tensor '{name}' shape [{string.Join(", ", shape)}] × {dtype} needs {expected} bytes, " +
+                                                   $"offsets give {offsets[1] - offsets[0]}");
                 entries[name] = new SafeTensorEntry(name, dtype, shape, offsets[0], offsets[1]);
             }
             catch (Exception e) when (e is InvalidOperationException or NullReferenceException or FormatException)
@@ -144,32 +143,4 @@ public static class SafeTensors
             }
         });
     }
-}
-
-/// <summary>Writes a file so that readers see the old content or the new, never a half-written one.</summary>
-public static class AtomicFile
-{
-    public static void Write(string path, Action<FileStream> write)
-    {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(dir);
-        var temp = Path.Combine(dir, $".{Path.GetFileName(path)}.tmp-{Guid.NewGuid():N}");
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
-            {
-                write(stream);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
-    }
-
-    public static void WriteText(string path, string text) =>
-        Write(path, s => s.Write(Encoding.UTF8.GetBytes(text)));
 }

@@ -22,7 +22,8 @@ public static class EvalSampleLog
     /// <summary>The file name of step <paramref name="step"/>'s sample: <c>step-000010.jsonl</c>.</summary>
     public static string FileName(long step) => $"step-{step:D6}.jsonl";
 
-    /// <summary>Up to <paramref name="count"/> lines from <paramref name="outcomes"/>, scored again by <paramref name="task"/> for the reward.</summary>
+    /// <summary>Up to <paramref name="count"/> lines from <paramref name="outcomes"/>, scored again by <paramref name="task"/> for the
+    /// reward.</summary>
     public static IReadOnlyList<JsonObject> Select(IReadOnlyList<PromptOutcome> outcomes, IReasoningTask task, int count, long step)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);

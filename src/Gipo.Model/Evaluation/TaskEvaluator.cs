@@ -4,12 +4,6 @@ using Gipo.Model.Sampling;
 
 namespace Gipo.Model.Evaluation;
 
-/// <summary>One prompt's samples (text and token ids) and which of them the verifier accepted.</summary>
-public sealed record PromptOutcome(Problem Problem, IReadOnlyList<string> Responses, IReadOnlyList<bool> Correct, IReadOnlyList<int[]> TokenIds, IReadOnlyList<float[]> Entropies)
-{
-    public int CorrectCount => Correct.Count(c => c);
-}
-
 /// <summary>Samples completions for task problems and scores them with the task's verifier.</summary>
 public sealed class TaskEvaluator(PolicyModel model, ITextTokenizer tokenizer, IReasoningTask task)
 {
@@ -19,10 +13,12 @@ public sealed class TaskEvaluator(PolicyModel model, ITextTokenizer tokenizer, I
     /// Draws <paramref name="samplesPerPrompt"/> completions per problem (seeds derived from <paramref name="seed"/>,
     /// so an evaluation is reproducible), in batches of at most <paramref name="batchSize"/> sequences.
     /// </summary>
-    public IReadOnlyList<PromptOutcome> Run(IReadOnlyList<Problem> problems, int samplesPerPrompt, SamplingOptions options, ulong seed = 0, int batchSize = 256)
+    public IReadOnlyList<PromptOutcome> Run(IReadOnlyList<Problem> problems, int samplesPerPrompt, SamplingOptions options, ulong seed = 0,
+                                            int batchSize = 256)
     {
         var requests = problems.SelectMany((p, i) => Enumerable.Range(0, samplesPerPrompt)
-            .Select(s => (Prompt: i, Request: new GenerationRequest(tokenizer.Encode(p.Prompt), CounterRandom.Next(seed, (ulong)(i * samplesPerPrompt + s)))))).ToList();
+            .Select(s => (Prompt: i,
+                Request: new GenerationRequest(tokenizer.Encode(p.Prompt), CounterRandom.Next(seed, (ulong)(i * samplesPerPrompt + s)))))).ToList();
         var responses = new string[requests.Count];
         var tokens = new int[requests.Count][];
         var entropies = new float[requests.Count][];

@@ -31,7 +31,8 @@ public sealed partial class GipoLearner
         return new StepAdvantages(advantages, ibScore, signFlip, credit, ranking, trace);
     }
 
-    private (Tensor Advantages, double SignFlip, IbCreditSplit Credit, double[][] StepCredit) BlendIb(IbScoreResult score, double[] aOut, double[] scale, LearnerRows rows, int[][] stepIndex)
+    private (Tensor Advantages, double SignFlip, IbCreditSplit Credit, double[][] StepCredit) BlendIb(IbScoreResult score, double[] aOut,
+        double[] scale, LearnerRows rows, int[][] stepIndex)
     {
         var cfg = settings.Ib;
         var groupMean = rows.GroupMeans();

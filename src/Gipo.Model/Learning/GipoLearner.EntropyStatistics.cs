@@ -7,7 +7,8 @@ namespace Gipo.Model.Learning;
 public sealed partial class GipoLearner
 {
     /// <summary>H̄_b over the full batch (§B.4) and the coefficients the scheduler gives for it (§B.6, §B.8).</summary>
-    private (GroupSequentialStatistic Statistic, EntropyCoefficients Coefficients) EntropyStatistics(Tensor proxEntropy, LearnerRows rows, TokenBucketIds buckets)
+    private (GroupSequentialStatistic Statistic, EntropyCoefficients Coefficients) EntropyStatistics(Tensor proxEntropy, LearnerRows rows,
+        TokenBucketIds buckets)
     {
         var statistic = GroupSequentialEntropy.Measure(proxEntropy, rows.Mask, buckets, rows.GroupIds);
         return (statistic, Coefficients(statistic));

@@ -60,10 +60,12 @@ public sealed partial class GipoLearner
             var stepOfToken = stepIndex[n];
             // Logits that predict response token j sit at sequence position promptLength − 1 + j.
             var rowLogits = logits[n].narrow(0, t.PromptTokens.Length - 1, length);
-            using var confidence = TokenConfidence.FromLogits(rowLogits, tensor(t.ResponseTokens.Select(x => (long)x).ToArray(), device: logits.device), settings.Temperature);
+            using var confidence = TokenConfidence.FromLogits(rowLogits,
+                tensor(t.ResponseTokens.Select(x => (long)x).ToArray(), device: logits.device), settings.Temperature);
             var positions = tensor(StatePositions(rows, stepIndex, n), device: hidden.device);
             var f = ConfidenceFeatures.Build(hidden[n].index_select(0, positions).to(float32), confidence, stepOfToken, settings.Buckets);
-            result.Add(new StepFeatures(f.Hidden.DetachFromDisposeScope(), f.Confidence.DetachFromDisposeScope(), f.Position.DetachFromDisposeScope()));
+            result.Add(new StepFeatures(f.Hidden.DetachFromDisposeScope(), f.Confidence.DetachFromDisposeScope(),
+                                        f.Position.DetachFromDisposeScope()));
         }
         return result;
     }

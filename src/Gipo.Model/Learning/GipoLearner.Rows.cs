@@ -33,7 +33,8 @@ public sealed partial class GipoLearner
         ConfidenceFeatures.StatePositions(rows.Trajectories[n].PromptTokens.Length, stepIndex[n]);
 
     private static RefAnswerTrajectory[] RefAnswerInputs(LearnerRows rows, int[][] stepIndex) =>
-        rows.Trajectories.Select((t, n) => new RefAnswerTrajectory(t.PromptTokens, t.ResponseTokens, stepIndex[n], rows.ReferenceAnswers[n]!)).ToArray();
+        rows.Trajectories.Select((t, n) =>
+            new RefAnswerTrajectory(t.PromptTokens, t.ResponseTokens, stepIndex[n], rows.ReferenceAnswers[n]!)).ToArray();
 
     private Tensor StepIndexTensor(LearnerRows rows, int[][] stepIndex)
     {

@@ -8,7 +8,8 @@ public sealed partial class GipoLearner
 {
     /// <summary>The metrics of the step just done (<see cref="Step"/> already counts it).</summary>
     private LearnerStepMetrics StepMetrics(int groups, LearnerRows rows, GroupSequentialStatistic statistic, EntropyCoefficients coefficients,
-        StepAdvantages advantages, PpoUpdate ppo, IbTrainResult? ibTrain, int filteredGroups, (double Total, double Prox, double Advantages, double Ppo) seconds)
+        StepAdvantages advantages, PpoUpdate ppo, IbTrainResult? ibTrain, int filteredGroups,
+        (double Total, double Prox, double Advantages, double Ppo) seconds)
     {
         return new LearnerStepMetrics
         {
@@ -22,7 +23,8 @@ public sealed partial class GipoLearner
             KlLoss = settings.Loss.KlBeta > 0 ? ppo.Loss.KlLoss : null,
             CovSelectedTokens = regularizer.Mode is EntropyMode.ClipCov or EntropyMode.KlCov ? ppo.CovSelected : null,
             IbWithinGroupAuroc = advantages.Ranking?.WithinGroup.Mean, IbWithinGroupAurocGroups = advantages.Ranking?.WithinGroup.Groups ?? 0,
-            IbAurocByStep = advantages.Ranking?.ByStep ?? [], IbCreditFailing = advantages.Credit?.Failing, IbCreditSucceeding = advantages.Credit?.Succeeding,
+            IbAurocByStep = advantages.Ranking?.ByStep
+                ?? [], IbCreditFailing = advantages.Credit?.Failing, IbCreditSucceeding = advantages.Credit?.Succeeding,
             IbKlRate = ibTrain?.KlRate,
             IbBatchAuroc = advantages.IbScore?.BatchAuroc, IbAucEma = advantages.IbScore?.AucEma ?? 0, IbRho = advantages.IbScore?.Rho ?? 0,
             IbBce = ibTrain?.Bce ?? 0, IbSignFlipFraction = advantages.SignFlip,

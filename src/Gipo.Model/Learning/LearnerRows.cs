@@ -61,7 +61,8 @@ internal sealed class LearnerRows
             }
         var width = Math.Max(1, trajectories.Max(t => t.ResponseTokens.Length));
         var pad = 0;
-        var packed = TokenBatch.Create(trajectories.Select(t => ((IReadOnlyList<int>)t.PromptTokens, (IReadOnlyList<int>)t.ResponseTokens)).ToList(), pad, device);
+        var packed = TokenBatch.Create(trajectories.Select(t => ((IReadOnlyList<int>)t.PromptTokens, (IReadOnlyList<int>)t.ResponseTokens))
+            .ToList(), pad, device);
         var index = new long[trajectories.Count * width];
         var mask = new float[trajectories.Count * width];
         var behaviour = new float[trajectories.Count * width];
@@ -78,7 +79,8 @@ internal sealed class LearnerRows
         }
         return new LearnerRows
         {
-            Trajectories = trajectories, GroupIds = [.. groupIds], Rewards = [.. rewards], Success = [.. success], ReferenceAnswers = [.. answers], Batch = packed,
+            Trajectories = trajectories, GroupIds = [.. groupIds], Rewards = [.. rewards], Success = [.. success], ReferenceAnswers = [.. answers],
+            Batch = packed,
             ResponseIndex = tensor(index, [trajectories.Count, width], device: device),
             Mask = tensor(mask, [trajectories.Count, width], device: device),
             BehaviourLogp = tensor(behaviour, [trajectories.Count, width], device: device),

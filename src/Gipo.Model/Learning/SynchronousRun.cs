@@ -9,22 +9,6 @@ using Gipo.Model.Sampling;
 
 namespace Gipo.Model.Learning;
 
-/// <summary>Settings of a synchronous (η = 0) training run.</summary>
-public sealed record SynchronousRunOptions
-{
-    public int Steps { get; init; } = 30;
-    public Split TrainSplit { get; init; } = Split.RlTrain;
-    public Split EvalSplit { get; init; } = Split.RlTest;
-    /// <summary>Evaluate every this many steps (and before the first and after the last); 0 = only before and after.</summary>
-    public int EvalEvery { get; init; } = 25;
-    public int EvalPrompts { get; init; } = 200;
-    public int EvalSamplesPerPrompt { get; init; } = 4;
-    public int Seed { get; init; }
-}
-
-/// <summary>One line of a run's log: the learner's metrics plus sampling counters and, on evaluation steps, pass@1.</summary>
-public sealed record RunStep(LearnerStepMetrics? Learner, long SamplesTotal, int GroupsExamined, int GroupsFiltered, double? EvalPassAt1, double Seconds);
-
 /// <summary>
 /// Generate → score → learn, one step after another on the same policy (staleness 0): the reference behaviour
 /// the asynchronous actor system is compared with, and what algorithm tests run. Dynamic sampling (§A.7) keeps

@@ -27,10 +27,10 @@ public static class NativeTorch
 
     private const string WeakenedVersion = "GLIBCXX_3.4.32";
     private static readonly Lock Gate = new();
-    private static NativeTorchInfo? _info;
+    private static NativeTorchInfo? info;
 
     /// <summary>What was loaded, from where; null before <see cref="EnsureLoaded"/>.</summary>
-    public static NativeTorchInfo? Info => _info;
+    public static NativeTorchInfo? Info => info;
 
     /// <summary>
     /// Loads the natives once per process. Throws <see cref="NativeTorchException"/> with the cause and the fix
@@ -40,15 +40,15 @@ public static class NativeTorch
     {
         lock (Gate)
         {
-            if (_info is not null) return _info;
+            if (info is not null) return info;
             if (!OperatingSystem.IsLinux())
             {
                 // Elsewhere TorchSharp's own probing is right; nothing to patch.
-                _info = new NativeTorchInfo(null, null, false, torch.cuda.is_available());
-                return _info;
+                info = new NativeTorchInfo(null, null, false, torch.cuda.is_available());
+                return info;
             }
-            _info = LoadOnLinux();
-            return _info;
+            info = LoadOnLinux();
+            return info;
         }
     }
 
@@ -57,19 +57,20 @@ public static class NativeTorch
         var torchLib = Environment.GetEnvironmentVariable(TorchLibVariable);
         if (!string.IsNullOrWhiteSpace(torchLib) && !File.Exists(Path.Combine(torchLib, "libtorch.so")))
             throw new NativeTorchException(
-                $"{TorchLibVariable}={torchLib} has no libtorch.so.",
+                $"{TorchLibVariable}={torchLib} has no libtorch.so",
                 $"Point {TorchLibVariable} at PyTorch's lib folder, e.g. " +
                 "$(python3 -c \"import torch,os;print(os.path.join(os.path.dirname(torch.__file__),'lib'))\"), or unset it to use the CPU libtorch.");
 
         var sharpSource = FindPackagedNative("libLibTorchSharp.so")
             ?? throw new NativeTorchException(
-                "libLibTorchSharp.so was not found beside the application.",
+                "libLibTorchSharp.so was not found beside the application",
                 "Reference the TorchSharp package from the executable (it ships the native library) and rebuild.");
         var libtorchDir = string.IsNullOrWhiteSpace(torchLib)
             ? Path.GetDirectoryName(FindPackagedNative("libtorch.so")
                 ?? throw new NativeTorchException(
-                    "libtorch.so was not found beside the application.",
-                    $"Reference the 'libtorch-cpu-linux-x64' package from the executable (or 'TorchSharp-cuda-linux': build with -p:GipoTorch=cuda), or set {TorchLibVariable} to a PyTorch torch/lib folder."))!
+                    "libtorch.so was not found beside the application",
+                    $"Reference the 'libtorch-cpu-linux-x64' package from the executable (or 'TorchSharp-cuda-linux': " +
+                    $"build with -p:GipoTorch=cuda), or set {TorchLibVariable} to a PyTorch torch/lib folder."))!
             : Path.GetFullPath(torchLib);
 
         // Preload libtorch (and its CUDA part) from the chosen folder: LibTorchSharp's DT_NEEDED entries are
@@ -183,18 +184,4 @@ public static class NativeTorch
     }
 
     private static string FirstLine(string s) => s.Split('\n')[0].Trim();
-}
-
-/// <summary>Where the natives came from.</summary>
-/// <param name="LibTorchDir">Folder libtorch was loaded from.</param>
-/// <param name="LibTorchSharpPath">The LibTorchSharp file loaded (the patched copy when <paramref name="Patched"/>).</param>
-/// <param name="Patched">True when the weak-version copy was needed.</param>
-/// <param name="CudaAvailable">True when the loaded libtorch has CUDA and a device is present.</param>
-public sealed record NativeTorchInfo(string? LibTorchDir, string? LibTorchSharpPath, bool Patched, bool CudaAvailable);
-
-/// <summary>The natives could not be loaded; the message carries the cause and the fix.</summary>
-public sealed class NativeTorchException(string cause, string fix) : Exception($"{cause}\n  Fix: {fix}")
-{
-    public string Cause { get; } = cause;
-    public string Fix { get; } = fix;
 }

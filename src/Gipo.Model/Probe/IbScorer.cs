@@ -213,7 +213,8 @@ public sealed class IbScorer : IDisposable
         if (trajectories.Count == 0) throw new ArgumentException("no trajectories", nameof(trajectories));
         foreach (var f in trajectories)
             if (f.HiddenSize != HiddenSize || f.States < 1)
-                throw new ArgumentException($"expected features with d_h = {HiddenSize} and K ≥ 1, got d_h = {f.HiddenSize}, K = {f.States}", nameof(trajectories));
+                throw new ArgumentException($"expected features with d_h = {HiddenSize} and K ≥ 1, got d_h = {f.HiddenSize}, K = {f.States}",
+                                            nameof(trajectories));
     }
 
     private void RequireLabels(IReadOnlyList<StepFeatures> trajectories, IReadOnlyList<bool> labels)
@@ -256,7 +257,8 @@ public sealed class IbScorer : IDisposable
             {
                 var saved = Get("probe." + name);
                 if (!saved.shape.SequenceEqual(parameter.shape))
-                    throw new InvalidDataException($"{path}: '{name}' has shape [{string.Join(", ", saved.shape)}], the probe [{string.Join(", ", parameter.shape)}]");
+                    throw new InvalidDataException($"{path}: '{name}' has shape [{string.Join(", ", saved.shape)}], " +
+                                                   $"the probe [{string.Join(", ", parameter.shape)}]");
                 parameter.copy_(saved);
             }
         optimizer.LoadState(state.AdamStep, Get("adam.exp_avg"), Get("adam.exp_avg_sq"));
@@ -276,7 +278,8 @@ public sealed class IbScorer : IDisposable
             throw new InvalidDataException($"{path}: format '{state.Format}', expected '{Format}'");
         if (state.PhiSource != Config.PhiSource || state.HiddenSize != HiddenSize || state.InputSize != Probe.InputSize
             || state.EmbedDim != Config.EmbedDim || state.LatentDim != Config.LatentDim)
-            throw new InvalidDataException($"{path}: saved probe ({state.PhiSource}, d_h {state.HiddenSize}, d_e {state.EmbedDim}, d_z {state.LatentDim}) " +
+            throw new InvalidDataException($"{path}: saved probe ({state.PhiSource}, d_h {state.HiddenSize}, d_e {state.EmbedDim}, " +
+                                           $"d_z {state.LatentDim}) " +
                 $"does not match this one ({Config.PhiSource}, d_h {HiddenSize}, d_e {Config.EmbedDim}, d_z {Config.LatentDim})");
         return state;
     }

@@ -8,11 +8,6 @@ using F = TorchSharp.torch.nn.functional;
 
 namespace Gipo.Model.Probe;
 
-/// <summary>One trajectory as <see cref="RefAnswerScorer"/> reads it.</summary>
-/// <param name="StepOfToken">Zero-based step index of each response token (−1 where no step claims it).</param>
-/// <param name="Answer">The reference answer y* of the trajectory's problem.</param>
-public sealed record RefAnswerTrajectory(int[] PromptTokens, int[] ResponseTokens, int[] StepOfToken, string Answer);
-
 /// <summary>
 /// The potentials of <c>ib.phi_source = ref_answer_prob</c> (§C.9; RLPR arXiv 2506.18254, VeriFree arXiv 2505.21493):
 /// Φ_k = mean_j p(y*_j | s_k, prefix, y*_&lt;j), the policy's mean token probability of the reference answer (and the
@@ -114,7 +109,8 @@ public sealed class RefAnswerScorer
         foreach (var chunk in order.Chunk(Config.RefAnswerMicrobatch))
         {
             using var scope = NewDisposeScope();
-            using var batch = TokenBatch.Create(chunk.Select(i => ((IReadOnlyList<int>)queries[i].Context, (IReadOnlyList<int>)queries[i].Scored)).ToList(),
+            using var batch =
+                TokenBatch.Create(chunk.Select(i => ((IReadOnlyList<int>)queries[i].Context, (IReadOnlyList<int>)queries[i].Scored)).ToList(),
                 tokenizer.PadId, policy.Device, policy.Config.MaxPositionEmbeddings);
             var logits = policy.Forward(batch.InputIds, batch.KeyMask).Logits;
             var p = MeanTokenProbability(logits, batch.Targets, batch.LossMask, temperature).to(float64).cpu().data<double>().ToArray();

@@ -71,7 +71,8 @@ public sealed class VibProbe : OutcomeProbe
 
     /// <summary>KL(N(μ, diag σ²) ‖ N(0, I)) = ½Σ_j(μ_j² + σ_j² − 1 − 2 log σ_j) per row: [N].</summary>
     public static Tensor KlToStandardNormal(Tensor mu, Tensor sigma) =>
-        (mu * mu).add(sigma * sigma, ConstantScalars.One).sub(ConstantScalars.One).sub(sigma.log().mul(ConstantScalars.Two)).sum(-1).mul(ConstantScalars.Half);
+        (mu * mu).add(sigma * sigma, ConstantScalars.One).sub(ConstantScalars.One).sub(sigma.log().mul(ConstantScalars.Two)).sum(-1)
+            .mul(ConstantScalars.Half);
 
     protected override Tensor LogitsOf(Tensor u) => decoder.forward(EncodeChecked(u).Mu).squeeze(-1);
 

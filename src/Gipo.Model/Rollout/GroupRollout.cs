@@ -6,11 +6,6 @@ using Gipo.Model.Sampling;
 
 namespace Gipo.Model.Rollout;
 
-/// <summary>One prompt to generate a group for: its group id, problem and sampling seed.</summary>
-/// <param name="Seed">Member j samples with <c>CounterRandom.Next(Seed, j)</c>, so a re-issued group (same seed,
-/// new id) reproduces its samples token for token.</param>
-public sealed record GroupRequest(long GroupId, Problem Problem, ulong Seed);
-
 /// <summary>
 /// Generates and scores groups: G completions per prompt from one policy version, each verified by the task.
 /// <see cref="Generate"/> is a sampler's work and <see cref="OutcomeScoring.Score"/> an outcome scorer's; <see cref="Run"/>
@@ -25,7 +20,8 @@ public sealed class GroupRollout(PolicyModel model, ITextTokenizer tokenizer, IR
     /// One scored group per problem, <paramref name="groupSize"/> samples each. Seeds derive from
     /// (<paramref name="seed"/>, group id), so a re-run of the same group reproduces its samples.
     /// </summary>
-    public IReadOnlyList<ScoredGroup> Run(IReadOnlyList<(long GroupId, Problem Problem)> groups, int groupSize, SamplingOptions options, long policyVersion, ulong seed)
+    public IReadOnlyList<ScoredGroup> Run(IReadOnlyList<(long GroupId, Problem Problem)> groups, int groupSize, SamplingOptions options,
+                                          long policyVersion, ulong seed)
     {
         var requests = groups.Select(g => new GroupRequest(g.GroupId, g.Problem, seed ^ (ulong)g.GroupId)).ToList();
         var generated = Generate(requests, groupSize, options, policyVersion);
@@ -36,7 +32,8 @@ public sealed class GroupRollout(PolicyModel model, ITextTokenizer tokenizer, IR
     /// Generates <paramref name="groupSize"/> trajectories per request in one batch, all at
     /// <paramref name="policyVersion"/> (the version of the weights this sampler holds).
     /// </summary>
-    public IReadOnlyList<IReadOnlyList<Trajectory>> Generate(IReadOnlyList<GroupRequest> groups, int groupSize, SamplingOptions options, long policyVersion)
+    public IReadOnlyList<IReadOnlyList<Trajectory>> Generate(IReadOnlyList<GroupRequest> groups, int groupSize, SamplingOptions options,
+                                                             long policyVersion)
     {
         if (groupSize < 2) throw new ArgumentException($"group size must be >= 2 (got {groupSize})");
         var requests = new List<GenerationRequest>();
@@ -55,33 +52,11 @@ public sealed class GroupRollout(PolicyModel model, ITextTokenizer tokenizer, IR
             {
                 var o = outputs[i * groupSize + j];
                 var finish = o.StoppedAtEos ? FinishReason.Eos : FinishReason.Length;
-                members.Add(new Trajectory(groupId * groupSize + j, groupId, problem.Id, j, prompts[i], o.TokenIds, o.LogProbs, policyVersion, finish));
+                members.Add(new Trajectory(groupId * groupSize + j, groupId, problem.Id, j, prompts[i], o.TokenIds, o.LogProbs,
+                                           policyVersion, finish));
             }
             result.Add(members);
         }
         return result;
-    }
-}
-
-/// <summary>The outcome verifier of docs/algorithm.md §A.1 over a generated group.</summary>
-public static class OutcomeScoring
-{
-    /// <summary>
-    /// Verifies each member of a group against <paramref name="problem"/>: reward 1 for a correct answer, 0 otherwise.
-    /// Truncated responses score 0 (§A.1); the task verifiers never throw on malformed text.
-    /// </summary>
-    public static ScoredGroup Score(IReasoningTask task, ITextTokenizer tokenizer, Problem problem, IReadOnlyList<Trajectory> members)
-    {
-        ArgumentNullException.ThrowIfNull(members);
-        if (members.Count == 0) throw new ArgumentException("a group needs members");
-        var scores = new List<OutcomeScore>(members.Count);
-        foreach (var t in members)
-        {
-            var verdict = t.Finish == FinishReason.Length
-                ? new VerificationResult(0, false, "truncated at max new tokens")
-                : task.Verify(problem, tokenizer.Decode(t.ResponseTokens));
-            scores.Add(new OutcomeScore(t.TrajectoryId, verdict.Correct ? 1.0 : 0.0, verdict.Correct, verdict.Reason));
-        }
-        return new ScoredGroup(members[0].GroupId, problem.Id, members, scores, problem.Answer);
     }
 }

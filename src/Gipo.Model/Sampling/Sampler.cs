@@ -33,7 +33,8 @@ public sealed class Sampler
     /// hidden state at the last prompt token, after every generated token in that set (step boundaries), and after
     /// its final token.
     /// </summary>
-    public IReadOnlyList<GeneratedSequence> Generate(IReadOnlyList<GenerationRequest> requests, SamplingOptions options, IReadOnlySet<int>? captureHiddenAfter = null)
+    public IReadOnlyList<GeneratedSequence> Generate(IReadOnlyList<GenerationRequest> requests, SamplingOptions options,
+                                                     IReadOnlySet<int>? captureHiddenAfter = null)
     {
         options.Validate();
         if (requests.Count == 0) return [];
@@ -49,7 +50,8 @@ public sealed class Sampler
         var maxNew = options.MaxNewTokens;
         var total = promptLen + maxNew;
         if (total > model.Config.MaxPositionEmbeddings)
-            throw new ArgumentException($"prompt ({promptLen} tokens) + max new tokens ({maxNew}) exceed the model's {model.Config.MaxPositionEmbeddings} positions");
+            throw new ArgumentException($"prompt ({promptLen} tokens) + max new tokens ({maxNew}) exceed the model's " +
+                                        $"{model.Config.MaxPositionEmbeddings} positions");
         var device = model.Device;
         var capture = captureHiddenAfter is not null;
         var padded = requests.Any(r => r.PromptIds.Count < promptLen);
@@ -208,20 +210,4 @@ public sealed class Sampler
                 u[b * steps + s] = CounterRandom.Uniform(requests[b].Seed, (ulong)s);
         return u;
     }
-}
-
-/// <summary>A stateless, counter-based random source: the same (seed, counter) always gives the same value.</summary>
-public static class CounterRandom
-{
-    /// <summary>SplitMix64 finaliser of seed and counter.</summary>
-    public static ulong Next(ulong seed, ulong counter)
-    {
-        var z = seed + 0x9E3779B97F4A7C15UL * (counter + 1);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
-
-    /// <summary>A double in [0, 1) with 53 random bits.</summary>
-    public static double Uniform(ulong seed, ulong counter) => (Next(seed, counter) >> 11) * (1.0 / (1UL << 53));
 }

@@ -10,7 +10,8 @@ namespace Gipo.Model.Sampling;
 /// <param name="MaxNewTokens">Generation stops after this many tokens if no EOS came.</param>
 /// <param name="Greedy">Arg-max decoding; log-probs and entropies are then reported at temperature 1.</param>
 /// <param name="IgnoreEos">Keep generating after EOS, to exactly <paramref name="MaxNewTokens"/> (benchmarks only, like vLLM's ignore_eos).</param>
-public sealed record SamplingOptions(double Temperature = 1.0, double TopP = 1.0, int TopK = 0, int MaxNewTokens = 64, bool Greedy = false, bool IgnoreEos = false)
+public sealed record SamplingOptions(double Temperature = 1.0, double TopP = 1.0, int TopK = 0, int MaxNewTokens = 64, bool Greedy = false,
+                                     bool IgnoreEos = false)
 {
     /// <summary>Throws naming the bad option.</summary>
     public SamplingOptions Validate()
@@ -25,21 +26,3 @@ public sealed record SamplingOptions(double Temperature = 1.0, double TopP = 1.0
     /// <summary>The temperature log-probs are computed at.</summary>
     public double EffectiveTemperature => Greedy ? 1.0 : Temperature;
 }
-
-/// <summary>One prompt to complete, with the seed that fixes its random draws.</summary>
-public sealed record GenerationRequest(IReadOnlyList<int> PromptIds, ulong Seed);
-
-/// <summary>Final-norm hidden state after the token at <paramref name="Position"/> of the response (−1 = last prompt token).</summary>
-public sealed record HiddenState(int Position, float[] Vector);
-
-/// <summary>
-/// A completion: generated ids (EOS included when one was produced) with, per token, the behaviour log-prob at
-/// the sampling temperature and the entropy of the full next-token distribution.
-/// </summary>
-public sealed record GeneratedSequence(
-    IReadOnlyList<int> PromptIds,
-    int[] TokenIds,
-    float[] LogProbs,
-    float[] Entropies,
-    bool StoppedAtEos,
-    IReadOnlyList<HiddenState> Hidden);

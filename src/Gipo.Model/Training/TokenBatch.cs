@@ -20,7 +20,8 @@ public sealed class TokenBatch : IDisposable
     public required int[] ResponseLengths { get; init; }
 
     /// <summary>Packs the pairs; sequences longer than <paramref name="maxLength"/> are an error, not silently cut.</summary>
-    public static TokenBatch Create(IReadOnlyList<(IReadOnlyList<int> Prompt, IReadOnlyList<int> Response)> pairs, int padId, Device device, int? maxLength = null)
+    public static TokenBatch Create(IReadOnlyList<(IReadOnlyList<int> Prompt, IReadOnlyList<int> Response)> pairs, int padId, Device device,
+                                    int? maxLength = null)
     {
         if (pairs.Count == 0) throw new ArgumentException("empty batch");
         var width = pairs.Max(p => p.Prompt.Count + p.Response.Count);

@@ -33,16 +33,20 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
         var database = JournalDatabase.Postgres(Postgres);
         database.Prepare(); // a clear error naming the server when PostgreSQL is not there
         return new ClusterRunSettings(Path.Combine(AppContext.BaseDirectory, "gipo.dll"), Path.Combine(work, name), Postgres,
-            Path.Combine(AppContext.BaseDirectory, "Fixtures", "sft-column-add-small"), Path.Combine(AppContext.BaseDirectory, "hocon", "quickstart.conf"),
+            Path.Combine(AppContext.BaseDirectory, "Fixtures", "sft-column-add-small"),
+            Path.Combine(AppContext.BaseDirectory, "hocon", "quickstart.conf"),
             Path.Combine(AppContext.BaseDirectory, "hocon", "cluster.conf"), steps, 4, TimeSpan.FromSeconds(4), ClusterRunSettings.SmallRun);
     }
 
     private void Check(ChaosReport report, int steps)
     {
-        foreach (var kill in report.Kills) output.WriteLine($"kill {kill.Index}: {kill.Node} at {kill.AtSeconds} s after step {kill.LoggedStep}: {kill.Audit}");
-        output.WriteLine($"final ({report.Seconds} s): {report.Final}; exits {string.Join(", ", report.ExitCodes.Select(e => $"{e.Key}={e.Value}"))}; " +
+        foreach (var kill in report.Kills) output.WriteLine($"kill {kill.Index}: {kill.Node} at {kill.AtSeconds} s after step " +
+                                                            $"{kill.LoggedStep}: {kill.Audit}");
+        output.WriteLine($"final ({report.Seconds} s): {report.Final}; exits " +
+                         $"{string.Join(", ", report.ExitCodes.Select(e => $"{e.Key}={e.Value}"))}; " +
                          $"groups issued by node {string.Join(", ", report.GroupsIssuedByNode.Select(e => $"{e.Key}={e.Value}"))}");
-        Assert.All(report.Kills, k => Assert.True(k.Audit.Clean, $"after kill {k.Index} ({k.Node}): {k.Audit}\n{string.Join("\n", k.Audit.Problems)}"));
+        Assert.All(report.Kills, k => Assert.True(k.Audit.Clean, $"after kill {k.Index} ({k.Node}): " +
+                                                                 $"{k.Audit}\n{string.Join("\n", k.Audit.Problems)}"));
         Assert.True(report.Final.Clean, $"{report.Final}\n{string.Join("\n", report.Final.Problems)}");
         Assert.True(report.Final.Finished, $"the run did not complete: {report.Final}");
         Assert.Equal(steps, report.Final.Step);
@@ -104,7 +108,8 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(2, report.Kills.Count);
     }
 
-    [Fact(DisplayName = "(e, i) The first seed restarted with the README's old seeds while its standby runs the run: it forms a cluster of its own and refuses, naming the lease holder; one coordinator writes")]
+    [Fact(DisplayName = "(e, i) The first seed restarted with the README's old seeds while its standby runs the run: " +
+                        "it forms a cluster of its own and refuses, naming the lease holder; one coordinator writes")]
     public void Restarted_first_seed_refuses_a_second_cluster()
     {
         // Enough steps that the run is still going when the first seed comes back (kill, take-over after the lease
@@ -124,7 +129,8 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(0, report.ExitCodes["sampler-2"]);
     }
 
-    [Fact(DisplayName = "(e, ii) The coordinator+learner node frozen (SIGSTOP) until its standby took over, then resumed: the zombie is fenced, one coordinator writes, the run ends clean")]
+    [Fact(DisplayName = "(e, ii) The coordinator+learner node frozen (SIGSTOP) until its standby took over, then resumed: the zombie is fenced, " +
+                        "one coordinator writes, the run ends clean")]
     public void Frozen_learner_node_wakes_up_fenced()
     {
         const int steps = 60;
@@ -139,7 +145,8 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(0, report.ExitCodes["learner-2"]);
     }
 
-    [SkippableFact(DisplayName = "(e, iii) A real network partition (network namespaces, needs root) in which both halves think they survived: the journal lease keeps learner-2's half from writing, the run ends clean after the heal")]
+    [SkippableFact(DisplayName = "(e, iii) A real network partition (network namespaces, needs root) in which both halves think they survived: " +
+                                 "the journal lease keeps learner-2's half from writing, the run ends clean after the heal")]
     public void Partition_with_two_surviving_halves_keeps_one_writer()
     {
         // Steps enough to outlast the partition (about 30 s) and the restarts after the heal even on a fast machine.
@@ -150,8 +157,8 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
         Skip.If(unavailable is { Length: > 0 }, $"network namespaces are not available here: {unavailable}");
         var report = ChaosScenarios.Partition(Settings("partition", steps), output.WriteLine);
         foreach (var m in report.Measures) output.WriteLine($"{m.Key} = {m.Value}");
-        // The key assertions first (Check also needs the lease's epochs): while cut off, learner-2's half (which downed learner-1's and believes it is the cluster)
-        // never took the run over and no lease epoch went to it. Without the lease (akka.cluster.singleton.use-lease = "")
+        // The key assertions first (Check also needs the lease's epochs): while cut off, learner-2's half (which downed learner-1's and believes it
+        // is the cluster) never took the run over and no lease epoch went to it. Without the lease (akka.cluster.singleton.use-lease = "")
         // learner-2 starts a second coordinator on the journal (its ledger logs, and its first write fails on the
         // journal's unique key).
         Assert.Equal(0, report.Measures["partition_coordinator_lines"]);

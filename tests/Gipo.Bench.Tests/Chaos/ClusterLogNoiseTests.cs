@@ -22,14 +22,16 @@ public sealed partial class ClusterLogNoiseTests(ITestOutputHelper output) : IDi
         catch (IOException) { } // best effort
     }
 
-    [Fact(DisplayName = "A killed sampler node: one 'lost peer' line per survivor, one re-issue warning, no remoting noise, no re-subscribing warning at the end")]
+    [Fact(DisplayName = "A killed sampler node: one 'lost peer' line per survivor, one re-issue warning, no remoting noise, " +
+                        "no re-subscribing warning at the end")]
     public void Killed_peer_is_one_line()
     {
         const int steps = 12;
         var database = JournalDatabase.Postgres(ChaosTests.Postgres);
         database.Prepare();
         var settings = new ClusterRunSettings(Path.Combine(AppContext.BaseDirectory, "gipo.dll"), Path.Combine(work, "noise"), ChaosTests.Postgres,
-            Path.Combine(AppContext.BaseDirectory, "Fixtures", "sft-column-add-small"), Path.Combine(AppContext.BaseDirectory, "hocon", "quickstart.conf"),
+            Path.Combine(AppContext.BaseDirectory, "Fixtures", "sft-column-add-small"),
+            Path.Combine(AppContext.BaseDirectory, "hocon", "quickstart.conf"),
             Path.Combine(AppContext.BaseDirectory, "hocon", "cluster.conf"), steps, 4, TimeSpan.FromSeconds(4), ClusterRunSettings.SmallRun);
         var report = ChaosScenarios.KillSampler(settings, output.WriteLine);
         Assert.True(report.Passed(steps), report.Final.ToString());
@@ -49,7 +51,8 @@ public sealed partial class ClusterLogNoiseTests(ITestOutputHelper output) : IDi
             Assert.DoesNotContain("is now gated", text);
             Assert.DoesNotContain("quarantined", text);
         }
-        Assert.Single(Regex.Matches(logs["learner-1.1"], $@"on node {Regex.Escape(victim.Replace("akka.tcp://gipo@", ""))} terminated: \d+ lease\(s\) re-issued"));
+        Assert.Single(Regex.Matches(logs["learner-1.1"], $@"on node {Regex.Escape(victim.Replace("akka.tcp://gipo@", ""))} terminated: " +
+                                                         $@"\d+ lease\(s\) re-issued"));
     }
 
     [GeneratedRegex(@"node: (akka\.tcp://gipo@[\d.]+:\d+) up")]

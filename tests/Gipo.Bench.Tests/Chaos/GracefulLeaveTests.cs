@@ -26,7 +26,8 @@ public sealed class GracefulLeaveTests(ITestOutputHelper output) : IDisposable
         var database = JournalDatabase.Postgres(ChaosTests.Postgres);
         database.Prepare(); // a clear error naming the server when PostgreSQL is not there
         return new ClusterRunSettings(Path.Combine(AppContext.BaseDirectory, "gipo.dll"), Path.Combine(work, name), ChaosTests.Postgres,
-            Path.Combine(AppContext.BaseDirectory, "Fixtures", "sft-column-add-small"), Path.Combine(AppContext.BaseDirectory, "hocon", "quickstart.conf"),
+            Path.Combine(AppContext.BaseDirectory, "Fixtures", "sft-column-add-small"),
+            Path.Combine(AppContext.BaseDirectory, "hocon", "quickstart.conf"),
             Path.Combine(AppContext.BaseDirectory, "hocon", "cluster.conf"), steps, 4, TimeSpan.FromSeconds(4), sets);
     }
 
@@ -35,7 +36,8 @@ public sealed class GracefulLeaveTests(ITestOutputHelper output) : IDisposable
         var run = report.Run;
         output.WriteLine($"final ({run.Seconds} s): {run.Final}; exits {string.Join(", ", run.ExitCodes.Select(e => $"{e.Key}={e.Value}"))}");
         output.WriteLine($"journal: {report.Steps}");
-        output.WriteLine($"--- {report.Signalled.Node} (exit {report.Signalled.ExitCode}, {report.Signalled.ExitSeconds} s after the signal)\n{report.Signalled.Log}");
+        output.WriteLine($"--- {report.Signalled.Node} (exit {report.Signalled.ExitCode}, " +
+                         $"{report.Signalled.ExitSeconds} s after the signal)\n{report.Signalled.Log}");
     }
 
     private static void RunEndedClean(ChaosReport run, int steps)
@@ -46,13 +48,15 @@ public sealed class GracefulLeaveTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(steps, run.Final.PolicyVersion);
     }
 
-    [Fact(DisplayName = "SIGTERM to the active learner node: it checkpoints, hands over and exits 0 within seconds; the standby continues with no step retrained")]
+    [Fact(DisplayName = "SIGTERM to the active learner node: it checkpoints, hands over and exits 0 within seconds; " +
+                        "the standby continues with no step retrained")]
     public void Sigterm_to_the_active_learner_hands_over_cleanly()
     {
         // Checkpoints only every 10 steps, as in the issue's report: without a hand-over checkpoint a leave after step 4
         // rolls back to step 0, and steps 1..4 are trained twice.
         const int steps = 16;
-        var sets = ClusterRunSettings.SmallRun.Where(s => !s.StartsWith("run.checkpoint-every=", StringComparison.Ordinal)).Append("run.checkpoint-every=10").ToList();
+        var sets = ClusterRunSettings.SmallRun.Where(s => !s.StartsWith("run.checkpoint-every=", StringComparison.Ordinal))
+            .Append("run.checkpoint-every=10").ToList();
         var report = LeaveScenarios.TerminateActiveLearner(Settings("leave", steps, sets), atStep: 4, output.WriteLine);
         Show(report);
         var leaver = report.Signalled;
@@ -80,7 +84,8 @@ public sealed class GracefulLeaveTests(ITestOutputHelper output) : IDisposable
     {
         const int steps = 40;
         // Frozen longer than the failure detector's pause (5 s) plus stable-after (4 s), with margin for a loaded machine.
-        var report = LeaveScenarios.FreezeSampler(Settings("downed", steps, ClusterRunSettings.SmallRun), atStep: 2, TimeSpan.FromSeconds(20), output.WriteLine);
+        var report = LeaveScenarios.FreezeSampler(Settings("downed", steps, ClusterRunSettings.SmallRun), atStep: 2, TimeSpan.FromSeconds(20),
+                                                  output.WriteLine);
         Show(report);
         var downed = report.Signalled;
 

@@ -93,7 +93,8 @@ public sealed class ExperimentPlanTests : IDisposable
         var run = plan.Runs.Single(r => r.Id == "countdown.dapo-clip-cov.s1");
         Assert.Equal(
         [
-            "run.task=countdown", "run.eval-every=10", "run.checkpoint-every=10", "algorithm.batch.max-new-tokens=64", "algorithm.entropy.mode=clip_cov",
+            "run.task=countdown", "run.eval-every=10", "run.checkpoint-every=10", "algorithm.batch.max-new-tokens=64",
+            "algorithm.entropy.mode=clip_cov",
             "run.seed=1", "run.steps=40", "run.torch-threads=2", "run.eval-seed=1234", "run.eval-prompts=200", "run.eval-samples=8",
         ], plan.TrainOverrides(run));
 
@@ -105,7 +106,8 @@ public sealed class ExperimentPlanTests : IDisposable
         Assert.Equal(plan.TrainOverrides(run).Count, train.Count(a => a == "--set"));
 
         var eval = string.Join(' ', runner.EvalArguments(run, "/ckpt", "ood"));
-        Assert.Contains("--split ood --prompts 200 --samples 8 --k 1,2,4,8 --budgets 0.5,0.75,1,1.5 --max-new-tokens 96 --seed 1234 --threads 2", eval);
+        Assert.Contains("--split ood --prompts 200 --samples 8 --k 1,2,4,8 --budgets 0.5,0.75,1,1.5 --max-new-tokens 96 " +
+                        "--seed 1234 --threads 2", eval);
         Assert.Contains($"--per-prompt {layout.EvalPerPrompt(run.Id, "ood")} --json", eval);
     }
 
@@ -142,11 +144,13 @@ public sealed class ExperimentPlanTests : IDisposable
         Assert.Contains("must be letters, digits", Rejects(Valid.Replace("dapo-clip-cov {", "\"dapo+clip\" {")).Message);
         Assert.Contains("'experiment.tasks.countdown.sft.eval-split' = 'rl-train' is not a held-out split",
             Rejects(Valid.Replace("eval-split = rl-test", "eval-split = rl-train")).Message);
-        Assert.Contains("'experiment.evaluation.k' item '16' must be an integer in [1, 8]", Rejects(Valid.Replace("k = [1, 2, 4, 8]", "k = [1, 16]")).Message);
+        Assert.Contains("'experiment.evaluation.k' item '16' must be an integer in [1, 8]",
+                        Rejects(Valid.Replace("k = [1, 2, 4, 8]", "k = [1, 16]")).Message);
         Assert.Contains("'experiment.seeds' names a seed twice", Rejects(Valid.Replace("seeds = [0, 1, 2]", "seeds = [0, 1, 1]")).Message);
         Assert.Contains("missing key 'experiment.steps'", Rejects(Valid.Replace("  steps = 40\n", "\n")).Message);
         Assert.Contains("say which task it trains on", Rejects(Valid.Replace("    countdown {\n", "    cd {\n")).Message);
-        Assert.Contains("'experiment.tasks.countdown.sft.hidden' = 250 must be a multiple of heads = 4", Rejects(Valid.Replace("hidden = 256", "hidden = 250")).Message);
+        Assert.Contains("'experiment.tasks.countdown.sft.hidden' = 250 must be a multiple of heads = 4",
+                        Rejects(Valid.Replace("hidden = 256", "hidden = 250")).Message);
     }
 
     [Fact]
@@ -168,7 +172,8 @@ public sealed class ExperimentPlanTests : IDisposable
     public void The_sft_hash_covers_every_setting_and_the_task_and_nothing_else()
     {
         var sft = Parse(Valid).Tasks[0].Sft;
-        Assert.Equal(sft.SettingsHash("countdown"), Parse(Valid.Replace("description = \"DAPO vs GRPO\"", "description = \"other\"")).Tasks[0].Sft.SettingsHash("countdown"));
+        Assert.Equal(sft.SettingsHash("countdown"),
+                     Parse(Valid.Replace("description = \"DAPO vs GRPO\"", "description = \"other\"")).Tasks[0].Sft.SettingsHash("countdown"));
         Assert.NotEqual(sft.SettingsHash("countdown"), sft.SettingsHash("column-add"));
         Assert.NotEqual(sft.SettingsHash("countdown"), (sft with { Seed = 1 }).SettingsHash("countdown"));
         Assert.NotEqual(sft.SettingsHash("countdown"), (sft with { Band = new SftBand(0.15, 0.4) }).SettingsHash("countdown"));

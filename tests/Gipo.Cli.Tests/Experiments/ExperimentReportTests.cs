@@ -39,15 +39,17 @@ public sealed class ExperimentReportTests : IDisposable
             evalX: [0, 100, 200], evalY: [0.2, 0.6, 0.6], entropyBase: [1.2, 1.0], gipo: true);
         Record("column-add.dapo.s1", "dapo", 1, "failed", exitCode: 1);
         Record("column-add.dapo.s2", "dapo", 2, "running", exitCode: null);
-        File.WriteAllText(Path.Combine(dir, "runs", "column-add.dapo.s2", "metrics.jsonl"), """{"step":0,"samples_total":0,"eval_pass_at_1":0.2}""" + "\n{\"step\":1,\"sampl");
+        File.WriteAllText(Path.Combine(dir, "runs", "column-add.dapo.s2", "metrics.jsonl"),
+                          """{"step":0,"samples_total":0,"eval_pass_at_1":0.2}""" + "\n{\"step\":1,\"sampl");
         Directory.CreateDirectory(Path.Combine(dir, "runs", "column-add.gipo.s3")); // started folder, no record yet
     }
 
     private void Record(string id, string method, int seed, string status, int? exitCode)
     {
         var run = Directory.CreateDirectory(Path.Combine(dir, "runs", id)).FullName;
+        var exitCodeJson = exitCode is { } e ? e.ToString() : "null";
         File.WriteAllText(Path.Combine(run, "experiment-run.json"), $$"""
-            {"id":"{{id}}","task":"column-add","method":"{{method}}","seed":{{seed}},"status":"{{status}}","exit_code":{{(exitCode is { } e ? e.ToString() : "null")}},
+            {"id":"{{id}}","task":"column-add","method":"{{method}}","seed":{{seed}},"status":"{{status}}","exit_code":{{exitCodeJson}},
              "wall_seconds":12.5,"config_sha256":"abc","sft_hash":"def","train_result":{{(status == "finished" ? """{"steps":10}""" : "null")}}}
             """);
     }
@@ -60,7 +62,8 @@ public sealed class ExperimentReportTests : IDisposable
         var lines = correct.Select((c, i) =>
         {
             var passAtK = passAtKInFile ? $$""","pass_at_k":{"1":{{F(c / 4.0)}},"2":{{F(1 - Choose(4 - c, 2) / 6.0)}}}""" : "";
-            return $$"""{"prompt_index":{{i}},"prompt":"Q:ADD {{i}} {{i}}","n":4,"correct":{{c}}{{passAtK}},"distinct_correct":{{distinct[i]}},"greedy_correct":{{greedy[i]}},"budget_correct":{"0.5":0,"1":{{greedy[i]}}},"response_tokens_mean":7.5}""";
+            return $$"""{"prompt_index":{{i}},"prompt":"Q:ADD {{i}} {{i}}","n":4,"correct":{{c}}{{passAtK}},"distinct_correct":""" +
+                   $$"""{{distinct[i]}},"greedy_correct":{{greedy[i]}},"budget_correct":{"0.5":0,"1":{{greedy[i]}}},"response_tokens_mean":7.5}""";
         });
         File.WriteAllText(Path.Combine(run, "eval-rl-test.jsonl"), string.Join("\n", lines) + "\n");
         File.WriteAllText(Path.Combine(run, "eval-rl-test.json"), """{"pass_at_1":0}""");
@@ -72,7 +75,10 @@ public sealed class ExperimentReportTests : IDisposable
             var x = step * evalX[^1] / 10;
             var evaluation = step % 5 == 0 ? $",\"eval_pass_at_1\":{F(evalY[step / 5])}" : "";
             var learner = step == 0 ? "" : $",\"bucket_entropy\":[{F(entropyBase[0] - 0.05 * step)},{F(entropyBase[1] - 0.05 * step)}]" +
-                (gipo ? $",\"bucket_target\":[0.6,0.4],\"bucket_alpha\":[{F(0.01 * step)},0],\"ib_auroc\":{F(0.5 + 0.02 * step)},\"ib_rho\":{F(0.1 * step)},\"ib_sign_flip\":0.25" : "");
+                (gipo
+                    ? $",\"bucket_target\":[0.6,0.4],\"bucket_alpha\":[{F(0.01 * step)},0]," +
+                      $"\"ib_auroc\":{F(0.5 + 0.02 * step)},\"ib_rho\":{F(0.1 * step)},\"ib_sign_flip\":0.25"
+                    : "");
             metrics.Add($"{{\"step\":{step},\"policy_version\":{step},\"samples_total\":{F(x)}{evaluation}{learner}}}");
         }
         File.WriteAllText(Path.Combine(run, "metrics.jsonl"), string.Join("\n", metrics) + "\n");
@@ -86,8 +92,10 @@ public sealed class ExperimentReportTests : IDisposable
 
         var rows = ReadCsv(Path.Combine(dir, "table.csv"));
         string[] Cell(string metric, string method, string baseline = "") =>
-            rows.Single(r => r[0] == (baseline == "" ? "method" : "delta") && r[1] == "column-add" && r[3] == metric && r[5] == method && r[6] == baseline);
-        double Mean(string metric, string method, string baseline = "") => double.Parse(Cell(metric, method, baseline)[9], CultureInfo.InvariantCulture);
+            rows.Single(r => r[0] == (baseline == "" ? "method" : "delta") && r[1] == "column-add" && r[3] == metric && r[5] == method
+                && r[6] == baseline);
+        double Mean(string metric, string method, string baseline = "") =>
+            double.Parse(Cell(metric, method, baseline)[9], CultureInfo.InvariantCulture);
 
         // pass@1 = mean of c/4 over the six (seed, prompt) cells: grpo (1+2+4+0+2+4)/24, gipo (2+3+4+1+3+4)/24.
         Assert.Equal(13 / 24.0, Mean("rl-test/pass@1", "grpo"), 9);
@@ -118,7 +126,8 @@ public sealed class ExperimentReportTests : IDisposable
         Assert.Equal(0.55, Mean("entropy_last10/b0", "grpo"), 9);
         Assert.Equal(0.25, Mean("entropy_last10/b1", "grpo"), 9);
         var gipoB0 = Cell("entropy_last10/b0", "gipo");
-        Assert.Equal(["0.7", "0.7"], new[] { gipoB0[11], gipoB0[12] }.Select(v => double.Parse(v, CultureInfo.InvariantCulture).ToString("0.######", CultureInfo.InvariantCulture)));
+        Assert.Equal(["0.7", "0.7"], new[] { gipoB0[11], gipoB0[12] }
+            .Select(v => double.Parse(v, CultureInfo.InvariantCulture).ToString("0.######", CultureInfo.InvariantCulture)));
 
         // Paired Δ of pass@1, gipo − grpo: per (seed, prompt) differences are 1/4, 1/4, 0 on both seeds → 1/6.
         // A resample has Δ ≤ 0 only if all six draws are the 0 prompt: (1/3)^6 ≈ 0.0014.
@@ -143,7 +152,8 @@ public sealed class ExperimentReportTests : IDisposable
         Assert.Contains("no experiment-run.json", md);
 
         var runs = File.ReadAllLines(Path.Combine(dir, "runs.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
-        Assert.Equal(["column-add.grpo.s1", "column-add.grpo.s2", "column-add.dapo.s1", "column-add.dapo.s2", "column-add.gipo.s1", "column-add.gipo.s2"],
+        Assert.Equal(["column-add.grpo.s1", "column-add.grpo.s2", "column-add.dapo.s1", "column-add.dapo.s2", "column-add.gipo.s1",
+                      "column-add.gipo.s2"],
             runs.Select(r => r.GetProperty("id").GetString()));
         var gipo1 = runs[4];
         Assert.Equal(0.75, gipo1.GetProperty("metrics").GetProperty("rl-test/pass@1").GetDouble(), 9);
@@ -227,7 +237,8 @@ public sealed class ExperimentReportTests : IDisposable
     {
         WriteFixture();
         var copy = Directory.CreateDirectory(Path.Combine(dir, "runs", "column-add.gipo.s1-again")).FullName;
-        foreach (var file in Directory.GetFiles(Path.Combine(dir, "runs", "column-add.gipo.s1"))) File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+        foreach (var file in Directory.GetFiles(Path.Combine(dir, "runs", "column-add.gipo.s1"))) File.Copy(file,
+            Path.Combine(copy, Path.GetFileName(file)));
         var e = Assert.Throws<InvalidDataException>(() => ExperimentReport.Write(dir, Options));
         Assert.Contains("seed 1: several finished runs", e.Message);
     }

@@ -49,10 +49,12 @@ public sealed class RunStateTests
         var dir = Directory.CreateTempSubdirectory("gipo-record-").FullName;
         try
         {
-            var record = Record(ExperimentRunRecord.Finished, trained: true) with { ExitCode = 0, WallSeconds = 12.5, ConfigSha256 = "ab", SftHash = "cd" };
+            var record =
+                Record(ExperimentRunRecord.Finished, trained: true) with { ExitCode = 0, WallSeconds = 12.5, ConfigSha256 = "ab", SftHash = "cd" };
             record.Write(dir);
             var json = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, ExperimentRunRecord.FileName)))!.AsObject();
-            foreach (var key in new[] { "id", "task", "method", "seed", "status", "exit_code", "wall_seconds", "config_sha256", "sft_hash", "train_result" })
+            foreach (var key in new[] { "id", "task", "method", "seed", "status", "exit_code", "wall_seconds", "config_sha256", "sft_hash",
+                                       "train_result" })
                 Assert.True(json.ContainsKey(key), key);
             Assert.Equal("finished", json["status"]!.GetValue<string>());
             Assert.Equal(4, json["train_result"]!["steps"]!.GetValue<int>());
@@ -94,5 +96,6 @@ public sealed class RunStateTests
 
     [Fact]
     public void Durations_read_at_a_glance() =>
-        Assert.Equal(["35s", "4m12s", "1h02m"], new[] { TimeSpan.FromSeconds(35), TimeSpan.FromSeconds(252), TimeSpan.FromMinutes(62) }.Select(ExperimentRunner.Duration));
+        Assert.Equal(["35s", "4m12s", "1h02m"],
+                     new[] { TimeSpan.FromSeconds(35), TimeSpan.FromSeconds(252), TimeSpan.FromMinutes(62) }.Select(ExperimentRunner.Duration));
 }

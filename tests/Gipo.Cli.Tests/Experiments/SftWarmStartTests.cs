@@ -22,7 +22,8 @@ public sealed class SftWarmStartTests : IDisposable
         Directory.CreateDirectory(checkpoint);
         foreach (var f in Directory.GetFiles(Fixture)) File.Copy(f, Path.Combine(checkpoint, Path.GetFileName(f)));
         var summary = Path.Combine(folder, SftWarmStart.SummaryFile);
-        File.WriteAllText(summary, new JsonObject { ["pass_at_1"] = passAt1, ["steps"] = 500, ["checkpoint_sha256"] = CheckpointDigest.Compute(checkpoint) }.ToJsonString());
+        File.WriteAllText(summary,
+            new JsonObject { ["pass_at_1"] = passAt1, ["steps"] = 500, ["checkpoint_sha256"] = CheckpointDigest.Compute(checkpoint) }.ToJsonString());
         return (layout, task, summary);
     }
 

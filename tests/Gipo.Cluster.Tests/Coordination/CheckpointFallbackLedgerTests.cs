@@ -24,7 +24,8 @@ public sealed class CheckpointFallbackLedgerTests
         return d;
     }
 
-    [Fact(DisplayName = "A rollback to an older committed checkpoint returns every later group to the pool, abandons the newer checkpoints, and audits clean")]
+    [Fact(DisplayName = "A rollback to an older committed checkpoint returns every later group to the pool, " +
+                        "abandons the newer checkpoints, and audits clean")]
     public void Rollback_to_an_older_checkpoint()
     {
         var d = Run(6);
@@ -53,7 +54,8 @@ public sealed class CheckpointFallbackLedgerTests
         }
         Assert.Equal([2L, 4], l.Checkpoints.Select(c => c.LearnerStep));
         var audit = LedgerAudit.Run(l.Settings, d.Log);
-        Assert.True(audit.Clean, string.Join("\n", audit.Anomalies.Concat(audit.Lost.Select(x => x.ToString())).Concat(audit.ConsumedTwice.Select(x => x.ToString()))));
+        Assert.True(audit.Clean,
+            string.Join("\n", audit.Anomalies.Concat(audit.Lost.Select(x => x.ToString())).Concat(audit.ConsumedTwice.Select(x => x.ToString()))));
         Assert.Equal(6, audit.Counts.Consumed);
 
         // A replay of the journal, and a snapshot round trip, agree.

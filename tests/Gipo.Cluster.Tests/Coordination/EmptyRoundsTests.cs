@@ -13,7 +13,8 @@ public sealed class EmptyRoundsTests
     [Fact(DisplayName = "Rounds of B groups with none kept are counted; max-empty-rounds ends the run; one kept group resets the count")]
     public void Empty_rounds_are_counted_and_capped()
     {
-        var d = new LedgerDriver(Settings(groupsPerStep: 2, maxStaleness: 2, maxConcurrent: 8, promptCount: 50, dynamicSampling: true, maxEmptyRounds: 3));
+        var d = new LedgerDriver(Settings(groupsPerStep: 2, maxStaleness: 2, maxConcurrent: 8, promptCount: 50, dynamicSampling: true,
+                                          maxEmptyRounds: 3));
         var l = d.Ledger;
         d.Score(d.Issue().GroupId, informative: false);
         var first = l.NextBatch(1, _ => true);

@@ -29,7 +29,8 @@ public sealed class JournalDatabaseTests
     [Fact(DisplayName = "SQLite and PostgreSQL configure the same Akka.Persistence.Sql plugins with their provider names")]
     public void Both_databases_configure_the_sql_plugins()
     {
-        foreach (var (database, provider) in new[] { (JournalDatabase.Sqlite("/tmp/x/journal.db"), "SQLite.MS"), (JournalDatabase.Postgres("Host=h;Database=d"), "PostgreSQL.15") })
+        foreach (var (database, provider) in new[] { (JournalDatabase.Sqlite("/tmp/x/journal.db"), "SQLite.MS"),
+                                                    (JournalDatabase.Postgres("Host=h;Database=d"), "PostgreSQL.15") })
         {
             var config = database.Config();
             Assert.Equal("akka.persistence.journal.sql", config.GetString("akka.persistence.journal.plugin"));

@@ -6,7 +6,8 @@ namespace Gipo.Cluster.Tests.Coordination;
 /// <summary><see cref="LedgerAudit"/> over event logs the ledger wrote, and over logs with one fault injected.</summary>
 public sealed class LedgerAuditTests
 {
-    [Fact(DisplayName = "A normal run (expired leases, a filtered group, a checkpoint, a rollback and redo, a stale drop) audits clean and agrees with the ledger")]
+    [Fact(DisplayName = "A normal run (expired leases, a filtered group, a checkpoint, a rollback and redo, " +
+                        "a stale drop) audits clean and agrees with the ledger")]
     public void Normal_run_is_clean()
     {
         var d = new LedgerDriver(Settings(groupsPerStep: 2, maxStaleness: 1, dynamicSampling: true));
@@ -113,9 +114,11 @@ public sealed class LedgerAuditTests
         foreach (var g in undone)
         {
             var bySlot = report.Consumptions.Where(c => c.Sequence == g.Sequence).ToList();
-            Assert.Equal([(g.GroupId, true), (redone.Single(r => r.Sequence == g.Sequence).GroupId, false)], bySlot.Select(c => (c.GroupId, c.Undone)));
+            Assert.Equal([(g.GroupId, true), (redone.Single(r => r.Sequence == g.Sequence).GroupId, false)],
+                         bySlot.Select(c => (c.GroupId, c.Undone)));
         }
-        Assert.Equal(pool.Select(g => g.GroupId).Except(again.GroupIds).Order(), report.Consumptions.Where(c => c.LearnerStep == 3 && c.Undone).Select(c => c.GroupId).Order());
+        Assert.Equal(pool.Select(g => g.GroupId).Except(again.GroupIds).Order(),
+                     report.Consumptions.Where(c => c.LearnerStep == 3 && c.Undone).Select(c => c.GroupId).Order());
     }
 
     [Fact(DisplayName = "A slot dropped without being re-queued is lost")]

@@ -19,7 +19,8 @@ public sealed class NodeActivityTallyTests
         Assert.Equal("sampler-1", NodeActivityTally.NodeOf("sampler-1"));
     }
 
-    [Fact(DisplayName = "Per node: leases issued, completed (scored) and re-issued (expired or holder died), samples delivered, samples/s over the last minute, last seen")]
+    [Fact(DisplayName = "Per node: leases issued, completed (scored) and re-issued (expired or holder died), samples delivered, " +
+                        "samples/s over the last minute, last seen")]
     public void Counts_per_node()
     {
         var tally = new NodeActivityTally(Lease);
@@ -53,7 +54,8 @@ public sealed class NodeActivityTallyTests
         Assert.Equal(t.AddSeconds(100), b.LastSeenUtc);
     }
 
-    [Fact(DisplayName = "A journal read without write times (an old or in-memory one) dates leases by their deadlines; a node idle for the last minute has rate 0")]
+    [Fact(DisplayName = "A journal read without write times (an old or in-memory one) dates leases by their deadlines; " +
+                        "a node idle for the last minute has rate 0")]
     public void Without_write_times()
     {
         var journal = new RunJournal("r", [

@@ -37,7 +37,8 @@ public sealed class RunCoordinatorDiskFullSpecs : Akka.TestKit.Xunit2.TestKit
     {
         var host = CreateTestProbe("host");
         var folder = Path.GetTempPath();
-        var options = new RunCoordinatorOptions { FailureListener = host.Ref, JournalDescription = "SQLite /runs/x/journal.db", JournalPath = folder };
+        var options =
+            new RunCoordinatorOptions { FailureListener = host.Ref, JournalDescription = "SQLite /runs/x/journal.db", JournalPath = folder };
 
         // A transient failure: no RunFailed (the supervisor's restart may succeed).
         await journal.OnWrite.Fail();
@@ -71,6 +72,7 @@ public sealed class RunCoordinatorDiskFullSpecs : Akka.TestKit.Xunit2.TestKit
         Assert.Contains("free space there is unknown", reason);
         Assert.True(DiskSpace.IsFull(new IOException("No space left on device", 28)));
         Assert.Null(JournalFaults.Repeating(new SqliteException("SQLite Error 5: 'database is locked'.", 5), "x", "SQLite j.db", 1));
-        Assert.Null(JournalFaults.Repeating(new Npgsql.PostgresException("terminating connection due to administrator command", "FATAL", "FATAL", "57P01"), "x", "PostgreSQL", null));
+        Assert.Null(JournalFaults.Repeating(new Npgsql.PostgresException("terminating connection due to administrator command", "FATAL", "FATAL",
+                                                                         "57P01"), "x", "PostgreSQL", null));
     }
 }

@@ -19,7 +19,7 @@ namespace Gipo.Cluster.Tests.Coordination;
 /// journal-internal messages, and the failure path's <c>AsyncWriteJournal.Desequenced</c> carries the injected
 /// exception, which Akka's default JSON serializer cannot read back (the journal's resequencer then crashes instead of
 /// reporting the failure). Every coordinator message is still verified in <see cref="RunCoordinatorSpecs"/> and
-/// <see cref="GipoSerializerTests"/>.
+/// <see cref="Serialization.GipoSerializerTests"/>.
 /// </para>
 /// </summary>
 public sealed class RunCoordinatorJournalFailureSpecs : Akka.TestKit.Xunit2.TestKit

@@ -127,7 +127,8 @@ public sealed class RunCoordinatorSpecs : SqliteTestKit
         Assert.Equal(ResultOutcome.Accepted, (await fast.ExpectMsgAsync<ResultAck>()).Outcome);
     }
 
-    [Fact(DisplayName = "A new incarnation with the same PersistenceId recovers the same status from SQLite (snapshot + events) and watches the holders again")]
+    [Fact(DisplayName = "A new incarnation with the same PersistenceId recovers the same status from SQLite " +
+                        "(snapshot + events) and watches the holders again")]
     public async Task Recovery_in_a_new_incarnation()
     {
         var props = RunCoordinator.Props("persist", Settings(groupsPerStep: 2), new RunCoordinatorOptions(SnapshotEvery: 4));
@@ -175,7 +176,8 @@ public sealed class RunCoordinatorSpecs : SqliteTestKit
         });
     }
 
-    [Fact(DisplayName = "After a process restart: dead holders lose their leases at once, lost payloads are re-issued, and a rollback resumes from the checkpoint")]
+    [Fact(DisplayName = "After a process restart: dead holders lose their leases at once, lost payloads are re-issued, " +
+                        "and a rollback resumes from the checkpoint")]
     public async Task Recovery_after_the_process_died()
     {
         var props = RunCoordinator.Props("crash", Settings(groupsPerStep: 2, leaseSeconds: 600));
@@ -214,7 +216,8 @@ public sealed class RunCoordinatorSpecs : SqliteTestKit
         await AwaitAssertAsync(async () =>
         {
             var s = (await recovered.Ask<RunStatus>(GetStatus.Instance)).Ledger;
-            Assert.Equal(before.Ledger with { Groups = s.Groups, Drops = s.Drops, Requeued = s.Requeued, AdmissionCapacity = s.AdmissionCapacity }, s);
+            Assert.Equal(before.Ledger with { Groups = s.Groups, Drops = s.Drops, Requeued = s.Requeued,
+                                             AdmissionCapacity = s.AdmissionCapacity }, s);
             Assert.Equal(new GroupCounts(0, 0, 1, 2, 1), s.Groups); // the dead sampler's lease is gone
             Assert.Equal(1, s.Drops.SamplerDiedReissued);
         });

@@ -25,11 +25,13 @@ public sealed class RunCoordinatorWarningSpecs(ITestOutputHelper output) : Sqlit
         await EventFilter.Warning(contains: "on node local terminated: 3 lease(s) re-issued").ExpectOneAsync(async () =>
         {
             Sys.Stop(doomed.Ref);
-            await AwaitAssertAsync(async () => Assert.Equal(3, (await coordinator.Ask<RunStatus>(GetStatus.Instance)).Ledger.Drops.SamplerDiedReissued));
+            await AwaitAssertAsync(async () =>
+                Assert.Equal(3, (await coordinator.Ask<RunStatus>(GetStatus.Instance)).Ledger.Drops.SamplerDiedReissued));
         });
     }
 
-    [Fact(DisplayName = "A learner taking over after lost steps: one warning with the step it rolled back to and the groups returned; a clean resume is no warning")]
+    [Fact(DisplayName = "A learner taking over after lost steps: one warning with the step it rolled back to and the groups returned; " +
+                        "a clean resume is no warning")]
     public async Task Take_over_rollback_is_a_warning()
     {
         var coordinator = Sys.ActorOf(RunCoordinator.Props("takeover", Settings(groupsPerStep: 2, maxStaleness: 2, leaseSeconds: 600)));
@@ -44,7 +46,8 @@ public sealed class RunCoordinatorWarningSpecs(ITestOutputHelper output) : Sqlit
 
         // Step 2's two consumed groups and the one in flight go back: three.
         var standby = CreateTestProbe("standby");
-        await EventFilter.Warning(contains: "took over the run at step 2: rolled back to the checkpoint of step 1, 3 group(s) returned to the pool").ExpectOneAsync(async () =>
+        await EventFilter.Warning(contains: "took over the run at step 2: rolled back to the checkpoint of step 1, " +
+                                            "3 group(s) returned to the pool").ExpectOneAsync(async () =>
         {
             coordinator.Tell(new RollbackToCheckpoint(1), standby.Ref);
             await standby.ExpectMsgAsync<RunStatus>();

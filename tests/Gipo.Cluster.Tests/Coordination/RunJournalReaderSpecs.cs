@@ -17,7 +17,8 @@ public sealed class RunJournalReaderSpecs : SqliteTestKit
     {
     }
 
-    [Fact(DisplayName = "While the run goes on, a second actor system reads the same status from the journal as the coordinator's GetStatus, and the audit is clean")]
+    [Fact(DisplayName = "While the run goes on, a second actor system reads the same status from the journal as the coordinator's GetStatus, " +
+                        "and the audit is clean")]
     public async Task Status_from_the_journal_while_the_run_goes_on()
     {
         // Snapshots every 5 events (old ones deleted): the reader still replays every event from sequence 1.
@@ -43,7 +44,8 @@ public sealed class RunJournalReaderSpecs : SqliteTestKit
 
             var journal = await reader.ReadAsync("live");
             Assert.True(journal.IsComplete);
-            Assert.Equal(SqliteTestDatabase.Scalar(Database, "SELECT COUNT(*) FROM journal WHERE persistence_id = 'run-live-coordinator'"), (long)journal.Events.Count);
+            Assert.Equal(SqliteTestDatabase.Scalar(Database, "SELECT COUNT(*) FROM journal WHERE persistence_id = 'run-live-coordinator'"),
+                         (long)journal.Events.Count);
             Assert.Equal(journal.Events.Count, (int)journal.LastSequenceNr);
             var audit = LedgerAudit.Run(Ledger, journal.Events);
             Assert.True(audit.Clean, string.Join("\n", audit.Problems()));
@@ -94,10 +96,13 @@ public sealed class RunJournalReaderSpecs : SqliteTestKit
         Assert.Equal((1L, 2L), (audit.Counts.Rollbacks, audit.Counts.ConsumptionsUndone));
 
         // Delete the events the latest snapshot covers: the reader falls back to the snapshot and the events after it.
-        var snapshotAt = SqliteTestDatabase.Scalar(Database, "SELECT MAX(sequence_number) FROM snapshot WHERE persistence_id = 'run-ended-coordinator'");
+        var snapshotAt = SqliteTestDatabase.Scalar(Database, "SELECT MAX(sequence_number) FROM snapshot WHERE persistence_id = " +
+                                                             "'run-ended-coordinator'");
         Assert.InRange(snapshotAt, 1, journal.LastSequenceNr);
-        SqliteTestDatabase.Scalar(Database, $"DELETE FROM journal WHERE persistence_id = 'run-ended-coordinator' AND sequence_number <= {snapshotAt}");
-        Assert.Equal(snapshotAt + 1, SqliteTestDatabase.Scalar(Database, "SELECT MIN(sequence_number) FROM journal WHERE persistence_id = 'run-ended-coordinator'"));
+        SqliteTestDatabase.Scalar(Database, $"DELETE FROM journal WHERE persistence_id = 'run-ended-coordinator' AND " +
+                                            $"sequence_number <= {snapshotAt}");
+        Assert.Equal(snapshotAt + 1, SqliteTestDatabase.Scalar(Database, "SELECT MIN(sequence_number) FROM journal WHERE persistence_id = " +
+                                                                         "'run-ended-coordinator'"));
         var truncated = await RunJournalReader.ReadAsync(Database, "ended");
         Assert.False(truncated.IsComplete);
         Assert.Equal(snapshotAt, truncated.SnapshotSequenceNr);

@@ -15,7 +15,8 @@ public sealed class RunLedgerInvariantTests(ITestOutputHelper output)
 {
     private static readonly string[] Holders = ["h0", "h1", "h2", "h3"];
 
-    [Theory(DisplayName = "Random command sequences keep every invariant: nothing lost, nothing consumed twice, admission bound, Δ ≤ η, replay equality")]
+    [Theory(DisplayName = "Random command sequences keep every invariant: nothing lost, nothing consumed twice, admission bound, " +
+                          "Δ ≤ η, replay equality")]
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]

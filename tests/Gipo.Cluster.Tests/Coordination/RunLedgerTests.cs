@@ -418,7 +418,8 @@ public sealed class RunLedgerTests
         Assert.Contains("step 1, not 0", l.RollbackTo(0).Rejection);
     }
 
-    [Fact(DisplayName = "Resume: rollback to the last checkpoint returns later work to the pool in prompt order, nothing lost, nothing trained twice")]
+    [Fact(DisplayName = "Resume: rollback to the last checkpoint returns later work to the pool in prompt order, nothing lost, " +
+                        "nothing trained twice")]
     public void Rollback_to_checkpoint()
     {
         var d = new LedgerDriver(Settings(groupsPerStep: 2, maxStaleness: 1, promptCount: 50, dynamicSampling: true));
@@ -450,7 +451,8 @@ public sealed class RunLedgerTests
         var rollback = l.RollbackTo(1);
         Assert.True(rollback.Accepted);
         var undone = new[] { g3, g4, g5, g6, g7, g8, g9 };
-        Assert.Equal([.. undone.Select(g => (ILedgerEvent)new GroupDropped(g.GroupId, DropReason.ResumedRollback)), new RolledBackToCheckpoint(1, 1)], rollback.Events);
+        Assert.Equal([.. undone.Select(g => (ILedgerEvent)new GroupDropped(g.GroupId, DropReason.ResumedRollback)),
+                      new RolledBackToCheckpoint(1, 1)], rollback.Events);
         d.Do(rollback.Events);
 
         Assert.Equal((1L, 1L), (l.LearnerStep, l.PolicyVersion));
@@ -468,7 +470,8 @@ public sealed class RunLedgerTests
         foreach (var g in again) d.Score(g.GroupId);
         d.Step();
         d.Step();
-        var consumedSlots = d.Log.OfType<GroupConsumed>().Select(c => l.Group(c.GroupId)).Where(g => g is { State: GroupState.Consumed }).Select(g => g!.Slot.Sequence).ToList();
+        var consumedSlots = d.Log.OfType<GroupConsumed>().Select(c => l.Group(c.GroupId)).Where(g => g is { State: GroupState.Consumed })
+            .Select(g => g!.Slot.Sequence).ToList();
         Assert.Equal(consumedSlots.Distinct().Count(), consumedSlots.Count);
         Assert.Equal(4, consumedSlots.Count);
         Assert.Equal(2, step1.Count);

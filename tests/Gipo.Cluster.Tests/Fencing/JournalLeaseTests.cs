@@ -25,7 +25,8 @@ public sealed class JournalLeaseTests : IDisposable
 
     private JournalDatabase Database(string kind)
     {
-        var db = kind == "sqlite" ? JournalDatabase.Sqlite(Path.Combine(folder, "journal.db")) : JournalDatabase.Postgres(Environment.GetEnvironmentVariable("GIPO_TEST_POSTGRES")!);
+        var db = kind == "sqlite" ? JournalDatabase.Sqlite(Path.Combine(folder, "journal.db"))
+            : JournalDatabase.Postgres(Environment.GetEnvironmentVariable("GIPO_TEST_POSTGRES")!);
         db.Prepare();
         return db;
     }
@@ -112,7 +113,8 @@ public sealed class JournalLeaseTests : IDisposable
         // A holder that never renews (a frozen process): its row, written directly.
         var frozen = LeaseHolderId.Of("127.0.0.1:6001", "frozen");
         Assert.NotNull(table.Change(row, (current, now) => LeaseRules.Acquire(current, frozen, now, 2000)));
-        var b = (JournalLease)LeaseProvider.Get(system).GetLease("gipo-singleton-akka://gipo/user/learner", "akka.coordination.journal-lease", "127.0.0.1:6002");
+        var b = (JournalLease)LeaseProvider.Get(system)
+            .GetLease("gipo-singleton-akka://gipo/user/learner", "akka.coordination.journal-lease", "127.0.0.1:6002");
         Assert.False(await b.Acquire());
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (!await b.Acquire())

@@ -17,7 +17,8 @@ public sealed class PostgresSessionTimeoutTests
     [Fact]
     public void Options_given_by_the_operator_are_kept()
     {
-        var cs = new NpgsqlConnectionStringBuilder(JournalDatabase.Postgres("Host=h;Database=d;Options='-c statement_timeout=5000'").ConnectionString);
+        var cs = new NpgsqlConnectionStringBuilder(JournalDatabase.Postgres("Host=h;Database=d;Options='-c " +
+                                                                            "statement_timeout=5000'").ConnectionString);
         Assert.Equal("-c statement_timeout=5000", cs.Options);
     }
 }

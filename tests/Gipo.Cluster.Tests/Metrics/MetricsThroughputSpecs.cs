@@ -12,7 +12,8 @@ namespace Gipo.Cluster.Tests.Metrics;
 /// </summary>
 public sealed class MetricsThroughputSpecs(ITestOutputHelper output) : SqliteTestKit(output)
 {
-    [Theory(DisplayName = "A new sink after a fail-over continues samples_generated, run_seconds and the running samples/s from the kept line, not from zero")]
+    [Theory(DisplayName = "A new sink after a fail-over continues samples_generated, run_seconds and the running samples/s from the kept " +
+                          "line, not from zero")]
     [InlineData(true)]
     [InlineData(false)] // a log written before run_seconds existed: its seconds are samples_generated / samples_per_second
     public async Task Counters_survive_a_fail_over(bool withRunSeconds)
@@ -24,7 +25,8 @@ public sealed class MetricsThroughputSpecs(ITestOutputHelper output) : SqliteTes
             // The old learner node's log: 100 samples a step, 25 s a step (4 samples/s); steps 3 and 4 are after the
             // checkpoint of step 2 and are cut by the rewind.
             File.WriteAllLines(file, Enumerable.Range(0, 5).Select(s =>
-                $$"""{"step":{{s}},"policy_version":{{s}},"samples_generated":{{100 * s}},"tokens_generated":{{1000 * s}},"samples_per_second":{{(s == 0 ? "null" : "4.0")}}{{(withRunSeconds ? $",\"run_seconds\":{25 * s}" : "")}}}"""));
+                $$"""{"step":{{s}},"policy_version":{{s}},"samples_generated":{{100 * s}},"tokens_generated":{{1000 * s}},"samples_per_second":""" +
+                $$"""{{(s == 0 ? "null" : "4.0")}}{{(withRunSeconds ? $",\"run_seconds\":{25 * s}" : "")}}}"""));
 
             var sink = Sys.ActorOf(MetricsSink.Props(file, dir), "metrics-after-fail-over");
             Assert.Equal(3, (await sink.Ask<MetricsRewound>(new RewindMetrics(2))).Lines);

@@ -74,7 +74,8 @@ public sealed class TensorBoardEventsTests : TestKit, IDisposable
             ["ib_auroc"] = 0.75, ["groups_dropped"] = new JsonObject { ["stale"] = 2 }, ["brand_new_key"] = 1,
         };
         Assert.Equal(
-            [("gsec/bucket_alpha/0", 0.5), ("gsec/bucket_alpha/2", 1.5), ("gsec/calibrating", 1.0), ("ib/auroc", 0.75), ("rollout/groups_dropped/stale", 2.0), ("other/brand_new_key", 1.0)],
+            [("gsec/bucket_alpha/0", 0.5), ("gsec/bucket_alpha/2", 1.5), ("gsec/calibrating", 1.0), ("ib/auroc", 0.75),
+             ("rollout/groups_dropped/stale", 2.0), ("other/brand_new_key", 1.0)],
             TensorBoardTags.Scalars(line));
     }
 
@@ -85,7 +86,8 @@ public sealed class TensorBoardEventsTests : TestKit, IDisposable
         var tb = Path.Combine(dir, "tb");
         var sink = Sys.ActorOf(Cluster.Metrics.MetricsSink.Props(metrics, dir, null, tb));
         for (var step = 0; step <= 5; step++)
-            sink.Tell(new MetricsLine(step, $$"""{"step":{{step}},"policy_version":{{step}},"reward_mean":{{step / 10.0}},"samples_total":{{16 * step}}}"""));
+            sink.Tell(new MetricsLine(step,
+                $$"""{"step":{{step}},"policy_version":{{step}},"reward_mean":{{step / 10.0}},"samples_total":{{16 * step}}}"""));
         await AwaitAssertAsync(() => Assert.Equal(6, Steps(tb, "rollout/reward_mean").Count));
         var file = Assert.Single(Directory.GetFiles(tb));
         Assert.Equal("brain.Event:2", TensorBoardEventReader.Read(file)[0].FileVersion);
@@ -95,7 +97,8 @@ public sealed class TensorBoardEventsTests : TestKit, IDisposable
         Assert.Equal(48f, at3["rollout/samples_total"]);
         Assert.Equal(3f, at3["actor/policy_version"]);
         var wall = TensorBoardEventReader.Read(file).Last().WallTime;
-        Assert.InRange(wall, DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 600, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1); // seconds since the epoch
+        // seconds since the epoch
+        Assert.InRange(wall, DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 600, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1);
 
         // A resume from the step-3 checkpoint trains steps 4 and 5 again.
         await sink.Ask<MetricsRewound>(new RewindMetrics(3));

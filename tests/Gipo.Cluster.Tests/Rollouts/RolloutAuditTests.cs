@@ -27,7 +27,8 @@ public sealed class RolloutAuditTests : IDisposable
         store.Append(1, 1, [Group(1, 1), Group(1, 2), Group(1, 3, RolloutRecords.Dropped)]);
         store.Append(1, 2, [Group(2, 4)]);
         store.Append(1, 3, [Group(3, 5)]); // written, but the journal has not completed step 3
-        var report = RolloutAudit.Run(Journal(2, Consumed(1, 1), Consumed(2, 1), Consumed(9, 2, undone: true), Consumed(4, 2), Consumed(5, 3)), store);
+        var report =
+            RolloutAudit.Run(Journal(2, Consumed(1, 1), Consumed(2, 1), Consumed(9, 2, undone: true), Consumed(4, 2), Consumed(5, 3)), store);
         Assert.True(report.Clean, string.Join("; ", report.Problems));
         Assert.Equal(3, report.GroupsChecked);
         Assert.Equal(1, report.Pending);

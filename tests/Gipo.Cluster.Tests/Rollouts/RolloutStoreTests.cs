@@ -97,7 +97,8 @@ public sealed class RolloutStoreTests : IDisposable
         var group = new ScoredGroup(7, "p7", members, scores, "42");
         var dropped = new ScoredGroup(8, "p8", members.Select(m => m with { GroupId = 8 }).ToList(), scores, null);
 
-        var lines = RolloutRecords.Groups(5, [group], [123], null, [new DroppedGroup(dropped, 9, DropReason.Stale)], ids => string.Join(",", ids)).ToList();
+        var lines =
+            RolloutRecords.Groups(5, [group], [123], null, [new DroppedGroup(dropped, 9, DropReason.Stale)], ids => string.Join(",", ids)).ToList();
         Assert.Equal(2, lines.Count);
         Assert.Equal(RolloutRecords.Consumed, lines[0]["status"]!.GetValue<string>());
         Assert.Equal(123, lines[0]["prompt_index"]!.GetValue<long>());
@@ -110,10 +111,12 @@ public sealed class RolloutStoreTests : IDisposable
         Assert.Equal(group.ReferenceAnswer, back.ReferenceAnswer);
         for (var i = 0; i < members.Count; i++)
         {
-            Assert.Equal(members[i] with { PromptTokens = [], ResponseTokens = [], BehaviourLogProbs = [] }, back.Members[i] with { PromptTokens = [], ResponseTokens = [], BehaviourLogProbs = [] });
+            Assert.Equal(members[i] with { PromptTokens = [], ResponseTokens = [], BehaviourLogProbs = [] },
+                         back.Members[i] with { PromptTokens = [], ResponseTokens = [], BehaviourLogProbs = [] });
             Assert.Equal(members[i].PromptTokens, back.Members[i].PromptTokens);
             Assert.Equal(members[i].ResponseTokens, back.Members[i].ResponseTokens);
-            Assert.Equal(members[i].BehaviourLogProbs.Select(BitConverter.SingleToInt32Bits), back.Members[i].BehaviourLogProbs.Select(BitConverter.SingleToInt32Bits));
+            Assert.Equal(members[i].BehaviourLogProbs.Select(BitConverter.SingleToInt32Bits),
+                         back.Members[i].BehaviourLogProbs.Select(BitConverter.SingleToInt32Bits));
             Assert.Equal(BitConverter.DoubleToInt64Bits(scores[i].Reward), BitConverter.DoubleToInt64Bits(back.Scores[i].Reward));
             Assert.Equal(scores[i], back.Scores[i]);
         }

@@ -15,15 +15,23 @@ public sealed class ClusterLogFilterTests
 
     private static IEnumerable<LogEvent> PeerKilled(string uid) =>
     [
-        new Warning(Writer, typeof(object), $"Association with remote system {Peer} has failed; address is now gated for 5000 ms. Reason is: [Akka.Remote.EndpointDisassociatedException: Disassociated\n   at Akka.Remote.EndpointWriter.PublishAndThrow(Exception reason, LogLevel level, Boolean needToThrow)]"),
+        new Warning(Writer, typeof(object), $"Association with remote system {Peer} has failed; address is now gated for 5000 ms. Reason is: " +
+            $"[Akka.Remote.EndpointDisassociatedException: Disassociated\n   at Akka.Remote.EndpointWriter.PublishAndThrow(Exception reason, " +
+            $"LogLevel level, Boolean needToThrow)]"),
         new Error(new EndpointDisassociatedException(), Writer, typeof(object), "Disassociated"),
         new Warning(Writer, typeof(object), $"AssociationError [{Self}] -> {Peer}: Error [Connection refused tcp://gipo@127.0.0.1:33821] []"),
-        new Warning("remoting (akka://gipo)", typeof(object), $"Tried to associate with unreachable remote address [{Peer}]. Address is now gated for 5000 ms, all messages to this address will be delivered to dead letters. Reason: [Connection refused tcp://gipo@127.0.0.1:33821] "),
-        new Warning($"{Self}/system/cluster/core/daemon", typeof(object), $"Cluster Node [{Self}] - Marking node(s) as UNREACHABLE [Member(address = {Peer}, Uid={uid} status = Up, role=[sampler,scorer], upNumber=3, version=1.0.0)]. Node roles [sampler,scorer]"),
+        new Warning("remoting (akka://gipo)", typeof(object), $"Tried to associate with unreachable remote address [{Peer}]. Address is now gated " +
+            $"for 5000 ms, all messages to this address will be delivered to dead letters. Reason: [Connection refused tcp://gipo@127.0.0.1:33821] "),
+        new Warning($"{Self}/system/cluster/core/daemon", typeof(object), $"Cluster Node [{Self}] - Marking node(s) as UNREACHABLE [Member(address " +
+            $"= {Peer}, Uid={uid} status = Up, role=[sampler,scorer], upNumber=3, version=1.0.0)]. Node roles [sampler,scorer]"),
         new Warning(Writer, typeof(object), $"AssociationError [{Self}] -> {Peer}: Error [Connection refused tcp://gipo@127.0.0.1:33821] []"),
-        new Warning("remoting (akka://gipo)", typeof(object), $"Tried to associate with unreachable remote address [{Peer}]. Address is now gated for 5000 ms, all messages to this address will be delivered to dead letters. Reason: [Connection refused tcp://gipo@127.0.0.1:33821] "),
-        new Warning($"{Self}/system/cluster/core/daemon/downingProvider", typeof(object), $"SBR took decision Akka.Cluster.SBR.DownUnreachable and is downing [{Peer}], [1] unreachable of [3] members, full reachability status: [Reachability()]"),
-        new Warning("remoting (akka://gipo)", typeof(object), $"Association to [{Peer}] having UID [{uid}] is irrecoverably failed. UID is now quarantined and all messages to this UID will be delivered to dead letters. Remote actorsystem must be restarted to recover from this situation."),
+        new Warning("remoting (akka://gipo)", typeof(object), $"Tried to associate with unreachable remote address [{Peer}]. Address is now gated " +
+            $"for 5000 ms, all messages to this address will be delivered to dead letters. Reason: [Connection refused tcp://gipo@127.0.0.1:33821] "),
+        new Warning($"{Self}/system/cluster/core/daemon/downingProvider", typeof(object), $"SBR took decision Akka.Cluster.SBR.DownUnreachable and " +
+            $"is downing [{Peer}], [1] unreachable of [3] members, full reachability status: [Reachability()]"),
+        new Warning("remoting (akka://gipo)", typeof(object), $"Association to [{Peer}] having UID [{uid}] is irrecoverably failed. UID is now " +
+            $"quarantined and all messages to this UID will be delivered to dead letters. Remote actorsystem must be restarted to recover " +
+            $"from this situation."),
     ];
 
     [Fact(DisplayName = "A killed peer: exactly one 'lost peer' line (address, roles, uid), no association/gating/disassociation/quarantine lines")]
@@ -39,7 +47,8 @@ public sealed class ClusterLogFilterTests
         Assert.Single(PeerKilled("99").SelectMany(filter.Lines));
     }
 
-    [Fact(DisplayName = "Everything else passes unchanged: other warnings, association failures for other reasons, a downing decision about an unreported node")]
+    [Fact(DisplayName = "Everything else passes unchanged: other warnings, association failures for other reasons, " +
+                        "a downing decision about an unreported node")]
     public void Other_lines_pass()
     {
         var filter = new ClusterLogFilter();
@@ -47,8 +56,10 @@ public sealed class ClusterLogFilterTests
         [
             new Warning("coordinator", typeof(object), "lease holder x on node 127.0.0.1:33821 terminated: 1 lease(s) re-issued"),
             new Warning(Writer, typeof(object), $"AssociationError [{Self}] -> {Peer}: Error [The remote certificate is invalid] []"),
-            new Warning("downing", typeof(object), $"SBR took decision Akka.Cluster.SBR.DownUnreachable and is downing [{Peer}], [1] unreachable of [3] members, full"),
-            new Warning("downing", typeof(object), "SBR took decision Akka.Cluster.SBR.DownAll and is downing [a], [b], [2] unreachable of [3] members"),
+            new Warning("downing", typeof(object), $"SBR took decision Akka.Cluster.SBR.DownUnreachable and is downing [{Peer}], " +
+                                                   $"[1] unreachable of [3] members, full"),
+            new Warning("downing", typeof(object), "SBR took decision Akka.Cluster.SBR.DownAll and is downing [a], [b], " +
+                                                   "[2] unreachable of [3] members"),
             new Error(new InvalidOperationException("boom"), "learner", typeof(object), "learner failed"),
         ];
         foreach (var e in kept) Assert.Equal([e.ToString()], filter.Lines(e));

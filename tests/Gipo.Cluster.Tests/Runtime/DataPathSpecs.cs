@@ -3,6 +3,7 @@ using Gipo.Cluster.Coordination;
 using Gipo.Cluster.Metrics;
 using Gipo.Cluster.Sampling;
 using Gipo.Cluster.Scoring;
+using Gipo.Cluster.Tests.Learning;
 using Gipo.Cluster.Weights;
 using Gipo.Core.Algorithm;
 using Gipo.Core.Tasks;
@@ -74,17 +75,20 @@ public sealed class DataPathSpecs(ITestOutputHelper output) : SqliteTestKit(outp
         corrupt.Data[10] ^= 1;
         Assert.Contains("sha256 mismatch", Assert.Throws<InvalidDataException>(() => corrupt.LoadInto(model)).Message);
         var shorter = w.Data[..^4];
-        Assert.Contains("model config differs", Assert.Throws<InvalidDataException>(() => new PolicyWeights(4, shorter, PolicyWeights.HashOf(shorter)).LoadInto(model)).Message);
+        Assert.Contains("model config differs",
+            Assert.Throws<InvalidDataException>(() => new PolicyWeights(4, shorter, PolicyWeights.HashOf(shorter)).LoadInto(model)).Message);
         w.LoadInto(model); // the real one loads
     }
 
-    [Fact(DisplayName = "SamplerActor: no work is asked for before weights are loaded; a lease yields G trajectories at the held version with the lease's seed")]
+    [Fact(DisplayName = "SamplerActor: no work is asked for before weights are loaded; a lease yields G trajectories at the held version " +
+                        "with the lease's seed")]
     public async Task Sampler_readiness_gate_and_lease()
     {
         using var teacher = LearnerFixture.Policy();
         var weights = PolicyWeights.Export(teacher, 7);
         var prompts = ColumnAdd.Sample(Split.RlTrain, 4, 1);
-        var setup = new SamplerSetup(teacher.Config, LearnerFixture.Tok, ColumnAdd, prompts, 4, new SamplingOptions(MaxNewTokens: 12), 1, "cpu", TimeSpan.FromMilliseconds(50));
+        var setup = new SamplerSetup(teacher.Config, LearnerFixture.Tok, ColumnAdd, prompts, 4, new SamplingOptions(MaxNewTokens: 12), 1, "cpu",
+                                     TimeSpan.FromMilliseconds(50));
         var coordinator = CreateTestProbe("coordinator");
         var scorer = CreateTestProbe("scorer");
         var store = Sys.ActorOf(WeightStore.Props(), "weight-store");
@@ -122,7 +126,8 @@ public sealed class DataPathSpecs(ITestOutputHelper output) : SqliteTestKit(outp
         Assert.Equal(prompts[1].Answer, result.ReferenceAnswer);
         Assert.Equal(2, result.Scores.Count);
 
-        var slow = Sys.ActorOf(RewardScorer.Props(new SlowTask(ColumnAdd, TimeSpan.FromSeconds(5)), LearnerFixture.Tok, prompts, coordinator.Ref, TimeSpan.FromMilliseconds(200)));
+        var slow = Sys.ActorOf(RewardScorer.Props(new SlowTask(ColumnAdd, TimeSpan.FromSeconds(5)), LearnerFixture.Tok, prompts, coordinator.Ref,
+                                                  TimeSpan.FromMilliseconds(200)));
         slow.Tell(new ScoreGroup(1, members));
         await coordinator.ExpectMsgAsync<GenerationDone>();
         var timedOut = (await coordinator.ExpectMsgAsync<GroupResult>(TimeSpan.FromSeconds(3))).Group;
@@ -135,7 +140,8 @@ public sealed class DataPathSpecs(ITestOutputHelper output) : SqliteTestKit(outp
     {
         var prompts = ColumnAdd.Sample(Split.RlTrain, 2, 3);
         var coordinator = CreateTestProbe("coordinator");
-        var scorer = Sys.ActorOf(RewardScorer.Props(ColumnAdd, LearnerFixture.Tok, prompts, coordinator.Ref, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(300)));
+        var scorer = Sys.ActorOf(RewardScorer.Props(ColumnAdd, LearnerFixture.Tok, prompts, coordinator.Ref, TimeSpan.FromSeconds(10),
+                                                    TimeSpan.FromMilliseconds(300)));
         scorer.Tell(new ScoreGroup(1, Members(groupId: 9, prompts[1], ["A:" + prompts[1].Answer + "\n", "A:0\n"])));
         await coordinator.ExpectMsgAsync<GenerationDone>();
         var first = await coordinator.ExpectMsgAsync<GroupResult>();
@@ -164,7 +170,8 @@ public sealed class DataPathSpecs(ITestOutputHelper output) : SqliteTestKit(outp
 
         var rewound = await sink.Ask<MetricsRewound>(new RewindMetrics(3));
         Assert.Equal(4, rewound.Lines);
-        Assert.Equal(["0", "1", "2", "3"], ReadShared(file).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("step").ToString()));
+        Assert.Equal(["0", "1", "2", "3"],
+                     ReadShared(file).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("step").ToString()));
         sink.Tell(new MetricsLine(4, """{"step":4,"policy_version":4,"reward_mean":0.5,"samples_total":64}"""));
         await AwaitAssertAsync(() => Assert.Equal(5, ReadShared(file).Length));
         Directory.Delete(dir, true);
@@ -183,7 +190,8 @@ public sealed class DataPathSpecs(ITestOutputHelper output) : SqliteTestKit(outp
         return [.. responses.Select((r, j) =>
         {
             var ids = tok.Encode(r).Append(tok.EosId).ToArray();
-            return new Trajectory(groupId * responses.Length + j, groupId, problem.Id, j, prompt, ids, [.. ids.Select(_ => -0.1f)], 0, FinishReason.Eos);
+            return new Trajectory(groupId * responses.Length + j, groupId, problem.Id, j, prompt, ids, [.. ids.Select(_ => -0.1f)], 0,
+                                  FinishReason.Eos);
         })];
     }
 

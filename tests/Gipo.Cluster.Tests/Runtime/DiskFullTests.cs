@@ -53,7 +53,8 @@ public sealed class DiskFullTests : IDisposable
         Assert.NotNull(other.Record(3, new InvalidOperationException($"cannot move .step-000003.tmp-{Guid.NewGuid():N}"))); // the same failure
     }
 
-    [SkippableFact(DisplayName = "A learner checkpoint that fills the disk ends the run with the cause, not a restart loop (needs root: mounts a 1 MB tmpfs)")]
+    [SkippableFact(DisplayName = "A learner checkpoint that fills the disk ends the run with the cause, not a restart loop (needs root: " +
+                                 "mounts a 1 MB tmpfs)")]
     public async Task Full_disk_ends_the_run()
     {
         // ./test.sh probes whether a tmpfs can be mounted and names what is missing; this test then says it was skipped

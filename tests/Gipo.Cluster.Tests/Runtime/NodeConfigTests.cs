@@ -43,7 +43,8 @@ public sealed class NodeConfigTests
     [Fact(DisplayName = "Node config: run-time values are set in code, quoted; the defaults come from the reference files")]
     public void Runtime_values_over_reference()
     {
-        var membership = new ClusterMembership([NodeRoles.Coordinator, NodeRoles.Learner], "0.0.0.0", 4053, "node \"a\"", ["10.0.0.1:4053", "10.0.0.2:4053"]);
+        var membership =
+            new ClusterMembership([NodeRoles.Coordinator, NodeRoles.Learner], "0.0.0.0", 4053, "node \"a\"", ["10.0.0.1:4053", "10.0.0.2:4053"]);
         var config = TrainingNode.NodeConfig(membership, Sqlite, false, ConfigurationFactory.ParseString("akka.loglevel = INFO"));
         Assert.Equal("0.0.0.0", config.GetString("akka.remote.dot-netty.tcp.hostname"));
         Assert.Equal("node \"a\"", config.GetString("akka.remote.dot-netty.tcp.public-hostname"));

@@ -17,7 +17,8 @@ namespace Gipo.Cluster.Tests.Runtime;
 public sealed class TrainingNodeTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly string Base = Path.Combine(AppContext.BaseDirectory, "Fixtures", "sft-column-add-small");
-    private static readonly Config Serialized = ConfigurationFactory.ParseString("akka.actor.serialize-messages = on\nakka.actor.serialize-creators = off");
+    private static readonly Config Serialized = ConfigurationFactory.ParseString("akka.actor.serialize-messages = " +
+                                                                                 "on\nakka.actor.serialize-creators = off");
     private readonly string root = Directory.CreateTempSubdirectory("gipo-node-").FullName;
 
     public void Dispose()
@@ -27,7 +28,8 @@ public sealed class TrainingNodeTests(ITestOutputHelper output) : IDisposable
         catch (IOException) { } // best effort
     }
 
-    private static GipoSettings Settings(params string[] overrides) => GipoSettings.Load(Path.Combine(AppContext.BaseDirectory, "hocon", "quickstart.conf"),
+    private static GipoSettings Settings(params string[] overrides) =>
+        GipoSettings.Load(Path.Combine(AppContext.BaseDirectory, "hocon", "quickstart.conf"),
     [
         "run.torch-threads=0", "run.steps=4", "run.checkpoint-every=2", "run.eval-every=2", "run.eval-prompts=24", "run.eval-samples=2",
         "algorithm.batch.groups-per-step=4", "algorithm.batch.group-size=6", "algorithm.batch.max-new-tokens=48", "algorithm.optim.minibatches=2",
@@ -41,7 +43,8 @@ public sealed class TrainingNodeTests(ITestOutputHelper output) : IDisposable
         return folder;
     }
 
-    [Fact(DisplayName = "An asynchronous run (η = 2) reaches its target step; metrics.jsonl keeps its contract; the journal audits clean; tb/, samples/ and retention")]
+    [Fact(DisplayName = "An asynchronous run (η = 2) reaches its target step; metrics.jsonl keeps its contract; the journal audits clean; tb/, " +
+                        "samples/ and retention")]
     public async Task Asynchronous_run_finishes_with_a_clean_ledger()
     {
         NativeTorch.EnsureLoaded();
@@ -73,7 +76,8 @@ public sealed class TrainingNodeTests(ITestOutputHelper output) : IDisposable
         var lines = Lines(folder);
         Assert.Equal([0, 1, 2, 3, 4], lines.Select(l => (long)l["step"]!));
         foreach (var l in lines)
-            foreach (var key in new[] { "step", "policy_version", "reward_mean", "samples_total" }) Assert.True(l.ContainsKey(key), $"{key} missing in {l}");
+            foreach (var key in new[] { "step", "policy_version", "reward_mean", "samples_total" }) Assert.True(l.ContainsKey(key),
+                $"{key} missing in {l}");
         Assert.Equal([0L, 2, 4], lines.Where(l => l.ContainsKey("eval_pass_at_1")).Select(l => (long)l["step"]!));
         Assert.True(File.Exists(Path.Combine(folder.Root, "pass-at-1.png")));
         Assert.True(File.Exists(Path.Combine(folder.Checkpoints, "step-000004", "manifest.json")));
@@ -93,7 +97,8 @@ public sealed class TrainingNodeTests(ITestOutputHelper output) : IDisposable
             Directory.GetFiles(folder.Samples).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         var samples = File.ReadAllLines(Path.Combine(folder.Samples, "step-000004.jsonl")).Select(l => (JsonObject)JsonNode.Parse(l)!).ToList();
         Assert.Equal(5, samples.Count);
-        Assert.All(samples, x => Assert.True(x.ContainsKey("prompt") && x.ContainsKey("response") && x.ContainsKey("reward") && (long)x["step"]! == 4));
+        Assert.All(samples,
+                   x => Assert.True(x.ContainsKey("prompt") && x.ContainsKey("response") && x.ContainsKey("reward") && (long)x["step"]! == 4));
         Assert.Equal(["step-000004"], Directory.GetDirectories(folder.Checkpoints).Select(Path.GetFileName));
         var manifest = Gipo.Model.Checkpoints.LearnerCheckpoint.Verify(Path.Combine(folder.Checkpoints, "step-000004"));
         foreach (var name in new[] { "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json", "README.md" })
@@ -116,7 +121,8 @@ public sealed class TrainingNodeTests(ITestOutputHelper output) : IDisposable
         Assert.All(lines.Skip(1), l => Assert.True((double)l["staleness_max"]! <= 2));
     }
 
-    [Fact(DisplayName = "A synchronous run stopped after a checkpoint and resumed ends with the same metrics, version and consumed prompts as an uninterrupted one")]
+    [Fact(DisplayName = "A synchronous run stopped after a checkpoint and resumed ends with the same metrics, " +
+                        "version and consumed prompts as an uninterrupted one")]
     public async Task Resumed_synchronous_run_matches_an_uninterrupted_one()
     {
         NativeTorch.EnsureLoaded();
@@ -124,7 +130,8 @@ public sealed class TrainingNodeTests(ITestOutputHelper output) : IDisposable
         var ledger = RunSettings.Read(settings).Ledger(AlgorithmSettingsReader.Read(settings));
 
         var straight = NewFolder("straight", settings);
-        var a = await (await TrainingNode.StartAsync(straight, settings, Base, new NodeOptions(Serialized))).RunAsync().WaitAsync(TimeSpan.FromMinutes(5));
+        var a = await (await TrainingNode.StartAsync(straight, settings, Base, new NodeOptions(Serialized))).RunAsync()
+            .WaitAsync(TimeSpan.FromMinutes(5));
         Assert.True(a.Finished, a.Error);
 
         // The second run is stopped once step 3 is logged: after the step-2 checkpoint, with step 3 trained and
@@ -138,7 +145,8 @@ public sealed class TrainingNodeTests(ITestOutputHelper output) : IDisposable
             await Task.Delay(50);
         }
         await first.System.Terminate(); // no coordinated leave: the journal is all the next process has
-        var b = await (await TrainingNode.StartAsync(resumed, settings, Base, new NodeOptions(Serialized))).RunAsync().WaitAsync(TimeSpan.FromMinutes(5));
+        var b = await (await TrainingNode.StartAsync(resumed, settings, Base, new NodeOptions(Serialized))).RunAsync()
+            .WaitAsync(TimeSpan.FromMinutes(5));
         Assert.True(b.Finished, b.Error);
         Assert.Equal((a.Step, a.PolicyVersion), (b.Step, b.PolicyVersion));
 
@@ -146,11 +154,13 @@ public sealed class TrainingNodeTests(ITestOutputHelper output) : IDisposable
         // group scored while the learner is inside a step lands on one side of that moment or the other by timing alone
         // (seen: 258 vs 264 at step 4, identical batches and losses). What each step trained on is compared exactly:
         // groups_consumed here, the consumed prompt slots per step below.
-        string[] keys = ["step", "policy_version", "reward_mean", "groups_consumed", "eval_pass_at_1", "pg_loss", "grad_norm", "token_entropy", "bucket_alpha", "ib_auroc"];
+        string[] keys = ["step", "policy_version", "reward_mean", "groups_consumed", "eval_pass_at_1", "pg_loss", "grad_norm", "token_entropy",
+                         "bucket_alpha", "ib_auroc"];
         var expected = Lines(straight).Select(l => Pick(l, keys)).ToList();
         var actual = Lines(resumed).Select(l => Pick(l, keys)).ToList();
         Assert.Equal(expected.Count, actual.Count);
-        for (var i = 0; i < expected.Count; i++) Assert.True(expected[i] == actual[i], $"line {i}:\n uninterrupted {expected[i]}\n resumed       {actual[i]}");
+        for (var i = 0; i < expected.Count; i++) Assert.True(expected[i] == actual[i], $"line {i}:\n uninterrupted {expected[i]}\n " +
+                                                                                       $"resumed       {actual[i]}");
 
         var ja = LedgerAudit.Run(ledger, (await RunJournalReader.ReadAsync(straight.Database, straight.Id)).Events);
         var jb = LedgerAudit.Run(ledger, (await RunJournalReader.ReadAsync(resumed.Database, resumed.Id)).Events);
@@ -185,7 +195,8 @@ public sealed class TrainingNodeTests(ITestOutputHelper output) : IDisposable
         return blocked;
     }
 
-    [Fact(DisplayName = "A learner that fails mid-step is restarted by its back-off supervisor, resumes from the intact last checkpoint, and the run finishes clean")]
+    [Fact(DisplayName = "A learner that fails mid-step is restarted by its back-off supervisor, resumes from the intact last checkpoint, " +
+                        "and the run finishes clean")]
     public async Task Learner_failure_resumes_from_the_last_checkpoint()
     {
         NativeTorch.EnsureLoaded();
@@ -201,7 +212,8 @@ public sealed class TrainingNodeTests(ITestOutputHelper output) : IDisposable
             if (Interlocked.Increment(ref failures) == 1) Directory.Delete(blocked);
         };
         watcher.EnableRaisingEvents = true;
-        var outcome = await (await TrainingNode.StartAsync(folder, settings, Base, new NodeOptions(Serialized))).RunAsync().WaitAsync(TimeSpan.FromMinutes(5));
+        var outcome = await (await TrainingNode.StartAsync(folder, settings, Base, new NodeOptions(Serialized))).RunAsync()
+            .WaitAsync(TimeSpan.FromMinutes(5));
 
         Assert.True(outcome.Finished, outcome.Error);
         Assert.Equal(4, outcome.Step);
@@ -212,7 +224,8 @@ public sealed class TrainingNodeTests(ITestOutputHelper output) : IDisposable
         Assert.True(audit.Clean, string.Join("\n", audit.Problems()));
         Assert.Equal(1, audit.Counts.Rollbacks);
         Assert.Equal([0L, 1, 2, 3, 4], Lines(folder).Select(l => (long)l["step"]!));
-        Assert.Equal([1L, 2, 3, 4], new Gipo.Cluster.Rollouts.RolloutStore(folder.Rollouts).Read().Where(l => (string)l.Line["kind"]! == "step").Select(l => (long)l.Line["step"]!));
+        Assert.Equal([1L, 2, 3, 4], new Gipo.Cluster.Rollouts.RolloutStore(folder.Rollouts).Read().Where(l => (string)l.Line["kind"]! == "step")
+            .Select(l => (long)l.Line["step"]!));
     }
 
     [Fact(DisplayName = "The same learner failure at the same step twice ends the run with its reason; one retry is all it gets")]
@@ -222,7 +235,8 @@ public sealed class TrainingNodeTests(ITestOutputHelper output) : IDisposable
         var settings = Settings();
         var folder = NewFolder("repeated-failure", settings);
         BlockRolloutFile(folder, 3); // for good: every try of step 3 fails the same way
-        var outcome = await (await TrainingNode.StartAsync(folder, settings, Base, new NodeOptions(Serialized))).RunAsync().WaitAsync(TimeSpan.FromMinutes(3));
+        var outcome = await (await TrainingNode.StartAsync(folder, settings, Base, new NodeOptions(Serialized))).RunAsync()
+            .WaitAsync(TimeSpan.FromMinutes(3));
 
         Assert.False(outcome.Finished);
         Assert.Contains("learner step 3 failed twice with the same error", outcome.Error);
@@ -233,13 +247,15 @@ public sealed class TrainingNodeTests(ITestOutputHelper output) : IDisposable
         Assert.Equal([0L, 1, 2], Lines(folder).Select(l => (long)l["step"]!));
     }
 
-    [Fact(DisplayName = "An adaptive_global run with the default six gsec buckets finishes: the learner's statistic and scheduler agree on one bucket")]
+    [Fact(DisplayName = "An adaptive_global run with the default six gsec buckets finishes: " +
+                        "the learner's statistic and scheduler agree on one bucket")]
     public async Task Adaptive_global_run_finishes()
     {
         NativeTorch.EnsureLoaded();
         var settings = Settings("algorithm.entropy.mode=adaptive_global", "algorithm.gsec.calibration-steps=1", "run.steps=2", "run.eval-every=0");
         var folder = NewFolder("adaptive-global", settings);
-        var outcome = await (await TrainingNode.StartAsync(folder, settings, Base, new NodeOptions(Serialized))).RunAsync().WaitAsync(TimeSpan.FromMinutes(3));
+        var outcome = await (await TrainingNode.StartAsync(folder, settings, Base, new NodeOptions(Serialized))).RunAsync()
+            .WaitAsync(TimeSpan.FromMinutes(3));
 
         Assert.True(outcome.Finished, outcome.Error);
         Assert.Equal(2, outcome.Step);

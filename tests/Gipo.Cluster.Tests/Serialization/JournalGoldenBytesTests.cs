@@ -21,7 +21,8 @@ public sealed class JournalGoldenBytesTests
 
     private static readonly CheckpointCommitted Checkpoint = new(40, 40, "runs/golden/checkpoints/step-000040", "9f86d081884c7d659a2feaa0c55ad015");
 
-    private static readonly SettingsChanged Changed = new("req-7", 12, [new SettingChange("algorithm.optim.lr", "3e-4"), new SettingChange("run.steps", "50")]);
+    private static readonly SettingsChanged Changed =
+        new("req-7", 12, [new SettingChange("algorithm.optim.lr", "3e-4"), new SettingChange("run.steps", "50")]);
 
     // The scheduler's state travels as the JSON text EntropySchedulerJson wrote; the codec stores it as a string, so a
     // short fixed text pins the layout as well as a real state would.
@@ -42,7 +43,8 @@ public sealed class JournalGoldenBytesTests
             new GroupOutcome(41, false, 8, 1.0), 87, 41)],
         SettingsChanges: [Changed]);
 
-    private static readonly CheckpointCommitted OlderCheckpoint = new(30, 30, "runs/golden/checkpoints/step-000030", "60303ae22b998861bce3b28f33eec1be");
+    private static readonly CheckpointCommitted OlderCheckpoint =
+        new(30, 30, "runs/golden/checkpoints/step-000030", "60303ae22b998861bce3b28f33eec1be");
 
     /// <summary>The snapshot written now (sld3): sld2 plus the checkpoints a resume may fall back to.</summary>
     private static readonly LedgerSnapshot SnapshotWithCheckpoints = Snapshot with { Checkpoints = [OlderCheckpoint, Checkpoint] };
@@ -195,7 +197,8 @@ public sealed class JournalGoldenBytesTests
             $"manifest(s) {string.Join(", ", unclassified)} have no golden sample: add one to {nameof(Current)} if the type is journaled or " +
             $"snapshotted, else declare it in {nameof(Messages)}");
         var unpinnedLegacy = legacy.Keys.Where(m => !Legacy.ContainsKey(m) && !LegacyMessages.Contains(m)).ToList();
-        Assert.True(unpinnedLegacy.Count == 0, $"older layout(s) {string.Join(", ", unpinnedLegacy)} are read but have no pinned bytes in {nameof(Legacy)}");
+        Assert.True(unpinnedLegacy.Count == 0, $"older layout(s) {string.Join(", ", unpinnedLegacy)} are read but have no pinned bytes " +
+                                               $"in {nameof(Legacy)}");
         Assert.DoesNotContain(Current.Keys, Messages.Contains);
         Assert.All(Current.Keys, m => Assert.True(written.ContainsKey(m), $"{m} has a golden sample but is not a manifest this build writes"));
         Assert.All(Messages, m => Assert.True(written.ContainsKey(m), $"{m} is declared a message but is not a manifest this build writes"));
@@ -203,10 +206,12 @@ public sealed class JournalGoldenBytesTests
         // What certainly reaches a journal, whatever the lists say: every ledger event, the snapshots, and the event
         // family of manifests.
         var persistedTypes = Current.Values.Select(c => c.Example.GetType()).ToHashSet();
-        var ledgerEvents = typeof(ILedgerEvent).Assembly.GetTypes().Where(t => typeof(ILedgerEvent).IsAssignableFrom(t) && t is { IsInterface: false, IsAbstract: false });
+        var ledgerEvents = typeof(ILedgerEvent).Assembly.GetTypes()
+            .Where(t => typeof(ILedgerEvent).IsAssignableFrom(t) && t is { IsInterface: false, IsAbstract: false });
         Assert.All(ledgerEvents, t => Assert.Contains(t, persistedTypes));
         Assert.Contains(typeof(LedgerSnapshot), persistedTypes);
-        Assert.All(written.Keys.Where(m => EventFamily.IsMatch(m)), m => Assert.True(Current.ContainsKey(m), $"event manifest {m} has no golden sample"));
+        Assert.All(written.Keys.Where(m => EventFamily.IsMatch(m)),
+                   m => Assert.True(Current.ContainsKey(m), $"event manifest {m} has no golden sample"));
     }
 
     // Journal events are "e" + two letters + version (CoordinationCodecs).

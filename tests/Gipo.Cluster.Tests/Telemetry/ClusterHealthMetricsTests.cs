@@ -86,7 +86,8 @@ public sealed class ClusterHealthMetricsTests
         Assert.Null(off.OtlpEndpoint);
         Assert.Null(OtlpMetricsExport.Start(off, "run", "node"));
 
-        var on = TelemetrySettings.Read(GipoSettings.Load(null, ["telemetry.otlp-endpoint=http://127.0.0.1:4318/v1/metrics", "telemetry.otlp-protocol=http/protobuf"]));
+        var on = TelemetrySettings.Read(GipoSettings.Load(null,
+            ["telemetry.otlp-endpoint=http://127.0.0.1:4318/v1/metrics", "telemetry.otlp-protocol=http/protobuf"]));
         Assert.Equal(new Uri("http://127.0.0.1:4318/v1/metrics"), on.OtlpEndpoint);
         Assert.Equal(OtlpExportProtocol.HttpProtobuf, on.OtlpProtocol);
         using var provider = OtlpMetricsExport.Start(on, "run", "node");

@@ -161,7 +161,8 @@ public sealed class WeightFetcherSpecs(ITestOutputHelper output) : Akka.TestKit.
         Assert.True(got.Chunks >= 12, $"{got.Chunks} chunks");
     }
 
-    [Fact(DisplayName = "WeightFetcher: a store that stopped is no warning; one that stays gone past the threshold is one warning, however long it stays gone")]
+    [Fact(DisplayName = "WeightFetcher: a store that stopped is no warning; one that stays gone past the threshold is one warning, " +
+                        "however long it stays gone")]
     public async Task Store_gone_for_long_is_one_warning()
     {
         var w = Blob(1, 2 * 1024, seed: 11);

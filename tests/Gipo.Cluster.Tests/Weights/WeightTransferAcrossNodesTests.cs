@@ -48,7 +48,8 @@ public sealed class WeightTransferAcrossNodesTests(ITestOutputHelper output)
             await clusterA.JoinAsync(clusterA.SelfAddress);
             await Akka.Cluster.Cluster.Get(b).JoinAsync(clusterA.SelfAddress);
             var up = Stopwatch.StartNew();
-            while (clusterA.State.Members.Count(m => m.Status == MemberStatus.Up) < 2 || Akka.Cluster.Cluster.Get(b).State.Members.Count(m => m.Status == MemberStatus.Up) < 2)
+            while (clusterA.State.Members.Count(m => m.Status == MemberStatus.Up) < 2
+                || Akka.Cluster.Cluster.Get(b).State.Members.Count(m => m.Status == MemberStatus.Up) < 2)
             {
                 Assert.True(up.Elapsed < TimeSpan.FromSeconds(30), "the two nodes did not form a cluster in 30 s");
                 await Task.Delay(50);
@@ -61,7 +62,8 @@ public sealed class WeightTransferAcrossNodesTests(ITestOutputHelper output)
 
             var store = a.ActorOf(WeightStore.Props(), "weight-store");
             a.ActorOf(Props.Create(() => new Pong()), "pong");
-            var remoteStore = await b.ActorSelection(new RootActorPath(clusterA.SelfAddress) / "user" / "weight-store").ResolveOne(TimeSpan.FromSeconds(10));
+            var remoteStore = await b.ActorSelection(new RootActorPath(clusterA.SelfAddress) / "user" / "weight-store")
+                .ResolveOne(TimeSpan.FromSeconds(10));
             var remotePong = await b.ActorSelection(new RootActorPath(clusterA.SelfAddress) / "user" / "pong").ResolveOne(TimeSpan.FromSeconds(10));
             var fetched = new TaskCompletionSource<WeightsFetched>(TaskCreationOptions.RunContinuationsAsynchronously);
             b.ActorOf(Props.Create(() => new Sampler(remoteStore, fetched)), "sampler");
@@ -153,7 +155,8 @@ public sealed class WeightTransferAcrossNodesTests(ITestOutputHelper output)
         }
 
         protected override void PreStart() =>
-            Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.UnreachableMember));
+            Akka.Cluster.Cluster.Get(Context.System)
+                .Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.UnreachableMember));
 
         protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
     }

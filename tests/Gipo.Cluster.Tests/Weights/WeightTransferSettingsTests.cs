@@ -21,7 +21,8 @@ public sealed class WeightTransferSettingsTests
         Assert.Equal(0.5, documented.SupersedeBelow);
         Assert.Equal(documented, WeightTransferSettings.Default);
         // The frame limit is the nodes' one (hocon/akka-node.conf), not a second copy.
-        Assert.Equal(AkkaReference.Node.GetByteSize(WeightTransferSettings.FrameSizeKey, null), WeightTransferSettings.Config.GetByteSize(WeightTransferSettings.FrameSizeKey, null));
+        Assert.Equal(AkkaReference.Node.GetByteSize(WeightTransferSettings.FrameSizeKey, null),
+                     WeightTransferSettings.Config.GetByteSize(WeightTransferSettings.FrameSizeKey, null));
         Assert.Equal(4L << 20, WeightTransferSettings.Config.GetByteSize(WeightTransferSettings.FrameSizeKey, null));
     }
 
@@ -30,16 +31,21 @@ public sealed class WeightTransferSettingsTests
     {
         Assert.Equal(WeightTransferSettings.Default, WeightTransferSettings.Default.Validated());
         Assert.Equal(WeightTransferSettings.Default, WeightTransferSettings.FromConfig(WeightTransferSettings.Default.ToConfig()));
-        Assert.Contains("'gipo.weights.window'", Assert.Throws<ConfigurationException>(() => (WeightTransferSettings.Default with { Window = 0 }).Validated()).Message);
-        Assert.Contains("'gipo.weights.chunk-size'", Assert.Throws<ConfigurationException>(() => (WeightTransferSettings.Default with { ChunkBytes = 12 }).Validated()).Message);
-        Assert.Contains("'gipo.weights.supersede-below'", Assert.Throws<ConfigurationException>(() => (WeightTransferSettings.Default with { SupersedeBelow = 1.5 }).Validated()).Message);
-        Assert.Contains("'gipo.weights.chunk-timeout'", Assert.Throws<ConfigurationException>(() => (WeightTransferSettings.Default with { ChunkTimeout = TimeSpan.Zero }).Validated()).Message);
+        Assert.Contains("'gipo.weights.window'",
+                        Assert.Throws<ConfigurationException>(() => (WeightTransferSettings.Default with { Window = 0 }).Validated()).Message);
+        Assert.Contains("'gipo.weights.chunk-size'",
+                        Assert.Throws<ConfigurationException>(() => (WeightTransferSettings.Default with { ChunkBytes = 12 }).Validated()).Message);
+        Assert.Contains("'gipo.weights.supersede-below'",
+            Assert.Throws<ConfigurationException>(() => (WeightTransferSettings.Default with { SupersedeBelow = 1.5 }).Validated()).Message);
+        Assert.Contains("'gipo.weights.chunk-timeout'",
+            Assert.Throws<ConfigurationException>(() => (WeightTransferSettings.Default with { ChunkTimeout = TimeSpan.Zero }).Validated()).Message);
     }
 
     [Fact(DisplayName = "gipo.weights: --set weights.* is accepted, and reaches the store and fetchers through the actor system's config")]
     public void Set_reaches_the_actor_system()
     {
-        var settings = GipoSettings.Load(null, ["weights.window=8", "weights.chunk-size=64KiB", "weights.chunk-timeout=750ms", "gipo.weights.supersede-below=0.25"]);
+        var settings = GipoSettings.Load(null,
+            ["weights.window=8", "weights.chunk-size=64KiB", "weights.chunk-timeout=750ms", "gipo.weights.supersede-below=0.25"]);
         var read = WeightTransferSettings.Read(settings);
         Assert.Equal(8, read.Window);
         Assert.Equal(64 * 1024, read.ChunkBytes);

@@ -20,11 +20,13 @@ internal sealed class DatasetFiles : IDisposable
     }
 
     /// <summary>Writes <paramref name="rows"/> (column name → value; a list of dictionaries for a list of structs) as a Parquet file.</summary>
-    public async Task<string> WriteParquetAsync(string name, ParquetSchema schema, IReadOnlyCollection<IDictionary<string, object?>> rows, int? rowGroupSize = null)
+    public async Task<string> WriteParquetAsync(string name, ParquetSchema schema, IReadOnlyCollection<IDictionary<string, object?>> rows,
+                                                int? rowGroupSize = null)
     {
         var path = Path.Combine(dir, name);
         await using var stream = File.Create(path);
-        await ParquetSerializer.SerializeUntypedAsync(rows, schema, stream, rowGroupSize is { } size ? new ParquetOptions { RowGroupSize = size } : null);
+        await ParquetSerializer.SerializeUntypedAsync(rows, schema, stream, rowGroupSize is { } size
+            ? new ParquetOptions { RowGroupSize = size } : null);
         return path;
     }
 

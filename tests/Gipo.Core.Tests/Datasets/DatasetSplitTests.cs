@@ -29,7 +29,8 @@ public sealed class DatasetSplitTests : IDisposable
     [Fact]
     public void A_test_file_is_the_held_out_side_and_duplicate_prompts_are_kept_once()
     {
-        var train = files.Write("train.jsonl", """{"prompt": "a", "answer": "#### 1"}""", """{"prompt": "a", "answer": "#### 2"}""", """{"prompt": "b", "answer": "#### 3"}""");
+        var train = files.Write("train.jsonl", """{"prompt": "a", "answer": "#### 1"}""", """{"prompt": "a", "answer": "#### 2"}""",
+                                """{"prompt": "b", "answer": "#### 3"}""");
         var test = files.Write("test.jsonl", """{"prompt": "c", "answer": "#### 4"}""");
         var split = DatasetSplit.Load(DatasetFiles.Options(train, test));
         Assert.Equal(["a", "b"], split.Train.Select(r => r.Prompt));
@@ -48,6 +49,7 @@ public sealed class DatasetSplitTests : IDisposable
             Assert.Throws<ArgumentException>(() => DatasetSplit.Load(DatasetFiles.Options(Rows(3), template: "Q:"))).Message);
         Assert.StartsWith("'gipo.dataset.test-fraction' = 0 must be in (0, 1)",
             Assert.Throws<ArgumentException>(() => DatasetSplit.Load(DatasetFiles.Options(Rows(3), testFraction: 0))).Message);
-        Assert.Contains("1 distinct prompt(s)", Assert.Throws<DatasetFormatException>(() => DatasetSplit.Load(DatasetFiles.Options(Rows(1, "one.jsonl")))).Message);
+        Assert.Contains("1 distinct prompt(s)",
+                        Assert.Throws<DatasetFormatException>(() => DatasetSplit.Load(DatasetFiles.Options(Rows(1, "one.jsonl")))).Message);
     }
 }

@@ -9,10 +9,13 @@ public sealed class DatasetTaskTests : IDisposable
 
     public void Dispose() => files.Dispose();
 
-    private (DatasetSplit Split, DatasetOptions Options) Load(ChatFormat chat = ChatFormat.None, string template = "Q: {prompt}\n", string system = "")
+    private (DatasetSplit Split, DatasetOptions Options) Load(ChatFormat chat = ChatFormat.None, string template = "Q: {prompt}\n",
+                                                              string system = "")
     {
-        var train = files.Write("train.jsonl", [.. Enumerable.Range(0, 20).Select(i => $$"""{"prompt": "{{i}}+1?", "answer": "{{i}}+1={{i + 1}}\n#### {{i + 1}}"}""")]);
-        var test = files.Write("test.jsonl", """{"prompt": "[chat]", "answer": "#### 0"}""", """{"prompt": [{"role": "user", "content": "9+9?"}], "answer": "#### 18"}""");
+        var train = files.Write("train.jsonl",
+            [.. Enumerable.Range(0, 20).Select(i => $$"""{"prompt": "{{i}}+1?", "answer": "{{i}}+1={{i + 1}}\n#### {{i + 1}}"}""")]);
+        var test = files.Write("test.jsonl", """{"prompt": "[chat]", "answer": "#### 0"}""",
+                               """{"prompt": [{"role": "user", "content": "9+9?"}], "answer": "#### 18"}""");
         var options = DatasetFiles.Options(train, test, chat: chat, template: template, system: system);
         return (DatasetSplit.Load(options with { ChatFormat = chat == ChatFormat.None ? ChatFormat.ChatMl : chat }), options);
     }
@@ -22,8 +25,10 @@ public sealed class DatasetTaskTests : IDisposable
     {
         var (split, options) = Load(ChatFormat.ChatMl, system: "Answer with ####.");
         var task = new DatasetTask(split, options, ChatFormat.ChatMl);
-        Assert.Equal("<|im_start|>system\nAnswer with ####.<|im_end|>\n<|im_start|>user\nQ: 0+1?\n<|im_end|>\n<|im_start|>assistant\n", task.Train[0].Prompt);
-        Assert.Equal("<|im_start|>system\nAnswer with ####.<|im_end|>\n<|im_start|>user\n9+9?<|im_end|>\n<|im_start|>assistant\n", task.Test[1].Prompt);
+        Assert.Equal("<|im_start|>system\nAnswer with ####.<|im_end|>\n<|im_start|>user\nQ: 0+1?\n<|im_end|>\n<|im_start|>assistant\n",
+                     task.Train[0].Prompt);
+        Assert.Equal("<|im_start|>system\nAnswer with ####.<|im_end|>\n<|im_start|>user\n9+9?<|im_end|>\n<|im_start|>assistant\n",
+                     task.Test[1].Prompt);
 
         var llama = new DatasetTask(split, options, ChatFormat.Llama3);
         Assert.StartsWith("<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nAnswer with ####.<|eot_id|>", llama.Test[1].Prompt);

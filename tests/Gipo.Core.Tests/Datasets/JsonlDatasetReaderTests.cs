@@ -33,7 +33,8 @@ public sealed class JsonlDatasetReaderTests : IDisposable
     public void Field_names_are_configurable_and_the_solution_field_is_the_sft_target()
     {
         var path = files.Write("gsm.jsonl", """{"question": "Q?", "final": "7", "worked": "3+4=7\n#### 7"}""");
-        var row = JsonlDatasetReader.Read(path, DatasetFiles.Options(path, promptField: "question", answerField: "final", solutionField: "worked"))[0];
+        var row = JsonlDatasetReader.Read(path,
+                                          DatasetFiles.Options(path, promptField: "question", answerField: "final", solutionField: "worked"))[0];
         Assert.Equal("Q?", row.Prompt);
         Assert.Equal("7", row.Gold);
         Assert.Equal("3+4=7\n#### 7", row.Solution);

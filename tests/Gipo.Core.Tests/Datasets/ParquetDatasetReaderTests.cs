@@ -76,7 +76,8 @@ public sealed class ParquetDatasetReaderTests : IDisposable
         {
             var numeric = new DatasetVerifier(DatasetVerifierKind.Numeric);
             var rows = ParquetDatasetReader.Read(parquet, DatasetFiles.Options(parquet, verifier: numeric, promptField: "q", answerField: answer));
-            AssertSameRows(JsonlDatasetReader.Read(jsonl, DatasetFiles.Options(jsonl, verifier: numeric, promptField: "q", answerField: answer)), rows, parquet);
+            AssertSameRows(JsonlDatasetReader.Read(jsonl, DatasetFiles.Options(jsonl, verifier: numeric, promptField: "q", answerField: answer)),
+                           rows, parquet);
             Assert.Equal(expected, rows.Select(r => r.Reference));
         }
     }
@@ -85,7 +86,8 @@ public sealed class ParquetDatasetReaderTests : IDisposable
     public async Task Chat_message_structs_and_a_solution_column_give_the_rows_the_jsonl_reader_gives()
     {
         var jsonl = files.Write("chat.jsonl",
-            """{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "What is 4+4?"}], "final": 8, "worked": "4+4=8\n#### 8"}""",
+            """{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "What is 4+4?"}], "final": 8,""" +
+            """ "worked": "4+4=8\n#### 8"}""",
             """{"messages": [{"role": "user", "content": "What is 1+1?"}], "final": 2, "worked": "1+1=2\n#### 2"}""");
         var message = new StructField(ListField.ElementName, new DataField<string>("role"), new DataField<string>("content"));
         var parquet = await files.WriteParquetAsync("chat.parquet",
@@ -109,7 +111,8 @@ public sealed class ParquetDatasetReaderTests : IDisposable
         var last = await files.WriteParquetAsync("last.parquet",
             new ParquetSchema(new ListField("messages", message), new DataField<int>("final")),
             [Row(("messages", Messages(("user", "hi"), ("assistant", "yo"))), ("final", 1))]);
-        var e = Assert.Throws<DatasetFormatException>(() => ParquetDatasetReader.Read(last, DatasetFiles.Options(last, chat: ChatFormat.Llama3, promptField: "messages", answerField: "final")));
+        var e = Assert.Throws<DatasetFormatException>(() =>
+            ParquetDatasetReader.Read(last, DatasetFiles.Options(last, chat: ChatFormat.Llama3, promptField: "messages", answerField: "final")));
         Assert.Equal($"{last}:1: prompt field 'messages': the last message must be the user's (the model answers it), not 'assistant'", e.Message);
     }
 
@@ -125,10 +128,12 @@ public sealed class ParquetDatasetReaderTests : IDisposable
         Assert.Equal(0, prompt.Line);
         Assert.Equal(path, prompt.File);
 
-        var answer = Assert.Throws<DatasetFormatException>(() => ParquetDatasetReader.Read(path, DatasetFiles.Options(path, promptField: "question", answerField: "final")));
+        var answer = Assert.Throws<DatasetFormatException>(() =>
+            ParquetDatasetReader.Read(path, DatasetFiles.Options(path, promptField: "question", answerField: "final")));
         Assert.Equal($"{path}: no answer column 'final' (gipo.dataset.answer-field); the columns are 'question', 'answer'", answer.Message);
 
-        var solution = Assert.Throws<DatasetFormatException>(() => ParquetDatasetReader.Read(path, DatasetFiles.Options(path, promptField: "question", solutionField: "worked")));
+        var solution = Assert.Throws<DatasetFormatException>(() =>
+            ParquetDatasetReader.Read(path, DatasetFiles.Options(path, promptField: "question", solutionField: "worked")));
         Assert.Equal($"{path}: no solution column 'worked' (gipo.dataset.solution-field); the columns are 'question', 'answer'", solution.Message);
     }
 
@@ -164,27 +169,35 @@ public sealed class ParquetDatasetReaderTests : IDisposable
         Assert.Equal(0, answer.Line);
 
         var prompt = Assert.Throws<DatasetFormatException>(() => ParquetDatasetReader.Read(path, DatasetFiles.Options(path, promptField: "id")));
-        Assert.Equal($"{path}: prompt column 'id' is int32: it must be a string column or a list of {{role, content}} string structs (chat messages)", prompt.Message);
+        Assert.Equal($"{path}: prompt column 'id' is int32: it must be a string column or a list of {{role, " +
+                     $"content}} string structs (chat messages)", prompt.Message);
 
-        var structPrompt = Assert.Throws<DatasetFormatException>(() => ParquetDatasetReader.Read(path, DatasetFiles.Options(path, promptField: "meta")));
-        Assert.Equal($"{path}: prompt column 'meta' is a struct {{source: string, index: int64}}: it must be a string column or a list of {{role, content}} string structs (chat messages)", structPrompt.Message);
+        var structPrompt =
+            Assert.Throws<DatasetFormatException>(() => ParquetDatasetReader.Read(path, DatasetFiles.Options(path, promptField: "meta")));
+        Assert.Equal($"{path}: prompt column 'meta' is a struct {{source: string, index: int64}}: it must be a string column or a list of {{role, " +
+                     $"content}} string structs (chat messages)", structPrompt.Message);
 
-        var solution = Assert.Throws<DatasetFormatException>(() => ParquetDatasetReader.Read(path, DatasetFiles.Options(path, solutionField: "meta")));
+        var solution =
+            Assert.Throws<DatasetFormatException>(() => ParquetDatasetReader.Read(path, DatasetFiles.Options(path, solutionField: "meta")));
         Assert.StartsWith($"{path}: solution column 'meta' is a struct", solution.Message);
 
         // A list of plain strings is not a chat prompt: the messages need a role each.
         var list = await files.WriteParquetAsync("list.parquet",
             new ParquetSchema(new ListField("prompt", new DataField<string>(ListField.ElementName)), new DataField<string>("answer")),
             [Row(("prompt", new List<ReadOnlyMemory<char>?> { "hi".AsMemory() }), ("answer", "1"))]); // the untyped writer's element type
-        var strings = Assert.Throws<DatasetFormatException>(() => ParquetDatasetReader.Read(list, DatasetFiles.Options(list, chat: ChatFormat.ChatMl)));
-        Assert.Equal($"{list}: prompt column 'prompt' is a list of string: it must be a string column or a list of {{role, content}} string structs (chat messages)", strings.Message);
+        var strings =
+            Assert.Throws<DatasetFormatException>(() => ParquetDatasetReader.Read(list, DatasetFiles.Options(list, chat: ChatFormat.ChatMl)));
+        Assert.Equal($"{list}: prompt column 'prompt' is a list of string: it must be a string column or a list of {{role, " +
+                     $"content}} string structs (chat messages)", strings.Message);
     }
 
     [Fact]
     public async Task Row_checks_are_the_jsonl_ones_and_row_numbers_run_across_row_groups()
     {
-        var rows = Enumerable.Range(1, 5).Select(i => (IDictionary<string, object?>)Row(("prompt", $"p{i}"), ("answer", i == 4 ? "twelve" : $"{i}"))).ToList();
-        var path = await files.WriteParquetAsync("groups.parquet", new ParquetSchema(new DataField<string>("prompt"), new DataField<string>("answer")), rows, rowGroupSize: 2);
+        var rows = Enumerable.Range(1, 5)
+            .Select(i => (IDictionary<string, object?>)Row(("prompt", $"p{i}"), ("answer", i == 4 ? "twelve" : $"{i}"))).ToList();
+        var path = await files.WriteParquetAsync("groups.parquet",
+            new ParquetSchema(new DataField<string>("prompt"), new DataField<string>("answer")), rows, rowGroupSize: 2);
 
         var e = Assert.Throws<DatasetFormatException>(() =>
             ParquetDatasetReader.Read(path, DatasetFiles.Options(path, verifier: new DatasetVerifier(DatasetVerifierKind.Numeric))));
@@ -194,7 +207,8 @@ public sealed class ParquetDatasetReaderTests : IDisposable
         Assert.Equal(["p1", "p2", "p3", "p4", "p5"], read.Select(r => r.Prompt));
         Assert.Equal([1, 2, 3, 4, 5], read.Select(r => r.Line));
 
-        var blank = await files.WriteParquetAsync("blank.parquet", new ParquetSchema(new DataField<string>("prompt"), new DataField<string>("answer")),
+        var blank =
+            await files.WriteParquetAsync("blank.parquet", new ParquetSchema(new DataField<string>("prompt"), new DataField<string>("answer")),
             [Row(("prompt", "ok"), ("answer", "1")), Row(("prompt", "  "), ("answer", "1"))]);
         var empty = Assert.Throws<DatasetFormatException>(() => ParquetDatasetReader.Read(blank, DatasetFiles.Options(blank)));
         Assert.Equal($"{blank}:2: prompt field 'prompt' is empty", empty.Message);
@@ -205,7 +219,8 @@ public sealed class ParquetDatasetReaderTests : IDisposable
     {
         var path = await files.WriteParquetAsync("nan.parquet", new ParquetSchema(new DataField<string>("prompt"), new DataField<double>("answer")),
             [Row(("prompt", "a"), ("answer", 1.0)), Row(("prompt", "b"), ("answer", double.NaN))]);
-        var e = Assert.Throws<DatasetFormatException>(() => ParquetDatasetReader.Read(path, DatasetFiles.Options(path, verifier: new DatasetVerifier(DatasetVerifierKind.Numeric))));
+        var e = Assert.Throws<DatasetFormatException>(() =>
+            ParquetDatasetReader.Read(path, DatasetFiles.Options(path, verifier: new DatasetVerifier(DatasetVerifierKind.Numeric))));
         Assert.Equal($"{path}:2: column 'answer' holds NaN, which is not a finite number", e.Message);
     }
 
@@ -216,7 +231,8 @@ public sealed class ParquetDatasetReaderTests : IDisposable
         var notParquet = Assert.Throws<DatasetFormatException>(() => ParquetDatasetReader.Read(text, DatasetFiles.Options(text)));
         Assert.StartsWith($"{text}: not a readable Parquet file (", notParquet.Message);
 
-        var empty = await files.WriteParquetAsync("empty.parquet", new ParquetSchema(new DataField<string>("prompt"), new DataField<string>("answer")), []);
+        var empty =
+            await files.WriteParquetAsync("empty.parquet", new ParquetSchema(new DataField<string>("prompt"), new DataField<string>("answer")), []);
         var none = Assert.Throws<DatasetFormatException>(() => ParquetDatasetReader.Read(empty, DatasetFiles.Options(empty)));
         Assert.Equal($"{empty}: no rows (the file is empty)", none.Message);
     }

@@ -10,7 +10,8 @@ public sealed class WordProblemGeneratorTests
     [Fact]
     public void The_shipped_example_files_are_what_the_generator_writes()
     {
-        var (train, test) = WordProblemGenerator.Generate(WordProblemGenerator.DefaultTrainCount, WordProblemGenerator.DefaultTestCount, WordProblemGenerator.DefaultSeed);
+        var (train, test) = WordProblemGenerator.Generate(WordProblemGenerator.DefaultTrainCount, WordProblemGenerator.DefaultTestCount,
+                                                          WordProblemGenerator.DefaultSeed);
         Assert.Equal(File.ReadAllText(Shipped("train.jsonl")), WordProblemGenerator.ToJsonl(train));
         Assert.Equal(File.ReadAllText(Shipped("test.jsonl")), WordProblemGenerator.ToJsonl(test));
     }

@@ -7,10 +7,10 @@ public class ColumnAddTaskTests
 {
     private const string ExampleSolution = "1+8+0=9\n2+6+0=8\n7+9+0=16\n4+0+1=5\nA:5689\n";
 
-    private readonly ColumnAddTask _task = new();
+    private readonly ColumnAddTask task = new();
 
     private Problem Parse(string prompt) =>
-        _task.TryParse(prompt, out var instance) ? _task.ToProblem(instance) : throw new ArgumentException(prompt);
+        task.TryParse(prompt, out var instance) ? task.ToProblem(instance) : throw new ArgumentException(prompt);
 
     [Fact]
     public void Solves_the_spec_example_exactly()
@@ -18,8 +18,8 @@ public class ColumnAddTaskTests
         var problem = Parse("Q:ADD 4721 968\n");
 
         Assert.Equal("5689", problem.Answer);
-        Assert.Equal([ExampleSolution], _task.Solve(problem, new Random(0)));
-        Assert.Equal(new VerificationResult(1.0, true, "correct"), _task.Verify(problem, ExampleSolution));
+        Assert.Equal([ExampleSolution], task.Solve(problem, new Random(0)));
+        Assert.Equal(new VerificationResult(1.0, true, "correct"), task.Verify(problem, ExampleSolution));
     }
 
     [Theory]
@@ -29,7 +29,7 @@ public class ColumnAddTaskTests
     [InlineData("Q:ADD 99999 1\n", "9+1+0=10\n9+0+1=10\n9+0+1=10\n9+0+1=10\n9+0+1=10\nA:100000\n")]
     public void Final_carry_appears_only_in_the_answer(string prompt, string expected)
     {
-        Assert.Equal(expected, Assert.Single(_task.Solve(Parse(prompt), new Random(0))));
+        Assert.Equal(expected, Assert.Single(task.Solve(Parse(prompt), new Random(0))));
     }
 
     [Theory]
@@ -40,10 +40,10 @@ public class ColumnAddTaskTests
     [InlineData("1+8+0=9\n2+6+0=8\n7+9+0=15\n4+0+1=5\nA:5589\n", "answer 5589 but expected 5689; step 3: 7+9+0=15 but expected 7+9+0=16")]
     public void Wrong_final_answers_score_zero(string response, string reason)
     {
-        var result = _task.Verify(Parse("Q:ADD 4721 968\n"), response);
+        var result = task.Verify(Parse("Q:ADD 4721 968\n"), response);
 
         Assert.Equal(new VerificationResult(0.0, false, reason), result);
-        Assert.Null(_task.Canonical(Parse("Q:ADD 4721 968\n"), response));
+        Assert.Null(task.Canonical(Parse("Q:ADD 4721 968\n"), response));
     }
 
     [Theory]
@@ -55,10 +55,10 @@ public class ColumnAddTaskTests
     [InlineData("A:1\nA:05689", "correct answer, but step 1: A:1 but expected 1+8+0=9")]
     public void Score_depends_only_on_the_final_answer_but_the_reason_names_wrong_steps(string response, string reason)
     {
-        var result = _task.Verify(Parse("Q:ADD 4721 968\n"), response);
+        var result = task.Verify(Parse("Q:ADD 4721 968\n"), response);
 
         Assert.Equal(new VerificationResult(1.0, true, reason), result);
-        Assert.Equal("5689", _task.Canonical(Parse("Q:ADD 4721 968\n"), response));
+        Assert.Equal("5689", task.Canonical(Parse("Q:ADD 4721 968\n"), response));
     }
 
     [Theory]
@@ -69,7 +69,7 @@ public class ColumnAddTaskTests
     [InlineData(Split.Ood, 8, 9)]
     public void Operand_digit_counts_cover_the_split_range_independently(Split split, int min, int max)
     {
-        var operands = _task.Sample(split, 2000, seed: 1)
+        var operands = task.Sample(split, 2000, seed: 1)
             .Select(p => (A: p.Data!["a"].Length, B: p.Data!["b"].Length))
             .ToList();
 
@@ -97,6 +97,6 @@ public class ColumnAddTaskTests
     [InlineData("")]
     public void Rejects_malformed_prompts(string prompt)
     {
-        Assert.False(_task.TryParse(prompt, out _));
+        Assert.False(task.TryParse(prompt, out _));
     }
 }

@@ -7,9 +7,9 @@ public class CountdownTaskTests
 {
     private const string ExamplePrompt = "Q:CD 3 7 25 50 T:75\n";
 
-    private readonly CountdownTask _task = new();
+    private readonly CountdownTask task = new();
 
-    private Problem Example => _task.TryParse(ExamplePrompt, out var instance) ? _task.ToProblem(instance) : throw new InvalidOperationException();
+    private Problem Example => task.TryParse(ExamplePrompt, out var instance) ? task.ToProblem(instance) : throw new InvalidOperationException();
 
     [Theory]
     [InlineData("50+25=75\nA:75\n")]
@@ -21,7 +21,7 @@ public class CountdownTaskTests
     [InlineData("50/25=2\n7*2=14\n14-3=11\nA:11\n", false)]
     public void Legal_step_sequences_reaching_the_target_are_correct(string response, bool reachesTarget = true)
     {
-        Assert.Equal(reachesTarget, _task.Verify(Example, response).Correct);
+        Assert.Equal(reachesTarget, task.Verify(Example, response).Correct);
     }
 
     [Theory]
@@ -41,28 +41,28 @@ public class CountdownTaskTests
     [InlineData("\n50+25=75\nA:75\n", "step 1: cannot parse ")]
     public void Illegal_or_incomplete_solutions_score_zero(string response, string reason)
     {
-        Assert.Equal(VerificationResult.Fail(reason), _task.Verify(Example, response));
-        Assert.Null(_task.Canonical(Example, response));
+        Assert.Equal(VerificationResult.Fail(reason), task.Verify(Example, response));
+        Assert.Null(task.Canonical(Example, response));
     }
 
     [Fact]
     public void A_repeated_number_can_be_used_as_often_as_it_occurs()
     {
-        Assert.True(_task.TryParse("Q:CD 5 5 9 T:19\n", out var instance));
-        var problem = _task.ToProblem(instance);
+        Assert.True(task.TryParse("Q:CD 5 5 9 T:19\n", out var instance));
+        var problem = task.ToProblem(instance);
 
-        Assert.True(_task.Verify(problem, "5+5=10\n10+9=19\nA:19\n").Correct);
-        Assert.False(_task.Verify(problem, "9+9=18\n18+5=23\nA:19\n").Correct);
+        Assert.True(task.Verify(problem, "5+5=10\n10+9=19\nA:19\n").Correct);
+        Assert.False(task.Verify(problem, "9+9=18\n18+5=23\nA:19\n").Correct);
     }
 
     [Fact]
     public void Canonical_form_ignores_operand_order_of_commutative_steps_and_step_order()
     {
-        var a = _task.Canonical(Example, "25+50=75\nA:75\n");
-        var b = _task.Canonical(Example, "50+25=75\nA:75\n");
-        var c = _task.Canonical(Example, "3*25=75\nA:75\n");
-        var d = _task.Canonical(Example, "7+3=10\n50+25=75\nA:75\n");
-        var e = _task.Canonical(Example, "25+50=75\n3+7=10\nA:75\n");
+        var a = task.Canonical(Example, "25+50=75\nA:75\n");
+        var b = task.Canonical(Example, "50+25=75\nA:75\n");
+        var c = task.Canonical(Example, "3*25=75\nA:75\n");
+        var d = task.Canonical(Example, "7+3=10\n50+25=75\nA:75\n");
+        var e = task.Canonical(Example, "25+50=75\n3+7=10\nA:75\n");
 
         Assert.Equal("25+50=75", a);
         Assert.Equal(a, b);
@@ -74,10 +74,10 @@ public class CountdownTaskTests
     [Fact]
     public void Solver_finds_several_distinct_shortest_solutions_first()
     {
-        var solutions = _task.Solve(Example, new Random(1));
+        var solutions = task.Solve(Example, new Random(1));
 
         Assert.Equal(4, solutions.Count);
-        var canonical = solutions.Select(s => _task.Canonical(Example, s)).ToList();
+        var canonical = solutions.Select(s => task.Canonical(Example, s)).ToList();
         Assert.Equal(4, canonical.Distinct().Count());
         Assert.Contains("25+50=75", canonical);
         Assert.Contains("3*25=75", canonical);
@@ -87,9 +87,9 @@ public class CountdownTaskTests
     public void Solver_solutions_have_no_detour_steps()
     {
         var rng = new Random(3);
-        foreach (var problem in _task.Sample(Split.RlTrain, 300, seed: 4))
+        foreach (var problem in task.Sample(Split.RlTrain, 300, seed: 4))
         {
-            foreach (var solution in _task.Solve(problem, rng))
+            foreach (var solution in task.Solve(problem, rng))
             {
                 var steps = solution.Split('\n')[..^2].Select(line => CountdownStep.TryParse(line, out var step) ? step : null).ToList();
                 for (var k = 0; k < steps.Count - 1; k++)
@@ -117,8 +117,8 @@ public class CountdownTaskTests
     public void Instances_follow_the_spec_ranges(Split split, int minCount, int maxCount)
     {
         int[] large = [25, 50, 75, 100];
-        var instances = _task.Sample(split, 1000, seed: 2)
-            .Select(p => _task.TryParse(p.Prompt, out var instance) ? instance : throw new InvalidOperationException(p.Prompt))
+        var instances = task.Sample(split, 1000, seed: 2)
+            .Select(p => task.TryParse(p.Prompt, out var instance) ? instance : throw new InvalidOperationException(p.Prompt))
             .ToList();
 
         Assert.All(instances, instance =>

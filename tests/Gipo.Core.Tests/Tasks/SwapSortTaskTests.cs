@@ -7,10 +7,10 @@ public class SwapSortTaskTests
 {
     private const string SelectionSolution = "S 0 1:1 3 4 1 5\nS 1 3:1 1 4 3 5\nS 2 3:1 1 3 4 5\nA:1 1 3 4 5\n";
 
-    private readonly SwapSortTask _task = new();
+    private readonly SwapSortTask task = new();
 
     private Problem Parse(string prompt) =>
-        _task.TryParse(prompt, out var instance) ? _task.ToProblem(instance) : throw new ArgumentException(prompt);
+        task.TryParse(prompt, out var instance) ? task.ToProblem(instance) : throw new ArgumentException(prompt);
 
     [Fact]
     public void Solve_includes_the_selection_sort_solution_of_the_spec_example()
@@ -18,9 +18,9 @@ public class SwapSortTaskTests
         var problem = Parse("Q:SORT 3 1 4 1 5\n");
 
         Assert.Equal("1 1 3 4 5", problem.Answer);
-        Assert.Equal(SelectionSolution, _task.Solve(problem, new Random(0))[0]);
-        Assert.Equal(VerificationResult.Pass(), _task.Verify(problem, SelectionSolution));
-        Assert.Equal("0 1;1 3;2 3", _task.Canonical(problem, SelectionSolution));
+        Assert.Equal(SelectionSolution, task.Solve(problem, new Random(0))[0]);
+        Assert.Equal(VerificationResult.Pass(), task.Verify(problem, SelectionSolution));
+        Assert.Equal("0 1;1 3;2 3", task.Canonical(problem, SelectionSolution));
     }
 
     [Theory]
@@ -40,8 +40,8 @@ public class SwapSortTaskTests
     {
         var problem = Parse("Q:SORT 3 1 4 1 5\n");
 
-        Assert.Equal(VerificationResult.Fail(reason), _task.Verify(problem, response));
-        Assert.Null(_task.Canonical(problem, response));
+        Assert.Equal(VerificationResult.Fail(reason), task.Verify(problem, response));
+        Assert.Null(task.Canonical(problem, response));
     }
 
     [Fact]
@@ -50,8 +50,8 @@ public class SwapSortTaskTests
         var problem = Parse("Q:SORT 3 1 4 1 5\n");
         var detour = "S 1 3:3 1 4 1 5\n" + SelectionSolution;
 
-        Assert.True(_task.Verify(problem, detour).Correct);
-        Assert.Equal("1 3;0 1;1 3;2 3", _task.Canonical(problem, detour));
+        Assert.True(task.Verify(problem, detour).Correct);
+        Assert.Equal("1 3;0 1;1 3;2 3", task.Canonical(problem, detour));
     }
 
     [Theory]
@@ -92,7 +92,7 @@ public class SwapSortTaskTests
     public void Random_minimal_solutions_have_minimum_length_and_the_others_do_not_undercut_it()
     {
         var rng = new Random(5);
-        foreach (var problem in _task.Sample(Split.RlTrain, 1000, seed: 6).Concat(_task.Sample(Split.Ood, 300, seed: 6)))
+        foreach (var problem in task.Sample(Split.RlTrain, 1000, seed: 6).Concat(task.Sample(Split.Ood, 300, seed: 6)))
         {
             var values = problem.Data!["values"].Split(' ').Select(int.Parse).ToArray();
             var minimum = SwapDistance.MinimumSwaps(values);
@@ -117,9 +117,10 @@ public class SwapSortTaskTests
     public void The_mixture_contains_non_minimal_demonstrations()
     {
         var rng = new Random(8);
-        var longer = _task.Sample(Split.SftTrain, 200, seed: 9)
-            .SelectMany(p => _task.Solve(p, rng).Select(s => (Problem: p, Solution: s)))
-            .Count(x => x.Solution.Count(c => c == 'S') > SwapDistance.MinimumSwaps(x.Problem.Data!["values"].Split(' ').Select(int.Parse).ToArray()));
+        var longer = task.Sample(Split.SftTrain, 200, seed: 9)
+            .SelectMany(p => task.Solve(p, rng).Select(s => (Problem: p, Solution: s)))
+            .Count(x =>
+                x.Solution.Count(c => c == 'S') > SwapDistance.MinimumSwaps(x.Problem.Data!["values"].Split(' ').Select(int.Parse).ToArray()));
 
         Assert.True(longer > 20, $"only {longer} non-minimal demonstrations");
     }
@@ -130,7 +131,7 @@ public class SwapSortTaskTests
     [InlineData(Split.Ood, 8, 8)]
     public void Lengths_follow_the_spec(Split split, int min, int max)
     {
-        var lengths = _task.Sample(split, 1000, seed: 1).Select(p => p.Data!["values"].Split(' ').Length).ToList();
+        var lengths = task.Sample(split, 1000, seed: 1).Select(p => p.Data!["values"].Split(' ').Length).ToList();
 
         Assert.Equal(min, lengths.Min());
         Assert.Equal(max, lengths.Max());
@@ -143,7 +144,7 @@ public class SwapSortTaskTests
     [InlineData("Q:SORT \n")]
     public void Rejects_malformed_prompts(string prompt)
     {
-        Assert.False(_task.TryParse(prompt, out _));
+        Assert.False(task.TryParse(prompt, out _));
     }
 
     private static int BfsDistance(int[] start)

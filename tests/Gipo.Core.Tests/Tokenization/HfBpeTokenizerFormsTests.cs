@@ -73,7 +73,8 @@ public sealed class HfBpeTokenizerFormsTests
     public void Removed_and_inverted_drops_text_the_pattern_does_not_match()
     {
         var json = JsonNode.Parse(Read(Qwen2))!;
-        json["pre_tokenizer"]!["pretokenizers"]![0] = JsonNode.Parse("""{"type":"Split","pattern":{"Regex":"\\d+"},"behavior":"Removed","invert":true}""");
+        json["pre_tokenizer"]!["pretokenizers"]![0] =
+            JsonNode.Parse("""{"type":"Split","pattern":{"Regex":"\\d+"},"behavior":"Removed","invert":true}""");
         var digitsOnly = HfBpeTokenizer.FromJson(json.ToJsonString());
 
         Assert.Equal("1234", digitsOnly.Decode(digitsOnly.Encode("ab 12 cd 34")));
@@ -135,7 +136,8 @@ public sealed class HfBpeTokenizerFormsTests
     [Theory]
     [InlineData("""{"type":"Lowercase"}""", "normalizer", "normalizer type \"Lowercase\"")]
     [InlineData("""{"type":"Sequence","decoders":[{"type":"CTC"}]}""", "decoder", "decoder type \"CTC\" at 'decoder.decoders[0]'")]
-    [InlineData("""{"type":"Sequence","pretokenizers":[{"type":"Digits","individual_digits":true},{"type":"Metaspace","replacement":"▁"}]}""", "pre_tokenizer", "pre-tokenizer type \"Digits\"")]
+    [InlineData("""{"type":"Sequence","pretokenizers":[{"type":"Digits","individual_digits":true},{"type":"Metaspace","replacement":"▁"}]}""",
+                "pre_tokenizer", "pre-tokenizer type \"Digits\"")]
     [InlineData("""{"type":"ByteLevel","add_prefix_space":false}""", "decoder", "decoder ByteLevel")]
     public void Unsupported_sentencepiece_components_are_named(string component, string key, string expected)
     {

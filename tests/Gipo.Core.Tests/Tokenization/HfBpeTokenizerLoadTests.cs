@@ -11,7 +11,8 @@ public sealed class HfBpeTokenizerLoadTests
     public void Both_merge_formats_load_to_the_same_merges()
     {
         var json = JsonNode.Parse(Read(Gpt2))!;
-        var pairs = new JsonArray([.. json["model"]!["merges"]!.AsArray().Select(m => (JsonNode)new JsonArray([.. m!.GetValue<string>().Split(' ').Select(p => (JsonNode)p)]))]);
+        var pairs = new JsonArray([.. json["model"]!["merges"]!.AsArray()
+            .Select(m => (JsonNode)new JsonArray([.. m!.GetValue<string>().Split(' ').Select(p => (JsonNode)p)]))]);
         json["model"]!["merges"] = pairs;
 
         var fromPairs = HfBpeTokenizer.FromJson(json.ToJsonString());
@@ -32,7 +33,8 @@ public sealed class HfBpeTokenizerLoadTests
     public void Malformed_merge_string() => AssertInvalid(Mutate(j => j["model"]!["merges"]![3] = "a b c"), "'model.merges[3]' is malformed");
 
     [Fact]
-    public void Malformed_merge_pair() => AssertInvalid(Mutate(j => j["model"]!["merges"]![0] = new JsonArray("a")), "'model.merges[0]' is malformed");
+    public void Malformed_merge_pair() =>
+        AssertInvalid(Mutate(j => j["model"]!["merges"]![0] = new JsonArray("a")), "'model.merges[0]' is malformed");
 
     [Fact]
     public void Merge_outside_the_vocabulary() =>
@@ -56,7 +58,11 @@ public sealed class HfBpeTokenizerLoadTests
     [Fact]
     public void Regex_that_dotnet_cannot_compile() =>
         AssertInvalid(
-            Mutate(j => j["pre_tokenizer"] = JsonNode.Parse("""{"type":"Sequence","pretokenizers":[{"type":"Split","pattern":{"Regex":"\\p{L}++"},"behavior":"Isolated","invert":false},{"type":"ByteLevel","add_prefix_space":false,"use_regex":false}]}""")),
+            Mutate(j =>
+                j["pre_tokenizer"] =
+                    JsonNode.Parse("""{"type":"Sequence","pretokenizers":[{"type":"Split","pattern":""" +
+                                   """{"Regex":"\\p{L}++"},"behavior":"Isolated","invert":false},{"type":"ByteLevel","add_prefix_space":""" +
+                                   """false,"use_regex":false}]}""")),
             "not valid .NET regex syntax");
 
     [Fact]

@@ -11,7 +11,8 @@ public sealed class RealTokenizerFamilyTests
 {
     private static readonly string[] All = [RealQwen3, RealLlama3, RealGemma3, RealMistral, RealMistralMetaspace, RealMistralGemmaForm];
 
-    private static readonly Dictionary<string, HfBpeTokenizer> Tokenizers = All.ToDictionary(name => name, name => HfBpeTokenizer.FromFile(PathOf(name)));
+    private static readonly Dictionary<string, HfBpeTokenizer> Tokenizers =
+        All.ToDictionary(name => name, name => HfBpeTokenizer.FromFile(PathOf(name)));
 
     public static TheoryData<string, int> AllCases => RealCaseIndexes(All);
 

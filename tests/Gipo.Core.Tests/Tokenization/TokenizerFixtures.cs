@@ -70,5 +70,3 @@ internal static class TokenizerFixtures
                 c.GetProperty("decoded").GetString()!)).ToArray());
     }
 }
-
-internal sealed record ExpectedCase(string Text, int[] Ids, string Decoded);

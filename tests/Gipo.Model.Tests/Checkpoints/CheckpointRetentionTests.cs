@@ -12,7 +12,8 @@ public sealed class CheckpointRetentionTests : IDisposable
     private static string[] Names(params string[] names) => [.. names.Select(n => Path.Combine("/runs/r/checkpoints", n))];
 
     private static string[] Deleted(string[] folders, int keep, string current) =>
-        [.. CheckpointRetention.Select(folders, keep, Path.Combine("/runs/r/checkpoints", current)).Select(Path.GetFileName).Order(StringComparer.Ordinal)!];
+        [.. CheckpointRetention.Select(folders, keep, Path.Combine("/runs/r/checkpoints", current)).Select(Path.GetFileName)
+            .Order(StringComparer.Ordinal)!];
 
     [Fact]
     public void Keeps_the_newest_n_up_to_the_current_one()

@@ -23,7 +23,8 @@ public sealed class HfCompanionFilesTests : IDisposable
     {
         var files = HfCompanionFiles.Build(dir, Config, Tok, Tok.ToJson(), new SamplingOptions(0.7, MaxNewTokens: 48), Card);
 
-        Assert.Equal([HfCompanionFiles.ModelCardFile, HfCompanionFiles.GenerationConfigFile, HfCompanionFiles.SpecialTokensMapFile, HfCompanionFiles.TokenizerConfigFile],
+        Assert.Equal([HfCompanionFiles.ModelCardFile, HfCompanionFiles.GenerationConfigFile, HfCompanionFiles.SpecialTokensMapFile,
+                      HfCompanionFiles.TokenizerConfigFile],
             files.Keys.Order(StringComparer.Ordinal));
         var tc = Object(files, HfCompanionFiles.TokenizerConfigFile);
         Assert.Equal("PreTrainedTokenizerFast", (string)tc["tokenizer_class"]!);
@@ -59,9 +60,11 @@ public sealed class HfCompanionFilesTests : IDisposable
     {
         const string template = "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}";
         File.WriteAllText(Path.Combine(dir, HfCompanionFiles.TokenizerConfigFile),
-            new JsonObject { ["tokenizer_class"] = "Qwen2Tokenizer", ["eos_token"] = "<|im_end|>", ["chat_template"] = template, ["model_max_length"] = 32768 }.ToJsonString());
+            new JsonObject { ["tokenizer_class"] = "Qwen2Tokenizer", ["eos_token"] = "<|im_end|>", ["chat_template"] = template,
+                            ["model_max_length"] = 32768 }.ToJsonString());
         File.WriteAllText(Path.Combine(dir, HfCompanionFiles.SpecialTokensMapFile), """{"eos_token":"<|im_end|>","pad_token":"<|endoftext|>"}""");
-        File.WriteAllText(Path.Combine(dir, HfCompanionFiles.GenerationConfigFile), """{"eos_token_id":[151645,151643],"repetition_penalty":1.05,"top_k":20}""");
+        File.WriteAllText(Path.Combine(dir, HfCompanionFiles.GenerationConfigFile),
+                          """{"eos_token_id":[151645,151643],"repetition_penalty":1.05,"top_k":20}""");
         var config = Config with { EosTokenIds = [2, 3] };
 
         var files = HfCompanionFiles.Build(dir, config, Tok, Tok.ToJson(), new SamplingOptions(1.0, MaxNewTokens: 96), Card);

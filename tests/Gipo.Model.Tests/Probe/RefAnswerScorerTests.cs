@@ -83,7 +83,8 @@ public sealed class RefAnswerScorerTests
             Trajectory("Q:ADD 12 34\n", "2+4+0=6\n1+3+0=4\nA:46\n", "46"), Trajectory("Q:ADD 5 7\n", "5+7+0=12\nA:12\n", "12"),
             Trajectory("Q:ADD 12 34\n", "2+4+0=6\n1+3+0=5\nA:56\n", "46"), // shares its first two states with the first
         };
-        double[][] Phi(int microbatch) => new RefAnswerScorer(new IbConfig { PhiSource = PhiSource.RefAnswerProb, RefAnswerMicrobatch = microbatch }, Tok)
+        double[][] Phi(int microbatch) =>
+            new RefAnswerScorer(new IbConfig { PhiSource = PhiSource.RefAnswerProb, RefAnswerMicrobatch = microbatch }, Tok)
             .Potentials(model, trajectories);
 
         var one = Phi(1).SelectMany(p => p).ToArray();

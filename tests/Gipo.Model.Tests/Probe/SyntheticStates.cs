@@ -3,15 +3,6 @@ using static TorchSharp.torch;
 
 namespace Gipo.Model.Tests.Probe;
 
-/// <summary>A batch of trajectories' probe inputs with their labels; disposes the feature tensors.</summary>
-internal sealed record SyntheticBatch(StepFeatures[] Features, bool[] Labels) : IDisposable
-{
-    public void Dispose()
-    {
-        foreach (var f in Features) f.Dispose();
-    }
-}
-
 /// <summary>
 /// Synthetic probe inputs from a private generator: K in 1..6 states per trajectory, random LN-scale hidden vectors
 /// and confidences, and a label that the chosen signal reveals (or nothing does).

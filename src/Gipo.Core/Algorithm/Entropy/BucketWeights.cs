@@ -9,12 +9,12 @@ namespace Gipo.Core.Algorithm.Entropy;
 /// </summary>
 public sealed class BucketWeights
 {
-    private readonly double[] _omega;
+    private readonly double[] omega;
 
     internal BucketWeights(TokenBucketIds buckets, double[] omega, int[] groupsPerBucket, long[] tokensPerBucket)
     {
         Buckets = buckets;
-        _omega = omega;
+        this.omega = omega;
         GroupsPerBucket = groupsPerBucket;
         TokensPerBucket = tokensPerBucket;
     }
@@ -31,12 +31,12 @@ public sealed class BucketWeights
     public int NumBuckets => Buckets.NumBuckets;
 
     /// <summary>ω of token <paramref name="t"/> of sequence <paramref name="row"/>.</summary>
-    public double this[int row, int t] => _omega[(row * Buckets.Length) + t];
+    public double this[int row, int t] => this.omega[(row * Buckets.Length) + t];
 
     /// <summary>Whether bucket <paramref name="bucket"/> has any token here (Ĥ_b is defined).</summary>
     public bool IsPresent(int bucket) => GroupsPerBucket[bucket] > 0;
 
     /// <summary>ω as a tensor [N, T] of the given type.</summary>
     public Tensor ToTensor(ScalarType dtype = ScalarType.Float32, Device? device = null) =>
-        tensor(_omega, [Buckets.Rows, Buckets.Length], ScalarType.Float64).to(dtype, device ?? CPU);
+        tensor(this.omega, [Buckets.Rows, Buckets.Length], ScalarType.Float64).to(dtype, device ?? CPU);
 }

@@ -15,11 +15,11 @@ public sealed class EntropyRegularizer
         ArgumentNullException.ThrowIfNull(options);
         if (!Enum.IsDefined(options.Mode))
         {
-            throw new ArgumentException($"Unknown entropy mode {options.Mode}.", nameof(options));
+            throw new ArgumentException($"unknown entropy mode {options.Mode}", nameof(options));
         }
         if (!double.IsFinite(options.BonusCoefficient))
         {
-            throw new ArgumentException($"The bonus coefficient must be finite, got {options.BonusCoefficient}.", nameof(options));
+            throw new ArgumentException($"the bonus coefficient must be finite, got {options.BonusCoefficient}", nameof(options));
         }
         Options = options;
     }
@@ -54,11 +54,12 @@ public sealed class EntropyRegularizer
             case EntropyMode.AdaptiveGlobal:
                 if (weights is null || coefficients is null)
                 {
-                    throw new ArgumentException($"Entropy mode {Mode} needs bucket weights and the scheduler's coefficients.");
+                    throw new ArgumentException($"entropy mode {Mode} needs bucket weights and the scheduler's coefficients");
                 }
                 if (Mode == EntropyMode.AdaptiveGlobal && weights.NumBuckets != 1)
                 {
-                    throw new ArgumentException($"Adaptive-global entropy control is GSEC with one bucket; the weights have {weights.NumBuckets}.", nameof(weights));
+                    throw new ArgumentException($"adaptive-global entropy control is GSEC with one bucket; the weights have {weights.NumBuckets}",
+                                                nameof(weights));
                 }
                 return GsecTerm(tokenEntropy, weights, coefficients);
             default:
@@ -103,7 +104,7 @@ public sealed class EntropyRegularizer
                 }
             case EntropyMode.Forking:
                 var entropy = inputs.TokenEntropy
-                    ?? throw new ArgumentException("Forking needs the token entropies.", nameof(inputs));
+                    ?? throw new ArgumentException("forking needs the token entropies", nameof(inputs));
                 using (var keep = TokenLossShaping.ForkingKeepMask(entropy, inputs.Mask, Options.ForkingQuantile))
                 {
                     return clipLoss * keep;
@@ -140,7 +141,7 @@ public sealed class EntropyRegularizer
         TokenGrid.RequireSameShape(tokenEntropy, nameof(tokenEntropy), (mask, nameof(mask)));
         if (!double.IsFinite(coefficient))
         {
-            throw new ArgumentException($"The bonus coefficient must be finite, got {coefficient}.", nameof(coefficient));
+            throw new ArgumentException($"the bonus coefficient must be finite, got {coefficient}", nameof(coefficient));
         }
         using var scope = NewDisposeScope();
         var m = mask.to(tokenEntropy.dtype, tokenEntropy.device);
@@ -156,12 +157,13 @@ public sealed class EntropyRegularizer
         if (coefficients.Alpha is null || coefficients.Nu is null
             || coefficients.Alpha.Length != numBuckets || coefficients.Nu.Length != numBuckets)
         {
-            throw new ArgumentException($"Coefficients for {coefficients.Alpha?.Length} buckets do not match the {numBuckets} buckets of the weights.", nameof(coefficients));
+            throw new ArgumentException($"coefficients for {coefficients.Alpha?.Length} buckets do not match the {numBuckets} " +
+                                        $"buckets of the weights", nameof(coefficients));
         }
         var bad = Array.FindIndex(coefficients.Alpha.Concat(coefficients.Nu).ToArray(), c => !double.IsFinite(c) || c < 0);
         if (bad >= 0)
         {
-            throw new ArgumentException("Entropy coefficients must be finite and ≥ 0.", nameof(coefficients));
+            throw new ArgumentException("entropy coefficients must be finite and ≥ 0", nameof(coefficients));
         }
         return Enumerable.Range(0, numBuckets).Select(b => coefficients.Nu[b] - coefficients.Alpha[b]).ToArray();
     }

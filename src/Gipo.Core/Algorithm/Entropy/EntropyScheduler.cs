@@ -12,41 +12,41 @@ public sealed class EntropyScheduler
     /// <summary>The <see cref="EntropySchedulerState"/> layout this class writes and reads.</summary>
     public const int SchemaVersion = 1;
 
-    private EntropySchedulerConfig _config;
-    private readonly int _numBuckets;
-    private long _learnerStep;
-    private long _policyVersion;
-    private bool _calibrating;
-    private int _calStepsDone;
-    private readonly double[] _calSum;
-    private readonly int[] _calCount;
-    private readonly double[] _hRef;
-    private readonly double[] _hEma;
-    private readonly bool[] _hEmaInit;
-    private readonly double[] _lambda;
-    private readonly double[] _nu;
-    private readonly double[] _pidIntegral;
-    private readonly double[] _pidPrevError;
-    private readonly bool[] _pidStarted;
+    private EntropySchedulerConfig config;
+    private readonly int numBuckets;
+    private long learnerStep;
+    private long policyVersion;
+    private bool calibrating;
+    private int calStepsDone;
+    private readonly double[] calSum;
+    private readonly int[] calCount;
+    private readonly double[] hRef;
+    private readonly double[] hEma;
+    private readonly bool[] hEmaInit;
+    private readonly double[] lambda;
+    private readonly double[] nu;
+    private readonly double[] pidIntegral;
+    private readonly double[] pidPrevError;
+    private readonly bool[] pidStarted;
 
     private EntropyScheduler(EntropySchedulerState s)
     {
-        _config = s.Config;
-        _numBuckets = s.NumBuckets;
-        _learnerStep = s.LearnerStep;
-        _policyVersion = s.PolicyVersion;
-        _calibrating = s.Calibrating;
-        _calStepsDone = s.CalStepsDone;
-        _calSum = [.. s.CalSum];
-        _calCount = [.. s.CalCount];
-        _hRef = [.. s.HRef];
-        _hEma = [.. s.HEma];
-        _hEmaInit = [.. s.HEmaInit];
-        _lambda = [.. s.Lambda];
-        _nu = [.. s.Nu];
-        _pidIntegral = [.. s.PidIntegral];
-        _pidPrevError = [.. s.PidPrevError];
-        _pidStarted = [.. s.PidStarted];
+        this.config = s.Config;
+        this.numBuckets = s.NumBuckets;
+        this.learnerStep = s.LearnerStep;
+        policyVersion = s.PolicyVersion;
+        this.calibrating = s.Calibrating;
+        calStepsDone = s.CalStepsDone;
+        calSum = [.. s.CalSum];
+        calCount = [.. s.CalCount];
+        hRef = [.. s.HRef];
+        hEma = [.. s.HEma];
+        hEmaInit = [.. s.HEmaInit];
+        lambda = [.. s.Lambda];
+        this.nu = [.. s.Nu];
+        pidIntegral = [.. s.PidIntegral];
+        pidPrevError = [.. s.PidPrevError];
+        pidStarted = [.. s.PidStarted];
     }
 
     /// <summary>
@@ -59,9 +59,10 @@ public sealed class EntropyScheduler
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
-        if (!config.SameStructure(_config))
-            throw new ArgumentException("only the targets (κ₀, κ₁, T_anneal, d_min, H_floor), u, η_λ and λ_max of the entropy scheduler can change during a run");
-        _config = config;
+        if (!config.SameStructure(this.config))
+            throw new ArgumentException("only the targets (κ₀, κ₁, T_anneal, d_min, H_floor), u, " +
+                                        "η_λ and λ_max of the entropy scheduler can change during a run");
+        this.config = config;
     }
 
     /// <summary>A fresh scheduler: calibrating, every multiplier 0.</summary>
@@ -72,7 +73,7 @@ public sealed class EntropyScheduler
         config.Validate();
         if (numBuckets < 1)
         {
-            throw new ArgumentException($"The number of buckets K_B must be at least 1, got {numBuckets}.", nameof(numBuckets));
+            throw new ArgumentException($"the number of buckets K_B must be at least 1, got {numBuckets}", nameof(numBuckets));
         }
         double[] Zeros() => new double[numBuckets];
         return new EntropyScheduler(new EntropySchedulerState(
@@ -91,7 +92,7 @@ public sealed class EntropyScheduler
     {
         ArgumentNullException.ThrowIfNull(config);
         if (mode is not (EntropyMode.Gsec or EntropyMode.AdaptiveGlobal))
-            throw new ArgumentException($"Entropy mode {mode} has no scheduler.", nameof(mode));
+            throw new ArgumentException($"entropy mode {mode} has no scheduler", nameof(mode));
         return Create(ConfigFor(mode, config), BucketsFor(mode, numBuckets));
     }
 
@@ -102,7 +103,8 @@ public sealed class EntropyScheduler
     /// </summary>
     public static int BucketsFor(EntropyMode mode, int numBuckets) => mode == EntropyMode.AdaptiveGlobal ? 1 : numBuckets;
 
-    /// <summary>The scheduler configuration of <paramref name="mode"/>: <paramref name="config"/>, gated for <see cref="EntropyMode.AdaptiveGlobal"/>.</summary>
+    /// <summary>The scheduler configuration of <paramref name="mode"/>: <paramref name="config"/>, gated for
+    /// <see cref="EntropyMode.AdaptiveGlobal"/>.</summary>
     public static EntropySchedulerConfig ConfigFor(EntropyMode mode, EntropySchedulerConfig config) =>
         mode == EntropyMode.AdaptiveGlobal ? config with { Mode = EntropySchedulerConfig.Gated } : config;
 
@@ -113,16 +115,16 @@ public sealed class EntropyScheduler
         return new EntropyScheduler(state);
     }
 
-    public EntropySchedulerConfig Config => _config;
+    public EntropySchedulerConfig Config => this.config;
 
-    public int NumBuckets => _numBuckets;
+    public int NumBuckets => this.numBuckets;
 
     /// <summary>A snapshot of the current state (a copy: later updates do not change it).</summary>
     public EntropySchedulerState State => new(
-        SchemaVersion, _numBuckets, _config, _learnerStep, _policyVersion,
-        _calibrating, _calStepsDone, [.. _calSum], [.. _calCount],
-        [.. _hRef], [.. _hEma], [.. _hEmaInit], [.. _lambda], [.. _nu],
-        [.. _pidIntegral], [.. _pidPrevError], [.. _pidStarted]);
+        SchemaVersion, this.numBuckets, this.config, this.learnerStep, policyVersion,
+        this.calibrating, calStepsDone, [.. calSum], [.. calCount],
+        [.. hRef], [.. hEma], [.. hEmaInit], [.. lambda], [.. this.nu],
+        [.. pidIntegral], [.. pidPrevError], [.. pidStarted]);
 
     /// <summary>
     /// Applies learner step t's statistics (EMA, calibration or dual step) and returns the coefficients for step t.
@@ -133,14 +135,14 @@ public sealed class EntropyScheduler
     public EntropyCoefficients Update(EntropyStats stats)
     {
         ValidateStats(stats);
-        var present = Enumerable.Range(0, _numBuckets).Where(b => stats.BucketGroups[b] > 0).ToArray();
+        var present = Enumerable.Range(0, this.numBuckets).Where(b => stats.BucketGroups[b] > 0).ToArray();
         foreach (var b in present)
         {
             UpdateEma(b, stats.BucketMean[b]);
         }
 
-        var wasCalibrating = _calibrating;
-        if (_calibrating)
+        var wasCalibrating = this.calibrating;
+        if (this.calibrating)
         {
             Calibrate(present, stats.BucketMean);
         }
@@ -152,34 +154,34 @@ public sealed class EntropyScheduler
             }
         }
 
-        _learnerStep = stats.LearnerStep;
-        _policyVersion = stats.PolicyVersion;
+        this.learnerStep = stats.LearnerStep;
+        policyVersion = stats.PolicyVersion;
         return Coefficients(stats.LearnerStep, wasCalibrating);
     }
 
     /// <summary>κ(t) = κ₀ + (κ₁ − κ₀)·min(1, max(0, t − N_cal)/T_anneal).</summary>
     public double Kappa(long learnerStep)
     {
-        var progress = Math.Min(1.0, Math.Max(0, learnerStep - _config.NCal) / (double)_config.TAnneal);
-        return _config.Kappa0 + ((_config.Kappa1 - _config.Kappa0) * progress);
+        var progress = Math.Min(1.0, Math.Max(0, learnerStep - this.config.NCal) / (double)this.config.TAnneal);
+        return this.config.Kappa0 + ((this.config.Kappa1 - this.config.Kappa0) * progress);
     }
 
     /// <summary>d_b = 1 − (1 − d_min)·b/(K_B − 1); d_0 = 1 when K_B = 1. High early, lower late.</summary>
     public double StepProfile(int bucket) =>
-        _numBuckets == 1 ? 1.0 : 1.0 - ((1.0 - _config.DMin) * bucket / (_numBuckets - 1));
+        this.numBuckets == 1 ? 1.0 : 1.0 - ((1.0 - this.config.DMin) * bucket / (this.numBuckets - 1));
 
     /// <summary>H*_b(t) = max(H_floor, κ(t)·d_b·H^ref_b); 0 until calibration has set H^ref.</summary>
     public double Target(int bucket, long learnerStep) =>
-        _calibrating ? 0 : Math.Max(_config.HFloor, Kappa(learnerStep) * StepProfile(bucket) * _hRef[bucket]);
+        this.calibrating ? 0 : Math.Max(this.config.HFloor, Kappa(learnerStep) * StepProfile(bucket) * hRef[bucket]);
 
     /// <summary>H^max_b = u·H^ref_b; 0 when off or not yet calibrated.</summary>
     public double Upper(int bucket) =>
-        _calibrating || !_config.HasUpperBound ? 0 : _config.UpperMult * _hRef[bucket];
+        this.calibrating || !this.config.HasUpperBound ? 0 : this.config.UpperMult * hRef[bucket];
 
     private void UpdateEma(int b, double mean)
     {
-        _hEma[b] = _hEmaInit[b] ? (_config.EmaAlpha * _hEma[b]) + ((1 - _config.EmaAlpha) * mean) : mean;
-        _hEmaInit[b] = true;
+        hEma[b] = hEmaInit[b] ? (this.config.EmaAlpha * hEma[b]) + ((1 - this.config.EmaAlpha) * mean) : mean;
+        hEmaInit[b] = true;
     }
 
     // λ stays 0 while the SFT policy's entropy is measured. Calibration also waits for the first observed bucket:
@@ -188,14 +190,14 @@ public sealed class EntropyScheduler
     {
         foreach (var b in present)
         {
-            _calSum[b] += bucketMean[b];
-            _calCount[b]++;
+            calSum[b] += bucketMean[b];
+            calCount[b]++;
         }
-        _calStepsDone++;
-        if (_calStepsDone >= _config.NCal && _calCount.Any(c => c > 0))
+        calStepsDone++;
+        if (calStepsDone >= this.config.NCal && calCount.Any(c => c > 0))
         {
             SetReference();
-            _calibrating = false;
+            this.calibrating = false;
         }
     }
 
@@ -203,22 +205,22 @@ public sealed class EntropyScheduler
     // previous one, borrows the first observed bucket's.
     private void SetReference()
     {
-        var firstSeen = Array.FindIndex(_calCount, c => c > 0);
-        for (var b = 0; b < _numBuckets; b++)
+        var firstSeen = Array.FindIndex(calCount, c => c > 0);
+        for (var b = 0; b < this.numBuckets; b++)
         {
-            _hRef[b] = _calCount[b] > 0 ? _calSum[b] / _calCount[b]
-                : b == 0 ? _calSum[firstSeen] / _calCount[firstSeen]
-                : _hRef[b - 1];
+            hRef[b] = calCount[b] > 0 ? calSum[b] / calCount[b]
+                : b == 0 ? calSum[firstSeen] / calCount[firstSeen]
+                : hRef[b - 1];
         }
     }
 
     private void StepMultipliers(int b, long learnerStep)
     {
-        var deficit = Target(b, learnerStep) - _hEma[b];
-        _lambda[b] = _config.Pid ? PidMultiplier(b, deficit) : Clip(_lambda[b] + (_config.EtaLambda * deficit));
-        if (_config.HasUpperBound)
+        var deficit = Target(b, learnerStep) - hEma[b];
+        lambda[b] = this.config.Pid ? PidMultiplier(b, deficit) : Clip(lambda[b] + (this.config.EtaLambda * deficit));
+        if (this.config.HasUpperBound)
         {
-            _nu[b] = Clip(_nu[b] + (_config.EtaLambda * (_hEma[b] - Upper(b))));
+            this.nu[b] = Clip(this.nu[b] + (this.config.EtaLambda * (hEma[b] - Upper(b))));
         }
     }
 
@@ -226,23 +228,23 @@ public sealed class EntropyScheduler
     // once the surplus returns (and with K_P = K_D = 0 this is the projected dual ascent).
     private double PidMultiplier(int b, double error)
     {
-        var integralCap = _config.Ki > 0 ? _config.LambdaMax / _config.Ki : 0;
-        _pidIntegral[b] = Math.Clamp(_pidIntegral[b] + error, 0, integralCap);
-        var derivative = _pidStarted[b] ? error - _pidPrevError[b] : 0;
-        _pidPrevError[b] = error;
-        _pidStarted[b] = true;
-        return Clip((_config.Kp * error) + (_config.Ki * _pidIntegral[b]) + (_config.Kd * derivative));
+        var integralCap = this.config.Ki > 0 ? this.config.LambdaMax / this.config.Ki : 0;
+        pidIntegral[b] = Math.Clamp(pidIntegral[b] + error, 0, integralCap);
+        var derivative = pidStarted[b] ? error - pidPrevError[b] : 0;
+        pidPrevError[b] = error;
+        pidStarted[b] = true;
+        return Clip((this.config.Kp * error) + (this.config.Ki * pidIntegral[b]) + (this.config.Kd * derivative));
     }
 
-    private double Clip(double multiplier) => Math.Clamp(multiplier, 0, _config.LambdaMax);
+    private double Clip(double multiplier) => Math.Clamp(multiplier, 0, this.config.LambdaMax);
 
     private EntropyCoefficients Coefficients(long learnerStep, bool calibrationStep)
     {
-        var alpha = new double[_numBuckets];
-        var nu = new double[_numBuckets];
-        var target = new double[_numBuckets];
-        var upper = new double[_numBuckets];
-        for (var b = 0; b < _numBuckets; b++)
+        var alpha = new double[this.numBuckets];
+        var nu = new double[this.numBuckets];
+        var target = new double[this.numBuckets];
+        var upper = new double[this.numBuckets];
+        for (var b = 0; b < this.numBuckets; b++)
         {
             target[b] = Target(b, learnerStep);
             upper[b] = Upper(b);
@@ -250,9 +252,9 @@ public sealed class EntropyScheduler
             {
                 continue;
             }
-            var below = !_hEmaInit[b] || _hEma[b] < target[b];
-            alpha[b] = _config.IsGated && !below ? 0 : _lambda[b];
-            nu[b] = _nu[b];
+            var below = !hEmaInit[b] || hEma[b] < target[b];
+            alpha[b] = this.config.IsGated && !below ? 0 : lambda[b];
+            nu[b] = this.nu[b];
         }
         return new EntropyCoefficients(learnerStep, alpha, nu, target, upper, calibrationStep);
     }
@@ -261,28 +263,33 @@ public sealed class EntropyScheduler
     {
         ArgumentNullException.ThrowIfNull(stats);
         if (stats.BucketMean is null || stats.BucketGroups is null || stats.BucketTokens is null
-            || stats.BucketMean.Length != _numBuckets || stats.BucketGroups.Length != _numBuckets || stats.BucketTokens.Length != _numBuckets)
+            || stats.BucketMean.Length != this.numBuckets || stats.BucketGroups.Length != this.numBuckets
+                || stats.BucketTokens.Length != this.numBuckets)
         {
-            throw new ArgumentException($"Entropy statistics must have {_numBuckets} buckets (BucketMean, BucketGroups, BucketTokens).", nameof(stats));
+            throw new ArgumentException($"entropy statistics must have {this.numBuckets} buckets (BucketMean, BucketGroups, BucketTokens)",
+                                        nameof(stats));
         }
-        if (stats.LearnerStep <= _learnerStep)
+        if (stats.LearnerStep <= this.learnerStep)
         {
-            throw new ArgumentException($"Learner step {stats.LearnerStep} is not after the last applied step {_learnerStep} (a duplicate or out-of-order update).", nameof(stats));
+            throw new ArgumentException($"learner step {stats.LearnerStep} is not after the last applied step {this.learnerStep} " +
+                                        $"(a duplicate or out-of-order update)", nameof(stats));
         }
-        for (var b = 0; b < _numBuckets; b++)
+        for (var b = 0; b < this.numBuckets; b++)
         {
             if (stats.BucketGroups[b] < 0 || stats.BucketTokens[b] < 0)
             {
-                throw new ArgumentException($"Bucket {b} has a negative count.", nameof(stats));
+                throw new ArgumentException($"bucket {b} has a negative count", nameof(stats));
             }
             if (stats.BucketGroups[b] > 0 && !double.IsFinite(stats.BucketMean[b]))
             {
-                throw new ArgumentException($"Bucket {b} is present ({stats.BucketGroups[b]} groups) but its mean entropy is {stats.BucketMean[b]}.", nameof(stats));
+                throw new ArgumentException($"bucket {b} is present ({stats.BucketGroups[b]} groups) but its mean entropy is " +
+                                            $"{stats.BucketMean[b]}", nameof(stats));
             }
         }
         if (!double.IsFinite(stats.GlobalTokenMean) || double.IsInfinity(stats.AnswerStepMean))
         {
-            throw new ArgumentException($"Non-finite entropy statistics: global {stats.GlobalTokenMean}, answer steps {stats.AnswerStepMean}.", nameof(stats));
+            throw new ArgumentException($"non-finite entropy statistics: global {stats.GlobalTokenMean}, answer steps {stats.AnswerStepMean}",
+                                        nameof(stats));
         }
     }
 
@@ -295,7 +302,7 @@ public sealed class EntropyScheduler
         {
             if (!condition)
             {
-                throw new ArgumentException($"Invalid entropy-scheduler state: {message}.", nameof(state));
+                throw new ArgumentException($"invalid entropy-scheduler state: {message}", nameof(state));
             }
         }
 

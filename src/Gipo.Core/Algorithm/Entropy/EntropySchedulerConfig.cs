@@ -104,7 +104,7 @@ public sealed record EntropySchedulerConfig(
     {
         if (!condition)
         {
-            throw new ArgumentException($"Invalid entropy-scheduler config: {message}.");
+            throw new ArgumentException($"invalid entropy-scheduler config: {message}");
         }
     }
 }

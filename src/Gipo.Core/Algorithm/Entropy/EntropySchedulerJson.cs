@@ -33,7 +33,7 @@ public static class EntropySchedulerJson
     {
         ArgumentNullException.ThrowIfNull(json);
         return JsonSerializer.Deserialize<EntropySchedulerState>(json, Options)
-            ?? throw new JsonException("The entropy-scheduler state is null.");
+            ?? throw new JsonException("the entropy-scheduler state is null");
     }
 
     /// <summary>The config alone as JSON (a live change of the scheduler's hyper-parameters is journaled this way).</summary>
@@ -48,7 +48,7 @@ public static class EntropySchedulerJson
     {
         ArgumentNullException.ThrowIfNull(json);
         return JsonSerializer.Deserialize<EntropySchedulerConfig>(json, Options)
-            ?? throw new JsonException("The entropy-scheduler config is null.");
+            ?? throw new JsonException("the entropy-scheduler config is null");
     }
 
     /// <summary>

@@ -19,7 +19,7 @@ public static class GroupSequentialEntropy
         ArgumentNullException.ThrowIfNull(groupIds);
         if (groupIds.Count != buckets.Rows)
         {
-            throw new ArgumentException($"{groupIds.Count} group ids for {buckets.Rows} sequences.", nameof(groupIds));
+            throw new ArgumentException($"{groupIds.Count} group ids for {buckets.Rows} sequences", nameof(groupIds));
         }
 
         var tokensInRow = CountTokensPerRowAndBucket(buckets);
@@ -72,14 +72,14 @@ public static class GroupSequentialEntropy
                 {
                     if (b != TokenBucketIds.None)
                     {
-                        throw new ArgumentException($"Token {t} of sequence {row} is padding (mask 0) but has bucket {b}.", nameof(mask));
+                        throw new ArgumentException($"token {t} of sequence {row} is padding (mask 0) but has bucket {b}", nameof(mask));
                     }
                     continue;
                 }
                 var h = entropy[i];
                 if (!double.IsFinite(h))
                 {
-                    throw new ArgumentException($"Token {t} of sequence {row} has entropy {h}.", nameof(tokenEntropy));
+                    throw new ArgumentException($"token {t} of sequence {row} has entropy {h}", nameof(tokenEntropy));
                 }
                 globalSum += h;
                 globalCount++;
@@ -96,7 +96,7 @@ public static class GroupSequentialEntropy
         }
         if (globalCount == 0)
         {
-            throw new ArgumentException("The batch has no response token (the mask is all 0).", nameof(mask));
+            throw new ArgumentException("the batch has no response token (the mask is all 0)", nameof(mask));
         }
 
         var bucketMean = Enumerable.Range(0, buckets.NumBuckets)

@@ -9,13 +9,13 @@ public static class StepBuckets
         RequireBuckets(numBuckets);
         if (numSteps < 1 || step < 1 || step > numSteps)
         {
-            throw new ArgumentException($"Step {step} of {numSteps}: steps are 1-based and a response has at least one.");
+            throw new ArgumentException($"step {step} of {numSteps}: steps are 1-based and a response has at least one");
         }
         return position switch
         {
             BucketPosition.Absolute => Math.Min(step - 1, numBuckets - 1),
             BucketPosition.Relative => (int)((long)numBuckets * (step - 1) / numSteps),
-            _ => throw new ArgumentException($"Unknown bucket position {position}.", nameof(position)),
+            _ => throw new ArgumentException($"unknown bucket position {position}", nameof(position)),
         };
     }
 
@@ -35,7 +35,8 @@ public static class StepBuckets
             var segmentation = segmentations[n];
             if (segmentation.Length > paddedLength)
             {
-                throw new ArgumentException($"Response {n} has {segmentation.Length} tokens, more than the padded length {paddedLength}.", nameof(segmentations));
+                throw new ArgumentException($"response {n} has {segmentation.Length} tokens, more than the padded length {paddedLength}",
+                                            nameof(segmentations));
             }
             AssignRow(segmentation, ids.AsSpan(n * paddedLength, paddedLength), numBuckets, position);
         }
@@ -46,7 +47,8 @@ public static class StepBuckets
     {
         if (segmentation.K < 1 || segmentation.Steps.Count != segmentation.K || segmentation.IsAnswer.Length != segmentation.K)
         {
-            throw new ArgumentException($"A segmentation with K = {segmentation.K} has {segmentation.Steps.Count} steps and {segmentation.IsAnswer.Length} answer flags.", nameof(segmentation));
+            throw new ArgumentException($"A segmentation with K = {segmentation.K} has {segmentation.Steps.Count} steps and " +
+                                        $"{segmentation.IsAnswer.Length} answer flags", nameof(segmentation));
         }
         for (var k = 0; k < segmentation.K; k++)
         {
@@ -66,7 +68,7 @@ public static class StepBuckets
     {
         if (numBuckets < 1)
         {
-            throw new ArgumentException($"The number of buckets K_B must be at least 1, got {numBuckets}.", nameof(numBuckets));
+            throw new ArgumentException($"the number of buckets K_B must be at least 1, got {numBuckets}", nameof(numBuckets));
         }
     }
 }

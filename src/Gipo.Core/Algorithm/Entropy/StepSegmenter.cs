@@ -9,7 +9,7 @@ namespace Gipo.Core.Algorithm.Entropy;
 /// </summary>
 public sealed class StepSegmenter
 {
-    private readonly SegmentationConfig _config;
+    private readonly SegmentationConfig config;
 
     public StepSegmenter(SegmentationConfig config)
     {
@@ -17,12 +17,12 @@ public sealed class StepSegmenter
         ArgumentNullException.ThrowIfNull(config.Delimiters);
         if (config.MinStepLength < 1)
         {
-            throw new ArgumentException($"MinStepLength must be at least 1 (1 = no merging), got {config.MinStepLength}.", nameof(config));
+            throw new ArgumentException($"MinStepLength must be at least 1 (1 = no merging), got {config.MinStepLength}", nameof(config));
         }
-        _config = config;
+        this.config = config;
     }
 
-    public SegmentationConfig Config => _config;
+    public SegmentationConfig Config => this.config;
 
     /// <summary>
     /// Every vocabulary id whose decoded text contains <paramref name="delimiterText"/>. BPE vocabularies hold merges
@@ -52,7 +52,7 @@ public sealed class StepSegmenter
         ArgumentNullException.ThrowIfNull(decode);
         if (tokens.Count == 0)
         {
-            throw new ArgumentException("A response has at least one token (its EOS or a truncated first token).", nameof(tokens));
+            throw new ArgumentException("A response has at least one token (its EOS or a truncated first token)", nameof(tokens));
         }
 
         var ends = MergeShortSteps(DelimitedStepEnds(tokens));
@@ -74,7 +74,7 @@ public sealed class StepSegmenter
         var ends = new List<int>();
         for (var t = 0; t < tokens.Count; t++)
         {
-            if (_config.Delimiters.Contains(tokens[t]) || t == tokens.Count - 1)
+            if (this.config.Delimiters.Contains(tokens[t]) || t == tokens.Count - 1)
             {
                 ends.Add(t);
             }
@@ -91,7 +91,7 @@ public sealed class StepSegmenter
         for (var k = 0; k < ends.Count; k++)
         {
             var isLast = k == ends.Count - 1;
-            if (!isLast && ends[k] - start + 1 < _config.MinStepLength)
+            if (!isLast && ends[k] - start + 1 < this.config.MinStepLength)
             {
                 continue;
             }
@@ -102,7 +102,7 @@ public sealed class StepSegmenter
     }
 
     private bool MatchesAnswerMarker(IReadOnlyList<int> tokens, int[] step, Func<IReadOnlyList<int>, string> decode) =>
-        _config.AnswerMarker is { } marker && marker.IsMatch(decode(step.Select(t => tokens[t]).ToArray()));
+        this.config.AnswerMarker is { } marker && marker.IsMatch(decode(step.Select(t => tokens[t]).ToArray()));
 
     // Vocabularies may have unassigned ids (holes below VocabSize); they can never be a delimiter.
     private static string? TryTokenText(ITextTokenizer tokenizer, int id)

@@ -12,7 +12,7 @@ public sealed class TokenBucketIds
     /// <summary>The id of a token outside the constraint.</summary>
     public const int None = -1;
 
-    private readonly int[] _ids;
+    private readonly int[] ids;
 
     /// <param name="ids">Row-major [rows, length] bucket ids, each −1 or in [0, numBuckets).</param>
     public TokenBucketIds(int[] ids, int rows, int length, int numBuckets)
@@ -22,18 +22,18 @@ public sealed class TokenBucketIds
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         if (numBuckets < 1)
         {
-            throw new ArgumentException($"The number of buckets K_B must be at least 1, got {numBuckets}.", nameof(numBuckets));
+            throw new ArgumentException($"the number of buckets K_B must be at least 1, got {numBuckets}", nameof(numBuckets));
         }
         if (ids.Length != (long)rows * length)
         {
-            throw new ArgumentException($"{ids.Length} bucket ids do not fill [{rows}, {length}].", nameof(ids));
+            throw new ArgumentException($"{ids.Length} bucket ids do not fill [{rows}, {length}]", nameof(ids));
         }
         var bad = Array.FindIndex(ids, id => id < None || id >= numBuckets);
         if (bad >= 0)
         {
-            throw new ArgumentException($"Bucket id {ids[bad]} at flat index {bad} is outside [-1, {numBuckets}).", nameof(ids));
+            throw new ArgumentException($"bucket id {ids[bad]} at flat index {bad} is outside [-1, {numBuckets})", nameof(ids));
         }
-        _ids = [.. ids]; // a copy: the caller may reuse its buffer
+        this.ids = [.. ids]; // a copy: the caller may reuse its buffer
         Rows = rows;
         Length = length;
         NumBuckets = numBuckets;
@@ -49,14 +49,14 @@ public sealed class TokenBucketIds
     public int NumBuckets { get; }
 
     /// <summary>The bucket of token <paramref name="t"/> of sequence <paramref name="row"/>, or −1.</summary>
-    public int this[int row, int t] => _ids[(row * Length) + t];
+    public int this[int row, int t] => this.ids[(row * Length) + t];
 
     /// <summary>One sequence's bucket ids.</summary>
-    public ReadOnlySpan<int> Row(int row) => _ids.AsSpan(row * Length, Length);
+    public ReadOnlySpan<int> Row(int row) => this.ids.AsSpan(row * Length, Length);
 
     /// <summary>The ids as an int64 tensor [N, T] (−1 kept).</summary>
     public Tensor ToTensor(Device? device = null) =>
-        tensor(_ids.Select(id => (long)id).ToArray(), [Rows, Length], ScalarType.Int64, device);
+        tensor(this.ids.Select(id => (long)id).ToArray(), [Rows, Length], ScalarType.Int64, device);
 
     /// <summary>The rows of a minibatch, in the given order (for weights recomputed within the minibatch, §B.4).</summary>
     public TokenBucketIds SelectRows(IReadOnlyList<int> rows)
@@ -67,7 +67,7 @@ public sealed class TokenBucketIds
         {
             if ((uint)rows[r] >= (uint)Rows)
             {
-                throw new ArgumentException($"Row {rows[r]} is outside [0, {Rows}).", nameof(rows));
+                throw new ArgumentException($"row {rows[r]} is outside [0, {Rows})", nameof(rows));
             }
             Row(rows[r]).CopyTo(ids.AsSpan(r * Length, Length));
         }

@@ -43,11 +43,12 @@ public static class TokenEntropy
         ArgumentNullException.ThrowIfNull(logits);
         if (logits.dim() < 1 || logits.shape[^1] < 1)
         {
-            throw new ArgumentException($"Logits need a non-empty last (vocabulary) dimension, got shape [{string.Join(", ", logits.shape)}].", nameof(logits));
+            throw new ArgumentException($"Logits need a non-empty last (vocabulary) dimension, got shape [{string.Join(", ", logits.shape)}].",
+                                        nameof(logits));
         }
         if (!(temperature > 0) || double.IsInfinity(temperature))
         {
-            throw new ArgumentException($"The temperature must be finite and > 0, got {temperature}.", nameof(temperature));
+            throw new ArgumentException($"the temperature must be finite and > 0, got {temperature}", nameof(temperature));
         }
 
         using var scope = NewDisposeScope();

@@ -44,7 +44,7 @@ internal static class TokenGrid
         var bad = Array.FindIndex(values, v => v != 0 && v != 1);
         if (bad >= 0)
         {
-            throw new ArgumentException($"A mask holds 0 or 1, got {values[bad]} at flat index {bad}.", name);
+            throw new ArgumentException($"A mask holds 0 or 1, got {values[bad]} at flat index {bad}", name);
         }
         return Array.ConvertAll(values, v => v == 1);
     }

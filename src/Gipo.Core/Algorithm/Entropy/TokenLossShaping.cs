@@ -46,7 +46,7 @@ public static class TokenLossShaping
         RequireRatio(ratio);
         if (!(lower < upper))
         {
-            throw new ArgumentException($"Clip-Cov needs lb < ub, got {lower} and {upper}.", nameof(lower));
+            throw new ArgumentException($"Clip-Cov needs lb < ub, got {lower} and {upper}", nameof(lower));
         }
         var (rows, length) = TokenGrid.RequireSameShape(advantages, nameof(advantages),
             (logpTheta, nameof(logpTheta)), (clipped, nameof(clipped)), (mask, nameof(mask)));
@@ -82,7 +82,7 @@ public static class TokenLossShaping
         RequireRatio(ratio);
         if (!double.IsFinite(coefficient) || coefficient < 0)
         {
-            throw new ArgumentException($"The KL-Cov coefficient must be finite and ≥ 0, got {coefficient}.", nameof(coefficient));
+            throw new ArgumentException($"the KL-Cov coefficient must be finite and ≥ 0, got {coefficient}", nameof(coefficient));
         }
         var (rows, length) = TokenGrid.RequireSameShape(advantages, nameof(advantages),
             (logpTheta, nameof(logpTheta)), (logpProx, nameof(logpProx)), (mask, nameof(mask)));
@@ -109,7 +109,8 @@ public static class TokenLossShaping
         using var low = (-20).ToScalar();
         using var high = 20.ToScalar();
         using var c = coefficient.ToScalar();
-        var loss = (-advantages * logRatio.clamp(low, high).exp()).add(logRatio.abs().mul(c) * selectedTensor.to_type(logRatio.dtype), ConstantScalars.One);
+        var loss = (-advantages * logRatio.clamp(low, high).exp())
+            .add(logRatio.abs().mul(c) * selectedTensor.to_type(logRatio.dtype), ConstantScalars.One);
         return new KlCovSelection(selectedTensor.MoveToOuterDisposeScope(), loss.MoveToOuterDisposeScope(), top.Length);
     }
 
@@ -122,7 +123,7 @@ public static class TokenLossShaping
     {
         if (!(quantile is >= 0 and <= 1))
         {
-            throw new ArgumentException($"The quantile must be in [0, 1], got {quantile}.", nameof(quantile));
+            throw new ArgumentException($"the quantile must be in [0, 1], got {quantile}", nameof(quantile));
         }
         var (rows, length) = TokenGrid.RequireSameShape(tokenEntropy, nameof(tokenEntropy), (mask, nameof(mask)));
         var entropy = TokenGrid.Read(tokenEntropy, rows, length, nameof(tokenEntropy));
@@ -130,7 +131,7 @@ public static class TokenLossShaping
         var validEntropy = entropy.Where((_, i) => valid[i]).ToArray();
         if (validEntropy.Any(h => !double.IsFinite(h)))
         {
-            throw new ArgumentException("A valid token has a non-finite entropy.", nameof(tokenEntropy));
+            throw new ArgumentException("A valid token has a non-finite entropy", nameof(tokenEntropy));
         }
 
         var keep = new double[entropy.Length];
@@ -210,7 +211,7 @@ public static class TokenLossShaping
     {
         if (!(ratio is > 0 and <= 1))
         {
-            throw new ArgumentException($"The covariance ratio r must be in (0, 1], got {ratio}.", nameof(ratio));
+            throw new ArgumentException($"the covariance ratio r must be in (0, 1], got {ratio}", nameof(ratio));
         }
     }
 }

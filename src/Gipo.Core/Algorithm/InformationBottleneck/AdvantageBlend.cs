@@ -2,9 +2,6 @@ using static TorchSharp.torch;
 
 namespace Gipo.Core.Algorithm.InformationBottleneck;
 
-/// <summary>Mean scaled IB credit Ā^IB of failing and of succeeding trajectories; null where there are none.</summary>
-public sealed record IbCreditSplit(double? Failing, double? Succeeding);
-
 /// <summary>
 /// Token-level GIPO advantage (§C.7): A_t = (1 − w_eff)·A_out + w_eff·clip(A^IB_{k(t)}, −c, c)/s_g for t ∈ S_k.
 /// Every token of a step takes that step's credit; padding (step index −1) gets 0. With w_eff = 0 the result is

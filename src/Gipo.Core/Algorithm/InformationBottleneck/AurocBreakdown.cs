@@ -1,8 +1,5 @@
 namespace Gipo.Core.Algorithm.InformationBottleneck;
 
-/// <summary>The within-group AUROC of one batch: the mean over <paramref name="Groups"/> eligible groups; null when none is.</summary>
-public sealed record WithinGroupAuroc(double? Mean, int Groups);
-
 /// <summary>
 /// Views of the probe's out-of-sample ranking (§C.5, §C.8) finer than the batch AUROC. Inputs are per trajectory: its
 /// intermediate scores p̂_1..p̂_{K−1} (element k−1 for state k; empty when K = 1), its outcome label and its group.

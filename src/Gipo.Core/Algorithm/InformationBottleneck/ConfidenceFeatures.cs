@@ -63,7 +63,8 @@ public static class ConfidenceFeatures
         for (var k = 0; k < steps.Count; k++)
             foreach (var t in steps[k])
             {
-                if (t < 0 || t >= tokenCount) throw new ArgumentException($"step {k + 1} holds token {t}, outside 0..{tokenCount - 1}", nameof(steps));
+                if (t < 0 || t >= tokenCount) throw new ArgumentException($"step {k + 1} holds token {t}, outside 0..{tokenCount - 1}",
+                                                                          nameof(steps));
                 if (stepOfToken[t] >= 0) throw new ArgumentException($"token {t} is in steps {stepOfToken[t] + 1} and {k + 1}", nameof(steps));
                 stepOfToken[t] = k;
             }
@@ -108,7 +109,8 @@ public static class ConfidenceFeatures
         if (positionBuckets < 1) throw new ArgumentOutOfRangeException(nameof(positionBuckets), positionBuckets, "K_B must be ≥ 1");
         var steps = StepCount(stepOfToken);
         if (stateHidden.dim() != 2 || stateHidden.shape[0] != steps)
-            throw new ArgumentException($"expected {steps} state hidden vectors [K, d_h], got [{string.Join(", ", stateHidden.shape)}]", nameof(stateHidden));
+            throw new ArgumentException($"expected {steps} state hidden vectors [K, d_h], got [{string.Join(", ", stateHidden.shape)}]",
+                                        nameof(stateHidden));
 
         using var scope = NewDisposeScope();
         var device = stateHidden.device;

@@ -2,9 +2,6 @@ using static TorchSharp.torch;
 
 namespace Gipo.Core.Algorithm.InformationBottleneck;
 
-/// <summary>Persisted state of a <see cref="FeatureNormalizer"/>: count, mean and sum of squared deviations per feature.</summary>
-public sealed record FeatureNormalizerState(long Count, double[] Mean, double[] M2);
-
 /// <summary>
 /// Running per-feature mean and variance for stdz(SC, LP, EH) (§C.2). Welford's update with Chan et al.'s
 /// pairwise merge keeps it exact in one pass and stable however many batches arrive (no Σx² − (Σx)² cancellation).

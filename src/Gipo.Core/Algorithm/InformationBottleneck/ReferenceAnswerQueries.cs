@@ -3,14 +3,6 @@ using Gipo.Core.Tokenization;
 namespace Gipo.Core.Algorithm.InformationBottleneck;
 
 /// <summary>
-/// One teacher-forced query of <c>ib.phi_source = ref_answer_prob</c> (§C.9): the policy reads
-/// <paramref name="Context"/> and is asked for <paramref name="Scored"/>, token by token.
-/// </summary>
-/// <param name="Context">Prompt, the response up to the end of the state's last step, then the answer prefix.</param>
-/// <param name="Scored">The reference answer's tokens followed by the suffix's.</param>
-public sealed record ReferenceAnswerQuery(int[] Context, int[] Scored);
-
-/// <summary>
 /// Builds the queries behind the RLPR/VeriFree-style potential Φ_k = mean_j p(y*_j | s_k, prefix, y*_&lt;j): for state
 /// s_k, the trajectory is cut after step k (k = 0: after the prompt), the answer prefix is appended, and the reference
 /// answer plus suffix is scored. Prefix and answer are tokenised apart from the response, so the scored tokens are

@@ -14,7 +14,8 @@ public sealed record TokenConfidence(Tensor SelfCertainty, Tensor LogProb, Tenso
     public static TokenConfidence FromLogits(Tensor logits, Tensor tokens, double temperature = 1.0)
     {
         if (logits.dim() != 2 || tokens.dim() != 1 || tokens.shape[0] != logits.shape[0])
-            throw new ArgumentException($"expected logits [T, V] and tokens [T], got [{string.Join(", ", logits.shape)}] and [{string.Join(", ", tokens.shape)}]");
+            throw new ArgumentException($"expected logits [T, V] and tokens [T], got [{string.Join(", ", logits.shape)}] and " +
+                                        $"[{string.Join(", ", tokens.shape)}]");
         using var scope = NewDisposeScope();
         var z = Tempered(logits, temperature);
         var logp = F.log_softmax(z, -1);

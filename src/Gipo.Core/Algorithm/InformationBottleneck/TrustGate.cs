@@ -1,8 +1,5 @@
 namespace Gipo.Core.Algorithm.InformationBottleneck;
 
-/// <summary>Persisted state of a <see cref="TrustGate"/>: the AUROC EMA and how many batch AUROCs it has absorbed.</summary>
-public sealed record TrustGateState(double AucEma, long Observations);
-
 /// <summary>
 /// How far the learner may trust the probe (§C.5). The out-of-sample AUROC of each batch (scored before the probe
 /// trains on it) feeds an EMA that starts at chance, 0.5; the gate

@@ -1,6 +1,7 @@
 namespace Gipo.Core.Algorithm.Objective;
 
-/// <summary>How the behaviour importance weight w = exp(ℓ^prox − ℓ^μ) is bounded (key <c>gipo.algorithm.off-policy.is-mode</c>, docs/algorithm.md §A.4).</summary>
+/// <summary>How the behaviour importance weight w = exp(ℓ^prox − ℓ^μ) is bounded (key <c>gipo.algorithm.off-policy.is-mode</c>, docs/algorithm.md
+/// §A.4).</summary>
 public enum ImportanceMode
 {
     /// <summary>w̃ = min(w, C): truncated importance sampling (TIS), default C = 2.</summary>

@@ -1,6 +1,7 @@
 namespace Gipo.Core.Algorithm.Objective;
 
-/// <summary>Per-token estimator of KL(π_θ ‖ π_ref) from the sampled token's log-probabilities (docs/algorithm.md §A.6, veRL <c>kl_penalty</c>).</summary>
+/// <summary>Per-token estimator of KL(π_θ ‖ π_ref) from the sampled token's log-probabilities (docs/algorithm.md §A.6, veRL
+/// <c>kl_penalty</c>).</summary>
 public enum KlEstimator
 {
     /// <summary>k1 (veRL <c>"kl"</c>): ℓ^θ − ℓ^ref. Unbiased, high variance, can be negative.</summary>

@@ -1,6 +1,7 @@
 namespace Gipo.Core.Algorithm.Objective;
 
-/// <summary>How a per-token loss matrix becomes a scalar over a minibatch (key <c>gipo.algorithm.loss.aggregation</c>, docs/algorithm.md §A.5).</summary>
+/// <summary>How a per-token loss matrix becomes a scalar over a minibatch (key <c>gipo.algorithm.loss.aggregation</c>, docs/algorithm.md
+/// §A.5).</summary>
 /// <remarks>Names follow veRL's <c>agg_loss</c>. |M| is the number of rows (sequences) of the minibatch.</remarks>
 public enum LossAggregation
 {

@@ -85,7 +85,8 @@ public static class OutcomeAdvantages
         ArgumentNullException.ThrowIfNull(mask);
         if (mask.dim() != 2 || mask.shape[0] != advantages.Length)
             throw new ArgumentException(
-                $"mask has shape [{string.Join(", ", mask.shape)}]; expected [{advantages.Length}, T] for {advantages.Length} advantages", nameof(mask));
+                $"mask has shape [{string.Join(", ", mask.shape)}]; expected [{advantages.Length}, T] for {advantages.Length} advantages",
+                nameof(mask));
         if (advantages.Any(a => !double.IsFinite(a)))
             throw new ArgumentException("advantages must be finite", nameof(advantages));
 

@@ -153,7 +153,8 @@ public sealed class EntropyRegularizerTests
         var term = adaptive.LossTerm(h, TokenGrids.Mask(T, Lengths), weights, coefficients);
 
         Assert.Equal(-0.02 * TokenGrids.Values(GroupSequentialEntropy.BucketEntropies(h, weights))[0], TokenGrids.Scalar(term), 6);
-        Assert.Throws<ArgumentException>(() => adaptive.LossTerm(h, TokenGrids.Mask(T, Lengths), GroupSequentialEntropy.Weights(Buckets, GroupIds), CoefficientsAfterDeficit(Config, 1)));
+        Assert.Throws<ArgumentException>(() => adaptive.LossTerm(h, TokenGrids.Mask(T, Lengths), GroupSequentialEntropy.Weights(Buckets, GroupIds),
+                                                                 CoefficientsAfterDeficit(Config, 1)));
     }
 
     [Fact]
@@ -177,8 +178,10 @@ public sealed class EntropyRegularizerTests
 
         Assert.Throws<ArgumentException>(() => gsec.LossTerm(h, mask));
         Assert.Throws<ArgumentException>(() => gsec.LossTerm(h, mask, weights, new EntropyCoefficients(0, [0.1], [0.0], [1], [0], false)));
-        Assert.Throws<ArgumentException>(() => gsec.LossTerm(h, mask, weights, new EntropyCoefficients(0, [double.NaN, 0], [0.0, 0], [1, 1], [0, 0], false)));
-        Assert.Throws<ArgumentException>(() => gsec.LossTerm(h[.., ..3], mask, weights, new EntropyCoefficients(0, [0.1, 0], [0.0, 0], [1, 1], [0, 0], false)));
+        Assert.Throws<ArgumentException>(() =>
+            gsec.LossTerm(h, mask, weights, new EntropyCoefficients(0, [double.NaN, 0], [0.0, 0], [1, 1], [0, 0], false)));
+        Assert.Throws<ArgumentException>(() =>
+            gsec.LossTerm(h[.., ..3], mask, weights, new EntropyCoefficients(0, [0.1, 0], [0.0, 0], [1, 1], [0, 0], false)));
         Assert.Throws<ArgumentException>(() => new EntropyRegularizer(new EntropyRegularizerOptions((EntropyMode)42)));
     }
 
@@ -197,7 +200,8 @@ public sealed class EntropyRegularizerTests
             LearnerStep: 3,
             Minibatch: 1);
         Tensor Shape(EntropyMode mode, TokenLossInputs i) =>
-            new EntropyRegularizer(new EntropyRegularizerOptions(mode, CovRatio: 0.2, ClipCovLower: -100, ClipCovUpper: 100, Seed: 1)).ShapeTokenLoss(loss, i);
+            new EntropyRegularizer(new EntropyRegularizerOptions(mode, CovRatio: 0.2, ClipCovLower: -100, ClipCovUpper: 100, Seed: 1))
+                .ShapeTokenLoss(loss, i);
 
         Assert.Same(loss, Shape(EntropyMode.None, inputs));
         Assert.Same(loss, Shape(EntropyMode.Gsec, inputs));

@@ -12,10 +12,10 @@ public sealed class EntropySchedulerTests
         EtaLambda: 0.1, LambdaMax: 0.05, EmaAlpha: 0, NCal: 3, Mode: EntropySchedulerConfig.Lagrangian,
         Position: EntropySchedulerConfig.Absolute);
 
-    private long _step;
+    private long step;
 
     private EntropyStats Stats(params double[] bucketMean) =>
-        new(_step++, PolicyVersion: _step, bucketMean,
+        new(this.step++, PolicyVersion: this.step, bucketMean,
             bucketMean.Select(h => double.IsNaN(h) ? 0 : 4).ToArray(),
             bucketMean.Select(h => double.IsNaN(h) ? 0L : 100).ToArray(),
             GlobalTokenMean: 0.7, AnswerStepMean: 0.3);
@@ -171,7 +171,7 @@ public sealed class EntropySchedulerTests
     public void Pid_with_only_an_integral_gain_of_eta_is_the_dual_ascent()
     {
         var dual = Calibrated(Plain, 1.0, 1.0);
-        _step = 0;
+        this.step = 0;
         var pid = Calibrated(Plain with { Pid = true, Ki = Plain.EtaLambda }, 1.0, 1.0);
 
         var sequence = new[] { 0.8, 0.85, 0.7, 0.7, 0.7, 0.95, 1.2, 0.88, 0.6, 1.0, 1.0, 1.0 };
@@ -200,7 +200,8 @@ public sealed class EntropySchedulerTests
         var config = Plain with { EmaAlpha = 0.8, Kappa1 = 0.6, UpperMult = 1.5, Pid = true, Kp = 0.05, Ki = 0.07, Kd = 0.01 };
         var original = EntropyScheduler.Create(config, 3);
         var random = new Random(5);
-        EntropyStats RandomStats() => Stats(0.1 + random.NextDouble(), random.NextDouble() / 3, random.Next(3) == 0 ? double.NaN : random.NextDouble());
+        EntropyStats RandomStats() =>
+            Stats(0.1 + random.NextDouble(), random.NextDouble() / 3, random.Next(3) == 0 ? double.NaN : random.NextDouble());
         for (var i = 0; i < 7; i++)
         {
             original.Update(RandomStats());
@@ -229,7 +230,8 @@ public sealed class EntropySchedulerTests
     {
         var json = EntropySchedulerJson.Serialize(Calibrated(Plain, 1.0).State);
 
-        foreach (var field in new[] { "schemaVersion", "numBuckets", "learnerStep", "calStepsDone", "hRef", "hEma", "lambda", "nu", "kappa0", "nCal", "mode" })
+        foreach (var field in new[] { "schemaVersion", "numBuckets", "learnerStep", "calStepsDone", "hRef", "hEma", "lambda", "nu", "kappa0",
+                                     "nCal", "mode" })
         {
             Assert.Contains($"\"{field}\":", json);
         }
@@ -316,7 +318,8 @@ public sealed class EntropySchedulerTests
         Assert.Throws<ArgumentException>(() => EntropyScheduler.FromState(state with { Lambda = [0.0] }));
         Assert.Throws<ArgumentException>(() => EntropyScheduler.FromState(state with { HEma = [double.NaN, 0] }));
         Assert.Throws<ArgumentException>(() => EntropyScheduler.FromState(state with { SchemaVersion = 99 }));
-        Assert.Throws<JsonException>(() => EntropySchedulerJson.Deserialize(EntropySchedulerJson.Serialize(state).Replace("\"lambda\":", "\"lambdas\":")));
+        Assert.Throws<JsonException>(() =>
+            EntropySchedulerJson.Deserialize(EntropySchedulerJson.Serialize(state).Replace("\"lambda\":", "\"lambdas\":")));
     }
 
     [Fact]
@@ -325,7 +328,8 @@ public sealed class EntropySchedulerTests
         var tiny = EntropySchedulerConfig.TinyDefaults(400);
         var llm = EntropySchedulerConfig.LlmDefaults(400);
 
-        Assert.Equal((0.9, 0.6, 395L, 0.5, 0.01, 1.5, 0.1, 0.05, 0.8, 5), (tiny.Kappa0, tiny.Kappa1, tiny.TAnneal, tiny.DMin, tiny.HFloor, tiny.UpperMult, tiny.EtaLambda, tiny.LambdaMax, tiny.EmaAlpha, tiny.NCal));
+        Assert.Equal((0.9, 0.6, 395L, 0.5, 0.01, 1.5, 0.1, 0.05, 0.8, 5), (tiny.Kappa0, tiny.Kappa1, tiny.TAnneal, tiny.DMin, tiny.HFloor,
+                                                                           tiny.UpperMult, tiny.EtaLambda, tiny.LambdaMax, tiny.EmaAlpha, tiny.NCal));
         Assert.Equal((0.05, 0.01, 0.01), (llm.HFloor, llm.EtaLambda, llm.LambdaMax));
         tiny.Validate();
         llm.Validate();

@@ -146,7 +146,8 @@ public sealed class GroupSequentialEntropyTests
         Assert.Throws<ArgumentException>(() => GroupSequentialEntropy.Measure(h[..2], mask[..2], Buckets, GroupIds));
         Assert.Throws<ArgumentException>(() => GroupSequentialEntropy.Measure(h, TokenGrids.Mask(T, 3, 6, 12), Buckets, GroupIds));
         Assert.Throws<ArgumentException>(() => GroupSequentialEntropy.Measure(h, mask * 0.5, Buckets, GroupIds));
-        Assert.Throws<ArgumentException>(() => GroupSequentialEntropy.Measure(h, zeros(3, T), new TokenBucketIds(new int[3 * T].Select(_ => -1).ToArray(), 3, T, 1), GroupIds));
+        Assert.Throws<ArgumentException>(() =>
+            GroupSequentialEntropy.Measure(h, zeros(3, T), new TokenBucketIds(new int[3 * T].Select(_ => -1).ToArray(), 3, T, 1), GroupIds));
         Assert.Throws<ArgumentException>(() => GroupSequentialEntropy.BucketEntropies(h[.., ..5], GroupSequentialEntropy.Weights(Buckets, GroupIds)));
 
         var nanOnValidToken = h.clone();

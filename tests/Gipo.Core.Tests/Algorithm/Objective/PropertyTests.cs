@@ -89,7 +89,8 @@ public class PropertyTests
             using var a = tensor(adv, [n, t], ScalarType.Float64);
             using var m = tensor(mask, [n, t], ScalarType.Float64);
 
-            var result = PolicyLoss.Compute(new PolicyLossInputs(l, l, l, a, m), new PolicyLossConfig(Aggregation: aggregation, MaxResponseLength: t));
+            var result =
+                PolicyLoss.Compute(new PolicyLossInputs(l, l, l, a, m), new PolicyLossConfig(Aggregation: aggregation, MaxResponseLength: t));
             using var expected = PolicyLoss.Aggregate(-a, m, aggregation, t);
 
             Assert.Equal(Tokens.Scalar(expected), Tokens.Scalar(result.Loss), 12);

@@ -1,0 +1,8 @@
+using System.Diagnostics;
+using Gipo.Bench.Processes;
+using Gipo.Cluster.Coordination;
+
+namespace Gipo.Bench.Chaos;
+
+/// <summary>A cluster run in which one node was signalled, and how the run ended.</summary>
+internal sealed record SignalReport(ChaosReport Run, SignalledNode Signalled, StepHistory Steps);

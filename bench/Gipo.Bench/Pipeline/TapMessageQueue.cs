@@ -1,0 +1,22 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Dispatch;
+using Akka.Dispatch.MessageQueues;
+using Gipo.Cluster.Runtime;
+using Gipo.Cluster.Serialization;
+
+namespace Gipo.Bench.Pipeline;
+
+/// <summary>The queue of a <see cref="TapMailbox"/>: Akka's unbounded deque plus one record per enqueued message.</summary>
+public sealed class TapMessageQueue()
+    : DequeWrapperMessageQueue(new UnboundedMessageQueue()), IMessageQueue, IUnboundedDequeBasedMessageQueueSemantics
+{
+    /// <inheritdoc />
+    void IMessageQueue.Enqueue(IActorRef receiver, Envelope envelope)
+    {
+        MessageTap.Active?.Record(envelope.Message);
+        Enqueue(receiver, envelope);
+    }
+}

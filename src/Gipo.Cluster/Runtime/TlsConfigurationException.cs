@@ -1,0 +1,17 @@
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Akka.Actor;
+using Akka.Actor.Setup;
+using Akka.Configuration;
+using Akka.Event;
+using Akka.Remote.Transport.DotNetty;
+
+namespace Gipo.Cluster.Runtime;
+
+/// <summary>The TLS options cannot be used (missing file, wrong password, no private key, …); the message names the file.</summary>
+public sealed class TlsConfigurationException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public TlsConfigurationException(string message, Exception? inner = null) : base(message, inner) { }
+}

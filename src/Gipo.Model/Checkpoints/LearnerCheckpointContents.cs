@@ -1,0 +1,21 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+using Gipo.Core.Algorithm.Entropy;
+using Gipo.Core.Algorithm.InformationBottleneck;
+using Gipo.Model.Learning;
+using Gipo.Model.Probe;
+using static TorchSharp.torch;
+
+namespace Gipo.Model.Checkpoints;
+
+/// <summary>What <see cref="LearnerCheckpoint.Load"/> restored into the learner and what it hands back to the caller.</summary>
+/// <param name="ManifestSha256">SHA-256 of the manifest's bytes: the checkpoint's identity, for the run ledger.</param>
+/// <param name="Scheduler">The entropy-scheduler state saved with the checkpoint (also restored into
+/// <see cref="GipoLearner.Scheduler"/>); null when none was saved.</param>
+/// <param name="ExtraJsonFiles">The caller's JSON files by name, as saved.</param>
+/// <param name="TokenizerJson">The checkpoint's <c>tokenizer.json</c>.</param>
+public sealed record LearnerCheckpointContents(LearnerCheckpointManifest Manifest, string ManifestSha256,
+    EntropySchedulerState? Scheduler, IReadOnlyDictionary<string, string> ExtraJsonFiles, string TokenizerJson);

@@ -1,0 +1,14 @@
+using Gipo.Core;
+using Gipo.Core.Algorithm.InformationBottleneck;
+using Gipo.Core.Tokenization;
+using Gipo.Model.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Gipo.Model.Probe;
+
+/// <summary>One trajectory as <see cref="RefAnswerScorer"/> reads it.</summary>
+/// <param name="StepOfToken">Zero-based step index of each response token (−1 where no step claims it).</param>
+/// <param name="Answer">The reference answer y* of the trajectory's problem.</param>
+public sealed record RefAnswerTrajectory(int[] PromptTokens, int[] ResponseTokens, int[] StepOfToken, string Answer);
