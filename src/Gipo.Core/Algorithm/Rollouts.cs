@@ -1,3 +1,5 @@
+using Gipo.Core.Algorithm.Objective;
+
 namespace Gipo.Core.Algorithm;
 
 /// <summary>Why a response ended (docs/algorithm.md §S).</summary>
@@ -40,8 +42,9 @@ public sealed record ScoredGroup(
     /// <summary>Oldest behaviour version in the group: staleness is measured from it (§A.8).</summary>
     public long MinVersion => Members.Min(m => m.BehaviourVersion);
 
-    /// <summary>Rewards differ within the group, so it carries a learning signal (§A.7).</summary>
-    public bool Informative => Scores.Max(s => s.Reward) > Scores.Min(s => s.Reward);
+    /// <summary>Rewards differ within the group, so it carries a learning signal (§A.7, <see cref="DynamicSampling.IsInformative"/>).</summary>
+    /// <exception cref="ArgumentException">Fewer than two scores or a non-finite reward (what <see cref="Validate"/> refuses).</exception>
+    public bool Informative => DynamicSampling.IsInformative([.. Scores.Select(s => s.Reward)]);
 
     public ScoredGroup Validate()
     {
