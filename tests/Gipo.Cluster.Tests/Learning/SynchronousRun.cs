@@ -1,37 +1,24 @@
 using System.Diagnostics;
 using Gipo.Core.Algorithm;
-using Gipo.Core.Algorithm.Objective;
 using Gipo.Core.Tasks;
 using Gipo.Core.Tokenization;
+using Gipo.Model;
 using Gipo.Model.Evaluation;
+using Gipo.Model.Learning;
 using Gipo.Model.Rollout;
 using Gipo.Model.Sampling;
 
-namespace Gipo.Model.Learning;
-
-/// <summary>Settings of a synchronous (η = 0) training run.</summary>
-public sealed record SynchronousRunOptions
-{
-    public int Steps { get; init; } = 30;
-    public Split TrainSplit { get; init; } = Split.RlTrain;
-    public Split EvalSplit { get; init; } = Split.RlTest;
-    /// <summary>Evaluate every this many steps (and before the first and after the last); 0 = only before and after.</summary>
-    public int EvalEvery { get; init; } = 25;
-    public int EvalPrompts { get; init; } = 200;
-    public int EvalSamplesPerPrompt { get; init; } = 4;
-    public int Seed { get; init; }
-}
-
-/// <summary>One line of a run's log: the learner's metrics plus sampling counters and, on evaluation steps, pass@1.</summary>
-public sealed record RunStep(LearnerStepMetrics? Learner, long SamplesTotal, int GroupsExamined, int GroupsFiltered, double? EvalPassAt1, double Seconds);
+namespace Gipo.Cluster.Tests.Learning;
 
 /// <summary>
 /// Generate → score → learn, one step after another on the same policy (staleness 0): the reference behaviour
 /// the asynchronous actor system is compared with, and what algorithm tests run. Dynamic sampling (§A.7) keeps
 /// generating rounds of groups until B informative ones are accepted or the round cap is hit; the rejected groups go
 /// to the learner too, which trains the probe on them under <c>ib.train_on_filtered</c> and ignores them otherwise.
+/// A test harness, not a product path: <c>gipo train</c> is the actor system, whose batches the coordinator assembles
+/// (<c>RunLedger.NextBatch</c>); this harness only shares the informative rule (<c>ScoredGroup.Informative</c>).
 /// </summary>
-public sealed class SynchronousRun(PolicyModel policy, ITextTokenizer tokenizer, IReasoningTask task, GipoLearner learner, AlgorithmSettings settings)
+internal sealed class SynchronousRun(PolicyModel policy, ITextTokenizer tokenizer, IReasoningTask task, GipoLearner learner, AlgorithmSettings settings)
 {
     private readonly GroupRollout rollout = new(policy, tokenizer, task);
 
@@ -64,9 +51,8 @@ public sealed class SynchronousRun(PolicyModel policy, ITextTokenizer tokenizer,
                 samples += groups.Count * settings.GroupSize;
                 examined += groups.Count;
                 if (!settings.DynamicSampling) { accepted.AddRange(groups); break; }
-                var selection = DynamicSampling.Select(groups, g => g.Scores.Select(s => s.Reward).ToList(), want, groups.Count);
-                accepted.AddRange(selection.Accepted);
-                rejected.AddRange(selection.Rejected);
+                accepted.AddRange(groups.Where(g => g.Informative));
+                rejected.AddRange(groups.Where(g => !g.Informative));
             }
             // With every group filtered out there is nothing to learn from: the step is skipped, not faked (the probe
             // does not train on the rejected groups alone either, so a skipped step changes nothing).
