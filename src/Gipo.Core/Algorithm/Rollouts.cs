@@ -43,7 +43,6 @@ public sealed record ScoredGroup(
     public long MinVersion => Members.Min(m => m.BehaviourVersion);
 
     /// <summary>Rewards differ within the group, so it carries a learning signal (§A.7, <see cref="DynamicSampling.IsInformative"/>).</summary>
-    /// <exception cref="ArgumentException">Fewer than two scores or a non-finite reward (what <see cref="Validate"/> refuses).</exception>
     public bool Informative => DynamicSampling.IsInformative([.. Scores.Select(s => s.Reward)]);
 
     public ScoredGroup Validate()

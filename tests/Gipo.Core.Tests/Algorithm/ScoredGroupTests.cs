@@ -15,9 +15,9 @@ public class ScoredGroupTests
     }
 
     [Fact]
-    public void A_group_the_rule_cannot_judge_is_refused_not_called_uniform()
+    public void A_one_sample_group_is_not_informative()
     {
-        Assert.Throws<ArgumentException>(() => Group([1.0]).Informative);
+        Assert.False(Group([1.0]).Informative);
     }
 
     private static ScoredGroup Group(double[] rewards)

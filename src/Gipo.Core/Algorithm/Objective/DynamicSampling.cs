@@ -7,15 +7,14 @@ namespace Gipo.Core.Algorithm.Objective;
 /// is the coordinator's rule (<c>RunLedger.NextBatch</c>), not this class's.</summary>
 public static class DynamicSampling
 {
-    /// <summary>max_i R_i &gt; min_i R_i, compared exactly (no tolerance); for binary rewards, 0 &lt; Σ y &lt; G.</summary>
-    /// <exception cref="ArgumentException">Fewer than two rewards, or a non-finite reward.</exception>
+    /// <summary>
+    /// max_i R_i &gt; min_i R_i, compared exactly (no tolerance); for binary rewards, 0 &lt; Σ y &lt; G. Fewer than two
+    /// rewards never differ. It throws for no list of rewards, so a property can expose it: a group with a non-finite reward is refused
+    /// by <c>ScoredGroup.Validate</c> before the ledger or the learner decides anything on it (a NaN compares false).
+    /// </summary>
     public static bool IsInformative(IReadOnlyList<double> groupRewards)
     {
         ArgumentNullException.ThrowIfNull(groupRewards);
-        if (groupRewards.Count < 2)
-            throw new ArgumentException($"a group has {groupRewards.Count} reward(s); groups need G >= 2", nameof(groupRewards));
-        if (groupRewards.Any(r => !double.IsFinite(r)))
-            throw new ArgumentException("group rewards must be finite", nameof(groupRewards));
-        return groupRewards.Max() > groupRewards.Min();
+        return groupRewards.Count > 1 && groupRewards.Max() > groupRewards.Min();
     }
 }
