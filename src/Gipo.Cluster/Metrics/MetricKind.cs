@@ -21,6 +21,7 @@ public enum MetricKind : byte
     /// <summary>An array of finite doubles, each possibly undefined (the per-bucket and per-step series).</summary>
     Reals = 5,
 
-    /// <summary>Named values one level deep (<c>groups_dropped</c>, <c>settings_changed</c>); a member is never itself <see cref="Members"/>.</summary>
+    /// <summary>Named values one level deep (<c>groups_dropped</c>, <c>settings_changed</c>); a member is never itself
+    /// <see cref="Members"/>.</summary>
     Members = 6,
 }

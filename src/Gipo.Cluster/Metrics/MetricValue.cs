@@ -62,10 +62,13 @@ public sealed record MetricValue
     {
         ArgumentNullException.ThrowIfNull(members);
         if (members.FirstOrDefault(m => m.Value.Kind == MetricKind.Members) is { } nested)
-            throw new ArgumentException($"metrics value '{nested.Key}' nests members two levels deep; one level is the most a metrics line holds", nameof(members));
+            throw new ArgumentException(
+                $"metrics value '{nested.Key}' nests members two levels deep; one level is the most a metrics line holds", nameof(members));
         return new(MetricKind.Members) { Members = members };
     }
 
     private static double Finite(double value) =>
-        double.IsFinite(value) ? value : throw new ArgumentException($"a metrics value must be finite (got {value}); write an undefined value as null");
+        double.IsFinite(value)
+            ? value
+            : throw new ArgumentException($"a metrics value must be finite (got {value}); write an undefined value as null");
 }

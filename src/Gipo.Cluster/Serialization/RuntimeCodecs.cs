@@ -62,7 +62,8 @@ internal static class RuntimeCodecs
     {
         try
         {
-            return MetricsLineJson.ToMessage(step, JsonNode.Parse(json) as JsonObject ?? throw new InvalidOperationException("the line is not a JSON object"));
+            var line = JsonNode.Parse(json) as JsonObject ?? throw new InvalidOperationException("the line is not a JSON object");
+            return MetricsLineJson.ToMessage(step, line);
         }
         catch (JsonException e)
         {

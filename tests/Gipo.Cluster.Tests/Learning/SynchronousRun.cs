@@ -18,7 +18,8 @@ namespace Gipo.Cluster.Tests.Learning;
 /// A test harness, not a product path: <c>gipo train</c> is the actor system, whose batches the coordinator assembles
 /// (<c>RunLedger.NextBatch</c>); this harness only shares the informative rule (<c>ScoredGroup.Informative</c>).
 /// </summary>
-internal sealed class SynchronousRun(PolicyModel policy, ITextTokenizer tokenizer, IReasoningTask task, GipoLearner learner, AlgorithmSettings settings)
+internal sealed class SynchronousRun(
+    PolicyModel policy, ITextTokenizer tokenizer, IReasoningTask task, GipoLearner learner, AlgorithmSettings settings)
 {
     private readonly GroupRollout rollout = new(policy, tokenizer, task);
 

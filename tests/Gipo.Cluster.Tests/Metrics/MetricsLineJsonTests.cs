@@ -53,7 +53,8 @@ public sealed class MetricsLineJsonTests
 
         Assert.True(written["samples_total"]!.AsValue().TryGetValue<double>(out var samples) && samples == 96);
         Assert.Equal(0.5, written["reward_mean"]!.GetValue<double>());
-        Assert.Equal("""{"samples_total":96,"reward_mean":0.5,"calibrating":true,"kl_loss":null,"bucket_entropy":[0.25,null]}""", written.ToJsonString());
+        Assert.Equal("""{"samples_total":96,"reward_mean":0.5,"calibrating":true,"kl_loss":null,"bucket_entropy":[0.25,null]}""",
+            written.ToJsonString());
     }
 
     [Fact(DisplayName = "An ml1 line (JSON text, from a learner of an older build) is still read, and gives the same text")]

@@ -158,7 +158,7 @@ public sealed class DataPathSpecs(ITestOutputHelper output) : SqliteTestKit(outp
         var sink = Sys.ActorOf(MetricsSink.Props(file, dir));
         sink.Tell(new SamplerProgress("sampler-0", 2, 16, 300, 0.5));
         for (var step = 0; step <= 5; step++)
-            sink.Tell(MetricsLineJson.ToMessage(step, JsonNode.Parse($$"""{"step":{{step}},"policy_version":{{step}},"reward_mean":0.5,"samples_total":{{16 * step}}}""")!.AsObject()));
+            sink.Tell(Line(step, $$"""{"step":{{step}},"policy_version":{{step}},"reward_mean":0.5,"samples_total":{{16 * step}}}"""));
         await AwaitAssertAsync(() => Assert.Equal(6, ReadShared(file).Length));
         Assert.All(ReadShared(file), l => Assert.Contains("\"samples_generated\":16", l));
         File.AppendAllText(file, "{\"step\":6,\"policy_ver"); // a line cut by a kill
@@ -166,7 +166,7 @@ public sealed class DataPathSpecs(ITestOutputHelper output) : SqliteTestKit(outp
         var rewound = await sink.Ask<MetricsRewound>(new RewindMetrics(3));
         Assert.Equal(4, rewound.Lines);
         Assert.Equal(["0", "1", "2", "3"], ReadShared(file).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("step").ToString()));
-        sink.Tell(MetricsLineJson.ToMessage(4, JsonNode.Parse("""{"step":4,"policy_version":4,"reward_mean":0.5,"samples_total":64}""")!.AsObject()));
+        sink.Tell(Line(4, """{"step":4,"policy_version":4,"reward_mean":0.5,"samples_total":64}"""));
         await AwaitAssertAsync(() => Assert.Equal(5, ReadShared(file).Length));
         Directory.Delete(dir, true);
     }
@@ -203,4 +203,6 @@ public sealed class DataPathSpecs(ITestOutputHelper output) : SqliteTestKit(outp
             return inner.Verify(problem, response);
         }
     }
+
+    private static MetricsLine Line(long step, string json) => MetricsLineJson.ToMessage(step, JsonNode.Parse(json)!.AsObject());
 }
