@@ -527,7 +527,7 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers, IWithUnboundedStas
             // The live changes (gipo set) that took effect at this step, key → value; absent on other steps.
             if (settingsChangedNow is not null) line["settings_changed"] = settingsChangedNow.DeepClone();
         }
-        metrics.Tell(new MetricsLine(learner.Step, line.ToJsonString()));
+        metrics.Tell(MetricsLineJson.ToMessage(learner.Step, line));
     }
 
     // ------------------------------------------------------------------------------------------------ plumbing

@@ -75,16 +75,7 @@ public sealed class MetricsSink : ReceiveActor
 
     private void OnLine(MetricsLine m)
     {
-        JsonObject line;
-        try
-        {
-            line = JsonNode.Parse(m.Json) as JsonObject ?? throw new JsonException("not an object");
-        }
-        catch (JsonException e)
-        {
-            log.Error("metrics line of step {0} is not a JSON object ({1}); dropped", m.Step, e.Message);
-            return;
-        }
+        var line = MetricsLineJson.ToJsonObject(m);
         var seconds = clock.Elapsed.TotalSeconds;
         var now = new RunThroughput(start.Samples + generatedSamples, start.Tokens + generatedTokens, start.Seconds + seconds);
         now.WriteTo(line, previous);

@@ -4,9 +4,10 @@ namespace Gipo.Cluster.Metrics;
 
 // The messages of MetricsSink. All travel through GipoSerializer (manifests in RuntimeCodecs).
 
-/// <summary>One learner step's metrics as a JSON object (the <c>metrics.jsonl</c> contract: at least <c>step</c>,
-/// <c>policy_version</c>, <c>reward_mean</c>, <c>samples_total</c>; <c>eval_pass_at_1</c> on evaluation steps). No answer.</summary>
-public sealed record MetricsLine(long Step, string Json) : IGipoMessage;
+/// <summary>One learner step's metrics, typed key by key in the order <c>metrics.jsonl</c> writes them (the contract: at
+/// least <c>step</c>, <c>policy_version</c>, <c>reward_mean</c>, <c>samples_total</c>; <c>eval_pass_at_1</c> on evaluation
+/// steps). <see cref="MetricsLineJson"/> converts from and to the line's JSON object. No answer.</summary>
+public sealed record MetricsLine(long Step, IReadOnlyList<MetricEntry> Entries) : IGipoMessage;
 
 /// <summary>A sampler generated <paramref name="Groups"/> groups in <paramref name="BusySeconds"/>. No answer.</summary>
 public sealed record SamplerProgress(string Sampler, int Groups, int Samples, long Tokens, double BusySeconds) : IGipoMessage;

@@ -1,3 +1,6 @@
+using System.Runtime.Serialization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Gipo.Cluster.Learning;
 using Gipo.Cluster.Metrics;
 using Gipo.Cluster.Sampling;
@@ -36,8 +39,11 @@ internal static class RuntimeCodecs
             r => new ScoreGroup(r.ReadInt64(), r.ReadList(CoordinationCodecs.ReadTrajectory)));
 
         // ---- MetricsSink
-        GipoCodecs.Add<MetricsLine>("ml1", (w, m) => { w.Write(m.Step); w.WriteString(m.Json); },
-                                    r => new MetricsLine(r.ReadInt64(), r.ReadString()));
+        // ml2: the line typed key by key. ml1 carried it as JSON text; never persisted, it is still read so a learner of
+        // an older build keeps logging to a newer sink during a rolling upgrade.
+        GipoCodecs.Add<MetricsLine>("ml2", (w, m) => { w.Write(m.Step); w.WriteList(m.Entries, WriteMetricEntry); },
+            r => new MetricsLine(r.ReadInt64(), r.ReadList(x => ReadMetricEntry(x, nested: false))));
+        GipoCodecs.AddReader("ml1", r => ReadJsonMetricsLine(r.ReadInt64(), r.ReadString()));
         GipoCodecs.Add<SamplerProgress>("spg1",
             (w, m) => { w.WriteString(m.Sampler); w.Write(m.Groups); w.Write(m.Samples); w.Write(m.Tokens); w.Write(m.BusySeconds); },
             r => new SamplerProgress(r.ReadString(), r.ReadInt32(), r.ReadInt32(), r.ReadInt64(), r.ReadDouble()));
@@ -54,6 +60,57 @@ internal static class RuntimeCodecs
                                                                                    (x, v) => x.Write(v)); w.WriteString(m.Checkpoint); },
             r => new RunFinished(r.ReadInt64(), r.ReadInt64(), r.ReadOptionalValue(x => x.ReadDouble()), r.ReadString()));
         GipoCodecs.Add<RunFailed>("rff1", (w, m) => w.WriteString(m.Reason), r => new RunFailed(r.ReadString()));
+    }
+
+    private static MetricsLine ReadJsonMetricsLine(long step, string json)
+    {
+        try
+        {
+            var line = JsonNode.Parse(json) as JsonObject ?? throw new InvalidOperationException("the line is not a JSON object");
+            return MetricsLineJson.ToMessage(step, line);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidOperationException($"the line is not JSON: {e.Message}", e);
+        }
+    }
+
+    private static void WriteMetricEntry(BinaryWriter w, MetricEntry e)
+    {
+        w.WriteString(e.Key);
+        var v = e.Value;
+        w.WriteEnum(v.Kind);
+        switch (v.Kind)
+        {
+            case MetricKind.Null: break;
+            case MetricKind.Integer: w.Write(v.Integer); break;
+            case MetricKind.Real: w.Write(v.Real); break;
+            case MetricKind.Boolean: w.Write(v.Boolean); break;
+            case MetricKind.Text: w.WriteString(v.Text!); break;
+            case MetricKind.Reals: w.WriteList(v.Reals!, (x, d) => x.WriteOptional(d, (y, value) => y.Write(value))); break;
+            case MetricKind.Members: w.WriteList(v.Members!, WriteMetricEntry); break;
+            default: throw new SerializationException($"metrics value '{e.Key}' has unknown kind {v.Kind}");
+        }
+    }
+
+    // A member is never Members itself (MetricValue.OfMembers), so reading stops one level down: a corrupt frame
+    // cannot recurse deeper.
+    private static MetricEntry ReadMetricEntry(BinaryReader r, bool nested)
+    {
+        var key = r.ReadString();
+        var kind = r.ReadEnum<MetricKind>();
+        var value = kind switch
+        {
+            MetricKind.Null => MetricValue.Null,
+            MetricKind.Integer => MetricValue.Of(r.ReadInt64()),
+            MetricKind.Real => MetricValue.Of(r.ReadDouble()),
+            MetricKind.Boolean => MetricValue.Of(r.ReadBoolean()),
+            MetricKind.Text => MetricValue.Of(r.ReadString()),
+            MetricKind.Reals => MetricValue.OfReals(r.ReadList(x => x.ReadOptionalValue(y => y.ReadDouble()))),
+            MetricKind.Members when !nested => MetricValue.OfMembers(r.ReadList(x => ReadMetricEntry(x, nested: true))),
+            _ => throw new SerializationException($"metrics value '{key}' nests members two levels deep"),
+        };
+        return new MetricEntry(key, value);
     }
 
     private static void WriteWeights(BinaryWriter w, PolicyWeights p)

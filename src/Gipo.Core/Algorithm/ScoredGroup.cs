@@ -1,3 +1,5 @@
+using Gipo.Core.Algorithm.Objective;
+
 namespace Gipo.Core.Algorithm;
 
 /// <summary>A prompt's G trajectories with their scores: the unit of advantage computation and of batching.</summary>
@@ -10,8 +12,8 @@ public sealed record ScoredGroup(
     /// <summary>Oldest behaviour version in the group: staleness is measured from it (§A.8).</summary>
     public long MinVersion => Members.Min(m => m.BehaviourVersion);
 
-    /// <summary>Rewards differ within the group, so it carries a learning signal (§A.7).</summary>
-    public bool Informative => Scores.Max(s => s.Reward) > Scores.Min(s => s.Reward);
+    /// <summary>Rewards differ within the group, so it carries a learning signal (§A.7, <see cref="DynamicSampling.IsInformative"/>).</summary>
+    public bool Informative => DynamicSampling.IsInformative([.. Scores.Select(s => s.Reward)]);
 
     public ScoredGroup Validate()
     {

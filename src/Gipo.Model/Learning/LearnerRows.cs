@@ -1,5 +1,6 @@
 using Gipo.Core;
 using Gipo.Core.Algorithm;
+using Gipo.Core.Algorithm.Objective;
 using Gipo.Model.Training;
 using static TorchSharp.torch;
 
@@ -35,11 +36,11 @@ internal sealed class LearnerRows
         return GroupIds.Select(g => sums[g] / counts[g]).ToArray();
     }
 
+    /// <summary>Whether the group of row <paramref name="n"/> has all-equal (shaped) rewards: the §A.7 rule, negated.</summary>
     public bool GroupIsUniform(int n)
     {
         var g = GroupIds[n];
-        var rewards = Enumerable.Range(0, Count).Where(i => GroupIds[i] == g).Select(i => Rewards[i]).ToList();
-        return rewards.Max() == rewards.Min();
+        return !DynamicSampling.IsInformative([.. Enumerable.Range(0, Count).Where(i => GroupIds[i] == g).Select(i => Rewards[i])]);
     }
 
     public static LearnerRows Build(IReadOnlyList<ScoredGroup> batch, AlgorithmSettings s, Device device)

@@ -1,3 +1,4 @@
+using Gipo.Cluster.Tests.Learning;
 using Gipo.Core.Algorithm;
 using Gipo.Core.Algorithm.InformationBottleneck;
 using Gipo.Core.Tasks;

@@ -1,4 +1,5 @@
 using Gipo.Cluster.Configuration;
+using Gipo.Cluster.Tests.Learning;
 using Gipo.Core.Tasks;
 using Gipo.Model.Checkpoints;
 using Gipo.Model.Learning;

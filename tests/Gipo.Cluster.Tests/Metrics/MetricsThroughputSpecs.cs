@@ -33,7 +33,7 @@ public sealed class MetricsThroughputSpecs(ITestOutputHelper output) : SqliteTes
             sink.Tell(new SamplerProgress("sampler-0", 1, 8, 80, 0.1));
             // Some time on this sink's clock, so that run_seconds (rounded to the millisecond) can bound the recent rate.
             await Task.Delay(200);
-            sink.Tell(new MetricsLine(3, """{"step":3,"policy_version":3}"""));
+            sink.Tell(Line(3, """{"step":3,"policy_version":3}"""));
             JsonObject? line = null;
             await AwaitAssertAsync(() =>
             {
@@ -70,9 +70,9 @@ public sealed class MetricsThroughputSpecs(ITestOutputHelper output) : SqliteTes
             var file = Path.Combine(dir, "metrics.jsonl");
             var sink = Sys.ActorOf(MetricsSink.Props(file, dir), "metrics");
             sink.Tell(new SamplerProgress("sampler-0", 1, 8, 80, 0.1));
-            sink.Tell(new MetricsLine(1, """{"step":1,"policy_version":1}"""));
+            sink.Tell(Line(1, """{"step":1,"policy_version":1}"""));
             await Task.Delay(300);
-            sink.Tell(new MetricsLine(2, """{"step":2,"policy_version":2}""")); // nothing generated in between
+            sink.Tell(Line(2, """{"step":2,"policy_version":2}""")); // nothing generated in between
             JsonObject[] lines = [];
             await AwaitAssertAsync(() =>
             {
@@ -95,4 +95,6 @@ public sealed class MetricsThroughputSpecs(ITestOutputHelper output) : SqliteTes
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         return new StreamReader(stream).ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
     }
+
+    private static MetricsLine Line(long step, string json) => MetricsLineJson.ToMessage(step, JsonNode.Parse(json)!.AsObject());
 }

@@ -86,8 +86,7 @@ public sealed class TensorBoardEventsTests : TestKit, IDisposable
         var tb = Path.Combine(dir, "tb");
         var sink = Sys.ActorOf(Cluster.Metrics.MetricsSink.Props(metrics, dir, null, tb));
         for (var step = 0; step <= 5; step++)
-            sink.Tell(new MetricsLine(step,
-                $$"""{"step":{{step}},"policy_version":{{step}},"reward_mean":{{step / 10.0}},"samples_total":{{16 * step}}}"""));
+            sink.Tell(Line(step, $$"""{"step":{{step}},"policy_version":{{step}},"reward_mean":{{step / 10.0}},"samples_total":{{16 * step}}}"""));
         await AwaitAssertAsync(() => Assert.Equal(6, Steps(tb, "rollout/reward_mean").Count));
         var file = Assert.Single(Directory.GetFiles(tb));
         Assert.Equal("brain.Event:2", TensorBoardEventReader.Read(file)[0].FileVersion);
@@ -103,7 +102,7 @@ public sealed class TensorBoardEventsTests : TestKit, IDisposable
         // A resume from the step-3 checkpoint trains steps 4 and 5 again.
         await sink.Ask<MetricsRewound>(new RewindMetrics(3));
         Assert.Equal([0L, 1, 2, 3], Steps(tb, "rollout/reward_mean"));
-        sink.Tell(new MetricsLine(4, """{"step":4,"policy_version":4,"reward_mean":0.9,"samples_total":64}"""));
+        sink.Tell(Line(4, """{"step":4,"policy_version":4,"reward_mean":0.9,"samples_total":64}"""));
         await AwaitAssertAsync(() => Assert.Equal(5, Steps(tb, "rollout/reward_mean").Count));
         Assert.Equal([0L, 1, 2, 3, 4], Steps(tb, "rollout/reward_mean"));
         Assert.Equal(0.9f, TensorBoardEventReader.Scalars(tb).Single(s => s.Step == 4 && s.Tag == "rollout/reward_mean").Value);
@@ -130,4 +129,6 @@ public sealed class TensorBoardEventsTests : TestKit, IDisposable
     }
 
     private static List<long> Steps(string tb, string tag) => [.. TensorBoardEventReader.Scalars(tb).Where(s => s.Tag == tag).Select(s => s.Step)];
+
+    private static MetricsLine Line(long step, string json) => MetricsLineJson.ToMessage(step, JsonNode.Parse(json)!.AsObject());
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Akka.Actor;
 using Gipo.Cluster.Coordination;
 using Gipo.Cluster.Metrics;
@@ -163,7 +164,7 @@ public sealed class DataPathSpecs(ITestOutputHelper output) : SqliteTestKit(outp
         var sink = Sys.ActorOf(MetricsSink.Props(file, dir));
         sink.Tell(new SamplerProgress("sampler-0", 2, 16, 300, 0.5));
         for (var step = 0; step <= 5; step++)
-            sink.Tell(new MetricsLine(step, $$"""{"step":{{step}},"policy_version":{{step}},"reward_mean":0.5,"samples_total":{{16 * step}}}"""));
+            sink.Tell(Line(step, $$"""{"step":{{step}},"policy_version":{{step}},"reward_mean":0.5,"samples_total":{{16 * step}}}"""));
         await AwaitAssertAsync(() => Assert.Equal(6, ReadShared(file).Length));
         Assert.All(ReadShared(file), l => Assert.Contains("\"samples_generated\":16", l));
         File.AppendAllText(file, "{\"step\":6,\"policy_ver"); // a line cut by a kill
@@ -172,7 +173,7 @@ public sealed class DataPathSpecs(ITestOutputHelper output) : SqliteTestKit(outp
         Assert.Equal(4, rewound.Lines);
         Assert.Equal(["0", "1", "2", "3"],
                      ReadShared(file).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("step").ToString()));
-        sink.Tell(new MetricsLine(4, """{"step":4,"policy_version":4,"reward_mean":0.5,"samples_total":64}"""));
+        sink.Tell(Line(4, """{"step":4,"policy_version":4,"reward_mean":0.5,"samples_total":64}"""));
         await AwaitAssertAsync(() => Assert.Equal(5, ReadShared(file).Length));
         Directory.Delete(dir, true);
     }
@@ -210,4 +211,6 @@ public sealed class DataPathSpecs(ITestOutputHelper output) : SqliteTestKit(outp
             return inner.Verify(problem, response);
         }
     }
+
+    private static MetricsLine Line(long step, string json) => MetricsLineJson.ToMessage(step, JsonNode.Parse(json)!.AsObject());
 }

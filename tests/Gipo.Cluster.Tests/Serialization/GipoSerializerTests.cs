@@ -169,7 +169,7 @@ public sealed class GipoSerializerTests(ITestOutputHelper output)
         [typeof(GetSamplers)] = _ => GetSamplers.Instance,
         [typeof(SamplersState)] = r => new SamplersState([.. Enumerable.Range(0, r.Next(0, 4)).Select(_ => Text(r))]),
         [typeof(ScoreGroup)] = r => new ScoreGroup(Long(r), Scored(r).Members),
-        [typeof(MetricsLine)] = r => new MetricsLine(Long(r), Text(r)),
+        [typeof(MetricsLine)] = r => new MetricsLine(Long(r), [.. Enumerable.Range(0, r.Next(0, 6)).Select(_ => Metric(r, nested: false))]),
         [typeof(SamplerProgress)] = r => new SamplerProgress(Text(r), r.Next(), r.Next(), Long(r), Double(r)),
         [typeof(RewindMetrics)] = r => new RewindMetrics(Long(r)),
         [typeof(MetricsRewound)] = r => new MetricsRewound(Long(r), r.Next()),
@@ -202,6 +202,23 @@ public sealed class GipoSerializerTests(ITestOutputHelper output)
     }
 
     /// <summary>Empty, ASCII, or any Unicode scalar values (surrogate pairs included).</summary>
+    // Every kind of metrics value; reals finite (MetricValue refuses NaN and infinities), members one level deep.
+    private static MetricEntry Metric(Random r, bool nested)
+    {
+        double Finite() => Double(r) is var d && double.IsFinite(d) ? d : 0.5;
+        var value = r.Next(nested ? 6 : 7) switch
+        {
+            0 => MetricValue.Null,
+            1 => MetricValue.Of(Long(r)),
+            2 => MetricValue.Of(Finite()),
+            3 => MetricValue.Of(r.Next(2) == 0),
+            4 => MetricValue.Of(Text(r)),
+            5 => MetricValue.OfReals([.. Enumerable.Range(0, r.Next(0, 5)).Select(_ => r.Next(3) == 0 ? (double?)null : Finite())]),
+            _ => MetricValue.OfMembers([.. Enumerable.Range(0, r.Next(0, 4)).Select(_ => Metric(r, nested: true))]),
+        };
+        return new MetricEntry(Text(r), value);
+    }
+
     private static string Text(Random r)
     {
         var length = r.Next(0, 3) == 0 ? 0 : r.Next(1, 40);

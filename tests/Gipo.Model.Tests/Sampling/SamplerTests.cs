@@ -1,4 +1,5 @@
 using Gipo.Model.Sampling;
+using Gipo.Model.Tests.Training;
 using Gipo.Model.Training;
 using static TorchSharp.torch;
 

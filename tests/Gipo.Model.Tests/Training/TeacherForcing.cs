@@ -1,12 +1,17 @@
 using Gipo.Core;
+using Gipo.Model.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
-namespace Gipo.Model.Training;
+namespace Gipo.Model.Tests.Training;
 
-/// <summary>Per-token log-probs and entropies of given responses under a policy, from one batched forward.</summary>
-public static class TeacherForcing
+/// <summary>
+/// Per-token log-probs and entropies of given responses under a policy, from one batched forward: the plain
+/// reference the sampler's returned values are checked against (<c>SamplerTests</c>). A test oracle written apart
+/// from the product's forward passes (sampler, learner) on purpose, so it lives with the tests.
+/// </summary>
+internal static class TeacherForcing
 {
     /// <summary>
     /// Log-probs [B, T] of each target and full-distribution entropies [B, T], both computed on logits divided

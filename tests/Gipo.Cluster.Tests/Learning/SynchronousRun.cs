@@ -1,21 +1,25 @@
 using System.Diagnostics;
 using Gipo.Core.Algorithm;
-using Gipo.Core.Algorithm.Objective;
 using Gipo.Core.Tasks;
 using Gipo.Core.Tokenization;
+using Gipo.Model;
 using Gipo.Model.Evaluation;
+using Gipo.Model.Learning;
 using Gipo.Model.Rollout;
 using Gipo.Model.Sampling;
 
-namespace Gipo.Model.Learning;
+namespace Gipo.Cluster.Tests.Learning;
 
 /// <summary>
 /// Generate → score → learn, one step after another on the same policy (staleness 0): the reference behaviour
 /// the asynchronous actor system is compared with, and what algorithm tests run. Dynamic sampling (§A.7) keeps
 /// generating rounds of groups until B informative ones are accepted or the round cap is hit; the rejected groups go
 /// to the learner too, which trains the probe on them under <c>ib.train_on_filtered</c> and ignores them otherwise.
+/// A test harness, not a product path: <c>gipo train</c> is the actor system, whose batches the coordinator assembles
+/// (<c>RunLedger.NextBatch</c>); this harness only shares the informative rule (<c>ScoredGroup.Informative</c>).
 /// </summary>
-public sealed class SynchronousRun(PolicyModel policy, ITextTokenizer tokenizer, IReasoningTask task, GipoLearner learner, AlgorithmSettings settings)
+internal sealed class SynchronousRun(
+    PolicyModel policy, ITextTokenizer tokenizer, IReasoningTask task, GipoLearner learner, AlgorithmSettings settings)
 {
     private readonly GroupRollout rollout = new(policy, tokenizer, task);
 
@@ -48,9 +52,8 @@ public sealed class SynchronousRun(PolicyModel policy, ITextTokenizer tokenizer,
                 samples += groups.Count * settings.GroupSize;
                 examined += groups.Count;
                 if (!settings.DynamicSampling) { accepted.AddRange(groups); break; }
-                var selection = DynamicSampling.Select(groups, g => g.Scores.Select(s => s.Reward).ToList(), want, groups.Count);
-                accepted.AddRange(selection.Accepted);
-                rejected.AddRange(selection.Rejected);
+                accepted.AddRange(groups.Where(g => g.Informative));
+                rejected.AddRange(groups.Where(g => !g.Informative));
             }
             // With every group filtered out there is nothing to learn from: the step is skipped, not faked (the probe
             // does not train on the rejected groups alone either, so a skipped step changes nothing).

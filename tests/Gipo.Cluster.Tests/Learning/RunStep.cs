@@ -1,0 +1,7 @@
+using Gipo.Model.Learning;
+
+namespace Gipo.Cluster.Tests.Learning;
+
+/// <summary>One line of a run's log: the learner's metrics plus sampling counters and, on evaluation steps, pass@1.</summary>
+internal sealed record RunStep(
+    LearnerStepMetrics? Learner, long SamplesTotal, int GroupsExamined, int GroupsFiltered, double? EvalPassAt1, double Seconds);
