@@ -6,52 +6,52 @@ namespace Gipo.Core.Algorithm;
 
 /// <summary>
 /// Everything one learner step needs to know, in typed form (read from <c>hocon/gipo.conf</c> and a preset).
-/// GRPO, Dr. GRPO, DAPO and GIPO differ only in these values (docs/algorithm.md §D.3).
+/// GRPO, Dr. GRPO, DAPO and GIPO differ only in these values (docs/algorithm.md §D.3). Every property is required and has
+/// no default: the values and their documentation live once, in <c>hocon/gipo.conf</c>.
 /// </summary>
 public sealed record AlgorithmSettings
 {
-    public int GroupsPerStep { get; init; } = 16;
-    public int GroupSize { get; init; } = 8;
-    public int MaxNewTokens { get; init; } = 96;
-    public double Temperature { get; init; } = 1.0;
+    public required int GroupsPerStep { get; init; }
+    public required int GroupSize { get; init; }
+    public required int MaxNewTokens { get; init; }
+    public required double Temperature { get; init; }
 
-    public AdvantageNorm AdvantageNorm { get; init; } = AdvantageNorm.Grpo;
+    public required AdvantageNorm AdvantageNorm { get; init; }
     /// <summary>Clip, dual clip, importance weights, aggregation and KL (§A.3–A.6).</summary>
-    public PolicyLossConfig Loss { get; init; } = new();
-    public bool DynamicSampling { get; init; } = true;
-    public int MaxGenRounds { get; init; } = 3;
+    public required PolicyLossConfig Loss { get; init; }
+    public required bool DynamicSampling { get; init; }
+    public required int MaxGenRounds { get; init; }
     /// <summary>
     /// Under dynamic sampling, the run ends with the cause after this many consecutive rounds of B scored groups with none
     /// kept (every group's rewards equal, e.g. all 0: a verifier that never matches); 0 = never.
     /// </summary>
-    public int MaxEmptyRounds { get; init; } = 50;
+    public required int MaxEmptyRounds { get; init; }
     /// <summary>DAPO overlong shaping, or null when off.</summary>
-    public OverlongShaping? Overlong { get; init; }
-    public ProxMode Prox { get; init; } = ProxMode.Recompute;
-    public int MaxStaleness { get; init; } = 2;
+    public required OverlongShaping? Overlong { get; init; }
+    public required ProxMode Prox { get; init; }
+    public required int MaxStaleness { get; init; }
 
-    public double LearningRate { get; init; } = 1e-4;
+    public required double LearningRate { get; init; }
     /// <summary>Learner steps of linear learning-rate warm-up (0 = none): Adam's first updates move every weight by about lr.</summary>
-    public int WarmupSteps { get; init; }
-    public double WeightDecay { get; init; }
-    public double GradClip { get; init; } = 1.0;
-    public int PpoEpochs { get; init; } = 1;
-    public int Minibatches { get; init; } = 4;
+    public required int WarmupSteps { get; init; }
+    public required double WeightDecay { get; init; }
+    public required double GradClip { get; init; }
+    public required int PpoEpochs { get; init; }
+    public required int Minibatches { get; init; }
 
-    public EntropyRegularizerOptions Entropy { get; init; } = new(EntropyMode.Gsec, CovRatio: TokenLossShaping.TinyModelCovRatio);
+    public required EntropyRegularizerOptions Entropy { get; init; }
     /// <summary>Step delimiter text; every token whose text contains it ends a step (§B.1).</summary>
-    public string StepDelimiter { get; init; } = "\n";
-    public int MinStepLength { get; init; } = 1;
-    public string AnswerMarker { get; init; } = "^A:";
-    public int Buckets { get; init; } = 6;
+    public required string StepDelimiter { get; init; }
+    public required int MinStepLength { get; init; }
+    public required string AnswerMarker { get; init; }
+    public required int Buckets { get; init; }
     /// <summary>K_B the entropy statistic is bucketed with: <see cref="Buckets"/>, or 1 for adaptive_global (§B.7).</summary>
     public int EntropyBuckets => EntropyScheduler.BucketsFor(Entropy.Mode, Buckets);
-    public EntropySchedulerConfig Scheduler { get; init; } = EntropySchedulerConfig.TinyDefaults(400);
+    public required EntropySchedulerConfig Scheduler { get; init; }
 
-    public bool IbEnabled { get; init; } = true;
-    public IbConfig Ib { get; init; } = new();
+    public required bool IbEnabled { get; init; }
+    public required IbConfig Ib { get; init; }
 
-    /// <summary>Checks cross-field rules; throws naming the setting.</summary>
     /// <summary>
     /// The learning rate of learner step <paramref name="step"/> (0-based: the steps done before it): lr·(step+1)/N for
     /// the first N = <see cref="WarmupSteps"/> steps, then lr. A function of the step alone, so a resumed run repeats it.
@@ -59,6 +59,7 @@ public sealed record AlgorithmSettings
     public double LearningRateAt(long step) =>
         WarmupSteps > 0 && step < WarmupSteps ? LearningRate * (step + 1) / WarmupSteps : LearningRate;
 
+    /// <summary>Checks cross-field rules; throws naming the setting.</summary>
     public AlgorithmSettings Validate()
     {
         if (GroupsPerStep < 1) throw new ArgumentException($"batch.groups-per-step must be >= 1 (got {GroupsPerStep})");

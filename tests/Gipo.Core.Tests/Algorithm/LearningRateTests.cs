@@ -7,10 +7,10 @@ public sealed class LearningRateTests
     [Fact(DisplayName = "Warm-up: lr·(k+1)/N for the first N learner steps, then lr; none when N = 0")]
     public void Warmup_is_linear_then_constant()
     {
-        var s = new AlgorithmSettings { LearningRate = 1e-4, WarmupSteps = 4 };
+        var s = TestConfigs.Algorithm with { LearningRate = 1e-4, WarmupSteps = 4 };
         Assert.Equal([2.5e-5, 5e-5, 7.5e-5, 1e-4, 1e-4], Enumerable.Range(0, 5).Select(k => s.LearningRateAt(k)), new ToleranceComparer(1e-18));
-        Assert.Equal(1e-4, new AlgorithmSettings { LearningRate = 1e-4 }.LearningRateAt(0));
-        Assert.Throws<ArgumentException>(() => new AlgorithmSettings { WarmupSteps = -1 }.Validate());
+        Assert.Equal(1e-4, (TestConfigs.Algorithm with { LearningRate = 1e-4 }).LearningRateAt(0));
+        Assert.Throws<ArgumentException>(() => (TestConfigs.Algorithm with { WarmupSteps = -1 }).Validate());
     }
 
     private sealed class ToleranceComparer(double tolerance) : IEqualityComparer<double>

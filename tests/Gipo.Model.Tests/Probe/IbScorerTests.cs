@@ -17,7 +17,7 @@ public sealed class IbScorerTests : IDisposable
     }
 
     private static IbScorer NewScorer(IbConfig? config = null, long seed = 1) =>
-        new(config ?? new IbConfig(), SyntheticStates.HiddenSize, seed);
+        new(config ?? TestConfigs.Ib, SyntheticStates.HiddenSize, seed);
 
     /// <summary>Score-then-train on <paramref name="steps"/> fresh batches, as the learner does; the last scores.</summary>
     private static IbScoreResult RunSteps(IbScorer scorer, Generator data, int steps, Signal signal = Signal.Hidden, int trajectories = 64)
@@ -146,7 +146,7 @@ public sealed class IbScorerTests : IDisposable
     [Fact]
     public void Load_rejects_a_probe_of_other_sizes()
     {
-        using var small = NewScorer(new IbConfig { LatentDim = 4 });
+        using var small = NewScorer(TestConfigs.Ib with { LatentDim = 4 });
         small.Save(directory);
         using var other = NewScorer();
 
@@ -156,7 +156,7 @@ public sealed class IbScorerTests : IDisposable
     [Fact]
     public void Sc_logistic_learns_from_self_certainty_alone()
     {
-        using var scorer = NewScorer(new IbConfig { PhiSource = PhiSource.ScLogistic, ProbeLearningRate = 1e-2 });
+        using var scorer = NewScorer(TestConfigs.Ib with { PhiSource = PhiSource.ScLogistic, ProbeLearningRate = 1e-2 });
         using var data = new Generator(36);
 
         Assert.IsType<ScLogisticProbe>(scorer.Probe);
@@ -170,7 +170,7 @@ public sealed class IbScorerTests : IDisposable
     public void Ref_answer_prob_trains_no_probe()
     {
         // Its potentials come from the policy (RefAnswerScorer), so asking for a probe is a programming error.
-        Assert.Throws<NotSupportedException>(() => NewScorer(new IbConfig { PhiSource = PhiSource.RefAnswerProb }));
+        Assert.Throws<NotSupportedException>(() => NewScorer(TestConfigs.Ib with { PhiSource = PhiSource.RefAnswerProb }));
     }
 
     [Fact]

@@ -45,7 +45,7 @@ public sealed class RefAnswerScorerTests
     public void Potentials_are_the_teacher_forced_mean_probability_of_answer_and_suffix_after_each_state()
     {
         using var model = CharModel();
-        var scorer = new RefAnswerScorer(new IbConfig { PhiSource = PhiSource.RefAnswerProb, RefAnswerMicrobatch = 2 }, Tok);
+        var scorer = new RefAnswerScorer(TestConfigs.Ib with { PhiSource = PhiSource.RefAnswerProb, RefAnswerMicrobatch = 2 }, Tok);
         var trajectories = new[]
         {
             Trajectory("Q:ADD 12 34\n", "2+4+0=6\n1+3+0=4\nA:46\n", "46"),
@@ -68,7 +68,7 @@ public sealed class RefAnswerScorerTests
     public void Temperature_and_template_are_those_of_the_settings()
     {
         using var model = CharModel();
-        var config = new IbConfig { PhiSource = PhiSource.RefAnswerProb, RefAnswerPrefix = "=> ", RefAnswerSuffix = "" };
+        var config = TestConfigs.Ib with { PhiSource = PhiSource.RefAnswerProb, RefAnswerPrefix = "=> ", RefAnswerSuffix = "" };
         var phi = new RefAnswerScorer(config, Tok, temperature: 2.0).Potentials(model, [Trajectory("Q:ADD 5 7\n", "5+7+0=12\nA:12\n", "12")]);
 
         Assert.Equal(TeacherForced(model, "Q:ADD 5 7\n5+7+0=12\n=> ", "12", temperature: 2.0), phi[0][1], 5);
@@ -84,7 +84,7 @@ public sealed class RefAnswerScorerTests
             Trajectory("Q:ADD 12 34\n", "2+4+0=6\n1+3+0=5\nA:56\n", "46"), // shares its first two states with the first
         };
         double[][] Phi(int microbatch) =>
-            new RefAnswerScorer(new IbConfig { PhiSource = PhiSource.RefAnswerProb, RefAnswerMicrobatch = microbatch }, Tok)
+            new RefAnswerScorer(TestConfigs.Ib with { PhiSource = PhiSource.RefAnswerProb, RefAnswerMicrobatch = microbatch }, Tok)
             .Potentials(model, trajectories);
 
         var one = Phi(1).SelectMany(p => p).ToArray();
@@ -114,7 +114,7 @@ public sealed class RefAnswerScorerTests
     [Fact]
     public void Scores_are_judged_by_the_trust_gate_like_the_probes()
     {
-        var scorer = new RefAnswerScorer(new IbConfig { PhiSource = PhiSource.RefAnswerProb, WarmupSteps = 0 }, Tok);
+        var scorer = new RefAnswerScorer(TestConfigs.Ib with { PhiSource = PhiSource.RefAnswerProb, WarmupSteps = 0 }, Tok);
         // Intermediate states: success 0.9, 0.8 above failure 0.1 → AUROC 1; the prompt states (k = 0) are not judged.
         double[][] phi = [[0.0, 0.9, 0.8], [1.0, 0.1]];
 

@@ -3,12 +3,13 @@ using System.Text.Json.Serialization;
 namespace Gipo.Core.Algorithm.Entropy;
 
 /// <summary>
-/// Hyper-parameters of the entropy scheduler (§B.5, §B.6, defaults §D.4). Persisted inside
+/// Hyper-parameters of the entropy scheduler (§B.5, §B.6); their values come from <c>gipo.algorithm.gsec</c> in
+/// <c>hocon/gipo.conf</c>, with no second copy here. Persisted inside
 /// <see cref="EntropySchedulerState"/>; <see cref="EntropySchedulerJson.ConfigHash(EntropySchedulerConfig)"/> fingerprints it.
 /// </summary>
 /// <param name="Kappa0">κ₀: target scale at the end of calibration (&lt; 1, so every constraint starts slack).</param>
 /// <param name="Kappa1">κ₁: target scale after annealing.</param>
-/// <param name="TAnneal">Learner steps over which κ goes linearly from κ₀ to κ₁ (default: total − N_cal); ≥ 1.</param>
+/// <param name="TAnneal">Learner steps over which κ goes linearly from κ₀ to κ₁ (<c>auto</c>: total − N_cal); ≥ 1.</param>
 /// <param name="DMin">d_min: step-profile value of the last bucket (the first is 1).</param>
 /// <param name="HFloor">H_floor: the target never goes below this (nats).</param>
 /// <param name="UpperMult">u: upper bound H^max_b = u·H^ref_b (anti-explosion); 0 = off.</param>
@@ -27,22 +28,12 @@ namespace Gipo.Core.Algorithm.Entropy;
 public sealed record EntropySchedulerConfig(
     double Kappa0, double Kappa1, long TAnneal, double DMin, double HFloor, double UpperMult,
     double EtaLambda, double LambdaMax, double EmaAlpha, int NCal, string Mode, string Position,
-    bool Pid = false, double Kp = 0, double Ki = 0, double Kd = 0)
+    bool Pid, double Kp, double Ki, double Kd)
 {
     public const string Lagrangian = "lagrangian";
     public const string Gated = "gated";
     public const string Absolute = "absolute";
     public const string Relative = "relative";
-
-    /// <summary>§D.4 defaults for tiny models (1–10M parameters, char vocabulary).</summary>
-    public static EntropySchedulerConfig TinyDefaults(long totalLearnerSteps) => new(
-        Kappa0: 0.9, Kappa1: 0.6, TAnneal: AnnealSteps(totalLearnerSteps, 5), DMin: 0.5, HFloor: 0.01, UpperMult: 1.5,
-        EtaLambda: 0.1, LambdaMax: 0.05, EmaAlpha: 0.8, NCal: 5, Mode: Lagrangian, Position: Absolute);
-
-    /// <summary>§D.4 defaults for 0.5B–1.5B models.</summary>
-    public static EntropySchedulerConfig LlmDefaults(long totalLearnerSteps) => new(
-        Kappa0: 0.9, Kappa1: 0.6, TAnneal: AnnealSteps(totalLearnerSteps, 5), DMin: 0.5, HFloor: 0.05, UpperMult: 1.5,
-        EtaLambda: 0.01, LambdaMax: 0.01, EmaAlpha: 0.8, NCal: 5, Mode: Lagrangian, Position: Absolute);
 
     /// <summary>Whether α is gated by H̃_b &lt; H*_b.</summary>
     [JsonIgnore]
@@ -89,8 +80,6 @@ public sealed record EntropySchedulerConfig(
         Require(Position is Absolute or Relative, $"Position must be '{Absolute}' or '{Relative}', got '{Position}'");
         Require(Kp >= 0 && Ki >= 0 && Kd >= 0, "PID gains must be ≥ 0");
     }
-
-    private static long AnnealSteps(long totalLearnerSteps, int nCal) => Math.Max(1, totalLearnerSteps - nCal);
 
     private static void RequireFinite(params (double Value, string Name)[] values)
     {

@@ -10,14 +10,6 @@ namespace Gipo.Core.Algorithm.Entropy;
 /// </summary>
 public static class TokenLossShaping
 {
-    /// <summary>r for Clip-Cov and KL-Cov as published.</summary>
-    public const double DefaultCovRatio = 2e-4;
-
-    /// <summary>
-    /// r for tiny models: with ~10⁴ tokens per minibatch, 2e-4 would pick about 2 tokens, so §B.7 asks for 2e-3.
-    /// </summary>
-    public const double TinyModelCovRatio = 2e-3;
-
     /// <summary>
     /// Cov_t = (A_t − Ā)(ℓ^θ_t − mean ℓ^θ) on detached values, means over valid tokens; 0 on padding. The sign says
     /// whether a token's update lowers (positive) or raises the policy's entropy under natural policy gradient.
@@ -40,7 +32,7 @@ public static class TokenLossShaping
     /// <param name="random">The seeded generator of the pick.</param>
     public static Tensor ClipCovKeepMask(
         Tensor advantages, Tensor logpTheta, Tensor clipped, Tensor mask, Random random,
-        double ratio = DefaultCovRatio, double lower = 1, double upper = 5)
+        double ratio, double lower, double upper)
     {
         ArgumentNullException.ThrowIfNull(random);
         RequireRatio(ratio);
@@ -77,7 +69,7 @@ public static class TokenLossShaping
     /// <param name="coefficient">k, the |Δlog p| penalty weight.</param>
     public static KlCovSelection KlCov(
         Tensor advantages, Tensor logpTheta, Tensor logpProx, Tensor mask,
-        double ratio = DefaultCovRatio, double coefficient = 1)
+        double ratio, double coefficient)
     {
         RequireRatio(ratio);
         if (!double.IsFinite(coefficient) || coefficient < 0)

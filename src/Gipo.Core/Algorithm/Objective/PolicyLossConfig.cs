@@ -1,6 +1,9 @@
 namespace Gipo.Core.Algorithm.Objective;
 
-/// <summary>Settings of the base objective (docs/algorithm.md §A.3–A.6). Defaults are the DAPO/GIPO column of §D.3.</summary>
+/// <summary>
+/// Settings of the base objective (docs/algorithm.md §A.3–A.6). No parameter has a default: the values come from
+/// <c>hocon/gipo.conf</c> and the preset (§D.3).
+/// </summary>
 /// <param name="EpsLow">ε_low: the ratio is clipped below at 1 − ε_low (0 ≤ ε_low &lt; 1).</param>
 /// <param name="EpsHigh">ε_high: the ratio is clipped above at 1 + ε_high (DAPO clip-higher: 0.28; PPO: 0.2).</param>
 /// <param name="DualClipC">c of dual clip: for A &lt; 0 the token loss is at most −c·A (c &gt; 1, veRL <c>clip_ratio_c</c>).</param>
@@ -9,17 +12,17 @@ namespace Gipo.Core.Algorithm.Objective;
 /// <param name="Aggregation">How per-token losses become a scalar (<c>gipo.algorithm.loss.aggregation</c>).</param>
 /// <param name="MaxResponseLength">L_max, the constant normaliser of <see cref="LossAggregation.SeqMeanTokenSumNorm"/>; unused otherwise.</param>
 /// <param name="KlBeta">β_KL (≥ 0); 0 skips the KL term and needs no reference log-probs.</param>
-/// <param name="KlEstimator">The per-token KL estimator (k3 by default, docs/algorithm.md §A.6).</param>
+/// <param name="KlEstimator">The per-token KL estimator (docs/algorithm.md §A.6).</param>
 public sealed record PolicyLossConfig(
-    double EpsLow = 0.2,
-    double EpsHigh = 0.28,
-    double DualClipC = 3.0,
-    ImportanceMode Importance = ImportanceMode.Truncate,
-    double ImportanceCap = 2.0,
-    LossAggregation Aggregation = LossAggregation.TokenMean,
-    int MaxResponseLength = 0,
-    double KlBeta = 0.0,
-    KlEstimator KlEstimator = KlEstimator.K3)
+    double EpsLow,
+    double EpsHigh,
+    double DualClipC,
+    ImportanceMode Importance,
+    double ImportanceCap,
+    LossAggregation Aggregation,
+    int MaxResponseLength,
+    double KlBeta,
+    KlEstimator KlEstimator)
 {
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting out of range.</summary>
     public void Validate()

@@ -25,7 +25,7 @@ public sealed class EntropyRegularizerTests
     private static readonly EntropySchedulerConfig Config = new(
         Kappa0: 0.9, Kappa1: 0.9, TAnneal: 10, DMin: 0.5, HFloor: 0.01, UpperMult: 1.5,
         EtaLambda: 0.1, LambdaMax: 0.05, EmaAlpha: 0, NCal: 1, Mode: EntropySchedulerConfig.Lagrangian,
-        Position: EntropySchedulerConfig.Absolute);
+        Position: EntropySchedulerConfig.Absolute, Pid: false, Kp: 0, Ki: 0, Kd: 0);
 
     public EntropyRegularizerTests() => Gipo.Core.Tests.Algorithm.Torch.Init();
 
@@ -60,8 +60,8 @@ public sealed class EntropyRegularizerTests
         var logits = randn([N, T, V], generator: new Generator(3));
         var coefficients = CoefficientsAfterDeficit(Config with { LambdaMax = 0 }, deficitSteps: 5);
         var weights = GroupSequentialEntropy.Weights(Buckets, GroupIds);
-        var none = new EntropyRegularizer(new EntropyRegularizerOptions(EntropyMode.None));
-        var gsec = new EntropyRegularizer(new EntropyRegularizerOptions(EntropyMode.Gsec));
+        var none = new EntropyRegularizer(TestConfigs.Entropy(EntropyMode.None));
+        var gsec = new EntropyRegularizer(TestConfigs.Entropy(EntropyMode.Gsec));
 
         var (lossNone, gradNone) = LossAndGrad(logits, (h, m) => none.LossTerm(h, m));
         var (lossGsec, gradGsec) = LossAndGrad(logits, (h, m) => gsec.LossTerm(h, m, weights, coefficients));
@@ -136,7 +136,7 @@ public sealed class EntropyRegularizerTests
     {
         var h = TokenGrids.Float32(new double[,] { { 1, 2, 3 }, { 4, double.NaN, double.NaN } });
         var mask = TokenGrids.Mask(3, 3, 1);
-        var bonus = new EntropyRegularizer(new EntropyRegularizerOptions(EntropyMode.Bonus, BonusCoefficient: 0.01));
+        var bonus = new EntropyRegularizer(TestConfigs.Entropy(EntropyMode.Bonus) with { BonusCoefficient = 0.01 });
 
         Assert.Equal(-0.01 * 2.5, TokenGrids.Scalar(bonus.LossTerm(h, mask)), 6);
     }
@@ -148,7 +148,7 @@ public sealed class EntropyRegularizerTests
         var weights = GroupSequentialEntropy.Weights(oneBucket, GroupIds);
         var h = rand(N, T, generator: new Generator(6));
         var coefficients = new EntropyCoefficients(0, [0.02], [0.0], [1], [0], false);
-        var adaptive = new EntropyRegularizer(new EntropyRegularizerOptions(EntropyMode.AdaptiveGlobal));
+        var adaptive = new EntropyRegularizer(TestConfigs.Entropy(EntropyMode.AdaptiveGlobal));
 
         var term = adaptive.LossTerm(h, TokenGrids.Mask(T, Lengths), weights, coefficients);
 
@@ -163,7 +163,7 @@ public sealed class EntropyRegularizerTests
         var h = rand(N, T);
         foreach (var mode in new[] { EntropyMode.None, EntropyMode.ClipCov, EntropyMode.KlCov, EntropyMode.Forking })
         {
-            var regularizer = new EntropyRegularizer(new EntropyRegularizerOptions(mode));
+            var regularizer = new EntropyRegularizer(TestConfigs.Entropy(mode));
             Assert.Equal(0, TokenGrids.Scalar(regularizer.LossTerm(h, TokenGrids.Mask(T, Lengths))));
         }
     }
@@ -174,7 +174,7 @@ public sealed class EntropyRegularizerTests
         var h = rand(N, T);
         var mask = TokenGrids.Mask(T, Lengths);
         var weights = GroupSequentialEntropy.Weights(Buckets, GroupIds);
-        var gsec = new EntropyRegularizer(new EntropyRegularizerOptions(EntropyMode.Gsec));
+        var gsec = new EntropyRegularizer(TestConfigs.Entropy(EntropyMode.Gsec));
 
         Assert.Throws<ArgumentException>(() => gsec.LossTerm(h, mask));
         Assert.Throws<ArgumentException>(() => gsec.LossTerm(h, mask, weights, new EntropyCoefficients(0, [0.1], [0.0], [1], [0], false)));
@@ -182,7 +182,7 @@ public sealed class EntropyRegularizerTests
             gsec.LossTerm(h, mask, weights, new EntropyCoefficients(0, [double.NaN, 0], [0.0, 0], [1, 1], [0, 0], false)));
         Assert.Throws<ArgumentException>(() =>
             gsec.LossTerm(h[.., ..3], mask, weights, new EntropyCoefficients(0, [0.1, 0], [0.0, 0], [1, 1], [0, 0], false)));
-        Assert.Throws<ArgumentException>(() => new EntropyRegularizer(new EntropyRegularizerOptions((EntropyMode)42)));
+        Assert.Throws<ArgumentException>(() => new EntropyRegularizer(TestConfigs.Entropy((EntropyMode)42)));
     }
 
     [Fact]
@@ -200,7 +200,7 @@ public sealed class EntropyRegularizerTests
             LearnerStep: 3,
             Minibatch: 1);
         Tensor Shape(EntropyMode mode, TokenLossInputs i) =>
-            new EntropyRegularizer(new EntropyRegularizerOptions(mode, CovRatio: 0.2, ClipCovLower: -100, ClipCovUpper: 100, Seed: 1))
+            new EntropyRegularizer(TestConfigs.Entropy(mode) with { CovRatio = 0.2, ClipCovLower = -100, ClipCovUpper = 100, Seed = 1 })
                 .ShapeTokenLoss(loss, i);
 
         Assert.Same(loss, Shape(EntropyMode.None, inputs));
@@ -231,9 +231,9 @@ public sealed class EntropyRegularizerTests
         var logpProx = TokenGrids.Grid(new double[,] { { -1.0, -1.8, -1.5, -1.5 } }, ScalarType.Float64); // Δ = [0.5, −0.4, 0, 0.5]
         var mask = TokenGrids.Grid(new double[,] { { 1, 1, 1, 1 } }, ScalarType.Float64);
         // The PPO surrogate the learner passes in clips tokens 0 (ρ = e^0.5 > 1.28, A > 0) and 1 (ρ = e^−0.4 < 0.8, A < 0).
-        using var clipped = PolicyLoss.ClippedSurrogate(logpTheta, logpProx, advantages, new PolicyLossConfig());
+        using var clipped = PolicyLoss.ClippedSurrogate(logpTheta, logpProx, advantages, TestConfigs.Loss);
         var inputs = new TokenLossInputs(advantages, logpTheta, logpProx, clipped.ClippedMask, mask);
-        var klCov = new EntropyRegularizer(new EntropyRegularizerOptions(EntropyMode.KlCov, CovRatio: 0.2, KlCovCoefficient: 1));
+        var klCov = new EntropyRegularizer(TestConfigs.Entropy(EntropyMode.KlCov) with { CovRatio = 0.2, KlCovCoefficient = 1 });
 
         var loss = TokenGrids.Values(klCov.ShapeTokenLoss(clipped.PerToken, inputs));
 
@@ -253,7 +253,7 @@ public sealed class EntropyRegularizerTests
         var clipLoss = -advantages * (logpTheta - logpProx).exp();
         var inputs = new TokenLossInputs(advantages, logpTheta, logpProx, zeros(N, T), TokenGrids.Mask(T, Lengths),
             rand(N, T, generator: new Generator(16)));
-        var regularizer = new EntropyRegularizer(new EntropyRegularizerOptions(mode, CovRatio: 0.2, ClipCovLower: -100, ClipCovUpper: 100));
+        var regularizer = new EntropyRegularizer(TestConfigs.Entropy(mode) with { CovRatio = 0.2, ClipCovLower = -100, ClipCovUpper = 100 });
 
         var shaped = regularizer.ShapeTokenLoss(clipLoss, inputs);
         GC.Collect(); // the shaping masks' handles are gone; the graph must not need them
@@ -271,7 +271,7 @@ public sealed class EntropyRegularizerTests
             -rand(N, T, generator: new Generator(10)) * 4, zeros(N, T), TokenGrids.Mask(T, Lengths), rand(N, T, generator: new Generator(12)));
         (Tensor Loss, long Selected) Shape(EntropyMode mode)
         {
-            var shaped = new EntropyRegularizer(new EntropyRegularizerOptions(mode, CovRatio: 0.2, ClipCovLower: -100, ClipCovUpper: 100))
+            var shaped = new EntropyRegularizer(TestConfigs.Entropy(mode) with { CovRatio = 0.2, ClipCovLower = -100, ClipCovUpper = 100 })
                 .ShapeTokenLoss(loss, inputs, out var selected);
             return (shaped, selected);
         }

@@ -61,7 +61,7 @@ public sealed class TokenLossShapingTests
         var (a, l, mask) = CovarianceBatch();
         var clipped = ClippedEveryTenth();
 
-        var keep = TokenLossShaping.ClipCovKeepMask(a, l, clipped, mask, new Random(1), ratio: 0.02);
+        var keep = TokenLossShaping.ClipCovKeepMask(a, l, clipped, mask, new Random(1), ratio: 0.02, lower: 1, upper: 5);
 
         var k = TokenGrids.Values(keep);
         var m = TokenGrids.Values(mask);
@@ -78,7 +78,7 @@ public sealed class TokenLossShapingTests
     {
         var (a, l, mask) = CovarianceBatch();
         var clipped = ClippedEveryTenth();
-        Tensor Pick(int seed) => TokenLossShaping.ClipCovKeepMask(a, l, clipped, mask, new Random(seed), ratio: 0.02);
+        Tensor Pick(int seed) => TokenLossShaping.ClipCovKeepMask(a, l, clipped, mask, new Random(seed), ratio: 0.02, lower: 1, upper: 5);
 
         Assert.True(TokenGrids.Identical(Pick(7), Pick(7)));
         Assert.False(TokenGrids.Identical(Pick(7), Pick(8)));
@@ -88,7 +88,7 @@ public sealed class TokenLossShapingTests
         var random = new Random(3);
         for (var draw = 0; draw < 400; draw++)
         {
-            var k = TokenGrids.Values(TokenLossShaping.ClipCovKeepMask(a, l, clipped, mask, random, ratio: 0.02));
+            var k = TokenGrids.Values(TokenLossShaping.ClipCovKeepMask(a, l, clipped, mask, random, ratio: 0.02, lower: 1, upper: 5));
             for (var i = 0; i < k.Length; i++)
             {
                 counts[i] += 1 - k[i];
@@ -106,7 +106,7 @@ public sealed class TokenLossShapingTests
         var (a, l, mask) = CovarianceBatch();
         var noneClipped = zeros(Lengths.Length, T);
 
-        var one = TokenLossShaping.ClipCovKeepMask(a, l, noneClipped, mask, new Random(1), ratio: 1e-6);
+        var one = TokenLossShaping.ClipCovKeepMask(a, l, noneClipped, mask, new Random(1), ratio: 1e-6, lower: 1, upper: 5);
         Assert.Equal(1, TokenGrids.Values(one).Count(x => x == 0));
 
         // A band that admits nothing: no token is touched.
@@ -114,7 +114,8 @@ public sealed class TokenLossShapingTests
         Assert.All(TokenGrids.Values(nothing), x => Assert.Equal(1, x));
 
         // Everything clipped: nothing eligible.
-        var allClipped = TokenLossShaping.ClipCovKeepMask(a, l, ones(Lengths.Length, T), mask, new Random(1), ratio: 0.5);
+        var allClipped =
+            TokenLossShaping.ClipCovKeepMask(a, l, ones(Lengths.Length, T), mask, new Random(1), ratio: 0.5, lower: 1, upper: 5);
         Assert.All(TokenGrids.Values(allClipped), x => Assert.Equal(1, x));
     }
 
@@ -181,11 +182,14 @@ public sealed class TokenLossShapingTests
         var (a, l, mask) = CovarianceBatch();
         var clipped = zeros(Lengths.Length, T);
 
-        Assert.Throws<ArgumentException>(() => TokenLossShaping.ClipCovKeepMask(a, l[..2], clipped, mask, new Random(1)));
-        Assert.Throws<ArgumentException>(() => TokenLossShaping.ClipCovKeepMask(a, l, clipped, mask, new Random(1), ratio: 0));
-        Assert.Throws<ArgumentException>(() => TokenLossShaping.ClipCovKeepMask(a, l, clipped, mask, new Random(1), lower: 5, upper: 1));
-        Assert.Throws<ArgumentException>(() => TokenLossShaping.KlCov(a, l, l, mask * 2));
-        Assert.Throws<ArgumentException>(() => TokenLossShaping.KlCov(a, l, l, mask, coefficient: -1));
+        Assert.Throws<ArgumentException>(() =>
+            TokenLossShaping.ClipCovKeepMask(a, l[..2], clipped, mask, new Random(1), ratio: 0.02, lower: 1, upper: 5));
+        Assert.Throws<ArgumentException>(() =>
+            TokenLossShaping.ClipCovKeepMask(a, l, clipped, mask, new Random(1), ratio: 0, lower: 1, upper: 5));
+        Assert.Throws<ArgumentException>(() =>
+            TokenLossShaping.ClipCovKeepMask(a, l, clipped, mask, new Random(1), ratio: 0.02, lower: 5, upper: 1));
+        Assert.Throws<ArgumentException>(() => TokenLossShaping.KlCov(a, l, l, mask * 2, ratio: 0.02, coefficient: 1));
+        Assert.Throws<ArgumentException>(() => TokenLossShaping.KlCov(a, l, l, mask, ratio: 0.02, coefficient: -1));
         Assert.Throws<ArgumentException>(() => TokenLossShaping.ForkingKeepMask(a, mask, quantile: 1.5));
         Assert.Throws<ArgumentException>(() => TokenLossShaping.ForkingKeepMask(a.unsqueeze(0), mask));
         var nan = a.clone();

@@ -90,7 +90,7 @@ public class TrustGateTests
     [Fact]
     public void Takes_its_settings_from_the_config()
     {
-        var gate = new TrustGate(new IbConfig { AucLow = 0.6, AucHigh = 0.7, WarmupSteps = 0 });
+        var gate = new TrustGate(TestConfigs.Ib with { AucLow = 0.6, AucHigh = 0.7, WarmupSteps = 0 });
         gate.Restore(new TrustGateState(0.65, 1));
         Assert.Equal(0.5, gate.Rho(0), 12);
     }

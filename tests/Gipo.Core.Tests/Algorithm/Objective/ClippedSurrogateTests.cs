@@ -6,8 +6,8 @@ namespace Gipo.Core.Tests.Algorithm.Objective;
 
 public class ClippedSurrogateTests
 {
-    private static readonly PolicyLossConfig Dapo = new(); // ε_low 0.2, ε_high 0.28, c 3
-    private static readonly PolicyLossConfig Ppo = new(EpsLow: 0.2, EpsHigh: 0.2);
+    private static readonly PolicyLossConfig Dapo = TestConfigs.Loss; // ε_low 0.2, ε_high 0.28, c 3
+    private static readonly PolicyLossConfig Ppo = TestConfigs.Loss with { EpsLow = 0.2, EpsHigh = 0.2 };
 
     public ClippedSurrogateTests() => Torch.Init();
 
@@ -206,6 +206,6 @@ public class ClippedSurrogateTests
     [InlineData(0.2, 0.28, double.PositiveInfinity)]
     public void Bad_clip_settings_are_rejected(double epsLow, double epsHigh, double c)
     {
-        Assert.ThrowsAny<ArgumentException>(() => new PolicyLossConfig(EpsLow: epsLow, EpsHigh: epsHigh, DualClipC: c).Validate());
+        Assert.ThrowsAny<ArgumentException>(() => (TestConfigs.Loss with { EpsLow = epsLow, EpsHigh = epsHigh, DualClipC = c }).Validate());
     }
 }

@@ -22,7 +22,7 @@ public class PolicyLossComputeTests
         using var theta = behaviour + Tokens.Of(Random(0.8));
         using var adv = Tokens.Of(Random(3));
         using var mask = Tokens.Of(new double[,] { { 1, 1, 1, 0, 0 }, { 1, 1, 1, 1, 1 } });
-        var config = new PolicyLossConfig();
+        var config = TestConfigs.Loss;
 
         using var coupledProx = PolicyLoss.ProxLogProbs(ProxMode.Behave, behaviour);
         using var decoupledProx = PolicyLoss.ProxLogProbs(ProxMode.Recompute, behaviour, logpRecomputed: behaviour.clone());
@@ -50,7 +50,7 @@ public class PolicyLossComputeTests
         using var adv = tensor(new[] { 1.0, 1.0 }, [1, 2], ScalarType.Float64);
         using var mask = ones_like(adv);
 
-        var result = PolicyLoss.Compute(Inputs(prox, prox, behaviour, adv, mask), new PolicyLossConfig(Importance: mode, ImportanceCap: 2.0));
+        var result = PolicyLoss.Compute(Inputs(prox, prox, behaviour, adv, mask), TestConfigs.Loss with { Importance = mode, ImportanceCap = 2.0 });
 
         Assert.Equal(expected, Tokens.Scalar(result.Loss), 12);
         Assert.Equal(0.5, result.Metrics.CappedFraction);
@@ -72,7 +72,7 @@ public class PolicyLossComputeTests
         using var adv = tensor(a, [1, 5], ScalarType.Float64);
         using var mask = tensor(new[] { 1.0, 1, 1, 1, 0 }, [1, 5], ScalarType.Float64);
 
-        var result = PolicyLoss.Compute(Inputs(theta, prox, behaviour, adv, mask), new PolicyLossConfig());
+        var result = PolicyLoss.Compute(Inputs(theta, prox, behaviour, adv, mask), TestConfigs.Loss);
         var m = result.Metrics;
 
         // L^clip = [−1.28, 0.8, 3, −1], w̃ = [1, 1, 1, 2] ⇒ (−1.28 + 0.8 + 3 − 2) / 4 = 0.13.
@@ -100,7 +100,7 @@ public class PolicyLossComputeTests
         using var adv = tensor(new[] { 1.0, -1, 1, 1 }, [1, 4], ScalarType.Float64);
         using var mask = tensor(new[] { 1.0, 1, 1, 0 }, [1, 4], ScalarType.Float64);
 
-        var result = PolicyLoss.Compute(Inputs(theta, prox, prox, adv, mask), new PolicyLossConfig());
+        var result = PolicyLoss.Compute(Inputs(theta, prox, prox, adv, mask), TestConfigs.Loss);
 
         Assert.Equal(0.5 / 3, result.Metrics.ApproxKlProxTheta, 12);
         result.Loss.Dispose();
@@ -113,7 +113,7 @@ public class PolicyLossComputeTests
         using var reference = Tokens.Of(new double[,] { { -1.5, -1, -0.5 }, { -0.2, -3, -9 } });
         using var adv = Tokens.Of(new double[,] { { 1, 1, 1 }, { -1, -1, -1 } });
         using var mask = Tokens.Of(new double[,] { { 1, 1, 1 }, { 1, 1, 0 } });
-        var config = new PolicyLossConfig(KlBeta: 0.04, Aggregation: LossAggregation.SeqMeanTokenMean);
+        var config = TestConfigs.Loss with { KlBeta = 0.04, Aggregation = LossAggregation.SeqMeanTokenMean };
 
         var result = PolicyLoss.Compute(Inputs(theta, theta, theta, adv, mask, reference), config);
         using var k3 = PolicyLoss.Kl(theta, reference, KlEstimator.K3);
@@ -134,8 +134,8 @@ public class PolicyLossComputeTests
         using var adv = Tokens.Of(new double[,] { { 0.7, 0.7 }, { -1.2, -1.2 } });
         using var mask = ones_like(adv);
 
-        var without = PolicyLoss.Compute(Inputs(theta, prox, prox, adv, mask), new PolicyLossConfig());
-        var with = PolicyLoss.Compute(Inputs(theta, prox, prox, adv, mask, theta - 1), new PolicyLossConfig());
+        var without = PolicyLoss.Compute(Inputs(theta, prox, prox, adv, mask), TestConfigs.Loss);
+        var with = PolicyLoss.Compute(Inputs(theta, prox, prox, adv, mask, theta - 1), TestConfigs.Loss);
 
         Assert.Equal(Tokens.Scalar(without.Loss), Tokens.Scalar(with.Loss));
         Assert.True(with.Metrics.KlLoss > 0); // still reported for monitoring
@@ -148,7 +148,7 @@ public class PolicyLossComputeTests
     {
         using var row = Tokens.Row(-1, -1);
         var e = Assert.Throws<ArgumentException>(() =>
-            PolicyLoss.Compute(Inputs(row, row, row, row, row), new PolicyLossConfig(KlBeta: 0.04)));
+            PolicyLoss.Compute(Inputs(row, row, row, row, row), TestConfigs.Loss with { KlBeta = 0.04 }));
         Assert.Contains("reference", e.Message);
     }
 
@@ -166,7 +166,7 @@ public class PolicyLossComputeTests
         using var behaviour = Tokens.Of(behaviourValues, ScalarType.Float64);
         using var adv = Tokens.Of(advValues, ScalarType.Float64);
         using var mask = Tokens.Of(new double[,] { { 1, 1, 1, 1 }, { 1, 1, 0, 0 }, { 1, 0, 0, 0 } }, ScalarType.Float64);
-        var config = new PolicyLossConfig(Aggregation: LossAggregation.SeqMeanTokenSumNorm, MaxResponseLength: 6);
+        var config = TestConfigs.Loss with { Aggregation = LossAggregation.SeqMeanTokenSumNorm, MaxResponseLength = 6 };
         var theta0 = Tokens.Values(prox + Tokens.Of(delta, ScalarType.Float64));
 
         double Loss(double[] theta)
@@ -204,10 +204,10 @@ public class PolicyLossComputeTests
         using var bad = Tokens.Row(-1, double.NaN);
 
         var e = Assert.Throws<ArgumentException>(() =>
-            PolicyLoss.Compute(Inputs(good, good, bad, good, good), new PolicyLossConfig()));
+            PolicyLoss.Compute(Inputs(good, good, bad, good, good), TestConfigs.Loss));
         Assert.Contains("LogpBehaviour", e.Message);
         e = Assert.Throws<ArgumentException>(() =>
-            PolicyLoss.Compute(Inputs(good, good, good, bad, good), new PolicyLossConfig()));
+            PolicyLoss.Compute(Inputs(good, good, good, bad, good), TestConfigs.Loss));
         Assert.Contains("Advantages", e.Message);
     }
 
@@ -219,10 +219,10 @@ public class PolicyLossComputeTests
         using var wide = Tokens.Row(-1, -1, -1);
 
         var e = Assert.Throws<ArgumentException>(() =>
-            PolicyLoss.Compute(Inputs(f32, f64, f32, f32, f32), new PolicyLossConfig()));
+            PolicyLoss.Compute(Inputs(f32, f64, f32, f32, f32), TestConfigs.Loss));
         Assert.Contains("Float64", e.Message);
         e = Assert.Throws<ArgumentException>(() =>
-            PolicyLoss.Compute(Inputs(f32, f32, f32, wide, f32), new PolicyLossConfig()));
+            PolicyLoss.Compute(Inputs(f32, f32, f32, wide, f32), TestConfigs.Loss));
         Assert.Contains("shape", e.Message);
     }
 

@@ -90,7 +90,7 @@ public class PropertyTests
             using var m = tensor(mask, [n, t], ScalarType.Float64);
 
             var result =
-                PolicyLoss.Compute(new PolicyLossInputs(l, l, l, a, m), new PolicyLossConfig(Aggregation: aggregation, MaxResponseLength: t));
+                PolicyLoss.Compute(new PolicyLossInputs(l, l, l, a, m), TestConfigs.Loss with { Aggregation = aggregation, MaxResponseLength = t });
             using var expected = PolicyLoss.Aggregate(-a, m, aggregation, t);
 
             Assert.Equal(Tokens.Scalar(expected), Tokens.Scalar(result.Loss), 12);
