@@ -61,7 +61,7 @@ public static class AlgorithmSettingsReader
             Prox = off.Choice("prox", new Dictionary<string, ProxMode> { ["recompute"] = ProxMode.Recompute, ["behave"] = ProxMode.Behave,
                                                                         ["loglinear"] = ProxMode.LogLinear }),
             MaxStaleness = off.Int("max-staleness", 0),
-            LearningRate = optim.Double("lr", 0),
+            LearningRate = optim.PositiveDouble("lr"),
             WarmupSteps = optim.Int("warmup-steps", 0),
             WeightDecay = optim.Double("weight-decay", 0),
             GradClip = optim.Double("grad-clip", 0),

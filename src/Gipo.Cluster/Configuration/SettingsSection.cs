@@ -42,6 +42,15 @@ public sealed class SettingsSection(Config config, string path, Func<string, str
         return v;
     }
 
+    /// <summary>A finite number greater than zero (a bound no closed range [min, max] states).</summary>
+    public double PositiveDouble(string name)
+    {
+        var raw = Raw(name);
+        if (!double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v) || v <= 0)
+            throw new ArgumentException($"{Source(name)}: '{Key(name)}' = '{raw}' must be a number greater than zero");
+        return v;
+    }
+
     /// <summary>A size in bytes (<c>256KiB</c>, <c>1MiB</c>, <c>65536</c>) in [<paramref name="min"/>, <paramref name="max"/>].</summary>
     public long ByteSize(string name, long min, long max)
     {

@@ -59,24 +59,15 @@ public sealed record AlgorithmSettings
     public double LearningRateAt(long step) =>
         WarmupSteps > 0 && step < WarmupSteps ? LearningRate * (step + 1) / WarmupSteps : LearningRate;
 
-    /// <summary>Checks cross-field rules; throws naming the setting.</summary>
+    /// <summary>
+    /// Checks the rules between settings that no single key's range expresses; throws naming the setting. Each key's own
+    /// range is checked once, where it is read (<c>AlgorithmSettingsReader</c>, whose errors name the file and the key).
+    /// </summary>
     public AlgorithmSettings Validate()
     {
-        if (GroupsPerStep < 1) throw new ArgumentException($"batch.groups-per-step must be >= 1 (got {GroupsPerStep})");
-        if (GroupSize < 2) throw new ArgumentException($"batch.group-size must be >= 2 (got {GroupSize}): the group baseline needs two samples");
-        if (MaxNewTokens < 1) throw new ArgumentException($"batch.max-new-tokens must be >= 1 (got {MaxNewTokens})");
-        if (!(Temperature > 0)) throw new ArgumentException($"batch.temperature must be > 0 (got {Temperature})");
-        if (Minibatches < 1 || Minibatches > GroupsPerStep)
+        if (Minibatches > GroupsPerStep)
             throw new ArgumentException($"optim.minibatches must be in 1..groups-per-step ({GroupsPerStep}); minibatches hold whole groups " +
                                         $"(got {Minibatches})");
-        if (PpoEpochs < 1) throw new ArgumentException($"optim.ppo-epochs must be >= 1 (got {PpoEpochs})");
-        if (!(LearningRate > 0)) throw new ArgumentException($"optim.lr must be > 0 (got {LearningRate})");
-        if (WarmupSteps < 0) throw new ArgumentException($"optim.warmup-steps must be >= 0 (got {WarmupSteps})");
-        if (MaxStaleness < 0) throw new ArgumentException($"off-policy.max-staleness must be >= 0 (got {MaxStaleness})");
-        if (Buckets < 1) throw new ArgumentException($"gsec.buckets must be >= 1 (got {Buckets})");
-        if (MaxGenRounds < 1) throw new ArgumentException($"dynamic-sampling.max-gen-rounds must be >= 1 (got {MaxGenRounds})");
-        if (MaxEmptyRounds < 0) throw new ArgumentException($"dynamic-sampling.max-empty-rounds must be >= 0 (0 = never end the run; " +
-                                                            $"got {MaxEmptyRounds})");
         Loss.Validate();
         Scheduler.Validate();
         Ib.Validate();

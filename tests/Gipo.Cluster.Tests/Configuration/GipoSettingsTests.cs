@@ -102,6 +102,15 @@ public sealed class GipoSettingsTests
         Assert.Contains("auto", e.Message);
     }
 
+    [Theory]
+    [InlineData("algorithm.optim.lr=0", "'gipo.algorithm.optim.lr' = '0' must be a number greater than zero")]
+    [InlineData("algorithm.optim.warmup-steps=-1", "'gipo.algorithm.optim.warmup-steps' = '-1'")]
+    [InlineData("algorithm.batch.group-size=1", "'gipo.algorithm.batch.group-size' = '1'")]
+    [InlineData("algorithm.optim.minibatches=17", "optim.minibatches must be in 1..groups-per-step (16)")]
+    public void Algorithm_ranges_are_refused_once_naming_the_key(string change, string fragment) =>
+        Assert.Contains(fragment,
+            Assert.Throws<ArgumentException>(() => AlgorithmSettingsReader.Read(GipoSettings.Load(overrides: [change]))).Message);
+
     [Fact]
     public void Missing_file_and_bad_syntax_are_clear_errors()
     {
