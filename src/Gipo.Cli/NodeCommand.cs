@@ -64,11 +64,26 @@ internal static class NodeCommand
             var seeds = r.GetValue(seed) is { Length: > 0 } s ? s
                 : (GipoEnvironment.Get("GIPO_SEEDS") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var portValue = r.GetValue(port) ?? IntFromEnvironment("GIPO_PORT", 4053);
+            // The membership and management checks live in ClusterMembership.Validate and ManagementOptions.Validate, which
+            // TrainingNode calls too; called here, a bad flag or variable is refused before run.conf is written.
             var membership = new ClusterMembership(
                 NodeRoles.Parse(Value(roles, "GIPO_ROLES") ?? throw new ArgumentException($"--roles (or GIPO_ROLES) is required: " +
                                                                                           $"{string.Join(", ", NodeRoles.All)}")),
                 Value(hostname, "GIPO_HOSTNAME") ?? "127.0.0.1", portValue, Value(publicHostname, "GIPO_PUBLIC_HOSTNAME"), seeds,
                 Value(clusterName, "GIPO_CLUSTER_NAME") ?? ClusterMembership.DefaultName).Validate();
+            ManagementOptions? management = null;
+            if (Value(discovery, "GIPO_DISCOVERY") is { } method)
+            {
+                if (seeds.Length > 0) throw new ArgumentException("--seed (GIPO_SEEDS) and --discovery (GIPO_DISCOVERY) exclude each other: " +
+                                                                  "a cluster is found one way");
+                management = new ManagementOptions(membership.PublicHostname ?? membership.Hostname,
+                    r.GetValue(managementPort) ?? IntFromEnvironment("GIPO_MANAGEMENT_PORT", ManagementOptions.DefaultPort), method,
+                    GipoEnvironment.Get("GIPO_DISCOVERY_SERVICE") ?? "gipo", IntFromEnvironment("GIPO_REQUIRED_CONTACT_POINTS", 2),
+                    (GipoEnvironment.Get("GIPO_DISCOVERY_ENDPOINTS") ?? "")
+                        .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                    BindHostname: membership.Hostname);
+                management.Validate();
+            }
 
             var folder = RunFolder.Resolve(id, Value(runsDir, "GIPO_RUNS_DIR") ?? "runs");
             var hostsRunState = membership.Has(NodeRoles.Coordinator) || membership.Has(NodeRoles.Learner);
@@ -92,19 +107,6 @@ internal static class NodeCommand
             var tls = r.GetValue(tlsCertificate) is { } certificate
                 ? new TlsOptions(certificate, Value(tlsPassword, TlsOptions.PasswordVariable), Value(tlsCa, TlsOptions.CaVariable))
                 : TlsOptions.FromEnvironment();
-            ManagementOptions? management = null;
-            if (Value(discovery, "GIPO_DISCOVERY") is { } method)
-            {
-                if (seeds.Length > 0) throw new ArgumentException("--seed (GIPO_SEEDS) and --discovery (GIPO_DISCOVERY) exclude each other: " +
-                                                                  "a cluster is found one way");
-                management = new ManagementOptions(membership.PublicHostname ?? membership.Hostname,
-                    r.GetValue(managementPort) ?? IntFromEnvironment("GIPO_MANAGEMENT_PORT", ManagementOptions.DefaultPort), method,
-                    GipoEnvironment.Get("GIPO_DISCOVERY_SERVICE") ?? "gipo", IntFromEnvironment("GIPO_REQUIRED_CONTACT_POINTS", 2),
-                    (GipoEnvironment.Get("GIPO_DISCOVERY_ENDPOINTS") ?? "")
-                        .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-                    BindHostname: membership.Hostname);
-                management.Validate();
-            }
             // The command handles SIGTERM and Ctrl+C itself (the graceful leave below; hocon/akka-node.conf turns Akka's process-exit hook off).
             // The run's gipo.weights (with --set) win over any in the cluster config: every node of the run must agree on them.
             akka = WeightTransferSettings.ConfigOf(settings).WithFallback(akka);
