@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Gipo.Cluster.Configuration;
 using Gipo.Core.Tasks;
 using Gipo.Model;
 using Gipo.Model.Checkpoints;
@@ -43,8 +44,11 @@ internal static class EvalCommand
         };
         command.SetAction(r => CommandErrors.Run(() =>
         {
+            // The per-bucket entropy segments steps as training does: the algorithm keys of hocon/gipo.conf.
+            var algorithm = AlgorithmSettingsReader.Read(GipoSettings.Load());
             var options = new EvaluationOptions
             {
+                StepDelimiter = algorithm.StepDelimiter, AnswerMarker = algorithm.AnswerMarker, Buckets = algorithm.Buckets,
                 Split = SplitExtensions.Parse(r.GetValue(split)!, [Split.SftTest, Split.RlTest, Split.Ood]),
                 Prompts = r.GetValue(prompts), SamplesPerPrompt = r.GetValue(samples),
                 Ks = ParseList(r.GetValue(ks)!, int.Parse, "--k"), Budgets = ParseList(r.GetValue(budgets)!, double.Parse, "--budgets"),
