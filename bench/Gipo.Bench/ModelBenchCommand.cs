@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gipo.Bench.Models;
 using Gipo.Cli;

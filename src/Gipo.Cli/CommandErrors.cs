@@ -1,5 +1,3 @@
-using System.CommandLine;
-using System.Globalization;
 using Gipo.Model.Native;
 
 namespace Gipo.Cli;

@@ -1,17 +1,3 @@
-using System.CommandLine;
-using System.Diagnostics;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Gipo.Cluster.Configuration;
-using Gipo.Cluster.Learning;
-using Gipo.Cluster.Metrics;
-using Gipo.Cluster.Runtime;
-using Gipo.Cluster.Weights;
-using Gipo.Core.Algorithm;
-using Gipo.Core.Tokenization;
-using Gipo.Model;
-using Gipo.Model.Checkpoints;
-using Gipo.Model.Native;
 using Gipo.Model.Training;
 
 namespace Gipo.Cli;

@@ -7,7 +7,6 @@ using Gipo.Cluster.Learning;
 using Gipo.Cluster.Metrics;
 using Gipo.Cluster.Runtime;
 using Gipo.Cluster.Weights;
-using Gipo.Core.Algorithm;
 using Gipo.Core.Tokenization;
 using Gipo.Model;
 using Gipo.Model.Checkpoints;

@@ -1,8 +1,5 @@
-using Gipo.Core;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
 
 namespace Gipo.Model;
 

@@ -1,4 +1,3 @@
-using Gipo.Model;
 using static TorchSharp.torch;
 
 namespace Gipo.Model.Tests;

@@ -1,6 +1,4 @@
-using Gipo.Model;
 using Gipo.Model.Native;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Gipo.Model.Tests;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Gipo.Bench.Processes;
-using Gipo.Cluster.Coordination;
 
 namespace Gipo.Bench.Chaos;
 

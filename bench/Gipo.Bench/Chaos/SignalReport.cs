@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using Gipo.Bench.Processes;
-using Gipo.Cluster.Coordination;
 
 namespace Gipo.Bench.Chaos;
 

@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using Gipo.Bench.Processes;
-using Gipo.Cluster.Coordination;
-
 namespace Gipo.Bench.Chaos;
 
 /// <summary>What became of one node that was signalled (SIGTERM, or SIGSTOP then SIGCONT) during a cluster run.</summary>

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using Gipo.Bench.Processes;
 using Gipo.Cluster.Coordination;
 
 namespace Gipo.Bench.Chaos;

@@ -1,10 +1,4 @@
-using System.Diagnostics;
 using Gipo.Model;
-using Gipo.Model.Sampling;
-using Gipo.Model.Training;
-using TorchSharp;
-using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
 
 namespace Gipo.Bench.Models;
 

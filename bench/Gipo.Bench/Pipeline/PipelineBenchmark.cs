@@ -8,7 +8,6 @@ using Gipo.Cluster.Coordination;
 using Gipo.Cluster.Metrics;
 using Gipo.Cluster.Runtime;
 using Gipo.Cluster.Serialization;
-using Gipo.Core.Algorithm;
 
 namespace Gipo.Bench.Pipeline;
 

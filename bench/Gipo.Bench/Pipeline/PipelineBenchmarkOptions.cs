@@ -1,15 +1,3 @@
-using System.Diagnostics;
-using System.Text.Json.Nodes;
-using Akka.Actor;
-using Akka.Configuration;
-using Gipo.Cluster;
-using Gipo.Cluster.Configuration;
-using Gipo.Cluster.Coordination;
-using Gipo.Cluster.Metrics;
-using Gipo.Cluster.Runtime;
-using Gipo.Cluster.Serialization;
-using Gipo.Core.Algorithm;
-
 namespace Gipo.Bench.Pipeline;
 
 /// <summary>What <c>gipo-bench pipeline</c> runs: the same training run at each η, one after the other.</summary>

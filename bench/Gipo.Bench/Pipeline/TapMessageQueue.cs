@@ -1,11 +1,6 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using Akka.Actor;
-using Akka.Configuration;
 using Akka.Dispatch;
 using Akka.Dispatch.MessageQueues;
-using Gipo.Cluster.Runtime;
-using Gipo.Cluster.Serialization;
 
 namespace Gipo.Bench.Pipeline;
 

@@ -1,10 +1,3 @@
-using System.Diagnostics;
-using System.Text.Json;
-using Gipo.Cluster.Configuration;
-using Gipo.Cluster.Coordination;
-using Gipo.Cluster.Fencing;
-using Gipo.Cluster.Runtime;
-
 namespace Gipo.Bench.Processes;
 
 /// <summary>One journal audit: what the ledger says at a moment of the run.</summary>

@@ -1,10 +1,3 @@
-using System.Diagnostics;
-using System.Text.Json;
-using Gipo.Cluster.Configuration;
-using Gipo.Cluster.Coordination;
-using Gipo.Cluster.Fencing;
-using Gipo.Cluster.Runtime;
-
 namespace Gipo.Bench.Processes;
 
 /// <summary>What a run across <c>gipo node</c> processes is made of.</summary>

@@ -1,10 +1,3 @@
-using System.Diagnostics;
-using System.Text.Json;
-using Gipo.Cluster.Configuration;
-using Gipo.Cluster.Coordination;
-using Gipo.Cluster.Fencing;
-using Gipo.Cluster.Runtime;
-
 namespace Gipo.Bench.Processes;
 
 /// <summary>One SIGKILL of a chaos run and the journal audit after it.</summary>

@@ -1,12 +1,4 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Threading.Channels;
-using Akka.Actor;
-using Akka.Cluster;
-using Akka.Configuration;
-using Gipo.Cluster.Serialization;
 using Gipo.Cluster.Weights;
-using Gipo.Model.Checkpoints;
 
 namespace Gipo.Bench.Weights;
 

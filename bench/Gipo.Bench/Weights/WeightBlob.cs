@@ -1,13 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Threading.Channels;
-using Akka.Actor;
-using Akka.Cluster;
-using Akka.Configuration;
-using Gipo.Cluster.Serialization;
-using Gipo.Cluster.Weights;
-using Gipo.Model.Checkpoints;
-
 namespace Gipo.Bench.Weights;
 
 /// <summary>A blob to publish: its name in the report and its bytes (the same bytes go out at every repetition, under a new version).</summary>

@@ -1,8 +1,3 @@
-using Gipo.Cluster.Coordination;
-using Gipo.Core.Algorithm;
-using Gipo.Core.Datasets;
-using Gipo.Core.Tasks;
-
 namespace Gipo.Cluster.Configuration;
 
 /// <summary>The <c>gipo.sft</c> section: the warm start a run does first when it names no base checkpoint.</summary>

@@ -1,6 +1,3 @@
-using Gipo.Cluster.Serialization;
-using Gipo.Core.Algorithm;
-
 namespace Gipo.Cluster.Coordination;
 
 /// <summary>Dropped groups by reason: each group counts under its current fate (a rollback moves filtered groups to resumed-rollback).</summary>

@@ -1,6 +1,3 @@
-using Gipo.Cluster.Serialization;
-using Gipo.Core.Algorithm;
-
 namespace Gipo.Cluster.Coordination;
 
 /// <summary>Why a group ended without training. The numeric values are journaled: never renumber.</summary>

@@ -1,6 +1,3 @@
-using Gipo.Cluster.Serialization;
-using Gipo.Core.Algorithm;
-
 namespace Gipo.Cluster.Coordination;
 
 /// <summary>Groups by state. <see cref="Consumed"/> is net of rollbacks; <see cref="Dropped"/> is the sum of <see cref="DropCounts"/>.</summary>

@@ -1,4 +1,3 @@
-using Gipo.Cluster.Serialization;
 using Gipo.Core.Algorithm;
 
 namespace Gipo.Cluster.Coordination;

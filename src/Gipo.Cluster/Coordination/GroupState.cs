@@ -1,6 +1,3 @@
-using Gipo.Cluster.Serialization;
-using Gipo.Core.Algorithm;
-
 namespace Gipo.Cluster.Coordination;
 
 /// <summary>Where a group is in its life: Issued → (Generated →) Scored → Consumed, or Dropped from any of them.</summary>

@@ -1,5 +1,4 @@
 using Gipo.Cluster.Serialization;
-using Gipo.Core.Algorithm;
 
 namespace Gipo.Cluster.Coordination;
 

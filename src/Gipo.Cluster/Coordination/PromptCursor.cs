@@ -1,6 +1,3 @@
-using Gipo.Cluster.Serialization;
-using Gipo.Core.Algorithm;
-
 namespace Gipo.Cluster.Coordination;
 
 /// <summary>The data cursor: epoch and index in that epoch's permutation of the next fresh draw.</summary>

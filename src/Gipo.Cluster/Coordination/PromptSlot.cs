@@ -1,6 +1,3 @@
-using Gipo.Cluster.Serialization;
-using Gipo.Core.Algorithm;
-
 namespace Gipo.Cluster.Coordination;
 
 /// <summary>One draw from the prompt order: position <paramref name="Sequence"/>, its prompt and its sampling seed.</summary>

@@ -1,7 +1,4 @@
 using Akka.Actor;
-using Akka.Event;
-using Akka.Persistence;
-using Gipo.Core.Algorithm;
 
 namespace Gipo.Cluster.Coordination;
 

@@ -1,11 +1,3 @@
-using Akka.Actor;
-using Akka.Configuration;
-using Akka.Persistence;
-using Akka.Persistence.Query;
-using Akka.Persistence.Sql.Query;
-using Akka.Streams;
-using Akka.Streams.Dsl;
-
 namespace Gipo.Cluster.Coordination;
 
 /// <summary>

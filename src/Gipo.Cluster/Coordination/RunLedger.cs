@@ -1,4 +1,3 @@
-using Gipo.Core.Algorithm.Objective;
 using Gipo.Core.Algorithm.Admission;
 
 namespace Gipo.Cluster.Coordination;

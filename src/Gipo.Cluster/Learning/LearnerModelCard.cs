@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Gipo.Core.Algorithm;
 using Gipo.Model.Checkpoints;
 
 namespace Gipo.Cluster.Learning;

@@ -1,22 +1,9 @@
-using System.Diagnostics;
-using System.Runtime.ExceptionServices;
-using System.Text.Json;
-using Akka.Actor;
-using Akka.Event;
-using System.Text.Json.Nodes;
 using Gipo.Cluster.Configuration;
-using Gipo.Cluster.Coordination;
-using Gipo.Cluster.Metrics;
 using Gipo.Cluster.Rollouts;
-using Gipo.Cluster.Weights;
 using Gipo.Core.Algorithm;
 using Gipo.Core.Tasks;
-using Gipo.Core.Tokenization;
-using Gipo.Model;
 using Gipo.Model.Checkpoints;
 using Gipo.Model.Evaluation;
-using Gipo.Model.Learning;
-using Gipo.Model.Sampling;
 
 namespace Gipo.Cluster.Learning;
 

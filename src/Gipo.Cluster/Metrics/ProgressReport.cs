@@ -1,9 +1,4 @@
-using System.Diagnostics;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using Akka.Actor;
-using Akka.Event;
-using Gipo.Model.Checkpoints;
 
 namespace Gipo.Cluster.Metrics;
 

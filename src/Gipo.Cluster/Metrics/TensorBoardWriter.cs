@@ -1,6 +1,6 @@
 using System.Globalization;
-using Google.Protobuf;
 using Gipo.Model.Checkpoints;
+using Google.Protobuf;
 using Tensorboard;
 
 namespace Gipo.Cluster.Metrics;

@@ -1,16 +1,4 @@
-using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Gipo.Cluster.Configuration;
 using Gipo.Cluster.Coordination;
-using Gipo.Cluster.Learning;
-using Gipo.Cluster.Rollouts;
-using Gipo.Cluster.Runtime;
-using Gipo.Core.Algorithm;
-using Gipo.Model;
-using Gipo.Model.Checkpoints;
-using Gipo.Model.Learning;
-using static TorchSharp.torch;
 
 namespace Gipo.Cluster.Replay;
 

@@ -1,5 +1,3 @@
-using Gipo.Cluster.Coordination;
-
 namespace Gipo.Cluster.Rollouts;
 
 /// <summary>The verdict of <see cref="RolloutAudit.Run"/>.</summary>

@@ -1,16 +1,9 @@
-using System.Collections.Immutable;
-using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Configuration;
-using Gipo.Cluster.Configuration;
 using Akka.Management.Cluster.Bootstrap;
-using Akka.Management.Cluster.Bootstrap.ContactPoint;
 using Akka.Management.Dsl;
-using Newtonsoft.Json;
+using Gipo.Cluster.Configuration;
 
 namespace Gipo.Cluster.Runtime;
 

@@ -1,14 +1,10 @@
 using System.Collections.Immutable;
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Akka.Actor;
 using Akka.Cluster;
-using Akka.Configuration;
-using Akka.Management.Cluster.Bootstrap;
 using Akka.Management.Cluster.Bootstrap.ContactPoint;
-using Akka.Management.Dsl;
 using Newtonsoft.Json;
 
 namespace Gipo.Cluster.Runtime;

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Gipo.Cluster.Coordination;
 using Gipo.Model.Checkpoints;
 
 namespace Gipo.Cluster.Runtime;

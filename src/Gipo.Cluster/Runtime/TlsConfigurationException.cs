@@ -1,12 +1,3 @@
-using System.Net.Security;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
-using Akka.Actor;
-using Akka.Actor.Setup;
-using Akka.Configuration;
-using Akka.Event;
-using Akka.Remote.Transport.DotNetty;
-
 namespace Gipo.Cluster.Runtime;
 
 /// <summary>The TLS options cannot be used (missing file, wrong password, no private key, …); the message names the file.</summary>

@@ -1,15 +1,6 @@
-using System.Diagnostics;
-using Akka.Actor;
-using Akka.Event;
-using Gipo.Cluster.Coordination;
-using Gipo.Cluster.Metrics;
-using Gipo.Cluster.Scoring;
-using Gipo.Cluster.Weights;
 using Gipo.Core.Tasks;
 using Gipo.Core.Tokenization;
 using Gipo.Model;
-using Gipo.Model.Checkpoints;
-using Gipo.Model.Rollout;
 using Gipo.Model.Sampling;
 
 namespace Gipo.Cluster.Sampling;

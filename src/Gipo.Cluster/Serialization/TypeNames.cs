@@ -1,9 +1,3 @@
-using System.Runtime.Serialization;
-using Akka.Actor;
-using Akka.Configuration;
-using Akka.Serialization;
-using Gipo.Cluster.Configuration;
-
 namespace Gipo.Cluster.Serialization;
 
 internal static class TypeNames

@@ -1,6 +1,5 @@
 using Gipo.Cluster.Configuration;
 using OpenTelemetry;
-using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Gipo.Core.Tasks;
 
 /// <summary>One ModChain operation <c>x = (x * Multiplier + Addend) mod M</c>.</summary>

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
-
 namespace Gipo.Core.Tokenization;
 
 /// <summary>The <c>behavior</c> of a Hugging Face <c>Split</c> pre-tokenizer: what becomes of the marked parts.</summary>

@@ -1,5 +1,3 @@
-using System.Text.RegularExpressions;
-
 namespace Gipo.Core.Tokenization;
 
 /// <summary>A run of input text: either an added token (with its id) or ordinary text.</summary>

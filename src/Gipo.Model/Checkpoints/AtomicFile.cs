@@ -1,8 +1,4 @@
-using System.Buffers.Binary;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using static TorchSharp.torch;
 
 namespace Gipo.Model.Checkpoints;
 

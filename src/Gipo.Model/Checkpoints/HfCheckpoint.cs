@@ -1,6 +1,6 @@
-using TorchSharp;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Gipo.Model.Checkpoints;

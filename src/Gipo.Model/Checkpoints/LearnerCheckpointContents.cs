@@ -1,13 +1,5 @@
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Serialization;
-using System.Text.RegularExpressions;
 using Gipo.Core.Algorithm.Entropy;
-using Gipo.Core.Algorithm.InformationBottleneck;
 using Gipo.Model.Learning;
-using Gipo.Model.Probe;
-using static TorchSharp.torch;
 
 namespace Gipo.Model.Checkpoints;
 

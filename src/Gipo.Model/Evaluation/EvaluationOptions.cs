@@ -1,9 +1,4 @@
-using System.Text.RegularExpressions;
-using Gipo.Core.Algorithm.Entropy;
-using Gipo.Core.Evaluation;
 using Gipo.Core.Tasks;
-using Gipo.Core.Tokenization;
-using Gipo.Model.Sampling;
 
 namespace Gipo.Model.Evaluation;
 

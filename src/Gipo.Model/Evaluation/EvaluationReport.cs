@@ -1,10 +1,3 @@
-using System.Text.RegularExpressions;
-using Gipo.Core.Algorithm.Entropy;
-using Gipo.Core.Evaluation;
-using Gipo.Core.Tasks;
-using Gipo.Core.Tokenization;
-using Gipo.Model.Sampling;
-
 namespace Gipo.Model.Evaluation;
 
 /// <summary>Every §E.3 metric of one evaluation, and the per-prompt outcomes they average (in prompt order).</summary>

@@ -1,6 +1,4 @@
 using Gipo.Core.Tasks;
-using Gipo.Core.Tokenization;
-using Gipo.Model.Sampling;
 
 namespace Gipo.Model.Evaluation;
 

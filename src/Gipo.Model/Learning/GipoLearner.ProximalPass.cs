@@ -1,9 +1,6 @@
-using Gipo.Core;
 using Gipo.Core.Algorithm;
 using Gipo.Core.Algorithm.Entropy;
 using Gipo.Core.Algorithm.InformationBottleneck;
-using Gipo.Core.Algorithm.Objective;
-using Gipo.Model.Probe;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;

@@ -1,14 +1,10 @@
-using Gipo.Core;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Gipo.Core.Algorithm;
 using Gipo.Core.Algorithm.Entropy;
-using Gipo.Core.Algorithm.InformationBottleneck;
-using Gipo.Core.Algorithm.Objective;
 using Gipo.Core.Tokenization;
 using Gipo.Model.Probe;
 using Gipo.Model.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Gipo.Model.Learning;

@@ -1,4 +1,3 @@
-using Gipo.Core;
 using Gipo.Core.Algorithm;
 using Gipo.Core.Algorithm.Objective;
 using Gipo.Model.Training;

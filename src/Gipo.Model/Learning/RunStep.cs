@@ -1,12 +1,3 @@
-using System.Diagnostics;
-using Gipo.Core.Algorithm;
-using Gipo.Core.Algorithm.Objective;
-using Gipo.Core.Tasks;
-using Gipo.Core.Tokenization;
-using Gipo.Model.Evaluation;
-using Gipo.Model.Rollout;
-using Gipo.Model.Sampling;
-
 namespace Gipo.Model.Learning;
 
 /// <summary>One line of a run's log: the learner's metrics plus sampling counters and, on evaluation steps, pass@1.</summary>

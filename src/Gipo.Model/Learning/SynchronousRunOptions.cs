@@ -1,11 +1,4 @@
-using System.Diagnostics;
-using Gipo.Core.Algorithm;
-using Gipo.Core.Algorithm.Objective;
 using Gipo.Core.Tasks;
-using Gipo.Core.Tokenization;
-using Gipo.Model.Evaluation;
-using Gipo.Model.Rollout;
-using Gipo.Model.Sampling;
 
 namespace Gipo.Model.Learning;
 

@@ -1,9 +1,3 @@
-using System.Reflection;
-using System.Runtime.InteropServices;
-using System.Security.Cryptography;
-using System.Text;
-using TorchSharp;
-
 namespace Gipo.Model.Native;
 
 /// <summary>The natives could not be loaded; the message carries the cause and the fix.</summary>

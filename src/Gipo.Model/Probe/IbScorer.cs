@@ -1,4 +1,3 @@
-using Gipo.Core;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Gipo.Core.Algorithm.InformationBottleneck;

@@ -1,5 +1,3 @@
-using Gipo.Core.Algorithm.InformationBottleneck;
-
 namespace Gipo.Model.Probe;
 
 /// <summary>

@@ -2,7 +2,6 @@ using Gipo.Core;
 using Gipo.Core.Algorithm.InformationBottleneck;
 using Gipo.Core.Tokenization;
 using Gipo.Model.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 

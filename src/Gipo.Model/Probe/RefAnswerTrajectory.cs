@@ -1,11 +1,3 @@
-using Gipo.Core;
-using Gipo.Core.Algorithm.InformationBottleneck;
-using Gipo.Core.Tokenization;
-using Gipo.Model.Training;
-using TorchSharp;
-using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
-
 namespace Gipo.Model.Probe;
 
 /// <summary>One trajectory as <see cref="RefAnswerScorer"/> reads it.</summary>

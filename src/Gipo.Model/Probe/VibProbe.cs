@@ -1,6 +1,6 @@
 using Gipo.Core;
-using TorchSharp.Modules;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 

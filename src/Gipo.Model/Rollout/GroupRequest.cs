@@ -1,8 +1,4 @@
-using Gipo.Core.Algorithm;
 using Gipo.Core.Tasks;
-using Gipo.Core.Tokenization;
-using Gipo.Core.Verification;
-using Gipo.Model.Sampling;
 
 namespace Gipo.Model.Rollout;
 

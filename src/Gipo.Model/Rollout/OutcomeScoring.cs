@@ -2,7 +2,6 @@ using Gipo.Core.Algorithm;
 using Gipo.Core.Tasks;
 using Gipo.Core.Tokenization;
 using Gipo.Core.Verification;
-using Gipo.Model.Sampling;
 
 namespace Gipo.Model.Rollout;
 

@@ -1,8 +1,3 @@
-using Gipo.Core;
-using TorchSharp;
-using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
-
 namespace Gipo.Model.Sampling;
 
 /// <summary>A stateless, counter-based random source: the same (seed, counter) always gives the same value.</summary>

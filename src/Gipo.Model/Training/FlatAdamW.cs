@@ -1,6 +1,6 @@
 using Gipo.Core;
-using TorchSharp.Modules;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Gipo.Model.Training;

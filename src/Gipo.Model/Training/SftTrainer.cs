@@ -1,12 +1,11 @@
-using Gipo.Core;
 using System.Diagnostics;
 using System.Text.Json;
+using Gipo.Core;
 using Gipo.Core.Tasks;
 using Gipo.Core.Tokenization;
 using Gipo.Model.Checkpoints;
 using Gipo.Model.Evaluation;
 using Gipo.Model.Sampling;
-using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 

@@ -1,6 +1,5 @@
 using Gipo.Cluster.Configuration;
 using Gipo.Core.Datasets;
-using Gipo.Core.Tasks;
 
 namespace Gipo.Cluster.Tests.Configuration;
 

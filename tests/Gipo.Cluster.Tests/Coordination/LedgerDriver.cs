@@ -1,7 +1,4 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Gipo.Cluster.Coordination;
-using Gipo.Core.Algorithm;
 
 namespace Gipo.Cluster.Tests.Coordination;
 

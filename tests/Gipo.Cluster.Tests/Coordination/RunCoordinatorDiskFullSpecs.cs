@@ -1,10 +1,7 @@
-using Akka.Actor;
-using Akka.Configuration;
 using Akka.Persistence;
 using Akka.Persistence.TestKit;
 using Gipo.Cluster.Coordination;
 using Gipo.Cluster.Learning;
-using Gipo.Cluster.Serialization;
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
 using static Gipo.Cluster.Tests.Coordination.LedgerTestData;

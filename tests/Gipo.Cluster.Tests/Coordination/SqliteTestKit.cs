@@ -1,7 +1,3 @@
-using Akka.Configuration;
-using Gipo.Cluster.Coordination;
-using Microsoft.Data.Sqlite;
-
 namespace Gipo.Cluster.Tests.Coordination;
 
 /// <summary>

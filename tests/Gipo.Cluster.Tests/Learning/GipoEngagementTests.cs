@@ -1,4 +1,3 @@
-using Gipo.Cluster.Tests.Learning;
 using Gipo.Core.Algorithm;
 using Gipo.Core.Algorithm.InformationBottleneck;
 using Gipo.Core.Tasks;

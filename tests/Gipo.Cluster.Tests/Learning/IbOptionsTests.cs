@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Gipo.Cluster.Tests.Learning;
 using Gipo.Core.Algorithm;
 using Gipo.Core.Algorithm.Entropy;
 using Gipo.Core.Algorithm.InformationBottleneck;

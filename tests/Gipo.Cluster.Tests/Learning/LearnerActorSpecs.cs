@@ -1,4 +1,3 @@
-using Akka.Actor;
 using Akka.Pattern;
 using Gipo.Cluster.Configuration;
 using Gipo.Cluster.Coordination;

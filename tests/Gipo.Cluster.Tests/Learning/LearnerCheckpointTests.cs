@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gipo.Core.Algorithm;
 using Gipo.Core.Algorithm.Entropy;
-using Gipo.Model;
 using Gipo.Model.Checkpoints;
 using Gipo.Model.Learning;
 using static Gipo.Cluster.Tests.Learning.LearnerFixture;

@@ -1,6 +1,4 @@
 using Gipo.Core.Algorithm;
-using Gipo.Core.Algorithm.Entropy;
-using Gipo.Model;
 using Gipo.Model.Learning;
 using static Gipo.Cluster.Tests.Learning.LearnerFixture;
 using static TorchSharp.torch;

@@ -1,5 +1,4 @@
 using Gipo.Cluster.Configuration;
-using Gipo.Cluster.Tests.Learning;
 using Gipo.Core.Tasks;
 using Gipo.Model.Checkpoints;
 using Gipo.Model.Learning;

@@ -4,6 +4,7 @@ using Gipo.Cluster.Coordination;
 using Gipo.Cluster.Metrics;
 using Gipo.Cluster.Sampling;
 using Gipo.Cluster.Scoring;
+using Gipo.Cluster.Tests.Coordination;
 using Gipo.Cluster.Tests.Learning;
 using Gipo.Cluster.Weights;
 using Gipo.Core.Algorithm;
@@ -11,7 +12,6 @@ using Gipo.Core.Tasks;
 using Gipo.Core.Verification;
 using Gipo.Model.Checkpoints;
 using Gipo.Model.Sampling;
-using Gipo.Cluster.Tests.Coordination;
 using Xunit.Abstractions;
 
 namespace Gipo.Cluster.Tests.Runtime;

@@ -1,5 +1,3 @@
-using Gipo.Core.Algorithm;
-
 namespace Gipo.Core.Tests.Algorithm;
 
 public sealed class LearningRateTests

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace Gipo.Core.Tests.Tokenization;
 
 internal sealed record ExpectedCase(string Text, int[] Ids, string Decoded);

@@ -1,5 +1,4 @@
 using Gipo.Core.Algorithm.InformationBottleneck;
-using static TorchSharp.torch;
 
 namespace Gipo.Model.Tests.Probe;
 

@@ -1,6 +1,5 @@
 using Gipo.Core.Algorithm.InformationBottleneck;
 using Gipo.Model.Probe;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Gipo.Model.Tests.Probe;

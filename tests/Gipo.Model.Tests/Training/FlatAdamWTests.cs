@@ -1,5 +1,4 @@
 using Gipo.Model.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Gipo.Model.Tests.Training;

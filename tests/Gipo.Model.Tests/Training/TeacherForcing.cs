@@ -1,4 +1,3 @@
-using Gipo.Core;
 using Gipo.Model.Training;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,5 +1,3 @@
-using static TorchSharp.torch;
-
 namespace Gipo.Core.Algorithm.InformationBottleneck;
 
 /// <summary>Persisted state of a <see cref="FeatureNormalizer"/>: count, mean and sum of squared deviations per feature.</summary>

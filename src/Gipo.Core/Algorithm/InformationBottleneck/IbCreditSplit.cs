@@ -1,5 +1,3 @@
-using static TorchSharp.torch;
-
 namespace Gipo.Core.Algorithm.InformationBottleneck;
 
 /// <summary>Mean scaled IB credit Ā^IB of failing and of succeeding trajectories; null where there are none.</summary>

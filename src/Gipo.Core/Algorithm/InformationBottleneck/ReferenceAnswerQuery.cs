@@ -1,5 +1,3 @@
-using Gipo.Core.Tokenization;
-
 namespace Gipo.Core.Algorithm.InformationBottleneck;
 
 /// <summary>

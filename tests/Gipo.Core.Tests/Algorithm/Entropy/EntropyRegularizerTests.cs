@@ -1,6 +1,5 @@
 using Gipo.Core.Algorithm.Entropy;
 using Gipo.Core.Algorithm.Objective;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Gipo.Core.Tests.Algorithm.Entropy;

@@ -1,5 +1,4 @@
 using Gipo.Core.Algorithm.Objective;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Gipo.Core.Tests.Algorithm.Objective;
