@@ -84,7 +84,7 @@ internal static class ChaosScenarios
 
     /// <summary>
     /// (c) Two coordinator+learner nodes and a sampler node; after step 3 the oldest learner node (which hosts the
-    /// coordinator, learner, scheduler, weight store and metrics singletons) is SIGKILLed. The standby takes over from
+    /// coordinator, learner, weight store and metrics singletons) is SIGKILLed. The standby takes over from
     /// the journal and the last checkpoint, and the run ends at its step.
     /// </summary>
     public static ChaosReport KillLearner(ClusterRunSettings settings, Action<string> log)

@@ -6,7 +6,7 @@ public static class NodeRoles
     /// <summary>Hosts the run ledger singleton (<c>RunCoordinator</c>).</summary>
     public const string Coordinator = "coordinator";
 
-    /// <summary>Hosts the learner, entropy scheduler, weight store and metrics sink singletons.</summary>
+    /// <summary>Hosts the learner (the entropy scheduler inside it), weight store and metrics sink singletons.</summary>
     public const string Learner = "learner";
 
     /// <summary>Runs samplers that generate groups.</summary>
