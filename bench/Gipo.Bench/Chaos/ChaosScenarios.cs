@@ -59,25 +59,12 @@ internal static class ChaosScenarios
         run.Start("sampler-2", SamplerRoles);
         run.Start("sampler-1", SamplerRoles);
         run.WaitForStep(2, StepTimeout);
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!run.HoldsLeases("sampler-1"))
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("sampler-1 never held a lease");
-            Thread.Sleep(200);
-        }
+        if (!Polling.Until(() => run.HoldsLeases("sampler-1"), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200)))
+            throw new TimeoutException("sampler-1 never held a lease");
         var before = run.Audit().Audit.SamplerDiedReissued;
         var kill = run.Kill("sampler-1");
-        var reissue = double.NaN;
-        var reissueDeadline = DateTime.UtcNow.AddMinutes(2);
-        while (DateTime.UtcNow < reissueDeadline)
-        {
-            if (run.Audit().Audit.SamplerDiedReissued > before)
-            {
-                reissue = Math.Round(run.Seconds - kill.AtSeconds, 1);
-                break;
-            }
-            Thread.Sleep(500);
-        }
+        var reissued = Polling.Until(() => run.Audit().Audit.SamplerDiedReissued > before, TimeSpan.FromMinutes(2), TimeSpan.FromMilliseconds(500));
+        var reissue = reissued ? Math.Round(run.Seconds - kill.AtSeconds, 1) : double.NaN;
         log($"{run.Seconds,6:F1} s  sampler-1's leases re-issued {reissue} s after the kill");
         return Measured(run.Finish("kill-sampler", TimeSpan.FromMinutes(10)), "reissue_seconds", reissue);
     }
@@ -336,16 +323,15 @@ internal static class ChaosScenarios
     private static (double Seconds, long Epoch) WaitForLeaseHolder(ClusterRun run, string singleton, string holder, TimeSpan timeout)
     {
         var start = run.Seconds;
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
+        var now = run.LeaseHolder(singleton);
+        bool Held()
         {
-            var now = run.LeaseHolder(singleton);
-            if (now.Node == holder && now.Live) return (Math.Round(run.Seconds - start, 1), now.Epoch);
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{holder} did not acquire the {singleton} lease within " +
-                                                                       $"{timeout.TotalSeconds:F0} s (held by {now.Node ?? "nobody"}, " +
-                                                                       $"epoch {now.Epoch})");
-            Thread.Sleep(250);
+            now = run.LeaseHolder(singleton);
+            return now.Node == holder && now.Live;
         }
+        if (Polling.Until(Held, timeout, TimeSpan.FromMilliseconds(250))) return (Math.Round(run.Seconds - start, 1), now.Epoch);
+        throw new TimeoutException($"{holder} did not acquire the {singleton} lease within {timeout.TotalSeconds:F0} s " +
+                                   $"(held by {now.Node ?? "nobody"}, epoch {now.Epoch})");
     }
 
     // The coordinator lease's history: epochs strictly increasing, and each to another holder than the one before.

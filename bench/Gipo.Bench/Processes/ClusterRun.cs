@@ -98,14 +98,9 @@ internal sealed class ClusterRun : IDisposable
     /// <summary>Waits until the metrics log shows <paramref name="step"/>.</summary>
     public void WaitForStep(long step, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (LoggedStep() < step)
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"step {step} was not logged within {timeout.TotalSeconds:F0} s (at {LoggedStep()}):\n" +
-                                           string.Join("\n", Nodes.All.Select(n => $"--- {n.Name}\n{Nodes.Tail(n.Name, 8)}")));
-            Thread.Sleep(200);
-        }
+        if (!Polling.Until(() => LoggedStep() >= step, timeout, TimeSpan.FromMilliseconds(200)))
+            throw new TimeoutException($"step {step} was not logged within {timeout.TotalSeconds:F0} s (at {LoggedStep()}):\n" +
+                                       string.Join("\n", Nodes.All.Select(n => $"--- {n.Name}\n{Nodes.Tail(n.Name, 8)}")));
     }
 
     /// <summary>The run's journal now, replayed and audited.</summary>
