@@ -88,8 +88,8 @@ internal static class NodeCommand
             var folder = RunFolder.Resolve(id, Value(runsDir, "GIPO_RUNS_DIR") ?? "runs");
             var hostsRunState = membership.Has(NodeRoles.Coordinator) || membership.Has(NodeRoles.Learner);
             var journalKind = Value(postgres, GipoEnvironment.Postgres) is not null ? "postgres" : "sqlite";
-            var settings = RunSettingsFor(folder, Value(config, "GIPO_CONFIG"), r.GetValue(set)
-                ?? [], Value(baseCheckpoint, "GIPO_BASE"), hostsRunState, journalKind);
+            var settings = RunSettingsFor(folder, Value(config, "GIPO_CONFIG"), r.GetValue(set) ?? [],
+                                          Value(baseCheckpoint, "GIPO_BASE"), hostsRunState, journalKind);
             var run = RunSettings.Read(settings);
             if (run.BaseCheckpoint.Length == 0)
                 throw new ArgumentException("gipo node needs a base checkpoint (--base, GIPO_BASE or run.base-checkpoint): " +
