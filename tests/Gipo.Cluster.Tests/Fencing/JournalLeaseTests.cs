@@ -110,13 +110,14 @@ public sealed class JournalLeaseTests : IDisposable
             .WithFallback(ConfigurationFactory.ParseString("akka.coordination.journal-lease { heartbeat-timeout = 2s, heartbeat-interval = 1s }")));
         var table = new JournalLeaseTable(db);
         var row = JournalLease.RowName(runId, "gipo-singleton-akka://gipo/user/learner");
-        // A holder that never renews (a frozen process): its row, written directly.
+        // A holder that never renews (a frozen process): its row, written directly. Its 6 s leave the first refusal below
+        // room on a loaded machine (opening the lease's first connection can take seconds there).
         var frozen = LeaseHolderId.Of("127.0.0.1:6001", "frozen");
-        Assert.NotNull(table.Change(row, (current, now) => LeaseRules.Acquire(current, frozen, now, 2000)));
+        Assert.NotNull(table.Change(row, (current, now) => LeaseRules.Acquire(current, frozen, now, 6000)));
         var b = (JournalLease)LeaseProvider.Get(system)
             .GetLease("gipo-singleton-akka://gipo/user/learner", "akka.coordination.journal-lease", "127.0.0.1:6002");
         Assert.False(await b.Acquire());
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
         while (!await b.Acquire())
         {
             Assert.True(DateTime.UtcNow < deadline, "the frozen holder's lease never expired");
