@@ -159,9 +159,25 @@ public sealed class RunCoordinator : ReceivePersistentActor, IWithTimers
         {
             if (decision.Outcome == ResultOutcome.Accepted) payloads[m.Group.GroupId] = m.Group;
             if (decision.Outcome == ResultOutcome.Filtered)
+            {
                 droppedSinceBatch.Add(new DroppedGroup(m.Group, ledger.PromptIndexOf(m.Group.GroupId) ?? -1, DropReason.Filtered));
+                WarnEmptyRound();
+            }
             replyTo.Tell(new ResultAck(m.Group.GroupId, decision.Outcome, decision.Reason));
         });
+    }
+
+    /// <summary>
+    /// A round of B groups filtered with none kept is warned as it completes, not only when the learner next asks: a
+    /// learner still loading its model (or one on a slow machine) asks late, and the rounds would pile up unseen until
+    /// the run ends on them. The ledger's batch decision is only previewed here; its events are not journaled.
+    /// </summary>
+    private void WarnEmptyRound()
+    {
+        if (ledger.Finished) return;
+        var next = ledger.LearnerStep + 1;
+        var preview = ledger.NextBatch(next, payloads.ContainsKey);
+        if (preview.EmptyRounds > 0 && !preview.Exhausted) WarnCap(next, preview);
     }
 
     private void OnNextBatch(NextBatch m)

@@ -60,6 +60,39 @@ public sealed class RunCoordinatorWarningSpecs(ITestOutputHelper output) : Sqlit
         });
     }
 
+    [Fact(DisplayName = "Rounds of B filtered groups with none kept are warned as they complete, before any learner asks (rounds 1, 2, " +
+                        "4, …); a learner asking later repeats none of them")]
+    public async Task Empty_rounds_are_warned_without_a_learner()
+    {
+        var coordinator = Sys.ActorOf(RunCoordinator.Props("empty", Settings(groupsPerStep: 2, maxStaleness: 2, maxConcurrent: 8,
+                                                                             promptCount: 50, leaseSeconds: 600, dynamicSampling: true,
+                                                                             maxEmptyRounds: 5)));
+        var sampler = CreateTestProbe("sampler");
+        async Task Filtered(int groups)
+        {
+            for (var i = 0; i < groups; i++)
+            {
+                coordinator.Tell(new RequestWork("s", 0), sampler.Ref);
+                var lease = await sampler.ExpectMsgAsync<WorkLease>();
+                coordinator.Tell(new GroupResult(Group(lease.GroupId, 0, 0, 0, 0, 0)), sampler.Ref);
+                Assert.Equal(ResultOutcome.Filtered, (await sampler.ExpectMsgAsync<ResultAck>()).Outcome);
+            }
+        }
+
+        // Half a round: no verdict. The second group completes round 1, the fourth round 2; round 3 is not a power of 2.
+        await EventFilter.Warning().ExpectAsync(0, () => Filtered(1));
+        await EventFilter.Warning(contains: "no group kept for step 1").ExpectOneAsync(() => Filtered(1));
+        await EventFilter.Warning(contains: "(2 rounds of B = 2)").ExpectOneAsync(() => Filtered(2));
+        await EventFilter.Warning().ExpectAsync(0, () => Filtered(2));
+        // The learner's ask finds round 3, which was already seen: no second line for it.
+        var learner = CreateTestProbe("learner");
+        await EventFilter.Warning().ExpectAsync(0, async () =>
+        {
+            coordinator.Tell(new NextBatch(1), learner.Ref);
+            Assert.Contains("(3 rounds of B = 2)", (await learner.ExpectMsgAsync<NotEnoughGroups>()).Reason);
+        });
+    }
+
     [Fact(DisplayName = "The journal reader gives each event its write time, and the per-node tally of a real journal counts the leases")]
     public async Task Journal_times_and_node_activity()
     {
