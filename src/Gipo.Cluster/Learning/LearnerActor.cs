@@ -29,7 +29,8 @@ namespace Gipo.Cluster.Learning;
 /// request/reply exchange (the ledger's status, rollback and acknowledgements, the metrics log's rewind and flush) is an
 /// ask piped back to itself (<see cref="Exchange"/>), and while one is outstanding the actor stashes every other message,
 /// so a request that arrives meanwhile (a hand-over, a batch) waits behind the exchange as it would behind a step. A
-/// reply that does not come within the ask's time-out (60 s) fails the start, step or hand-over it belongs to.
+/// reply that does not come within <see cref="LearnerSetup.ExchangeTimeout"/> fails the start, step or hand-over it
+/// belongs to; a start or step that timed out is retried by the back-off supervisor.
 /// </para>
 /// <para>
 /// Its durable state is its checkpoints (files written to a staging folder and renamed into place) plus the ledger's
@@ -46,7 +47,6 @@ namespace Gipo.Cluster.Learning;
 public sealed class LearnerActor : ReceiveActor, IWithTimers, IWithUnboundedStash
 {
     private const string PollTimer = "poll";
-    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(60);
 
     private readonly ILoggingAdapter log = Context.GetLogger();
     private readonly LearnerSetup setup;
@@ -106,10 +106,18 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers, IWithUnboundedStas
     /// <summary>
     /// A start that fails (bad checkpoint, a journal that does not fit the config) fails the same way on every retry: the
     /// run ends with the reason, said once on the command's error: line. Stopping (not throwing) keeps the supervisor from
-    /// logging a stack trace before it; the trace stays at debug level.
+    /// logging a stack trace before it; the trace stays at debug level. A time-out is the exception, as for a step: the
+    /// coordinator did not answer yet (still recovering from a slow journal database, or moving to this node), which a
+    /// later try can get past, so the supervisor retries the start after its back-off.
     /// </summary>
     private void StartFailed(Exception e)
     {
+        if (e.GetBaseException() is TimeoutException or AskTimeoutException)
+        {
+            log.Warning("the learner could not start yet: the coordinator did not answer within {0} s (its journal may be slow or " +
+                        "still recovering); starting again", setup.ExchangeTimeout.TotalSeconds);
+            ExceptionDispatchInfo.Throw(e);
+        }
         host.Tell(new RunFailed($"the learner could not start: {e.GetBaseException().Message}"));
         log.Debug("the learner could not start: {0}", e);
         Context.Stop(Self);
@@ -559,7 +567,8 @@ public sealed class LearnerActor : ReceiveActor, IWithTimers, IWithUnboundedStas
     {
         var id = Interlocked.Increment(ref exchanges);
         var onFailure = failed;
-        peer.Ask<object>(request, AskTimeout).PipeTo(Self, success: reply => new Replied(id, reply, null), failure: e => new Replied(id, null, e));
+        peer.Ask<object>(request, setup.ExchangeTimeout)
+            .PipeTo(Self, success: reply => new Replied(id, reply, null), failure: e => new Replied(id, null, e));
         BecomeStacked(() =>
         {
             Receive<Replied>(r =>

@@ -51,4 +51,11 @@ public sealed record LearnerSetup(
 
     /// <summary>The checkpoint the operator asked the resume to start from (<c>--from-checkpoint</c>); null: the newest valid one.</summary>
     public CheckpointChoice? FromCheckpoint { get; init; }
+
+    /// <summary>
+    /// How long the learner waits for a peer's reply (the coordinator's status and acknowledgements, the metrics log's
+    /// rewind and flush) before the start, step or hand-over it belongs to fails. Generous, since a coordinator that moved
+    /// to this node replays its journal first; tests shorten it.
+    /// </summary>
+    public TimeSpan ExchangeTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }

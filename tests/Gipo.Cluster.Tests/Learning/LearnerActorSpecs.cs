@@ -114,6 +114,29 @@ public sealed class LearnerActorSpecs(ITestOutputHelper output) : SqliteTestKit(
         Assert.Contains("journal written by another run", failed.Reason);
     }
 
+    [Fact(DisplayName = "LearnerActor: a start whose ledger status does not come in time (a coordinator still recovering) is retried " +
+                        "by the back-off supervisor with a warning, not reported as a failed run")]
+    public async Task Timed_out_start_is_retried()
+    {
+        var (settings, algorithm, root, setup) = Arrange();
+        var coordinator = CreateTestProbe("coordinator");
+        var store = CreateTestProbe("store");
+        var host = CreateTestProbe("host");
+        Sys.ActorOf(BackoffSupervisor.Props(Backoff.OnFailure(
+            LearnerActor.Props(setup with { ExchangeTimeout = TimeSpan.FromSeconds(1) }, coordinator.Ref, store.Ref, CreateTestProbe().Ref,
+                               host.Ref, new LearnerFailures()),
+            "learner", TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), 0.2, -1)), "supervisor");
+
+        // The first incarnation's status request goes unanswered: it warns and fails, and the next one asks again.
+        await EventFilter.Warning(contains: "the learner could not start yet: the coordinator did not answer within 1 s").ExpectOneAsync(
+            TimeSpan.FromSeconds(60), async () => await coordinator.ExpectMsgAsync<GetStatus>(TimeSpan.FromSeconds(30)));
+        await coordinator.ExpectMsgAsync<GetStatus>(TimeSpan.FromSeconds(30));
+        coordinator.Reply(new RunStatus("spec", new RunLedger(RunSettings.Read(settings).Ledger(algorithm)).Status));
+        Assert.Equal(0, (await store.ExpectMsgAsync<PublishWeights>(TimeSpan.FromSeconds(30))).Weights.Version);
+        await host.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
+        Directory.Delete(root, true);
+    }
+
     [Fact(DisplayName = "LearnerActor: a step failure of a deterministic kind (ArgumentException) ends the run with its reason; " +
                         "the back-off supervisor does not retry it")]
     public async Task Deterministic_step_failure_ends_the_run()
