@@ -73,7 +73,7 @@ internal sealed class ClusterRun : IDisposable
         var node = Nodes.Start(name, roles, port, network);
         log($"{Seconds,6:F1} s  start {name} ({roles}) on {node.Host}:{port}");
         if (wait && !Nodes.WaitUp(name, TimeSpan.FromSeconds(90)))
-            throw new InvalidOperationException($"node {name} did not join the cluster:\n{Nodes.Tail(name)}");
+            throw new InvalidOperationException($"node {name} did not join the cluster:\n{Nodes.Digest(name, 15)}");
         return node;
     }
 
@@ -100,7 +100,7 @@ internal sealed class ClusterRun : IDisposable
     {
         if (!Polling.Until(() => LoggedStep() >= step, timeout, TimeSpan.FromMilliseconds(200)))
             throw new TimeoutException($"step {step} was not logged within {timeout.TotalSeconds:F0} s (at {LoggedStep()}):\n" +
-                                       string.Join("\n", Nodes.All.Select(n => $"--- {n.Name}\n{Nodes.Tail(n.Name, 8)}")));
+                                       string.Join("\n", Nodes.All.Select(n => $"--- {n.Name}\n{Nodes.Digest(n.Name)}")));
     }
 
     /// <summary>The run's journal now, replayed and audited.</summary>

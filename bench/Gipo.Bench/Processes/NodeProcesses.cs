@@ -131,6 +131,23 @@ internal sealed class NodeProcesses(string gipoDll, string workDir, IReadOnlyLis
         return string.Join('\n', all.TakeLast(lines));
     }
 
+    /// <summary>
+    /// What a failure report shows of node <paramref name="name"/>: the lines that say what went wrong (error lines and
+    /// exception messages, the first <paramref name="errors"/> of them: a stack trace's tail alone hides its cause), then
+    /// the last <paramref name="lines"/> lines.
+    /// </summary>
+    public string Digest(string name, int lines = 8, int errors = 12)
+    {
+        var path = nodes[name].Log;
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var all = new StreamReader(stream).ReadToEnd().Split('\n');
+        var failures = all.SkipLast(lines)
+            .Where(l => l.StartsWith("error:", StringComparison.Ordinal) || l.Contains("[ERROR]", StringComparison.Ordinal)
+                        || l.Contains("Exception: ", StringComparison.Ordinal))
+            .Take(errors).ToList();
+        return string.Join('\n', failures.Count == 0 ? all.TakeLast(lines) : [.. failures, "…", .. all.TakeLast(lines)]);
+    }
+
     public void Dispose()
     {
         foreach (var node in nodes.Values)
