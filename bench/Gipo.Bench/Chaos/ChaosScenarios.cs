@@ -218,11 +218,13 @@ internal static class ChaosScenarios
     /// mis-configured by an operator, or asymmetric failure detection, can also lead to). learner-2's half then starts a coordinator and learner
     /// of its own: only the journal lease keeps it from writing while learner-1 keeps renewing it. After
     /// <see cref="PartitionHold"/> the partition heals; nodes that end on meeting the other half (quarantined) are
-    /// started again, and the run must end at its step. Measures: partition_seconds, partition_steps (steps learner-1's
-    /// half logged while cut off), partition_takeovers (learner take-overs learner-2 logged while cut off: a second
-    /// writer), partition_coordinator_lines (lines a coordinator singleton on learner-2 logged while cut off: a second
-    /// coordinator started; 0 when the lease held it back), partition_epochs (coordinator lease epochs granted while cut off), restarts,
-    /// epochs_increasing, coordinator_epochs.
+    /// started again, and the run must end at its step. (Should learner-2 hold the lease when the cut comes, because
+    /// learner-1 ended during start-up and was started again, the halves swap learners.) Measures: partition_seconds,
+    /// partition_steps (steps the holder's half logged while cut off), partition_takeovers (learner take-overs the other
+    /// learner logged while cut off: a second writer), partition_coordinator_lines (lines a coordinator singleton on the
+    /// other learner logged while cut off: a second coordinator started; 0 when the lease held it back),
+    /// partition_epochs (coordinator lease epochs granted while cut off), restarts (after the heal), start_restarts
+    /// (before the cut), epochs_increasing, coordinator_epochs.
     /// </summary>
     public static ChaosReport Partition(ClusterRunSettings settings, Action<string> log)
     {
@@ -240,20 +242,25 @@ internal static class ChaosScenarios
         run.Start("sampler-1", SamplerRoles);
         run.Start("learner-2", LearnerRoles);
         run.Start("sampler-2", SamplerRoles);
-        run.WaitForStep(2, StepTimeout);
+        // Before the cut the run only has to get going: a node that ended meanwhile (one that starts slowly on a loaded
+        // machine can look unreachable and be auto-downed) is started again, as its supervisor would.
+        var startRestarts = run.WaitForStep(2, StepTimeout, restartExited: true);
         var before = run.LeaseHolder("coordinator");
         log($"{run.Seconds,6:F1} s  coordinator lease: {before.Node ?? "none"} (epoch {before.Epoch})");
+        // The holder's half is {holder, sampler-1}; the other learner's half must not take the run over. learner-1 holds it
+        // unless it was started again above.
+        var (holder, other) = before.Node == "learner-2" ? ("learner-2", "learner-1") : ("learner-1", "learner-2");
         var epochsBefore = run.LeaseEpochs("coordinator").Count;
         var stepBefore = run.LoggedStep();
         var cutAt = run.Seconds;
-        network.Partition(["learner-1", "sampler-1"], ["learner-2", "sampler-2"]);
-        log($"{run.Seconds,6:F1} s  partition {{learner-1, sampler-1}} | {{learner-2, sampler-2}} after step {stepBefore}");
-        var learner2Log = run.Nodes["learner-2"].Log;
+        network.Partition([holder, "sampler-1"], [other, "sampler-2"]);
+        log($"{run.Seconds,6:F1} s  partition {{{holder}, sampler-1}} | {{{other}, sampler-2}} after step {stepBefore}");
+        var otherLog = run.Nodes[other].Log;
         int takeovers, coordinatorLines;
         try
         {
             Thread.Sleep(PartitionHold(settings));
-            var lines = ReadShared(learner2Log);
+            var lines = ReadShared(otherLog);
             takeovers = lines.Count(l => l.Contains("took over the run", StringComparison.Ordinal));
             // Anything the coordinator singleton itself logged (its ledger, a failed write): it ran on learner-2.
             coordinatorLines = lines.Count(l => l.Contains("/user/coordinator/singleton", StringComparison.Ordinal));
@@ -265,8 +272,8 @@ internal static class ChaosScenarios
         var partitionSteps = run.LoggedStep() - stepBefore;
         var partitionEpochs = run.LeaseEpochs("coordinator").Count - epochsBefore;
         var seconds = Math.Round(run.Seconds - cutAt, 1);
-        log($"{run.Seconds,6:F1} s  healed after {seconds:F0} s: {partitionSteps} step(s) logged meanwhile, {takeovers} take-over(s) by learner-2, " +
-            $"{coordinatorLines} line(s) of a coordinator on learner-2, " +
+        log($"{run.Seconds,6:F1} s  healed after {seconds:F0} s: {partitionSteps} step(s) logged meanwhile, {takeovers} take-over(s) by {other}, " +
+            $"{coordinatorLines} line(s) of a coordinator on {other}, " +
             $"{partitionEpochs} coordinator lease epoch(s) granted; journal: {run.Audit().Audit}");
         // Each half downed the other: on meeting again a node may learn it was quarantined and end; start it again.
         var restarts = 0;
@@ -284,6 +291,7 @@ internal static class ChaosScenarios
         var report = run.Finish("partition", TimeSpan.FromMinutes(10));
         report = Measured(Measured(Measured(Measured(Measured(report, "partition_seconds", seconds), "partition_steps", partitionSteps),
             "partition_takeovers", takeovers), "partition_epochs", partitionEpochs), "restarts", restarts);
+        report = Measured(report, "start_restarts", startRestarts);
         report = Measured(report, "partition_coordinator_lines", coordinatorLines);
         return WithEpochs(run, report, log);
     }

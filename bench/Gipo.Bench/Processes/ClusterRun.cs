@@ -95,11 +95,27 @@ internal sealed class ClusterRun : IDisposable
         return lines;
     }
 
-    /// <summary>Waits until the metrics log shows <paramref name="step"/>.</summary>
-    public void WaitForStep(long step, TimeSpan timeout)
+    /// <summary>
+    /// Waits until the metrics log shows <paramref name="step"/>; with <paramref name="restartExited"/>, a node that
+    /// ended meanwhile is started again with its roles on its port, as a process supervisor would. Returns the restarts.
+    /// </summary>
+    public int WaitForStep(long step, TimeSpan timeout, bool restartExited = false)
     {
-        if (!Polling.Until(() => LoggedStep() >= step, timeout, TimeSpan.FromMilliseconds(200)))
-            throw new TimeoutException($"step {step} was not logged within {timeout.TotalSeconds:F0} s (at {LoggedStep()}):\n" +
+        var restarts = 0;
+        bool Reached()
+        {
+            if (LoggedStep() >= step) return true;
+            foreach (var node in restartExited ? Nodes.All.Where(n => n.HasExited).ToList() : [])
+            {
+                log($"{Seconds,6:F1} s  {node.Name} ended by itself (exit {node.Process.ExitCode}) before step {step}: starting it again\n" +
+                    Nodes.Digest(node.Name));
+                Start(node.Name, node.Roles);
+                restarts++;
+            }
+            return false;
+        }
+        if (Polling.Until(Reached, timeout, TimeSpan.FromMilliseconds(200))) return restarts;
+        throw new TimeoutException($"step {step} was not logged within {timeout.TotalSeconds:F0} s (at {LoggedStep()}):\n" +
                                        string.Join("\n", Nodes.All.Select(n => $"--- {n.Name}\n{Nodes.Digest(n.Name)}")));
     }
 

@@ -24,13 +24,18 @@ public sealed class JournalLeaseTable(JournalDatabase database)
         return (ReadRow(connection, null, name), Now(connection, null));
     }
 
-    /// <summary>Every live lease whose name starts with <paramref name="prefix"/> (a run's leases), with the database's clock.</summary>
-    public (IReadOnlyList<(string Name, LeaseRecord Row)> Live, long NowMs) LiveLeases(string prefix)
+    /// <summary>
+    /// Every lease whose name starts with <paramref name="prefix"/> (a run's leases) that is live, or ended less than
+    /// <paramref name="endedWithinMs"/> ago, with the database's clock.
+    /// </summary>
+    public (IReadOnlyList<(string Name, LeaseRecord Row)> Live, long NowMs) LiveLeases(string prefix, long endedWithinMs = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(endedWithinMs);
         using var connection = OpenReady();
         var now = Now(connection, null);
         using var command = Command(connection, null, "SELECT name, holder, expires_ms, " +
-                                                      "epoch FROM gipo_leases WHERE expires_ms > @now ORDER BY name", ("now", now));
+                                                      "epoch FROM gipo_leases WHERE expires_ms > @since ORDER BY name",
+                                    ("since", now - endedWithinMs));
         using var reader = command.ExecuteReader();
         var live = new List<(string, LeaseRecord)>();
         while (reader.Read())

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster.Routing;
 using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
+using Akka.Event;
 using Akka.Pattern;
 using Akka.Routing;
 using Gipo.Cluster.Configuration;
@@ -164,7 +165,8 @@ public sealed class TrainingNode : IAsyncDisposable
             // A first seed that found no other seed formed a cluster of its own. If the run's journal shows a live
             // lease of another cluster, starting singletons here would be a second coordinator on the same journal.
             if (leased && (learnerNode || membership.Has(NodeRoles.Coordinator)))
-                RefuseSecondCluster(cluster, membership, new JournalLeaseTable(journal), folder.Id);
+                await RefuseSecondClusterAsync(cluster, membership, new JournalLeaseTable(journal), folder.Id,
+                    system.Settings.Config.GetTimeSpan("akka.coordination.journal-lease.heartbeat-timeout"), system.Log).ConfigureAwait(false);
 
             var host = system.ActorOf(RunOutcomeListener.Props(node.outcome), "run");
             var coordinator = Singleton(system, membership, "coordinator", NodeRoles.Coordinator,
@@ -265,17 +267,41 @@ public sealed class TrainingNode : IAsyncDisposable
 
     /// <summary>
     /// Throws <see cref="SecondClusterException"/> when this node formed a new cluster (it is the first seed and the
-    /// only member) while a lease of run <paramref name="runId"/> is live and held by a node at another address.
+    /// only member) while a lease of run <paramref name="runId"/> is live and held by a node at another address. A lease
+    /// of another node that ended less than <paramref name="ttl"/> ago is watched until it has been over for that long:
+    /// a holder on an overloaded machine can renew late, and its lease then looks ended for a moment although its
+    /// cluster runs; a renewal meanwhile is a refusal too.
     /// </summary>
-    private static void RefuseSecondCluster(Akka.Cluster.Cluster cluster, ClusterMembership membership, JournalLeaseTable leases, string runId)
+    private static async Task RefuseSecondClusterAsync(Akka.Cluster.Cluster cluster, ClusterMembership membership, JournalLeaseTable leases,
+        string runId, TimeSpan ttl, ILoggingAdapter log)
     {
-        if (membership.Seeds is not { Count: > 0 } || cluster.State.Members.Count != 1) return;
+        if (membership.Seeds is not { Count: > 0 } seeds || cluster.State.Members.Count != 1) return;
         var self = cluster.SelfAddress.HostPort();
-        var (live, now) = leases.LiveLeases(JournalLease.RowName(runId, ""));
-        var other = live.FirstOrDefault(l => LeaseHolderId.Owner(l.Row.Holder) != self);
-        if (other.Row is null) return;
-        throw new SecondClusterException(
-            $"this node ({self}) formed a new cluster (no other seed of {string.Join(", ", membership.Seeds)} answered), but run '{runId}' " +
+        var prefix = JournalLease.RowName(runId, "");
+        var ttlMs = (long)ttl.TotalMilliseconds;
+        var waited = false;
+        while (true)
+        {
+            var (leased, now) = leases.LiveLeases(prefix, endedWithinMs: ttlMs);
+            var others = leased.Where(l => LeaseHolderId.Owner(l.Row.Holder) != self).ToList();
+            if (others.Count == 0) return;
+            var live = others.FirstOrDefault(l => l.Row.ExpiresMs > now);
+            if (live.Row is not null) throw SecondCluster(cluster, seeds, runId, live, now);
+            if (!waited)
+                log.Info("lease {0} of {1} ended {2:F1} s ago: watching it until it has been over for {3} s before this node's singletons " +
+                         "start (a late renewal means its cluster still runs)", others[0].Name, LeaseHolderId.Owner(others[0].Row.Holder),
+                         (now - others[0].Row.ExpiresMs) / 1000.0, ttl.TotalSeconds);
+            waited = true;
+            await Task.Delay(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+        }
+    }
+
+    private static SecondClusterException SecondCluster(Akka.Cluster.Cluster cluster, IReadOnlyList<string> seeds, string runId,
+        (string Name, LeaseRecord Row) other, long now)
+    {
+        var self = cluster.SelfAddress.HostPort();
+        return new SecondClusterException(
+            $"this node ({self}) formed a new cluster (no other seed of {string.Join(", ", seeds)} answered), but run '{runId}' " +
             $"is live in another cluster: lease '{other.Name}' is held by {LeaseHolderId.Owner(other.Row.Holder)} (epoch {other.Row.Epoch}) until " +
             $"{LeaseRules.Describe(other.Row.ExpiresMs)} ({(other.Row.ExpiresMs - now) / 1000.0:F1} s from now, renewed while that node lives). " +
             "Refusing to start a second coordinator on the same journal: give this node the running cluster's nodes as --seed " +

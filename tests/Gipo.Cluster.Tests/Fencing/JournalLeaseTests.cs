@@ -55,6 +55,23 @@ public sealed class JournalLeaseTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Databases))]
+    public void Live_leases_of_a_run_include_one_that_ended_within_the_asked_window(string kind)
+    {
+        var table = new JournalLeaseTable(Database(kind));
+        var run = $"run-{Guid.NewGuid():N}";
+        var holder = LeaseHolderId.Of("10.0.0.1:4053", "x");
+        // A lease of 1 ms: ended by the time it is read.
+        Assert.NotNull(table.Change($"{run}/coordinator", (current, now) => LeaseRules.Acquire(current, holder, now, 1)));
+        Assert.NotNull(table.Change($"{run}/learner", (current, now) => LeaseRules.Acquire(current, holder, now, 60_000)));
+        Thread.Sleep(20);
+        Assert.Equal([$"{run}/learner"], table.LiveLeases($"{run}/").Live.Select(l => l.Name));
+        Assert.Equal([$"{run}/coordinator", $"{run}/learner"], table.LiveLeases($"{run}/", endedWithinMs: 60_000).Live.Select(l => l.Name));
+        Assert.Empty(table.LiveLeases($"other-{run}/", endedWithinMs: 60_000).Live);
+        Assert.Throws<ArgumentOutOfRangeException>(() => table.LiveLeases($"{run}/", endedWithinMs: -1));
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases))]
     public async Task A_stale_holder_is_fenced_after_another_took_over_and_is_told_it_lost_the_lease(string kind)
     {
         var db = Database(kind);
