@@ -172,9 +172,11 @@ fi
 # the run, mostly waiting on failure detectors and time-outs, not on the CPU) beside the other four projects in turn.
 # `dotnet test Gipo.sln` starts a project's tests when its build is done, and the bench tests build last: on a machine
 # where MSBuild runs few nodes they then start after the others and the run takes the sum of both lanes.
+# --blame: should a test host crash, or a test hang for 20 minutes (the longest chaos test takes 2–6), the log names the
+# test it was running.
 # Arguments go to every `dotnet test` (e.g. --filter; a project where the filter matches nothing passes with a note);
 # MSBuild properties (-p:Name=Value) and the verbosity also go to the build; --no-build skips it.
-build_args=() test_args=() no_build=0
+build_args=() test_args=(--blame --blame-hang-timeout 20m --blame-hang-dump-type none) no_build=0
 for a in "$@"; do
   case "$a" in
     --no-build) no_build=1 ;;

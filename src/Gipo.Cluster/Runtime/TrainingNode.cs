@@ -275,7 +275,13 @@ public sealed class TrainingNode : IAsyncDisposable
     private static async Task RefuseSecondClusterAsync(Akka.Cluster.Cluster cluster, ClusterMembership membership, JournalLeaseTable leases,
         string runId, TimeSpan ttl, ILoggingAdapter log)
     {
-        if (membership.Seeds is not { Count: > 0 } seeds || cluster.State.Members.Count != 1) return;
+        if (membership.Seeds is not { Count: > 0 } seeds) return;
+        // The member-up callback and the cluster's read view (Cluster.State) follow the same events in different actors:
+        // on a busy machine the view can still be empty when the callback has run, and an empty view is no proof of a
+        // cluster of one. Wait until it shows this node.
+        for (var i = 0; i < 100 && !cluster.State.Members.Any(m => m.UniqueAddress.Equals(cluster.SelfUniqueAddress)); i++)
+            await Task.Delay(TimeSpan.FromMilliseconds(100)).ConfigureAwait(false);
+        if (cluster.State.Members.Count != 1) return;
         var self = cluster.SelfAddress.HostPort();
         var prefix = JournalLease.RowName(runId, "");
         var ttlMs = (long)ttl.TotalMilliseconds;
