@@ -163,12 +163,13 @@ internal static class ChaosScenarios
         if (run.Audit().Audit.Finished) throw new InvalidOperationException("the run finished before the first seed was restarted: " +
                                                                             "give it more steps");
         var restarted = run.Start("learner-1", LearnerRoles, wait: false);
-        var exited = restarted.Process.WaitForExit(TimeSpan.FromSeconds(120));
+        var exited = restarted.WaitForExit(TimeSpan.FromSeconds(120));
         var tail = run.Nodes.Tail("learner-1", 30);
         var refused = exited && tail.Contains("is live in another cluster", StringComparison.Ordinal)
             && tail.Contains($"{run.Nodes["learner-2"].Host}:{run.Nodes["learner-2"].Port}", StringComparison.Ordinal);
         log($"{run.Seconds,6:F1} s  restarted learner-1 {(exited ? $"exited {restarted.Process.ExitCode}" : "still runs")}: " +
             (tail.Split('\n').LastOrDefault(l => l.StartsWith("error:", StringComparison.Ordinal)) ?? "(no error line)"));
+        if (!refused) log($"restarted learner-1's log, which should have named the holder:\n{tail}");
         var report = run.Finish("restart-first-seed", TimeSpan.FromMinutes(10));
         return WithEpochs(run,
             Measured(Measured(report, "restarted_exit", exited ? restarted.Process.ExitCode : -1), "restarted_refused", refused ? 1 : 0), log);
@@ -199,7 +200,7 @@ internal static class ChaosScenarios
         run.WaitForStep(run.LoggedStep() + 1, StepTimeout);
         run.Resume("learner-1");
         var zombie = run.Nodes["learner-1"];
-        var exited = zombie.Process.WaitForExit(TimeSpan.FromSeconds(90));
+        var exited = zombie.WaitForExit(TimeSpan.FromSeconds(90));
         var fenced = File.ReadAllLines(zombie.Log).Count(l => l.Contains(" fenced", StringComparison.Ordinal)
             || l.Contains("lease ", StringComparison.Ordinal) && l.Contains(" lost by ", StringComparison.Ordinal));
         log($"{run.Seconds,6:F1} s  learner-1 woke up: {(exited ? $"exited {zombie.Process.ExitCode}" : "still runs")}, " +

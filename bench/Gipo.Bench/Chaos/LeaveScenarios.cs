@@ -64,12 +64,11 @@ internal static class LeaveScenarios
     private static SignalledNode WaitExit(ClusterRun run, string name, long step, Stopwatch clock, TimeSpan timeout, Action<string> log)
     {
         var process = run.Nodes[name].Process;
-        var exited = process.WaitForExit(timeout);
+        var exited = run.Nodes[name].WaitForExit(timeout);
         var seconds = exited ? Math.Round(clock.Elapsed.TotalSeconds, 1) : double.NaN;
         int? code = exited ? process.ExitCode : null;
         log($"{run.Seconds,6:F1} s  {name} " +
             $"{(exited ? $"exited {code} {seconds} s after the signal" : $"still running {timeout.TotalSeconds:F0} s after the signal")}");
-        if (exited) process.WaitForExit(); // the log's last lines are written by the output readers
         return new SignalledNode(name, step, code, seconds, ReadLog(run.Nodes[name].Log));
     }
 

@@ -159,13 +159,13 @@ internal sealed class ClusterRun : IDisposable
             case "SIGKILL": Nodes.Kill(name); break;
             case "SIGTERM":
                 Nodes.Terminate(name);
-                if (!node.Process.WaitForExit(TimeSpan.FromSeconds(60))) Nodes.Kill(name);
+                if (!node.WaitForExit(TimeSpan.FromSeconds(60))) Nodes.Kill(name);
                 break;
             case "SIGSTOP":
                 Nodes.Freeze(name, true);
                 Thread.Sleep(frozenFor);
                 Nodes.Freeze(name, false);
-                if (!node.Process.WaitForExit(TimeSpan.FromSeconds(60))) Nodes.Kill(name);
+                if (!node.WaitForExit(TimeSpan.FromSeconds(60))) Nodes.Kill(name);
                 break;
             case "partition":
                 if (network is null) throw new InvalidOperationException("a partition needs the nodes in network namespaces " +
@@ -174,7 +174,7 @@ internal sealed class ClusterRun : IDisposable
                 try { Thread.Sleep(frozenFor); }
                 finally { network.Heal(); }
                 // The node alone is the minority: its resolver downs it (the others down it too); it ends on its own.
-                if (!node.Process.WaitForExit(TimeSpan.FromSeconds(60))) Nodes.Kill(name);
+                if (!node.WaitForExit(TimeSpan.FromSeconds(60))) Nodes.Kill(name);
                 break;
             default: throw new ArgumentException($"unknown fault '{how}' (SIGKILL, SIGTERM, SIGSTOP, partition)", nameof(how));
         }

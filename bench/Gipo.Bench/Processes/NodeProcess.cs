@@ -24,5 +24,17 @@ internal sealed class NodeProcess(string name, string roles, string host, int po
     /// <summary>How the ledger names this node's samplers (their actor paths carry the node's address).</summary>
     public string HolderMarker => $"@{Host}:{Port}/";
 
+    /// <summary>
+    /// Waits up to <paramref name="timeout"/> for the process to exit; once it has, also until its output readers have
+    /// written the last lines to <see cref="Log"/> (<see cref="System.Diagnostics.Process.WaitForExit(TimeSpan)"/>
+    /// alone returns before they have: a log read right after it can miss the node's error line).
+    /// </summary>
+    public bool WaitForExit(TimeSpan timeout)
+    {
+        if (!Process.WaitForExit(timeout)) return false;
+        Process.WaitForExit();
+        return true;
+    }
+
     internal void MarkUp() => up = true;
 }

@@ -117,7 +117,7 @@ internal sealed class NodeProcesses(string gipoDll, string workDir, IReadOnlyLis
         foreach (var node in nodes.Values)
         {
             var left = deadline - DateTime.UtcNow;
-            if (left > TimeSpan.Zero) node.Process.WaitForExit(left);
+            if (left > TimeSpan.Zero) node.WaitForExit(left);
         }
         return nodes.ToDictionary(kv => kv.Key, kv => kv.Value.HasExited ? kv.Value.Process.ExitCode : (int?)null);
     }

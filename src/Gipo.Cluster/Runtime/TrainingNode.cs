@@ -283,6 +283,8 @@ public sealed class TrainingNode : IAsyncDisposable
             await Task.Delay(TimeSpan.FromMilliseconds(100)).ConfigureAwait(false);
         if (cluster.State.Members.Count != 1) return;
         var self = cluster.SelfAddress.HostPort();
+        log.Info("this node ({0}) formed a new cluster (no other seed answered): checking run '{1}''s journal for another cluster's lease",
+                 self, runId);
         var prefix = JournalLease.RowName(runId, "");
         var ttlMs = (long)ttl.TotalMilliseconds;
         var waited = false;
