@@ -34,7 +34,9 @@ public sealed class RunJournalReaderSpecs : SqliteTestKit
         await sampler.ExpectMsgAsync<WorkLease>();
         var expected = (await coordinator.Ask<RunStatus>(GetStatus.Instance)).Ledger;
         Assert.Equal(new GroupCounts(1, 0, 0, 6, 0), expected.Groups);
-        Assert.True(SqliteTestDatabase.Scalar(Database, "SELECT COUNT(*) FROM snapshot") > 0);
+        // Snapshots are saved asynchronously (the store's first write also opens its connection and tables): awaited, not sampled.
+        await AwaitAssertAsync(() => Assert.True(SqliteTestDatabase.Scalar(Database, "SELECT COUNT(*) FROM snapshot") > 0, "no snapshot stored"),
+                               TimeSpan.FromSeconds(10));
 
         var statusTool = ActorSystem.Create("gipo-status", RunJournalReader.ReadOnlyConfig(Database));
         try
