@@ -34,7 +34,9 @@ public sealed class RunJournalReaderSpecs : SqliteTestKit
         await sampler.ExpectMsgAsync<WorkLease>();
         var expected = (await coordinator.Ask<RunStatus>(GetStatus.Instance)).Ledger;
         Assert.Equal(new GroupCounts(1, 0, 0, 6, 0), expected.Groups);
-        Assert.True(SqliteTestDatabase.Scalar(Database, "SELECT COUNT(*) FROM snapshot") > 0);
+        // Snapshots are saved asynchronously (the store's first write also opens its connection and tables): awaited, not sampled.
+        await AwaitAssertAsync(() => Assert.True(SqliteTestDatabase.Scalar(Database, "SELECT COUNT(*) FROM snapshot") > 0, "no snapshot stored"),
+                               TimeSpan.FromSeconds(10));
 
         var statusTool = ActorSystem.Create("gipo-status", RunJournalReader.ReadOnlyConfig(Database));
         try
@@ -72,7 +74,8 @@ public sealed class RunJournalReaderSpecs : SqliteTestKit
     [Fact(DisplayName = "After the run: a rollback is replayed too; a deleted event prefix is covered by the latest snapshot")]
     public async Task After_the_run_with_rollback_and_a_deleted_prefix()
     {
-        var coordinator = Sys.ActorOf(RunCoordinator.Props("ended", Ledger, new RunCoordinatorOptions(SnapshotEvery: 4)), "coordinator");
+        const int SnapshotEvery = 4;
+        var coordinator = Sys.ActorOf(RunCoordinator.Props("ended", Ledger, new RunCoordinatorOptions(SnapshotEvery: SnapshotEvery)), "coordinator");
         var sampler = CreateTestProbe("sampler");
         var learner = CreateTestProbe("learner");
         await Step(coordinator, sampler, learner, 1);
@@ -95,9 +98,16 @@ public sealed class RunJournalReaderSpecs : SqliteTestKit
         Assert.True(audit.Clean, string.Join("\n", audit.Problems()));
         Assert.Equal((1L, 2L), (audit.Counts.Rollbacks, audit.Counts.ConsumptionsUndone));
 
+        // The coordinator's SaveSnapshot is fire-and-forget: the snapshot store writes on after the coordinator has
+        // terminated (on a loaded machine only snapshot 12 of 4..24 was stored at its Terminated, 16..24 came while
+        // the reads below ran). Sampled too early, "the latest snapshot" is older than the one the reader then loads.
+        // So wait for the last snapshot the coordinator asked for: one every SnapshotEvery events of this incarnation.
+        var lastSnapshot = journal.LastSequenceNr - journal.LastSequenceNr % SnapshotEvery;
+        Assert.True(lastSnapshot > 0, $"{journal.LastSequenceNr} events make no snapshot");
+        await AwaitAssertAsync(() => Assert.Equal(lastSnapshot, LatestSnapshot()), TimeSpan.FromSeconds(10));
+
         // Delete the events the latest snapshot covers: the reader falls back to the snapshot and the events after it.
-        var snapshotAt = SqliteTestDatabase.Scalar(Database, "SELECT MAX(sequence_number) FROM snapshot WHERE persistence_id = " +
-                                                             "'run-ended-coordinator'");
+        var snapshotAt = LatestSnapshot();
         Assert.InRange(snapshotAt, 1, journal.LastSequenceNr);
         SqliteTestDatabase.Scalar(Database, $"DELETE FROM journal WHERE persistence_id = 'run-ended-coordinator' AND " +
                                             $"sequence_number <= {snapshotAt}");
@@ -109,6 +119,10 @@ public sealed class RunJournalReaderSpecs : SqliteTestKit
         Assert.Equal(journal.LastSequenceNr - snapshotAt, (long)truncated.Events.Count);
         Assert.Equal(final, await RunJournalReader.ReadStatusAsync(Database, "ended", Ledger));
     }
+
+    /// <summary>The sequence number of the ended run's latest stored snapshot; 0 while none is stored.</summary>
+    private long LatestSnapshot() =>
+        SqliteTestDatabase.Scalar(Database, "SELECT COALESCE(MAX(sequence_number), 0) FROM snapshot WHERE persistence_id = 'run-ended-coordinator'");
 
     [Fact(DisplayName = "No database file is an error; a run id with no events reads as an empty journal")]
     public async Task Missing_database_and_unknown_run()
