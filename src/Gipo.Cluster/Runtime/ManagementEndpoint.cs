@@ -79,7 +79,7 @@ public sealed class ManagementEndpoint : IAsyncDisposable
         {
             foreach (var socket in sockets) socket.Dispose();
             throw new InvalidOperationException(
-                $"The management endpoint could not listen on port {o.Port} of {string.Join(", ", addresses)} " +
+                $"the management endpoint could not listen on port {o.Port} of {string.Join(", ", addresses)} " +
                 $"(--management-port / GIPO_MANAGEMENT_PORT): {e.Message}", e);
         }
         var endpoint = new ManagementEndpoint(system, sockets, new Uri($"http://{UriHost(o.Hostname)}:{o.Port}/"));
@@ -112,7 +112,7 @@ public sealed class ManagementEndpoint : IAsyncDisposable
         catch (Exception e) when (e is SocketException or IndexOutOfRangeException)
         {
             throw new InvalidOperationException(
-                $"The management endpoint cannot listen on '{host}': the name does not resolve ({e.Message})", e);
+                $"the management endpoint cannot listen on '{host}': the name does not resolve ({e.Message})", e);
         }
     }
 

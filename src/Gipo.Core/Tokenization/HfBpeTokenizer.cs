@@ -89,7 +89,7 @@ public sealed class HfBpeTokenizer : ITextTokenizer
 
         if (eosId is { } explicitEos && !IsAssigned(explicitEos))
         {
-            throw new ArgumentOutOfRangeException(nameof(eosId), eosId, "The end-of-sequence id names no token of this tokenizer.");
+            throw new ArgumentOutOfRangeException(nameof(eosId), eosId, "the end-of-sequence id names no token of this tokenizer");
         }
 
         EosId = eosId ?? Resolve(eosToken, "eos") ?? EosCandidates.Select(Find).FirstOrDefault(id => id is not null)
