@@ -11,7 +11,8 @@ namespace Gipo.Cluster.Weights;
 /// (<see cref="WeightsFetched"/>). A sampler creates it as a child: it runs on the default dispatcher, so a
 /// transfer goes on while the sampler's pinned thread is busy generating.
 /// <list type="bullet">
-/// <item>Subscribes to the store on start; the sender of each <see cref="PolicyPublished"/> becomes the store it pulls from.</item>
+/// <item>Subscribes to the store on start, again every <see cref="WeightTransferSettings.ResubscribeInterval"/> until one
+/// announces; the sender of each <see cref="PolicyPublished"/> becomes the store it pulls from.</item>
 /// <item>Keeps <see cref="WeightTransferSettings.Window"/> chunk requests in flight, writes each chunk into one
 /// buffer of the announced size and hashes the contiguous prefix as it grows; the blob is delivered only when its
 /// size and SHA-256 match the announcement. A mismatch is logged and the transfer starts over, at most
@@ -55,6 +56,9 @@ public sealed class WeightFetcher : ReceiveActor, IWithTimers
     private System.Diagnostics.Stopwatch? storeGone;
     private bool storeGoneWarned;
 
+    // A store has announced to this fetcher at least once.
+    private bool announced;
+
     private readonly TimeSpan storeGoneWarning;
 
     /// <summary>Use <see cref="Props(IActorRef, WeightTransferSettings?)"/>.</summary>
@@ -97,7 +101,11 @@ public sealed class WeightFetcher : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         if (settings.LargeObjectHeapWarning() is { } slow) log.Warning(slow);
-        store.Tell(SubscribePolicy.Instance);
+        // Until a store announces, the subscription is sent again every resubscribe-interval: the first one can be lost
+        // (the proxy hands it to a store on a node that dies before it answers: a sampler joining just as the learner
+        // node fails), and without a store to watch nothing else would ever send it again.
+        storeGone = System.Diagnostics.Stopwatch.StartNew();
+        Resubscribe();
     }
 
     /// <inheritdoc />
@@ -111,10 +119,13 @@ public sealed class WeightFetcher : ReceiveActor, IWithTimers
         Timers.Cancel(ResubscribeTimer);
         if (storeGone is { } gone)
         {
-            log.Info("weight store {0} announced after {1:F0} s without one", Sender.Path, gone.Elapsed.TotalSeconds);
+            // The wait for the first store is only worth a line when it was long enough to be warned about.
+            if (announced || storeGoneWarned)
+                log.Info("weight store {0} announced after {1:F0} s without one", Sender.Path, gone.Elapsed.TotalSeconds);
             storeGone = null;
             storeGoneWarned = false;
         }
+        announced = true;
         if (current is { } t && Same(t.Notice, m))
         {
             // The same version again: a store that came back announces its latest on re-subscription. Resume there.

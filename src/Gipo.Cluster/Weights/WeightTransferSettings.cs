@@ -37,7 +37,8 @@ namespace Gipo.Cluster.Weights;
 /// <param name="MaxRetries">Timeouts in a row after which a transfer is abandoned until the next announcement (<c>max-retries</c>).</param>
 /// <param name="HashAttempts">Transfers of one version whose hash did not match before the fetcher gives that version up
 /// (<c>hash-attempts</c>).</param>
-/// <param name="ResubscribeInterval">How often a fetcher whose store died re-sends its subscription (<c>resubscribe-interval</c>).</param>
+/// <param name="ResubscribeInterval">How often a fetcher with no store yet, or whose store died, re-sends its subscription
+/// (<c>resubscribe-interval</c>).</param>
 /// <param name="SupersedeBelow">
 /// A newer announcement replaces the transfer in progress while less than this fraction of it has arrived (or
 /// while it is stalled); past that, the transfer finishes and the newer version is fetched right after

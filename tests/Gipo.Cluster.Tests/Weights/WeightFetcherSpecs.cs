@@ -37,6 +37,7 @@ public sealed class WeightFetcherSpecs(ITestOutputHelper output) : Akka.TestKit.
         // A long chunk timeout: nothing may be asked again while the test checks the window.
         var fetcher = parent.ChildActorOf(WeightFetcher.Props(store.Ref, Fast with { ChunkTimeout = TimeSpan.FromSeconds(10) }));
         await store.ExpectMsgAsync<SubscribePolicy>();
+        store.IgnoreMessages<SubscribePolicy>(); // sent again until the announcement below arrives
         fetcher.Tell(Notice(w, store), store.Ref);
 
         // Exactly the window (2) is asked for; the second is answered first.
@@ -104,6 +105,7 @@ public sealed class WeightFetcherSpecs(ITestOutputHelper output) : Akka.TestKit.
         var parent = CreateTestProbe("sampler");
         var fetcher = parent.ChildActorOf(WeightFetcher.Props(store.Ref, Fast));
         await store.ExpectMsgAsync<SubscribePolicy>();
+        store.IgnoreMessages<SubscribePolicy>(); // sent again until the announcement below arrives
 
         fetcher.Tell(Notice(v1, store), store.Ref);
         var p0 = await store.ExpectMsgAsync<PullWeightChunk>();
@@ -127,6 +129,29 @@ public sealed class WeightFetcherSpecs(ITestOutputHelper output) : Akka.TestKit.
         }
         fetcher.Tell(Notice(v4, store), store.Ref);
         await ServeUntilFetched(store, parent, v3, v4);
+    }
+
+    [Fact(DisplayName = "WeightFetcher: the first subscription is sent again until a store announces (one that was lost, to a store " +
+                        "on a node that died before answering, would leave the sampler without weights for ever), and not after")]
+    public async Task First_subscription_is_repeated_until_a_store_announces()
+    {
+        var w = Blob(1, 2 * 1024, seed: 12);
+        var proxy = CreateTestProbe("proxy");
+        var parent = CreateTestProbe("sampler");
+        var fetcher = parent.ChildActorOf(WeightFetcher.Props(proxy.Ref, Fast));
+        // Nobody answers: the subscription comes again every resubscribe-interval (200 ms here), with no warning yet.
+        await EventFilter.Warning().ExpectAsync(0, async () =>
+        {
+            for (var i = 0; i < 3; i++) await proxy.ExpectMsgAsync<SubscribePolicy>(TimeSpan.FromSeconds(5));
+        });
+        var store = CreateTestProbe("store");
+        fetcher.Tell(Notice(w, store), store.Ref);
+        await ServeUntilFetched(store, parent, w);
+        // A store announced: no more subscriptions after the ones already sent before the announcement.
+        while (await proxy.ReceiveOneAsync(TimeSpan.FromMilliseconds(50)) is not null)
+        {
+        }
+        await proxy.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(800));
     }
 
     [Fact(DisplayName = "WeightFetcher: the store dies mid-transfer and is re-created at its location: the fetcher re-subscribes and resumes there")]
