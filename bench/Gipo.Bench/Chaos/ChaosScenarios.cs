@@ -104,6 +104,8 @@ internal static class ChaosScenarios
         var frozenFor = settings.StableAfter * 2 + TimeSpan.FromSeconds(16);
         var network = mixed ? PartitionNetwork(settings, log) : null;
         using var owned = network;
+        // Akka's INFO lines (InitJoin, JOINING, downing, removal) in the node logs: what a failed rejoin's report shows.
+        settings = settings with { ClusterOverrides = $"{settings.ClusterOverrides}\nakka.loglevel = INFO\nakka.cluster.log-info = on" };
         using var run = new ClusterRun(settings, NewRunId("random"), ["learner-1", "learner-2"], log, network);
         string[] faults = network is null ? ["SIGKILL", "SIGTERM", "SIGSTOP"] : ["SIGKILL", "SIGTERM", "SIGSTOP", "partition"];
         log($"random {(mixed ? $"faults ({string.Join(", ", faults)})" : "kills")}: {kills}, seed {seed}");
@@ -132,7 +134,7 @@ internal static class ChaosScenarios
             run.Fault(name, mixed ? faults[rng.Next(faults.Length)] : "SIGKILL", frozenFor);
             if (run.Audit().Audit.Finished || !Restart(run, name, roles, log)) break;
         }
-        return Measured(run.Finish("random", TimeSpan.FromMinutes(15)), "seed", seed);
+        return Measured(Measured(run.Finish("random", TimeSpan.FromMinutes(15)), "seed", seed), "join_retries", run.JoinRetries);
     }
 
     /// <summary>
@@ -352,19 +354,29 @@ internal static class ChaosScenarios
         return Measured(Measured(report, "epochs_increasing", increasing ? 1 : 0), "coordinator_epochs", epochs.Count);
     }
 
-    // Restarts a node; false when it could not rejoin because the run finished meanwhile (its last steps can complete
-    // while the victim restarts, and the finished cluster's nodes leave), which ends the series, not the test.
+    // Restarts a node as its process supervisor would. A restart that does not join (the node gives up after 60 s and
+    // exits 2, which the deploy files restart) is started once more, logged with what every node said about its address
+    // and counted in run.JoinRetries. False when it could not rejoin because the run finished meanwhile (its last steps
+    // can complete while the victim restarts, and the finished cluster's nodes leave), which ends the series, not the test.
     private static bool Restart(ClusterRun run, string name, string roles, Action<string> log)
     {
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            run.Start(name, roles);
-            return true;
+            try
+            {
+                run.Start(name, roles);
+                return true;
+            }
+            catch (InvalidOperationException) when (run.Audit().Audit.Finished)
+            {
+                log($"{run.Seconds,6:F1} s  {name} did not rejoin: the run finished meanwhile");
+                return false;
+            }
+            catch (InvalidOperationException e) when (attempt == 1)
+            {
+                log($"{run.Seconds,6:F1} s  {name} did not rejoin; starting it again, as its supervisor would. {e.Message}");
+                run.StopIfRunning(name);
+                run.JoinRetries++;
+            }
         }
-        catch (InvalidOperationException) when (run.Audit().Audit.Finished)
-        {
-            log($"{run.Seconds,6:F1} s  {name} did not rejoin: the run finished meanwhile");
-            return false;
-        }
-    }
-}
+    }}

@@ -73,8 +73,24 @@ internal sealed class ClusterRun : IDisposable
         var node = Nodes.Start(name, roles, port, network);
         log($"{Seconds,6:F1} s  start {name} ({roles}) on {node.Host}:{port}");
         if (wait && !Nodes.WaitUp(name, TimeSpan.FromSeconds(90)))
-            throw new InvalidOperationException($"node {name} did not join the cluster:\n{Nodes.Digest(name, 15)}");
+            // Every node's digest: why a node cannot join is usually in the members' logs (what they did with its
+            // InitJoin, its old incarnation), not in its own.
+            throw new InvalidOperationException($"node {name} did not join the cluster:\n{Nodes.Digest(name, 15)}\n" +
+                string.Join("\n", Nodes.All.Where(n => n.Name != name).Select(n =>
+                    $"--- {n.Name}, its last lines on {node.Host}:{port}\n{Nodes.Mentions(n.Name, $"{node.Host}:{port}", 12)}")));
         return node;
+    }
+
+    /// <summary>Restarts of a node that did not join at first and was started again (see the random series).</summary>
+    public int JoinRetries { get; set; }
+
+    /// <summary>Ends node <paramref name="name"/>'s process if it still runs (a start that is given up on).</summary>
+    public void StopIfRunning(string name)
+    {
+        var node = Nodes[name];
+        if (node.HasExited) return;
+        node.Process.Kill(entireProcessTree: true);
+        node.WaitForExit(TimeSpan.FromSeconds(30));
     }
 
     /// <summary>The last learner step in the run's metrics log (−1 before the first line).</summary>

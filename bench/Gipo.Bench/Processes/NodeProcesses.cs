@@ -148,6 +148,14 @@ internal sealed class NodeProcesses(string gipoDll, string workDir, IReadOnlyLis
         return string.Join('\n', failures.Count == 0 ? all.TakeLast(lines) : [.. failures, "…", .. all.TakeLast(lines)]);
     }
 
+    /// <summary>The last <paramref name="lines"/> lines of a node's log that contain <paramref name="text"/>.</summary>
+    public string Mentions(string name, string text, int lines)
+    {
+        using var stream = new FileStream(nodes[name].Log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        return string.Join('\n', new StreamReader(stream).ReadToEnd().Split('\n')
+            .Where(l => l.Contains(text, StringComparison.Ordinal)).TakeLast(lines));
+    }
+
     public void Dispose()
     {
         foreach (var node in nodes.Values)

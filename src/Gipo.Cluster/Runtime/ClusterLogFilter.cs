@@ -11,7 +11,7 @@ namespace Gipo.Cluster.Runtime;
 /// downing decision — and the same lines at start-up while seeds are still starting. This filter turns that into one
 /// <c>lost peer</c> line per peer incarnation (address and uid), when the cluster first marks it unreachable, and drops
 /// the association noise that only repeats what that line says. Association failures for any other reason (a TLS
-/// handshake, a frame too large) and every other log line pass unchanged.
+/// handshake, a frame too large, a peer that quarantined this node) and every other log line pass unchanged.
 /// </summary>
 public sealed partial class ClusterLogFilter
 {
@@ -32,7 +32,9 @@ public sealed partial class ClusterLogFilter
         ArgumentNullException.ThrowIfNull(e);
         if (e.LogLevel() < LogLevel.WarningLevel) return [e.ToString()];
         var message = e.Message?.ToString() ?? "";
-        if (e.Cause is { } cause && PeerGoneCauses.Contains(cause.GetType().Name)) return [];
+        // A peer that quarantined this node is not a peer gone: nothing reaches it again until this node restarts
+        // (Akka's InvalidAssociation says so), so that line always passes.
+        if (e.Cause is { } cause && PeerGoneCauses.Contains(cause.GetType().Name) && !SaysThisNodeQuarantined(cause)) return [];
         if (IsPeerGoneNoise(message)) return [];
         if (message.Contains("Marking node(s) as UNREACHABLE", StringComparison.Ordinal))
         {
@@ -53,6 +55,9 @@ public sealed partial class ClusterLogFilter
             return [];
         return [e.ToString()];
     }
+
+    private static bool SaysThisNodeQuarantined(Exception cause) =>
+        cause.ToString().Contains("quarantined this system", StringComparison.Ordinal);
 
     /// <summary>Association and quarantine lines about a peer that refuses connections or went away.</summary>
     private static bool IsPeerGoneNoise(string message)

@@ -101,9 +101,12 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
         // Two kills with the cluster settling between them (about 20 s each with stable-after = 3 s) fit in 80 steps
         // even when the machine is idle (about 2 steps/s); the long series is `gipo-bench chaos --kills 22`.
         const int steps = 80;
-        var seed = Environment.TickCount & 0x7fffffff;
+        // GIPO_CHAOS_SEED replays a printed seed (the series of victims and pauses; timing still varies).
+        var seed = int.TryParse(Environment.GetEnvironmentVariable("GIPO_CHAOS_SEED"), out var replay)
+            ? replay : Environment.TickCount & 0x7fffffff;
         output.WriteLine($"seed {seed}");
         var report = ChaosScenarios.RandomKills(Settings("random", steps) with { StableAfter = TimeSpan.FromSeconds(3) }, 2, seed, output.WriteLine);
+        foreach (var m in report.Measures) output.WriteLine($"{m.Key} = {m.Value}");
         Check(report, steps);
         Assert.Equal(2, report.Kills.Count);
     }

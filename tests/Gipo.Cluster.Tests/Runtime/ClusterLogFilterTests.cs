@@ -65,6 +65,21 @@ public sealed class ClusterLogFilterTests
         foreach (var e in kept) Assert.Equal([e.ToString()], filter.Lines(e));
     }
 
+    [Fact(DisplayName = "A peer that quarantined this node passes: its InvalidAssociation is not a peer gone away")]
+    public void Quarantined_by_a_peer_passes()
+    {
+        var filter = new ClusterLogFilter();
+        var quarantined = new Warning(new InvalidAssociation("The remote system has quarantined this system. No further associations " +
+                                                            "to the remote system are possible until this system is restarted."),
+            Writer, typeof(object), $"AssociationError [{Self}] -> {Peer}: Error [The remote system has quarantined this system.] []");
+        Assert.Equal([quarantined.ToString()], filter.Lines(quarantined));
+        // The same cause type about a refused connection is the noise the filter exists to drop.
+        Assert.Empty(filter.Lines(new Warning(new InvalidAssociation("Association failed with " + Peer), Writer, typeof(object),
+            $"AssociationError [{Self}] -> {Peer}: Error [Association failed with {Peer}] []")));
+    }
+
     // Akka.Remote's own type is internal; the filter knows the cause by its type name, which this stand-in shares.
     private sealed class EndpointDisassociatedException() : Exception("Disassociated");
+
+    private sealed class InvalidAssociation(string message) : Exception(message);
 }
