@@ -38,10 +38,26 @@ public sealed class PolicyModel : nn.Module
     }
 
     /// <summary>The device the weights live on.</summary>
-    public Device Device => embed_tokens.weight!.device;
+    public Device Device
+    {
+        get
+        {
+            // The getter wraps the native weight anew on each call; held by a using, the wrapper cannot be finalized
+            // (its native tensor freed) while .device still reads it, inside a dispose scope or not.
+            using var weight = embed_tokens.weight!;
+            return weight.device;
+        }
+    }
 
     /// <summary>Dtype the weights are stored in.</summary>
-    public ScalarType WeightDtype => embed_tokens.weight!.dtype;
+    public ScalarType WeightDtype
+    {
+        get
+        {
+            using var weight = embed_tokens.weight!; // as in Device
+            return weight.dtype;
+        }
+    }
 
     /// <summary>
     /// Runs the decoder on <paramref name="inputIds"/> [B, T].
@@ -84,6 +100,7 @@ public sealed class PolicyModel : nn.Module
     {
         var key = $"{device}/{WeightDtype}";
         if (ropeTables.TryGetValue(key, out var table)) return table;
+        using var scope = NewDisposeScope(); // the temporaries below, whoever calls; the table is detached from it
         using var _ = no_grad();
         using var headDim = Config.HeadDim.ToScalar();
         using var positions = Config.MaxPositionEmbeddings.ToScalar();

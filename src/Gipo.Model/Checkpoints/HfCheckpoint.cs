@@ -50,7 +50,9 @@ public static class HfCheckpoint
     internal static void WriteFiles(PolicyModel model, string directory, string? tokenizerJson, IReadOnlyDictionary<string, string>? metadata)
     {
         AtomicFile.WriteText(Path.Combine(directory, ConfigFile), model.Config.ToHfJson());
-        SafeTensors.Save(Path.Combine(directory, WeightsFile), model.HfTensorViews(), metadata);
+        // The views (and the weight wrappers they come from) live in this scope until written, then are freed here,
+        // not by a finalizer (see SafeTensors.Save).
+        using (NewDisposeScope()) SafeTensors.Save(Path.Combine(directory, WeightsFile), model.HfTensorViews().ToList(), metadata);
         if (tokenizerJson is not null) AtomicFile.WriteText(Path.Combine(directory, TokenizerFile), tokenizerJson);
     }
 

@@ -113,6 +113,9 @@ public static class LearnerCheckpoint
         Directory.CreateDirectory(staging);
         try
         {
+            // Every tensor made while saving (weight wrappers, views, CPU copies) lives in this scope and is freed here,
+            // never by a finalizer in the middle of a native call (see SafeTensors.Save).
+            using var scope = NewDisposeScope();
             var meta = new Dictionary<string, string> { ["step"] = learner.Step.ToString(System.Globalization.CultureInfo.InvariantCulture) };
             HfCheckpoint.WriteFiles(policy, staging, tokenizerJson, meta);
             var (optimizerStep, avg, avgSq) = learner.Optimizer.State;

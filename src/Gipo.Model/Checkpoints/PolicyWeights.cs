@@ -41,12 +41,12 @@ public sealed record PolicyWeights(long Version, byte[] Data, string Sha256)
         var actual = HashOf(Data);
         if (!string.Equals(actual, Sha256, StringComparison.OrdinalIgnoreCase))
             throw new InvalidDataException($"policy weights v{Version}: sha256 mismatch (expected {Sha256}, got {actual}); the transfer is corrupt");
+        using var _ = NewDisposeScope(); // before named_parameters: it may wrap native tensors anew
         var parameters = model.named_parameters().ToList();
         var expected = parameters.Sum(p => p.parameter.NumberOfElements * p.parameter.ElementSize);
         if (expected != Data.Length)
             throw new InvalidDataException($"policy weights v{Version}: {Data.Length} bytes but the model needs {expected}; " +
                                            $"the sampler's model config differs from the learner's");
-        using var _ = NewDisposeScope();
         using var __ = no_grad();
         long offset = 0;
         foreach (var (_, p) in parameters)

@@ -138,7 +138,11 @@ public static class SafeTensors
             stream.Write(headerBuffer);
             foreach (var (_, t) in items)
             {
-                using var cpu = t.detach().to(CPU).contiguous();
+                // The scope holds the detached and CPU temporaries until written: an unreferenced temporary can be
+                // finalized, freeing its native tensor, while the next native call still reads it (a SIGSEGV in
+                // at::native::to, seen after hundreds of checkpoints).
+                using var scope = NewDisposeScope();
+                var cpu = t.detach().to(CPU).contiguous();
                 stream.Write(cpu.bytes);
             }
         });

@@ -52,11 +52,10 @@ public sealed class Sampler
         if (total > model.Config.MaxPositionEmbeddings)
             throw new ArgumentException($"prompt ({promptLen} tokens) + max new tokens ({maxNew}) exceed the model's " +
                                         $"{model.Config.MaxPositionEmbeddings} positions");
+        using var scope = NewDisposeScope(); // from here on every tensor, the weight wrapper behind Device too
         var device = model.Device;
         var capture = captureHiddenAfter is not null;
         var padded = requests.Any(r => r.PromptIds.Count < promptLen);
-
-        using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         using var cache = model.NewCache(batch, total);
 
