@@ -82,6 +82,7 @@ public static class HfCheckpoint
     /// <summary>Copies a checkpoint's weights into an existing model of the same shape.</summary>
     public static void LoadWeights(PolicyModel model, string directory)
     {
+        using var views = NewDisposeScope(); // the views below and the weight wrappers behind them
         var expected = model.HfTensorViews().ToDictionary(v => v.Name, v => v.View, StringComparer.Ordinal);
         var files = WeightFiles(directory);
         var headers = files.ToDictionary(f => f, SafeTensors.ReadHeader);
@@ -110,6 +111,8 @@ public static class HfCheckpoint
         using var _ = no_grad();
         foreach (var file in files)
         {
+            // The loaded tensors and their dtype/device copies live here until copied in (see SafeTensors.Save).
+            using var scope = NewDisposeScope();
             var tensors = SafeTensors.Load(file);
             foreach (var (name, t) in tensors)
             {

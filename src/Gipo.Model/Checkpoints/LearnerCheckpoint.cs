@@ -201,6 +201,7 @@ public static class LearnerCheckpoint
         }
         var tokenizerJson = File.ReadAllText(PathOf(HfCheckpoint.TokenizerFile));
 
+        using var scope = NewDisposeScope(); // every tensor the restore makes (docs/style.md, "Tensor lifetimes")
         var optimizer = SafeTensors.Load(PathOf(OptimizerFile));
         try
         {

@@ -40,6 +40,8 @@ public sealed class FlatAdamW : IDisposable
         decayMask = zeros(total, dtype, device);
 
         using var _ = no_grad();
+        // After the fields above, so it frees only the views and copies made below (docs/style.md, "Tensor lifetimes").
+        using var scope = NewDisposeScope();
         long offset = 0;
         foreach (var (name, p) in list)
         {
@@ -112,6 +114,7 @@ public sealed class FlatAdamW : IDisposable
         if (avg.numel() != ParameterCount || avgSq.numel() != ParameterCount)
             throw new InvalidDataException($"optimizer state has {avg.numel()} values, the model has {ParameterCount} parameters");
         using var _ = no_grad();
+        using var scope = NewDisposeScope(); // the reshaped views, held until copied
         expAvg.copy_(avg.reshape(-1));
         expAvgSq.copy_(avgSq.reshape(-1));
         Step = step;

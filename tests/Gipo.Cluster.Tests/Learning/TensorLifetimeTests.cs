@@ -40,6 +40,7 @@ public sealed class TensorLifetimeTests : IDisposable
             ("learner step", () => learner.Train(batch)),
             ("checkpoint save", () =>
                 LearnerCheckpoint.Save(Path.Combine(root, $"step-{learner.Step}-{Guid.NewGuid():N}"), learner, model, Tok.ToJson())),
+            ("checkpoint load", () => LearnerCheckpoint.Load(Directory.GetDirectories(root)[0], learner, model)),
             ("weight export", () => PolicyWeights.Export(model, learner.Step)),
             ("weight import", () => PolicyWeights.Export(model, learner.Step).LoadInto(model)),
             ("rollout", () => rollout.Run(problems, 2, new SamplingOptions(MaxNewTokens: 12), 0, 3)),
