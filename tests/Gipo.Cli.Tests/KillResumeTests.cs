@@ -63,7 +63,9 @@ public sealed class KillResumeTests(ITestOutputHelper output) : IDisposable
         Assert.True(end.GetProperty("finished").GetBoolean());
         Assert.Equal(Steps, end.GetProperty("step").GetInt64());
         Assert.Equal(Steps, end.GetProperty("policy_version").GetInt64());
-        Assert.Equal(Steps * GroupsPerStep, end.GetProperty("groups").GetProperty("consumed").GetInt64());
+        // Each step consumes 1..B groups: B, or fewer when dynamic sampling examined max-gen-rounds·B groups first
+        // (quickstart's filter is on; CI once saw 31 of 32, one step trained on 3).
+        Assert.InRange(end.GetProperty("groups").GetProperty("consumed").GetInt64(), Steps, Steps * GroupsPerStep);
         var audit = end.GetProperty("audit");
         Assert.True(audit.GetProperty("clean").GetBoolean(), audit.ToString());
         Assert.Equal(0, audit.GetProperty("consumed_twice").GetInt32());
