@@ -379,4 +379,5 @@ internal static class ChaosScenarios
                 run.JoinRetries++;
             }
         }
-    }}
+    }
+}
